@@ -1,0 +1,195 @@
+/**
+ * The RTMP front door. Runs node-media-server's RTMP listener and gates every publish: the socket is
+ * paused the moment a publish is announced, the publish gate (auth hook) decides, and only an accepted
+ * publisher's socket is resumed and handed on. A refused one is closed without any of its media reaching
+ * a transcoder. RTMP playback is refused: viewers watch HLS.
+ *
+ * Must never: log a stream key (node-media-server's own log lines are redacted here), keep a refused
+ * socket open, or let an exception from one connection take down the listener.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from '../../../../core/ports/logger';
+import type { Metrics } from '../../../../core/ports/metrics';
+import { redactStreamKeys } from '../../../../core/stream-key';
+import { nmsContext, nmsLogger, NmsRtmpServerClass, type NmsBroadcast, type NmsRtmpServer, type NmsSession } from './nms';
+
+export interface PublishRequest {
+  app: string;
+  streamKey: string;
+  remoteAddress: string;
+}
+
+export type PublishGateDecision =
+  | { allowed: true; streamId: string; sessionId: string; reconnect: boolean; recording: boolean; reconnectWindowSeconds: number }
+  | { allowed: false; reason: string; streamId: string | null };
+
+/** Decides a publish; must not throw for a bad key (only for infrastructure failure). */
+export type PublishGate = (request: PublishRequest) => Promise<PublishGateDecision>;
+
+/** An accepted publish, as the rest of the ingest sees it. */
+export interface AcceptedPublish {
+  streamId: string;
+  sessionId: string;
+  reconnect: boolean;
+  recording: boolean;
+  reconnectWindowSeconds: number;
+  remoteAddress: string;
+  streamPath: string;
+  broadcast: NmsBroadcast;
+  /** Closes the publisher's connection (disable, delete, end now). */
+  disconnect(): void;
+}
+
+export interface RtmpIngestOptions {
+  port: number;
+  host: string;
+  gate: PublishGate;
+  logger: Logger;
+  metrics: Metrics;
+  /** An accepted publisher is handed on here; its media flows once this returns. */
+  onAccepted(publish: AcceptedPublish): void;
+  /** The accepted publisher's connection closed (for any reason). */
+  onGone(publish: AcceptedPublish): void;
+}
+
+export class RtmpIngest {
+  private server: NmsRtmpServer | undefined;
+  private readonly accepted = new Map<string, AcceptedPublish>();
+
+  constructor(private readonly options: RtmpIngestOptions) {}
+
+  async start(): Promise<void> {
+    const { logger } = this.options;
+    nmsLogger.log = (message: string, level = 'info') => {
+      const text = redactStreamKeys(String(message));
+      if (level === 'error') logger.warn(`rtmp: ${text}`);
+      else logger.debug(`rtmp: ${text}`);
+    };
+    nmsContext.config = { bind: this.options.host, rtmp: { port: this.options.port } };
+    nmsContext.eventEmitter.removeAllListeners();
+    nmsContext.eventEmitter.on('prePublish', (session: NmsSession) => this.guard(() => this.onPrePublish(session)));
+    nmsContext.eventEmitter.on('prePlay', (session: NmsSession) => this.guard(() => this.refusePlay(session)));
+    const server = new NmsRtmpServerClass();
+    this.server = server;
+    const tcp = server.tcpServer;
+    if (!tcp) throw new Error('RTMP listener was not created');
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      tcp.once('error', onError);
+      tcp.once('listening', () => {
+        tcp.off('error', onError);
+        resolve();
+      });
+      server.run();
+    });
+  }
+
+  /** The port actually bound (useful with port 0 in tests). */
+  get port(): number {
+    const address = this.server?.tcpServer?.address();
+    return typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  get activePublishes(): number {
+    return this.accepted.size;
+  }
+
+  disconnectStream(streamId: string): boolean {
+    let found = false;
+    for (const publish of this.accepted.values()) {
+      if (publish.streamId === streamId) {
+        publish.disconnect();
+        found = true;
+      }
+    }
+    return found;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => (server.tcpServer ? server.tcpServer.once('close', () => resolve()) : resolve()));
+    server.stop();
+    for (const session of nmsContext.sessions.values()) session.socket?.destroy();
+    await closed;
+    nmsContext.eventEmitter.removeAllListeners();
+  }
+
+  private guard(fn: () => void | Promise<void>): void {
+    Promise.resolve()
+      .then(fn)
+      .catch((err: unknown) => this.options.logger.error('rtmp: handler failed', { error: err instanceof Error ? err : String(err) }));
+  }
+
+  private refusePlay(session: NmsSession): void {
+    this.options.logger.info('rtmp: playback refused (viewers use HLS)', { remoteAddress: addressOf(session) });
+    session.close();
+  }
+
+  private async onPrePublish(session: NmsSession): Promise<void> {
+    const socket = session.socket;
+    const remoteAddress = addressOf(session);
+    // No media is read from this connection until the gate has said yes.
+    socket?.pause();
+    session.broadcast.publishGraceMs = 0;
+    let closed = false;
+    socket?.once('close', () => (closed = true));
+
+    const started = Date.now();
+    let decision: PublishGateDecision;
+    try {
+      decision = await this.options.gate({ app: session.streamApp, streamKey: session.streamName, remoteAddress });
+    } catch (err) {
+      this.options.logger.error('rtmp: publish gate failed; refusing publish', { remoteAddress, error: err instanceof Error ? err : String(err) });
+      this.options.metrics.count('publish_rejected', 1, { reason: 'gate_error' });
+      destroy(socket, session);
+      return;
+    }
+    this.options.metrics.timing('publish_auth_latency', Date.now() - started);
+
+    if (!decision.allowed) {
+      this.options.logger.warn('rtmp: publish refused', { reason: decision.reason, streamId: decision.streamId, remoteAddress });
+      this.options.metrics.count('publish_rejected', 1, { reason: decision.reason });
+      destroy(socket, session);
+      return;
+    }
+
+    const publish: AcceptedPublish = {
+      streamId: decision.streamId,
+      sessionId: decision.sessionId,
+      reconnect: decision.reconnect,
+      recording: decision.recording,
+      reconnectWindowSeconds: decision.reconnectWindowSeconds,
+      remoteAddress,
+      streamPath: session.streamPath,
+      broadcast: session.broadcast,
+      disconnect: () => destroy(socket, session),
+    };
+    this.options.metrics.count('publish_accepted');
+    this.accepted.set(session.id, publish);
+    const onGone = () => {
+      if (!this.accepted.delete(session.id)) return;
+      this.options.logger.info('rtmp: publisher disconnected', { streamId: publish.streamId, sessionId: publish.sessionId });
+      this.guard(() => this.options.onGone(publish));
+    };
+    if (closed || !socket) {
+      this.options.onAccepted(publish);
+      onGone();
+      return;
+    }
+    socket.once('close', onGone);
+    this.options.logger.info('rtmp: publish accepted', { streamId: publish.streamId, sessionId: publish.sessionId, reconnect: publish.reconnect, remoteAddress });
+    this.options.onAccepted(publish);
+    socket.resume();
+  }
+}
+
+function destroy(socket: Socket | undefined, session: NmsSession): void {
+  if (socket) socket.destroy();
+  else session.close();
+}
+
+function addressOf(session: NmsSession): string {
+  return session.socket?.remoteAddress ?? session.ip.replace(/:\d+$/, '');
+}

@@ -1,0 +1,126 @@
+/**
+ * The event catalog: every event the plane emits, its version and the JSON schema of its `data`. The same
+ * envelope goes to the event bus (EventBridge detail), webhooks and the event log. Adding a field is
+ * backwards compatible; changing or removing one means a new `version` for that type.
+ *
+ * Events never carry secrets: no stream key, webhook secret or simulcast key is ever part of `data`.
+ */
+import { z } from 'zod';
+
+const renditionSummary = z.object({
+  name: z.string(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+  bandwidth: z.number().int(),
+  codecs: z.string(),
+});
+
+export const EVENT_CATALOG = {
+  'stream.created': { version: 1, description: 'A stream was created through the API.', data: z.object({ name: z.string() }) },
+  'stream.updated': { version: 1, description: 'A stream\'s settings changed.', data: z.object({ changed: z.array(z.string()) }) },
+  'stream.deleted': { version: 1, description: 'A stream was deleted; its key no longer works.', data: z.object({}) },
+  'stream.key_reset': { version: 1, description: 'The stream key was replaced; the old key no longer works.', data: z.object({}) },
+  'stream.disabled': { version: 1, description: 'The stream was disabled; publishes are refused until it is enabled.', data: z.object({}) },
+  'stream.enabled': { version: 1, description: 'The stream was enabled again.', data: z.object({}) },
+  'stream.connected': {
+    version: 1,
+    description: 'An encoder connected with a valid key and a session started (or continued after a reconnect).',
+    data: z.object({ remoteAddress: z.string().optional(), reconnect: z.boolean() }),
+  },
+  'stream.live': {
+    version: 1,
+    description: 'The first playable master playlist of the session is published.',
+    data: z.object({
+      playback: z.object({ hls: z.string() }),
+      topRung: z.enum(['passthrough', 'encode', 'none']),
+      reason: z.string(),
+      renditions: z.array(renditionSummary),
+    }),
+  },
+  'stream.interrupted': {
+    version: 1,
+    description: 'The publisher went away; the session stays open for the reconnect window.',
+    data: z.object({ reason: z.string(), reconnectWindowSeconds: z.number().int() }),
+  },
+  'stream.recovered': { version: 1, description: 'The publisher came back inside the reconnect window.', data: z.object({}) },
+  'stream.ended': {
+    version: 1,
+    description: 'The session ended (reconnect window expired, stream disabled, or ended through the API).',
+    data: z.object({ reason: z.enum(['publisher_gone', 'disabled', 'ended_by_api', 'deleted', 'task_lost', 'shutdown']), durationSeconds: z.number() }),
+  },
+  'stream.rejected': {
+    version: 1,
+    description: 'A publish was refused before any media was accepted. streamId is null when the key matched no stream.',
+    data: z.object({
+      reason: z.enum(['malformed_key', 'unknown_key', 'disabled', 'already_publishing', 'rate_limited', 'wrong_app']),
+      remoteAddress: z.string().optional(),
+    }),
+  },
+  'transcode.error': {
+    version: 1,
+    description: 'The transcoder of a live session exited unexpectedly; it is restarted with backoff.',
+    data: z.object({ message: z.string(), exitCode: z.number().int().nullable(), signal: z.string().nullable(), restarts: z.number().int(), willRestart: z.boolean() }),
+  },
+  'recording.started': { version: 1, description: 'A recording of the session started.', data: z.object({ recordingId: z.string() }) },
+  'recording.ready': {
+    version: 1,
+    description: 'The recording is finalized and playable as VOD.',
+    data: z.object({ recordingId: z.string(), playback: z.object({ hls: z.string() }), durationSeconds: z.number() }),
+  },
+  'recording.failed': { version: 1, description: 'The recording could not be finalized.', data: z.object({ recordingId: z.string(), reason: z.string() }) },
+} as const;
+
+export type EventType = keyof typeof EVENT_CATALOG;
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_CATALOG)[T]['data']>;
+export const EVENT_TYPES = Object.keys(EVENT_CATALOG) as EventType[];
+
+export interface StreamplaneEvent<T extends EventType = EventType> {
+  id: string;
+  type: T;
+  version: number;
+  time: string;
+  /** null only for events not tied to a stream (a rejected publish whose key matched nothing). */
+  streamId: string | null;
+  sessionId?: string;
+  /** Strictly increasing per streamId (null has its own sequence). */
+  sequence: number;
+  data: EventData<T>;
+}
+
+export function isEventType(value: string): value is EventType {
+  return Object.prototype.hasOwnProperty.call(EVENT_CATALOG, value);
+}
+
+export interface NewEvent<T extends EventType> {
+  type: T;
+  streamId: string | null;
+  sessionId?: string;
+  data: EventData<T>;
+}
+
+/** Builds the envelope. `data` is validated against the catalog so no undeclared field slips out. */
+export function buildEvent<T extends EventType>(input: NewEvent<T>, meta: { id: string; time: Date; sequence: number }): StreamplaneEvent<T> {
+  const entry = EVENT_CATALOG[input.type];
+  const data = entry.data.parse(input.data) as EventData<T>;
+  const event: StreamplaneEvent<T> = {
+    id: meta.id,
+    type: input.type,
+    version: entry.version,
+    time: meta.time.toISOString(),
+    streamId: input.streamId,
+    sequence: meta.sequence,
+    data,
+  };
+  if (input.sessionId) event.sessionId = input.sessionId;
+  return event;
+}
+
+/** JSON Schema of every event's data, for docs and the OpenAPI document. */
+export function eventCatalogJsonSchema(): Record<string, { version: number; description: string; data: unknown }> {
+  return Object.fromEntries(
+    EVENT_TYPES.map((type) => {
+      const entry = EVENT_CATALOG[type];
+      return [type, { version: entry.version, description: entry.description, data: z.toJSONSchema(entry.data) }];
+    }),
+  );
+}
