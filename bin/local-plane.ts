@@ -1,0 +1,58 @@
+/**
+ * `npm start`: runs the whole plane on this machine until SIGINT/SIGTERM, then stops every part
+ * (publishers closed, transcoders flushed and stopped, listeners closed, store closed).
+ */
+import { spawnSync } from 'node:child_process';
+import { createConsoleLogger } from '../adapters/console-logger';
+import { ConfigError, loadPlaneConfig } from '../containers/ingest/src/config';
+import { startLocalPlane } from '../containers/ingest/src/plane/local-plane';
+
+async function main(): Promise<void> {
+  const config = loadPlaneConfig(process.env);
+  const logger = createConsoleLogger({ level: config.logLevel, format: config.logFormat });
+  for (const tool of [config.ffmpegPath, config.ffprobePath]) {
+    const probe = spawnSync(tool, ['-version'], { stdio: 'ignore' });
+    if (probe.error || probe.status !== 0) {
+      throw new ConfigError(`${tool} was not found or does not run. Install it (Debian/Ubuntu: apt-get install ffmpeg, or run bin/setup.sh).`);
+    }
+  }
+  const plane = await startLocalPlane(config, logger);
+  const tokenNote = plane.apiTokenSource === 'env' ? '(from STREAMPLANE_API_TOKEN)' : `(stored in ${config.dataDir}/api-token)`;
+  process.stdout.write(
+    [
+      '',
+      'Streamplane local plane is running.',
+      `  RTMP ingest   ${plane.urls.rtmpServer}   (OBS: Settings → Stream → Custom; stream key from the API)`,
+      `  Control API   ${plane.urls.api}   (OpenAPI: ${plane.urls.api}/openapi.json)`,
+      `  HLS origin    ${plane.urls.playbackBase}/live/<streamId>/master.m3u8`,
+      `  Health        http://${config.publicHost}:${plane.httpPort}/healthz`,
+      `  API token     ${plane.apiToken}   ${tokenNote}`,
+      '',
+      `Create a stream:  curl -s -X POST -H "Authorization: Bearer ${plane.apiToken}" -H "Content-Type: application/json" \\`,
+      `                    -d '{"name":"my first stream"}' ${plane.urls.api}/streams`,
+      '',
+    ].join('\n') + '\n',
+  );
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('plane: stopping', { signal });
+    const force = setTimeout(() => process.exit(1), 20_000);
+    force.unref();
+    plane.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error('plane: stop failed', { error: err instanceof Error ? err : String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`streamplane: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

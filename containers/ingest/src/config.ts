@@ -1,0 +1,83 @@
+/**
+ * Configuration of the ingest process and the local plane, read from the environment once at start and
+ * validated; a bad value fails the start with a message naming the variable. Nothing else reads
+ * `process.env`.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positive = z.coerce.number().positive();
+
+const schema = z.object({
+  STREAMPLANE_HTTP_PORT: port.default(8080),
+  STREAMPLANE_RTMP_PORT: port.default(1935),
+  STREAMPLANE_DATA_DIR: z.string().min(1).default('./.streamplane'),
+  STREAMPLANE_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Interface the listeners bind to. */
+  STREAMPLANE_BIND: z.string().min(1).default('0.0.0.0'),
+  /** Host name put into the URLs the API returns (what encoders and players can reach). */
+  STREAMPLANE_PUBLIC_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/, 'must be a host name or address')
+    .default('localhost'),
+  /** Overrides the playback base URL (e.g. a CDN in front of the local origin). */
+  STREAMPLANE_PLAYBACK_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  STREAMPLANE_SEGMENT_SECONDS: positive.max(10).default(2),
+  STREAMPLANE_LADDER: z
+    .string()
+    .regex(/^\d{3,4}(,\d{3,4})*$/, 'must be comma-separated rung heights, e.g. 1080,720,480,360')
+    .default('1080,720,480,360'),
+  STREAMPLANE_LIVE_WINDOW_SEGMENTS: z.coerce.number().int().min(3).max(100).default(6),
+  STREAMPLANE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  STREAMPLANE_LOG_FORMAT: z.enum(['text', 'json']).default('text'),
+  STREAMPLANE_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  STREAMPLANE_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+});
+
+export interface PlaneConfig {
+  httpPort: number;
+  rtmpPort: number;
+  dataDir: string;
+  apiToken?: string;
+  bind: string;
+  publicHost: string;
+  playbackBaseUrl?: string;
+  segmentSeconds: number;
+  ladder: number[];
+  liveWindowSegments: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  logFormat: 'text' | 'json';
+  ffmpegPath: string;
+  ffprobePath: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'invalid_config';
+}
+
+export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneConfig {
+  const relevant = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('STREAMPLANE_') && v !== ''));
+  const parsed = schema.safeParse(relevant);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const c = parsed.data;
+  return {
+    httpPort: c.STREAMPLANE_HTTP_PORT,
+    rtmpPort: c.STREAMPLANE_RTMP_PORT,
+    dataDir: c.STREAMPLANE_DATA_DIR,
+    ...(c.STREAMPLANE_API_TOKEN ? { apiToken: c.STREAMPLANE_API_TOKEN } : {}),
+    bind: c.STREAMPLANE_BIND,
+    publicHost: c.STREAMPLANE_PUBLIC_HOST,
+    ...(c.STREAMPLANE_PLAYBACK_BASE_URL ? { playbackBaseUrl: c.STREAMPLANE_PLAYBACK_BASE_URL.replace(/\/+$/, '') } : {}),
+    segmentSeconds: c.STREAMPLANE_SEGMENT_SECONDS,
+    ladder: c.STREAMPLANE_LADDER.split(',').map(Number),
+    liveWindowSegments: c.STREAMPLANE_LIVE_WINDOW_SEGMENTS,
+    logLevel: c.STREAMPLANE_LOG_LEVEL,
+    logFormat: c.STREAMPLANE_LOG_FORMAT,
+    ffmpegPath: c.STREAMPLANE_FFMPEG_PATH,
+    ffprobePath: c.STREAMPLANE_FFPROBE_PATH,
+  };
+}

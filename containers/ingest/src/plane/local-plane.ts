@@ -1,0 +1,204 @@
+/**
+ * Assembles the whole plane on one machine: embedded DynamoDB (dynalite, on disk), the folder object
+ * store, the in-process event bus and event log, the control API and publish-auth Lambda handlers served
+ * in-process, the RTMP ingest with its transcoders and packagers, and the HLS origin. The same core and
+ * handlers run in AWS with other adapters.
+ *
+ * Must never: leave a child process or listener behind after `stop`, or print a stream key.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { createConsoleLogger } from '../../../../adapters/console-logger';
+import { localDynamoClient, startDynalite } from '../../../../adapters/dynalite-server';
+import { DynamoDbEventLog } from '../../../../adapters/dynamodb-event-log';
+import { DynamoDbStreamStore } from '../../../../adapters/dynamodb-stream-store';
+import { ensureTable } from '../../../../adapters/dynamodb-table';
+import { FsObjectStore } from '../../../../adapters/fs-object-store';
+import { LocalEventBus } from '../../../../adapters/local-event-bus';
+import { serveHttpApi } from '../../../../adapters/local-http-api';
+import { PrometheusMetrics } from '../../../../adapters/prometheus-metrics';
+import { eventEmitter } from '../../../../core/emit-event';
+import { systemClock } from '../../../../core/ports/clock';
+import type { Logger } from '../../../../core/ports/logger';
+import type { SessionDeps } from '../../../../core/publish-session';
+import { FailureRateLimiter } from '../../../../core/rate-limiter';
+import { masterPlaylistPath, type PublicUrls } from '../../../../core/stream';
+import { createPublishAuthHandler } from '../../../../lambdas/publish-auth/handler';
+import { createStreamRegistryHandler } from '../../../../lambdas/stream-registry/handler';
+import type { PlaneConfig } from '../config';
+import { rateLimitedGate } from '../hooks/on-publish';
+import { createPlaneHttpServer, healthRoute, metricsRoute, type Route } from '../http/plane-http-server';
+import { HlsOrigin } from '../origin/hls-origin';
+import { RtmpIngest, type PublishGateDecision } from '../rtmp/rtmp-ingest';
+import { LiveSession } from '../session/live-session';
+import { SessionManager } from '../session/session-manager';
+import { resolveApiToken } from './api-token';
+
+export const TABLE_NAME = 'streamplane';
+
+export interface LocalPlane {
+  httpPort: number;
+  rtmpPort: number;
+  apiToken: string;
+  apiTokenSource: 'env' | 'file' | 'generated';
+  urls: PublicUrls & { api: string };
+  sessions: SessionManager;
+  metrics: PrometheusMetrics;
+  bus: LocalEventBus;
+  stop(): Promise<void>;
+}
+
+export async function startLocalPlane(config: PlaneConfig, logger: Logger = createConsoleLogger({ level: config.logLevel, format: config.logFormat })): Promise<LocalPlane> {
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        logger.warn('plane: cleanup step failed', { error: err instanceof Error ? err : String(err) });
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    const { token, source: tokenSource } = await resolveApiToken(dataDir, config.apiToken);
+    const metrics = new PrometheusMetrics();
+
+    const dynamo = await startDynalite({ dataDir: join(dataDir, 'dynamodb') });
+    cleanups.push(() => dynamo.close());
+    const client = localDynamoClient(dynamo.endpoint);
+    cleanups.push(() => client.destroy());
+    await ensureTable(client, TABLE_NAME);
+    const store = new DynamoDbStreamStore({ tableName: TABLE_NAME, client });
+    const eventLog = new DynamoDbEventLog({ tableName: TABLE_NAME, client });
+    const bus = new LocalEventBus(eventLog, logger);
+    const emit = eventEmitter({ store, publisher: bus, clock: systemClock });
+    const sessionDeps: SessionDeps = { store, emit, clock: systemClock };
+    const objectStore = new FsObjectStore(join(dataDir, 'media'));
+
+    // The HTTP listener comes first: its port is part of the URLs the API hands out.
+    let ready = { ingest: false, api: false, store: true };
+    let apiRoute: Route = async () => false;
+    const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: ['live/', 'recordings/'] });
+    const http = createPlaneHttpServer({
+      logger,
+      routes: [
+        healthRoute({ ingest: () => ready.ingest, api: () => ready.api, store: () => ready.store }),
+        metricsRoute(() => metrics.render()),
+        (req, res, url) => apiRoute(req, res, url),
+        (req, res, url) => origin.handle(req, res, url.pathname),
+      ],
+    });
+    const httpPort = await listen(http, config.httpPort, config.bind);
+    cleanups.push(() => closeServer(http));
+
+    const httpBase = `http://${config.publicHost}:${httpPort}`;
+    const playbackBase = config.playbackBaseUrl ?? httpBase;
+
+    const publishAuth = createPublishAuthHandler(sessionDeps);
+    const limiter = new FailureRateLimiter(systemClock, { maxFailures: 10, windowMs: 60_000, blockMs: 60_000 });
+    const gate = rateLimitedGate({
+      emit,
+      limiter,
+      authorize: async (request) => (await publishAuth(request, lambdaContext('publish-auth'))) as PublishGateDecision,
+    });
+
+    let sessions: SessionManager | undefined;
+    const ingest: RtmpIngest = new RtmpIngest({
+      port: config.rtmpPort,
+      host: config.bind,
+      gate,
+      logger,
+      metrics,
+      onAccepted: (publish) => sessions?.onAccepted(publish),
+      onGone: (publish) => sessions?.onGone(publish) ?? Promise.resolve(),
+    });
+    await ingest.start();
+    cleanups.push(() => ingest.stop());
+    const rtmpServer = `rtmp://${config.publicHost}:${ingest.port}/live`;
+    const urls: PublicUrls = { rtmpServer, playbackBase };
+
+    const manager = new SessionManager({
+      sessionDeps,
+      objectStore,
+      logger,
+      metrics,
+      disconnect: (streamId) => ingest.disconnectStream(streamId),
+      createSession: (publish) =>
+        new LiveSession({
+          publish,
+          sessionDeps,
+          emit,
+          objectStore,
+          logger,
+          metrics,
+          ladder: { rungs: config.ladder, segmentSeconds: config.segmentSeconds },
+          liveWindowSegments: config.liveWindowSegments,
+          scratchRoot: join(dataDir, 'scratch'),
+          playbackUrl: `${playbackBase}/${masterPlaylistPath(publish.streamId)}`,
+          ffmpegPath: config.ffmpegPath,
+          ffprobePath: config.ffprobePath,
+        }),
+    });
+    sessions = manager;
+    // Runs before the ingest stops, so sessions flush while their publishers are being closed.
+    cleanups.push(() => manager.close());
+    const unsubscribe = bus.subscribe((event) => manager.onEvent(event));
+    cleanups.push(unsubscribe);
+    await manager.recoverOrphans();
+    ready.ingest = true;
+
+    const api = createStreamRegistryHandler({ store, eventLog, emit, clock: systemClock, urls, apiToken: () => token, logger });
+    apiRoute = async (req, res, url) => {
+      if (!url.pathname.startsWith('/v1/') && url.pathname !== '/v1') return false;
+      await serveHttpApi(api, req, res, url);
+      return true;
+    };
+    ready.api = true;
+
+    return {
+      httpPort,
+      rtmpPort: ingest.port,
+      apiToken: token,
+      apiTokenSource: tokenSource,
+      urls: { ...urls, api: `${httpBase}/v1` },
+      sessions: manager,
+      metrics,
+      bus,
+      stop: async () => {
+        ready = { ingest: false, api: false, store: false };
+        await stop();
+      },
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function lambdaContext(functionName: string): Context {
+  return { functionName, awsRequestId: 'local', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolvePort((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    server.close(() => resolveClose());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,204 @@
+/**
+ * One accepted publish, from first byte to flush: taps the broadcast, buffers the first seconds to probe
+ * the source, plans the ladder, runs one supervised ffmpeg for it and a packager that uploads segments and
+ * writes playlists. Each ffmpeg run writes to its own scratch directory, so a restarted transcoder can
+ * never overwrite segments of the previous run before they are uploaded.
+ *
+ * Must never: start a transcoder for a publish the gate did not accept (it is only constructed for
+ * accepted ones), leave an ffmpeg running after `stop`, or lose a segment ffmpeg finished.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EmitEvent } from '../../../../core/emit-event';
+import { planLadder, toTranscodeDecision, type LadderOptions, type LadderPlan } from '../../../../core/ladder';
+import type { Logger } from '../../../../core/ports/logger';
+import type { Metrics } from '../../../../core/ports/metrics';
+import type { ObjectStore } from '../../../../core/ports/object-store';
+import { markLive, type SessionDeps } from '../../../../core/publish-session';
+import type { TranscodeDecision } from '../../../../core/stream';
+import { Packager } from '../packager/packager';
+import { FlvTap } from '../rtmp/flv-tap';
+import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
+import { buildTranscodeArgs } from '../transcoder/ffmpeg-args';
+import { probeSource } from '../transcoder/source-probe';
+import { TranscoderSupervisor } from '../transcoder/supervisor';
+import { ProbeBuffer } from './probe-buffer';
+
+export interface LiveSessionOptions {
+  publish: AcceptedPublish;
+  sessionDeps: SessionDeps;
+  emit: EmitEvent;
+  objectStore: ObjectStore;
+  logger: Logger;
+  metrics: Metrics;
+  ladder: LadderOptions;
+  liveWindowSegments: number;
+  scratchRoot: string;
+  playbackUrl: string;
+  ffmpegPath: string;
+  ffprobePath: string;
+}
+
+type Phase = 'probing' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export class LiveSession {
+  private phase: Phase = 'probing';
+  private readonly probe = new ProbeBuffer({ maxMediaMs: 2_500, maxBytes: 16 * 1024 * 1024 });
+  private tap: FlvTap | undefined;
+  private supervisor: TranscoderSupervisor | undefined;
+  private packager: Packager | undefined;
+  private plan: LadderPlan | undefined;
+  private run = 0;
+  private readonly scratchDir: string;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private starting: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly options: LiveSessionOptions) {
+    const { streamId, sessionId } = options.publish;
+    this.scratchDir = join(options.scratchRoot, streamId, `${sessionId}-${Date.now()}`);
+    this.log = childLogger(options.logger, { streamId, sessionId });
+  }
+
+  get streamId(): string {
+    return this.options.publish.streamId;
+  }
+
+  get decision(): TranscodeDecision | undefined {
+    return this.plan ? toTranscodeDecision(this.plan) : undefined;
+  }
+
+  /** The transcoder's process id while it runs (tests kill it to exercise recovery). */
+  get transcoderPid(): number | undefined {
+    return this.supervisor?.pid;
+  }
+
+  start(): void {
+    this.tap = this.openTap();
+    // A publisher that sends too little to probe still gets a transcoder after a few seconds.
+    this.probeTimer = setTimeout(() => this.beginTranscoding(), 6_000);
+  }
+
+  private openTap(): FlvTap {
+    const { publish } = this.options;
+    const tap = new FlvTap(publish.streamPath, publish.broadcast, (chunk) => this.onChunk(chunk));
+    tap.attach();
+    return tap;
+  }
+
+  private onChunk(chunk: Buffer): void {
+    if (this.phase === 'running') {
+      this.supervisor?.write(chunk);
+    } else if (this.phase === 'probing') {
+      if (this.probe.add(chunk)) this.beginTranscoding();
+    } else if (this.phase === 'starting') {
+      this.probe.add(chunk);
+    }
+  }
+
+  private beginTranscoding(): void {
+    if (this.phase !== 'probing') return;
+    clearTimeout(this.probeTimer);
+    if (!this.probe.hasMedia) {
+      this.probeTimer = setTimeout(() => this.beginTranscoding(), 2_000);
+      return;
+    }
+    this.phase = 'starting';
+    this.starting = this.startPipeline().catch((err: unknown) => {
+      this.log.error('session: transcoder could not start', { error: err instanceof Error ? err : String(err) });
+      this.options.publish.disconnect();
+    });
+  }
+
+  private async startPipeline(): Promise<void> {
+    const { options } = this;
+    const { streamId, sessionId } = options.publish;
+    const source = await probeSource(this.probe.contents(), { ffprobePath: options.ffprobePath });
+    if (this.phase !== 'starting') return;
+    const plan = planLadder(source, options.ladder);
+    this.plan = plan;
+    const decision = toTranscodeDecision(plan);
+    this.log.info('session: ladder planned', { topRung: plan.topRung, reason: plan.reason, renditions: plan.renditions.map((r) => r.name) });
+
+    const packager = new Packager({
+      streamId,
+      renditions: plan.renditions,
+      segmentSeconds: plan.segmentSeconds,
+      objectStore: options.objectStore,
+      liveWindow: options.liveWindowSegments,
+      logger: this.log,
+    });
+    this.packager = packager;
+    packager.on('live', () => {
+      void markLive(options.sessionDeps, streamId, sessionId, decision, options.playbackUrl)
+        .then((marked) => marked && this.log.info('session: live', { playback: options.playbackUrl }))
+        .catch((err: unknown) => this.log.error('session: could not mark live', { error: err instanceof Error ? err : String(err) }));
+    });
+    packager.on('segment', (segment: { rendition: string; uploadMs?: number }) => {
+      if (segment.uploadMs !== undefined) options.metrics.timing('segment_upload_latency', segment.uploadMs);
+    });
+    await packager.start();
+
+    const supervisor = new TranscoderSupervisor({
+      ffmpegPath: options.ffmpegPath,
+      args: () => {
+        const outputDir = join(this.scratchDir, `run-${++this.run}`);
+        return { args: buildTranscodeArgs(plan, { input: 'pipe:0', inputFormat: 'flv', outputDir }), outputDir };
+      },
+      prepare: async (outputDir: string) => {
+        for (const r of plan.renditions) await mkdir(join(outputDir, r.name), { recursive: true });
+        packager.attach(outputDir);
+      },
+      logger: this.log,
+    });
+    this.supervisor = supervisor;
+    supervisor.on('exit', (exit: { code: number | null; signal: string | null; willRestart: boolean; restarts: number; message: string }) => {
+      if (this.phase === 'stopping' || this.phase === 'stopped') return;
+      options.metrics.count('transcoder_restarts');
+      this.log.warn('session: transcoder exited', exit);
+      void options.emit({
+        type: 'transcode.error',
+        streamId,
+        sessionId,
+        data: { message: exit.message, exitCode: exit.code, signal: exit.signal, restarts: exit.restarts, willRestart: exit.willRestart },
+      }).catch(() => undefined);
+    });
+    supervisor.on('spawn', (run: { restarts: number }) => {
+      if (run.restarts === 0) return;
+      // A restarted ffmpeg needs the stream from a keyframe with its headers: a fresh tap replays exactly that.
+      this.tap?.close();
+      this.tap = this.openTap();
+    });
+    await supervisor.start();
+    if (this.phase !== 'starting') return;
+    supervisor.write(this.probe.contents());
+    this.phase = 'running';
+  }
+
+  /** Stops taking media, lets ffmpeg finish its last segments, uploads them. Idempotent. */
+  async stop(options: { endList: boolean }): Promise<void> {
+    if (this.phase === 'stopping' || this.phase === 'stopped') return;
+    this.phase = 'stopping';
+    clearTimeout(this.probeTimer);
+    this.tap?.close();
+    await this.starting;
+    try {
+      await this.supervisor?.stop();
+      await this.packager?.stop({ endList: options.endList });
+    } finally {
+      this.phase = 'stopped';
+      await rm(this.scratchDir, { recursive: true, force: true });
+    }
+  }
+}
+
+function childLogger(logger: Logger, fields: Record<string, unknown>): Logger {
+  const withChild = logger as Logger & { child?: (f: Record<string, unknown>) => Logger };
+  if (withChild.child) return withChild.child(fields);
+  return {
+    debug: (m, f) => logger.debug(m, { ...fields, ...f }),
+    info: (m, f) => logger.info(m, { ...fields, ...f }),
+    warn: (m, f) => logger.warn(m, { ...fields, ...f }),
+    error: (m, f) => logger.error(m, { ...fields, ...f }),
+  };
+}

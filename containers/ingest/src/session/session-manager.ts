@@ -1,0 +1,158 @@
+/**
+ * Keeps the ingest's live sessions: starts one per accepted publish, flushes it when the publisher goes,
+ * and ends the stream's session once its reconnect window expires without a reconnect. Also reacts to
+ * control events (stream disabled, deleted or ended through the API) by closing the publisher, and on
+ * start-up takes over sessions left open by a previous run of the plane.
+ *
+ * Must never: end a session that a reconnect has resumed (every end is conditional on the session id),
+ * or keep two transcoders for one stream.
+ */
+import type { StreamplaneEvent } from '../../../../core/events';
+import type { Logger } from '../../../../core/ports/logger';
+import type { Metrics } from '../../../../core/ports/metrics';
+import type { ObjectStore } from '../../../../core/ports/object-store';
+import { endSession, publisherGone, type SessionDeps } from '../../../../core/publish-session';
+import { hasOpenSession } from '../../../../core/stream';
+import { finalizeLivePlaylists } from '../packager/finalize';
+import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
+import { LiveSession, type LiveSessionOptions } from './live-session';
+
+export type LiveSessionFactory = (publish: AcceptedPublish) => LiveSession;
+
+export interface SessionManagerOptions {
+  sessionDeps: SessionDeps;
+  objectStore: ObjectStore;
+  logger: Logger;
+  metrics: Metrics;
+  createSession: LiveSessionFactory;
+  /** Closes the current publisher of a stream, if this ingest has one. */
+  disconnect(streamId: string): void;
+}
+
+export class SessionManager {
+  private readonly sessions = new Map<string, LiveSession>();
+  private readonly stopping = new Map<string, Promise<void>>();
+  private readonly endTimers = new Map<string, NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(private readonly options: SessionManagerOptions) {}
+
+  get liveCount(): number {
+    return this.sessions.size;
+  }
+
+  session(streamId: string): LiveSession | undefined {
+    return this.sessions.get(streamId);
+  }
+
+  onAccepted(publish: AcceptedPublish): void {
+    this.cancelEnd(publish.streamId);
+    const previous = this.stopping.get(publish.streamId) ?? Promise.resolve();
+    const session = this.options.createSession(publish);
+    this.sessions.set(publish.streamId, session);
+    this.updateGauge();
+    // A reconnect may arrive while the previous run still flushes: start once it is done.
+    void previous.then(() => {
+      if (this.sessions.get(publish.streamId) === session) session.start();
+    });
+  }
+
+  async onGone(publish: AcceptedPublish): Promise<void> {
+    const { streamId, sessionId } = publish;
+    const session = this.sessions.get(streamId);
+    if (session) {
+      this.sessions.delete(streamId);
+      this.updateGauge();
+      const stopped = session.stop({ endList: false });
+      this.stopping.set(streamId, stopped);
+      await stopped.finally(() => this.stopping.delete(streamId));
+    }
+    if (this.closed) return;
+    const outcome = await publisherGone(this.options.sessionDeps, streamId, sessionId, 'publisher disconnected');
+    if (!outcome) return;
+    if (outcome.ended) await this.finalize(streamId);
+    else this.scheduleEnd(streamId, sessionId, outcome.reconnectWindowSeconds * 1000);
+  }
+
+  /** Control events from the bus: a stream that may no longer publish loses its publisher. */
+  onEvent(event: StreamplaneEvent): void {
+    if (!event.streamId) return;
+    if (event.type === 'stream.disabled' || event.type === 'stream.deleted' || (event.type === 'stream.ended' && isEndedByControl(event))) {
+      this.cancelEnd(event.streamId);
+      this.options.disconnect(event.streamId);
+      if (event.type === 'stream.ended' && !this.sessions.has(event.streamId)) void this.finalize(event.streamId);
+    }
+  }
+
+  /** Sessions a previous run left open have no publisher here any more: interrupt them and time them out. */
+  async recoverOrphans(): Promise<number> {
+    const { store, clock } = this.options.sessionDeps;
+    let cursor: string | undefined;
+    let recovered = 0;
+    do {
+      const page = await store.list({ limit: 100, ...(cursor ? { cursor } : {}) });
+      for (const stream of page.items) {
+        if (!hasOpenSession(stream.status) || !stream.sessionId || this.sessions.has(stream.id)) continue;
+        recovered++;
+        const sessionId = stream.sessionId;
+        if (stream.status === 'interrupted') {
+          const since = clock.now().getTime() - Date.parse(stream.updatedAt);
+          this.scheduleEnd(stream.id, sessionId, Math.max(0, stream.reconnectWindowSeconds * 1000 - since));
+        } else {
+          const outcome = await publisherGone(this.options.sessionDeps, stream.id, sessionId, 'ingest restarted');
+          if (outcome?.ended) await this.finalize(stream.id);
+          else if (outcome) this.scheduleEnd(stream.id, sessionId, outcome.reconnectWindowSeconds * 1000);
+        }
+      }
+      cursor = page.next;
+    } while (cursor);
+    return recovered;
+  }
+
+  /** Flushes every live session. Their streams stay interrupted; the next start times them out. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.endTimers.values()) clearTimeout(timer);
+    this.endTimers.clear();
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.allSettled([...sessions.map((s) => s.stop({ endList: false })), ...this.stopping.values()]);
+  }
+
+  private scheduleEnd(streamId: string, sessionId: string, delayMs: number): void {
+    this.cancelEnd(streamId);
+    const timer = setTimeout(() => {
+      this.endTimers.delete(streamId);
+      void endSession(this.options.sessionDeps, streamId, sessionId, 'publisher_gone')
+        .then(async (ended) => {
+          if (ended) await this.finalize(streamId);
+        })
+        .catch((err: unknown) => this.options.logger.error('session: could not end session', { streamId, sessionId, error: err instanceof Error ? err : String(err) }));
+    }, delayMs);
+    this.endTimers.set(streamId, timer);
+  }
+
+  private cancelEnd(streamId: string): void {
+    const timer = this.endTimers.get(streamId);
+    if (timer) clearTimeout(timer);
+    this.endTimers.delete(streamId);
+  }
+
+  private async finalize(streamId: string): Promise<void> {
+    await this.stopping.get(streamId);
+    await finalizeLivePlaylists(this.options.objectStore, streamId).catch((err: unknown) =>
+      this.options.logger.warn('session: could not close live playlists', { streamId, error: err instanceof Error ? err : String(err) }),
+    );
+  }
+
+  private updateGauge(): void {
+    this.options.metrics.gauge('live_streams', this.sessions.size);
+  }
+}
+
+function isEndedByControl(event: StreamplaneEvent): boolean {
+  const reason = (event.data as { reason?: string }).reason;
+  return reason === 'ended_by_api' || reason === 'disabled' || reason === 'deleted';
+}
+
+export type { LiveSessionOptions };
