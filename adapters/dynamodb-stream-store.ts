@@ -1,0 +1,309 @@
+/**
+ * The stream registry on DynamoDB (`StreamStore`). Layout: see dynamodb-table.ts — a stream item
+ * `STREAM#<id>/STREAM`, a key-index item `KEY#<hash>/KEY → streamId`, a counter `SEQ#<id>/SEQ`, and
+ * the listing index gsi1 (`STREAMS`, `<createdAt>#<id>`).
+ *
+ * Consistency without transactions: dynalite 4 has no TransactWriteItems, so the stream item is the single
+ * source of truth and the key item is only an index into it. `getByKeyHash` reads the key item, then the
+ * stream (both strongly consistent) and accepts the match only if the stream's own `keyHash` is the hash
+ * looked up. Every key change is therefore one conditional write on the stream item: a reset key stops
+ * resolving the instant that write lands, a deleted stream the instant its item is gone. Key items are
+ * written before the stream points at them and removed after it no longer does; a crash in between leaves
+ * an orphan key item that resolves to nothing and is harmless.
+ *
+ * Must never: store or log a stream key; read an index for anything that decides access.
+ */
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
+import { ConflictError, DuplicateError, NotFoundError, StreamplaneError, ValidationError } from '../core/errors';
+import { isId } from '../core/ids';
+import { silentLogger, type Logger } from '../core/ports/logger';
+import type { Page, StreamStore } from '../core/ports/stream-store';
+import type { Stream, StreamStatus } from '../core/stream';
+import { GSI1_NAME, GSI1_PARTITION_KEY, itemKeys } from './dynamodb-table';
+
+export interface DynamoDbStreamStoreOptions {
+  tableName: string;
+  client?: DynamoDBClient;
+  /** Told about failed best-effort cleanups (orphan key items); never given a key. */
+  logger?: Logger;
+}
+
+const MAX_LIST_LIMIT = 1000;
+const MAX_CURSOR_LENGTH = 512;
+const MAX_DELETE_ATTEMPTS = 8;
+
+export class DynamoDbStreamStore implements StreamStore {
+  private readonly tableName: string;
+  private readonly client: DynamoDBClient;
+  private readonly logger: Logger;
+
+  constructor(options: DynamoDbStreamStoreOptions) {
+    this.tableName = options.tableName;
+    this.client = options.client ?? new DynamoDBClient({});
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  async create(stream: Stream): Promise<void> {
+    // Key item first: until the stream item exists it resolves to nothing.
+    try {
+      await this.putKeyItem(stream.keyHash, stream.id);
+    } catch (err) {
+      if (isConditionFailure(err)) throw new DuplicateError('A stream with this key already exists.');
+      throw err;
+    }
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem(stream),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      // Only a definite refusal removes the key item: after an ambiguous failure the stream may exist
+      // and need it, while an orphan key item is harmless.
+      if (!isConditionFailure(err)) throw err;
+      await this.removeKeyItem(stream.keyHash, stream.id);
+      throw new DuplicateError(`A stream with id ${stream.id} already exists.`);
+    }
+  }
+
+  async get(id: string): Promise<Stream | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(itemKeys.stream(id)), ConsistentRead: true }));
+    return out.Item ? fromItem(out.Item) : undefined;
+  }
+
+  async getByKeyHash(keyHash: string): Promise<Stream | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(itemKeys.keyHash(keyHash)), ConsistentRead: true }));
+    const streamId = out.Item?.streamId?.S;
+    if (!streamId) return undefined;
+    const stream = await this.get(streamId);
+    // The stream item is authoritative: a key item left behind by a reset or delete matches nothing.
+    return stream && stream.keyHash === keyHash ? stream : undefined;
+  }
+
+  async list(options: { limit: number; cursor?: string }): Promise<Page<Stream>> {
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > MAX_LIST_LIMIT) {
+      throw new ValidationError(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}.`, [{ path: 'limit', message: 'out of range' }]);
+    }
+    const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    let exclusiveStartKey: Record<string, AttributeValue> | undefined = start
+      ? marshall({ ...itemKeys.stream(start.id), ...itemKeys.streamIndex(start.createdAt, start.id) })
+      : undefined;
+    // One item more than asked tells whether there is a next page without an empty last page.
+    const wanted = options.limit + 1;
+    const streams: Stream[] = [];
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: GSI1_NAME,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY },
+          ExpressionAttributeValues: marshall({ ':pk': itemKeys.streamListPartition }),
+          ScanIndexForward: false,
+          Limit: wanted - streams.length,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      for (const item of out.Items ?? []) streams.push(fromItem(item));
+      exclusiveStartKey = out.LastEvaluatedKey;
+    } while (exclusiveStartKey && streams.length < wanted);
+
+    if (streams.length <= options.limit) return { items: streams };
+    const items = streams.slice(0, options.limit);
+    const last = items[items.length - 1] as Stream;
+    return { items, next: encodeCursor({ createdAt: last.createdAt, id: last.id }) };
+  }
+
+  async put(next: Stream, condition: { expectedVersion: number; expectedStatus?: ReadonlyArray<StreamStatus> }): Promise<void> {
+    const names: Record<string, string> = { '#version': 'version', '#keyHash': 'keyHash' };
+    const values: Record<string, unknown> = { ':expected': condition.expectedVersion, ':keyHash': next.keyHash };
+    // The key hash only changes through replaceKeyHash, which keeps the key index in step with it.
+    let expression = '#version = :expected AND #keyHash = :keyHash';
+    if (condition.expectedStatus) {
+      if (condition.expectedStatus.length === 0) throw new ConflictError(`Stream ${next.id} is in none of the expected statuses.`);
+      names['#status'] = 'status';
+      const placeholders = condition.expectedStatus.map((status, i) => {
+        values[`:s${i}`] = status;
+        return `:s${i}`;
+      });
+      expression += ` AND #status IN (${placeholders.join(', ')})`;
+    }
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ ...next, version: condition.expectedVersion + 1 }),
+          ConditionExpression: expression,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values),
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new ConflictError(`Stream ${next.id} changed since it was read.`, { cause: err });
+      throw err;
+    }
+  }
+
+  async replaceKeyHash(id: string, oldHash: string, newHash: string, next: Stream, expectedVersion: number): Promise<void> {
+    if (next.id !== id || next.keyHash !== newHash) {
+      throw new StreamplaneError('internal', 'replaceKeyHash: next must be the same stream carrying the new key hash.');
+    }
+    try {
+      await this.putKeyItem(newHash, id);
+    } catch (err) {
+      if (isConditionFailure(err)) throw new DuplicateError('A stream with this key already exists.');
+      throw err;
+    }
+    try {
+      // The one write that switches keys: from here the old hash fails getByKeyHash's check.
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ ...next, version: expectedVersion + 1 }),
+          ConditionExpression: '#version = :expected AND #keyHash = :oldHash',
+          ExpressionAttributeNames: { '#version': 'version', '#keyHash': 'keyHash' },
+          ExpressionAttributeValues: marshall({ ':expected': expectedVersion, ':oldHash': oldHash }),
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err; // ambiguous: keep the new key item (see create)
+      await this.removeKeyItem(newHash, id);
+      throw new ConflictError(`Stream ${id} changed since it was read.`, { cause: err });
+    }
+    // The reset has happened; failing here would make the caller retry and lose the key it was shown.
+    await this.removeKeyItem(oldHash, id);
+  }
+
+  async delete(id: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(id);
+      if (!current) throw new NotFoundError('stream', id);
+      try {
+        // Conditional on the key hash we read, so the key item we remove next is the stream's own.
+        await this.client.send(
+          new DeleteItemCommand({
+            TableName: this.tableName,
+            Key: marshall(itemKeys.stream(id)),
+            ConditionExpression: '#keyHash = :keyHash',
+            ExpressionAttributeNames: { '#keyHash': 'keyHash' },
+            ExpressionAttributeValues: marshall({ ':keyHash': current.keyHash }),
+          }),
+        );
+      } catch (err) {
+        if (isConditionFailure(err) && attempt < MAX_DELETE_ATTEMPTS) continue;
+        if (isConditionFailure(err)) throw new ConflictError(`Stream ${id} kept changing while being deleted.`, { cause: err });
+        throw err;
+      }
+      await this.removeKeyItem(current.keyHash, id);
+      return;
+    }
+  }
+
+  async nextSequence(streamId: string | null): Promise<number> {
+    const out = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(itemKeys.sequence(streamId)),
+        UpdateExpression: 'ADD #value :one',
+        ExpressionAttributeNames: { '#value': 'value' },
+        ExpressionAttributeValues: marshall({ ':one': 1 }),
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const value = Number(out.Attributes?.value?.N);
+    if (!Number.isSafeInteger(value) || value < 1) throw new StreamplaneError('internal', 'Sequence counter returned no value.');
+    return value;
+  }
+
+  private async putKeyItem(keyHash: string, streamId: string): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall({ ...itemKeys.keyHash(keyHash), streamId }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  /** Best effort: a key item left behind resolves to nothing (see top of file), so failure is only logged. */
+  private async removeKeyItem(keyHash: string, streamId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: marshall(itemKeys.keyHash(keyHash)),
+          ConditionExpression: 'streamId = :streamId',
+          ExpressionAttributeValues: marshall({ ':streamId': streamId }),
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) return;
+      this.logger.warn('could not remove a stale key index item', { streamId, error: err instanceof Error ? err.name : 'unknown' });
+    }
+  }
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+}
+
+function toItem(stream: Stream): Record<string, AttributeValue> {
+  return marshall(
+    { ...stream, ...itemKeys.stream(stream.id), ...itemKeys.streamIndex(stream.createdAt, stream.id) },
+    { removeUndefinedValues: true },
+  );
+}
+
+/** Copies only the model's fields, so storage attributes (pk, gsi1sk…) never reach callers. */
+function fromItem(item: Record<string, AttributeValue>): Stream {
+  const raw = unmarshall(item) as Stream;
+  const stream: Stream = {
+    id: raw.id,
+    name: raw.name,
+    status: raw.status,
+    keyHash: raw.keyHash,
+    recording: raw.recording,
+    reconnectWindowSeconds: raw.reconnectWindowSeconds,
+    createdAt: raw.createdAt,
+    updatedAt: raw.updatedAt,
+    version: raw.version,
+  };
+  if (raw.sessionId !== undefined) stream.sessionId = raw.sessionId;
+  if (raw.sessionStartedAt !== undefined) stream.sessionStartedAt = raw.sessionStartedAt;
+  if (raw.lastSessionId !== undefined) stream.lastSessionId = raw.lastSessionId;
+  if (raw.transcode !== undefined) stream.transcode = raw.transcode;
+  return stream;
+}
+
+// Cursors are opaque to callers but come back from outside, so they are parsed, never trusted.
+const cursorSchema = z.object({ v: z.literal(1), createdAt: z.iso.datetime(), id: z.string().refine((v) => isId('stream', v)) }).strict();
+
+function encodeCursor(position: { createdAt: string; id: string }): string {
+  return Buffer.from(JSON.stringify({ v: 1, ...position }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  const invalid = new ValidationError('The cursor is not valid.', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
+  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
+  const result = cursorSchema.safeParse(parsed);
+  if (!result.success) throw invalid;
+  return { createdAt: result.data.createdAt, id: result.data.id };
+}

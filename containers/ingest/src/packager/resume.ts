@@ -1,0 +1,82 @@
+/**
+ * What is already published for a stream, read back so a new packager (plane restart, encoder reconnect)
+ * continues numbering instead of starting over. Reads each rendition's media playlist and also lists the
+ * rendition's segment objects: a crash between a segment upload and its playlist write leaves an object
+ * no playlist mentions, and reusing its number would overwrite an object CDNs cache as immutable.
+ * Must never guess: store errors propagate (the caller retries) rather than resuming from nothing.
+ */
+import { liveSegmentsFromPlaylist, parseMediaPlaylist, PlaylistError, type LiveSegment } from '../../../../core/playlist';
+import type { Logger } from '../../../../core/ports/logger';
+import type { ObjectStore } from '../../../../core/ports/object-store';
+import { mediaPlaylistKey, renditionPrefix, sequenceOfKey } from './keys';
+
+export interface ResumedRendition {
+  /** Segments to keep showing; empty when the previous session ended (its playlist had EXT-X-ENDLIST). */
+  window: LiveSegment[];
+  /** The sequence that follows the playlist's last segment. */
+  nextSequence: number;
+  /**
+   * First sequence no stored object uses (>= nextSequence). Numbers in between belong to orphans: never
+   * reused (CDNs cache them as immutable), and published as gaps so the window stays consecutive.
+   */
+  reservedUntil: number;
+  /** The last published segment's numbers, kept even when the window is dropped. */
+  last?: { sequence: number; discontinuitySequence: number };
+  targetDuration?: number;
+}
+
+export interface ResumeState {
+  renditions: Map<string, ResumedRendition>;
+  /** Highest discontinuity number published so far, when anything was. */
+  lastDiscontinuitySequence?: number;
+  targetDuration?: number;
+}
+
+export async function loadResumeState(store: ObjectStore, streamId: string, renditions: ReadonlyArray<string>, logger: Logger): Promise<ResumeState> {
+  const state: ResumeState = { renditions: new Map() };
+  for (const name of renditions) {
+    const resumed = await loadRendition(store, streamId, name, logger);
+    state.renditions.set(name, resumed);
+    const disc = resumed.last?.discontinuitySequence;
+    if (disc !== undefined) state.lastDiscontinuitySequence = Math.max(state.lastDiscontinuitySequence ?? 0, disc);
+    if (resumed.targetDuration !== undefined) state.targetDuration = Math.max(state.targetDuration ?? 0, resumed.targetDuration);
+  }
+  return state;
+}
+
+async function loadRendition(store: ObjectStore, streamId: string, name: string, logger: Logger): Promise<ResumedRendition> {
+  const out: ResumedRendition = { window: [], nextSequence: 0, reservedUntil: 0 };
+  const body = await store.get(mediaPlaylistKey(streamId, name));
+  if (body) {
+    try {
+      const parsed = parseMediaPlaylist(Buffer.from(body).toString('utf8'));
+      const segments = liveSegmentsFromPlaylist(parsed);
+      const tail = segments.at(-1);
+      out.nextSequence = parsed.mediaSequence + parsed.segments.length;
+      out.targetDuration = parsed.targetDuration;
+      if (tail) out.last = { sequence: tail.sequence, discontinuitySequence: tail.discontinuitySequence };
+      // An ended session's tail would be the first thing a new viewer plays; a crashed one's is what current
+      // viewers are watching and must stay so their next refresh continues it.
+      if (!parsed.endList) out.window = segments;
+    } catch (err) {
+      if (!(err instanceof PlaylistError)) throw err;
+      logger.error('packager: stored media playlist is unreadable; resuming numbering from stored segments', { streamId, rendition: name, error: err.message });
+    }
+  }
+  const prefix = renditionPrefix(streamId, name);
+  let highest = -1;
+  for (const object of await store.list(prefix)) {
+    const seq = sequenceOfKey(prefix, object.key);
+    if (seq !== undefined && seq > highest) highest = seq;
+  }
+  out.reservedUntil = Math.max(out.nextSequence, highest + 1);
+  if (out.reservedUntil > out.nextSequence) {
+    logger.warn('packager: stored segments beyond the playlist (a crash between upload and playlist write); not reusing their numbers', {
+      streamId,
+      rendition: name,
+      playlistNext: out.nextSequence,
+      storedNext: out.reservedUntil,
+    });
+  }
+  return out;
+}

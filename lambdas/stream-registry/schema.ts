@@ -1,0 +1,82 @@
+/**
+ * The control API's wire schemas (zod): request bodies (from core), query strings, and the response
+ * shapes. Responses are built by core's `toStreamView`; their schemas here exist to document them in
+ * the OpenAPI document and to let tests hold the two together.
+ */
+import { z } from 'zod';
+import { EVENT_TYPES, isEventType } from '../../core/events';
+import { STREAM_STATUSES } from '../../core/stream';
+
+export { createStreamInput, updateStreamInput } from '../../core/stream-input';
+
+export const MAX_PAGE_LIMIT = 100;
+export const DEFAULT_STREAM_PAGE_LIMIT = 20;
+export const DEFAULT_EVENT_PAGE_LIMIT = 50;
+
+/** Documentation pattern of ids; the edge checks with core's `isId`, which is authoritative. */
+export const streamIdSchema = z.string().regex(/^st_[a-z2-7]{20}$/).describe('Stream id.');
+export const eventIdSchema = z.string().regex(/^evt_[a-z2-7]{20}$/).describe('Event id.');
+
+const limit = z
+  .string()
+  .regex(/^\d{1,3}$/, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`)
+  .transform(Number)
+  .pipe(z.number().int().min(1, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`).max(MAX_PAGE_LIMIT, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`));
+
+export const listStreamsQuery = z
+  .object({
+    limit: limit.optional().describe(`Page size, 1 to ${MAX_PAGE_LIMIT} (default ${DEFAULT_STREAM_PAGE_LIMIT}).`),
+    cursor: z.string().min(1).max(512).optional().describe('The `next` value of the previous page.'),
+  })
+  .strict();
+
+export const listEventsQuery = z
+  .object({
+    streamId: streamIdSchema.optional().describe('Only events of this stream, in sequence order.'),
+    after: eventIdSchema.optional().describe('Only events after this event id (exclusive); without it, the most recent events.'),
+    limit: limit.optional().describe(`At most this many events, 1 to ${MAX_PAGE_LIMIT} (default ${DEFAULT_EVENT_PAGE_LIMIT}).`),
+    type: z
+      .string()
+      .max(2000)
+      .transform((v) => v.split(',').map((t) => t.trim()))
+      .pipe(z.array(z.string().refine(isEventType, 'is not an event type')).min(1).max(EVENT_TYPES.length))
+      .optional()
+      .describe('Comma-separated event types to include.'),
+  })
+  .strict();
+
+/** Action endpoints take no body; an empty object is tolerated, anything else is refused. */
+export const emptyBody = z.object({}).strict().optional();
+
+const transcodeDecision = z.object({
+  topRung: z.enum(['passthrough', 'encode', 'none']),
+  reason: z.string(),
+  renditions: z.array(
+    z.object({ name: z.string(), width: z.number().int().optional(), height: z.number().int().optional(), bandwidth: z.number().int(), codecs: z.string() }),
+  ),
+});
+
+export const streamView = z.object({
+  id: streamIdSchema,
+  name: z.string(),
+  status: z.enum(STREAM_STATUSES),
+  recording: z.boolean(),
+  reconnectWindowSeconds: z.number().int(),
+  sessionId: z.string().optional().describe('The open session, while connected, live or interrupted.'),
+  transcode: transcodeDecision.optional(),
+  ingest: z.object({ server: z.string().describe('RTMP server URL for the encoder (OBS "Server").') }),
+  playback: z.object({ hls: z.string().describe('Master playlist URL.') }),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+/** Only on create and reset-key: the key is shown once and never again. */
+export const streamViewWithKey = streamView.extend({
+  streamKey: z.string().describe('The stream key (OBS "Stream Key"). Shown only now; store it safely.'),
+  ingest: z.object({ server: z.string(), url: z.string().describe('Server and key in one URL.') }),
+});
+
+export const streamList = z.object({
+  items: z.array(streamView),
+  next: z.string().optional().describe('Cursor of the next page; absent on the last page.'),
+});

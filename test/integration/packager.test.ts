@@ -1,0 +1,409 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { access, appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { FsObjectStore } from '../../adapters/fs-object-store';
+import { parseMediaPlaylist, type ParsedMediaPlaylist } from '../../core/playlist';
+import type { ObjectStore, PutOptions, StoredObject } from '../../core/ports/object-store';
+import { LineTailer } from '../../containers/ingest/src/packager/csv-tailer';
+import { Packager, type PackagerOptions, type PackagerSegmentEvent, type RenditionPlan } from '../../containers/ingest/src/packager';
+
+const STREAM = 'st_packagertest0000000';
+const RENDITIONS: RenditionPlan[] = [
+  { name: '720p', bandwidth: 3_000_000, codecs: 'avc1.64001f,mp4a.40.2', width: 1280, height: 720, fps: 30 },
+  { name: '360p', bandwidth: 900_000, codecs: 'avc1.42c01e,mp4a.40.2', width: 640, height: 360, fps: 30 },
+];
+
+/**
+ * Wraps the real store and checks, at the moment each playlist is written, what players rely on: every
+ * non-gap segment it names is already stored, and numbering never goes back. Can hold or fail puts.
+ */
+class CheckingStore implements ObjectStore {
+  readonly violations: string[] = [];
+  private readonly lastSeen = new Map<string, { mediaSequence: number; next: number }>();
+  /** Key → how many more puts of it fail. */
+  readonly failures = new Map<string, number>();
+  /** Key → promise the put waits for (after failing), to observe the state while an upload is stuck. */
+  readonly gates = new Map<string, Promise<void>>();
+  readonly putCounts = new Map<string, number>();
+
+  constructor(readonly inner: FsObjectStore) {}
+
+  async put(key: string, body: Uint8Array | string, options: PutOptions): Promise<void> {
+    this.putCounts.set(key, (this.putCounts.get(key) ?? 0) + 1);
+    const failuresLeft = this.failures.get(key) ?? 0;
+    if (failuresLeft > 0) {
+      this.failures.set(key, failuresLeft - 1);
+      throw Object.assign(new Error('injected: store unavailable'), { name: 'ServiceUnavailable' });
+    }
+    await this.gates.get(key);
+    if (key.endsWith('/index.m3u8')) await this.check(key, typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+    await this.inner.put(key, body, options);
+  }
+  get(key: string): Promise<Uint8Array | undefined> {
+    return this.inner.get(key);
+  }
+  list(prefix: string): Promise<StoredObject[]> {
+    return this.inner.list(prefix);
+  }
+  delete(keys: ReadonlyArray<string>): Promise<void> {
+    return this.inner.delete(keys);
+  }
+
+  private async check(key: string, text: string): Promise<void> {
+    const playlist = parseMediaPlaylist(text);
+    const dir = key.slice(0, key.lastIndexOf('/') + 1);
+    for (const [i, segment] of playlist.segments.entries()) {
+      if (segment.uri !== `${playlist.mediaSequence + i}.ts`) this.violations.push(`${key}: position ${i} is ${segment.uri}, not sequence ${playlist.mediaSequence + i}`);
+      if (!segment.gap && !(await this.inner.get(dir + segment.uri))) this.violations.push(`${key}: names ${segment.uri} before it was stored`);
+    }
+    const next = playlist.mediaSequence + playlist.segments.length;
+    const last = this.lastSeen.get(key);
+    if (last && (playlist.mediaSequence < last.mediaSequence || next < last.next)) this.violations.push(`${key}: went back from ${JSON.stringify(last)} to ${playlist.mediaSequence}/${next}`);
+    this.lastSeen.set(key, { mediaSequence: playlist.mediaSequence, next });
+  }
+}
+
+/** Plays ffmpeg's part: segment file first, then its list line (as the segment muxer does). */
+async function writeSegment(runDir: string, rendition: string, index: number, options: { start?: number; duration?: number } = {}): Promise<Buffer> {
+  const duration = options.duration ?? 2;
+  const start = options.start ?? index * 2;
+  const dir = join(runDir, rendition);
+  await mkdir(dir, { recursive: true });
+  const name = `seg_${String(index).padStart(6, '0')}.ts`;
+  const body = Buffer.alloc(188 * 4, 0xff);
+  body.write(`${runDir}|${rendition}|${index}`, 0);
+  await writeFile(join(dir, name), body);
+  await appendFile(join(dir, 'segments.csv'), `${name},${start.toFixed(6)},${(start + duration).toFixed(6)}\n`);
+  return body;
+}
+
+/** Polls a condition until it holds or the deadline passes (no fixed sleeps). */
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('Packager', () => {
+  let root: string;
+  let fsStore: FsObjectStore;
+  let store: CheckingStore;
+  let runCounter = 0;
+  const packagers: Packager[] = [];
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'sp-packager-'));
+  });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    for (const p of packagers.splice(0)) await p.stop({ drainTimeoutMs: 2_000 });
+    assert.deepEqual(store.violations, [], 'a playlist named a missing segment or went back');
+  });
+
+  function freshStore(): void {
+    fsStore = new FsObjectStore(join(root, `store-${++runCounter}`));
+    store = new CheckingStore(fsStore);
+  }
+  function newRunDir(): string {
+    return join(root, 'scratch', `run-${++runCounter}`);
+  }
+  function newPackager(overrides: Partial<PackagerOptions> = {}): { packager: Packager; segments: PackagerSegmentEvent[]; lives: number[] } {
+    const packager = new Packager({
+      streamId: STREAM,
+      renditions: RENDITIONS,
+      objectStore: store,
+      pollIntervalMs: 15,
+      settleMs: 10,
+      retry: { initialDelayMs: 5, maxDelayMs: 20 },
+      ...overrides,
+    });
+    packagers.push(packager);
+    const segments: PackagerSegmentEvent[] = [];
+    const lives: number[] = [];
+    packager.on('segment', (s) => segments.push(s));
+    packager.on('live', () => lives.push(Date.now()));
+    return { packager, segments, lives };
+  }
+  async function playlist(rendition: string): Promise<ParsedMediaPlaylist> {
+    const body = await fsStore.get(`live/${STREAM}/${rendition}/index.m3u8`);
+    assert.ok(body, `no playlist for ${rendition}`);
+    return parseMediaPlaylist(Buffer.from(body).toString('utf8'));
+  }
+  const uris = (p: ParsedMediaPlaylist): string[] => p.segments.map((s) => (s.gap ? `gap:${s.uri}` : s.discontinuity ? `disc:${s.uri}` : s.uri));
+
+  it('uploads each listed segment under its own sequence, then its playlist, then goes live once', async () => {
+    freshStore();
+    const { packager, segments, lives } = newPackager();
+    await packager.start();
+    const run = newRunDir();
+    await packager.attach(run);
+    const bodies = new Map<string, Buffer>();
+    for (let i = 0; i < 3; i++) for (const r of ['720p', '360p']) bodies.set(`${r}/${i}`, await writeSegment(run, r, i));
+
+    await until(() => segments.length === 6, 'six segments');
+    await until(() => lives.length === 1, 'live');
+    for (const [name, body] of bodies) {
+      const [rendition, seq] = name.split('/');
+      assert.deepEqual(Buffer.from((await fsStore.get(`live/${STREAM}/${rendition}/${seq}.ts`))!), body);
+      assert.equal(await exists(join(run, rendition!, `seg_00000${seq}.ts`)), false, 'scratch copy deleted after upload');
+    }
+    const p720 = await playlist('720p');
+    assert.equal(p720.mediaSequence, 0);
+    assert.equal(p720.targetDuration, 2);
+    assert.deepEqual(uris(p720), ['0.ts', '1.ts', '2.ts']);
+    assert.ok(p720.segments.every((s) => s.programDateTime), 'every segment carries a program date-time');
+    const master = Buffer.from((await fsStore.get(`live/${STREAM}/master.m3u8`))!).toString();
+    assert.match(master, /RESOLUTION=1280x720,FRAME-RATE=30\.000\n720p\/index\.m3u8\n/);
+    assert.match(master, /360p\/index\.m3u8\n$/);
+
+    // A line written in two parts (ffmpeg mid-write) is read once, whole.
+    await writeFile(join(run, '720p', 'seg_000003.ts'), Buffer.alloc(188));
+    await appendFile(join(run, '720p', 'segments.csv'), 'seg_000003.ts,6.000');
+    await appendFile(join(run, '720p', 'segments.csv'), '000,8.000000\n');
+    await writeSegment(run, '360p', 3);
+    await until(() => segments.length === 8, 'segment 3');
+    assert.deepEqual(uris(await playlist('720p')), ['0.ts', '1.ts', '2.ts', '3.ts']);
+    assert.equal(lives.length, 1, 'live is announced once per session');
+
+    const stats = packager.stats();
+    assert.equal(stats.renditions['720p']?.segmentsUploaded, 4);
+    assert.equal(stats.renditions['720p']?.lastSequence, 3);
+    assert.equal(stats.renditions['720p']?.pending, 0);
+    assert.ok((stats.renditions['720p']?.maxUploadMs ?? -1) >= 0);
+  });
+
+  it('continues numbering across transcoder restarts with a discontinuity, keeping renditions aligned', async () => {
+    freshStore();
+    const { packager, segments } = newPackager({ liveWindow: 4 });
+    await packager.start();
+    const released: string[] = [];
+    packager.on('released', (e) => released.push(e.scratchDir));
+
+    const run1 = newRunDir();
+    await packager.attach(run1);
+    // ffmpeg crashed after 720p listed segment 2 but before 360p did.
+    for (const r of ['720p', '360p']) for (let i = 0; i < 2; i++) await writeSegment(run1, r, i);
+    await writeSegment(run1, '720p', 2);
+    await until(() => segments.length === 5, 'first run');
+
+    const run2 = newRunDir();
+    await packager.attach(run2);
+    await until(() => released.includes(run1), 'first run released');
+    for (const r of ['720p', '360p']) await writeSegment(run2, r, 0, { start: 0 });
+    await until(() => segments.length === 7, 'second run');
+
+    // Index 0 of the second run is sequence 3 in both renditions; 360p never got 2, so 2 is a gap there.
+    assert.deepEqual(uris(await playlist('720p')), ['0.ts', '1.ts', '2.ts', 'disc:3.ts']);
+    assert.deepEqual(uris(await playlist('360p')), ['0.ts', '1.ts', 'gap:2.ts', 'disc:3.ts']);
+    assert.equal(await fsStore.get(`live/${STREAM}/360p/2.ts`), undefined, 'a gap is not uploaded');
+    for (const r of ['720p', '360p']) {
+      assert.equal(segments.find((s) => s.rendition === r && s.sequence === 3)?.discontinuity, true, `${r} reports the discontinuity`);
+    }
+
+    // Slide the discontinuity out of the 4-segment window: the discontinuity sequence takes it over.
+    for (let i = 1; i <= 4; i++) for (const r of ['720p', '360p']) await writeSegment(run2, r, i, { start: i * 2 });
+    await until(() => segments.length === 15, 'sliding');
+    for (const r of ['720p', '360p']) {
+      const p = await playlist(r);
+      assert.equal(p.mediaSequence, 4);
+      assert.equal(p.discontinuitySequence, 1);
+      assert.deepEqual(uris(p), ['4.ts', '5.ts', '6.ts', '7.ts']);
+    }
+    assert.ok(await fsStore.get(`live/${STREAM}/720p/0.ts`), 'segments that left the window are kept for recordings');
+  });
+
+  it('resumes numbering from the store in a new packager (plane restart, encoder reconnect)', async () => {
+    freshStore();
+    const first = newPackager();
+    await first.packager.start();
+    const run1 = newRunDir();
+    await first.packager.attach(run1);
+    for (let i = 0; i < 3; i++) for (const r of ['720p', '360p']) await writeSegment(run1, r, i);
+    await until(() => first.segments.length === 6, 'first session');
+    await first.packager.stop(); // the plane died mid-session: no ENDLIST
+    // A crash between an upload and its playlist write left 720p/3.ts stored but unlisted.
+    await fsStore.put(`live/${STREAM}/720p/3.ts`, 'orphan', { contentType: 'video/mp2t', cacheControl: 'public, max-age=31536000, immutable' });
+
+    const second = newPackager();
+    await second.packager.start();
+    const run2 = newRunDir();
+    await second.packager.attach(run2);
+    for (const r of ['720p', '360p']) await writeSegment(run2, r, 0, { start: 0 });
+    await until(() => second.segments.length === 2, 'second session');
+    await until(() => second.lives.length === 1, 'second session live');
+    assert.deepEqual(uris(await playlist('360p')), ['0.ts', '1.ts', '2.ts', 'gap:3.ts', 'disc:4.ts'], 'viewers keep the window; 3 is taken');
+    assert.deepEqual(uris(await playlist('720p')), ['0.ts', '1.ts', '2.ts', 'gap:3.ts', 'disc:4.ts'], 'the orphan is not reused, and stays aligned');
+    assert.equal(Buffer.from((await fsStore.get(`live/${STREAM}/720p/3.ts`))!).toString(), 'orphan');
+    assert.equal((await playlist('720p')).discontinuitySequence, 0);
+
+    await second.packager.stop({ endList: true });
+    const ended = await playlist('360p');
+    assert.equal(ended.endList, true);
+    assert.equal(ended.segments.at(-1)?.uri, '4.ts');
+
+    // A new session after an ended one: numbering continues, the old tail is not replayed.
+    const third = newPackager();
+    await third.packager.start();
+    const run3 = newRunDir();
+    await third.packager.attach(run3);
+    for (const r of ['720p', '360p']) await writeSegment(run3, r, 0, { start: 0 });
+    await until(() => third.segments.length === 2, 'third session');
+    const resumed = await playlist('360p');
+    assert.equal(resumed.endList, false);
+    assert.deepEqual(uris(resumed), ['disc:5.ts']);
+    assert.equal(resumed.discontinuitySequence, 1, 'segment 5 is in the second discontinuity after 0');
+  });
+
+  it('retries failed uploads, keeping the segment on scratch and out of playlists until stored', async () => {
+    freshStore();
+    const { packager, segments } = newPackager();
+    const key = `live/${STREAM}/720p/1.ts`;
+    store.failures.set(key, 2);
+    let open!: () => void;
+    store.gates.set(key, new Promise<void>((resolve) => (open = resolve)));
+    await packager.start();
+    const run = newRunDir();
+    await packager.attach(run);
+    for (let i = 0; i < 3; i++) for (const r of ['720p', '360p']) await writeSegment(run, r, i);
+
+    await until(() => (store.putCounts.get(key) ?? 0) >= 3, 'retries of the failing upload');
+    await until(() => segments.filter((s) => s.rendition === '360p').length === 3, '360p unaffected');
+    assert.equal(await exists(join(run, '720p', 'seg_000001.ts')), true, 'kept on scratch while not stored');
+    assert.deepEqual(uris(await playlist('720p')), ['0.ts'], 'later segments wait: playlists stay consecutive');
+
+    open();
+    await until(() => segments.length === 6, 'all segments after recovery');
+    assert.deepEqual(uris(await playlist('720p')), ['0.ts', '1.ts', '2.ts']);
+    assert.equal(await exists(join(run, '720p', 'seg_000001.ts')), false);
+    assert.equal(packager.stats().renditions['720p']?.uploadRetries, 2);
+  });
+
+  it('drains listed segments on stop and ignores hostile or broken list lines', async () => {
+    freshStore();
+    const { packager } = newPackager();
+    await packager.start();
+    const run = newRunDir();
+    await packager.attach(run);
+    await mkdir(join(run, '720p'), { recursive: true });
+    await writeFile(join(root, 'scratch', 'evil.ts'), 'outside');
+    await appendFile(join(run, '720p', 'segments.csv'), '../../evil.ts,0.0,2.0\nnot a line\nseg_000000.ts,2.0,2.0\n');
+    for (const r of ['720p', '360p']) for (let i = 1; i < 3; i++) await writeSegment(run, r, i);
+    const stats = await packager.stop({ endList: true });
+
+    assert.equal(stats.state, 'stopped');
+    assert.equal(stats.renditions['720p']?.segmentsUploaded, 2);
+    assert.equal(stats.renditions['720p']?.pending, 0);
+    assert.deepEqual(uris(await playlist('720p')), ['1.ts', '2.ts']);
+    assert.equal((await playlist('720p')).endList, true);
+    assert.equal(await exists(join(root, 'scratch', 'evil.ts')), true, 'a hostile name is never read or deleted');
+    assert.deepEqual((await fsStore.list(`live/${STREAM}/`)).map((o) => o.key).filter((k) => k.includes('evil')), []);
+  });
+
+  it('refuses bad options and misuse', async () => {
+    freshStore();
+    assert.throws(() => new Packager({ streamId: '../x', renditions: RENDITIONS, objectStore: store }), /streamId/);
+    assert.throws(() => new Packager({ streamId: STREAM, renditions: [], objectStore: store }), /renditions/);
+    assert.throws(() => new Packager({ streamId: STREAM, renditions: [RENDITIONS[0]!, RENDITIONS[0]!], objectStore: store }), /duplicate/);
+    assert.throws(() => new Packager({ streamId: STREAM, renditions: [{ ...RENDITIONS[0]!, name: '../720p' }], objectStore: store }), /name/);
+    assert.throws(() => new Packager({ streamId: STREAM, renditions: RENDITIONS, objectStore: store, liveWindow: 2 }), /liveWindow/);
+    assert.throws(() => new Packager({ streamId: STREAM, renditions: [{ ...RENDITIONS[0]!, codecs: 'x"y' }], objectStore: store }), /codecs/);
+    const { packager } = newPackager();
+    await assert.rejects(packager.attach(newRunDir()), { name: 'PackagerStateError' });
+  });
+
+  it('reads segment lists line by line, holding back a line until its newline arrives', async () => {
+    const path = join(root, 'tail.csv');
+    const tailer = new LineTailer(path);
+    assert.deepEqual(await tailer.readLines(), [], 'a list that does not exist yet has no lines');
+    await writeFile(path, 'a,0,1\nb,1,');
+    assert.deepEqual(await tailer.readLines(), ['a,0,1']);
+    assert.deepEqual(await tailer.readLines(), []);
+    await appendFile(path, '2\r\nc,2,3\n');
+    assert.deepEqual(await tailer.readLines(), ['b,1,2', 'c,2,3']);
+    assert.equal(tailer.pendingBytes, 0);
+  });
+});
+
+describe('Packager with real ffmpeg', () => {
+  const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
+
+  it('packages a 6 s two-rendition encode into playlists ffprobe reads as 6 s', { skip: !hasFfmpeg && 'ffmpeg not installed', timeout: 60_000 }, async () => {
+    const root = await mkdtemp(join(tmpdir(), 'sp-packager-ffmpeg-'));
+    const fsStore = new FsObjectStore(join(root, 'store'));
+    const packager = new Packager({
+      streamId: STREAM,
+      renditions: [
+        { name: '360p', bandwidth: 900_000, codecs: 'avc1.42c01e,mp4a.40.2', width: 640, height: 360, fps: 30 },
+        { name: '180p', bandwidth: 300_000, codecs: 'avc1.42c00d,mp4a.40.2', width: 320, height: 180, fps: 30 },
+      ],
+      objectStore: fsStore,
+      pollIntervalMs: 50,
+    });
+    let lives = 0;
+    packager.on('live', () => lives++);
+    const run = join(root, 'scratch', 'run-1');
+    let ffmpeg: ReturnType<typeof spawn> | undefined;
+    try {
+      await packager.start();
+      for (const r of ['360p', '180p']) await mkdir(join(run, r), { recursive: true });
+      await packager.attach(run);
+      const output = (r: string, video: string): string[] => [
+        '-map', video, '-map', '1:a',
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
+        '-c:a', 'aac', '-b:a', '64k',
+        '-f', 'segment', '-segment_time', '2', '-segment_format', 'mpegts',
+        '-segment_list', join(run, r, 'segments.csv'), '-segment_list_type', 'csv', '-segment_list_flags', '+live',
+        join(run, r, 'seg_%06d.ts'),
+      ];
+      const args = [
+        '-hide_banner', '-loglevel', 'error', '-nostdin',
+        '-t', '6', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
+        '-t', '6', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+        '-filter_complex', '[0:v]split=2[a][b];[b]scale=320:180[small]',
+        ...output('360p', '[a]'),
+        ...output('180p', '[small]'),
+      ];
+      ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      ffmpeg.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+      const code = await new Promise<number | null>((resolve) => ffmpeg!.on('exit', resolve));
+      assert.equal(code, 0, stderr);
+      await packager.detach(); // ffmpeg exited: its run is complete
+      const stats = await packager.stop({ endList: true });
+      assert.equal(lives, 1);
+      assert.equal(stats.renditions['360p']?.segmentsUploaded, 3);
+      assert.equal(stats.renditions['180p']?.segmentsUploaded, 3);
+
+      for (const r of ['360p', '180p']) {
+        const path = join(fsStore.root, 'live', STREAM, r, 'index.m3u8');
+        const parsed = parseMediaPlaylist(await readFile(path, 'utf8'));
+        assert.deepEqual(parsed.segments.map((s) => s.uri), ['0.ts', '1.ts', '2.ts']);
+        assert.equal(parsed.endList, true);
+        const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', path], { encoding: 'utf8' });
+        assert.equal(probe.status, 0, probe.stderr);
+        const duration = Number(probe.stdout.trim());
+        assert.ok(Math.abs(duration - 6) < 0.3, `${r}: ffprobe says ${duration} s`);
+      }
+      const master = await fsStore.get(`live/${STREAM}/master.m3u8`);
+      assert.ok(master);
+    } finally {
+      if (ffmpeg && ffmpeg.exitCode === null && ffmpeg.pid) process.kill(ffmpeg.pid, 'SIGKILL');
+      await packager.stop();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
