@@ -186,19 +186,20 @@ export class DynamoDbStreamStore implements StreamStore {
     await this.removeKeyItem(oldHash, id);
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string): Promise<Stream> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.get(id);
       if (!current) throw new NotFoundError('stream', id);
       try {
-        // Conditional on the key hash we read, so the key item we remove next is the stream's own.
+        // Conditional on the version we read: the stream deleted is exactly the one returned (its key hash
+        // and open session), so the caller can report what was cut off.
         await this.client.send(
           new DeleteItemCommand({
             TableName: this.tableName,
             Key: marshall(itemKeys.stream(id)),
-            ConditionExpression: '#keyHash = :keyHash',
-            ExpressionAttributeNames: { '#keyHash': 'keyHash' },
-            ExpressionAttributeValues: marshall({ ':keyHash': current.keyHash }),
+            ConditionExpression: '#version = :version',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: marshall({ ':version': current.version }),
           }),
         );
       } catch (err) {
@@ -207,7 +208,7 @@ export class DynamoDbStreamStore implements StreamStore {
         throw err;
       }
       await this.removeKeyItem(current.keyHash, id);
-      return;
+      return current;
     }
   }
 

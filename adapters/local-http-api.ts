@@ -87,8 +87,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_la
 
 function tooLarge(req: IncomingMessage, res: ServerResponse): void {
   const body = JSON.stringify({
-    type: 'about:blank',
-    title: 'Payload Too Large',
+    type: 'urn:streamplane:problem:payload_too_large',
+    title: 'Content Too Large',
     status: 413,
     code: 'payload_too_large',
     detail: `Request bodies are limited to ${MAX_REQUEST_BODY_BYTES} bytes.`,

@@ -31,8 +31,8 @@ export class StreamplaneError extends Error {
 
 export class ValidationError extends StreamplaneError {
   override readonly name = 'ValidationError';
-  constructor(message: string, details?: ReadonlyArray<{ path: string; message: string }>) {
-    super('validation', message, details ? { details } : undefined);
+  constructor(message: string, details?: ReadonlyArray<{ path: string; message: string }>, options?: { cause?: unknown }) {
+    super('validation', message, { ...(details ? { details } : {}), ...(options?.cause !== undefined ? { cause: options.cause } : {}) });
   }
 }
 

@@ -68,6 +68,11 @@ export const EVENT_CATALOG = {
     data: z.object({ recordingId: z.string(), playback: z.object({ hls: z.string() }), durationSeconds: z.number() }),
   },
   'recording.failed': { version: 1, description: 'The recording could not be finalized.', data: z.object({ recordingId: z.string(), reason: z.string() }) },
+  'webhook.disabled': {
+    version: 1,
+    description: 'A webhook endpoint was disabled because every delivery attempt failed for too long. streamId is null.',
+    data: z.object({ webhookId: z.string(), reason: z.enum(['failing']), failingSince: z.string() }),
+  },
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOG;
@@ -115,12 +120,15 @@ export function buildEvent<T extends EventType>(input: NewEvent<T>, meta: { id: 
   return event;
 }
 
-/** JSON Schema of every event's data, for docs and the OpenAPI document. */
+/**
+ * JSON Schema of every event's data, for docs and the OpenAPI document. Input mode leaves objects open
+ * (no additionalProperties: false), so consumers validating strictly keep working when a field is added.
+ */
 export function eventCatalogJsonSchema(): Record<string, { version: number; description: string; data: unknown }> {
   return Object.fromEntries(
     EVENT_TYPES.map((type) => {
       const entry = EVENT_CATALOG[type];
-      return [type, { version: entry.version, description: entry.description, data: z.toJSONSchema(entry.data) }];
+      return [type, { version: entry.version, description: entry.description, data: z.toJSONSchema(entry.data, { io: 'input' }) }];
     }),
   );
 }

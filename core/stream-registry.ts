@@ -167,8 +167,8 @@ export async function endStreamNow(deps: RegistryDeps, id: string): Promise<Stre
 }
 
 export async function deleteStream(deps: RegistryDeps, id: string): Promise<void> {
-  const stream = await requireStream(deps.store, id);
-  await deps.store.delete(id);
+  await requireStream(deps.store, id);
+  const stream = await deps.store.delete(id);
   if (hasOpenSession(stream.status)) await emitEnded(deps, stream, 'deleted');
   await deps.emit({ type: 'stream.deleted', streamId: id, data: {} });
 }

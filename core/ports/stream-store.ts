@@ -23,7 +23,8 @@ export interface StreamStore {
   put(next: Stream, condition: { expectedVersion: number; expectedStatus?: ReadonlyArray<StreamStatus> }): Promise<void>;
   /** Replaces the key hash atomically (the old hash stops resolving). */
   replaceKeyHash(id: string, oldHash: string, newHash: string, next: Stream, expectedVersion: number): Promise<void>;
-  delete(id: string): Promise<void>;
+  /** Deletes the stream and its key; returns the stream as it was at the moment of deletion. */
+  delete(id: string): Promise<Stream>;
   /** Atomically allocates the next event sequence number for a stream (or for stream-less events). */
   nextSequence(streamId: string | null): Promise<number>;
 }

@@ -37,7 +37,7 @@ describe('npm start and the CLI', () => {
   it('starts, reports health, and serves the CLI', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'streamplane-npm-start-'));
     const [httpPort, rtmpPort] = [await freePort(), await freePort()];
-    const env = { ...process.env, STREAMPLANE_HTTP_PORT: String(httpPort), STREAMPLANE_RTMP_PORT: String(rtmpPort), STREAMPLANE_DATA_DIR: dataDir, STREAMPLANE_BIND: '127.0.0.1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, STREAMPLANE_HTTP_PORT: String(httpPort), STREAMPLANE_RTMP_PORT: String(rtmpPort), STREAMPLANE_DATA_DIR: dataDir, STREAMPLANE_BIND: '127.0.0.1' };
     delete env.STREAMPLANE_API_TOKEN;
     const child = spawn('npm', ['start', '--silent'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -54,7 +54,7 @@ describe('npm start and the CLI', () => {
     assert.ok(token, `the API token is printed:\n${output}`);
     assert.match(output, new RegExp(`rtmp://localhost:${rtmpPort}/live`));
 
-    const cliEnv = { ...process.env, STREAMPLANE_API_URL: `http://127.0.0.1:${httpPort}`, STREAMPLANE_DATA_DIR: dataDir };
+    const cliEnv: NodeJS.ProcessEnv = { ...process.env, STREAMPLANE_API_URL: `http://127.0.0.1:${httpPort}`, STREAMPLANE_DATA_DIR: dataDir };
     delete cliEnv.STREAMPLANE_API_TOKEN;
     const created = JSON.parse((await execFileAsync('npx', ['streamplane', 'streams', 'create', '--name', 'from the cli'], { cwd: root, env: cliEnv })).stdout) as {
       id: string;

@@ -79,12 +79,13 @@ export class MemoryStreamStore implements StreamStore {
     this.writes++;
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string): Promise<Stream> {
     const current = this.streams.get(id);
     if (!current) throw new NotFoundError('stream', id);
     this.streams.delete(id);
     this.keys.delete(current.keyHash);
     this.writes++;
+    return structuredClone(current);
   }
 
   private async runBeforeWrite(id: string): Promise<void> {

@@ -44,7 +44,7 @@ export function createPlaneHttpServer(options: PlaneHttpServerOptions): Server {
 
 export function sendProblem(res: ServerResponse, status: number, code: string, title: string, detail: string): void {
   res.writeHead(status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify({ type: 'about:blank', title, status, code, detail }));
+  res.end(JSON.stringify({ type: `urn:streamplane:problem:${code}`, title, status, code, detail }));
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -127,6 +127,7 @@ export class LiveSession {
       objectStore: options.objectStore,
       liveWindow: options.liveWindowSegments,
       logger: this.log,
+      metrics: options.metrics,
     });
     this.packager = packager;
     packager.on('live', () => {
@@ -134,9 +135,7 @@ export class LiveSession {
         .then((marked) => marked && this.log.info('session: live', { playback: options.playbackUrl }))
         .catch((err: unknown) => this.log.error('session: could not mark live', { error: err instanceof Error ? err : String(err) }));
     });
-    packager.on('segment', (segment: { rendition: string; uploadMs?: number }) => {
-      if (segment.uploadMs !== undefined) options.metrics.timing('segment_upload_latency', segment.uploadMs);
-    });
+    packager.on('segment', (segment) => options.metrics.timing('segment_upload_latency', segment.uploadMs));
     await packager.start();
 
     const supervisor = new TranscoderSupervisor({
@@ -147,7 +146,8 @@ export class LiveSession {
       },
       prepare: async (outputDir: string) => {
         for (const r of plan.renditions) await mkdir(join(outputDir, r.name), { recursive: true });
-        packager.attach(outputDir);
+        // Reads the previous run to its end before the new ffmpeg writes anything.
+        await packager.attach(outputDir);
       },
       logger: this.log,
     });
@@ -182,13 +182,17 @@ export class LiveSession {
     clearTimeout(this.probeTimer);
     this.tap?.close();
     await this.starting;
+    let pending = 0;
     try {
       await this.supervisor?.stop();
-      await this.packager?.stop({ endList: options.endList });
+      const stats = await this.packager?.stop({ endList: options.endList });
+      pending = Object.values(stats?.renditions ?? {}).reduce((sum, r) => sum + r.pending, 0);
     } finally {
       this.phase = 'stopped';
-      await rm(this.scratchDir, { recursive: true, force: true });
     }
+    // Segments that could not be uploaded stay on scratch for an operator rather than being thrown away.
+    if (pending === 0) await rm(this.scratchDir, { recursive: true, force: true });
+    else this.log.error('session: segments left on scratch after stop', { pending, scratchDir: this.scratchDir });
   }
 }
 
