@@ -36,7 +36,7 @@ export interface MediaSegmentEntry {
 
 export interface MediaPlaylistInput {
   /**
-   * Lower bound for EXT-X-TARGETDURATION. The written value is max(ceil(this), ceil(longest segment)), so a
+   * Lower bound for EXT-X-TARGETDURATION. The written value is max(round(this), round(longest segment)), so a
    * playlist is never invalid; live callers pass a value that only grows because RFC 8216 §6.2.1 forbids
    * changing it, and a stable floor keeps it from shrinking as long segments slide out.
    */
@@ -61,12 +61,13 @@ export function formatDuration(seconds: number): string {
 }
 
 /**
- * ceil of the longest (millisecond-rounded) duration, at least `floor` and at least 1. RFC 8216 only needs
- * the *rounded* EXTINF to be <= the target; ceil is the stricter rule that older players also accept.
+ * the longest (millisecond-rounded) duration rounded to the nearest integer, at least `floor` and at least
+ * 1 — exactly RFC 8216 §4.3.3.1. Not ceil: ffmpeg's first segment runs a few ms long (AAC priming), and
+ * ceil would turn a 2 s stream's target into 3, adding a second of latency at every player.
  */
 export function targetDurationFor(durations: Iterable<number>, floor = 0): number {
-  let target = Math.max(1, Math.ceil(roundMillis(floor)));
-  for (const d of durations) target = Math.max(target, Math.ceil(roundMillis(d)));
+  let target = Math.max(1, Math.round(roundMillis(floor)));
+  for (const d of durations) target = Math.max(target, Math.round(roundMillis(d)));
   return target;
 }
 

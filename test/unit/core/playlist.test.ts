@@ -61,7 +61,7 @@ describe('writeMediaPlaylist', () => {
       [
         '#EXTM3U',
         '#EXT-X-VERSION:3',
-        '#EXT-X-TARGETDURATION:3',
+        '#EXT-X-TARGETDURATION:2',
         '#EXT-X-MEDIA-SEQUENCE:120',
         '#EXT-X-DISCONTINUITY-SEQUENCE:3',
         '#EXT-X-PLAYLIST-TYPE:EVENT',
@@ -80,14 +80,15 @@ describe('writeMediaPlaylist', () => {
     );
   });
 
-  it('rounds the target duration up from the longest millisecond-rounded segment, never below the floor', () => {
+  it('takes the target duration from the longest segment rounded to the nearest second (RFC 8216), never below the floor', () => {
     assert.equal(targetDurationFor([2, 2, 2]), 2);
     assert.equal(targetDurationFor([2.0004]), 2, 'float noise below a millisecond does not bump the target');
-    assert.equal(targetDurationFor([2.001]), 3);
+    assert.equal(targetDurationFor([2.021]), 2, 'RFC 8216 compares the rounded duration');
+    assert.equal(targetDurationFor([2.5]), 3);
     assert.equal(targetDurationFor([0.4]), 1);
     assert.equal(targetDurationFor([1.2], 4), 4);
     assert.equal(targetDurationFor([5.5], 4), 6);
-    const text = writeMediaPlaylist({ targetDuration: 2, mediaSequence: 0, discontinuitySequence: 0, segments: [{ uri: '0.ts', duration: 6.02 }] });
+    const text = writeMediaPlaylist({ targetDuration: 2, mediaSequence: 0, discontinuitySequence: 0, segments: [{ uri: '0.ts', duration: 6.52 }] });
     assert.match(text, /#EXT-X-TARGETDURATION:7\n/);
   });
 

@@ -1,0 +1,125 @@
+/**
+ * ObjectStore on S3: where the cloud ingest writes HLS segments and playlists, and where CloudFront reads
+ * them from. Keys are validated exactly like the local folder store's, so a hostile stream or rendition
+ * name is refused the same way in both planes; an optional `prefix` places the whole store under one
+ * folder of the bucket (its keys are stripped of it again on the way out).
+ *
+ * Must never: swallow a per-key failure of a batch delete, or follow a key out of its prefix.
+ */
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type ListObjectsV2CommandOutput,
+} from '@aws-sdk/client-s3';
+import { StreamplaneError, ValidationError } from '../core/errors';
+import type { ObjectStore, PutOptions, StoredObject } from '../core/ports/object-store';
+import { validateObjectKey } from './fs-object-store';
+
+/** S3 deletes at most this many keys per request. */
+const DELETE_BATCH = 1000;
+
+export interface S3ObjectStoreOptions {
+  bucket: string;
+  /** Folder of the bucket this store lives in, e.g. `tenant-a/`. @default '' (the bucket root) */
+  prefix?: string;
+  client?: S3Client;
+  /** Keys per ListObjectsV2 page (S3's maximum is 1000). @default 1000 */
+  listPageSize?: number;
+}
+
+export class ObjectStoreError extends StreamplaneError {
+  override readonly name = 'ObjectStoreError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('internal', message, options);
+  }
+}
+
+export class S3ObjectStore implements ObjectStore {
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly client: S3Client;
+  private readonly listPageSize: number;
+
+  constructor(options: S3ObjectStoreOptions) {
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket)) {
+      throw new ValidationError(`Not an S3 bucket name: ${JSON.stringify(options.bucket)}.`, [{ path: 'bucket', message: 'expected 3-63 lower-case letters, digits, dots and hyphens' }]);
+    }
+    const prefix = options.prefix ?? '';
+    if (prefix !== '') {
+      if (!prefix.endsWith('/')) throw new ValidationError('The prefix must end with "/".', [{ path: 'prefix', message: 'expected a folder such as "media/"' }]);
+      validateObjectKey(prefix.slice(0, -1));
+    }
+    this.bucket = options.bucket;
+    this.prefix = prefix;
+    this.client = options.client ?? new S3Client({});
+    this.listPageSize = options.listPageSize ?? 1000;
+    if (!Number.isInteger(this.listPageSize) || this.listPageSize < 1 || this.listPageSize > 1000) {
+      throw new ValidationError(`listPageSize must be a whole number from 1 to 1000, got ${this.listPageSize}.`);
+    }
+  }
+
+  async put(key: string, body: Uint8Array | string, options: PutOptions): Promise<void> {
+    validateObjectKey(key);
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.prefix + key,
+        Body: body,
+        ContentType: options.contentType,
+        CacheControl: options.cacheControl,
+      }),
+    );
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    validateObjectKey(key);
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
+      if (!out.Body) return new Uint8Array();
+      return await out.Body.transformToByteArray();
+    } catch (err) {
+      if (err instanceof Error && (err.name === 'NoSuchKey' || err.name === 'NotFound')) return undefined;
+      throw err;
+    }
+  }
+
+  async list(prefix: string): Promise<StoredObject[]> {
+    if (prefix !== '') validateObjectKey(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix);
+    const out: StoredObject[] = [];
+    let token: string | undefined;
+    do {
+      const page: ListObjectsV2CommandOutput = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, MaxKeys: this.listPageSize, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined || !object.Key.startsWith(this.prefix)) continue;
+        out.push({ key: object.Key.slice(this.prefix.length), size: object.Size ?? 0 });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    // S3 already lists in UTF-8 binary order; sorting keeps the port's promise for any S3-compatible server.
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async delete(keys: ReadonlyArray<string>): Promise<void> {
+    for (const key of keys) validateObjectKey(key);
+    const unique = [...new Set(keys)];
+    for (let i = 0; i < unique.length; i += DELETE_BATCH) {
+      const batch = unique.slice(i, i + DELETE_BATCH);
+      const out = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((key) => ({ Key: this.prefix + key })), Quiet: true },
+        }),
+      );
+      const failed = out.Errors ?? [];
+      if (failed.length > 0) {
+        const first = failed[0];
+        throw new ObjectStoreError(`Deleting ${failed.length} of ${batch.length} objects failed (first: ${first?.Key ?? '?'}: ${first?.Code ?? 'unknown'}).`);
+      }
+    }
+  }
+}

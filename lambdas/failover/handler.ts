@@ -1,0 +1,147 @@
+/**
+ * The failover function. Two triggers, one thin chain: ECS "Task State Change" (STOPPED) events of the
+ * ingest service arrive through an SQS queue (with a dead-letter queue) and recover that task's streams;
+ * a schedule sweeps stale heartbeats and enforces due reconnect deadlines. The use cases live in
+ * core/failover.ts; this file parses, calls them, logs and counts what happened, and reports failed
+ * records so only those are retried.
+ *
+ * Must never: acknowledge a record whose recovery was incomplete (it is retried, then dead-lettered).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context, SQSBatchResponse } from 'aws-lambda';
+import type { z } from 'zod';
+import { recoverLostTask, sweepIngestTasks, type FailoverDeps, type FailoverSettings, type LostTaskReport } from '../../core/failover';
+import { ecsTaskStateChangeSchema, failoverEventSchema, parseFailoverConfig, taskIdOf, type FailoverEvent } from './schema';
+
+export interface FailoverHandlerDeps {
+  failover: FailoverDeps;
+  settings: FailoverSettings;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export interface SweepResult {
+  lostTasks: number;
+  expired: number;
+  failures: number;
+}
+
+export type FailoverResult = SQSBatchResponse | SweepResult;
+
+/** Validates the raw event once; a malformed one fails the invocation instead of reaching a use case. */
+function parseEvent<S extends z.ZodType>(schema: S): MiddlewareObj<unknown, unknown> {
+  return {
+    before: (request) => {
+      request.event = schema.parse(request.event);
+    },
+  };
+}
+
+export function createFailoverHandler(deps: FailoverHandlerDeps) {
+  const { logger, metrics } = deps;
+
+  const reportLostTask = (report: LostTaskReport): void => {
+    const count = (outcome: string) => report.streams.filter((s) => s.outcome === outcome).length;
+    const interrupted = count('interrupted');
+    const ended = count('ended');
+    const failed = report.streams.filter((s) => s.outcome === 'failed');
+    if (report.status === 'recovered' || report.status === 'incomplete') metrics.addMetric('ingest_tasks_lost', MetricUnit.Count, 1);
+    if (interrupted) metrics.addMetric('failover_streams_interrupted', MetricUnit.Count, interrupted);
+    if (ended) metrics.addMetric('failover_sessions_ended', MetricUnit.Count, ended);
+    if (failed.length) metrics.addMetric('failover_stream_failures', MetricUnit.Count, failed.length);
+    const summary = { taskId: report.taskId, cause: report.cause, status: report.status, streams: report.streams.map(({ streamId, outcome }) => ({ streamId, outcome })) };
+    if (report.status === 'incomplete') logger.error('failover incomplete; will retry', { ...summary, errors: failed.map((f) => ('error' in f ? f.error : undefined)), error: report.error });
+    else if (report.status === 'recovered') logger.warn('ingest task lost; streams recovered', summary);
+    else logger.info('nothing to recover for task', summary);
+  };
+
+  const onTaskEvents = async (records: Extract<FailoverEvent, { Records: unknown }>['Records']): Promise<SQSBatchResponse> => {
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    metrics.addMetric('failover_task_events', MetricUnit.Count, records.length);
+    for (const record of records) {
+      try {
+        const change = ecsTaskStateChangeSchema.parse(JSON.parse(record.body));
+        if (change.detail.lastStatus !== 'STOPPED') {
+          logger.debug('ignoring task state change', { taskArn: change.detail.taskArn, lastStatus: change.detail.lastStatus });
+          continue;
+        }
+        const report = await recoverLostTask(deps.failover, taskIdOf(change), 'task_stopped', deps.settings);
+        reportLostTask(report);
+        if (report.status === 'incomplete') batchItemFailures.push({ itemIdentifier: record.messageId });
+      } catch (error) {
+        logger.error('could not handle task state change record', { messageId: record.messageId, error: error as Error });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  };
+
+  const onSchedule = async (): Promise<SweepResult> => {
+    // Counted every run: a missing datapoint means the sweep itself stopped running.
+    metrics.addMetric('failover_sweeps', MetricUnit.Count, 1);
+    const { lostTasks, expiries } = await sweepIngestTasks(deps.failover, deps.settings);
+    for (const report of lostTasks) reportLostTask(report);
+    const ended = expiries.filter((e) => e.outcome === 'ended');
+    const failedExpiries = expiries.filter((e) => e.outcome === 'failed');
+    if (ended.length) {
+      metrics.addMetric('failover_sessions_ended', MetricUnit.Count, ended.length);
+      logger.info('reconnect windows expired; sessions ended', { streamIds: ended.map((e) => e.streamId) });
+    }
+    if (failedExpiries.length) logger.error('ending expired sessions failed; will retry', { failures: failedExpiries.map((e) => ({ streamId: e.streamId, error: e.error })) });
+    const failures = failedExpiries.length + lostTasks.filter((t) => t.status === 'incomplete').length;
+    return { lostTasks: lostTasks.filter((t) => t.status === 'recovered' || t.status === 'incomplete').length, expired: ended.length, failures };
+  };
+
+  return middy<unknown, FailoverResult>()
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .use(parseEvent(failoverEventSchema))
+    .handler(async (raw) => {
+      const event = raw as FailoverEvent;
+      return 'Records' in event ? onTaskEvents(event.Records) : onSchedule();
+    });
+}
+
+let coldStart: Promise<ReturnType<typeof createFailoverHandler>> | undefined;
+
+async function buildCloudHandler(): Promise<ReturnType<typeof createFailoverHandler>> {
+  const config = parseFailoverConfig(process.env);
+  const [{ DynamoDBClient }, { DynamoDbStreamStore }, { DynamoDbIngestHeartbeats }, { DynamoDbReconnectDeadlines }, { EventBridgeEventPublisher }, { eventEmitter }, { systemClock }] =
+    await Promise.all([
+      import('@aws-sdk/client-dynamodb'),
+      import('../../adapters/dynamodb-stream-store'),
+      import('../../adapters/dynamodb-ingest-heartbeats'),
+      import('../../adapters/dynamodb-reconnect-deadlines'),
+      import('../../adapters/eventbridge-event-publisher'),
+      import('../../core/emit-event'),
+      import('../../core/ports/clock'),
+    ]);
+  const client = new DynamoDBClient({});
+  const store = new DynamoDbStreamStore({ tableName: config.tableName, client });
+  const publisher = new EventBridgeEventPublisher({ eventBusName: config.eventBusName });
+  return createFailoverHandler({
+    failover: {
+      store,
+      emit: eventEmitter({ store, publisher, clock: systemClock }),
+      clock: systemClock,
+      heartbeats: new DynamoDbIngestHeartbeats({ tableName: config.tableName, client }),
+      deadlines: new DynamoDbReconnectDeadlines({ tableName: config.tableName, client }),
+    },
+    settings: { staleAfterMs: config.staleAfterMs },
+    logger: new Logger({ serviceName: 'failover' }),
+    metrics: new Metrics({ serviceName: 'failover' }),
+  });
+}
+
+/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
+export const handler = async (event: unknown, context: Context): Promise<FailoverResult> => {
+  coldStart ??= buildCloudHandler().catch((err: unknown) => {
+    coldStart = undefined;
+    throw err;
+  });
+  return (await coldStart)(event, context);
+};

@@ -1,0 +1,104 @@
+/**
+ * The control API: an API Gateway HTTP API whose routes go to the stream-registry function (payload v2)
+ * — except the paths given to other functions (`/v1/webhooks…` to the webhooks API). Each function
+ * authenticates the bearer token itself, with the same middleware chain the local plane serves, so
+ * behaviour is identical in both. The stage is throttled and access-logged as JSON (request id,
+ * caller address, route, status, latency; never headers, so never the token).
+ *
+ * Must never: log request headers or bodies at the gateway (the Authorization header is the API token).
+ */
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** A path (and everything below it) served by another function than the default one. */
+export interface ControlApiRoute {
+  /** e.g. `/v1/webhooks`: routes `ANY /v1/webhooks` and `ANY /v1/webhooks/{proxy+}`. */
+  readonly path: string;
+  readonly handler: lambda.IFunction;
+}
+
+export interface ControlApiProps {
+  /** The stream-registry function: serves every route not listed in `routes`. */
+  readonly handler: lambda.IFunction;
+  /** Paths served by other functions (they authenticate the same way). @default - none */
+  readonly routes?: ControlApiRoute[];
+  /** Steady requests per second for the whole API. @default 50 */
+  readonly rateLimit?: number;
+  /** Burst of requests. @default 100 */
+  readonly burstLimit?: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** Access log line: identifies a request without any header or body. */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  method: '$context.httpMethod',
+  path: '$context.path',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  latencyMs: '$context.responseLatency',
+  integrationLatencyMs: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+});
+
+export class ControlApi extends Construct {
+  readonly httpApi: apigwv2.HttpApi;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ControlApiProps) {
+    super(scope, id);
+    const rateLimit = props.rateLimit ?? 50;
+    const burstLimit = props.burstLimit ?? 100;
+    if (rateLimit <= 0 || burstLimit < 1 || !Number.isInteger(burstLimit)) {
+      throw new Error(`ControlApi: expected rateLimit > 0 and a whole burstLimit >= 1, got rateLimit=${rateLimit}, burstLimit=${burstLimit}.`);
+    }
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.httpApi = new apigwv2.HttpApi(this, 'Api', {
+      description: 'Streamplane control API (/v1/...)',
+      defaultIntegration: new HttpLambdaIntegration('Registry', props.handler, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 }),
+      createDefaultStage: false,
+    });
+    for (const route of props.routes ?? []) {
+      if (!/^(\/[a-z0-9-]+)+$/.test(route.path)) {
+        throw new Error(`ControlApi: route path ${JSON.stringify(route.path)} is not valid; expected lower-case segments such as /v1/webhooks.`);
+      }
+      const name = route.path.split('/').filter(Boolean).map((part) => part.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase())).join('');
+      const integration = new HttpLambdaIntegration(name, route.handler, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 });
+      this.httpApi.addRoutes({ path: route.path, methods: [apigwv2.HttpMethod.ANY], integration });
+      this.httpApi.addRoutes({ path: `${route.path}/{proxy+}`, methods: [apigwv2.HttpMethod.ANY], integration });
+    }
+    new apigwv2.HttpStage(this, 'Stage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit, burstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+      },
+    });
+    Validations.of(this.httpApi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'Every route is authenticated by the stream-registry handler itself (bearer token from Secrets Manager, constant-time comparison), the same code path as the local plane; only the OpenAPI document is public. A gateway authorizer would duplicate that check and add latency and cost.',
+    });
+  }
+
+  /** `https://<id>.execute-api.<region>.amazonaws.com` (no trailing slash). */
+  get url(): string {
+    return this.httpApi.apiEndpoint;
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The ingest: Fargate tasks running containers/ingest (node-media-server + ffmpeg, the same app as the
+ * local plane with AWS adapters chosen by configuration) behind an internet-facing Network Load Balancer.
+ * RTMP arrives on TCP 1935; with a certificate, RTMPS terminates at the NLB on 443 and continues as RTMP
+ * to the same targets. Client addresses are preserved (the publish gate rate-limits by address). Tasks
+ * scale on CPU, protect themselves from scale-in while they carry live streams (ECS task protection via
+ * the agent endpoint, which needs the permission granted here), and drain on SIGTERM within the stop
+ * timeout. The root filesystem is read-only; scratch (segments before upload, temp files) lives on the
+ * task's ephemeral volume at /scratch.
+ *
+ * Must never: open the tasks to anything but the load balancer, or give the task role more than its
+ * grants (media prefixes, its stream items, the bus, the publish-auth function — granted by the stack).
+ */
+import { Duration, IgnoreMode, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import { acknowledgeWildcardResources } from './nag-acknowledgments';
+
+export const RTMP_PORT = 1935;
+export const RTMPS_PORT = 443;
+/** The RTMP application name (core's INGEST_APP): `rtmp://HOST:PORT/live/STREAM_KEY`. */
+const INGEST_APP = 'live';
+const SCRATCH_PATH = '/scratch';
+const CONTAINER_NAME = 'ingest';
+
+/** The repository root: the Docker build context of the ingest image (filtered by .dockerignore). */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export type IngestArchitecture = 'arm64' | 'x86_64';
+
+export interface IngestServiceProps {
+  readonly cluster: ecs.ICluster;
+  /** The container image. @default - built from containers/ingest/Dockerfile at deploy time (synth only stages it) */
+  readonly image?: ecs.ContainerImage;
+  /** @default 'arm64' */
+  readonly architecture?: IngestArchitecture;
+  /** CPU units per task. @default 2048 */
+  readonly cpu?: number;
+  /** MiB per task. @default 4096 */
+  readonly memoryMiB?: number;
+  /** @default 1 */
+  readonly minTasks?: number;
+  /** @default 4 */
+  readonly maxTasks?: number;
+  /** Average CPU the autoscaling keeps the service at. @default 60 */
+  readonly targetCpuPercent?: number;
+  /** ACM certificate ARN for RTMPS on 443. @default - RTMP only */
+  readonly certificateArn?: string;
+  /** IPv4 ranges allowed to connect. */
+  readonly allowedCidrs: string[];
+  /** Configuration of the ingest app (resource names, ladder, …). Never secrets. */
+  readonly environment: Record<string, string>;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+export class IngestService extends Construct {
+  readonly service: ecs.FargateService;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly loadBalancer: elbv2.NetworkLoadBalancer;
+  readonly targetGroup: elbv2.NetworkTargetGroup;
+  readonly logGroup: logs.LogGroup;
+  /** `rtmp://<nlb>:1935/live` */
+  readonly rtmpServerUrl: string;
+  /** `rtmps://<nlb>:443/live` when a certificate is configured. */
+  readonly rtmpsServerUrl?: string;
+
+  constructor(scope: Construct, id: string, props: IngestServiceProps) {
+    super(scope, id);
+    const cpu = props.cpu ?? 2048;
+    const memoryMiB = props.memoryMiB ?? 4096;
+    const minTasks = props.minTasks ?? 1;
+    const maxTasks = props.maxTasks ?? 4;
+    const targetCpuPercent = props.targetCpuPercent ?? 60;
+    const architecture = props.architecture ?? 'arm64';
+    if (!Number.isInteger(minTasks) || minTasks < 1 || !Number.isInteger(maxTasks) || maxTasks < minTasks) {
+      throw new Error(`IngestService: expected 1 <= minTasks <= maxTasks (whole numbers), got minTasks=${minTasks}, maxTasks=${maxTasks}.`);
+    }
+    if (targetCpuPercent < 10 || targetCpuPercent > 90) {
+      throw new Error(`IngestService: targetCpuPercent must be from 10 to 90, got ${targetCpuPercent}.`);
+    }
+    if (props.allowedCidrs.length === 0) throw new Error('IngestService: allowedCidrs must name at least one IPv4 range.');
+    if (props.certificateArn !== undefined && !/^arn:aws[a-z-]*:acm:/.test(props.certificateArn)) {
+      throw new Error(`IngestService: certificateArn must be an ACM certificate ARN, got ${props.certificateArn}.`);
+    }
+    const vpc = props.cluster.vpc;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu,
+      memoryLimitMiB: memoryMiB,
+      runtimePlatform: {
+        cpuArchitecture: architecture === 'arm64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+      volumes: [{ name: 'scratch' }],
+    });
+    const image =
+      props.image ??
+      ecs.ContainerImage.fromAsset(REPO_ROOT, {
+        file: 'containers/ingest/Dockerfile',
+        platform: architecture === 'arm64' ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
+        ignoreMode: IgnoreMode.DOCKER,
+      });
+    const container = this.taskDefinition.addContainer('Ingest', {
+      containerName: CONTAINER_NAME,
+      image,
+      essential: true,
+      readonlyRootFilesystem: true,
+      stopTimeout: Duration.seconds(120),
+      linuxParameters: new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true }),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'ingest', mode: ecs.AwsLogDriverMode.NON_BLOCKING, maxBufferSize: Size.mebibytes(25) }),
+      portMappings: [{ containerPort: RTMP_PORT, protocol: ecs.Protocol.TCP, name: 'rtmp' }],
+      ulimits: [{ name: ecs.UlimitName.NOFILE, softLimit: 65536, hardLimit: 65536 }],
+      environment: {
+        STREAMPLANE_MODE: 'cloud',
+        STREAMPLANE_RTMP_PORT: String(RTMP_PORT),
+        STREAMPLANE_DATA_DIR: `${SCRATCH_PATH}/data`,
+        TMPDIR: `${SCRATCH_PATH}/tmp`,
+        STREAMPLANE_LOG_FORMAT: 'json',
+        ...props.environment,
+      },
+    });
+    container.addMountPoints({ containerPath: SCRATCH_PATH, sourceVolume: 'scratch', readOnly: false });
+
+    // Scale-in protection through the agent endpoint is authorized against the task role.
+    const cluster = props.cluster;
+    const clusterTasks = Stack.of(this).formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` });
+    this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateTaskProtection', 'ecs:GetTaskProtection'], resources: [clusterTasks] }));
+    acknowledgeWildcardResources(
+      this.taskDefinition.taskRole,
+      [clusterTasks],
+      'A task can only learn its own ARN at run time, so protection is granted on the tasks of this cluster; the agent endpoint only ever changes the calling task.',
+    );
+    if (!props.image) {
+      acknowledgeWildcardResources(
+        this.taskDefinition.obtainExecutionRole(),
+        ['*'],
+        'ecr:GetAuthorizationToken has no resource-level permissions; the image pull actions of the execution role are scoped to the asset repository.',
+      );
+    }
+
+    const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc,
+      description: 'Streamplane ingest NLB: RTMP(S) from the allowed ranges, to the ingest tasks only',
+      allowAllOutbound: false,
+    });
+    const taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc,
+      description: 'Streamplane ingest tasks: RTMP from the NLB only; HTTPS out to AWS APIs',
+      allowAllOutbound: true,
+    });
+    const listenerPorts = props.certificateArn ? [RTMP_PORT, RTMPS_PORT] : [RTMP_PORT];
+    for (const cidr of props.allowedCidrs) {
+      for (const port of listenerPorts) lbSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(port), `RTMP${port === RTMPS_PORT ? 'S' : ''} from ${cidr}`);
+    }
+    if (props.allowedCidrs.some((cidr) => cidr.endsWith('/0'))) {
+      Validations.of(lbSecurityGroup).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason: 'Public RTMP ingest: encoders connect from anywhere and are authenticated by stream key (with per-address rate limiting of bad keys). Narrow it with the ingestAllowedCidrs context key.',
+      });
+    }
+
+    this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroups: [lbSecurityGroup],
+      crossZoneEnabled: true,
+    });
+    Validations.of(this.loadBalancer).acknowledge({
+      id: 'AwsSolutions-ELB2',
+      reason: 'NLB access logs only record TLS listeners, and RTMP sessions are long-lived single connections: every publish attempt is logged by the ingest with its remote address and outcome, and rejected packets by the VPC flow log.',
+    });
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: minTasks,
+      assignPublicIp: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroups: [taskSecurityGroup],
+      circuitBreaker: { enable: true, rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      healthCheckGracePeriod: Duration.seconds(60),
+      platformVersion: ecs.FargatePlatformVersion.LATEST,
+      enableECSManagedTags: true,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+    this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(RTMP_PORT), 'RTMP and health checks from the NLB');
+
+    this.targetGroup = new elbv2.NetworkTargetGroup(this, 'Targets', {
+      vpc,
+      port: RTMP_PORT,
+      protocol: elbv2.Protocol.TCP,
+      targetType: elbv2.TargetType.IP,
+      preserveClientIp: true,
+      // Short: a deployment waits this long per task; live publishers are protected by task protection instead.
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: {
+        protocol: elbv2.Protocol.TCP,
+        port: String(RTMP_PORT),
+        interval: Duration.seconds(10),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 2,
+      },
+      targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: RTMP_PORT, protocol: ecs.Protocol.TCP })],
+    });
+    this.loadBalancer.addListener('Rtmp', { port: RTMP_PORT, protocol: elbv2.Protocol.TCP, defaultTargetGroups: [this.targetGroup] });
+    if (props.certificateArn) {
+      this.loadBalancer.addListener('Rtmps', {
+        port: RTMPS_PORT,
+        protocol: elbv2.Protocol.TLS,
+        certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn)],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        defaultTargetGroups: [this.targetGroup],
+      });
+    }
+
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
+    scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: targetCpuPercent,
+      scaleOutCooldown: Duration.seconds(60),
+      // Scale-in only ever picks unprotected tasks (no live streams); the cooldown avoids flapping.
+      scaleInCooldown: Duration.minutes(5),
+    });
+
+    this.rtmpServerUrl = `rtmp://${this.loadBalancer.loadBalancerDnsName}:${RTMP_PORT}/${INGEST_APP}`;
+    if (props.certificateArn) this.rtmpsServerUrl = `rtmps://${this.loadBalancer.loadBalancerDnsName}:${RTMPS_PORT}/${INGEST_APP}`;
+
+    Validations.of(this.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason: 'The environment holds only non-secret configuration (resource names, ladder, ports); the task has no secrets at all, its AWS access comes from the task role.',
+    });
+  }
+
+  /** The task role, to which the stack grants what the ingest uses. */
+  get taskRole(): iam.IRole {
+    return this.taskDefinition.taskRole;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The media bucket: HLS segments and playlists of live streams under `live/`, recordings under
+ * `recordings/`. Private (only CloudFront reads it, through origin access control), encrypted, TLS-only,
+ * access-logged. Live segments that are not part of a recording expire by lifecycle after a short
+ * retention; recordings are kept (or expire after their own retention when one is configured).
+ *
+ * Grants name the prefix they allow, so the ingest can write under `live/` and `recordings/` and nothing
+ * else, and readers get exactly the folders they read.
+ *
+ * Must never: allow public access, or grant object actions on the whole bucket.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledgeWildcardResources } from './nag-acknowledgments';
+
+/** Folder of live HLS output (must match core's `masterPlaylistPath`: `live/<streamId>/master.m3u8`). */
+export const LIVE_PREFIX = 'live/';
+/** Folder of recordings (VOD playlists and the segments they keep). */
+export const RECORDINGS_PREFIX = 'recordings/';
+
+export type MediaPrefix = typeof LIVE_PREFIX | typeof RECORDINGS_PREFIX;
+
+export interface MediaBucketProps {
+  /** Where S3 server access logs go. */
+  readonly accessLogBucket: s3.IBucket;
+  /** Days live segments are kept under `live/`. @default 1 */
+  readonly liveRetentionDays?: number;
+  /** Days recordings are kept; 0 keeps them until deleted. @default 0 */
+  readonly recordingRetentionDays?: number;
+  /** What `cdk destroy` does to the bucket (DESTROY also empties it). @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class MediaBucket extends Construct {
+  readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: MediaBucketProps) {
+    super(scope, id);
+    const liveRetentionDays = props.liveRetentionDays ?? 1;
+    const recordingRetentionDays = props.recordingRetentionDays ?? 0;
+    if (!Number.isInteger(liveRetentionDays) || liveRetentionDays < 1) {
+      throw new Error(`MediaBucket: liveRetentionDays must be a whole number of days of at least 1, got ${liveRetentionDays}.`);
+    }
+    if (!Number.isInteger(recordingRetentionDays) || recordingRetentionDays < 0) {
+      throw new Error(`MediaBucket: recordingRetentionDays must be 0 (keep) or a whole number of days, got ${recordingRetentionDays}.`);
+    }
+    const lifecycleRules: s3.LifecycleRule[] = [
+      { id: 'expire-live-segments', prefix: LIVE_PREFIX, expiration: Duration.days(liveRetentionDays) },
+      { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+    ];
+    if (recordingRetentionDays > 0) {
+      lifecycleRules.push({ id: 'expire-recordings', prefix: RECORDINGS_PREFIX, expiration: Duration.days(recordingRetentionDays) });
+    }
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: props.accessLogBucket,
+      serverAccessLogsPrefix: 'media-bucket/',
+      lifecycleRules,
+      // Answers CORS preflights that CloudFront forwards; GET responses get their headers at the edge.
+      cors: [{ allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD], allowedOrigins: ['*'], allowedHeaders: ['*'], maxAge: 86400 }],
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      autoDeleteObjects: props.removalPolicy === RemovalPolicy.DESTROY,
+    });
+  }
+
+  get bucketName(): string {
+    return this.bucket.bucketName;
+  }
+
+  /** Write, replace, read back and delete objects under `prefix`, and list that prefix only. What the ingest's packager does. */
+  grantReadWriteUnder(grantee: iam.IGrantable, prefix: MediaPrefix): iam.Grant {
+    return this.grantObjects(grantee, prefix, ['s3:PutObject', 's3:GetObject', 's3:DeleteObject']);
+  }
+
+  /** Read objects under `prefix` and list it (e.g. the recording finalizer reading live segments). */
+  grantReadUnder(grantee: iam.IGrantable, prefix: MediaPrefix): iam.Grant {
+    return this.grantObjects(grantee, prefix, ['s3:GetObject']);
+  }
+
+  private grantObjects(grantee: iam.IGrantable, prefix: MediaPrefix, actions: string[]): iam.Grant {
+    const objectsArn = this.bucket.arnForObjects(`${prefix}*`);
+    const objects = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [objectsArn] });
+    const principal = grantee.grantPrincipal;
+    if (Construct.isConstruct(principal)) {
+      acknowledgeWildcardResources(
+        principal,
+        [objectsArn],
+        `Object keys under ${prefix} are created at run time (one folder per stream or recording), so the prefix is the narrowest resource S3 can express; the bucket's other folders stay out of reach.`,
+      );
+    }
+    return objects.combine(this.grantListUnder(grantee, prefix));
+  }
+
+  private grantListUnder(grantee: iam.IGrantable, prefix: MediaPrefix): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    });
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * What an operator looks at: one CloudWatch dashboard (ingest EMF metrics — publishes, rejects, live
+ * streams, transcoder restarts, segment upload latency — next to the NLB, the Fargate service, the Lambdas
+ * and the queues), alarms on Lambda errors and on the ingest losing healthy targets, and an SNS topic all
+ * alarms of the plane notify (subscribe an address with the `alarmEmail` context key).
+ *
+ * Must never: alarm on things nobody can act on (every alarm description says what to look at).
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { IngestService } from './ingest-service';
+import { METRICS_NAMESPACE, type PlaneFunction } from './plane-function';
+import type { RoutedQueue } from './routed-queue';
+
+export interface PlaneMonitoringProps {
+  readonly ingest: IngestService;
+  /** Functions by display name. */
+  readonly functions: Record<string, PlaneFunction>;
+  /** Event inboxes by display name (their own alarms are wired to the topic). */
+  readonly queues: Record<string, RoutedQueue>;
+  /** Subscribed to the alarm topic. @default - no subscription */
+  readonly alarmEmail?: string;
+  /** @default 'Streamplane' */
+  readonly dashboardName?: string;
+}
+
+/** The ingest's EMF metrics (dimension service=ingest), as the ingest names them. */
+export const INGEST_METRICS = {
+  publishes: 'publish_accepted',
+  rejects: 'publish_rejected',
+  liveStreams: 'live_streams',
+  transcoderRestarts: 'transcoder_restarts',
+  segmentUploadLatency: 'segment_upload_latency',
+} as const;
+
+export class PlaneMonitoring extends Construct {
+  readonly alarmTopic: sns.Topic;
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: PlaneMonitoringProps) {
+    super(scope, id);
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Streamplane alarms', enforceSSL: true });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    const notify = new actions.SnsAction(this.alarmTopic);
+
+    for (const [name, fn] of Object.entries(props.functions)) {
+      this.alarms.push(
+        new cloudwatch.Alarm(this, `${name}Errors`, {
+          alarmDescription: `The ${name} function failed invocations in the last 5 minutes. Look for level ERROR in its log group.`,
+          metric: fn.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    const healthyTargets = props.ingest.targetGroup.metrics.healthyHostCount({ period: Duration.minutes(1), statistic: 'Minimum' });
+    this.alarms.push(
+      new cloudwatch.Alarm(this, 'IngestNoHealthyTargets', {
+        alarmDescription: 'No ingest task is healthy behind the NLB: encoders cannot publish. Look at the ECS service events and the ingest log group.',
+        metric: healthyTargets,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+    );
+    for (const alarm of this.alarms) alarm.addAlarmAction(notify);
+    for (const queue of Object.values(props.queues)) for (const alarm of queue.alarms) alarm.addAlarmAction(notify);
+
+    const ingestMetric = (metricName: string, statistic: string, label: string) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: 'ingest' }, statistic, period: Duration.minutes(1), label });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName ?? 'Streamplane',
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Publishes and rejects',
+        left: [ingestMetric(INGEST_METRICS.publishes, 'Sum', 'accepted'), ingestMetric(INGEST_METRICS.rejects, 'Sum', 'rejected')],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({ title: 'Live streams', left: [ingestMetric(INGEST_METRICS.liveStreams, 'Maximum', 'live streams')], width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Transcoder restarts', left: [ingestMetric(INGEST_METRICS.transcoderRestarts, 'Sum', 'restarts')], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'Segment upload latency (ms)',
+        left: [ingestMetric(INGEST_METRICS.segmentUploadLatency, 'p50', 'p50'), ingestMetric(INGEST_METRICS.segmentUploadLatency, 'p99', 'p99')],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Ingest tasks: CPU and memory (%)',
+        left: [props.ingest.service.metricCpuUtilization({ period: Duration.minutes(1) }), props.ingest.service.metricMemoryUtilization({ period: Duration.minutes(1) })],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'NLB: connections and healthy targets',
+        left: [props.ingest.loadBalancer.metrics.activeFlowCount({ period: Duration.minutes(1) }), props.ingest.loadBalancer.metrics.newFlowCount({ period: Duration.minutes(1) })],
+        right: [healthyTargets],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Lambda errors',
+        left: Object.entries(props.functions).map(([name, fn]) => fn.function.metricErrors({ period: Duration.minutes(5), label: name })),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Lambda duration p99 (ms)',
+        left: Object.entries(props.functions).map(([name, fn]) => fn.function.metricDuration({ period: Duration.minutes(5), statistic: 'p99', label: name })),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Queues: oldest message (s)',
+        left: Object.entries(props.queues).map(([name, q]) => q.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), label: name })),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Dead-letter queues: messages',
+        left: Object.entries(props.queues).map(([name, q]) => q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), label: name })),
+        width: 12,
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms, ...Object.values(props.queues).flatMap((q) => q.alarms)], width: 24 }),
+    );
+  }
+}

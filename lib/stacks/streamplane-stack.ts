@@ -1,0 +1,322 @@
+/**
+ * The whole cloud plane in one stack: registry table, media bucket with CloudFront playback, network and
+ * cluster, the event bus and its routed queues, the ingest service behind its NLB, the Lambdas (publish
+ * auth, stream registry API and event consumer, failover, recording finalizer, webhook dispatcher), the
+ * control API, and monitoring. Every permission is granted here through the owning construct's
+ * intent-named grant, so this file reads as the plane's access map.
+ *
+ * One stack on purpose: CloudFront's origin access control writes the distribution into the bucket policy
+ * and every role names bucket and table ARNs, so a storage/compute split would need cross-stack exports
+ * that lock both stacks together anyway. Stateful resources are retained on `cdk destroy` unless the
+ * `removalPolicy` context key says `destroy`.
+ *
+ * Must never: grant a function or the ingest access it does not use (see the comment above each grant).
+ */
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import type { PlaneConfig } from '../config';
+import { AccessLogBucket } from '../constructs/access-log-bucket';
+import { ControlApi } from '../constructs/control-api';
+import { EventConsumer } from '../constructs/event-consumer';
+import { IngestFailover } from '../constructs/ingest-failover';
+import { IngestService, REPO_ROOT, RTMPS_PORT } from '../constructs/ingest-service';
+import { LIVE_PREFIX, MediaBucket, RECORDINGS_PREFIX } from '../constructs/media-bucket';
+import { METRICS_NAMESPACE, PlaneFunction } from '../constructs/plane-function';
+import { PlaneMonitoring } from '../constructs/plane-monitoring';
+import { PlaneNetwork } from '../constructs/plane-network';
+import { PlaybackDistribution } from '../constructs/playback-distribution';
+import { ITEM_FAMILIES, StreamTable } from '../constructs/stream-table';
+
+/** Handler modules of the plane's functions (each exports `handler`). */
+export interface LambdaEntries {
+  readonly publishAuth: string;
+  readonly streamRegistry: string;
+  readonly webhooksApi: string;
+  readonly registryEvents: string;
+  readonly failover: string;
+  readonly recordingFinalizer: string;
+  readonly webhookDispatcher: string;
+}
+
+export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
+  publishAuth: join(REPO_ROOT, 'lambdas/publish-auth/handler.ts'),
+  streamRegistry: join(REPO_ROOT, 'lambdas/stream-registry/handler.ts'),
+  webhooksApi: join(REPO_ROOT, 'lambdas/webhooks-api/handler.ts'),
+  registryEvents: join(REPO_ROOT, 'lambdas/stream-registry/event-consumer.ts'),
+  failover: join(REPO_ROOT, 'lambdas/failover/handler.ts'),
+  recordingFinalizer: join(REPO_ROOT, 'lambdas/recording-finalizer/handler.ts'),
+  webhookDispatcher: join(REPO_ROOT, 'lambdas/webhook-dispatcher/handler.ts'),
+};
+
+export interface StreamplaneStackProps extends StackProps {
+  readonly config: PlaneConfig;
+  /** @default DEFAULT_LAMBDA_ENTRIES */
+  readonly lambdaEntries?: Partial<LambdaEntries>;
+  /** The ingest image. @default - built from containers/ingest/Dockerfile at deploy time */
+  readonly ingestImage?: ecs.ContainerImage;
+}
+
+/** How often the ingest writes its heartbeat; the failover calls a task lost after four missed ones. */
+export const HEARTBEAT_INTERVAL = Duration.seconds(15);
+
+export class StreamplaneStack extends Stack {
+  readonly table: StreamTable;
+  readonly accessLogs: AccessLogBucket;
+  readonly media: MediaBucket;
+  readonly playback: PlaybackDistribution;
+  readonly network: PlaneNetwork;
+  readonly eventBus: events.EventBus;
+  readonly ingest: IngestService;
+  readonly publishAuth: PlaneFunction;
+  readonly streamRegistry: PlaneFunction;
+  readonly webhooksApi: PlaneFunction;
+  readonly registryEvents: EventConsumer;
+  readonly failover: IngestFailover;
+  readonly recordingFinalizer: EventConsumer;
+  readonly webhookDispatcher: EventConsumer;
+  readonly api: ControlApi;
+  readonly apiToken: secretsmanager.Secret;
+  readonly monitoring: PlaneMonitoring;
+
+  constructor(scope: Construct, id: string, props: StreamplaneStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const entries: LambdaEntries = { ...DEFAULT_LAMBDA_ENTRIES, ...props.lambdaEntries };
+    const removalPolicy = config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const logging = { logRetention: config.logRetentionDays as logs.RetentionDays, logRemovalPolicy: removalPolicy };
+
+    // --- Data and delivery -------------------------------------------------------------------------
+    this.table = new StreamTable(this, 'Registry', { removalPolicy });
+    this.accessLogs = new AccessLogBucket(this, 'AccessLogs', { retentionDays: config.logRetentionDays, removalPolicy });
+    this.media = new MediaBucket(this, 'Media', {
+      accessLogBucket: this.accessLogs.bucket,
+      liveRetentionDays: config.liveRetentionDays,
+      recordingRetentionDays: config.recordingRetentionDays,
+      removalPolicy,
+    });
+    this.playback = new PlaybackDistribution(this, 'Playback', {
+      mediaBucket: this.media.bucket,
+      segmentDurationSeconds: config.segmentDurationSeconds,
+      accessLogBucket: this.accessLogs.bucket,
+    });
+    const playbackBaseUrl = `https://${this.playback.domainName}`;
+    const table = this.table;
+    const media = this.media;
+
+    // --- Network and events --------------------------------------------------------------------------
+    this.network = new PlaneNetwork(this, 'Network', logging);
+    this.eventBus = new events.EventBus(this, 'EventBus', { description: 'Streamplane events: source "streamplane", detail-type = event type' });
+    const busEnv = { TABLE_NAME: table.tableName, EVENT_BUS_NAME: this.eventBus.eventBusName };
+
+    // --- Publish auth: resolves keys, moves the stream to connected, emits stream.connected/rejected.
+    this.publishAuth = new PlaneFunction(this, 'PublishAuth', {
+      entry: entries.publishAuth,
+      serviceName: 'publish-auth',
+      description: 'Decides whether a stream key may publish (invoked by the ingest)',
+      environment: busEnv,
+      ...logging,
+    });
+    table.grantResolveStreamKeys(this.publishAuth.role);
+    table.grantSessionTransitions(this.publishAuth.role);
+    this.eventBus.grantPutEventsTo(this.publishAuth.role);
+
+    // --- Ingest: media under live/ and recordings/, its sessions' stream items, its heartbeat, the bus,
+    // and invoking publish auth.
+    const ingestDomain = config.certificateArn && config.ingestDomainName ? config.ingestDomainName : undefined;
+    this.ingest = new IngestService(this, 'Ingest', {
+      cluster: this.network.cluster,
+      ...(props.ingestImage ? { image: props.ingestImage } : {}),
+      architecture: config.ingestArchitecture,
+      cpu: config.ingestCpu,
+      memoryMiB: config.ingestMemoryMiB,
+      minTasks: config.ingestMinTasks,
+      maxTasks: config.ingestMaxTasks,
+      ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
+      allowedCidrs: config.ingestAllowedCidrs,
+      ...logging,
+      environment: {
+        STREAMPLANE_MEDIA_BUCKET: media.bucketName,
+        STREAMPLANE_TABLE_NAME: table.tableName,
+        STREAMPLANE_EVENT_BUS_NAME: this.eventBus.eventBusName,
+        STREAMPLANE_PUBLISH_AUTH_FUNCTION: this.publishAuth.function.functionName,
+        STREAMPLANE_PLAYBACK_BASE_URL: playbackBaseUrl,
+        STREAMPLANE_SEGMENT_SECONDS: String(config.segmentDurationSeconds),
+        STREAMPLANE_LADDER: config.ladder.join(','),
+        STREAMPLANE_HEARTBEAT_SECONDS: String(HEARTBEAT_INTERVAL.toSeconds()),
+        POWERTOOLS_SERVICE_NAME: 'ingest',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      },
+    });
+    media.grantReadWriteUnder(this.ingest.taskRole, LIVE_PREFIX);
+    media.grantReadWriteUnder(this.ingest.taskRole, RECORDINGS_PREFIX);
+    table.grantSessionTransitions(this.ingest.taskRole);
+    table.grantWriteHeartbeats(this.ingest.taskRole);
+    this.eventBus.grantPutEventsTo(this.ingest.taskRole);
+    this.publishAuth.grantInvokeLatest(this.ingest.taskRole);
+
+    const rtmpServerUrl = ingestDomain ? `rtmps://${ingestDomain}:${RTMPS_PORT}/live` : this.ingest.rtmpServerUrl;
+
+    // --- Control API. The bearer token is generated at deploy time and readable by the registry only.
+    this.apiToken = new secretsmanager.Secret(this, 'ApiToken', {
+      description: 'Bearer token of the Streamplane control API ({"token": "..."})',
+      generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'token', excludePunctuation: true, passwordLength: 48 },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.apiToken).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'A static bearer token held by operators and their tools; automatic rotation would lock clients out without a handover. Rotate by putting a new value (the API picks it up within five minutes).',
+    });
+    // Both API functions read the token through the AWS Parameters and Secrets extension.
+    const secretsExtension = lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+      cacheSize: 10,
+      logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
+    });
+    // The registry owns streams, keys, sequences and the event log.
+    this.streamRegistry = new PlaneFunction(this, 'StreamRegistry', {
+      entry: entries.streamRegistry,
+      serviceName: 'stream-registry',
+      description: 'The control API (/v1/...)',
+      environment: {
+        ...busEnv,
+        RTMP_SERVER_URL: rtmpServerUrl,
+        PLAYBACK_BASE_URL: playbackBaseUrl,
+        API_TOKEN_SECRET_ARN: this.apiToken.secretArn,
+        DEFAULT_RECONNECT_WINDOW_SECONDS: String(config.reconnectWindowSeconds),
+      },
+      paramsAndSecrets: secretsExtension,
+      ...logging,
+    });
+    table.grantRegistryAccess(this.streamRegistry.role);
+    this.eventBus.grantPutEventsTo(this.streamRegistry.role);
+    this.apiToken.grantRead(this.streamRegistry.role);
+
+    // The registry's event consumer appends every plane event to the event log (GET /v1/events).
+    this.registryEvents = new EventConsumer(this, 'RegistryEvents', {
+      entry: entries.registryEvents,
+      serviceName: 'registry-events',
+      description: 'Appends every plane event to the event log',
+      eventBus: this.eventBus,
+      environment: busEnv,
+      ...logging,
+    });
+    table.grantAppendEvents(this.registryEvents.handler.role);
+
+    // --- Failover: stream state, heartbeats and reconnect deadlines, the bus.
+    this.failover = new IngestFailover(this, 'Failover', {
+      entry: entries.failover,
+      cluster: this.network.cluster,
+      service: this.ingest.service,
+      table,
+      eventBus: this.eventBus,
+      heartbeatStaleAfter: Duration.seconds(HEARTBEAT_INTERVAL.toSeconds() * 4),
+      ...logging,
+    });
+
+    // --- Recording finalizer: on stream.ended (or a direct request) writes the VOD playlists under
+    // recordings/ and its recording record, re-checks the session, emits recording.*.
+    this.recordingFinalizer = new EventConsumer(this, 'RecordingFinalizer', {
+      entry: entries.recordingFinalizer,
+      serviceName: 'recording-finalizer',
+      description: 'Finalizes the recording of an ended session',
+      eventBus: this.eventBus,
+      eventTypes: ['stream.ended'],
+      timeout: Duration.minutes(2),
+      memorySize: 1024,
+      environment: { ...busEnv, STREAMPLANE_MEDIA_BUCKET: media.bucketName, PLAYBACK_BASE_URL: playbackBaseUrl },
+      ...logging,
+    });
+    this.recordingFinalizer.handler.function.addEnvironment('MAX_RECEIVE_COUNT', String(this.recordingFinalizer.inbox.maxReceiveCount));
+    media.grantReadWriteUnder(this.recordingFinalizer.handler.role, RECORDINGS_PREFIX);
+    table.grantItemFamilies(this.recordingFinalizer.handler.role, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [ITEM_FAMILIES.recording]);
+    table.grantItemFamilies(this.recordingFinalizer.handler.role, ['dynamodb:GetItem'], [ITEM_FAMILIES.stream]);
+    table.grantItemFamilies(this.recordingFinalizer.handler.role, ['dynamodb:UpdateItem'], [ITEM_FAMILIES.sequence]);
+    this.eventBus.grantPutEventsTo(this.recordingFinalizer.handler.role);
+
+    // --- Webhook dispatcher: every event to every subscribed endpoint; its state lives in WEBHOOK items.
+    this.webhookDispatcher = new EventConsumer(this, 'WebhookDispatcher', {
+      entry: entries.webhookDispatcher,
+      serviceName: 'webhook-dispatcher',
+      description: 'Delivers plane events to webhook endpoints (signed, retried, dead-lettered)',
+      eventBus: this.eventBus,
+      timeout: Duration.minutes(1),
+      environment: busEnv,
+      ...logging,
+    });
+    // Retries are delayed messages to its own inbox; deliveries out of retries go to the inbox's
+    // dead-letter queue (from where an operator redrives them).
+    const webhookQueues = { WEBHOOK_QUEUE_URL: this.webhookDispatcher.inbox.queue.queueUrl, WEBHOOK_DLQ_URL: this.webhookDispatcher.inbox.deadLetterQueue.queueUrl };
+    for (const [key, value] of Object.entries(webhookQueues)) this.webhookDispatcher.handler.function.addEnvironment(key, value);
+    table.grantWebhookDeliveries(this.webhookDispatcher.handler.role);
+    this.webhookDispatcher.inbox.queue.grantSendMessages(this.webhookDispatcher.handler.role);
+    this.webhookDispatcher.inbox.deadLetterQueue.grantSendMessages(this.webhookDispatcher.handler.role);
+    this.eventBus.grantPutEventsTo(this.webhookDispatcher.handler.role);
+
+    // --- Webhooks API (/v1/webhooks…): endpoints and their deliveries; redeliveries go to the dispatcher.
+    this.webhooksApi = new PlaneFunction(this, 'WebhooksApi', {
+      entry: entries.webhooksApi,
+      serviceName: 'webhooks-api',
+      description: 'The control API for webhook endpoints (/v1/webhooks...)',
+      environment: { TABLE_NAME: table.tableName, WEBHOOK_QUEUE_URL: webhookQueues.WEBHOOK_QUEUE_URL, API_TOKEN_SECRET_ARN: this.apiToken.secretArn },
+      paramsAndSecrets: secretsExtension,
+      ...logging,
+    });
+    table.grantWebhookEndpoints(this.webhooksApi.role);
+    this.webhookDispatcher.inbox.queue.grantSendMessages(this.webhooksApi.role);
+    this.apiToken.grantRead(this.webhooksApi.role);
+
+    this.api = new ControlApi(this, 'ControlApi', {
+      handler: this.streamRegistry.function,
+      routes: [{ path: '/v1/webhooks', handler: this.webhooksApi.function }],
+      ...logging,
+    });
+
+    // --- Observability.
+    this.monitoring = new PlaneMonitoring(this, 'Monitoring', {
+      dashboardName: config.stackPrefix,
+      ingest: this.ingest,
+      functions: {
+        PublishAuth: this.publishAuth,
+        StreamRegistry: this.streamRegistry,
+        WebhooksApi: this.webhooksApi,
+        RegistryEvents: this.registryEvents.handler,
+        Failover: this.failover.handler,
+        RecordingFinalizer: this.recordingFinalizer.handler,
+        WebhookDispatcher: this.webhookDispatcher.handler,
+      },
+      queues: {
+        RegistryEvents: this.registryEvents.inbox,
+        TaskStopped: this.failover.taskEvents,
+        RecordingFinalizer: this.recordingFinalizer.inbox,
+        WebhookDispatcher: this.webhookDispatcher.inbox,
+      },
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    });
+
+    // --- Outputs.
+    new CfnOutput(this, 'RtmpIngestUrl', { description: 'Encoder server URL (OBS "Server"; the stream key goes in "Stream Key")', value: this.ingest.rtmpServerUrl });
+    if (this.ingest.rtmpsServerUrl) {
+      new CfnOutput(this, 'RtmpsIngestUrl', {
+        description: ingestDomain ? `RTMPS server URL (point ${ingestDomain} at IngestLoadBalancerDns with a CNAME)` : 'RTMPS on the NLB name; the certificate must cover the name encoders use (set ingestDomainName and a CNAME)',
+        value: ingestDomain ? rtmpServerUrl : this.ingest.rtmpsServerUrl,
+      });
+    }
+    new CfnOutput(this, 'IngestLoadBalancerDns', { description: 'NLB DNS name (TCP 1935; TLS 443 with a certificate)', value: this.ingest.loadBalancer.loadBalancerDnsName });
+    new CfnOutput(this, 'ApiUrl', { description: 'Control API base URL (paths start with /v1/)', value: this.api.url });
+    new CfnOutput(this, 'ApiTokenCommand', {
+      description: 'Prints the API bearer token',
+      value: `aws secretsmanager get-secret-value --secret-id ${this.apiToken.secretArn} --region ${this.region} --query SecretString --output text | jq -r .token`,
+    });
+    new CfnOutput(this, 'PlaybackDomain', { description: 'HLS playback: https://<domain>/live/<streamId>/master.m3u8', value: this.playback.domainName });
+    new CfnOutput(this, 'MediaBucketName', { description: 'Bucket holding live/ and recordings/', value: media.bucketName });
+    new CfnOutput(this, 'TableName', { description: 'The registry table', value: table.tableName });
+    new CfnOutput(this, 'EventBusName', { description: 'EventBridge bus with every plane event', value: this.eventBus.eventBusName });
+    new CfnOutput(this, 'AlarmTopicArn', { description: 'Subscribe to get alarm notifications', value: this.monitoring.alarmTopic.topicArn });
+    new CfnOutput(this, 'DashboardName', { description: 'CloudWatch dashboard', value: config.stackPrefix });
+  }
+}
