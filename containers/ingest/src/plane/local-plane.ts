@@ -24,18 +24,17 @@ import { eventEmitter } from '../../../../core/emit-event';
 import { systemClock } from '../../../../core/ports/clock';
 import type { Logger } from '../../../../core/ports/logger';
 import type { SessionDeps } from '../../../../core/publish-session';
-import { FailureRateLimiter } from '../../../../core/rate-limiter';
-import { masterPlaylistPath, type PublicUrls } from '../../../../core/stream';
+import type { PublicUrls } from '../../../../core/stream';
 import { createPublishAuthHandler } from '../../../../lambdas/publish-auth/handler';
 import { createStreamRegistryHandler } from '../../../../lambdas/stream-registry/handler';
 import type { PlaneConfig } from '../config';
-import { rateLimitedGate } from '../hooks/on-publish';
 import { createPlaneHttpServer, healthRoute, metricsRoute, type Route } from '../http/plane-http-server';
 import { HlsOrigin } from '../origin/hls-origin';
-import { RtmpIngest, type PublishGateDecision } from '../rtmp/rtmp-ingest';
-import { LiveSession } from '../session/live-session';
-import { SessionManager } from '../session/session-manager';
+import { startIngestApp } from '../ingest-app';
+import type { PublishGateDecision } from '../rtmp/rtmp-ingest';
+import type { SessionManager } from '../session/session-manager';
 import { resolveApiToken } from './api-token';
+import { wireLocalWebhooks } from './webhooks-wiring';
 
 export const TABLE_NAME = 'streamplane';
 
@@ -79,6 +78,10 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     const eventLog = new DynamoDbEventLog({ tableName: TABLE_NAME, client });
     const bus = new LocalEventBus(eventLog, logger);
     const emit = eventEmitter({ store, publisher: bus, clock: systemClock });
+    // Webhooks: bus → events queue → dispatcher handler → receivers; serves /v1/webhooks… and /v1/events/stream.
+    const webhooks = wireLocalWebhooks({ bus, eventLog, client, tableName: TABLE_NAME, emit, apiToken: () => token, logger, metrics });
+    cleanups.push(() => webhooks.close());
+    await webhooks.recoverPending();
     const sessionDeps: SessionDeps = { store, emit, clock: systemClock };
     const objectStore = new FsObjectStore(join(dataDir, 'media'));
 
@@ -91,6 +94,8 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       routes: [
         healthRoute({ ingest: () => ready.ingest, api: () => ready.api, store: () => ready.store }),
         metricsRoute(() => metrics.render()),
+        webhooks.eventStreamRoute,
+        webhooks.apiRoute,
         (req, res, url) => apiRoute(req, res, url),
         (req, res, url) => origin.handle(req, res, url.pathname),
       ],
@@ -102,53 +107,19 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     const playbackBase = config.playbackBaseUrl ?? httpBase;
 
     const publishAuth = createPublishAuthHandler(sessionDeps);
-    const limiter = new FailureRateLimiter(systemClock, { maxFailures: 10, windowMs: 60_000, blockMs: 60_000 });
-    const gate = rateLimitedGate({
+    const app = await startIngestApp({
+      config,
+      sessionDeps,
       emit,
-      limiter,
+      objectStore,
+      playbackBase,
+      logger,
+      metrics,
       authorize: async (request) => (await publishAuth(request, lambdaContext('publish-auth'))) as PublishGateDecision,
     });
-
-    let sessions: SessionManager | undefined;
-    const ingest: RtmpIngest = new RtmpIngest({
-      port: config.rtmpPort,
-      host: config.bind,
-      gate,
-      logger,
-      metrics,
-      onAccepted: (publish) => sessions?.onAccepted(publish),
-      onGone: (publish) => sessions?.onGone(publish) ?? Promise.resolve(),
-    });
-    await ingest.start();
-    cleanups.push(() => ingest.stop());
-    const rtmpServer = `rtmp://${config.publicHost}:${ingest.port}/live`;
-    const urls: PublicUrls = { rtmpServer, playbackBase };
-
-    const manager = new SessionManager({
-      sessionDeps,
-      objectStore,
-      logger,
-      metrics,
-      disconnect: (streamId) => ingest.disconnectStream(streamId),
-      createSession: (publish) =>
-        new LiveSession({
-          publish,
-          sessionDeps,
-          emit,
-          objectStore,
-          logger,
-          metrics,
-          ladder: { rungs: config.ladder, segmentSeconds: config.segmentSeconds },
-          liveWindowSegments: config.liveWindowSegments,
-          scratchRoot: join(dataDir, 'scratch'),
-          playbackUrl: `${playbackBase}/${masterPlaylistPath(publish.streamId)}`,
-          ffmpegPath: config.ffmpegPath,
-          ffprobePath: config.ffprobePath,
-        }),
-    });
-    sessions = manager;
-    // Runs before the ingest stops, so sessions flush while their publishers are being closed.
-    cleanups.push(() => manager.close());
+    cleanups.push(() => app.stop());
+    const manager = app.sessions;
+    const urls: PublicUrls = { rtmpServer: app.rtmpServer, playbackBase };
     const unsubscribe = bus.subscribe((event) => manager.onEvent(event));
     cleanups.push(unsubscribe);
     await manager.recoverOrphans();
@@ -164,7 +135,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
 
     return {
       httpPort,
-      rtmpPort: ingest.port,
+      rtmpPort: app.ingest.port,
       apiToken: token,
       apiTokenSource: tokenSource,
       urls: { ...urls, api: `${httpBase}/v1` },

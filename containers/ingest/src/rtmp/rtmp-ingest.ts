@@ -7,7 +7,7 @@
  * Must never: log a stream key (node-media-server's own log lines are redacted here), keep a refused
  * socket open, or let an exception from one connection take down the listener.
  */
-import type { Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
 import { redactStreamKeys } from '../../../../core/stream-key';
@@ -65,7 +65,9 @@ export class RtmpIngest {
       if (level === 'error') logger.warn(`rtmp: ${text}`);
       else logger.debug(`rtmp: ${text}`);
     };
-    nmsContext.config = { bind: this.options.host, rtmp: { port: this.options.port } };
+    // node-media-server treats port 0 as "no listener", so an OS-chosen port is picked here first.
+    const port = this.options.port === 0 ? await freePort(this.options.host) : this.options.port;
+    nmsContext.config = { bind: this.options.host, rtmp: { port } };
     nmsContext.eventEmitter.removeAllListeners();
     nmsContext.eventEmitter.on('prePublish', (session: NmsSession) => this.guard(() => this.onPrePublish(session)));
     nmsContext.eventEmitter.on('prePlay', (session: NmsSession) => this.guard(() => this.refusePlay(session)));
@@ -183,6 +185,17 @@ export class RtmpIngest {
     this.options.onAccepted(publish);
     socket.resume();
   }
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }
 
 function destroy(socket: Socket | undefined, session: NmsSession): void {

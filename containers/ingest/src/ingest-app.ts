@@ -1,0 +1,90 @@
+/**
+ * The ingest as one unit — RTMP gate, rate limiting, session manager, one live session (probe, ladder,
+ * supervised ffmpeg, packager) per accepted publish — assembled from whatever adapters the caller brings.
+ * The local plane and the cloud container both run exactly this; they differ only in adapters.
+ */
+import { join } from 'node:path';
+import type { EmitEvent } from '../../../core/emit-event';
+import { systemClock } from '../../../core/ports/clock';
+import type { Logger } from '../../../core/ports/logger';
+import type { Metrics } from '../../../core/ports/metrics';
+import type { ObjectStore } from '../../../core/ports/object-store';
+import type { SessionDeps } from '../../../core/publish-session';
+import { FailureRateLimiter } from '../../../core/rate-limiter';
+import { masterPlaylistPath } from '../../../core/stream';
+import type { PlaneConfig } from './config';
+import { rateLimitedGate } from './hooks/on-publish';
+import { RtmpIngest, type PublishGate } from './rtmp/rtmp-ingest';
+import { LiveSession } from './session/live-session';
+import { SessionManager } from './session/session-manager';
+
+export interface IngestAppDeps {
+  config: Pick<PlaneConfig, 'rtmpPort' | 'bind' | 'publicHost' | 'dataDir' | 'ladder' | 'segmentSeconds' | 'liveWindowSegments' | 'ffmpegPath' | 'ffprobePath'>;
+  sessionDeps: SessionDeps;
+  emit: EmitEvent;
+  objectStore: ObjectStore;
+  /** The publish-auth hook: in-process locally, a Lambda invoke in the cloud. */
+  authorize: PublishGate;
+  /** Base URL of playback (local origin or CDN), without a trailing slash. */
+  playbackBase: string;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export interface IngestApp {
+  ingest: RtmpIngest;
+  sessions: SessionManager;
+  /** `rtmp://HOST:PORT/live` as encoders should use it. */
+  rtmpServer: string;
+  stop(): Promise<void>;
+}
+
+export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
+  const { config, logger, metrics } = deps;
+  const limiter = new FailureRateLimiter(systemClock, { maxFailures: 10, windowMs: 60_000, blockMs: 60_000 });
+  const gate = rateLimitedGate({ emit: deps.emit, limiter, authorize: deps.authorize });
+  let sessions: SessionManager | undefined;
+  const ingest = new RtmpIngest({
+    port: config.rtmpPort,
+    host: config.bind,
+    gate,
+    logger,
+    metrics,
+    onAccepted: (publish) => sessions?.onAccepted(publish),
+    onGone: (publish) => sessions?.onGone(publish) ?? Promise.resolve(),
+  });
+  sessions = new SessionManager({
+    sessionDeps: deps.sessionDeps,
+    objectStore: deps.objectStore,
+    logger,
+    metrics,
+    disconnect: (streamId) => ingest.disconnectStream(streamId),
+    createSession: (publish) =>
+      new LiveSession({
+        publish,
+        sessionDeps: deps.sessionDeps,
+        emit: deps.emit,
+        objectStore: deps.objectStore,
+        logger,
+        metrics,
+        ladder: { rungs: config.ladder, segmentSeconds: config.segmentSeconds },
+        liveWindowSegments: config.liveWindowSegments,
+        scratchRoot: join(config.dataDir, 'scratch'),
+        playbackUrl: `${deps.playbackBase}/${masterPlaylistPath(publish.streamId)}`,
+        ffmpegPath: config.ffmpegPath,
+        ffprobePath: config.ffprobePath,
+      }),
+  });
+  await ingest.start();
+  const manager = sessions;
+  return {
+    ingest,
+    sessions: manager,
+    rtmpServer: `rtmp://${config.publicHost}:${ingest.port}/live`,
+    async stop() {
+      // Sessions flush first (their publishers are cut as the listener stops right after).
+      await manager.close();
+      await ingest.stop();
+    },
+  };
+}

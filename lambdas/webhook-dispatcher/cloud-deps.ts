@@ -1,0 +1,43 @@
+/**
+ * Cold-start wiring of the webhook dispatcher for AWS: DynamoDB for endpoints and the delivery log, the
+ * HTTP sender under the cloud URL policy, the retry queue for attempt messages, the dead-letter queue
+ * for exhausted deliveries, and EventBridge (or the event log) for `webhook.disabled`, whose sequence
+ * comes from the stream store's counter.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbEventLog } from '../../adapters/dynamodb-event-log';
+import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
+import { DynamoDbWebhookStore } from '../../adapters/dynamodb-webhook-store';
+import { HttpWebhookSender } from '../../adapters/http-webhook-sender';
+import { QueueDeadLetterSink, QueueRetryScheduler, sqsQueueSender } from '../../adapters/sqs-retry-scheduler';
+import { eventEmitter } from '../../core/emit-event';
+import { systemClock } from '../../core/ports/clock';
+import { createEventPublisher } from '../shared/event-publisher';
+import { powertoolsLogger } from '../shared/logger';
+import { loadWebhookDispatcherConfig } from './config';
+import { createWebhookDispatcherHandler, type WebhookDispatcherHandler } from './handler';
+
+export async function buildWebhookDispatcherHandler(): Promise<WebhookDispatcherHandler> {
+  const config = loadWebhookDispatcherConfig();
+  const logger = powertoolsLogger('webhook-dispatcher');
+  const dynamo = new DynamoDBClient({});
+  const sqs = new SQSClient({});
+  const store = new DynamoDbWebhookStore({ tableName: config.tableName, client: dynamo });
+  // Only nextSequence is used (SEQ#- item), for the stream-less webhook.disabled event.
+  const sequences = new DynamoDbStreamStore({ tableName: config.tableName, client: dynamo, logger });
+  const publisher = await createEventPublisher({
+    eventLog: new DynamoDbEventLog({ tableName: config.tableName, client: dynamo }),
+    ...(config.eventBusName ? { eventBusName: config.eventBusName } : {}),
+  });
+  return createWebhookDispatcherHandler({
+    store,
+    sender: new HttpWebhookSender({ policy: { allowLoopback: false, allowCidrs: config.allowCidrs } }),
+    scheduler: new QueueRetryScheduler(sqsQueueSender(config.retryQueueUrl, sqs)),
+    deadLetters: new QueueDeadLetterSink(sqsQueueSender(config.deadLetterQueueUrl, sqs), systemClock),
+    emit: eventEmitter({ store: sequences, publisher, clock: systemClock }),
+    clock: systemClock,
+    logger,
+    config: { retryScheduleMs: config.retryScheduleMs, timeoutMs: config.timeoutMs, disableAfterMs: config.disableAfterMs },
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * Configuration of the webhook dispatcher Lambda, read from the environment once per cold start and
+ * validated; a bad value fails the cold start naming the key. The only module of this function that
+ * reads `process.env`.
+ */
+import { z } from 'zod';
+import { parseCidrList, type Cidr } from '../../core/webhook-url';
+import { DEFAULT_DISABLE_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from '../../core/webhooks';
+import { ConfigError } from '../shared/config';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface WebhookDispatcherConfig {
+  tableName: string;
+  eventBusName?: string;
+  /** Where the dispatcher sends attempt messages (retries, routed first attempts, deferrals). */
+  retryQueueUrl: string;
+  deadLetterQueueUrl: string;
+  allowCidrs: Cidr[];
+  retryScheduleMs: number[];
+  timeoutMs: number;
+  disableAfterMs: number;
+}
+
+const queueUrl = z.url({ protocol: /^https$/, error: 'must be an SQS queue URL' });
+
+const schema = z.object({
+  TABLE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+  EVENT_BUS_NAME: z.string().regex(/^[A-Za-z0-9._\-/:]{1,1600}$/, 'must be an EventBridge bus name or ARN').optional(),
+  WEBHOOK_RETRY_QUEUE_URL: queueUrl,
+  WEBHOOK_DLQ_URL: queueUrl,
+  WEBHOOK_ALLOW_CIDRS: z.string().max(4000).optional(),
+  WEBHOOK_RETRY_SCHEDULE: z.string().max(400).optional(),
+  WEBHOOK_TIMEOUT_MS: z.string().regex(/^\d{3,5}$/, 'must be milliseconds from 1000 to 30000').optional(),
+  WEBHOOK_DISABLE_AFTER_HOURS: z.string().regex(/^\d{1,4}$/, 'must be whole hours').optional(),
+});
+
+export function loadWebhookDispatcherConfig(env: Env = process.env): WebhookDispatcherConfig {
+  const parsed = parseEnv(schema, env);
+  const timeoutMs = parsed.WEBHOOK_TIMEOUT_MS === undefined ? 10_000 : Number(parsed.WEBHOOK_TIMEOUT_MS);
+  if (timeoutMs < 1000 || timeoutMs > 30_000) throw new ConfigError('WEBHOOK_TIMEOUT_MS', 'must be milliseconds from 1000 to 30000');
+  const disableAfterHours = parsed.WEBHOOK_DISABLE_AFTER_HOURS === undefined ? undefined : Number(parsed.WEBHOOK_DISABLE_AFTER_HOURS);
+  if (disableAfterHours !== undefined && disableAfterHours < 1) throw new ConfigError('WEBHOOK_DISABLE_AFTER_HOURS', 'must be at least 1');
+  return {
+    tableName: parsed.TABLE_NAME,
+    ...(parsed.EVENT_BUS_NAME ? { eventBusName: parsed.EVENT_BUS_NAME } : {}),
+    retryQueueUrl: parsed.WEBHOOK_RETRY_QUEUE_URL,
+    deadLetterQueueUrl: parsed.WEBHOOK_DLQ_URL,
+    allowCidrs: parseOr('WEBHOOK_ALLOW_CIDRS', () => parseCidrList(parsed.WEBHOOK_ALLOW_CIDRS ?? '')),
+    retryScheduleMs: parsed.WEBHOOK_RETRY_SCHEDULE === undefined ? [...DEFAULT_RETRY_SCHEDULE_MS] : parseOr('WEBHOOK_RETRY_SCHEDULE', () => parseRetrySchedule(parsed.WEBHOOK_RETRY_SCHEDULE as string)),
+    timeoutMs,
+    disableAfterMs: disableAfterHours === undefined ? DEFAULT_DISABLE_AFTER_MS : disableAfterHours * 3_600_000,
+  };
+}
+
+export function parseOr<T>(key: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new ConfigError(key, err instanceof Error ? err.message.replace(/\.$/, '') : 'is invalid');
+  }
+}
+
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
+  // Empty strings count as unset: CDK and shells often export KEY= for "none".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const key = issue ? String(issue.path[0] ?? 'environment') : 'environment';
+  const problem = issue?.code === 'invalid_type' ? 'is required' : (issue?.message ?? 'is invalid');
+  throw new ConfigError(key, problem);
+}
