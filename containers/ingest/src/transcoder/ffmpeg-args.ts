@@ -1,0 +1,189 @@
+/**
+ * The ffmpeg command line for one live stream, from its ladder plan: decode once, split and scale in one
+ * filter graph (lower rungs scaled from an already scaled picture when that is cheaper), one x264 per
+ * encoded rung with keyframes at the same instants on every rung, the source's video copied for a
+ * passthrough top rung, and each rendition written as MPEG-TS segments plus a CSV segment list that the
+ * packager follows. Pure: builds strings, never runs anything.
+ *
+ * Must never: use a shell (arguments are passed as an array), put a stream key on the command line (the
+ * input is a pipe), or write HLS playlists (the packager owns them and their numbering).
+ */
+import { join } from 'node:path';
+import type { LadderPlan, Rendition } from '../../../../core/ladder';
+
+export interface TranscodeIo {
+  /** `pipe:0` for the live FLV on stdin, or a file (benchmarks). */
+  input: string;
+  inputFormat?: 'flv';
+  /** Scratch folder of this run; each rendition writes into `<outputDir>/<name>/`. */
+  outputDir: string;
+}
+
+/**
+ * x264 settings of every encoded rung, chosen with `npm run bench:transcode` (see the report there):
+ * the cost of `veryfast` cut by about half while keeping its quality per bit at our rates.
+ * - `superfast` motion search (diamond, one reference) — where most of the CPU goes;
+ * - `subme=2`: one notch of sub-pixel refinement back, the best quality per CPU-second we measured;
+ * - macroblock-tree rate control with a short lookahead, which `superfast` turns off: it spends bits
+ *   where later frames reuse them, worth more than any other setting on static or slow content;
+ * - High profile (8x8 transforms, CABAC), which every HLS client decodes.
+ */
+export const X264_PRESET = 'superfast';
+export const X264_PARAMS = 'subme=2:mbtree=1:rc-lookahead=10';
+/** Capped-quality rate control: CRF keeps easy content cheap, the VBV cap bounds the hard. */
+export const X264_CRF = 21;
+/** 1080p → 720p takes the most care; smaller rungs are scaled from 720p where that halves the work. */
+export const SCALE_FLAGS = 'bicubic';
+/** A rung is scaled from an already scaled picture only if that is at least this much larger. */
+const CASCADE_MIN_RATIO = 1.5;
+
+export const SEGMENT_FILE_PATTERN = 'seg_%06d.ts';
+export const SEGMENT_LIST_FILE = 'segments.csv';
+
+export function segmentListPath(outputDir: string, rendition: string): string {
+  return join(outputDir, rendition, SEGMENT_LIST_FILE);
+}
+
+export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] {
+  if (plan.renditions.length === 0) throw new Error('buildTranscodeArgs: the plan has no renditions');
+  for (const r of plan.renditions) {
+    // Rendition names become paths: refuse anything that could leave the output folder.
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(r.name)) throw new Error(`buildTranscodeArgs: rendition name ${JSON.stringify(r.name)} is not a safe folder name`);
+  }
+  const fromStdin = io.input === '-' || io.input.startsWith('pipe:');
+  const args = [
+    '-hide_banner',
+    '-loglevel', 'warning',
+    // Machine-readable progress (key=value lines) on stderr, next to warnings, once a second.
+    '-nostats', '-progress', 'pipe:2', '-stats_period', '1',
+  ];
+  // ffmpeg turns off its keyboard commands by itself when reading `pipe:`; any other input must not
+  // let it read the terminal or a stray stdin.
+  if (!fromStdin) args.push('-nostdin');
+  if (io.inputFormat) args.push('-f', io.inputFormat);
+  args.push('-i', io.input);
+
+  const video = plan.renditions.filter((r) => r.kind === 'video');
+  const graph = filterGraph(video);
+  if (graph.filter) args.push('-filter_complex', graph.filter);
+
+  for (const r of plan.renditions) {
+    if (r.kind === 'video') {
+      if (r.passthrough) args.push('-map', '0:v:0', '-c:v', 'copy');
+      else args.push('-map', `[${graph.outputs.get(r.name)}]`, ...x264Args(r, plan));
+      // Frames keep their input timestamps: no duplicated or dropped frames, identical across rungs.
+      args.push('-fps_mode:v', 'passthrough');
+    }
+    if (plan.audio) {
+      args.push('-map', '0:a:0');
+      if (plan.audio.passthrough) args.push('-c:a', 'copy');
+      else args.push('-c:a', 'aac', '-b:a', `${plan.audio.bitrateKbps}k`, '-ar', String(plan.audio.sampleRate), '-ac', String(plan.audio.channels));
+    }
+    args.push(...segmentArgs(r, plan, io.outputDir));
+  }
+  return args;
+}
+
+function x264Args(r: Rendition, plan: LadderPlan): string[] {
+  const gop = r.gopFrames ?? Math.round(plan.segmentSeconds * (r.fps ?? 30));
+  // With a passthrough top rung, encoded rungs must put their keyframes exactly where the source has
+  // them, or segments would not line up across renditions; otherwise keyframes go on segment boundaries.
+  const passthroughTop = plan.renditions.some((x) => x.kind === 'video' && x.passthrough);
+  const forceKeyFrames = passthroughTop ? 'source' : `expr:gte(t,n_forced*${plan.segmentSeconds})`;
+  const level = levelOf(r.codecs);
+  return [
+    '-c:v', 'libx264',
+    '-preset', X264_PRESET,
+    '-profile:v', 'high',
+    ...(level ? ['-level:v', level] : []),
+    '-pix_fmt', 'yuv420p',
+    '-crf', String(X264_CRF),
+    '-maxrate', `${r.maxrateKbps}k`,
+    '-bufsize', `${r.bufsizeKbps}k`,
+    '-g', String(gop),
+    '-keyint_min', String(gop),
+    '-sc_threshold', '0',
+    '-force_key_frames', forceKeyFrames,
+    '-x264-params', X264_PARAMS,
+  ];
+}
+
+function segmentArgs(r: Rendition, plan: LadderPlan, outputDir: string): string[] {
+  const dir = join(outputDir, r.name);
+  // Keyframes land on frame timestamps that FLV rounds to the millisecond; half a frame of slack keeps
+  // a keyframe a hair before the boundary from pushing the cut a whole GOP later.
+  const delta = r.fps ? (1 / (2 * r.fps)).toFixed(4) : undefined;
+  return [
+    '-max_muxing_queue_size', '1024',
+    '-f', 'segment',
+    '-segment_time', String(plan.segmentSeconds),
+    ...(delta ? ['-segment_time_delta', delta] : []),
+    '-segment_format', 'mpegts',
+    '-reset_timestamps', '0',
+    '-segment_list', join(dir, SEGMENT_LIST_FILE),
+    '-segment_list_type', 'csv',
+    '-segment_list_flags', '+live',
+    join(dir, SEGMENT_FILE_PATTERN),
+  ];
+}
+
+interface Picture {
+  rendition: Rendition;
+  short: number;
+  parent: Picture | undefined;
+  children: Picture[];
+}
+
+/**
+ * One decode feeds every encoded rung. Each rung is scaled from the smallest picture already made that is
+ * at least CASCADE_MIN_RATIO times larger (reading a 720p frame is 2.25× cheaper than a 1080p one), and
+ * from the decoded source otherwise; a picture used more than once is split.
+ */
+function filterGraph(video: Rendition[]): { filter: string | undefined; outputs: Map<string, string> } {
+  const outputs = new Map<string, string>();
+  const encoded = video.filter((r) => !r.passthrough).sort((a, b) => shortSide(b) - shortSide(a));
+  if (encoded.length === 0) return { filter: undefined, outputs };
+
+  const roots: Picture[] = [];
+  const made: Picture[] = [];
+  for (const rendition of encoded) {
+    const short = shortSide(rendition);
+    const parent = [...made].reverse().find((p) => p.short >= short * CASCADE_MIN_RATIO);
+    const picture: Picture = { rendition, short, parent, children: [] };
+    if (parent) parent.children.push(picture);
+    else roots.push(picture);
+    made.push(picture);
+  }
+
+  const chains: string[] = [];
+  let next = 0;
+  const label = () => `p${next++}`;
+  const rootLabels = roots.length > 1 ? roots.map(() => label()) : ['0:v:0'];
+  if (roots.length > 1) chains.push(`[0:v:0]split=${roots.length}${rootLabels.map((l) => `[${l}]`).join('')}`);
+
+  const emit = (picture: Picture, input: string) => {
+    const { width, height } = picture.rendition;
+    const own = `v${picture.rendition.name}`;
+    const childLabels = picture.children.map(() => label());
+    const filters = [`scale=${width}:${height}:flags=${SCALE_FLAGS}`];
+    const outs = [own, ...childLabels];
+    if (outs.length > 1) filters.push(`split=${outs.length}`);
+    chains.push(`[${input}]${filters.join(',')}${outs.map((l) => `[${l}]`).join('')}`);
+    outputs.set(picture.rendition.name, own);
+    picture.children.forEach((child, i) => emit(child, childLabels[i]!));
+  };
+  roots.forEach((root, i) => emit(root, rootLabels[i]!));
+  return { filter: chains.join(';'), outputs };
+}
+
+function shortSide(r: Rendition): number {
+  return Math.min(r.width ?? 0, r.height ?? 0);
+}
+
+/** The `-level` value matching the level already written into the rendition's codecs string. */
+function levelOf(codecs: string): string | undefined {
+  const match = /avc1\.[0-9a-f]{4}([0-9a-f]{2})/i.exec(codecs);
+  if (!match) return undefined;
+  const idc = parseInt(match[1]!, 16);
+  return `${Math.floor(idc / 10)}.${idc % 10}`;
+}
