@@ -7,6 +7,10 @@ import { createConsoleLogger } from '../adapters/console-logger';
 import { ConfigError, loadPlaneConfig } from '../containers/ingest/src/config';
 import { startLocalPlane } from '../containers/ingest/src/plane/local-plane';
 
+// The pinned AWS SDK runs on Node 20; its notice about future releases needing Node 22 is for library
+// authors, not for someone starting the plane.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 async function main(): Promise<void> {
   const config = loadPlaneConfig(process.env);
   const logger = createConsoleLogger({ level: config.logLevel, format: config.logFormat });
@@ -41,7 +45,10 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 20_000);
     force.unref();
     plane.stop().then(
-      () => process.exit(0),
+      () => {
+        logger.info('plane: stopped');
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error('plane: stop failed', { error: err instanceof Error ? err : String(err) });
         process.exit(1);

@@ -43,7 +43,7 @@ describe('npm start and the CLI', () => {
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     stopPlane = async () => {
       if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGTERM');
       await exited;
@@ -75,7 +75,10 @@ describe('npm start and the CLI', () => {
     assert.match((missing as { stderr: string }).stderr, /invalid_id/);
 
     await stopPlane();
-    assert.equal(await exited, 0, output);
+    assert.match(output, /plane: stopped/, 'SIGTERM stops every part cleanly');
+    assert.doesNotMatch(output, /NodeVersionSupportWarning|ERROR/);
+    const { stdout: left } = await execFileAsync('ps', ['-eo', 'args=']);
+    assert.ok(!left.includes(dataDir), 'no process of the plane is left running');
     assert.ok(!output.includes(created.streamKey), 'the plane never logged the key');
   });
 });
