@@ -64,6 +64,10 @@ export class LiveSession {
     return this.options.publish.streamId;
   }
 
+  get sessionId(): string {
+    return this.options.publish.sessionId;
+  }
+
   get decision(): TranscodeDecision | undefined {
     return this.plan ? toTranscodeDecision(this.plan) : undefined;
   }

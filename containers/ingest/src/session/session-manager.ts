@@ -45,6 +45,27 @@ export class SessionManager {
     return this.sessions.get(streamId);
   }
 
+  /** Streams this ingest answers for: live here, or inside a reconnect window it is timing. */
+  carriedStreamIds(): string[] {
+    return [...new Set([...this.sessions.keys(), ...this.endTimers.keys()])].sort();
+  }
+
+  /**
+   * Where no bus reaches the ingest (the cloud), control changes are found by reading the registry: a
+   * stream that was deleted, disabled, ended or given a new session loses its publisher here.
+   */
+  async reconcile(): Promise<number> {
+    let cut = 0;
+    for (const [streamId, session] of this.sessions) {
+      const stream = await this.options.sessionDeps.store.get(streamId);
+      if (stream && hasOpenSession(stream.status) && stream.sessionId === session.sessionId) continue;
+      this.options.logger.info('session: stream no longer allows this publish; disconnecting', { streamId, status: stream?.status ?? 'deleted' });
+      this.options.disconnect(streamId);
+      cut++;
+    }
+    return cut;
+  }
+
   onAccepted(publish: AcceptedPublish): void {
     this.cancelEnd(publish.streamId);
     const previous = this.stopping.get(publish.streamId) ?? Promise.resolve();

@@ -1,0 +1,51 @@
+/**
+ * Configuration of the ingest container in AWS (set by the CDK task definition), validated once at start;
+ * a bad value fails the start naming the variable. Extends the plane's own configuration.
+ */
+import { z } from 'zod';
+import { ConfigError, loadPlaneConfig, type PlaneConfig } from '../config';
+
+const schema = z.object({
+  STREAMPLANE_MEDIA_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+  STREAMPLANE_TABLE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+  STREAMPLANE_EVENT_BUS_NAME: z.string().min(1),
+  STREAMPLANE_PUBLISH_AUTH_FUNCTION: z.string().min(1),
+  STREAMPLANE_PLAYBACK_BASE_URL: z.url({ protocol: /^https?$/ }),
+  STREAMPLANE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(15),
+  ECS_CONTAINER_METADATA_URI_V4: z.url().optional(),
+  ECS_AGENT_URI: z.url().optional(),
+  HOSTNAME: z.string().optional(),
+});
+
+export interface CloudIngestConfig extends PlaneConfig {
+  mediaBucket: string;
+  tableName: string;
+  eventBusName: string;
+  publishAuthFunction: string;
+  playbackBaseUrl: string;
+  heartbeatSeconds: number;
+  ecsMetadataUri?: string;
+  ecsAgentUri?: string;
+  hostName?: string;
+}
+
+export function loadCloudIngestConfig(env: Record<string, string | undefined>): CloudIngestConfig {
+  const plane = loadPlaneConfig(env);
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const c = parsed.data;
+  return {
+    ...plane,
+    mediaBucket: c.STREAMPLANE_MEDIA_BUCKET,
+    tableName: c.STREAMPLANE_TABLE_NAME,
+    eventBusName: c.STREAMPLANE_EVENT_BUS_NAME,
+    publishAuthFunction: c.STREAMPLANE_PUBLISH_AUTH_FUNCTION,
+    playbackBaseUrl: c.STREAMPLANE_PLAYBACK_BASE_URL.replace(/\/+$/, ''),
+    heartbeatSeconds: c.STREAMPLANE_HEARTBEAT_SECONDS,
+    ...(c.ECS_CONTAINER_METADATA_URI_V4 ? { ecsMetadataUri: c.ECS_CONTAINER_METADATA_URI_V4 } : {}),
+    ...(c.ECS_AGENT_URI ? { ecsAgentUri: c.ECS_AGENT_URI } : {}),
+    ...(c.HOSTNAME ? { hostName: c.HOSTNAME } : {}),
+  };
+}

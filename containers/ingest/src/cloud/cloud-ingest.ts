@@ -1,0 +1,125 @@
+/**
+ * The ingest as it runs in an ECS Fargate task: the shared ingest app with the AWS adapters (S3 media,
+ * DynamoDB registry, EventBridge events, the publish-auth Lambda), plus what only a task needs — a
+ * heartbeat naming the streams it carries (failover's evidence that it is alive), scale-in protection
+ * while it carries any, registry reconciliation for control changes, and EMF metrics.
+ *
+ * Must never: let the autoscaler stop a task that carries a live stream (protection is renewed well
+ * before it lapses), or keep beating after it stopped carrying streams it no longer owns.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { hostname } from 'node:os';
+import { DynamoDbIngestHeartbeats } from '../../../../adapters/dynamodb-ingest-heartbeats';
+import { DynamoDbStreamStore } from '../../../../adapters/dynamodb-stream-store';
+import { fetchEcsTaskIdentity } from '../../../../adapters/ecs-task-metadata';
+import { EcsTaskProtection } from '../../../../adapters/ecs-task-protection';
+import { EmfMetrics } from '../../../../adapters/emf-metrics';
+import { EventBridgeEventPublisher } from '../../../../adapters/eventbridge-event-publisher';
+import { LambdaPublishAuthClient } from '../../../../adapters/lambda-publish-auth-client';
+import { S3ObjectStore } from '../../../../adapters/s3-object-store';
+import { eventEmitter } from '../../../../core/emit-event';
+import { systemClock } from '../../../../core/ports/clock';
+import type { EventPublisher } from '../../../../core/ports/event-bus';
+import type { IngestHeartbeatStore } from '../../../../core/ports/ingest-heartbeats';
+import type { Logger } from '../../../../core/ports/logger';
+import { noScaleInProtection, type ScaleInProtection } from '../../../../core/ports/scale-in-protection';
+import { startIngestApp, type IngestApp } from '../ingest-app';
+import type { PublishGate } from '../rtmp/rtmp-ingest';
+import type { CloudIngestConfig } from './cloud-config';
+
+/** Protection is asked for this long and renewed at a third of it. */
+const PROTECTION_MINUTES = 30;
+const RECONCILE_MS = 5_000;
+const METRICS_FLUSH_MS = 60_000;
+
+export interface CloudIngestOverrides {
+  s3?: S3Client;
+  dynamo?: DynamoDBClient;
+  publisher?: EventPublisher;
+  lambda?: LambdaClient;
+  authorize?: PublishGate;
+  heartbeats?: IngestHeartbeatStore;
+  protection?: ScaleInProtection;
+  metrics?: EmfMetrics;
+  taskId?: string;
+}
+
+export interface CloudIngest {
+  app: IngestApp;
+  taskId: string;
+  /** Beats now (also runs on its own interval and whenever the carried set changes). */
+  beat(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startCloudIngest(config: CloudIngestConfig, logger: Logger, overrides: CloudIngestOverrides = {}): Promise<CloudIngest> {
+  const dynamo = overrides.dynamo ?? new DynamoDBClient({});
+  const store = new DynamoDbStreamStore({ tableName: config.tableName, client: dynamo, logger });
+  const publisher = overrides.publisher ?? new EventBridgeEventPublisher({ eventBusName: config.eventBusName, client: new EventBridgeClient({}) });
+  const emit = eventEmitter({ store, publisher, clock: systemClock });
+  const objectStore = new S3ObjectStore({ bucket: config.mediaBucket, client: overrides.s3 ?? new S3Client({}) });
+  const metrics = overrides.metrics ?? new EmfMetrics({ namespace: 'Streamplane', dimensions: { service: 'ingest' } });
+  const heartbeats = overrides.heartbeats ?? new DynamoDbIngestHeartbeats({ tableName: config.tableName, client: dynamo });
+  const protection = overrides.protection ?? (config.ecsAgentUri ? new EcsTaskProtection({ agentUri: config.ecsAgentUri }) : noScaleInProtection);
+  const taskId =
+    overrides.taskId ?? (config.ecsMetadataUri ? (await fetchEcsTaskIdentity({ metadataUri: config.ecsMetadataUri })).taskId : (config.hostName ?? hostname()));
+  const authClient = new LambdaPublishAuthClient({ functionName: config.publishAuthFunction, ...(overrides.lambda ? { client: overrides.lambda } : {}) });
+  const authorize: PublishGate = overrides.authorize ?? ((request) => authClient.authorize(request));
+
+  const app = await startIngestApp({
+    config,
+    sessionDeps: { store, emit, clock: systemClock },
+    emit,
+    objectStore,
+    authorize,
+    playbackBase: config.playbackBaseUrl,
+    logger,
+    metrics,
+  });
+
+  let carried = '';
+  let protectedUntil = 0;
+  const beat = async (): Promise<void> => {
+    const streamIds = app.sessions.carriedStreamIds();
+    carried = streamIds.join(',');
+    await heartbeats.beat(taskId, streamIds, systemClock.now());
+    const now = Date.now();
+    if (streamIds.length > 0 && protectedUntil - now < (PROTECTION_MINUTES * 60_000 * 2) / 3) {
+      await protection.protect(PROTECTION_MINUTES);
+      protectedUntil = now + PROTECTION_MINUTES * 60_000;
+    } else if (streamIds.length === 0 && protectedUntil > 0) {
+      await protection.release();
+      protectedUntil = 0;
+    }
+  };
+  const safely = (what: string, fn: () => Promise<unknown>) => () =>
+    void fn().catch((err: unknown) => logger.error(`ingest: ${what} failed`, { error: err instanceof Error ? err : String(err) }));
+
+  await beat();
+  const timers = [
+    setInterval(safely('heartbeat', beat), config.heartbeatSeconds * 1000),
+    // A change in the carried set is announced at once, not at the next beat.
+    setInterval(safely('heartbeat', async () => (app.sessions.carriedStreamIds().join(',') !== carried ? beat() : undefined)), 1000),
+    setInterval(safely('reconcile', () => app.sessions.reconcile()), RECONCILE_MS),
+    setInterval(() => metrics.flush(), METRICS_FLUSH_MS),
+  ];
+  for (const t of timers) t.unref();
+  logger.info('ingest: running', { taskId, rtmpPort: app.ingest.port });
+
+  return {
+    app,
+    taskId,
+    beat,
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      await app.stop();
+      // The last beat names what this task still answers for; failover takes over once it goes stale.
+      await beat().catch(() => undefined);
+      await protection.release().catch(() => undefined);
+      metrics.flush();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The ingest container's app with its AWS adapters pointed at local stand-ins: DynamoDB → dynalite,
+ * S3 → s3rver, the publish-auth Lambda → the real handler behind a mocked Lambda client, EventBridge →
+ * a mocked client that records PutEvents. A real ffmpeg publish must end as HLS objects in the bucket,
+ * events on the bus, and a heartbeat naming the stream.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import S3rver from 's3rver';
+import { DynamoDbIngestHeartbeats } from '../../adapters/dynamodb-ingest-heartbeats';
+import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
+import { EventBridgeEventPublisher } from '../../adapters/eventbridge-event-publisher';
+import { S3ObjectStore } from '../../adapters/s3-object-store';
+import { eventEmitter } from '../../core/emit-event';
+import { systemClock } from '../../core/ports/clock';
+import { silentLogger } from '../../core/ports/logger';
+import { createStream } from '../../core/stream-registry';
+import { loadCloudIngestConfig } from '../../containers/ingest/src/cloud/cloud-config';
+import { startCloudIngest, type CloudIngest } from '../../containers/ingest/src/cloud/cloud-ingest';
+import { EmfMetrics } from '../../adapters/emf-metrics';
+import { createPublishAuthHandler } from '../../lambdas/publish-auth/handler';
+import { publish, stopAll } from '../support/ffmpeg';
+import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
+import { waitFor } from '../support/wait';
+
+const BUCKET = 'streamplane-media';
+
+describe('cloud ingest against local AWS stand-ins', () => {
+  let dynamo: TestDynamo;
+  let s3rver: S3rver;
+  let s3dir: string;
+  let scratch: string;
+  let s3: S3Client;
+  let ingest: CloudIngest | undefined;
+  const bridge = mockClient(EventBridgeClient);
+  const lambda = mockClient(LambdaClient);
+  const emf: string[] = [];
+
+  before(async () => {
+    dynamo = await startTestDynamo();
+    s3dir = await mkdtemp(join(tmpdir(), 'streamplane-cloud-s3-'));
+    scratch = await mkdtemp(join(tmpdir(), 'streamplane-cloud-scratch-'));
+    s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3dir, configureBuckets: [{ name: BUCKET, configs: [] }] });
+    const address: AddressInfo = await s3rver.run();
+    s3 = new S3Client({
+      endpoint: `http://127.0.0.1:${address.port}`,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    bridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+  });
+
+  after(async () => {
+    await stopAll();
+    await ingest?.stop();
+    s3.destroy();
+    await s3rver.close();
+    await dynamo.stop();
+    await rm(s3dir, { recursive: true, force: true });
+    await rm(scratch, { recursive: true, force: true });
+    bridge.restore();
+    lambda.restore();
+  });
+
+  it('turns a publish into HLS objects in the bucket, events on the bus and a heartbeat', async () => {
+    const store = new DynamoDbStreamStore({ tableName: TEST_TABLE, client: dynamo.client });
+    const publisher = new EventBridgeEventPublisher({ eventBusName: 'streamplane-test', client: new EventBridgeClient({ region: 'us-east-1' }) });
+    const emit = eventEmitter({ store, publisher, clock: systemClock });
+    // The Lambda service is the one part with no local stand-in: the mock hands the payload to the real handler.
+    const auth = createPublishAuthHandler({ store, emit, clock: systemClock });
+    lambda.on(InvokeCommand).callsFake(async (input: { Payload?: Uint8Array }) => {
+      const request = JSON.parse(Buffer.from(input.Payload ?? new Uint8Array()).toString('utf8')) as Parameters<typeof auth>[0];
+      const decision = await auth(request, {} as Context);
+      return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(decision)) };
+    });
+
+    const { stream, streamKey } = await createStream({ store, emit, clock: systemClock }, { name: 'cloud', reconnectWindowSeconds: 0 });
+    const config = loadCloudIngestConfig({
+      STREAMPLANE_RTMP_PORT: '0',
+      STREAMPLANE_BIND: '127.0.0.1',
+      STREAMPLANE_DATA_DIR: scratch,
+      STREAMPLANE_MEDIA_BUCKET: BUCKET,
+      STREAMPLANE_TABLE_NAME: TEST_TABLE,
+      STREAMPLANE_EVENT_BUS_NAME: 'streamplane-test',
+      STREAMPLANE_PUBLISH_AUTH_FUNCTION: 'publish-auth',
+      STREAMPLANE_PLAYBACK_BASE_URL: 'https://d111111abcdef8.cloudfront.net',
+      STREAMPLANE_HEARTBEAT_SECONDS: '1',
+    });
+    ingest = await startCloudIngest(config, silentLogger, {
+      s3,
+      dynamo: dynamo.client,
+      publisher,
+      lambda: new LambdaClient({ region: 'us-east-1' }),
+      taskId: 'task-under-test',
+      metrics: new EmfMetrics({ namespace: 'Streamplane', dimensions: { service: 'ingest' }, write: (line) => emf.push(line) }),
+    });
+
+    const encoder = publish({ url: `rtmp://127.0.0.1:${ingest.app.ingest.port}/live/${streamKey}`, width: 854, height: 480, seconds: 8 });
+    const bucket = new S3ObjectStore({ bucket: BUCKET, client: s3 });
+    await waitFor('the master playlist in the bucket', async () => (await bucket.get(`live/${stream.id}/master.m3u8`)) !== undefined, { timeoutMs: 40_000 });
+    const heartbeats = new DynamoDbIngestHeartbeats({ tableName: TEST_TABLE, client: dynamo.client });
+    const beat = await waitFor('a heartbeat naming the stream', async () => {
+      const b = await heartbeats.get('task-under-test');
+      return b?.streamIds.includes(stream.id) ? b : undefined;
+    });
+    assert.deepEqual(beat.streamIds, [stream.id]);
+    await encoder.exited;
+
+    const types = await waitFor('stream.ended on the bus', () => {
+      const sent = bridge.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+      const all = sent.map((e) => e.DetailType);
+      return all.includes('stream.ended') ? sent : undefined;
+    });
+    const ours = types.filter((e) => (JSON.parse(e.Detail ?? '{}') as { streamId?: string }).streamId === stream.id);
+    assert.deepEqual(ours.map((e) => e.DetailType).filter((t) => t !== 'stream.created'), ['stream.connected', 'stream.live', 'stream.ended']);
+    assert.ok(ours.every((e) => e.Source === 'streamplane' && e.EventBusName === 'streamplane-test'));
+
+    const objects = await bucket.list(`live/${stream.id}/`);
+    for (const rendition of ['480p', '360p']) {
+      const segments = objects.filter((o) => o.key.startsWith(`live/${stream.id}/${rendition}/`) && o.key.endsWith('.ts'));
+      assert.ok(segments.length >= 3, `${rendition} has its segments: ${objects.map((o) => o.key).join(', ')}`);
+      assert.ok(objects.some((o) => o.key === `live/${stream.id}/${rendition}/index.m3u8`));
+    }
+
+    await ingest.stop();
+    ingest = undefined;
+    assert.ok(emf.some((line) => line.includes('"publish_accepted"')), 'EMF metrics were written');
+    assert.deepEqual((await heartbeats.get('task-under-test'))?.streamIds, [], 'the last beat carries nothing');
+  });
+});
