@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { eventCatalogJsonSchema, EVENT_TYPES } from '../../core/events';
+import { recordingsOpenApi } from '../recordings-api/openapi';
 import { problemSchema, PROBLEM_CONTENT_TYPE } from '../shared/problem';
 import {
   createStreamInput,
@@ -109,6 +110,7 @@ function streamAction(summary: string, operationId: string, description: string)
 
 export function buildOpenApiDocument(): JsonObject {
   const events = eventSchemas();
+  const recordings = recordingsOpenApi();
   return {
     openapi: OPENAPI_VERSION,
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -120,7 +122,7 @@ export function buildOpenApiDocument(): JsonObject {
         'Errors are `application/problem+json` with a stable `code`. Stream keys are returned only on create and reset-key.',
     },
     security: [{ bearerAuth: [] }],
-    tags: [{ name: 'streams' }, { name: 'events' }, { name: 'meta' }],
+    tags: [{ name: 'streams' }, recordings.tag, { name: 'events' }, { name: 'meta' }],
     paths: {
       '/v1/streams': {
         post: {
@@ -181,6 +183,7 @@ export function buildOpenApiDocument(): JsonObject {
       '/v1/streams/{id}/disable': streamAction('Disable a stream', 'disableStream', 'Ends an open session and refuses publishes until enabled.'),
       '/v1/streams/{id}/enable': streamAction('Enable a disabled stream', 'enableStream', 'The stream becomes idle and accepts publishes again.'),
       '/v1/streams/{id}/end': streamAction('End the open session now', 'endStream', 'The publisher is disconnected; `stream.ended` is emitted.'),
+      ...recordings.paths,
       '/v1/events': {
         get: {
           operationId: 'listEvents',
@@ -230,6 +233,7 @@ export function buildOpenApiDocument(): JsonObject {
         Stream: jsonSchema(streamView),
         StreamWithKey: jsonSchema(streamViewWithKey),
         StreamList: jsonSchema(streamList),
+        ...recordings.schemas,
         Problem: jsonSchema(problemSchema),
         ...events,
       },

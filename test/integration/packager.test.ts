@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { FsObjectStore } from '../../adapters/fs-object-store';
 import { parseMediaPlaylist, type ParsedMediaPlaylist } from '../../core/playlist';
+import { parseSegmentFileName, planVod, recordingIdFor, segmentFileName } from '../../core/recording';
 import type { ObjectStore, PutOptions, StoredObject } from '../../core/ports/object-store';
 import { LineTailer } from '../../containers/ingest/src/packager/csv-tailer';
 import { Packager, type PackagerOptions, type PackagerSegmentEvent, type RenditionPlan } from '../../containers/ingest/src/packager';
@@ -28,6 +29,8 @@ class CheckingStore implements ObjectStore {
   /** Key → promise the put waits for (after failing), to observe the state while an upload is stuck. */
   readonly gates = new Map<string, Promise<void>>();
   readonly putCounts = new Map<string, number>();
+  /** Every stored segment any playlist ever named: what a live viewer could have fetched. */
+  readonly named = new Set<string>();
 
   constructor(readonly inner: FsObjectStore) {}
 
@@ -56,14 +59,37 @@ class CheckingStore implements ObjectStore {
     const playlist = parseMediaPlaylist(text);
     const dir = key.slice(0, key.lastIndexOf('/') + 1);
     for (const [i, segment] of playlist.segments.entries()) {
-      if (segment.uri !== `${playlist.mediaSequence + i}.ts`) this.violations.push(`${key}: position ${i} is ${segment.uri}, not sequence ${playlist.mediaSequence + i}`);
-      if (!segment.gap && !(await this.inner.get(dir + segment.uri))) this.violations.push(`${key}: names ${segment.uri} before it was stored`);
+      if (short(segment.uri) !== `${playlist.mediaSequence + i}.ts`) this.violations.push(`${key}: position ${i} is ${segment.uri}, not sequence ${playlist.mediaSequence + i}`);
+      if (!segment.gap && !(await this.inner.get(resolveUri(dir, segment.uri)))) this.violations.push(`${key}: names ${segment.uri} before it was stored`);
+      if (!segment.gap) this.named.add(resolveUri(dir, segment.uri));
     }
     const next = playlist.mediaSequence + playlist.segments.length;
     const last = this.lastSeen.get(key);
     if (last && (playlist.mediaSequence < last.mediaSequence || next < last.next)) this.violations.push(`${key}: went back from ${JSON.stringify(last)} to ${playlist.mediaSequence}/${next}`);
     this.lastSeen.set(key, { mediaSequence: playlist.mediaSequence, next });
   }
+}
+
+/** `<seq>-<ms>-<disc>.ts`, wherever it is stored, as `<seq>.ts`: what these tests assert on is numbering. */
+function short(uri: string): string {
+  const name = uri.slice(uri.lastIndexOf('/') + 1);
+  const seq = parseSegmentFileName(name)?.seq;
+  return seq === undefined ? name : `${seq}.ts`;
+}
+
+/** An object key from a playlist's folder and a relative URI (`../../../recordings/…`). */
+function resolveUri(dir: string, uri: string): string {
+  const parts = dir.split('/').filter(Boolean);
+  for (const part of uri.split('/')) {
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return parts.join('/');
+}
+
+/** The key of a stored segment, for the default 2 s duration and the given discontinuity number. */
+function liveKey(rendition: string, seq: number, disc = 0): string {
+  return `live/${STREAM}/${rendition}/${segmentFileName({ seq, durationMs: 2000, disc })}`;
 }
 
 /** Plays ffmpeg's part: segment file first, then its list line (as the segment muxer does). */
@@ -143,7 +169,7 @@ describe('Packager', () => {
     assert.ok(body, `no playlist for ${rendition}`);
     return parseMediaPlaylist(Buffer.from(body).toString('utf8'));
   }
-  const uris = (p: ParsedMediaPlaylist): string[] => p.segments.map((s) => (s.gap ? `gap:${s.uri}` : s.discontinuity ? `disc:${s.uri}` : s.uri));
+  const uris = (p: ParsedMediaPlaylist): string[] => p.segments.map((s) => (s.gap ? `gap:${short(s.uri)}` : s.discontinuity ? `disc:${short(s.uri)}` : short(s.uri)));
 
   it('uploads each listed segment under its own sequence, then its playlist, then goes live once', async () => {
     freshStore();
@@ -158,7 +184,7 @@ describe('Packager', () => {
     await until(() => lives.length === 1, 'live');
     for (const [name, body] of bodies) {
       const [rendition, seq] = name.split('/');
-      assert.deepEqual(Buffer.from((await fsStore.get(`live/${STREAM}/${rendition}/${seq}.ts`))!), body);
+      assert.deepEqual(Buffer.from((await fsStore.get(liveKey(rendition!, Number(seq))))!), body);
       assert.equal(await exists(join(run, rendition!, `seg_00000${seq}.ts`)), false, 'scratch copy deleted after upload');
     }
     const p720 = await playlist('720p');
@@ -209,7 +235,7 @@ describe('Packager', () => {
     // Index 0 of the second run is sequence 3 in both renditions; 360p never got 2, so 2 is a gap there.
     assert.deepEqual(uris(await playlist('720p')), ['0.ts', '1.ts', '2.ts', 'disc:3.ts']);
     assert.deepEqual(uris(await playlist('360p')), ['0.ts', '1.ts', 'gap:2.ts', 'disc:3.ts']);
-    assert.equal(await fsStore.get(`live/${STREAM}/360p/2.ts`), undefined, 'a gap is not uploaded');
+    assert.deepEqual(await fsStore.list(`live/${STREAM}/360p/2-`), [], 'a gap is not uploaded');
     for (const r of ['720p', '360p']) {
       assert.equal(segments.find((s) => s.rendition === r && s.sequence === 3)?.discontinuity, true, `${r} reports the discontinuity`);
     }
@@ -223,7 +249,7 @@ describe('Packager', () => {
       assert.equal(p.discontinuitySequence, 1);
       assert.deepEqual(uris(p), ['4.ts', '5.ts', '6.ts', '7.ts']);
     }
-    assert.ok(await fsStore.get(`live/${STREAM}/720p/0.ts`), 'segments that left the window are kept for recordings');
+    assert.ok(await fsStore.get(liveKey('720p', 0)), 'segments that left the window are kept (retention removes them)');
   });
 
   it('resumes numbering from the store in a new packager (plane restart, encoder reconnect)', async () => {
@@ -236,7 +262,7 @@ describe('Packager', () => {
     await until(() => first.segments.length === 6, 'first session');
     await first.packager.stop(); // the plane died mid-session: no ENDLIST
     // A crash between an upload and its playlist write left 720p/3.ts stored but unlisted.
-    await fsStore.put(`live/${STREAM}/720p/3.ts`, 'orphan', { contentType: 'video/mp2t', cacheControl: 'public, max-age=31536000, immutable' });
+    await fsStore.put(liveKey('720p', 3), 'orphan', { contentType: 'video/mp2t', cacheControl: 'public, max-age=31536000, immutable' });
 
     const second = newPackager();
     await second.packager.start();
@@ -247,13 +273,13 @@ describe('Packager', () => {
     await until(() => second.lives.length === 1, 'second session live');
     assert.deepEqual(uris(await playlist('360p')), ['0.ts', '1.ts', '2.ts', 'gap:3.ts', 'disc:4.ts'], 'viewers keep the window; 3 is taken');
     assert.deepEqual(uris(await playlist('720p')), ['0.ts', '1.ts', '2.ts', 'gap:3.ts', 'disc:4.ts'], 'the orphan is not reused, and stays aligned');
-    assert.equal(Buffer.from((await fsStore.get(`live/${STREAM}/720p/3.ts`))!).toString(), 'orphan');
+    assert.equal(Buffer.from((await fsStore.get(liveKey('720p', 3)))!).toString(), 'orphan');
     assert.equal((await playlist('720p')).discontinuitySequence, 0);
 
     await second.packager.stop({ endList: true });
     const ended = await playlist('360p');
     assert.equal(ended.endList, true);
-    assert.equal(ended.segments.at(-1)?.uri, '4.ts');
+    assert.equal(short(ended.segments.at(-1)?.uri ?? ''), '4.ts');
 
     // A new session after an ended one: numbering continues, the old tail is not replayed.
     const third = newPackager();
@@ -271,7 +297,7 @@ describe('Packager', () => {
   it('retries failed uploads, keeping the segment on scratch and out of playlists until stored', async () => {
     freshStore();
     const { packager, segments } = newPackager();
-    const key = `live/${STREAM}/720p/1.ts`;
+    const key = liveKey('720p', 1);
     store.failures.set(key, 2);
     let open!: () => void;
     store.gates.set(key, new Promise<void>((resolve) => (open = resolve)));
@@ -313,6 +339,72 @@ describe('Packager', () => {
     assert.deepEqual((await fsStore.list(`live/${STREAM}/`)).map((o) => o.key).filter((k) => k.includes('evil')), []);
   });
 
+  it('stores a recorded session under its recording, named for the finalizer, with its rendition plan', async () => {
+    freshStore();
+    const recordingId = recordingIdFor('ses_packagerrecordingaaa');
+    const first = newPackager({ recordingId });
+    await first.packager.start();
+    const run1 = newRunDir();
+    await first.packager.attach(run1);
+    for (let i = 0; i < 3; i++) for (const r of ['720p', '360p']) await writeSegment(run1, r, i, { duration: 2.002 });
+    await until(() => first.segments.length === 6, 'first run');
+    await first.packager.stop();
+
+    const stored = (await fsStore.list(`recordings/${recordingId}/720p/`)).map((o) => o.key);
+    assert.deepEqual(stored, [0, 1, 2].map((seq) => `recordings/${recordingId}/720p/${seq}-2002-0.ts`));
+    assert.deepEqual((await fsStore.list(`live/${STREAM}/`)).filter((o) => o.key.endsWith('.ts')), [], 'nothing recorded sits under live/');
+    const live = await playlist('720p');
+    assert.deepEqual(live.segments.map((s) => s.uri), [0, 1, 2].map((seq) => `../../../recordings/${recordingId}/720p/${seq}-2002-0.ts`));
+    const plan = JSON.parse(Buffer.from((await fsStore.get(`recordings/${recordingId}/renditions.json`))!).toString('utf8'));
+    assert.deepEqual(plan.map((r: { name: string }) => r.name), ['720p', '360p']);
+
+    // The encoder reconnects with another ladder: same session, same recording, the plan is the union.
+    const audio = { name: 'audio', bandwidth: 128_000, codecs: 'mp4a.40.2' };
+    const second = newPackager({ recordingId, renditions: [RENDITIONS[0]!, audio] });
+    await second.packager.start();
+    const run2 = newRunDir();
+    await second.packager.attach(run2);
+    for (const r of ['720p', 'audio']) await writeSegment(run2, r, 0, { start: 0 });
+    await until(() => second.segments.length === 2, 'second run');
+    await second.packager.stop({ endList: true });
+
+    const union = JSON.parse(Buffer.from((await fsStore.get(`recordings/${recordingId}/renditions.json`))!).toString('utf8'));
+    assert.deepEqual(union.map((r: { name: string }) => r.name), ['720p', '360p', 'audio']);
+    assert.ok(await fsStore.get(`recordings/${recordingId}/720p/3-2000-1.ts`), 'numbering continues with the next discontinuity number');
+    // Everything a live viewer could fetch is in what the finalizer will plan from.
+    const planned = new Set(
+      planVod(await fsStore.list(`recordings/${recordingId}/`), { recordingId }).renditions.flatMap((r) =>
+        r.playlist.segments.filter((seg) => !seg.gap).map((seg) => `recordings/${recordingId}/${r.name}/${seg.uri}`),
+      ),
+    );
+    assert.ok(store.named.size >= 8);
+    for (const key of store.named) assert.ok(planned.has(key), `${key} is missing from the recording`);
+  });
+
+  it('resumes a recorded session from its recording folder, past an orphan and its discontinuity number', async () => {
+    freshStore();
+    const recordingId = recordingIdFor('ses_packagerorphanaaaaaa');
+    const first = newPackager({ recordingId });
+    await first.packager.start();
+    const run1 = newRunDir();
+    await first.packager.attach(run1);
+    for (let i = 0; i < 2; i++) for (const r of ['720p', '360p']) await writeSegment(run1, r, i);
+    await until(() => first.segments.length === 4, 'first run');
+    await first.packager.stop();
+    // A crash right after the first upload of a new run (discontinuity 1), before its playlist write.
+    await fsStore.put(`recordings/${recordingId}/720p/2-2000-1.ts`, 'orphan', { contentType: 'video/mp2t', cacheControl: 'public, max-age=31536000, immutable' });
+
+    const second = newPackager({ recordingId });
+    await second.packager.start();
+    const run2 = newRunDir();
+    await second.packager.attach(run2);
+    for (const r of ['720p', '360p']) await writeSegment(run2, r, 0, { start: 0 });
+    await until(() => second.segments.length === 2, 'second run');
+
+    assert.ok(await fsStore.get(`recordings/${recordingId}/720p/3-2000-2.ts`), 'not 2 (taken), and a discontinuity number above the orphan\'s');
+    assert.equal(Buffer.from((await fsStore.get(`recordings/${recordingId}/720p/2-2000-1.ts`))!).toString(), 'orphan');
+  });
+
   it('refuses bad options and misuse', async () => {
     freshStore();
     assert.throws(() => new Packager({ streamId: '../x', renditions: RENDITIONS, objectStore: store }), /streamId/);
@@ -320,6 +412,7 @@ describe('Packager', () => {
     assert.throws(() => new Packager({ streamId: STREAM, renditions: [RENDITIONS[0]!, RENDITIONS[0]!], objectStore: store }), /duplicate/);
     assert.throws(() => new Packager({ streamId: STREAM, renditions: [{ ...RENDITIONS[0]!, name: '../720p' }], objectStore: store }), /name/);
     assert.throws(() => new Packager({ streamId: STREAM, renditions: RENDITIONS, objectStore: store, liveWindow: 2 }), /liveWindow/);
+    assert.throws(() => new Packager({ streamId: STREAM, renditions: RENDITIONS, objectStore: store, recordingId: '../rec' }), /recordingId/);
     assert.throws(() => new Packager({ streamId: STREAM, renditions: [{ ...RENDITIONS[0]!, codecs: 'x"y' }], objectStore: store }), /codecs/);
     const { packager } = newPackager();
     await assert.rejects(packager.attach(newRunDir()), { name: 'PackagerStateError' });
@@ -391,7 +484,7 @@ describe('Packager with real ffmpeg', () => {
       for (const r of ['360p', '180p']) {
         const path = join(fsStore.root, 'live', STREAM, r, 'index.m3u8');
         const parsed = parseMediaPlaylist(await readFile(path, 'utf8'));
-        assert.deepEqual(parsed.segments.map((s) => s.uri), ['0.ts', '1.ts', '2.ts']);
+        assert.deepEqual(parsed.segments.map((s) => short(s.uri)), ['0.ts', '1.ts', '2.ts']);
         assert.equal(parsed.endList, true);
         const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', path], { encoding: 'utf8' });
         assert.equal(probe.status, 0, probe.stderr);

@@ -32,6 +32,8 @@ const schema = z.object({
   STREAMPLANE_LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   STREAMPLANE_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   STREAMPLANE_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+  /** Days recordings are kept before the sweeper deletes them; 0 keeps them until deleted. */
+  STREAMPLANE_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(0),
 });
 
 export interface PlaneConfig {
@@ -49,6 +51,7 @@ export interface PlaneConfig {
   logFormat: 'text' | 'json';
   ffmpegPath: string;
   ffprobePath: string;
+  recordingRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -79,5 +82,6 @@ export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneC
     logFormat: c.STREAMPLANE_LOG_FORMAT,
     ffmpegPath: c.STREAMPLANE_FFMPEG_PATH,
     ffprobePath: c.STREAMPLANE_FFPROBE_PATH,
+    recordingRetentionDays: c.STREAMPLANE_RECORDING_RETENTION_DAYS,
   };
 }

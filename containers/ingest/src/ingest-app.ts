@@ -11,6 +11,7 @@ import type { Metrics } from '../../../core/ports/metrics';
 import type { ObjectStore } from '../../../core/ports/object-store';
 import type { SessionDeps } from '../../../core/publish-session';
 import { FailureRateLimiter } from '../../../core/rate-limiter';
+import { recordingIdFor } from '../../../core/recording';
 import { masterPlaylistPath } from '../../../core/stream';
 import type { PlaneConfig } from './config';
 import { rateLimitedGate } from './hooks/on-publish';
@@ -29,6 +30,15 @@ export interface IngestAppDeps {
   playbackBase: string;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * Recordings: how a recorded session's first stored segment is reported (creates the recording, emits
+   * `recording.started`), and where finalization is queued once a session ended and its media is stored.
+   * Locally the recordings wiring; in the cloud the DynamoDB recording store and the finalizer's SQS queue.
+   */
+  recordings?: {
+    startRecording(input: { streamId: string; sessionId: string }): Promise<unknown>;
+    enqueueFinalization(request: { recordingId: string; streamId: string; sessionId: string }): Promise<void>;
+  };
 }
 
 export interface IngestApp {
@@ -59,6 +69,12 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
     logger,
     metrics,
     disconnect: (streamId) => ingest.disconnectStream(streamId),
+    ...(deps.recordings
+      ? {
+          onSessionEnded: ({ streamId, sessionId }: { streamId: string; sessionId: string }) =>
+            (deps.recordings as NonNullable<IngestAppDeps['recordings']>).enqueueFinalization({ recordingId: recordingIdFor(sessionId), streamId, sessionId }),
+        }
+      : {}),
     createSession: (publish) =>
       new LiveSession({
         publish,
@@ -73,6 +89,14 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
         playbackUrl: `${deps.playbackBase}/${masterPlaylistPath(publish.streamId)}`,
         ffmpegPath: config.ffmpegPath,
         ffprobePath: config.ffprobePath,
+        ...(deps.recordings && publish.recording
+          ? {
+              recording: {
+                recordingId: recordingIdFor(publish.sessionId),
+                start: () => (deps.recordings as NonNullable<IngestAppDeps['recordings']>).startRecording({ streamId: publish.streamId, sessionId: publish.sessionId }),
+              },
+            }
+          : {}),
       }),
   });
   await ingest.start();

@@ -112,12 +112,13 @@ describe('sourceInfoFromProbe', () => {
 describe('probeSource with a stuck ffprobe', () => {
   it('gives up at the timeout and kills ffprobe', async () => {
     const killed: string[] = [];
-    const fake = Object.assign(new EventEmitter(), {
+    const events = new EventEmitter();
+    const fake = Object.assign(events, {
       stdin: new PassThrough(),
       stdout: new PassThrough(),
       kill(signal?: NodeJS.Signals) {
         killed.push(signal ?? 'SIGTERM');
-        setImmediate(() => fake.emit('close', null, signal ?? 'SIGTERM'));
+        setImmediate(() => events.emit('close', null, signal ?? 'SIGTERM'));
         return true;
       },
     }) as unknown as ProbeProcess;

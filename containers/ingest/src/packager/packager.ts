@@ -14,13 +14,15 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ValidationError } from '../../../../core/errors';
+import { isId } from '../../../../core/ids';
 import { targetDurationFor, writeMasterPlaylist } from '../../../../core/playlist';
 import { systemClock, type Clock } from '../../../../core/ports/clock';
 import { silentLogger, type Logger } from '../../../../core/ports/logger';
 import { noopMetrics, type Metrics } from '../../../../core/ports/metrics';
 import type { ObjectStore, PutOptions } from '../../../../core/ports/object-store';
+import { parseRenditionsFile, renditionsFileKey, type RenditionInfo } from '../../../../core/recording';
 import { LineTailer } from './csv-tailer';
-import { masterPlaylistKey, mediaPlaylistKey, mediaPlaylistUri, segmentKey } from './keys';
+import { masterPlaylistKey, mediaPlaylistKey, mediaPlaylistUri, segmentKey, segmentUri } from './keys';
 import { loadResumeState } from './resume';
 import { DEFAULT_RETRY_POLICY, retry, type RetryPolicy } from './retry';
 import { RenditionTrack, type TrackEntry } from './rendition-track';
@@ -34,6 +36,8 @@ export const SEGMENT_PUT_OPTIONS: PutOptions = { contentType: 'video/mp2t', cach
  * at most one refresh old while a crowd's refreshes still collapse into one origin read.
  */
 export const PLAYLIST_PUT_OPTIONS: PutOptions = { contentType: 'application/vnd.apple.mpegurl', cacheControl: 'public, max-age=1' };
+/** The recording's rendition plan: read by the finalizer only, never cached. */
+export const RENDITION_PLAN_PUT_OPTIONS: PutOptions = { contentType: 'application/json', cacheControl: 'no-cache' };
 
 export const SEGMENT_LIST_FILE = 'segments.csv';
 const DEFAULT_LIVE_WINDOW = 6;
@@ -87,6 +91,8 @@ const STREAM_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export class Packager extends EventEmitter<PackagerEvents> {
   readonly streamId: string;
+  /** Set when the session is recorded: segments are stored under the recording (see keys.ts). */
+  readonly recordingId: string | undefined;
   private readonly plans: ReadonlyArray<RenditionPlan>;
   private readonly store: ObjectStore;
   private readonly segmentSeconds: number;
@@ -126,6 +132,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
     super();
     validateOptions(options);
     this.streamId = options.streamId;
+    this.recordingId = options.recordingId;
     this.plans = [...options.renditions];
     this.store = options.objectStore;
     this.segmentSeconds = options.segmentSeconds ?? 2;
@@ -164,16 +171,23 @@ export class Packager extends EventEmitter<PackagerEvents> {
     this.state = 'starting';
     this.startPromise = (async () => {
       const names = this.plans.map((p) => p.name);
-      const resumed = await retry(() => loadResumeState(this.store, this.streamId, names, this.logger), this.retryPolicy, {
+      const resumed = await retry(() => loadResumeState(this.store, this.streamId, names, this.logger, this.recordingId), this.retryPolicy, {
         signal: this.abort.signal,
         onRetry: (err, attempt) => this.logger.warn('packager: cannot read published state yet; retrying', { streamId: this.streamId, attempt, error: describe(err) }),
       });
+      // Before any segment of this run is stored, so the finalizer always knows the renditions it finds.
+      if (this.recordingId) {
+        await retry(() => this.writeRenditionPlan(this.recordingId as string), this.retryPolicy, {
+          signal: this.abort.signal,
+          onRetry: (err, attempt) => this.logger.warn('packager: cannot write the recording\'s rendition plan yet; retrying', { streamId: this.streamId, attempt, error: describe(err) }),
+        });
+      }
       this.resumedDomain = resumed.lastDiscontinuitySequence;
       this.nextDomain = this.resumedDomain === undefined ? 0 : this.resumedDomain + 1;
       this.targetDuration = targetDurationFor([], Math.max(this.targetDuration, resumed.targetDuration ?? 0));
       for (const plan of this.plans) {
         const previous = resumed.renditions.get(plan.name);
-        const track = new RenditionTrack(plan.name, this.liveWindow, previous);
+        const track = new RenditionTrack(plan.name, this.liveWindow, previous, (entry) => segmentUri(plan.name, entry, this.recordingId));
         const stats = this.renditionStats.get(plan.name) as RenditionStats;
         if (track.lastSequence !== undefined) stats.lastSequence = track.lastSequence;
         const assignedNext = Math.max(track.nextSequence, previous?.reservedUntil ?? 0);
@@ -372,6 +386,19 @@ export class Packager extends EventEmitter<PackagerEvents> {
   // -------------------------------------------------------------------------------------------------------
   // Publishing
 
+  /**
+   * `recordings/<id>/renditions.json`: the union of every run's plan. Names seen before keep their place
+   * (the master playlist's order); this run's values win for names it has (it is what is stored now).
+   */
+  private async writeRenditionPlan(recordingId: string): Promise<void> {
+    const key = renditionsFileKey(recordingId);
+    const body = await this.store.get(key);
+    const previous = parseRenditionsFile(body === undefined ? undefined : Buffer.from(body).toString('utf8')) ?? [];
+    const current = new Map(this.plans.map((p) => [p.name, renditionInfo(p)]));
+    const merged = [...previous.map((r) => current.get(r.name) ?? r), ...this.plans.filter((p) => !previous.some((r) => r.name === p.name)).map(renditionInfo)];
+    await this.store.put(key, JSON.stringify(merged), RENDITION_PLAN_PUT_OPTIONS);
+  }
+
   /** One worker per rendition publishes its segments in order; renditions proceed in parallel. */
   private async runWorker(rendition: Rendition): Promise<void> {
     if (rendition.working) return;
@@ -400,7 +427,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
     const name = rendition.plan.name;
     if (!job.gen.closed) await this.waitUntilComplete(job, signal);
     const body = await retry(() => readIfPresent(job.file), this.retryPolicy, { signal, onRetry: (err) => this.logger.warn('packager: cannot read a scratch segment; retrying', { streamId: this.streamId, rendition: name, file: job.file, error: describe(err) }) });
-    const key = segmentKey(this.streamId, name, job.sequence);
+    const key = segmentKey(this.streamId, name, { sequence: job.sequence, duration: job.entry.duration, discontinuitySequence: this.domainOf(job.sequence) }, this.recordingId);
 
     let uploadMs = 0;
     if (body) {
@@ -610,7 +637,20 @@ function validateOptions(options: PackagerOptions): void {
   if (pollIntervalMs !== undefined && !(Number.isFinite(pollIntervalMs) && pollIntervalMs >= 5)) problems.push({ path: 'pollIntervalMs', message: 'must be at least 5' });
   if (settleMs !== undefined && !(Number.isFinite(settleMs) && settleMs >= 0)) problems.push({ path: 'settleMs', message: 'must be a non-negative number' });
   if (!options.objectStore) problems.push({ path: 'objectStore', message: 'is required' });
+  if (options.recordingId !== undefined && !isId('recording', options.recordingId)) problems.push({ path: 'recordingId', message: 'must be a recording id (rec_…)' });
   if (problems.length > 0) throw new ValidationError(`Invalid packager options: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}.`, problems);
+}
+
+function renditionInfo(plan: RenditionPlan): RenditionInfo {
+  return {
+    name: plan.name,
+    bandwidth: plan.bandwidth,
+    codecs: plan.codecs,
+    ...(plan.averageBandwidth !== undefined ? { averageBandwidth: plan.averageBandwidth } : {}),
+    ...(plan.width !== undefined ? { width: plan.width } : {}),
+    ...(plan.height !== undefined ? { height: plan.height } : {}),
+    ...(plan.fps !== undefined ? { fps: plan.fps } : {}),
+  };
 }
 
 async function readIfPresent(path: string): Promise<Uint8Array | undefined> {

@@ -5,7 +5,7 @@
  * Must never put a sequence number into the window twice or go back.
  */
 import { mediaPlaylistFromWindow, writeMediaPlaylist, type LiveSegment } from '../../../../core/playlist';
-import { segmentUri } from './keys';
+import { segmentFile } from './keys';
 
 export interface TrackEntry {
   sequence: number;
@@ -19,6 +19,9 @@ export interface TrackEntry {
 /** What a position that this rendition lacks looks like, borrowed from renditions that have it. */
 export type GapFiller = (sequence: number) => Omit<TrackEntry, 'sequence' | 'gap'>;
 
+/** The URI a playlist names a segment by (it depends on where the segment is stored: see keys.ts). */
+export type SegmentUriOf = (entry: TrackEntry) => string;
+
 export class RenditionTrack {
   private window: LiveSegment[];
   private last: { sequence: number; discontinuitySequence: number } | undefined;
@@ -31,6 +34,7 @@ export class RenditionTrack {
     readonly name: string,
     private readonly liveWindow: number,
     resumed?: { window: ReadonlyArray<LiveSegment>; nextSequence: number; last?: { sequence: number; discontinuitySequence: number } },
+    private readonly uriOf: SegmentUriOf = (entry) => segmentFile(entry),
   ) {
     this.window = [...(resumed?.window ?? [])];
     this.nextSequence = resumed?.nextSequence ?? 0;
@@ -91,7 +95,7 @@ export class RenditionTrack {
     const discontinuity = entry.discontinuitySequence > 0 && (before ? entry.discontinuitySequence !== before.discontinuitySequence : true);
     const segment: LiveSegment = {
       sequence: entry.sequence,
-      uri: segmentUri(entry.sequence),
+      uri: this.uriOf(entry),
       duration: entry.duration,
       discontinuitySequence: entry.discontinuitySequence,
       discontinuity,

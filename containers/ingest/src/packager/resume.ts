@@ -8,6 +8,7 @@
 import { liveSegmentsFromPlaylist, parseMediaPlaylist, PlaylistError, type LiveSegment } from '../../../../core/playlist';
 import type { Logger } from '../../../../core/ports/logger';
 import type { ObjectStore } from '../../../../core/ports/object-store';
+import { parseSegmentFileName, recordingRenditionPrefix } from '../../../../core/recording';
 import { mediaPlaylistKey, renditionPrefix, sequenceOfKey } from './keys';
 
 export interface ResumedRendition {
@@ -22,6 +23,11 @@ export interface ResumedRendition {
   reservedUntil: number;
   /** The last published segment's numbers, kept even when the window is dropped. */
   last?: { sequence: number; discontinuitySequence: number };
+  /**
+   * Highest discontinuity number in the names of stored segments (orphans included): a new run must get a
+   * higher one, or the recording would join an orphan and the new run without a discontinuity.
+   */
+  storedDiscontinuitySequence?: number;
   targetDuration?: number;
 }
 
@@ -32,19 +38,24 @@ export interface ResumeState {
   targetDuration?: number;
 }
 
-export async function loadResumeState(store: ObjectStore, streamId: string, renditions: ReadonlyArray<string>, logger: Logger): Promise<ResumeState> {
+/**
+ * `recordingId`: the session is recorded, so its segments sit under `recordings/<recordingId>/` and an
+ * orphan from a crash is found there (a reconnect or plane restart continues the same recording).
+ */
+export async function loadResumeState(store: ObjectStore, streamId: string, renditions: ReadonlyArray<string>, logger: Logger, recordingId?: string): Promise<ResumeState> {
   const state: ResumeState = { renditions: new Map() };
   for (const name of renditions) {
-    const resumed = await loadRendition(store, streamId, name, logger);
+    const resumed = await loadRendition(store, streamId, name, logger, recordingId);
     state.renditions.set(name, resumed);
-    const disc = resumed.last?.discontinuitySequence;
-    if (disc !== undefined) state.lastDiscontinuitySequence = Math.max(state.lastDiscontinuitySequence ?? 0, disc);
+    for (const disc of [resumed.last?.discontinuitySequence, resumed.storedDiscontinuitySequence]) {
+      if (disc !== undefined) state.lastDiscontinuitySequence = Math.max(state.lastDiscontinuitySequence ?? 0, disc);
+    }
     if (resumed.targetDuration !== undefined) state.targetDuration = Math.max(state.targetDuration ?? 0, resumed.targetDuration);
   }
   return state;
 }
 
-async function loadRendition(store: ObjectStore, streamId: string, name: string, logger: Logger): Promise<ResumedRendition> {
+async function loadRendition(store: ObjectStore, streamId: string, name: string, logger: Logger, recordingId?: string): Promise<ResumedRendition> {
   const out: ResumedRendition = { window: [], nextSequence: 0, reservedUntil: 0 };
   const body = await store.get(mediaPlaylistKey(streamId, name));
   if (body) {
@@ -63,11 +74,15 @@ async function loadRendition(store: ObjectStore, streamId: string, name: string,
       logger.error('packager: stored media playlist is unreadable; resuming numbering from stored segments', { streamId, rendition: name, error: err.message });
     }
   }
-  const prefix = renditionPrefix(streamId, name);
   let highest = -1;
-  for (const object of await store.list(prefix)) {
-    const seq = sequenceOfKey(prefix, object.key);
-    if (seq !== undefined && seq > highest) highest = seq;
+  const prefixes = [renditionPrefix(streamId, name), ...(recordingId ? [recordingRenditionPrefix(recordingId, name)] : [])];
+  for (const prefix of prefixes) {
+    for (const object of await store.list(prefix)) {
+      const seq = sequenceOfKey(prefix, object.key);
+      if (seq !== undefined && seq > highest) highest = seq;
+      const disc = parseSegmentFileName(object.key.slice(prefix.length))?.disc;
+      if (disc !== undefined) out.storedDiscontinuitySequence = Math.max(out.storedDiscontinuitySequence ?? 0, disc);
+    }
   }
   out.reservedUntil = Math.max(out.nextSequence, highest + 1);
   if (out.reservedUntil > out.nextSequence) {

@@ -45,6 +45,11 @@ export interface PackagerOptions {
   retry?: Partial<RetryPolicy>;
   /** Write EXT-X-PROGRAM-DATE-TIME on every segment (players align renditions with it). Default true. */
   programDateTime?: boolean;
+  /**
+   * The session is recorded: segments go to `recordings/<recordingId>/<rendition>/` (the live playlist names
+   * them there), and `recordings/<recordingId>/renditions.json` is written when the packager starts.
+   */
+  recordingId?: string;
 }
 
 export interface StopOptions {

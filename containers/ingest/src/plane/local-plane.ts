@@ -34,6 +34,7 @@ import { startIngestApp } from '../ingest-app';
 import type { PublishGateDecision } from '../rtmp/rtmp-ingest';
 import type { SessionManager } from '../session/session-manager';
 import { resolveApiToken } from './api-token';
+import { wireLocalRecordings } from './recordings-wiring';
 import { wireLocalWebhooks } from './webhooks-wiring';
 
 export const TABLE_NAME = 'streamplane';
@@ -88,6 +89,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     // The HTTP listener comes first: its port is part of the URLs the API hands out.
     let ready = { ingest: false, api: false, store: true };
     let apiRoute: Route = async () => false;
+    let recordingsRoute: Route = async () => false;
     const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: ['live/', 'recordings/'] });
     const http = createPlaneHttpServer({
       logger,
@@ -96,6 +98,8 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
         metricsRoute(() => metrics.render()),
         webhooks.eventStreamRoute,
         webhooks.apiRoute,
+        // Before the stream registry's catch-all /v1/ route: it serves only the recordings paths.
+        (req, res, url) => recordingsRoute(req, res, url),
         (req, res, url) => apiRoute(req, res, url),
         (req, res, url) => origin.handle(req, res, url.pathname),
       ],
@@ -105,6 +109,24 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
 
     const httpBase = `http://${config.publicHost}:${httpPort}`;
     const playbackBase = config.playbackBaseUrl ?? httpBase;
+
+    const recordings = wireLocalRecordings({
+      client,
+      tableName: TABLE_NAME,
+      objectStore,
+      streams: store,
+      emit,
+      clock: systemClock,
+      logger,
+      metrics,
+      playbackBase,
+      apiToken: () => token,
+      ...(config.recordingRetentionDays > 0 ? { retentionDays: config.recordingRetentionDays } : {}),
+      ffmpegPath: config.ffmpegPath,
+      scratchDir: join(dataDir, 'scratch', 'mp4'),
+    });
+    // Pushed before the ingest's cleanup, so it runs after the sessions flushed (cleanups run in reverse).
+    cleanups.push(() => recordings.close());
 
     const publishAuth = createPublishAuthHandler(sessionDeps);
     const app = await startIngestApp({
@@ -116,6 +138,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       logger,
       metrics,
       authorize: async (request) => (await publishAuth(request, lambdaContext('publish-auth'))) as PublishGateDecision,
+      recordings,
     });
     cleanups.push(() => app.stop());
     const manager = app.sessions;
@@ -123,6 +146,9 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     const unsubscribe = bus.subscribe((event) => manager.onEvent(event));
     cleanups.push(unsubscribe);
     await manager.recoverOrphans();
+    // Sessions that ended while the plane was down, or whose finalization was still queued when it stopped.
+    await recordings.recoverPending();
+    recordingsRoute = recordings.apiRoute;
     ready.ingest = true;
 
     const api = createStreamRegistryHandler({ store, eventLog, emit, clock: systemClock, urls, apiToken: () => token, logger });

@@ -37,6 +37,11 @@ export interface LiveSessionOptions {
   playbackUrl: string;
   ffmpegPath: string;
   ffprobePath: string;
+  /**
+   * Set when the session is recorded: the packager stores segments under the recording, and `start` is
+   * called once the first segment is stored (again on the next segment if it failed).
+   */
+  recording?: { recordingId: string; start(): Promise<unknown> };
 }
 
 type Phase = 'probing' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -132,6 +137,7 @@ export class LiveSession {
       liveWindow: options.liveWindowSegments,
       logger: this.log,
       metrics: options.metrics,
+      ...(options.recording ? { recordingId: options.recording.recordingId } : {}),
     });
     this.packager = packager;
     packager.on('live', () => {
@@ -140,6 +146,22 @@ export class LiveSession {
         .catch((err: unknown) => this.log.error('session: could not mark live', { error: err instanceof Error ? err : String(err) }));
     });
     packager.on('segment', (segment) => options.metrics.timing('segment_upload_latency', segment.uploadMs));
+    if (options.recording) {
+      const recording = options.recording;
+      let started: 'no' | 'pending' | 'done' = 'no';
+      // The record is written once media exists, so a publish that never produced a segment leaves no recording.
+      packager.on('segment', () => {
+        if (started !== 'no') return;
+        started = 'pending';
+        recording.start().then(
+          () => (started = 'done'),
+          (err: unknown) => {
+            started = 'no'; // the next segment tries again
+            this.log.warn('session: could not record the start of the recording', { error: err instanceof Error ? err : String(err) });
+          },
+        );
+      });
+    }
     await packager.start();
 
     const supervisor = new TranscoderSupervisor({

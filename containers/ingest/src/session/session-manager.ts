@@ -27,6 +27,12 @@ export interface SessionManagerOptions {
   createSession: LiveSessionFactory;
   /** Closes the current publisher of a stream, if this ingest has one. */
   disconnect(streamId: string): void;
+  /**
+   * A session ended and every segment this ingest had for it is stored: queue the finalization of its
+   * recording (a session that was not recorded is ignored by the finalizer). Called once per end seen
+   * here; duplicates are harmless.
+   */
+  onSessionEnded?(ended: { streamId: string; sessionId: string }): Promise<void>;
 }
 
 export class SessionManager {
@@ -90,8 +96,12 @@ export class SessionManager {
     }
     if (this.closed) return;
     const outcome = await publisherGone(this.options.sessionDeps, streamId, sessionId, 'publisher disconnected');
-    if (!outcome) return;
-    if (outcome.ended) await this.finalize(streamId);
+    if (!outcome) {
+      // Ended by control (API end, disable, delete) while this publisher was on: its media is stored now.
+      if (await this.sessionClosed(streamId, sessionId)) await this.finalize(streamId, sessionId);
+      return;
+    }
+    if (outcome.ended) await this.finalize(streamId, sessionId);
     else this.scheduleEnd(streamId, sessionId, outcome.reconnectWindowSeconds * 1000);
   }
 
@@ -101,7 +111,7 @@ export class SessionManager {
     if (event.type === 'stream.disabled' || event.type === 'stream.deleted' || (event.type === 'stream.ended' && isEndedByControl(event))) {
       this.cancelEnd(event.streamId);
       this.options.disconnect(event.streamId);
-      if (event.type === 'stream.ended' && !this.sessions.has(event.streamId)) void this.finalize(event.streamId);
+      if (event.type === 'stream.ended' && !this.sessions.has(event.streamId) && event.sessionId) void this.finalize(event.streamId, event.sessionId);
     }
   }
 
@@ -121,7 +131,7 @@ export class SessionManager {
           this.scheduleEnd(stream.id, sessionId, Math.max(0, stream.reconnectWindowSeconds * 1000 - since));
         } else {
           const outcome = await publisherGone(this.options.sessionDeps, stream.id, sessionId, 'ingest restarted');
-          if (outcome?.ended) await this.finalize(stream.id);
+          if (outcome?.ended) await this.finalize(stream.id, sessionId);
           else if (outcome) this.scheduleEnd(stream.id, sessionId, outcome.reconnectWindowSeconds * 1000);
         }
       }
@@ -146,7 +156,7 @@ export class SessionManager {
       this.endTimers.delete(streamId);
       void endSession(this.options.sessionDeps, streamId, sessionId, 'publisher_gone')
         .then(async (ended) => {
-          if (ended) await this.finalize(streamId);
+          if (ended) await this.finalize(streamId, sessionId);
         })
         .catch((err: unknown) => this.options.logger.error('session: could not end session', { streamId, sessionId, error: err instanceof Error ? err : String(err) }));
     }, delayMs);
@@ -159,11 +169,20 @@ export class SessionManager {
     this.endTimers.delete(streamId);
   }
 
-  private async finalize(streamId: string): Promise<void> {
+  private async finalize(streamId: string, sessionId: string): Promise<void> {
     await this.stopping.get(streamId);
     await finalizeLivePlaylists(this.options.objectStore, streamId).catch((err: unknown) =>
       this.options.logger.warn('session: could not close live playlists', { streamId, error: err instanceof Error ? err : String(err) }),
     );
+    // After the drain above, so the finalizer lists every segment this ingest uploaded.
+    await this.options.onSessionEnded?.({ streamId, sessionId }).catch((err: unknown) =>
+      this.options.logger.error('session: could not queue the recording finalization', { streamId, sessionId, error: err instanceof Error ? err : String(err) }),
+    );
+  }
+
+  private async sessionClosed(streamId: string, sessionId: string): Promise<boolean> {
+    const stream = await this.options.sessionDeps.store.get(streamId);
+    return !stream || stream.sessionId !== sessionId || !hasOpenSession(stream.status);
   }
 
   private updateGauge(): void {

@@ -20,19 +20,28 @@ export interface TranscodeIo {
 }
 
 /**
- * x264 settings of every encoded rung, chosen with `npm run bench:transcode` (see the report there):
- * the cost of `veryfast` cut by about half while keeping its quality per bit at our rates.
- * - `superfast` motion search (diamond, one reference) — where most of the CPU goes;
- * - `subme=2`: one notch of sub-pixel refinement back, the best quality per CPU-second we measured;
- * - macroblock-tree rate control with a short lookahead, which `superfast` turns off: it spends bits
- *   where later frames reuse them, worth more than any other setting on static or slow content;
+ * x264 settings of every encoded rung, chosen with `npm run bench:transcode` against `veryfast` (see the
+ * report there): about half its CPU for the same quality per bit at our rates.
+ * - `superfast`: diamond motion search, cheap sub-pixel refinement — where most of the CPU goes;
+ * - macroblock-tree rate control with a 10-frame lookahead, which `superfast` turns off: it moves bits to
+ *   what later frames reuse, the largest gain per CPU-second of all settings tried (static and slow
+ *   content above all);
+ * - two reference frames and 8x8 inter partitions back: cheap with diamond search, and they recover most
+ *   of what `superfast` loses on moving detail;
  * - High profile (8x8 transforms, CABAC), which every HLS client decodes.
+ * Tried and not worth it here: subme 2 (+12 % CPU for less than ref 2 + p8x8 gives), trellis, longer
+ * lookahead, weaker deblocking, lower qcomp.
  */
 export const X264_PRESET = 'superfast';
-export const X264_PARAMS = 'subme=2:mbtree=1:rc-lookahead=10';
-/** Capped-quality rate control: CRF keeps easy content cheap, the VBV cap bounds the hard. */
+export const X264_PARAMS = 'mbtree=1:rc-lookahead=10:ref=2:partitions=i8x8,i4x4,p8x8,b8x8';
+/** Capped quality: CRF keeps easy content cheap, the VBV cap (the rung's maxrate) bounds the hard. */
 export const X264_CRF = 21;
-/** 1080p → 720p takes the most care; smaller rungs are scaled from 720p where that halves the work. */
+/**
+ * The scaler of every rung: zimg's bicubic. As sharp as lanczos to within about 1 dB on fine detail, a
+ * third cheaper than swscale's bicubic here; bilinear and area would save a little more but lose 1.5–5 dB
+ * of detail on fine content.
+ */
+export const SCALE_FILTER = 'zscale';
 export const SCALE_FLAGS = 'bicubic';
 /** A rung is scaled from an already scaled picture only if that is at least this much larger. */
 const CASCADE_MIN_RATIO = 1.5;
@@ -165,7 +174,7 @@ function filterGraph(video: Rendition[]): { filter: string | undefined; outputs:
     const { width, height } = picture.rendition;
     const own = `v${picture.rendition.name}`;
     const childLabels = picture.children.map(() => label());
-    const filters = [`scale=${width}:${height}:flags=${SCALE_FLAGS}`];
+    const filters = [`${SCALE_FILTER}=w=${width}:h=${height}:filter=${SCALE_FLAGS}`];
     const outs = [own, ...childLabels];
     if (outs.length > 1) filters.push(`split=${outs.length}`);
     chains.push(`[${input}]${filters.join(',')}${outs.map((l) => `[${l}]`).join('')}`);

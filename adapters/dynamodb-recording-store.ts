@@ -1,0 +1,295 @@
+/**
+ * Recording records on DynamoDB (`RecordingStore`), in the plane's single table (attribute names from
+ * dynamodb-table.ts). Every base-table key starts with `REC#`, so IAM can confine a function to these
+ * items with one `dynamodb:LeadingKeys` pattern.
+ *
+ *   recording  REC#<recId> / REC     gsi1: RECS#<streamId> / <createdAt>#<recId>            (per stream, newest first)
+ *                                    gsi2: RECS_UNSETTLED | RECS_SETTLED / <createdAt>#<recId>
+ *
+ * gsi2's partition follows the record's state: unsettled while it is recording, finalizing or has its final
+ * event pending (what a restarted plane re-queues), settled after (what retention scans). Index reads are
+ * eventually consistent; every decision re-reads the item itself (`get` is strongly consistent) and every
+ * change is a conditional write on `version` — no transactions (dynalite has none).
+ *
+ * Must never: return storage attributes, or let a cursor from outside name another stream's items.
+ */
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
+import { ConflictError, ValidationError } from '../core/errors';
+import { isId } from '../core/ids';
+import type { RecordingStore } from '../core/ports/recording-store';
+import type { Page } from '../core/ports/stream-store';
+import { isUnsettled, MP4_STATUSES, RECORDING_STATUSES, type Recording } from '../core/recording';
+import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, GSI2_NAME, GSI2_PARTITION_KEY, GSI2_SORT_KEY, PARTITION_KEY, SORT_KEY } from './dynamodb-table';
+
+/** Key builders: the only place recording item keys are spelled. */
+export const recordingKeys = {
+  recording: (id: string) => ({ [PARTITION_KEY]: `REC#${id}`, [SORT_KEY]: 'REC' }),
+  streamPartition: (streamId: string) => `RECS#${streamId}`,
+  streamIndex: (streamId: string, createdAt: string, id: string) => ({ [GSI1_PARTITION_KEY]: `RECS#${streamId}`, [GSI1_SORT_KEY]: `${createdAt}#${id}` }),
+  unsettledPartition: 'RECS_UNSETTLED',
+  settledPartition: 'RECS_SETTLED',
+  stateIndex: (recording: Pick<Recording, 'status' | 'announce' | 'createdAt' | 'id'>) => ({
+    [GSI2_PARTITION_KEY]: isUnsettled(recording) ? 'RECS_UNSETTLED' : 'RECS_SETTLED',
+    [GSI2_SORT_KEY]: `${recording.createdAt}#${recording.id}`,
+  }),
+} as const;
+
+/** The base-table key prefix of recording items, for IAM `dynamodb:LeadingKeys`. */
+export const RECORDING_ITEM_PREFIX = 'REC#';
+
+const MAX_LIST_LIMIT = 1000;
+const MAX_CURSOR_LENGTH = 512;
+
+export interface DynamoDbRecordingStoreOptions {
+  tableName: string;
+  client?: DynamoDBClient;
+}
+
+export class DynamoDbRecordingStore implements RecordingStore {
+  private readonly tableName: string;
+  private readonly client: DynamoDBClient;
+
+  constructor(options: DynamoDbRecordingStoreOptions) {
+    this.tableName = options.tableName;
+    this.client = options.client ?? new DynamoDBClient({});
+  }
+
+  async create(recording: Recording): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ ...recording, version: 1 }),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<Recording | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(recordingKeys.recording(id)), ConsistentRead: true }));
+    return out.Item ? fromItem(out.Item) : undefined;
+  }
+
+  async put(next: Recording, condition: { expectedVersion: number }): Promise<void> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ ...next, version: condition.expectedVersion + 1 }),
+          // The id, stream and session of a recording never change: a put cannot turn one record into another.
+          ConditionExpression: '#version = :expected AND #streamId = :streamId AND #sessionId = :sessionId',
+          ExpressionAttributeNames: { '#version': 'version', '#streamId': 'streamId', '#sessionId': 'sessionId' },
+          ExpressionAttributeValues: marshall({ ':expected': condition.expectedVersion, ':streamId': next.streamId, ':sessionId': next.sessionId }),
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new ConflictError(`Recording ${next.id} changed since it was read.`, { cause: err });
+      throw err;
+    }
+  }
+
+  async delete(id: string, condition: { expectedVersion: number }): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: marshall(recordingKeys.recording(id)),
+          ConditionExpression: 'attribute_not_exists(#pk) OR #version = :expected',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#version': 'version' },
+          ExpressionAttributeValues: marshall({ ':expected': condition.expectedVersion }),
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new ConflictError(`Recording ${id} changed since it was read.`, { cause: err });
+      throw err;
+    }
+  }
+
+  async listByStream(streamId: string, options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
+    checkLimit(options.limit);
+    const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor, streamId);
+    return this.queryPage(
+      {
+        IndexName: GSI1_NAME,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY },
+        ExpressionAttributeValues: marshall({ ':pk': recordingKeys.streamPartition(streamId) }),
+        ScanIndexForward: false,
+        ...(start ? { ExclusiveStartKey: marshall({ ...recordingKeys.recording(start.id), ...recordingKeys.streamIndex(streamId, start.createdAt, start.id) }) } : {}),
+      },
+      options.limit,
+      (last) => ({ scope: streamId, createdAt: last.createdAt, id: last.id }),
+    );
+  }
+
+  async listUnsettled(options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
+    checkLimit(options.limit);
+    const partition = recordingKeys.unsettledPartition;
+    const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor, partition);
+    return this.queryPage(
+      {
+        IndexName: GSI2_NAME,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': GSI2_PARTITION_KEY },
+        ExpressionAttributeValues: marshall({ ':pk': partition }),
+        ScanIndexForward: true,
+        ...(start ? { ExclusiveStartKey: marshall({ ...recordingKeys.recording(start.id), [GSI2_PARTITION_KEY]: partition, [GSI2_SORT_KEY]: `${start.createdAt}#${start.id}` }) } : {}),
+      },
+      options.limit,
+      (last) => ({ scope: partition, createdAt: last.createdAt, id: last.id }),
+      // The index lags the item: re-check what it says.
+      isUnsettled,
+    );
+  }
+
+  async listSettledCreatedBefore(before: Date, options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
+    checkLimit(options.limit);
+    const partition = recordingKeys.settledPartition;
+    const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor, partition);
+    return this.queryPage(
+      {
+        IndexName: GSI2_NAME,
+        KeyConditionExpression: '#pk = :pk AND #sk < :before',
+        ExpressionAttributeNames: { '#pk': GSI2_PARTITION_KEY, '#sk': GSI2_SORT_KEY },
+        ExpressionAttributeValues: marshall({ ':pk': partition, ':before': before.toISOString() }),
+        ScanIndexForward: true,
+        ...(start ? { ExclusiveStartKey: marshall({ ...recordingKeys.recording(start.id), [GSI2_PARTITION_KEY]: partition, [GSI2_SORT_KEY]: `${start.createdAt}#${start.id}` }) } : {}),
+      },
+      options.limit,
+      (last) => ({ scope: partition, createdAt: last.createdAt, id: last.id }),
+      (r) => !isUnsettled(r),
+    );
+  }
+
+  /** Reads until `limit` items (plus one, to know whether a next page exists) or the end of the index. */
+  private async queryPage(
+    input: Omit<QueryCommandInput, 'TableName' | 'Limit'>,
+    limit: number,
+    cursorOf: (last: Recording) => CursorBody,
+    keep: (r: Recording) => boolean = () => true,
+  ): Promise<Page<Recording>> {
+    const wanted = limit + 1;
+    const items: Recording[] = [];
+    let exclusiveStartKey = input.ExclusiveStartKey;
+    do {
+      const out = await this.client.send(new QueryCommand({ ...input, TableName: this.tableName, Limit: wanted - items.length, ExclusiveStartKey: exclusiveStartKey }));
+      for (const item of out.Items ?? []) {
+        const recording = fromItem(item);
+        if (keep(recording)) items.push(recording);
+      }
+      exclusiveStartKey = out.LastEvaluatedKey;
+    } while (exclusiveStartKey && items.length < wanted);
+    if (items.length <= limit) return { items };
+    const page = items.slice(0, limit);
+    return { items: page, next: encodeCursor(cursorOf(page[page.length - 1] as Recording)) };
+  }
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new ValidationError(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}.`, [{ path: 'limit', message: 'out of range' }]);
+  }
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+}
+
+function toItem(recording: Recording): Record<string, AttributeValue> {
+  return marshall(
+    {
+      ...recording,
+      ...recordingKeys.recording(recording.id),
+      ...recordingKeys.streamIndex(recording.streamId, recording.createdAt, recording.id),
+      ...recordingKeys.stateIndex(recording),
+    },
+    { removeUndefinedValues: true },
+  );
+}
+
+const storedSchema = z.object({
+  id: z.string(),
+  streamId: z.string(),
+  sessionId: z.string(),
+  status: z.enum(RECORDING_STATUSES),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  durationSeconds: z.number().optional(),
+  bytes: z.number().optional(),
+  segmentCount: z.number().optional(),
+  renditions: z.array(z.string()).optional(),
+  gapCount: z.number().optional(),
+  finishedAt: z.string().optional(),
+  failure: z.object({ reason: z.string(), retryable: z.boolean() }).optional(),
+  announce: z.object({ token: z.string(), since: z.string() }).optional(),
+  startAnnounced: z.boolean().optional(),
+  mp4: z
+    .object({ status: z.enum(MP4_STATUSES), requestedAt: z.string(), updatedAt: z.string(), bytes: z.number().optional(), error: z.string().optional() })
+    .optional(),
+  deleting: z.boolean().optional(),
+  version: z.number().int(),
+});
+
+/** Copies only the model's fields (zod strips pk, gsi1sk…), so storage attributes never reach callers. */
+function fromItem(item: Record<string, AttributeValue>): Recording {
+  const parsed = storedSchema.parse(unmarshall(item));
+  const recording: Recording = {
+    id: parsed.id,
+    streamId: parsed.streamId,
+    sessionId: parsed.sessionId,
+    status: parsed.status,
+    createdAt: parsed.createdAt,
+    updatedAt: parsed.updatedAt,
+    version: parsed.version,
+  };
+  for (const key of ['durationSeconds', 'bytes', 'segmentCount', 'renditions', 'gapCount', 'finishedAt', 'failure', 'announce', 'startAnnounced', 'mp4', 'deleting'] as const) {
+    if (parsed[key] !== undefined) (recording as unknown as Record<string, unknown>)[key] = parsed[key];
+  }
+  return recording;
+}
+
+// Cursors are opaque to callers but come back from outside, so they are parsed, never trusted; `scope`
+// ties a cursor to the listing it came from (a cursor of stream A cannot page through stream B).
+interface CursorBody {
+  scope: string;
+  createdAt: string;
+  id: string;
+}
+
+const cursorSchema = z
+  .object({ v: z.literal(1), scope: z.string().max(64), createdAt: z.iso.datetime(), id: z.string().refine((v) => isId('recording', v)) })
+  .strict();
+
+function encodeCursor(position: CursorBody): string {
+  return Buffer.from(JSON.stringify({ v: 1, ...position }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string, scope: string): { createdAt: string; id: string } {
+  const invalid = new ValidationError('The cursor is not valid.', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
+  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
+  const result = cursorSchema.safeParse(parsed);
+  if (!result.success || result.data.scope !== scope) throw invalid;
+  return { createdAt: result.data.createdAt, id: result.data.id };
+}

@@ -1,0 +1,104 @@
+/**
+ * The recording finalizer Lambda (SQS event source, ReportBatchItemFailures); the local plane feeds the
+ * same handler from its in-process queue. Each record names one recording (directly, or as the
+ * `stream.ended` event of its session); the use case in core/recording-lifecycle.ts does the work and is
+ * idempotent, so duplicates and reordering are harmless. Records of one recording in a batch run one
+ * after the other; different recordings run side by side.
+ *
+ * A record fails (and comes back later) when the plane could not do its part — a store error — or when
+ * another worker holds the recording's final event. On its last receive a failing recording is marked
+ * failed (`recording.failed`, retryable: a redriven message retries it) and the message goes on to the
+ * dead-letter queue. Unreadable records fail every time, so they end in the dead-letter queue too.
+ *
+ * Must never: acknowledge a record whose finalization did not complete, or log anything but ids.
+ */
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { silentLogger, type Logger } from '../../core/ports/logger';
+import { noopMetrics, type Metrics } from '../../core/ports/metrics';
+import { failRecording, finalizeRecording, type FinalizeDeps, type FinalizationRequest } from '../../core/recording-lifecycle';
+import { logInvocationErrors } from '../shared/log-invocation-errors';
+import { describeError } from '../shared/redact';
+import { parseFinalizerRecord } from './schema';
+
+export interface RecordingFinalizerDeps extends FinalizeDeps {
+  /** The queue's maxReceiveCount (receives before the dead-letter queue). Default 5. */
+  maxReceiveCount?: number;
+  metrics?: Metrics;
+}
+
+export type RecordingFinalizerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export function createRecordingFinalizerHandler(deps: RecordingFinalizerDeps) {
+  const logger = deps.logger ?? silentLogger;
+  const metrics = deps.metrics ?? noopMetrics;
+  const maxReceiveCount = deps.maxReceiveCount ?? 5;
+
+  async function finalizeOne(record: SQSRecord, request: FinalizationRequest): Promise<boolean> {
+    const fields = { messageId: record.messageId, recordingId: request.recordingId, streamId: request.streamId };
+    try {
+      const { outcome } = await finalizeRecording(deps, request);
+      metrics.count('recording_finalizations', 1, { outcome });
+      if (outcome === 'busy') {
+        logger.info('recording finalizer: another worker is announcing this recording; will look again', fields);
+        return false;
+      }
+      const level = outcome === 'ready' || outcome === 'failed' || outcome === 'repaired' || outcome === 'announced' ? 'info' : 'debug';
+      logger[level](`recording finalizer: ${outcome}`, fields);
+      return true;
+    } catch (err) {
+      const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1');
+      logger.error('recording finalizer: finalization failed; the message will be received again', { ...fields, receiveCount, error: describeError(err) });
+      if (receiveCount >= maxReceiveCount) {
+        const code = (err as { code?: unknown; name?: unknown })?.code ?? (err as { name?: unknown })?.name ?? 'error';
+        try {
+          await failRecording(deps, request.recordingId, { reason: `finalization failed (${String(code).slice(0, 60)})`, retryable: true });
+        } catch (failErr) {
+          logger.error('recording finalizer: could not mark the recording failed', { ...fields, error: describeError(failErr) });
+        }
+      }
+      return false;
+    }
+  }
+
+  async function finalizeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
+    const failed: string[] = [];
+    const byRecording = new Map<string, Array<{ record: SQSRecord; request: FinalizationRequest }>>();
+    for (const record of event.Records) {
+      const parsed = parseFinalizerRecord(record.body);
+      if (!parsed) {
+        logger.error('recording finalizer: unreadable message (it will reach the dead-letter queue)', { messageId: record.messageId });
+        failed.push(record.messageId);
+        continue;
+      }
+      if (parsed.kind === 'ignore') {
+        logger.debug('recording finalizer: ignoring message', { messageId: record.messageId, reason: parsed.reason });
+        continue;
+      }
+      const group = byRecording.get(parsed.request.recordingId) ?? [];
+      group.push({ record, request: parsed.request });
+      byRecording.set(parsed.request.recordingId, group);
+    }
+    await Promise.all(
+      [...byRecording.values()].map(async (group) => {
+        for (const { record, request } of group) if (!(await finalizeOne(record, request))) failed.push(record.messageId);
+      }),
+    );
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+  }
+
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(logInvocationErrors({ logger, operation: 'recording finalizer batch' }))
+    .handler((event) => finalizeBatch(event));
+}
+
+let coldStart: Promise<RecordingFinalizerHandler> | undefined;
+
+/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
+export const handler: RecordingFinalizerHandler = async (event, context) => {
+  coldStart ??= import('./cloud-deps').then((m) => m.buildRecordingFinalizerHandler()).catch((err: unknown) => {
+    coldStart = undefined;
+    throw err;
+  });
+  return (await coldStart)(event, context);
+};

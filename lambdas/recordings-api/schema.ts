@@ -1,0 +1,52 @@
+/**
+ * The recordings API's wire schemas (zod): query strings and bodies it accepts, and the response shapes
+ * (built by core's `toRecordingView`; described here for the OpenAPI document and for tests to hold the
+ * two together).
+ */
+import { z } from 'zod';
+import { MP4_STATUSES, RECORDING_STATUSES } from '../../core/recording';
+
+export const MAX_RECORDING_PAGE_LIMIT = 100;
+export const DEFAULT_RECORDING_PAGE_LIMIT = 20;
+
+/** Documentation pattern of ids; the edge checks with core's `isId`, which is authoritative. */
+export const recordingIdSchema = z.string().regex(/^rec_[a-z2-7]{20}$/).describe('Recording id.');
+
+const limit = z
+  .string()
+  .regex(/^\d{1,3}$/, `must be an integer from 1 to ${MAX_RECORDING_PAGE_LIMIT}`)
+  .transform(Number)
+  .pipe(z.number().int().min(1, `must be an integer from 1 to ${MAX_RECORDING_PAGE_LIMIT}`).max(MAX_RECORDING_PAGE_LIMIT, `must be an integer from 1 to ${MAX_RECORDING_PAGE_LIMIT}`));
+
+export const listRecordingsQuery = z
+  .object({
+    limit: limit.optional().describe(`Page size, 1 to ${MAX_RECORDING_PAGE_LIMIT} (default ${DEFAULT_RECORDING_PAGE_LIMIT}).`),
+    cursor: z.string().min(1).max(512).optional().describe('The `next` value of the previous page.'),
+  })
+  .strict();
+
+/** Action endpoints take no body; an empty object is tolerated, anything else is refused. */
+export const emptyBody = z.object({}).strict().optional();
+
+export const recordingView = z.object({
+  id: recordingIdSchema,
+  streamId: z.string(),
+  sessionId: z.string(),
+  status: z.enum(RECORDING_STATUSES),
+  durationSeconds: z.number().nullable().describe('Length of the VOD; null until the recording is ready.'),
+  playback: z.object({ hls: z.string().describe('VOD master playlist URL (playable once ready).') }),
+  mp4: z
+    .object({ status: z.enum(MP4_STATUSES), url: z.string().optional().describe('Download URL, once ready.'), bytes: z.number().int().optional() })
+    .optional()
+    .describe('Present once an MP4 export was requested.'),
+  bytes: z.number().int().optional(),
+  segmentCount: z.number().int().optional(),
+  failureReason: z.string().optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const recordingList = z.object({
+  items: z.array(recordingView),
+  next: z.string().optional().describe('Cursor of the next page; absent on the last page.'),
+});
