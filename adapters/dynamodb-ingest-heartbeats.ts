@@ -12,6 +12,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import type { IngestHeartbeat, IngestHeartbeatStore } from '../core/ports/ingest-heartbeats';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './dynamodb-table';
+import { isConditionFailure } from './dynamodb-support';
 
 export const HEARTBEAT_PARTITION_PREFIX = 'HEARTBEAT#';
 /** gsi1 partition of all heartbeats (does not collide with `STREAMS` or `EVENTS#…`). */
@@ -136,6 +137,3 @@ function assertTaskId(taskId: string): void {
   if (!TASK_ID.test(taskId)) throw new Error(`Not a task id: expected 1-128 letters, digits or . _ : -, got ${JSON.stringify(taskId.slice(0, 140))}.`);
 }
 
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
-}

@@ -30,6 +30,7 @@ import type { RecordingStore } from '../core/ports/recording-store';
 import type { Page } from '../core/ports/stream-store';
 import { isUnsettled, MP4_STATUSES, RECORDING_STATUSES, type Recording } from '../core/recording';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, GSI2_NAME, GSI2_PARTITION_KEY, GSI2_SORT_KEY, PARTITION_KEY, SORT_KEY } from './dynamodb-table';
+import { decodeCursor, encodeCursor, invalidCursor, isConditionFailure } from './dynamodb-support';
 
 /** Key builders: the only place recording item keys are spelled. */
 export const recordingKeys = {
@@ -48,7 +49,6 @@ export const recordingKeys = {
 export const RECORDING_ITEM_PREFIX = 'REC#';
 
 const MAX_LIST_LIMIT = 1000;
-const MAX_CURSOR_LENGTH = 512;
 
 export interface DynamoDbRecordingStoreOptions {
   tableName: string;
@@ -123,7 +123,7 @@ export class DynamoDbRecordingStore implements RecordingStore {
 
   async listByStream(streamId: string, options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
     checkLimit(options.limit);
-    const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor, streamId);
+    const start = options.cursor === undefined ? undefined : decodeScopedCursor(options.cursor, streamId);
     return this.queryPage(
       {
         IndexName: GSI1_NAME,
@@ -141,7 +141,7 @@ export class DynamoDbRecordingStore implements RecordingStore {
   async listUnsettled(options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
     checkLimit(options.limit);
     const partition = recordingKeys.unsettledPartition;
-    const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor, partition);
+    const start = options.cursor === undefined ? undefined : decodeScopedCursor(options.cursor, partition);
     return this.queryPage(
       {
         IndexName: GSI2_NAME,
@@ -161,7 +161,7 @@ export class DynamoDbRecordingStore implements RecordingStore {
   async listSettledCreatedBefore(before: Date, options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
     checkLimit(options.limit);
     const partition = recordingKeys.settledPartition;
-    const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor, partition);
+    const start = options.cursor === undefined ? undefined : decodeScopedCursor(options.cursor, partition);
     return this.queryPage(
       {
         IndexName: GSI2_NAME,
@@ -207,9 +207,6 @@ function checkLimit(limit: number): void {
   }
 }
 
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
-}
 
 function toItem(recording: Recording): Record<string, AttributeValue> {
   return marshall(
@@ -276,20 +273,9 @@ const cursorSchema = z
   .object({ v: z.literal(1), scope: z.string().max(64), createdAt: z.iso.datetime(), id: z.string().refine((v) => isId('recording', v)) })
   .strict();
 
-function encodeCursor(position: CursorBody): string {
-  return Buffer.from(JSON.stringify({ v: 1, ...position }), 'utf8').toString('base64url');
-}
 
-function decodeCursor(cursor: string, scope: string): { createdAt: string; id: string } {
-  const invalid = new ValidationError('The cursor is not valid.', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
-  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid;
-  }
-  const result = cursorSchema.safeParse(parsed);
-  if (!result.success || result.data.scope !== scope) throw invalid;
-  return { createdAt: result.data.createdAt, id: result.data.id };
+function decodeScopedCursor(cursor: string, scope: string): { createdAt: string; id: string } {
+  const position = decodeCursor(cursor, cursorSchema);
+  if (position.scope !== scope) throw invalidCursor();
+  return { createdAt: position.createdAt, id: position.id };
 }

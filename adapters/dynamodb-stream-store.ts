@@ -30,6 +30,7 @@ import { silentLogger, type Logger } from '../core/ports/logger';
 import type { Page, StreamStore } from '../core/ports/stream-store';
 import type { Stream, StreamStatus } from '../core/stream';
 import { GSI1_NAME, GSI1_PARTITION_KEY, itemKeys } from './dynamodb-table';
+import { decodeCursor, encodeCursor, isConditionFailure } from './dynamodb-support';
 
 export interface DynamoDbStreamStoreOptions {
   tableName: string;
@@ -39,7 +40,6 @@ export interface DynamoDbStreamStoreOptions {
 }
 
 const MAX_LIST_LIMIT = 1000;
-const MAX_CURSOR_LENGTH = 512;
 const MAX_DELETE_ATTEMPTS = 8;
 
 export class DynamoDbStreamStore implements StreamStore {
@@ -96,7 +96,7 @@ export class DynamoDbStreamStore implements StreamStore {
     if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > MAX_LIST_LIMIT) {
       throw new ValidationError(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}.`, [{ path: 'limit', message: 'out of range' }]);
     }
-    const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor, cursorSchema);
     let exclusiveStartKey: Record<string, AttributeValue> | undefined = start
       ? marshall({ ...itemKeys.stream(start.id), ...itemKeys.streamIndex(start.createdAt, start.id) })
       : undefined;
@@ -256,9 +256,6 @@ export class DynamoDbStreamStore implements StreamStore {
   }
 }
 
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
-}
 
 function toItem(stream: Stream): Record<string, AttributeValue> {
   return marshall(
@@ -291,20 +288,5 @@ function fromItem(item: Record<string, AttributeValue>): Stream {
 // Cursors are opaque to callers but come back from outside, so they are parsed, never trusted.
 const cursorSchema = z.object({ v: z.literal(1), createdAt: z.iso.datetime(), id: z.string().refine((v) => isId('stream', v)) }).strict();
 
-function encodeCursor(position: { createdAt: string; id: string }): string {
-  return Buffer.from(JSON.stringify({ v: 1, ...position }), 'utf8').toString('base64url');
-}
 
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  const invalid = new ValidationError('The cursor is not valid.', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
-  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid;
-  }
-  const result = cursorSchema.safeParse(parsed);
-  if (!result.success) throw invalid;
-  return { createdAt: result.data.createdAt, id: result.data.id };
-}
+

@@ -33,10 +33,10 @@ import type { Page } from '../core/ports/stream-store';
 import type { ClaimRequest, CompleteRequest, Delivery, DeliveryAttempt, WebhookStore } from '../core/ports/webhook-store';
 import type { WebhookEndpoint } from '../core/webhooks';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, GSI2_NAME, GSI2_PARTITION_KEY, GSI2_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './dynamodb-table';
+import { decodeCursor, encodeCursor, invalidCursor, isConditionFailure } from './dynamodb-support';
 
 export const DELIVERY_RETENTION_SECONDS = 30 * 24 * 3600;
 const MAX_LIST_LIMIT = 100;
-const MAX_CURSOR_LENGTH = 512;
 const MAX_PENDING_READ = 10_000;
 
 /** Key builders: the only place webhook item keys are spelled. */
@@ -522,9 +522,6 @@ function buildUpdate(set: Record<string, unknown>, remove: ReadonlyArray<string>
   return { expression, names, values };
 }
 
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
-}
 
 function checkLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
@@ -602,23 +599,5 @@ const attemptCursor = z
   })
   .strict();
 
-function encodeCursor(position: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify({ v: 1, ...position }), 'utf8').toString('base64url');
-}
 
-function invalidCursor(): ValidationError {
-  return new ValidationError('The cursor is not valid.', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
-}
 
-function decodeCursor<S extends z.ZodType>(cursor: string, schema: S): z.infer<S> {
-  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalidCursor();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidCursor();
-  }
-  const result = schema.safeParse(parsed);
-  if (!result.success) throw invalidCursor();
-  return result.data;
-}

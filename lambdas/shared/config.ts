@@ -80,7 +80,8 @@ function withBus<T extends object>(config: T, eventBusName: string | undefined):
   return eventBusName ? { ...config, eventBusName } : config;
 }
 
-function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
+/** Parses the environment against `schema`; the first problem becomes a ConfigError naming its key. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
   // Empty strings count as unset: CDK and shells often export KEY= for "none".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned);

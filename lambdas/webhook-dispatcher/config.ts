@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseCidrList, type Cidr } from '../../core/webhook-url';
 import { DEFAULT_DISABLE_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from '../../core/webhooks';
-import { ConfigError } from '../shared/config';
+import { ConfigError, parseEnv } from '../shared/config';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -61,13 +61,3 @@ export function parseOr<T>(key: string, parse: () => T): T {
   }
 }
 
-export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
-  // Empty strings count as unset: CDK and shells often export KEY= for "none".
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = schema.safeParse(cleaned);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const key = issue ? String(issue.path[0] ?? 'environment') : 'environment';
-  const problem = issue?.code === 'invalid_type' ? 'is required' : (issue?.message ?? 'is invalid');
-  throw new ConfigError(key, problem);
-}

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { parseCidrList, type Cidr } from '../../core/webhook-url';
 import { ConfigError, type StreamRegistryConfig } from '../shared/config';
-import { parseEnv, parseOr } from '../webhook-dispatcher/config';
+import { parseEnv } from '../shared/config';
+import { parseOr } from '../webhook-dispatcher/config';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
