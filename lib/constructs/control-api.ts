@@ -1,6 +1,7 @@
 /**
  * The control API: an API Gateway HTTP API whose routes go to the stream-registry function (payload v2)
- * — except the paths given to other functions (`/v1/webhooks…` to the webhooks API). Each function
+ * — except the paths given to other functions (`/v1/webhooks…` to the webhooks API, `/v1/recordings…`
+ * and `/v1/streams/{id}/recordings` to the recordings API). Each function
  * authenticates the bearer token itself, with the same middleware chain the local plane serves, so
  * behaviour is identical in both. The stage is throttled and access-logged as JSON (request id,
  * caller address, route, status, latency; never headers, so never the token).
@@ -15,11 +16,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-/** A path (and everything below it) served by another function than the default one. */
+/** A path (and by default everything below it) served by another function than the default one. */
 export interface ControlApiRoute {
-  /** e.g. `/v1/webhooks`: routes `ANY /v1/webhooks` and `ANY /v1/webhooks/{proxy+}`. */
+  /**
+   * e.g. `/v1/webhooks`: routes `ANY /v1/webhooks` (and `ANY /v1/webhooks/{proxy+}`). Segments are
+   * lower-case words or one path parameter such as `{id}`.
+   */
   readonly path: string;
   readonly handler: lambda.IFunction;
+  /** Also route everything below the path (`{proxy+}`). @default true */
+  readonly subpaths?: boolean;
 }
 
 export interface ControlApiProps {
@@ -72,14 +78,24 @@ export class ControlApi extends Construct {
       defaultIntegration: new HttpLambdaIntegration('Registry', props.handler, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 }),
       createDefaultStage: false,
     });
+    // One integration per function, named after the first path it serves.
+    const integrations = new Map<lambda.IFunction, HttpLambdaIntegration>();
     for (const route of props.routes ?? []) {
-      if (!/^(\/[a-z0-9-]+)+$/.test(route.path)) {
-        throw new Error(`ControlApi: route path ${JSON.stringify(route.path)} is not valid; expected lower-case segments such as /v1/webhooks.`);
+      if (!/^(\/([a-z0-9-]+|\{[a-z][A-Za-z0-9]*\}))+$/.test(route.path) || route.path.includes('/{proxy')) {
+        throw new Error(`ControlApi: route path ${JSON.stringify(route.path)} is not valid; expected lower-case segments or {param} segments such as /v1/streams/{id}/recordings.`);
       }
-      const name = route.path.split('/').filter(Boolean).map((part) => part.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase())).join('');
-      const integration = new HttpLambdaIntegration(name, route.handler, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 });
+      let integration = integrations.get(route.handler);
+      if (!integration) {
+        const name = route.path
+          .split('/')
+          .filter(Boolean)
+          .map((part) => part.replace(/[{}]/g, '').replace(/(^|-)([a-zA-Z0-9])/g, (_m, _d, c: string) => c.toUpperCase()))
+          .join('');
+        integration = new HttpLambdaIntegration(name, route.handler, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 });
+        integrations.set(route.handler, integration);
+      }
       this.httpApi.addRoutes({ path: route.path, methods: [apigwv2.HttpMethod.ANY], integration });
-      this.httpApi.addRoutes({ path: `${route.path}/{proxy+}`, methods: [apigwv2.HttpMethod.ANY], integration });
+      if (route.subpaths ?? true) this.httpApi.addRoutes({ path: `${route.path}/{proxy+}`, methods: [apigwv2.HttpMethod.ANY], integration });
     }
     new apigwv2.HttpStage(this, 'Stage', {
       httpApi: this.httpApi,
@@ -93,7 +109,7 @@ export class ControlApi extends Construct {
     });
     Validations.of(this.httpApi).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'Every route is authenticated by the stream-registry handler itself (bearer token from Secrets Manager, constant-time comparison), the same code path as the local plane; only the OpenAPI document is public. A gateway authorizer would duplicate that check and add latency and cost.',
+      reason: 'Every route is authenticated by the function that serves it (the shared bearer-auth middleware: token from Secrets Manager, constant-time comparison), the same code path as the local plane; only the OpenAPI document is public. A gateway authorizer would duplicate that check and add latency and cost.',
     });
   }
 

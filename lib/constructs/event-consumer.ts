@@ -30,6 +30,10 @@ export interface EventConsumerProps {
   readonly batchSize?: number;
   /** @default 512 */
   readonly memorySize?: number;
+  /** Concurrent invocations on the inbox (protects what the handler calls). @default - as many as Lambda scales to */
+  readonly maxConcurrency?: number;
+  /** How long each event waits in the inbox before the handler sees it. @default - none */
+  readonly deliveryDelay?: Duration;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
@@ -61,7 +65,11 @@ export class EventConsumer extends Construct {
       eventPattern: { source: [EVENT_SOURCE], ...(props.eventTypes ? { detailType: props.eventTypes } : {}) },
       description: `${props.serviceName}: ${props.eventTypes ? props.eventTypes.join(', ') : 'every plane event'}`.slice(0, 512),
       consumerTimeout: timeout,
+      ...(props.deliveryDelay !== undefined ? { deliveryDelay: props.deliveryDelay } : {}),
     });
-    this.inbox.consumeWith(this.handler.function, { batchSize: props.batchSize ?? 10 });
+    this.inbox.consumeWith(this.handler.function, {
+      batchSize: props.batchSize ?? 10,
+      ...(props.maxConcurrency !== undefined ? { maxConcurrency: props.maxConcurrency } : {}),
+    });
   }
 }

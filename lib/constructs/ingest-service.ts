@@ -124,8 +124,9 @@ export class IngestService extends Construct {
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'ingest', mode: ecs.AwsLogDriverMode.NON_BLOCKING, maxBufferSize: Size.mebibytes(25) }),
       portMappings: [{ containerPort: RTMP_PORT, protocol: ecs.Protocol.TCP, name: 'rtmp' }],
       ulimits: [{ name: ecs.UlimitName.NOFILE, softLimit: 65536, hardLimit: 65536 }],
+      // What the container itself decides (ports, scratch, log format); the stack adds resource names.
+      // TMPDIR is for Node's os.tmpdir() and ffmpeg: the root filesystem is read-only.
       environment: {
-        STREAMPLANE_MODE: 'cloud',
         STREAMPLANE_RTMP_PORT: String(RTMP_PORT),
         STREAMPLANE_DATA_DIR: `${SCRATCH_PATH}/data`,
         TMPDIR: `${SCRATCH_PATH}/tmp`,

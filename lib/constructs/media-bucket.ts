@@ -2,10 +2,13 @@
  * The media bucket: HLS segments and playlists of live streams under `live/`, recordings under
  * `recordings/`. Private (only CloudFront reads it, through origin access control), encrypted, TLS-only,
  * access-logged. Live segments that are not part of a recording expire by lifecycle after a short
- * retention; recordings are kept (or expire after their own retention when one is configured).
+ * retention; recordings are kept, or — with a recording retention — expire a grace period after it, as a
+ * backstop behind the retention sweeper.
  *
- * Grants name the prefix they allow, so the ingest can write under `live/` and `recordings/` and nothing
- * else, and readers get exactly the folders they read.
+ * Grants name the prefix they allow and the object actions of one role, so the ingest can write under
+ * `live/` and `recordings/` and nothing else, the finalizer reads and writes recordings but deletes
+ * nothing, and the recordings API deletes recordings but reads no media. Listing is confined to the
+ * same prefix with an `s3:prefix` condition.
  *
  * Must never: allow public access, or grant object actions on the whole bucket.
  */
@@ -22,12 +25,23 @@ export const RECORDINGS_PREFIX = 'recordings/';
 
 export type MediaPrefix = typeof LIVE_PREFIX | typeof RECORDINGS_PREFIX;
 
+/**
+ * Days the lifecycle rule on `recordings/` waits beyond the recording retention: the sweeper deletes a
+ * recording's record with its media first, so the rule only ever removes what it missed, and never media
+ * whose record the API still lists.
+ */
+export const RECORDING_EXPIRY_GRACE_DAYS = 2;
+
 export interface MediaBucketProps {
   /** Where S3 server access logs go. */
   readonly accessLogBucket: s3.IBucket;
   /** Days live segments are kept under `live/`. @default 1 */
   readonly liveRetentionDays?: number;
-  /** Days recordings are kept; 0 keeps them until deleted. @default 0 */
+  /**
+   * Days recordings are kept; 0 keeps them until deleted. The retention sweeper deletes a recording (its
+   * record and its folder) after this many days; a lifecycle rule expires objects under `recordings/`
+   * RECORDING_EXPIRY_GRACE_DAYS later, as a backstop behind it. @default 0
+   */
   readonly recordingRetentionDays?: number;
   /** What `cdk destroy` does to the bucket (DESTROY also empties it). @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
@@ -51,7 +65,7 @@ export class MediaBucket extends Construct {
       { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
     ];
     if (recordingRetentionDays > 0) {
-      lifecycleRules.push({ id: 'expire-recordings', prefix: RECORDINGS_PREFIX, expiration: Duration.days(recordingRetentionDays) });
+      lifecycleRules.push({ id: 'expire-recordings', prefix: RECORDINGS_PREFIX, expiration: Duration.days(recordingRetentionDays + RECORDING_EXPIRY_GRACE_DAYS) });
     }
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -72,14 +86,27 @@ export class MediaBucket extends Construct {
     return this.bucket.bucketName;
   }
 
-  /** Write, replace, read back and delete objects under `prefix`, and list that prefix only. What the ingest's packager does. */
+  /** Write, replace, read back and delete objects under `prefix`, and list that prefix only. */
   grantReadWriteUnder(grantee: iam.IGrantable, prefix: MediaPrefix): iam.Grant {
     return this.grantObjects(grantee, prefix, ['s3:PutObject', 's3:GetObject', 's3:DeleteObject']);
   }
 
-  /** Read objects under `prefix` and list it (e.g. the recording finalizer reading live segments). */
+  /**
+   * Write, replace and read back objects under `prefix`, and list it — but delete nothing. What the ingest's
+   * packager does (segments, playlists, the rendition plan) and the recording finalizer (VOD playlists).
+   */
+  grantReadPutUnder(grantee: iam.IGrantable, prefix: MediaPrefix): iam.Grant {
+    return this.grantObjects(grantee, prefix, ['s3:PutObject', 's3:GetObject']);
+  }
+
+  /** Read objects under `prefix` and list it. */
   grantReadUnder(grantee: iam.IGrantable, prefix: MediaPrefix): iam.Grant {
     return this.grantObjects(grantee, prefix, ['s3:GetObject']);
+  }
+
+  /** Delete objects under `prefix` found by listing it, without reading them (the recordings API's delete). */
+  grantDeleteUnder(grantee: iam.IGrantable, prefix: MediaPrefix): iam.Grant {
+    return this.grantObjects(grantee, prefix, ['s3:DeleteObject']);
   }
 
   private grantObjects(grantee: iam.IGrantable, prefix: MediaPrefix, actions: string[]): iam.Grant {

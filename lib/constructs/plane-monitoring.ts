@@ -11,24 +11,35 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IngestService } from './ingest-service';
 import { METRICS_NAMESPACE, type PlaneFunction } from './plane-function';
-import type { RoutedQueue } from './routed-queue';
+
+/** A queue with its alarms (a RoutedQueue or a WorkQueue). Dead-letter queues shared by two are shown once. */
+export interface MonitoredQueue {
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly alarms: cloudwatch.Alarm[];
+}
 
 export interface PlaneMonitoringProps {
   readonly ingest: IngestService;
   /** Functions by display name. */
   readonly functions: Record<string, PlaneFunction>;
-  /** Event inboxes by display name (their own alarms are wired to the topic). */
-  readonly queues: Record<string, RoutedQueue>;
+  /** Event inboxes and work queues by display name (their own alarms are wired to the topic). */
+  readonly queues: Record<string, MonitoredQueue>;
   /** Subscribed to the alarm topic. @default - no subscription */
   readonly alarmEmail?: string;
   /** @default 'Streamplane' */
   readonly dashboardName?: string;
 }
 
-/** The ingest's EMF metrics (dimension service=ingest), as the ingest names them. */
+/**
+ * The ingest's EMF metrics, as the ingest names them (containers/ingest/src: rtmp-ingest.ts,
+ * session-manager.ts, live-session.ts). All carry the dimension service=ingest; `publish_rejected` also
+ * carries `reason`, so it is a different CloudWatch metric per reason and the dashboard finds it by search.
+ */
 export const INGEST_METRICS = {
   publishes: 'publish_accepted',
   rejects: 'publish_rejected',
@@ -76,6 +87,18 @@ export class PlaneMonitoring extends Construct {
 
     const ingestMetric = (metricName: string, statistic: string, label: string) =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: 'ingest' }, statistic, period: Duration.minutes(1), label });
+    // One line per rejection reason (bad key, disabled stream, rate limited, gate error, …).
+    const rejectsByReason = new cloudwatch.MathExpression({
+      expression: `SEARCH('Namespace="${METRICS_NAMESPACE}" MetricName="${INGEST_METRICS.rejects}" service="ingest"', 'Sum', 60)`,
+      usingMetrics: {},
+      label: "rejected (${PROP('Dim.reason')})",
+      period: Duration.minutes(1),
+    });
+    // A dead-letter queue shared by two queues is shown once, under the name of the first.
+    const deadLetterQueues: Array<{ dlq: sqs.IQueue; name: string }> = [];
+    for (const [name, q] of Object.entries(props.queues)) {
+      if (!deadLetterQueues.some((d) => d.dlq === q.deadLetterQueue)) deadLetterQueues.push({ dlq: q.deadLetterQueue, name });
+    }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName ?? 'Streamplane',
@@ -84,7 +107,7 @@ export class PlaneMonitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Publishes and rejects',
-        left: [ingestMetric(INGEST_METRICS.publishes, 'Sum', 'accepted'), ingestMetric(INGEST_METRICS.rejects, 'Sum', 'rejected')],
+        left: [ingestMetric(INGEST_METRICS.publishes, 'Sum', 'accepted'), rejectsByReason],
         width: 8,
       }),
       new cloudwatch.GraphWidget({ title: 'Live streams', left: [ingestMetric(INGEST_METRICS.liveStreams, 'Maximum', 'live streams')], width: 8 }),
@@ -122,7 +145,7 @@ export class PlaneMonitoring extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Dead-letter queues: messages',
-        left: Object.entries(props.queues).map(([name, q]) => q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), label: name })),
+        left: deadLetterQueues.map(({ dlq, name }) => dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), label: name })),
         width: 12,
       }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms, ...Object.values(props.queues).flatMap((q) => q.alarms)], width: 24 }),

@@ -11,10 +11,10 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MAX_DELIVERY_DELAY_SECONDS, sqsEventSource, type ConsumeOptions } from './work-queue';
 
 export interface RoutedQueueProps {
   /** The bus the rule listens on. @default - the account's default bus (where AWS services put their events) */
@@ -29,6 +29,11 @@ export interface RoutedQueueProps {
   readonly maxReceiveCount?: number;
   /** Alarm when the oldest message is older than this. @default Duration.minutes(15) */
   readonly maxMessageAge?: Duration;
+  /**
+   * How long every message waits in the queue before its consumer may see it (at most 15 minutes), for
+   * consumers that must not act on an event at once. @default - none
+   */
+  readonly deliveryDelay?: Duration;
 }
 
 export class RoutedQueue extends Construct {
@@ -53,6 +58,11 @@ export class RoutedQueue extends Construct {
       throw new Error(`RoutedQueue ${this.node.path}: consumerTimeout ${consumerTimeout.toSeconds()}s makes a visibility timeout over SQS's 12 hours; expected at most 7200s.`);
     }
 
+    const deliveryDelay = props.deliveryDelay;
+    if (deliveryDelay !== undefined && (deliveryDelay.toSeconds() < 0 || deliveryDelay.toSeconds() > MAX_DELIVERY_DELAY_SECONDS)) {
+      throw new Error(`RoutedQueue ${this.node.path}: deliveryDelay must be from 0 to 15 minutes (SQS's limit), got ${deliveryDelay.toHumanString()}.`);
+    }
+
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -64,6 +74,7 @@ export class RoutedQueue extends Construct {
       visibilityTimeout,
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+      ...(deliveryDelay !== undefined ? { deliveryDelay } : {}),
     });
     this.rule = new events.Rule(this, 'Rule', {
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
@@ -98,14 +109,8 @@ export class RoutedQueue extends Construct {
   }
 
   /** Hands the queue to `fn` (which may only receive and delete its messages), with partial batch failures. */
-  consumeWith(fn: lambda.IFunction, options: { batchSize?: number; maxBatchingWindow?: Duration } = {}): void {
-    fn.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: options.batchSize ?? 10,
-        maxBatchingWindow: options.maxBatchingWindow ?? Duration.seconds(1),
-        reportBatchItemFailures: true,
-      }),
-    );
+  consumeWith(fn: lambda.IFunction, options: ConsumeOptions = {}): void {
+    fn.addEventSource(sqsEventSource(this.queue, options));
   }
 
   /** Both alarms, for the dashboard and the alarm topic. */

@@ -6,18 +6,22 @@
  *
  * Access is granted by intent and narrowed to item families with `dynamodb:LeadingKeys` (the partition
  * key prefixes spelled in the adapters), so e.g. the publish-auth hook can resolve keys and move a stream
- * through its session states but can never touch webhooks, heartbeats or the event log.
+ * through its session states but can never touch webhooks, heartbeats or the event log. Index queries are
+ * narrowed the same way to the index partitions each caller lists (on an index, the leading key is the
+ * index's partition key), so e.g. the webhooks API can list endpoints but not streams or recordings.
  *
- * Must never: grant Scan, table-level management actions, or item access without a key-prefix condition
- * to anything but the registry (which owns every stream-facing item).
+ * Must never: grant Scan, table-level management actions, or any item access or query without a
+ * `dynamodb:LeadingKeys` condition.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { GSI1_NAME, TABLE_SCHEMA } from '../../adapters/dynamodb-table';
-import { HEARTBEAT_PARTITION_PREFIX } from '../../adapters/dynamodb-ingest-heartbeats';
-import { RECONNECT_DEADLINE_PARTITION_PREFIX } from '../../adapters/dynamodb-reconnect-deadlines';
+import { HEARTBEAT_INDEX_PARTITION, HEARTBEAT_PARTITION_PREFIX } from '../../adapters/dynamodb-ingest-heartbeats';
+import { RECONNECT_DEADLINE_INDEX_PARTITION, RECONNECT_DEADLINE_PARTITION_PREFIX } from '../../adapters/dynamodb-reconnect-deadlines';
+import { RECORDING_ITEM_PREFIX, recordingKeys } from '../../adapters/dynamodb-recording-store';
+import { GSI1_NAME, GSI2_NAME, itemKeys, TABLE_SCHEMA } from '../../adapters/dynamodb-table';
+import { webhookKeys } from '../../adapters/dynamodb-webhook-store';
 
 /** Partition-key prefixes of the item families (see adapters/dynamodb-table.ts for the layout). */
 export const ITEM_FAMILIES = {
@@ -26,15 +30,42 @@ export const ITEM_FAMILIES = {
   sequence: 'SEQ#',
   event: 'EVENT#',
   /** Recording records (see adapters/dynamodb-recording-store.ts). */
-  recording: 'REC#',
+  recording: RECORDING_ITEM_PREFIX,
   /** Endpoints, deliveries and attempts all start with WEBHOOK (see adapters/dynamodb-webhook-store.ts). */
   webhook: 'WEBHOOK',
   heartbeat: HEARTBEAT_PARTITION_PREFIX,
   reconnectDeadline: RECONNECT_DEADLINE_PARTITION_PREFIX,
 } as const;
 
+/**
+ * Index partitions (gsi1pk / gsi2pk values) each reader queries, as `dynamodb:LeadingKeys` patterns: on a
+ * Query of an index the leading key is the index's partition key, so a grant on an index names the
+ * partitions it may read, not just the index.
+ */
+export const INDEX_PARTITIONS = {
+  /** gsi1 `STREAMS`: the stream list. */
+  streamList: itemKeys.streamListPartition,
+  /** gsi1 `EVENTS#<streamId|->`: one stream's events by sequence. */
+  streamEvents: `${itemKeys.eventStreamPartition('')}*`,
+  /** gsi2 `EVENTS`: every event by time. */
+  eventsByTime: itemKeys.eventTimePartition,
+  /** gsi1 `HEARTBEATS` and `RECONNECT_DEADLINES`: what the failover sweeps. */
+  heartbeats: HEARTBEAT_INDEX_PARTITION,
+  reconnectDeadlines: RECONNECT_DEADLINE_INDEX_PARTITION,
+  /** gsi1 `WEBHOOKS`: the endpoint list. */
+  webhookEndpoints: webhookKeys.endpointListPartition,
+  /** gsi1 `WEBHOOKS` and `WEBHOOK#<id>#ATTEMPTS`: endpoints and their attempt logs. */
+  webhooks: 'WEBHOOK*',
+  /** gsi1 `RECS#<streamId>`: a stream's recordings. */
+  streamRecordings: `${recordingKeys.streamPartition('')}*`,
+} as const;
+
+/** The sequence counter of events without a stream (`itemKeys.sequence(null)`), e.g. `webhook.disabled`. */
+export const STREAMLESS_SEQUENCE_KEY = `${ITEM_FAMILIES.sequence}-`;
+
 const ITEM_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
 const ITEM_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+const ITEM_ACTION = /^dynamodb:(GetItem|BatchGetItem|PutItem|UpdateItem|DeleteItem|ConditionCheckItem)$/;
 
 export interface StreamTableProps {
   /** What `cdk destroy` does to the table. RETAIN also turns on deletion protection. @default RemovalPolicy.RETAIN */
@@ -92,16 +123,37 @@ export class StreamTable extends Construct {
    */
   grantItemFamilies(grantee: iam.IGrantable, actions: ReadonlyArray<string>, prefixes: ReadonlyArray<string>): iam.Grant {
     if (prefixes.length === 0) throw new Error('StreamTable.grantItemFamilies: expected at least one key prefix.');
-    for (const action of actions) {
-      if (!/^dynamodb:(GetItem|BatchGetItem|PutItem|UpdateItem|DeleteItem|ConditionCheckItem)$/.test(action)) {
-        throw new Error(`StreamTable.grantItemFamilies: ${action} is not an item action; expected GetItem, BatchGetItem, PutItem, UpdateItem, DeleteItem or ConditionCheckItem.`);
-      }
-    }
+    return this.grantItems(grantee, actions, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) } });
+  }
+
+  /** Item actions on exactly these partitions (e.g. the one `SEQ#-` counter), not on a family. */
+  grantItemKeys(grantee: iam.IGrantable, actions: ReadonlyArray<string>, partitionKeys: ReadonlyArray<string>): iam.Grant {
+    if (partitionKeys.length === 0) throw new Error('StreamTable.grantItemKeys: expected at least one partition key.');
+    return this.grantItems(grantee, actions, { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...partitionKeys] } });
+  }
+
+  /** Query the base table, within partitions whose key starts with one of `prefixes`. */
+  grantFamilyQueries(grantee: iam.IGrantable, prefixes: ReadonlyArray<string>): iam.Grant {
+    if (prefixes.length === 0) throw new Error('StreamTable.grantFamilyQueries: expected at least one key prefix.');
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: [...actions],
+      actions: ['dynamodb:Query'],
       resourceArns: [this.table.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) } },
+    });
+  }
+
+  /**
+   * Query one index (named; never `index/*`), within the index partitions matching `partitions`
+   * (`dynamodb:LeadingKeys` patterns, see INDEX_PARTITIONS).
+   */
+  grantIndexQuery(grantee: iam.IGrantable, indexName: string, partitions: ReadonlyArray<string>): iam.Grant {
+    if (partitions.length === 0) throw new Error(`StreamTable.grantIndexQuery: expected at least one partition of ${indexName}.`);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [this.indexArn(indexName)],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...partitions] } },
     });
   }
 
@@ -132,14 +184,13 @@ export class StreamTable extends Construct {
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
       [ITEM_FAMILIES.heartbeat, ITEM_FAMILIES.reconnectDeadline],
     );
-    const listing = iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.indexArn(GSI1_NAME)] });
-    return items.combine(listing);
+    return items.combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.heartbeats, INDEX_PARTITIONS.reconnectDeadlines]));
   }
 
   /**
    * The stream registry (control API) owns the stream-facing items — streams, key index, sequences and the
-   * event log — and lists through both indexes. Webhooks, heartbeats and reconnect deadlines stay out of
-   * its reach.
+   * event log — and lists streams and events through the indexes. Webhooks, recordings, heartbeats and
+   * reconnect deadlines stay out of its reach.
    */
   grantRegistryAccess(grantee: iam.IGrantable): iam.Grant {
     const items = this.grantItemFamilies(
@@ -147,12 +198,20 @@ export class StreamTable extends Construct {
       [...ITEM_READ, ...ITEM_WRITE],
       [ITEM_FAMILIES.stream, ITEM_FAMILIES.keyIndex, ITEM_FAMILIES.sequence, ITEM_FAMILIES.event],
     );
-    return items.combine(this.grantIndexQueries(grantee));
+    return items
+      .combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.streamList, INDEX_PARTITIONS.streamEvents]))
+      .combine(this.grantIndexQuery(grantee, GSI2_NAME, [INDEX_PARTITIONS.eventsByTime]));
   }
 
-  /** Webhook endpoints and their delivery log, listed through the indexes — the webhooks API. */
+  /**
+   * The webhooks API: endpoints (create, read, update, delete), deliveries (read), and the attempt log —
+   * one delivery's attempts straight from the endpoint's partition, all of an endpoint's through gsi1.
+   */
   grantWebhookEndpoints(grantee: iam.IGrantable): iam.Grant {
-    return this.grantItemFamilies(grantee, [...ITEM_READ, ...ITEM_WRITE], [ITEM_FAMILIES.webhook]).combine(this.grantIndexQueries(grantee));
+    const items = this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [ITEM_FAMILIES.webhook]);
+    return items
+      .combine(this.grantFamilyQueries(grantee, [ITEM_FAMILIES.webhook]))
+      .combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.webhooks]));
   }
 
   /** Append events to the event log (idempotent puts of `EVENT#` items) — the registry's event consumer. */
@@ -160,19 +219,49 @@ export class StreamTable extends Construct {
     return this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem'], [ITEM_FAMILIES.event]);
   }
 
-  /** Webhook endpoints, deliveries and attempts (claims are conditional updates), and allocating sequences for `webhook.*` events. */
+  /**
+   * The webhook dispatcher: endpoints, deliveries and attempts (claims and completions are conditional
+   * updates, attempts are puts), the endpoint list through gsi1, and the sequence counter of stream-less
+   * events (`SEQ#-`, for `webhook.disabled`) — never a stream's counter.
+   */
   grantWebhookDeliveries(grantee: iam.IGrantable): iam.Grant {
-    const items = this.grantItemFamilies(grantee, [...ITEM_READ, ...ITEM_WRITE], [ITEM_FAMILIES.webhook]);
-    const sequences = this.grantItemFamilies(grantee, ['dynamodb:UpdateItem'], [ITEM_FAMILIES.sequence]);
-    return items.combine(sequences).combine(this.grantIndexQueries(grantee));
+    const items = this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [ITEM_FAMILIES.webhook]);
+    const sequence = this.grantItemKeys(grantee, ['dynamodb:UpdateItem'], [STREAMLESS_SEQUENCE_KEY]);
+    return items.combine(sequence).combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.webhookEndpoints]));
   }
 
-  /** Query both indexes (each named; never `index/*`). */
-  private grantIndexQueries(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:Query'],
-      resourceArns: TABLE_SCHEMA.globalSecondaryIndexes.map((index) => this.indexArn(index.indexName)),
-    });
+  /** Create and advance the recording of a session (the ingest, when its first segment is stored). */
+  grantStartRecordings(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem'], [ITEM_FAMILIES.recording]);
+  }
+
+  /**
+   * The recording finalizer: its recording records (conditional puts), the stream (is the session still
+   * open?), and sequence numbers for `recording.*` events.
+   */
+  grantFinalizeRecordings(grantee: iam.IGrantable): iam.Grant {
+    const records = this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem'], [ITEM_FAMILIES.recording]);
+    const streams = this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.stream]);
+    const sequences = this.grantItemFamilies(grantee, ['dynamodb:UpdateItem'], [ITEM_FAMILIES.sequence]);
+    return records.combine(streams).combine(sequences);
+  }
+
+  /**
+   * The recordings API: read, mark and delete recording records, list a stream's recordings through gsi1,
+   * and read the stream (a listing of a stream that never existed is a 404).
+   */
+  grantRecordingsApi(grantee: iam.IGrantable): iam.Grant {
+    const records = this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [ITEM_FAMILIES.recording]);
+    const streams = this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.stream]);
+    return records.combine(streams).combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.streamRecordings]));
+  }
+
+  private grantItems(grantee: iam.IGrantable, actions: ReadonlyArray<string>, conditions: Record<string, Record<string, unknown>>): iam.Grant {
+    for (const action of actions) {
+      if (!ITEM_ACTION.test(action)) {
+        throw new Error(`StreamTable: ${action} is not an item action; expected GetItem, BatchGetItem, PutItem, UpdateItem, DeleteItem or ConditionCheckItem.`);
+      }
+    }
+    return iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [this.table.tableArn], conditions });
   }
 }

@@ -1,9 +1,10 @@
 /**
  * The whole cloud plane in one stack: registry table, media bucket with CloudFront playback, network and
- * cluster, the event bus and its routed queues, the ingest service behind its NLB, the Lambdas (publish
- * auth, stream registry API and event consumer, failover, recording finalizer, webhook dispatcher), the
- * control API, and monitoring. Every permission is granted here through the owning construct's
- * intent-named grant, so this file reads as the plane's access map.
+ * cluster, the event bus and its routed queues, the work queues (webhook retries, MP4 exports), the ingest
+ * service behind its NLB, the Lambdas (publish auth, stream registry API and event consumer, webhooks
+ * API, recordings API, failover, recording finalizer, webhook dispatcher), the control API, and
+ * monitoring. Every permission is granted here through the owning construct's intent-named grant, so
+ * this file reads as the plane's access map.
  *
  * One stack on purpose: CloudFront's origin access control writes the distribution into the bucket policy
  * and every role names bucket and table ARNs, so a storage/compute split would need cross-stack exports
@@ -27,17 +28,19 @@ import { EventConsumer } from '../constructs/event-consumer';
 import { IngestFailover } from '../constructs/ingest-failover';
 import { IngestService, REPO_ROOT, RTMPS_PORT } from '../constructs/ingest-service';
 import { LIVE_PREFIX, MediaBucket, RECORDINGS_PREFIX } from '../constructs/media-bucket';
-import { METRICS_NAMESPACE, PlaneFunction } from '../constructs/plane-function';
+import { PlaneFunction } from '../constructs/plane-function';
 import { PlaneMonitoring } from '../constructs/plane-monitoring';
 import { PlaneNetwork } from '../constructs/plane-network';
 import { PlaybackDistribution } from '../constructs/playback-distribution';
-import { ITEM_FAMILIES, StreamTable } from '../constructs/stream-table';
+import { StreamTable } from '../constructs/stream-table';
+import { grantSendOnly, WorkQueue } from '../constructs/work-queue';
 
 /** Handler modules of the plane's functions (each exports `handler`). */
 export interface LambdaEntries {
   readonly publishAuth: string;
   readonly streamRegistry: string;
   readonly webhooksApi: string;
+  readonly recordingsApi: string;
   readonly registryEvents: string;
   readonly failover: string;
   readonly recordingFinalizer: string;
@@ -48,6 +51,7 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   publishAuth: join(REPO_ROOT, 'lambdas/publish-auth/handler.ts'),
   streamRegistry: join(REPO_ROOT, 'lambdas/stream-registry/handler.ts'),
   webhooksApi: join(REPO_ROOT, 'lambdas/webhooks-api/handler.ts'),
+  recordingsApi: join(REPO_ROOT, 'lambdas/recordings-api/handler.ts'),
   registryEvents: join(REPO_ROOT, 'lambdas/stream-registry/event-consumer.ts'),
   failover: join(REPO_ROOT, 'lambdas/failover/handler.ts'),
   recordingFinalizer: join(REPO_ROOT, 'lambdas/recording-finalizer/handler.ts'),
@@ -65,6 +69,29 @@ export interface StreamplaneStackProps extends StackProps {
 /** How often the ingest writes its heartbeat; the failover calls a task lost after four missed ones. */
 export const HEARTBEAT_INTERVAL = Duration.seconds(15);
 
+/**
+ * How long a `stream.ended` waits before the finalizer sees it. After an end through the API (or a
+ * disable) the ingest still drains the session's last uploads for up to about 40 s; finalizing after them
+ * writes the VOD once instead of writing it and then repairing it with the late segments.
+ */
+export const FINALIZE_DELAY = Duration.seconds(60);
+
+/** The webhook dispatcher's timeout; both of its queues keep a received message invisible six times this long. */
+const WEBHOOK_DISPATCHER_TIMEOUT = Duration.minutes(1);
+
+/**
+ * Concurrent dispatcher invocations per queue. Each runs up to 64 deliveries (16 to one healthy endpoint),
+ * so this bounds what the plane can throw at one receiver and at the table: 10 × 16 per lane.
+ */
+const WEBHOOK_DISPATCHER_CONCURRENCY = 10;
+
+/**
+ * How long an MP4 export job stays invisible once the ingest took it: the export's ffmpeg is killed after
+ * 30 minutes (containers/ingest/src/recordings/mp4-export.ts), plus fetching the playlist and uploading
+ * up to 2 GiB.
+ */
+const MP4_EXPORT_VISIBILITY = Duration.minutes(40);
+
 export class StreamplaneStack extends Stack {
   readonly table: StreamTable;
   readonly accessLogs: AccessLogBucket;
@@ -76,10 +103,13 @@ export class StreamplaneStack extends Stack {
   readonly publishAuth: PlaneFunction;
   readonly streamRegistry: PlaneFunction;
   readonly webhooksApi: PlaneFunction;
+  readonly recordingsApi: PlaneFunction;
   readonly registryEvents: EventConsumer;
   readonly failover: IngestFailover;
   readonly recordingFinalizer: EventConsumer;
   readonly webhookDispatcher: EventConsumer;
+  readonly webhookRetries: WorkQueue;
+  readonly mp4Exports: WorkQueue;
   readonly api: ControlApi;
   readonly apiToken: secretsmanager.Secret;
   readonly monitoring: PlaneMonitoring;
@@ -126,8 +156,17 @@ export class StreamplaneStack extends Stack {
     table.grantSessionTransitions(this.publishAuth.role);
     this.eventBus.grantPutEventsTo(this.publishAuth.role);
 
-    // --- Ingest: media under live/ and recordings/, its sessions' stream items, its heartbeat, the bus,
-    // and invoking publish auth.
+    // --- MP4 exports: the recordings API queues `{ recordingId }` jobs, the ingest (where ffmpeg is) takes
+    // them. A job that failed three times (up to 40 minutes each) is dead-lettered rather than retried on.
+    this.mp4Exports = new WorkQueue(this, 'Mp4Exports', {
+      visibilityTimeout: MP4_EXPORT_VISIBILITY,
+      maxReceiveCount: 3,
+      maxMessageAge: Duration.hours(1),
+      purpose: 'MP4 exports of recordings (consumed by the ingest tasks)',
+    });
+
+    // --- Ingest: writes (never deletes) media under live/ and recordings/, its sessions' stream items and
+    // recordings, its heartbeat, the bus, invoking publish auth, and taking MP4 export jobs.
     const ingestDomain = config.certificateArn && config.ingestDomainName ? config.ingestDomainName : undefined;
     this.ingest = new IngestService(this, 'Ingest', {
       cluster: this.network.cluster,
@@ -149,20 +188,21 @@ export class StreamplaneStack extends Stack {
         STREAMPLANE_SEGMENT_SECONDS: String(config.segmentDurationSeconds),
         STREAMPLANE_LADDER: config.ladder.join(','),
         STREAMPLANE_HEARTBEAT_SECONDS: String(HEARTBEAT_INTERVAL.toSeconds()),
-        POWERTOOLS_SERVICE_NAME: 'ingest',
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        STREAMPLANE_MP4_EXPORT_QUEUE_URL: this.mp4Exports.queue.queueUrl,
       },
     });
-    media.grantReadWriteUnder(this.ingest.taskRole, LIVE_PREFIX);
-    media.grantReadWriteUnder(this.ingest.taskRole, RECORDINGS_PREFIX);
+    media.grantReadPutUnder(this.ingest.taskRole, LIVE_PREFIX);
+    media.grantReadPutUnder(this.ingest.taskRole, RECORDINGS_PREFIX);
     table.grantSessionTransitions(this.ingest.taskRole);
+    table.grantStartRecordings(this.ingest.taskRole);
     table.grantWriteHeartbeats(this.ingest.taskRole);
     this.eventBus.grantPutEventsTo(this.ingest.taskRole);
     this.publishAuth.grantInvokeLatest(this.ingest.taskRole);
+    this.mp4Exports.grantConsume(this.ingest.taskRole);
 
     const rtmpServerUrl = ingestDomain ? `rtmps://${ingestDomain}:${RTMPS_PORT}/live` : this.ingest.rtmpServerUrl;
 
-    // --- Control API. The bearer token is generated at deploy time and readable by the registry only.
+    // --- Control API. The bearer token is generated at deploy time and readable by the API functions only.
     this.apiToken = new secretsmanager.Secret(this, 'ApiToken', {
       description: 'Bearer token of the Streamplane control API ({"token": "..."})',
       generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'token', excludePunctuation: true, passwordLength: 48 },
@@ -172,7 +212,7 @@ export class StreamplaneStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason: 'A static bearer token held by operators and their tools; automatic rotation would lock clients out without a handover. Rotate by putting a new value (the API picks it up within five minutes).',
     });
-    // Both API functions read the token through the AWS Parameters and Secrets extension.
+    // The API functions read the token through the AWS Parameters and Secrets extension.
     const secretsExtension = lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
       cacheSize: 10,
       logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
@@ -187,7 +227,6 @@ export class StreamplaneStack extends Stack {
         RTMP_SERVER_URL: rtmpServerUrl,
         PLAYBACK_BASE_URL: playbackBaseUrl,
         API_TOKEN_SECRET_ARN: this.apiToken.secretArn,
-        DEFAULT_RECONNECT_WINDOW_SECONDS: String(config.reconnectWindowSeconds),
       },
       paramsAndSecrets: secretsExtension,
       ...logging,
@@ -218,61 +257,107 @@ export class StreamplaneStack extends Stack {
       ...logging,
     });
 
-    // --- Recording finalizer: on stream.ended (or a direct request) writes the VOD playlists under
-    // recordings/ and its recording record, re-checks the session, emits recording.*.
+    // --- Recording finalizer: on stream.ended (delayed, see FINALIZE_DELAY) or a direct request, writes
+    // the VOD playlists under recordings/ and its recording record, re-checks the session, emits
+    // recording.*. It reads and writes recordings/ only (no live/, no deletes).
     this.recordingFinalizer = new EventConsumer(this, 'RecordingFinalizer', {
       entry: entries.recordingFinalizer,
       serviceName: 'recording-finalizer',
       description: 'Finalizes the recording of an ended session',
       eventBus: this.eventBus,
       eventTypes: ['stream.ended'],
+      deliveryDelay: FINALIZE_DELAY,
       timeout: Duration.minutes(2),
       memorySize: 1024,
-      environment: { ...busEnv, STREAMPLANE_MEDIA_BUCKET: media.bucketName, PLAYBACK_BASE_URL: playbackBaseUrl },
+      environment: { ...busEnv, MEDIA_BUCKET: media.bucketName, PLAYBACK_BASE_URL: playbackBaseUrl },
       ...logging,
     });
+    // On its last receive a failing recording is marked failed before the message is dead-lettered.
     this.recordingFinalizer.handler.function.addEnvironment('MAX_RECEIVE_COUNT', String(this.recordingFinalizer.inbox.maxReceiveCount));
-    media.grantReadWriteUnder(this.recordingFinalizer.handler.role, RECORDINGS_PREFIX);
-    table.grantItemFamilies(this.recordingFinalizer.handler.role, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [ITEM_FAMILIES.recording]);
-    table.grantItemFamilies(this.recordingFinalizer.handler.role, ['dynamodb:GetItem'], [ITEM_FAMILIES.stream]);
-    table.grantItemFamilies(this.recordingFinalizer.handler.role, ['dynamodb:UpdateItem'], [ITEM_FAMILIES.sequence]);
+    media.grantReadPutUnder(this.recordingFinalizer.handler.role, RECORDINGS_PREFIX);
+    table.grantFinalizeRecordings(this.recordingFinalizer.handler.role);
     this.eventBus.grantPutEventsTo(this.recordingFinalizer.handler.role);
 
     // --- Webhook dispatcher: every event to every subscribed endpoint; its state lives in WEBHOOK items.
+    // Two lanes with the same code: the events inbox (from the bus) and its own retry queue (retries as
+    // chains of delayed messages of at most 15 minutes, first attempts routed away from slow endpoints,
+    // manual redeliveries). Both dead-letter into the inbox's dead-letter queue, where exhausted deliveries
+    // are parked too; an operator redrives it into the retry queue (docs/deploy-aws.md).
     this.webhookDispatcher = new EventConsumer(this, 'WebhookDispatcher', {
       entry: entries.webhookDispatcher,
       serviceName: 'webhook-dispatcher',
       description: 'Delivers plane events to webhook endpoints (signed, retried, dead-lettered)',
       eventBus: this.eventBus,
-      timeout: Duration.minutes(1),
+      timeout: WEBHOOK_DISPATCHER_TIMEOUT,
+      maxConcurrency: WEBHOOK_DISPATCHER_CONCURRENCY,
       environment: busEnv,
       ...logging,
     });
-    // Retries are delayed messages to its own inbox; deliveries out of retries go to the inbox's
-    // dead-letter queue (from where an operator redrives them).
-    const webhookQueues = { WEBHOOK_QUEUE_URL: this.webhookDispatcher.inbox.queue.queueUrl, WEBHOOK_DLQ_URL: this.webhookDispatcher.inbox.deadLetterQueue.queueUrl };
-    for (const [key, value] of Object.entries(webhookQueues)) this.webhookDispatcher.handler.function.addEnvironment(key, value);
+    const webhookDeadLetters = this.webhookDispatcher.inbox.deadLetterQueue;
+    this.webhookRetries = new WorkQueue(this, 'WebhookRetries', {
+      visibilityTimeout: Duration.seconds(WEBHOOK_DISPATCHER_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: webhookDeadLetters,
+      maxReceiveCount: 5,
+      // Messages are delayed by up to 15 minutes per hop by design; older than two hops means a stuck lane.
+      maxMessageAge: Duration.minutes(30),
+      purpose: 'webhook retries and redeliveries (the webhook dispatcher)',
+    });
+    this.webhookRetries.consumeWith(this.webhookDispatcher.handler.function, {
+      batchSize: 10,
+      maxBatchingWindow: Duration.seconds(1),
+      maxConcurrency: WEBHOOK_DISPATCHER_CONCURRENCY,
+    });
+    this.webhookDispatcher.handler.function.addEnvironment('WEBHOOK_RETRY_QUEUE_URL', this.webhookRetries.queue.queueUrl);
+    this.webhookDispatcher.handler.function.addEnvironment('WEBHOOK_DLQ_URL', webhookDeadLetters.queueUrl);
     table.grantWebhookDeliveries(this.webhookDispatcher.handler.role);
-    this.webhookDispatcher.inbox.queue.grantSendMessages(this.webhookDispatcher.handler.role);
-    this.webhookDispatcher.inbox.deadLetterQueue.grantSendMessages(this.webhookDispatcher.handler.role);
+    this.webhookRetries.grantSend(this.webhookDispatcher.handler.role);
+    grantSendOnly(webhookDeadLetters, this.webhookDispatcher.handler.role);
     this.eventBus.grantPutEventsTo(this.webhookDispatcher.handler.role);
 
-    // --- Webhooks API (/v1/webhooks…): endpoints and their deliveries; redeliveries go to the dispatcher.
+    // --- Webhooks API (/v1/webhooks…): endpoints and their delivery log; redeliveries go to the retry queue.
     this.webhooksApi = new PlaneFunction(this, 'WebhooksApi', {
       entry: entries.webhooksApi,
       serviceName: 'webhooks-api',
       description: 'The control API for webhook endpoints (/v1/webhooks...)',
-      environment: { TABLE_NAME: table.tableName, WEBHOOK_QUEUE_URL: webhookQueues.WEBHOOK_QUEUE_URL, API_TOKEN_SECRET_ARN: this.apiToken.secretArn },
+      environment: { TABLE_NAME: table.tableName, WEBHOOK_RETRY_QUEUE_URL: this.webhookRetries.queue.queueUrl, API_TOKEN_SECRET_ARN: this.apiToken.secretArn },
       paramsAndSecrets: secretsExtension,
       ...logging,
     });
     table.grantWebhookEndpoints(this.webhooksApi.role);
-    this.webhookDispatcher.inbox.queue.grantSendMessages(this.webhooksApi.role);
+    this.webhookRetries.grantSend(this.webhooksApi.role);
     this.apiToken.grantRead(this.webhooksApi.role);
+
+    // --- Recordings API (/v1/recordings…, /v1/streams/{id}/recordings): reads and deletes recordings with
+    // their media (listing and deleting under recordings/, never reading media), queues MP4 exports.
+    this.recordingsApi = new PlaneFunction(this, 'RecordingsApi', {
+      entry: entries.recordingsApi,
+      serviceName: 'recordings-api',
+      description: 'The control API for recordings (/v1/recordings..., /v1/streams/{id}/recordings)',
+      // A delete lists and removes every object of a long recording; the HTTP API waits at most 30 s.
+      timeout: Duration.seconds(29),
+      environment: {
+        TABLE_NAME: table.tableName,
+        MEDIA_BUCKET: media.bucketName,
+        PLAYBACK_BASE_URL: playbackBaseUrl,
+        API_TOKEN_SECRET_ARN: this.apiToken.secretArn,
+        MP4_EXPORT_QUEUE_URL: this.mp4Exports.queue.queueUrl,
+      },
+      paramsAndSecrets: secretsExtension,
+      ...logging,
+    });
+    table.grantRecordingsApi(this.recordingsApi.role);
+    media.grantDeleteUnder(this.recordingsApi.role, RECORDINGS_PREFIX);
+    this.mp4Exports.grantSend(this.recordingsApi.role);
+    this.apiToken.grantRead(this.recordingsApi.role);
 
     this.api = new ControlApi(this, 'ControlApi', {
       handler: this.streamRegistry.function,
-      routes: [{ path: '/v1/webhooks', handler: this.webhooksApi.function }],
+      routes: [
+        { path: '/v1/webhooks', handler: this.webhooksApi.function },
+        { path: '/v1/recordings', handler: this.recordingsApi.function },
+        { path: '/v1/streams/{id}/recordings', handler: this.recordingsApi.function, subpaths: false },
+      ],
       ...logging,
     });
 
@@ -284,6 +369,7 @@ export class StreamplaneStack extends Stack {
         PublishAuth: this.publishAuth,
         StreamRegistry: this.streamRegistry,
         WebhooksApi: this.webhooksApi,
+        RecordingsApi: this.recordingsApi,
         RegistryEvents: this.registryEvents.handler,
         Failover: this.failover.handler,
         RecordingFinalizer: this.recordingFinalizer.handler,
@@ -294,6 +380,8 @@ export class StreamplaneStack extends Stack {
         TaskStopped: this.failover.taskEvents,
         RecordingFinalizer: this.recordingFinalizer.inbox,
         WebhookDispatcher: this.webhookDispatcher.inbox,
+        WebhookRetries: this.webhookRetries,
+        Mp4Exports: this.mp4Exports,
       },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
@@ -316,6 +404,11 @@ export class StreamplaneStack extends Stack {
     new CfnOutput(this, 'MediaBucketName', { description: 'Bucket holding live/ and recordings/', value: media.bucketName });
     new CfnOutput(this, 'TableName', { description: 'The registry table', value: table.tableName });
     new CfnOutput(this, 'EventBusName', { description: 'EventBridge bus with every plane event', value: this.eventBus.eventBusName });
+    new CfnOutput(this, 'WebhookRetryQueueArn', { description: 'Webhook retry queue: the destination of a dead-letter redrive', value: this.webhookRetries.queue.queueArn });
+    new CfnOutput(this, 'WebhookDeadLetterQueueArn', {
+      description: 'Webhook dead-letter queue (exhausted deliveries): redrive it into WebhookRetryQueueArn',
+      value: webhookDeadLetters.queueArn,
+    });
     new CfnOutput(this, 'AlarmTopicArn', { description: 'Subscribe to get alarm notifications', value: this.monitoring.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { description: 'CloudWatch dashboard', value: config.stackPrefix });
   }

@@ -14,9 +14,17 @@ import { FIXTURE_ENTRY, statementsOf, testStack } from './support';
 const stack = testStack();
 const registry = new PlaneFunction(stack, 'Registry', { entry: FIXTURE_ENTRY, serviceName: 'stream-registry', description: 'API', environment: { TABLE_NAME: 't' } });
 const webhooks = new PlaneFunction(stack, 'Webhooks', { entry: FIXTURE_ENTRY, serviceName: 'webhooks-api', description: 'webhooks' });
+const recordings = new PlaneFunction(stack, 'Recordings', { entry: FIXTURE_ENTRY, serviceName: 'recordings-api', description: 'recordings' });
 const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
 registry.grantInvokeLatest(caller);
-const api = new ControlApi(stack, 'Api', { handler: registry.function, routes: [{ path: '/v1/webhooks', handler: webhooks.function }] });
+const api = new ControlApi(stack, 'Api', {
+  handler: registry.function,
+  routes: [
+    { path: '/v1/webhooks', handler: webhooks.function },
+    { path: '/v1/recordings', handler: recordings.function },
+    { path: '/v1/streams/{id}/recordings', handler: recordings.function, subpaths: false },
+  ],
+});
 const template = Template.fromStack(stack);
 const id = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
 
@@ -57,13 +65,16 @@ describe('PlaneFunction', () => {
 });
 
 describe('ControlApi', () => {
-  it('sends every route to the registry except /v1/webhooks…, which goes to the webhooks function', () => {
+  it('sends every route to the registry except /v1/webhooks… and the recordings paths, which go to their functions', () => {
     const integrationOf = (fn: PlaneFunction) =>
       Object.entries(template.findResources('AWS::ApiGatewayV2::Integration')).find(([, r]) => JSON.stringify(r.Properties.IntegrationUri).includes(id(fn.function)))?.[0];
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => [r.Properties.RouteKey, JSON.stringify(r.Properties.Target)]);
     const target = (fn: PlaneFunction) => routes.filter(([, t]) => t?.includes(integrationOf(fn) ?? '?')).map(([key]) => key).sort();
     assert.deepEqual(target(registry), ['$default']);
     assert.deepEqual(target(webhooks), ['ANY /v1/webhooks', 'ANY /v1/webhooks/{proxy+}']);
+    assert.deepEqual(target(recordings), ['ANY /v1/recordings', 'ANY /v1/recordings/{proxy+}', 'ANY /v1/streams/{id}/recordings']);
+    // One integration per function, whatever the number of its routes.
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 3);
     template.allResourcesProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
   });
 
@@ -81,5 +92,6 @@ describe('ControlApi', () => {
 
   it('refuses a route path it would not route correctly', () => {
     assert.throws(() => new ControlApi(testStack(), 'A', { handler: registry.function, routes: [{ path: 'v1/webhooks/', handler: webhooks.function }] }), /route path "v1\/webhooks\/" is not valid/);
+    assert.throws(() => new ControlApi(testStack(), 'B', { handler: registry.function, routes: [{ path: '/v1/{proxy+}', handler: webhooks.function }] }), /route path "\/v1\/\{proxy\+\}" is not valid/);
   });
 });

@@ -144,11 +144,13 @@ describe('IngestService', () => {
           MountPoints: [{ ContainerPath: '/scratch', SourceVolume: 'scratch', ReadOnly: false }],
           PortMappings: [Match.objectLike({ ContainerPort: 1935, Protocol: 'tcp' })],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
-          Environment: Match.arrayWith([
-            { Name: 'STREAMPLANE_MODE', Value: 'cloud' },
+          Environment: [
+            { Name: 'STREAMPLANE_RTMP_PORT', Value: '1935' },
             { Name: 'STREAMPLANE_DATA_DIR', Value: '/scratch/data' },
+            { Name: 'TMPDIR', Value: '/scratch/tmp' },
+            { Name: 'STREAMPLANE_LOG_FORMAT', Value: 'json' },
             { Name: 'STREAMPLANE_TABLE_NAME', Value: 'table' },
-          ]),
+          ],
         }),
       ],
     });

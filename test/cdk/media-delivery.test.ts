@@ -18,8 +18,14 @@ const media = new MediaBucket(stack, 'Media', { accessLogBucket: logs.bucket, li
 const playback = new PlaybackDistribution(stack, 'Playback', { mediaBucket: media.bucket, segmentDurationSeconds: 4, accessLogBucket: logs.bucket });
 const writer = new iam.Role(stack, 'Writer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
 const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+const publisher = new iam.Role(stack, 'Publisher', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+const deleter = new iam.Role(stack, 'Deleter', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
 media.grantReadWriteUnder(writer, LIVE_PREFIX);
 media.grantReadUnder(reader, RECORDINGS_PREFIX);
+media.grantReadPutUnder(publisher, RECORDINGS_PREFIX);
+media.grantDeleteUnder(deleter, RECORDINGS_PREFIX);
+// Recordings kept until deleted: no lifecycle rule may touch them.
+const keeping = new MediaBucket(stack, 'KeepingMedia', { accessLogBucket: logs.bucket });
 const template = Template.fromStack(stack);
 
 const bucketId = stack.getLogicalId(media.bucket.node.defaultChild as never);
@@ -48,16 +54,22 @@ describe('MediaBucket', () => {
     });
   });
 
-  it('expires live segments after the live retention and recordings after theirs', () => {
-    template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: {
-        Rules: Match.arrayWith([
-          Match.objectLike({ Id: 'expire-live-segments', Prefix: 'live/', ExpirationInDays: 2, Status: 'Enabled' }),
-          Match.objectLike({ Id: 'abort-incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
-          Match.objectLike({ Id: 'expire-recordings', Prefix: 'recordings/', ExpirationInDays: 90 }),
-        ]),
-      },
-    });
+  const lifecycleOf = (bucket: MediaBucket) =>
+    (template.toJSON().Resources[stack.getLogicalId(bucket.bucket.node.defaultChild as never)].Properties.LifecycleConfiguration as { Rules: unknown[] }).Rules;
+
+  it('expires live segments after the live retention, and recordings two days after theirs (a backstop behind the sweeper)', () => {
+    assert.deepEqual(lifecycleOf(media), [
+      { ExpirationInDays: 2, Id: 'expire-live-segments', Prefix: 'live/', Status: 'Enabled' },
+      { AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Id: 'abort-incomplete-uploads', Status: 'Enabled' },
+      { ExpirationInDays: 92, Id: 'expire-recordings', Prefix: 'recordings/', Status: 'Enabled' },
+    ]);
+  });
+
+  it('never expires recordings when they are kept until deleted', () => {
+    assert.deepEqual(lifecycleOf(keeping), [
+      { ExpirationInDays: 1, Id: 'expire-live-segments', Prefix: 'live/', Status: 'Enabled' },
+      { AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Id: 'abort-incomplete-uploads', Status: 'Enabled' },
+    ]);
   });
 
   it('grants object writes under one prefix only, and lists that prefix only', () => {
@@ -75,6 +87,26 @@ describe('MediaBucket', () => {
     const statements = statementsOf(template, stack, reader);
     assert.deepEqual(statements.map((s) => actionsOf(s)), [['s3:GetObject'], ['s3:ListBucket']]);
     assert.deepEqual(statements[0]?.Resource, objectsUnder('recordings/'));
+  });
+
+  it('grants reading and writing under one prefix without deleting', () => {
+    assert.deepEqual(
+      statementsOf(template, stack, publisher).map((s) => ({ actions: actionsOf(s), resource: s.Resource, condition: s.Condition })),
+      [
+        { actions: ['s3:GetObject', 's3:PutObject'], resource: objectsUnder('recordings/'), condition: undefined },
+        { actions: ['s3:ListBucket'], resource: bucketArn, condition: { StringLike: { 's3:prefix': ['recordings/*'] } } },
+      ],
+    );
+  });
+
+  it('grants deleting under one prefix (found by listing it) without reading', () => {
+    assert.deepEqual(
+      statementsOf(template, stack, deleter).map((s) => ({ actions: actionsOf(s), resource: s.Resource, condition: s.Condition })),
+      [
+        { actions: ['s3:DeleteObject'], resource: objectsUnder('recordings/'), condition: undefined },
+        { actions: ['s3:ListBucket'], resource: bucketArn, condition: { StringLike: { 's3:prefix': ['recordings/*'] } } },
+      ],
+    );
   });
 
   it('refuses a live retention below one day', () => {

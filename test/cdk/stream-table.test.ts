@@ -7,28 +7,43 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StreamTable } from '../../lib/constructs/stream-table';
+import { itemKeys } from '../../adapters/dynamodb-table';
+import { INDEX_PARTITIONS, STREAMLESS_SEQUENCE_KEY, StreamTable } from '../../lib/constructs/stream-table';
 import { actionsOf, statementsOf, testStack } from './support';
 
 function build(removalPolicy?: RemovalPolicy) {
   const stack = testStack();
   const table = new StreamTable(stack, 'Registry', removalPolicy ? { removalPolicy } : {});
   const role = (name: string) => new iam.Role(stack, name, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-  const roles = { auth: role('AuthRole'), ingest: role('IngestRole'), failover: role('FailoverRole'), registry: role('RegistryRole'), webhooks: role('WebhooksRole') };
+  const roles = {
+    auth: role('AuthRole'),
+    ingest: role('IngestRole'),
+    failover: role('FailoverRole'),
+    registry: role('RegistryRole'),
+    webhooks: role('WebhooksRole'),
+    dispatcher: role('DispatcherRole'),
+    finalizer: role('FinalizerRole'),
+    recordings: role('RecordingsRole'),
+  };
   table.grantResolveStreamKeys(roles.auth);
   table.grantSessionTransitions(roles.auth);
   table.grantSessionTransitions(roles.ingest);
+  table.grantStartRecordings(roles.ingest);
   table.grantWriteHeartbeats(roles.ingest);
   table.grantSessionTransitions(roles.failover);
   table.grantFailoverBookkeeping(roles.failover);
   table.grantRegistryAccess(roles.registry);
   table.grantWebhookEndpoints(roles.webhooks);
+  table.grantWebhookDeliveries(roles.dispatcher);
+  table.grantFinalizeRecordings(roles.finalizer);
+  table.grantRecordingsApi(roles.recordings);
   return { stack, table, roles, template: Template.fromStack(stack) };
 }
 
 const { stack, table, roles, template } = build();
 const tableArn = { 'Fn::GetAtt': [stack.getLogicalId(table.table.node.defaultChild as never), 'Arn'] };
 const leadingKeys = (...prefixes: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } });
+const exactKeys = (...keys: string[]) => ({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': keys } });
 const indexArn = (name: string) => ({ 'Fn::Join': ['', [tableArn, `/index/${name}`]] });
 
 /** The statements of a role reduced to what matters: actions, resources, conditions. */
@@ -69,10 +84,11 @@ describe('StreamTable', () => {
     ]);
   });
 
-  it('lets the ingest move its streams and write its heartbeat', () => {
+  it('lets the ingest move its streams, start their recordings and write its heartbeat', () => {
     assert.deepEqual(grantsOf(roles.ingest), [
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('STREAM#*') },
       { actions: ['dynamodb:UpdateItem'], resource: tableArn, condition: leadingKeys('SEQ#*') },
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('REC#*') },
       { actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('HEARTBEAT#*') },
     ]);
   });
@@ -84,21 +100,76 @@ describe('StreamTable', () => {
       resource: tableArn,
       condition: leadingKeys('HEARTBEAT#*', 'RECONNECT#*'),
     });
-    assert.deepEqual(grants.find((g) => g.actions.includes('dynamodb:Query')), { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: undefined });
+    assert.deepEqual(grants.find((g) => g.actions.includes('dynamodb:Query')), {
+      actions: ['dynamodb:Query'],
+      resource: indexArn('gsi1'),
+      condition: leadingKeys('HEARTBEATS', 'RECONNECT_DEADLINES'),
+    });
   });
 
-  it('keeps the registry to stream-facing items and webhooks to WEBHOOK items', () => {
-    const registry = grantsOf(roles.registry);
-    assert.deepEqual(registry[0]?.condition, leadingKeys('STREAM#*', 'KEY#*', 'SEQ#*', 'EVENT#*'));
-    assert.deepEqual(registry[1], { actions: ['dynamodb:Query'], resource: [indexArn('gsi1'), indexArn('gsi2')], condition: undefined });
-    assert.deepEqual(grantsOf(roles.webhooks)[0]?.condition, leadingKeys('WEBHOOK*'));
+  it('keeps the registry to stream-facing items, and its index reads to the stream list and the event log', () => {
+    assert.deepEqual(grantsOf(roles.registry), [
+      {
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resource: tableArn,
+        condition: leadingKeys('STREAM#*', 'KEY#*', 'SEQ#*', 'EVENT#*'),
+      },
+      { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: leadingKeys('STREAMS', 'EVENTS#*') },
+      { actions: ['dynamodb:Query'], resource: indexArn('gsi2'), condition: leadingKeys('EVENTS') },
+    ]);
   });
 
-  it('never grants Scan, table management or item access without a key condition', () => {
+  it('lets the webhooks API manage WEBHOOK items and query their partitions, in the table and in gsi1 only', () => {
+    assert.deepEqual(grantsOf(roles.webhooks), [
+      // Query on the table itself: one delivery's attempts are read from the endpoint's partition.
+      {
+        actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        resource: tableArn,
+        condition: leadingKeys('WEBHOOK*'),
+      },
+      { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: leadingKeys('WEBHOOK*') },
+    ]);
+  });
+
+  it('lets the dispatcher claim and log deliveries, list endpoints, and count only the stream-less sequence', () => {
+    assert.deepEqual(grantsOf(roles.dispatcher), [
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: tableArn, condition: leadingKeys('WEBHOOK*') },
+      { actions: ['dynamodb:UpdateItem'], resource: tableArn, condition: exactKeys('SEQ#-') },
+      { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: leadingKeys('WEBHOOKS') },
+    ]);
+  });
+
+  it('lets the finalizer keep recording records, read streams and allocate sequences, nothing more', () => {
+    assert.deepEqual(grantsOf(roles.finalizer), [
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('REC#*') },
+      { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('STREAM#*') },
+      { actions: ['dynamodb:UpdateItem'], resource: tableArn, condition: leadingKeys('SEQ#*') },
+    ]);
+  });
+
+  it('lets the recordings API read, mark and delete recordings, list a stream\'s through gsi1, and read streams', () => {
+    assert.deepEqual(grantsOf(roles.recordings), [
+      { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('REC#*') },
+      { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('STREAM#*') },
+      { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: leadingKeys('RECS#*') },
+    ]);
+  });
+
+  it('spells index partitions and the stream-less counter as the adapters do', () => {
+    assert.equal(STREAMLESS_SEQUENCE_KEY, itemKeys.sequence(null).pk);
+    assert.ok(`${itemKeys.eventStreamPartition('st_x')}`.startsWith(INDEX_PARTITIONS.streamEvents.slice(0, -1)));
+    assert.deepEqual(
+      [INDEX_PARTITIONS.streamList, INDEX_PARTITIONS.eventsByTime, INDEX_PARTITIONS.webhookEndpoints, INDEX_PARTITIONS.streamRecordings],
+      ['STREAMS', 'EVENTS', 'WEBHOOKS', 'RECS#*'],
+    );
+  });
+
+  it('never grants Scan, table management, or any access (queries included) without a key condition', () => {
     for (const role of Object.values(roles)) {
       for (const grant of grantsOf(role)) {
         assert.ok(!grant.actions.some((a) => /Scan|CreateTable|DeleteTable|UpdateTable|\*/.test(a)), `unexpected action in ${grant.actions.join(', ')}`);
-        if (grant.actions.some((a) => a !== 'dynamodb:Query')) assert.ok(grant.condition, `item actions without a key condition: ${grant.actions.join(', ')}`);
+        assert.ok(JSON.stringify(grant.condition ?? {}).includes('dynamodb:LeadingKeys'), `no key condition on ${grant.actions.join(', ')}`);
+        assert.ok(!JSON.stringify(grant.resource).includes('index/*'), 'indexes are named');
       }
     }
   });
@@ -106,5 +177,8 @@ describe('StreamTable', () => {
   it('refuses an item grant that is not confined to a key prefix, or not an item action', () => {
     assert.throws(() => table.grantItemFamilies(roles.auth, ['dynamodb:GetItem'], []), /at least one key prefix/);
     assert.throws(() => table.grantItemFamilies(roles.auth, ['dynamodb:Scan'], ['STREAM#']), /dynamodb:Scan is not an item action/);
+    assert.throws(() => table.grantItemKeys(roles.auth, ['dynamodb:Query'], ['SEQ#-']), /dynamodb:Query is not an item action/);
+    assert.throws(() => table.grantIndexQuery(roles.auth, 'gsi1', []), /at least one partition of gsi1/);
+    assert.throws(() => table.grantIndexQuery(roles.auth, 'gsi9', ['X']), /no index named "gsi9"/);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The whole app as `cdk synth` builds it: cdk-nag's AwsSolutions pack finds nothing unacknowledged (with
  * the defaults and with every option on), every acknowledgment says why, the pieces are wired to each
- * other with least privilege, and one snapshot of the template (asset hashes stripped) guards against
- * unintended changes. Refresh the snapshot with UPDATE_SNAPSHOTS=1 after an intended change.
+ * other with least privilege (exact statements: actions, resources and conditions), and one snapshot of
+ * the template (asset hashes stripped) guards against unintended changes. Refresh the snapshot with
+ * UPDATE_SNAPSHOTS=1 after an intended change. Two synths in all: the defaults, and every option on.
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { PlaneFunction } from '../../lib/constructs/plane-function';
 import { actionsOf, availableEntries, statementsOf, stripAssetHashes, synthApp, type NagViolation } from './support';
 
 const SNAPSHOT = join(dirname(fileURLToPath(import.meta.url)), '__snapshots__', 'streamplane.template.json');
@@ -18,7 +20,45 @@ const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-
 const defaults = synthApp();
 const { stack } = defaults;
 const template = Template.fromJSON(defaults.template);
+/** Logical ids depend on construct paths only, so they are the same in both synths. */
 const id = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
+const getAtt = (construct: { node: { defaultChild?: unknown } }, attribute = 'Arn') => ({ 'Fn::GetAtt': [id(construct), attribute] });
+const ref = (construct: { node: { defaultChild?: unknown } }) => ({ Ref: id(construct) });
+
+type Resource = { Type: string; Properties: Record<string, any> };
+const resourcesOf = (t: Record<string, unknown>) => t.Resources as Record<string, Resource>;
+const lifecycleRules = (t: Record<string, unknown>) => resourcesOf(t)[id(stack.media.bucket)]?.Properties.LifecycleConfiguration.Rules as unknown[];
+
+const tableArn = getAtt(stack.table.table);
+const indexArn = (name: string) => ({ 'Fn::Join': ['', [tableArn, `/index/${name}`]] });
+const bucketArn = getAtt(stack.media.bucket);
+const objectsUnder = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
+const leadingKeys = (...patterns: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns } });
+const listing = (prefix: string) => ({ actions: ['s3:ListBucket'], resource: bucketArn, condition: { StringLike: { 's3:prefix': [`${prefix}*`] } } });
+/** What Lambda's SQS event source needs on the queues it polls (granted by CDK). */
+const EVENT_SOURCE_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
+const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+/** A role's statements reduced to what matters, in template order. */
+const grantsOf = (role: unknown) =>
+  statementsOf(template, stack, role as never).map((s) => ({ actions: actionsOf(s), resource: s.Resource, condition: s.Condition }));
+
+/** A function's own configuration: its environment without the variables every function or the secrets extension gets. */
+function configOf(fn: PlaneFunction): Record<string, unknown> {
+  const variables = resourcesOf(defaults.template)[id(fn.function)]?.Properties.Environment.Variables as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(variables).filter(([key]) => !/^(POWERTOOLS_|NODE_OPTIONS$|PARAMETERS_SECRETS_EXTENSION_|SECRETS_MANAGER_|SSM_PARAMETER_STORE_)/.test(key)),
+  );
+}
+
+function eventSourceOf(queue: { node: { defaultChild?: unknown } }): Record<string, unknown> {
+  const found = Object.values(resourcesOf(defaults.template)).filter(
+    (r) => r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties.EventSourceArn) === JSON.stringify(getAtt(queue)),
+  );
+  assert.equal(found.length, 1, 'one event source per queue');
+  const { Tags: _tags, ...properties } = found[0]?.Properties ?? {};
+  return properties;
+}
 
 const showViolations = (violations: NagViolation[]) => violations.map((v) => `${v.rule} at ${v.paths.join(', ')}: ${v.description}`).join('\n');
 
@@ -27,7 +67,7 @@ describe('the Streamplane app', () => {
     assert.deepEqual(defaults.violations, [], showViolations(defaults.violations));
   });
 
-  it('passes them with every option on (RTMPS, narrow ingest ranges, destroy, alarm email, explicit env)', () => {
+  it('passes them with every option on (RTMPS, narrow ingest ranges, destroy, alarm email, explicit env, recording retention)', () => {
     const everything = synthApp({
       certificateArn: CERT,
       ingestDomainName: 'ingest.example.com',
@@ -37,6 +77,7 @@ describe('the Streamplane app', () => {
       account: '123456789012',
       region: 'eu-west-1',
       ingestArchitecture: 'x86_64',
+      recordingRetentionDays: 30,
     });
     assert.deepEqual(everything.violations, [], showViolations(everything.violations));
     const t = Template.fromJSON(everything.template);
@@ -48,6 +89,12 @@ describe('the Streamplane app', () => {
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
     t.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' } });
+    // With a recording retention, recordings/ expires two days after it: a backstop behind the sweeper.
+    assert.deepEqual(lifecycleRules(everything.template), [
+      { ExpirationInDays: 1, Id: 'expire-live-segments', Prefix: 'live/', Status: 'Enabled' },
+      { AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Id: 'abort-incomplete-uploads', Status: 'Enabled' },
+      { ExpirationInDays: 32, Id: 'expire-recordings', Prefix: 'recordings/', Status: 'Enabled' },
+    ]);
   });
 
   it('gives every acknowledged finding a specific written reason', () => {
@@ -90,46 +137,45 @@ describe('wiring and least privilege', () => {
     template.hasResourceProperties('AWS::ECS::Service', { LoadBalancers: [{ ContainerName: 'ingest', ContainerPort: 1935, TargetGroupArn: { Ref: id(stack.ingest.targetGroup) } }] });
   });
 
-  it('tells the ingest where everything is, and nothing secret', () => {
+  it('tells the ingest exactly what its configuration reads (containers/ingest/src/config.ts, cloud/cloud-config.ts), and nothing secret', () => {
     const container = (Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0]?.Properties.ContainerDefinitions as Array<{ Environment: Array<{ Name: string; Value: unknown }> }>)[0];
     const env = Object.fromEntries((container?.Environment ?? []).map((e) => [e.Name, e.Value]));
-    assert.deepEqual(Object.keys(env).sort(), [
-      'POWERTOOLS_METRICS_NAMESPACE',
-      'POWERTOOLS_SERVICE_NAME',
-      'STREAMPLANE_DATA_DIR',
-      'STREAMPLANE_EVENT_BUS_NAME',
-      'STREAMPLANE_HEARTBEAT_SECONDS',
-      'STREAMPLANE_LADDER',
-      'STREAMPLANE_LOG_FORMAT',
-      'STREAMPLANE_MEDIA_BUCKET',
-      'STREAMPLANE_MODE',
-      'STREAMPLANE_PLAYBACK_BASE_URL',
-      'STREAMPLANE_PUBLISH_AUTH_FUNCTION',
-      'STREAMPLANE_RTMP_PORT',
-      'STREAMPLANE_SEGMENT_SECONDS',
-      'STREAMPLANE_TABLE_NAME',
-      'TMPDIR',
-    ]);
-    assert.deepEqual(env.STREAMPLANE_MEDIA_BUCKET, { Ref: id(stack.media.bucket) });
-    assert.deepEqual(env.STREAMPLANE_PUBLISH_AUTH_FUNCTION, { Ref: id(stack.publishAuth.function) });
-    assert.equal(env.STREAMPLANE_LADDER, '1080,720,480,360');
-    assert.equal(env.STREAMPLANE_SEGMENT_SECONDS, '2');
+    assert.deepEqual(env, {
+      STREAMPLANE_RTMP_PORT: '1935',
+      STREAMPLANE_DATA_DIR: '/scratch/data',
+      // Node's os.tmpdir() and ffmpeg: the root filesystem is read-only.
+      TMPDIR: '/scratch/tmp',
+      STREAMPLANE_LOG_FORMAT: 'json',
+      STREAMPLANE_MEDIA_BUCKET: ref(stack.media.bucket),
+      STREAMPLANE_TABLE_NAME: ref(stack.table.table),
+      STREAMPLANE_EVENT_BUS_NAME: ref(stack.eventBus),
+      STREAMPLANE_PUBLISH_AUTH_FUNCTION: ref(stack.publishAuth.function),
+      STREAMPLANE_PLAYBACK_BASE_URL: { 'Fn::Join': ['', ['https://', getAtt(stack.playback.distribution, 'DomainName')]] },
+      STREAMPLANE_SEGMENT_SECONDS: '2',
+      STREAMPLANE_LADDER: '1080,720,480,360',
+      STREAMPLANE_HEARTBEAT_SECONDS: '15',
+      STREAMPLANE_MP4_EXPORT_QUEUE_URL: ref(stack.mp4Exports.queue),
+    });
   });
 
-  it('lets the ingest write media under live/ and recordings/ only, invoke publish auth only, and put events on the bus', () => {
-    const statements = statementsOf(template, stack, stack.ingest.taskDefinition.taskRole);
-    const bucketArn = { 'Fn::GetAtt': [id(stack.media.bucket), 'Arn'] };
-    const s3Objects = statements.find((s) => actionsOf(s).includes('s3:PutObject'));
-    assert.deepEqual(actionsOf(s3Objects ?? {}), ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
-    assert.deepEqual(s3Objects?.Resource, [
-      { 'Fn::Join': ['', [bucketArn, '/live/*']] },
-      { 'Fn::Join': ['', [bucketArn, '/recordings/*']] },
+  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions and recordings, invoke publish auth, and take MP4 export jobs', () => {
+    assert.deepEqual(grantsOf(stack.ingest.taskDefinition.taskRole), [
+      {
+        actions: ['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
+        resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':task/', ref(stack.network.cluster), '/*']] },
+        condition: undefined,
+      },
+      { actions: ['s3:GetObject', 's3:PutObject'], resource: [objectsUnder('live/'), objectsUnder('recordings/')], condition: undefined },
+      listing('live/'),
+      listing('recordings/'),
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('STREAM#*') },
+      { actions: ['dynamodb:UpdateItem'], resource: tableArn, condition: leadingKeys('SEQ#*') },
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('REC#*') },
+      { actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('HEARTBEAT#*') },
+      { actions: ['events:PutEvents'], resource: getAtt(stack.eventBus), condition: undefined },
+      { actions: ['lambda:InvokeFunction'], resource: getAtt(stack.publishAuth.function), condition: undefined },
+      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: getAtt(stack.mp4Exports.queue), condition: undefined },
     ]);
-    const invoke = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')));
-    assert.deepEqual(invoke, [{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [id(stack.publishAuth.function), 'Arn'] } }]);
-    const events = statements.filter((s) => actionsOf(s).includes('events:PutEvents'));
-    assert.deepEqual(events.map((s) => s.Resource), [{ 'Fn::GetAtt': [id(stack.eventBus), 'Arn'] }]);
-    assert.ok(!statements.some((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:') || a.startsWith('sqs:'))));
   });
 
   it('lets the auth hook read the registry (and move its own session), nothing else', () => {
@@ -137,16 +183,21 @@ describe('wiring and least privilege', () => {
     const services = new Set(statements.flatMap((s) => actionsOf(s).map((a) => a.split(':')[0])));
     assert.deepEqual([...services].sort(), ['dynamodb', 'events', 'logs']);
     for (const s of statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')))) {
-      assert.deepEqual(s.Resource, { 'Fn::GetAtt': [id(stack.table.table), 'Arn'] });
+      assert.deepEqual(s.Resource, tableArn);
       assert.ok(JSON.stringify(s.Condition).match(/"(KEY|STREAM|SEQ)#\*"/), 'confined to key, stream and sequence items');
     }
   });
 
-  it('lets only the two API functions read the API token secret', () => {
+  it('configures the stream registry with what it reads (no reconnect-window default: that lives in core)', () => {
+    assert.deepEqual(Object.keys(configOf(stack.streamRegistry)).sort(), ['API_TOKEN_SECRET_ARN', 'EVENT_BUS_NAME', 'PLAYBACK_BASE_URL', 'RTMP_SERVER_URL', 'TABLE_NAME']);
+  });
+
+  it('lets only the three API functions read the API token secret', () => {
     const readers = Object.entries(template.findResources('AWS::IAM::Policy'))
       .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'))
       .map(([, p]) => JSON.stringify(p.Properties.Roles));
-    assert.deepEqual(readers.sort(), [JSON.stringify([{ Ref: id(stack.streamRegistry.role) }]), JSON.stringify([{ Ref: id(stack.webhooksApi.role) }])].sort());
+    const apiRoles = [stack.streamRegistry, stack.webhooksApi, stack.recordingsApi].map((fn) => JSON.stringify([ref(fn.role)]));
+    assert.deepEqual(readers.sort(), apiRoles.sort());
   });
 
   it('gives every queue of the plane a dead-letter queue', () => {
@@ -158,16 +209,20 @@ describe('wiring and least privilege', () => {
     }
   });
 
-  it('keeps the DynamoDB table recoverable and the media bucket private', () => {
+  it('keeps the DynamoDB table recoverable and the media bucket private, with live/ expiring and recordings kept by default', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
     template.allResourcesProperties('AWS::S3::Bucket', {
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
     });
+    assert.deepEqual(lifecycleRules(defaults.template), [
+      { ExpirationInDays: 1, Id: 'expire-live-segments', Prefix: 'live/', Status: 'Enabled' },
+      { AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Id: 'abort-incomplete-uploads', Status: 'Enabled' },
+    ]);
   });
 
   it('runs every function on nodejs24.x arm64 and alarms on its errors', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    assert.equal(Object.keys(functions).length, 7);
+    assert.equal(Object.keys(functions).length, 8);
     template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     const alarmed = new Set(
       Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map((a) =>
@@ -177,15 +232,200 @@ describe('wiring and least privilege', () => {
     for (const logicalId of Object.keys(functions)) assert.ok(alarmed.has(JSON.stringify({ Ref: logicalId })), `${logicalId} has no error alarm`);
   });
 
-  it('sends every alarm to the alarm topic and shows the ingest metrics on the dashboard', () => {
-    const topic = { Ref: id(stack.monitoring.alarmTopic) };
+  it('sends every alarm to the alarm topic and shows the ingest metrics on the dashboard as the ingest emits them', () => {
+    const topic = ref(stack.monitoring.alarmTopic);
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) assert.deepEqual(alarm.Properties.AlarmActions, [topic]);
     const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody);
-    for (const metric of ['publish_accepted', 'publish_rejected', 'live_streams', 'transcoder_restarts', 'segment_upload_latency']) assert.ok(body.includes(metric), `dashboard lacks ${metric}`);
+    // Emitted with the dimension service=ingest only (rtmp-ingest.ts, session-manager.ts, live-session.ts).
+    for (const metric of ['publish_accepted', 'live_streams', 'transcoder_restarts', 'segment_upload_latency']) {
+      assert.ok(body.includes(`\\"Streamplane\\",\\"${metric}\\",\\"service\\",\\"ingest\\"`), `dashboard lacks ${metric} (service=ingest)`);
+    }
+    // publish_rejected also carries a reason dimension: only a search finds every reason.
+    assert.ok(body.includes(`SEARCH('Namespace=\\\\\\"Streamplane\\\\\\" MetricName=\\\\\\"publish_rejected\\\\\\" service=\\\\\\"ingest\\\\\\"', 'Sum', 60)`), 'dashboard searches publish_rejected');
+    assert.ok(!body.includes('\\"publish_rejected\\",\\"service\\"'), 'no publish_rejected metric without its reason dimension');
+    // The retry queue's dead-letter queue is the dispatcher inbox's: shown once; the work queues' own ages are shown.
+    assert.equal(body.split(id(stack.webhookDispatcher.inbox.deadLetterQueue)).length - 1, 1);
+    for (const queue of [stack.webhookRetries.queue, stack.mp4Exports.queue, stack.mp4Exports.deadLetterQueue]) assert.ok(body.includes(id(queue)), `dashboard lacks ${queue.node.path}`);
   });
 
-  it('outputs the ingest endpoint, the API and how to get its token, and the playback domain', () => {
+  it('outputs the ingest endpoint, the API and how to get its token, the playback domain, and the webhook redrive queues', () => {
     for (const name of ['RtmpIngestUrl', 'IngestLoadBalancerDns', 'ApiUrl', 'ApiTokenCommand', 'PlaybackDomain', 'AlarmTopicArn']) template.hasOutput(name, {});
-    template.hasOutput('RtmpIngestUrl', { Value: { 'Fn::Join': ['', ['rtmp://', { 'Fn::GetAtt': [id(stack.ingest.loadBalancer), 'DNSName'] }, ':1935/live']] } });
+    template.hasOutput('RtmpIngestUrl', { Value: { 'Fn::Join': ['', ['rtmp://', getAtt(stack.ingest.loadBalancer, 'DNSName'), ':1935/live']] } });
+    template.hasOutput('WebhookDeadLetterQueueArn', { Value: getAtt(stack.webhookDispatcher.inbox.deadLetterQueue) });
+    template.hasOutput('WebhookRetryQueueArn', { Value: getAtt(stack.webhookRetries.queue) });
+  });
+
+  it('routes /v1/webhooks… to the webhooks API, the recordings paths to the recordings API, everything else to the registry', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => [r.Properties.RouteKey as string, JSON.stringify(r.Properties.Target)] as const);
+    const integrationOf = (fn: PlaneFunction) =>
+      Object.entries(template.findResources('AWS::ApiGatewayV2::Integration')).find(([, r]) => JSON.stringify(r.Properties.IntegrationUri).includes(id(fn.function)))?.[0] ?? '?';
+    const keysOf = (fn: PlaneFunction) => routes.filter(([, target]) => target.includes(integrationOf(fn))).map(([key]) => key).sort();
+    assert.deepEqual(keysOf(stack.streamRegistry), ['$default']);
+    assert.deepEqual(keysOf(stack.webhooksApi), ['ANY /v1/webhooks', 'ANY /v1/webhooks/{proxy+}']);
+    assert.deepEqual(keysOf(stack.recordingsApi), ['ANY /v1/recordings', 'ANY /v1/recordings/{proxy+}', 'ANY /v1/streams/{id}/recordings']);
+  });
+});
+
+describe('webhooks', () => {
+  const dispatcher = stack.webhookDispatcher;
+  const inbox = dispatcher.inbox;
+  const retries = stack.webhookRetries;
+  const queueProps = (queue: { node: { defaultChild?: unknown } }) => {
+    const { Tags: _tags, ...properties } = resourcesOf(defaults.template)[id(queue)]?.Properties ?? {};
+    return properties;
+  };
+
+  it('keeps retries in their own queue: SQS-encrypted, six dispatcher timeouts invisible, four days, dead-lettered with the inbox after 5 receives', () => {
+    assert.deepEqual(queueProps(retries.queue), {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 360,
+      MessageRetentionPeriod: 4 * 24 * 3600,
+      RedrivePolicy: { deadLetterTargetArn: getAtt(inbox.deadLetterQueue), maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: Match.absent(), Timeout: 60, Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'webhook-dispatcher' }) } });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [ref(retries.queue)],
+      PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
+    });
+  });
+
+  it('reads both lanes with the same function, in batches with partial failures and a concurrency cap', () => {
+    const expected = (queue: { node: { defaultChild?: unknown } }) => ({
+      EventSourceArn: getAtt(queue),
+      FunctionName: ref(dispatcher.handler.function),
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+    assert.deepEqual(eventSourceOf(inbox.queue), expected(inbox.queue));
+    assert.deepEqual(eventSourceOf(retries.queue), expected(retries.queue));
+  });
+
+  it('alarms on the retry queue only once messages wait longer than the 15-minute delay hops allow', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt(retries.queue, 'QueueName') }],
+      Threshold: Match.anyValue(),
+      AlarmActions: [ref(stack.monitoring.alarmTopic)],
+    });
+    const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find(
+      (a) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage' && JSON.stringify(a.Properties.Dimensions).includes(id(retries.queue)),
+    );
+    assert.ok((alarm?.Properties.Threshold as number) > 15 * 60);
+  });
+
+  it('tells the dispatcher and the webhooks API the queues their configuration reads', () => {
+    assert.deepEqual(configOf(dispatcher.handler), {
+      TABLE_NAME: ref(stack.table.table),
+      EVENT_BUS_NAME: ref(stack.eventBus),
+      WEBHOOK_RETRY_QUEUE_URL: ref(retries.queue),
+      WEBHOOK_DLQ_URL: ref(inbox.deadLetterQueue),
+    });
+    assert.deepEqual(configOf(stack.webhooksApi), {
+      TABLE_NAME: ref(stack.table.table),
+      WEBHOOK_RETRY_QUEUE_URL: ref(retries.queue),
+      API_TOKEN_SECRET_ARN: ref(stack.apiToken),
+    });
+  });
+
+  it('lets the dispatcher keep WEBHOOK items, list endpoints, count the stream-less sequence, send retries and dead letters, and put events', () => {
+    assert.deepEqual(grantsOf(dispatcher.handler.role), [
+      { actions: LOG_ACTIONS, resource: getAtt(dispatcher.handler.logGroup), condition: undefined },
+      { actions: EVENT_SOURCE_ACTIONS, resource: [getAtt(inbox.queue), getAtt(retries.queue)], condition: undefined },
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: tableArn, condition: leadingKeys('WEBHOOK*') },
+      { actions: ['dynamodb:UpdateItem'], resource: tableArn, condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SEQ#-'] } } },
+      { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: leadingKeys('WEBHOOKS') },
+      { actions: ['sqs:SendMessage'], resource: [getAtt(inbox.deadLetterQueue), getAtt(retries.queue)], condition: undefined },
+      { actions: ['events:PutEvents'], resource: getAtt(stack.eventBus), condition: undefined },
+    ]);
+  });
+
+  it('lets the webhooks API manage WEBHOOK items, query them (table and gsi1), queue redeliveries, and read the token', () => {
+    assert.deepEqual(grantsOf(stack.webhooksApi.role), [
+      { actions: LOG_ACTIONS, resource: getAtt(stack.webhooksApi.logGroup), condition: undefined },
+      {
+        actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        resource: tableArn,
+        condition: leadingKeys('WEBHOOK*'),
+      },
+      { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: leadingKeys('WEBHOOK*') },
+      { actions: ['sqs:SendMessage'], resource: getAtt(retries.queue), condition: undefined },
+      { actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resource: ref(stack.apiToken), condition: undefined },
+    ]);
+  });
+});
+
+describe('recordings', () => {
+  const finalizer = stack.recordingFinalizer;
+  const api = stack.recordingsApi;
+  const exports = stack.mp4Exports;
+
+  it('holds stream.ended back a minute in the finalizer queue (the ingest drains late uploads), keeping its dead-letter queue', () => {
+    const queue = resourcesOf(defaults.template)[id(finalizer.inbox.queue)]?.Properties;
+    assert.equal(queue?.DelaySeconds, 60);
+    assert.deepEqual(queue?.RedrivePolicy, { deadLetterTargetArn: getAtt(finalizer.inbox.deadLetterQueue), maxReceiveCount: 5 });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['streamplane'], 'detail-type': ['stream.ended'] },
+      Targets: [Match.objectLike({ Arn: getAtt(finalizer.inbox.queue), DeadLetterConfig: { Arn: getAtt(finalizer.inbox.deadLetterQueue) } })],
+    });
+  });
+
+  it('tells the finalizer its bucket, playback base and the queue\'s receive count', () => {
+    assert.deepEqual(configOf(finalizer.handler), {
+      TABLE_NAME: ref(stack.table.table),
+      EVENT_BUS_NAME: ref(stack.eventBus),
+      MEDIA_BUCKET: ref(stack.media.bucket),
+      PLAYBACK_BASE_URL: { 'Fn::Join': ['', ['https://', getAtt(stack.playback.distribution, 'DomainName')]] },
+      MAX_RECEIVE_COUNT: String(finalizer.inbox.maxReceiveCount),
+    });
+  });
+
+  it('lets the finalizer read and write recordings/ (no live/, no deletes), keep REC# items, read streams and put events', () => {
+    assert.deepEqual(grantsOf(finalizer.handler.role), [
+      { actions: LOG_ACTIONS, resource: getAtt(finalizer.handler.logGroup), condition: undefined },
+      { actions: EVENT_SOURCE_ACTIONS, resource: getAtt(finalizer.inbox.queue), condition: undefined },
+      { actions: ['s3:GetObject', 's3:PutObject'], resource: objectsUnder('recordings/'), condition: undefined },
+      listing('recordings/'),
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('REC#*') },
+      { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('STREAM#*') },
+      { actions: ['dynamodb:UpdateItem'], resource: tableArn, condition: leadingKeys('SEQ#*') },
+      { actions: ['events:PutEvents'], resource: getAtt(stack.eventBus), condition: undefined },
+    ]);
+  });
+
+  it('tells the recordings API its table, bucket, playback base, token and export queue', () => {
+    assert.deepEqual(configOf(api), {
+      TABLE_NAME: ref(stack.table.table),
+      MEDIA_BUCKET: ref(stack.media.bucket),
+      PLAYBACK_BASE_URL: { 'Fn::Join': ['', ['https://', getAtt(stack.playback.distribution, 'DomainName')]] },
+      API_TOKEN_SECRET_ARN: ref(stack.apiToken),
+      MP4_EXPORT_QUEUE_URL: ref(exports.queue),
+    });
+  });
+
+  it('lets the recordings API read, mark and delete recordings with their objects (never reading media), list by stream, and queue exports', () => {
+    assert.deepEqual(grantsOf(api.role), [
+      { actions: LOG_ACTIONS, resource: getAtt(api.logGroup), condition: undefined },
+      { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('REC#*') },
+      { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('STREAM#*') },
+      { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: leadingKeys('RECS#*') },
+      { actions: ['s3:DeleteObject'], resource: objectsUnder('recordings/'), condition: undefined },
+      listing('recordings/'),
+      { actions: ['sqs:SendMessage'], resource: getAtt(exports.queue), condition: undefined },
+      { actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resource: ref(stack.apiToken), condition: undefined },
+    ]);
+  });
+
+  it('queues MP4 exports with a visibility timeout beyond one export (35 min or more) and a dead-letter queue of their own', () => {
+    const queue = resourcesOf(defaults.template)[id(exports.queue)]?.Properties;
+    assert.ok((queue?.VisibilityTimeout as number) >= 35 * 60, `visibility ${queue?.VisibilityTimeout}s`);
+    assert.equal(queue?.SqsManagedSseEnabled, true);
+    assert.deepEqual(queue?.RedrivePolicy, { deadLetterTargetArn: getAtt(exports.deadLetterQueue), maxReceiveCount: 3 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt(exports.deadLetterQueue, 'QueueName') }],
+      Threshold: 0,
+    });
   });
 });
