@@ -13,6 +13,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { hostname } from 'node:os';
 import { DynamoDbIngestHeartbeats } from '../../../../adapters/dynamodb-ingest-heartbeats';
+import { DynamoDbRecordingStore } from '../../../../adapters/dynamodb-recording-store';
 import { DynamoDbStreamStore } from '../../../../adapters/dynamodb-stream-store';
 import { fetchEcsTaskIdentity } from '../../../../adapters/ecs-task-metadata';
 import { EcsTaskProtection } from '../../../../adapters/ecs-task-protection';
@@ -21,6 +22,7 @@ import { EventBridgeEventPublisher } from '../../../../adapters/eventbridge-even
 import { LambdaPublishAuthClient } from '../../../../adapters/lambda-publish-auth-client';
 import { S3ObjectStore } from '../../../../adapters/s3-object-store';
 import { eventEmitter } from '../../../../core/emit-event';
+import { startRecording } from '../../../../core/recording-lifecycle';
 import { systemClock } from '../../../../core/ports/clock';
 import type { EventPublisher } from '../../../../core/ports/event-bus';
 import type { IngestHeartbeatStore } from '../../../../core/ports/ingest-heartbeats';
@@ -69,6 +71,14 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   const authClient = new LambdaPublishAuthClient({ functionName: config.publishAuthFunction, ...(overrides.lambda ? { client: overrides.lambda } : {}) });
   const authorize: PublishGate = overrides.authorize ?? ((request) => authClient.authorize(request));
 
+  const recordingDeps = {
+    recordings: new DynamoDbRecordingStore({ tableName: config.tableName, client: dynamo }),
+    objectStore,
+    emit,
+    clock: systemClock,
+    playbackBase: config.playbackBaseUrl,
+    logger,
+  };
   const app = await startIngestApp({
     config,
     sessionDeps: { store, emit, clock: systemClock },
@@ -78,6 +88,12 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     playbackBase: config.playbackBaseUrl,
     logger,
     metrics,
+    recordings: {
+      startRecording: (input) => startRecording(recordingDeps, input),
+      // In AWS the finalizer is fed by the bus: a rule routes `stream.ended` to its queue, delayed long
+      // enough for this task's drain to finish uploading. Nothing to send from here.
+      enqueueFinalization: async () => undefined,
+    },
   });
 
   let carried = '';
