@@ -116,6 +116,18 @@ const BITRATE_TABLE: ReadonlyArray<readonly [shortSide: number, kbps: number]> =
   [2160, 14000],
 ];
 
+/**
+ * The ladder for a source. Sizes are the short side (the height of landscape video), so portrait video
+ * gets the same treatment turned on its side.
+ * - The top rung is the source's own size (rounded down to even), or the highest configured rung if the
+ *   source is larger: a 900p source gets 900p, 720p, 480p, 360p; a 480p source 480p and 360p.
+ * - Lower rungs are the configured ones at most 85 % of the top (a 768p source skips 720p).
+ * - The top rung is the source's video copied (passthrough) when every player can take it as is and it
+ *   cuts into segments: H.264 (Baseline/Main/High), at most 1080p and 60 fps, keyframes measured at most
+ *   `segmentSeconds` apart, bitrate known and under the cap. Otherwise every rung is encoded.
+ * - Encoded rungs keep the source's aspect ratio and frame rate, with keyframes every segment.
+ * - Audio (AAC-LC, 44.1/48 kHz, mono/stereo, ≤ 192 kbps) is copied into every rendition, else re-encoded.
+ */
 export function planLadder(source: SourceInfo, options: LadderOptions = {}): LadderPlan {
   const segmentSeconds = options.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
   if (!(segmentSeconds > 0 && segmentSeconds <= 30)) throw new ValidationError(`segmentSeconds must be in (0, 30], got ${segmentSeconds}`);

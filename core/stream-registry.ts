@@ -23,6 +23,8 @@ export interface RegistryDeps {
   store: StreamStore;
   emit: EmitEvent;
   clock: Clock;
+  /** Settings of new streams when the request leaves them out (deployment configuration). */
+  defaults?: { reconnectWindowSeconds?: number };
 }
 
 const MAX_CONFLICT_RETRIES = 8;
@@ -63,7 +65,7 @@ export async function createStream(deps: RegistryDeps, input: CreateStreamInput)
     status: 'idle',
     keyHash: hashStreamKey(streamKey),
     recording: input.recording ?? true,
-    reconnectWindowSeconds: input.reconnectWindowSeconds ?? DEFAULT_RECONNECT_WINDOW_SECONDS,
+    reconnectWindowSeconds: input.reconnectWindowSeconds ?? deps.defaults?.reconnectWindowSeconds ?? DEFAULT_RECONNECT_WINDOW_SECONDS,
     createdAt: now,
     updatedAt: now,
     version: 1,

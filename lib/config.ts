@@ -18,7 +18,7 @@ export const CONFIG_KEYS = {
   region: 'AWS region to deploy to; omit for an environment-agnostic synth (the default).',
   ladder: 'Rendition heights of the HLS ladder, highest first.',
   segmentDurationSeconds: 'HLS segment duration; playlists are cached at the edge for about this long.',
-  reconnectWindowSeconds: 'Default reconnect window of new streams (seconds an encoder may take to come back); validated, but not applied in the cloud yet: the default lives in core.',
+  reconnectWindowSeconds: 'Default reconnect window of new streams that do not set their own (seconds an encoder may take to come back).',
   certificateArn: 'ACM certificate for RTMPS: adds a TLS listener on 443 that forwards to the ingest.',
   ingestDomainName: 'DNS name you point at the NLB (CNAME); with a certificate for it, the API hands out rtmps://<name>/live.',
   ingestAllowedCidrs: 'IPv4 ranges allowed to connect to the ingest (RTMP 1935 and RTMPS 443).',

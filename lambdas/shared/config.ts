@@ -35,6 +35,7 @@ const registrySchema = sharedSchema.extend({
   RTMP_SERVER_URL: rtmpServerUrl,
   PLAYBACK_BASE_URL: playbackBaseUrl,
   API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  DEFAULT_RECONNECT_WINDOW_SECONDS: z.coerce.number().int('must be whole seconds').min(0).max(1800).optional(),
   API_TOKEN_SECRET_ARN: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN').optional(),
   // Set by Lambda; needed to read the secret through the Parameters and Secrets extension.
   AWS_SESSION_TOKEN: z.string().optional(),
@@ -50,6 +51,7 @@ export interface StreamRegistryConfig extends SharedConfig {
   rtmpServerUrl: string;
   playbackBaseUrl: string;
   apiToken: { value: string } | { secretArn: string; sessionToken?: string; extensionPort: number };
+  defaultReconnectWindowSeconds?: number;
 }
 
 export function loadPublishAuthConfig(env: Env = process.env): SharedConfig {
@@ -71,7 +73,13 @@ export function loadStreamRegistryConfig(env: Env = process.env): StreamRegistry
           extensionPort: Number(parsed.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? 2773),
         };
   return withBus(
-    { tableName: parsed.TABLE_NAME, rtmpServerUrl: parsed.RTMP_SERVER_URL, playbackBaseUrl: parsed.PLAYBACK_BASE_URL, apiToken },
+    {
+      tableName: parsed.TABLE_NAME,
+      rtmpServerUrl: parsed.RTMP_SERVER_URL,
+      playbackBaseUrl: parsed.PLAYBACK_BASE_URL,
+      apiToken,
+      ...(parsed.DEFAULT_RECONNECT_WINDOW_SECONDS !== undefined ? { defaultReconnectWindowSeconds: parsed.DEFAULT_RECONNECT_WINDOW_SECONDS } : {}),
+    },
     parsed.EVENT_BUS_NAME,
   );
 }

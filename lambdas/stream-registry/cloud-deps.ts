@@ -28,5 +28,6 @@ export async function buildStreamRegistryHandler(): Promise<StreamRegistryHandle
     urls: { rtmpServer: config.rtmpServerUrl, playbackBase: config.playbackBaseUrl },
     apiToken: apiTokenSource(config.apiToken),
     logger,
+    ...(config.defaultReconnectWindowSeconds !== undefined ? { defaults: { reconnectWindowSeconds: config.defaultReconnectWindowSeconds } } : {}),
   });
 }

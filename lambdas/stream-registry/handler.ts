@@ -29,6 +29,7 @@ export interface StreamRegistryDeps {
   urls: PublicUrls;
   apiToken: TokenSource;
   logger?: Logger;
+  defaults?: { reconnectWindowSeconds?: number };
 }
 
 export type StreamRegistryHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;

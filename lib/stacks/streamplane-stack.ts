@@ -227,6 +227,7 @@ export class StreamplaneStack extends Stack {
         RTMP_SERVER_URL: rtmpServerUrl,
         PLAYBACK_BASE_URL: playbackBaseUrl,
         API_TOKEN_SECRET_ARN: this.apiToken.secretArn,
+        DEFAULT_RECONNECT_WINDOW_SECONDS: String(config.reconnectWindowSeconds),
       },
       paramsAndSecrets: secretsExtension,
       ...logging,

@@ -188,8 +188,10 @@ describe('wiring and least privilege', () => {
     }
   });
 
-  it('configures the stream registry with what it reads (no reconnect-window default: that lives in core)', () => {
-    assert.deepEqual(Object.keys(configOf(stack.streamRegistry)).sort(), ['API_TOKEN_SECRET_ARN', 'EVENT_BUS_NAME', 'PLAYBACK_BASE_URL', 'RTMP_SERVER_URL', 'TABLE_NAME']);
+  it('configures the stream registry with what it reads, including the reconnect-window default of new streams', () => {
+    const env = configOf(stack.streamRegistry);
+    assert.deepEqual(Object.keys(env).sort(), ['API_TOKEN_SECRET_ARN', 'DEFAULT_RECONNECT_WINDOW_SECONDS', 'EVENT_BUS_NAME', 'PLAYBACK_BASE_URL', 'RTMP_SERVER_URL', 'TABLE_NAME']);
+    assert.equal(env.DEFAULT_RECONNECT_WINDOW_SECONDS, '60');
   });
 
   it('lets only the three API functions read the API token secret', () => {

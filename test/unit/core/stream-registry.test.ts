@@ -273,3 +273,12 @@ describe('stream registry', () => {
     assert.deepEqual(seq(b.id), [1, 2]);
   });
 });
+
+describe('deployment defaults for new streams', () => {
+  it('applies the configured reconnect window unless the request sets one', async () => {
+    const store = new MemoryStreamStore();
+    const deps = { store, emit: (async (e: unknown) => e) as never, clock: { now: () => new Date('2026-01-01T00:00:00Z') }, defaults: { reconnectWindowSeconds: 300 } };
+    assert.equal((await createStream(deps, { name: 'defaulted' })).stream.reconnectWindowSeconds, 300);
+    assert.equal((await createStream(deps, { name: 'explicit', reconnectWindowSeconds: 0 })).stream.reconnectWindowSeconds, 0);
+  });
+});
