@@ -8,12 +8,17 @@
  *             the file as fast as possible (no -re): 1080p passthrough + 720p/480p/360p encoded.
  *   baseline  one ffmpeg, three HLS outputs (360p/480p/720p), libx264 veryfast main CRF 20 capped.
  *   measured  CPU-seconds (user + sys of the ffmpeg process, from /usr/bin/time or bash `time`) per
- *             media second; for the 720p rung, Y-PSNR against the source scaled to 1280x720 with lanczos
+ *             media second, best of BENCH_REPEAT (2) alternating runs; for the 720p rung, Y-PSNR against the source scaled to 1280x720 with lanczos
  *             (a scaler neither side uses) and the video bitrate from packet sizes.
  *   alignment frames are compared by index. The baseline's CFR output repeats its first frame once (FLV
  *             timestamps are whole milliseconds); such leading extra frames are trimmed before comparing.
  *
- * Targets: ours ≥ 1.5x less CPU, and 720p PSNR at most 0.3 dB below the baseline at no higher bitrate.
+ *   PSNR      the target is on Y (luma). "PSNR avg" also weighs chroma, where the lanczos reference and the
+ *             baseline share swscale's habit of ignoring H.264's left chroma siting and our zimg scaler
+ *             does not; that costs ours ~0.5–0.8 dB of chroma PSNR against this reference on saturated
+ *             test patterns without being an error (zimg told to assume centre siting matches swscale).
+ *
+ * Targets: ours ≥ 1.5x less CPU, and 720p Y-PSNR at most 0.3 dB below the baseline at no higher bitrate.
  * Everything runs in a temp folder that is removed afterwards (BENCH_SOURCE_DIR keeps the generated
  * sources between runs); results also go to .bench/transcode.json.
  */
@@ -23,13 +28,15 @@ import { mkdir, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planLadder } from '../core/ladder';
-import { buildTranscodeArgs, SCALE_FLAGS, X264_CRF, X264_PARAMS, X264_PRESET } from '../containers/ingest/src/transcoder/ffmpeg-args';
+import { buildTranscodeArgs, SCALE_FILTER, SCALE_PARAMS, X264_CRF, X264_PARAMS, X264_PRESET } from '../containers/ingest/src/transcoder/ffmpeg-args';
 import { probeSource } from '../containers/ingest/src/transcoder/source-probe';
 
 const SECONDS = 20;
 const FPS = 30;
 const TARGET_CPU_RATIO = 1.5;
 const TARGET_PSNR_DROP_DB = 0.3;
+/** Each command runs this many times (alternating); the cheapest run counts. */
+const REPEAT = Math.max(1, Math.min(5, Number.parseInt(process.env.BENCH_REPEAT ?? '2', 10) || 2));
 
 interface Source {
   name: 'easy' | 'hard';
@@ -82,19 +89,18 @@ async function main(): Promise<void> {
   const sourceDir = keepSources ?? work;
   await mkdir(sourceDir, { recursive: true });
   console.log(`bench:transcode — ${SECONDS} s 1080p${FPS} sources, work folder ${work}`);
-  console.log(`ours: x264 preset ${X264_PRESET}, crf ${X264_CRF}, ${X264_PARAMS}, scale flags ${SCALE_FLAGS}\n`);
+  console.log(`ours: x264 preset ${X264_PRESET}, crf ${X264_CRF}, ${X264_PARAMS}, scaler ${SCALE_FILTER} ${SCALE_PARAMS}\n`);
   const results: SourceResult[] = [];
   try {
-    for (const source of SOURCES) {
-      const flv = join(sourceDir, `${source.name}.flv`);
-      if (!existsSync(flv)) {
-        process.stdout.write(`generating ${source.name} source (${source.lavfi}) … `);
-        const t = Date.now();
-        await makeSource(source, flv);
-        console.log(`${((Date.now() - t) / 1000).toFixed(1)} s`);
-      }
-      results.push(await benchSource(source, flv, join(work, source.name)));
+    // Both at once: mandelbrot is one busy thread, so the easy source's encode fits beside it.
+    const t = Date.now();
+    const missing = SOURCES.filter((source) => !existsSync(sourceFile(sourceDir, source)));
+    if (missing.length > 0) {
+      process.stdout.write(`generating sources (${missing.map((m) => m.lavfi).join(', ')}) … `);
+      await Promise.all(missing.map((source) => makeSource(source, sourceFile(sourceDir, source))));
+      console.log(`${((Date.now() - t) / 1000).toFixed(1)} s`);
     }
+    for (const source of SOURCES) results.push(await benchSource(source, sourceFile(sourceDir, source), join(work, source.name)));
   } finally {
     killAll();
     await rm(work, { recursive: true, force: true });
@@ -103,6 +109,10 @@ async function main(): Promise<void> {
   await mkdir('.bench', { recursive: true });
   await writeFile(join('.bench', 'transcode.json'), JSON.stringify({ at: new Date().toISOString(), x264: { preset: X264_PRESET, crf: X264_CRF, params: X264_PARAMS }, results }, null, 2));
   console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s; results in .bench/transcode.json)`);
+}
+
+function sourceFile(dir: string, source: Source): string {
+  return join(dir, `${source.name}.flv`);
 }
 
 async function makeSource(source: Source, flv: string): Promise<void> {
@@ -128,19 +138,26 @@ async function benchSource(source: Source, flv: string, dir: string): Promise<So
   const head = await readHead(flv, 3_000_000);
   const plan = planLadder(await probeSource(head), {});
   const oursDir = join(dir, 'ours');
-  for (const r of plan.renditions) await mkdir(join(oursDir, r.name), { recursive: true });
-  process.stdout.write(`${source.name}: ours (${plan.renditions.map((r) => `${r.name}${r.passthrough ? ' copy' : ''}`).join(', ')}) … `);
-  const ours = await timed(buildTranscodeArgs(plan, { input: flv, inputFormat: 'flv', outputDir: oursDir }));
-  console.log(`${ours.cpuSeconds.toFixed(1)} CPU-s in ${ours.wallSeconds.toFixed(1)} s`);
-
   const baseDir = join(dir, 'baseline');
-  await mkdir(baseDir, { recursive: true });
-  process.stdout.write(`${source.name}: baseline … `);
-  const baseline = await timed(baselineArgs(flv, baseDir));
-  console.log(`${baseline.cpuSeconds.toFixed(1)} CPU-s in ${baseline.wallSeconds.toFixed(1)} s`);
+  console.log(`${source.name}: ours = ${plan.renditions.map((r) => `${r.name}${r.passthrough ? ' (copy)' : ''}`).join(', ')}; baseline = 720p, 480p, 360p`);
+  // Alternating runs, best of each: the machine may be shared, and interference only ever adds time.
+  const oursRuns: RunResult[] = [];
+  const baseRuns: RunResult[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    await rm(oursDir, { recursive: true, force: true });
+    for (const r of plan.renditions) await mkdir(join(oursDir, r.name), { recursive: true });
+    oursRuns.push(await timed(buildTranscodeArgs(plan, { input: flv, inputFormat: 'flv', outputDir: oursDir })));
+    await rm(baseDir, { recursive: true, force: true });
+    await mkdir(baseDir, { recursive: true });
+    baseRuns.push(await timed(baselineArgs(flv, baseDir)));
+    console.log(`  run ${i + 1}: ours ${describeRun(oursRuns[i]!)}, baseline ${describeRun(baseRuns[i]!)}`);
+  }
+  const ours = best(oursRuns);
+  const baseline = best(baseRuns);
 
   const ours720 = await concatSegments(await oursSegments(oursDir, '720p'), join(dir, 'ours-720p.ts'));
   const base720 = await concatSegments(await hlsSegments(baseDir, '720p'), join(dir, 'baseline-720p.ts'));
+  const rung720 = await measure720({ ours: ours720, baseline: base720 }, flv, sourceFrames);
   const rungKbps: Record<string, number> = {};
   for (const r of plan.renditions.filter((x) => x.kind === 'video')) {
     const file = await concatSegments(await oursSegments(oursDir, r.name), join(dir, `ours-${r.name}.ts`));
@@ -148,9 +165,17 @@ async function benchSource(source: Source, flv: string, dir: string): Promise<So
   }
   return {
     source: source.name,
-    ours: { ...ours, topRung: plan.topRung, reason: plan.reason, rungKbps, rung720: await measure720(ours720, flv, sourceFrames) },
-    baseline: { ...baseline, rung720: await measure720(base720, flv, sourceFrames) },
+    ours: { ...ours, topRung: plan.topRung, reason: plan.reason, rungKbps, rung720: rung720.ours },
+    baseline: { ...baseline, rung720: rung720.baseline },
   };
+}
+
+function best(runs: RunResult[]): RunResult {
+  return runs.reduce((a, b) => (b.cpuSeconds < a.cpuSeconds ? b : a));
+}
+
+function describeRun(r: RunResult): string {
+  return `${r.cpuSeconds.toFixed(1)} CPU-s in ${r.wallSeconds.toFixed(1)} s`;
 }
 
 function baselineArgs(flv: string, dir: string): string[] {
@@ -169,22 +194,29 @@ function baselineArgs(flv: string, dir: string): string[] {
   return args;
 }
 
-async function measure720(file: string, flv: string, sourceFrames: number): Promise<Rung720> {
-  const frames = await countVideoPackets(file);
-  const extra = Math.max(0, frames - sourceFrames);
-  const graph =
-    `[0:v]trim=start_frame=${extra},settb=1/${FPS},setpts=N[a];` +
-    `[1:v]scale=1280:720:flags=lanczos,settb=1/${FPS},setpts=N[r];[a][r]psnr`;
-  const { stderr } = await run('ffmpeg', ['-hide_banner', '-nostdin', '-nostats', '-i', file, '-i', flv, '-lavfi', graph, '-f', 'null', '-']);
-  const match = /PSNR y:([\d.]+|inf) .*average:([\d.]+|inf)/.exec(stderr);
-  if (!match) throw new Error(`no PSNR in ffmpeg output for ${file}`);
-  const size = (await stat(file)).size;
-  return {
-    psnrY: Number(match[1]),
-    psnrAvg: Number(match[2]),
-    videoKbps: await videoKbps(file, sourceFrames),
-    totalKbps: (size * 8) / SECONDS / 1000,
+/** Both 720p outputs against one decode of the source, scaled once to 1280x720 with lanczos. */
+async function measure720(files: { ours: string; baseline: string }, flv: string, sourceFrames: number): Promise<{ ours: Rung720; baseline: Rung720 }> {
+  const align = async (file: string) => {
+    const extra = Math.max(0, (await countVideoPackets(file)) - sourceFrames);
+    return `trim=start_frame=${extra},settb=1/${FPS},setpts=N`;
   };
+  const graph =
+    `[2:v]scale=1280:720:flags=lanczos,settb=1/${FPS},setpts=N,split[r0][r1];` +
+    `[0:v]${await align(files.ours)}[o];[1:v]${await align(files.baseline)}[b];` +
+    '[o][r0]psnr@ours;[b][r1]psnr@baseline';
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-nostdin', '-nostats', '-i', files.ours, '-i', files.baseline, '-i', flv, '-lavfi', graph, '-f', 'null', '-']);
+  const measure = async (name: 'ours' | 'baseline'): Promise<Rung720> => {
+    const match = new RegExp(`\\[psnr@${name} @ [^\\]]+\\] PSNR y:([\\d.]+|inf) .*average:([\\d.]+|inf)`).exec(stderr);
+    if (!match) throw new Error(`no PSNR for ${name} in ffmpeg output:\n${stderr.slice(-2000)}`);
+    const file = files[name];
+    return {
+      psnrY: Number(match[1]),
+      psnrAvg: Number(match[2]),
+      videoKbps: await videoKbps(file, sourceFrames),
+      totalKbps: ((await stat(file)).size * 8) / SECONDS / 1000,
+    };
+  };
+  return { ours: await measure('ours'), baseline: await measure('baseline') };
 }
 
 /** Video bits per media second, from the packet sizes (no container or audio). */
@@ -328,7 +360,8 @@ function printReport(results: SourceResult[]): void {
     );
     console.log(`      ours: ${r.ours.reason}; video kbps per rung ${Object.entries(r.ours.rungKbps).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
-  console.log(`\ntargets ${allMet ? 'MET' : 'NOT met'} on ${results.map((r) => r.source).join(' and ')}`);
+  console.log('\n(targets use Y-PSNR; PSNR avg includes chroma, see the note at the top of bench/transcode.ts)');
+  console.log(`${allMet ? 'all targets met' : 'targets NOT all met (see MISSED above)'} on ${results.map((r) => r.source).join(' and ')}`);
 }
 
 function mark(ok: boolean): string {

@@ -20,8 +20,8 @@ export interface TranscodeIo {
 }
 
 /**
- * x264 settings of every encoded rung, chosen with `npm run bench:transcode` against `veryfast` (see the
- * report there): about half its CPU for the same quality per bit at our rates.
+ * x264 settings of every encoded rung, chosen with `npm run bench:transcode` against a `veryfast` ladder:
+ * the same quality per bit at our rates for clearly less CPU (whole-command figures in the bench).
  * - `superfast`: diamond motion search, cheap sub-pixel refinement — where most of the CPU goes;
  * - macroblock-tree rate control with a 10-frame lookahead, which `superfast` turns off: it moves bits to
  *   what later frames reuse, the largest gain per CPU-second of all settings tried (static and slow
@@ -37,12 +37,13 @@ export const X264_PARAMS = 'mbtree=1:rc-lookahead=10:ref=2:partitions=i8x8,i4x4,
 /** Capped quality: CRF keeps easy content cheap, the VBV cap (the rung's maxrate) bounds the hard. */
 export const X264_CRF = 21;
 /**
- * The scaler of every rung: zimg's bicubic. As sharp as lanczos to within about 1 dB on fine detail, a
- * third cheaper than swscale's bicubic here; bilinear and area would save a little more but lose 1.5–5 dB
- * of detail on fine content.
+ * The scaler of every rung: zimg (`zscale`) with the same bicubic kernel as swscale's default (B=0, C=0.6),
+ * about 30 % cheaper than swscale for our three scales. Bilinear or area would save a little more but lose
+ * 1.5–5 dB of fine detail; lanczos costs more. zimg also honours the source's chroma siting (H.264: left),
+ * which swscale ignores.
  */
 export const SCALE_FILTER = 'zscale';
-export const SCALE_FLAGS = 'bicubic';
+export const SCALE_PARAMS = 'filter=bicubic:param_a=0:param_b=0.6';
 /** A rung is scaled from an already scaled picture only if that is at least this much larger. */
 const CASCADE_MIN_RATIO = 1.5;
 
@@ -114,6 +115,9 @@ function x264Args(r: Rendition, plan: LadderPlan): string[] {
     '-sc_threshold', '0',
     '-force_key_frames', forceKeyFrames,
     '-x264-params', X264_PARAMS,
+    // Frames keep the input's millisecond timestamps instead of snapping to a 1/fps grid, so an
+    // encoded frame carries exactly the timestamp of the same frame in a copied rung.
+    '-enc_time_base:v', '-1',
   ];
 }
 
@@ -124,10 +128,15 @@ function segmentArgs(r: Rendition, plan: LadderPlan, outputDir: string): string[
   const delta = r.fps ? (1 / (2 * r.fps)).toFixed(4) : undefined;
   return [
     '-max_muxing_queue_size', '1024',
+    // No per-output shift to make timestamps non-negative: B-frame delay differs between a copied and an
+    // encoded rung, and the shift would put the same frame at different times in different renditions
+    // (MPEG-TS adds its own positive offset anyway).
+    '-avoid_negative_ts', 'disabled',
     '-f', 'segment',
     '-segment_time', String(plan.segmentSeconds),
     ...(delta ? ['-segment_time_delta', delta] : []),
     '-segment_format', 'mpegts',
+    '-segment_format_options', 'avoid_negative_ts=disabled',
     '-reset_timestamps', '0',
     '-segment_list', join(dir, SEGMENT_LIST_FILE),
     '-segment_list_type', 'csv',
@@ -174,7 +183,7 @@ function filterGraph(video: Rendition[]): { filter: string | undefined; outputs:
     const { width, height } = picture.rendition;
     const own = `v${picture.rendition.name}`;
     const childLabels = picture.children.map(() => label());
-    const filters = [`${SCALE_FILTER}=w=${width}:h=${height}:filter=${SCALE_FLAGS}`];
+    const filters = [`${SCALE_FILTER}=w=${width}:h=${height}:${SCALE_PARAMS}`];
     const outs = [own, ...childLabels];
     if (outs.length > 1) filters.push(`split=${outs.length}`);
     chains.push(`[${input}]${filters.join(',')}${outs.map((l) => `[${l}]`).join('')}`);

@@ -20,8 +20,8 @@ export interface TranscoderProcess {
   readonly stderr: Readable | null;
   kill(signal?: NodeJS.Signals): boolean;
   once(event: 'spawn', listener: () => void): this;
-  once(event: 'error', listener: (err: Error) => void): this;
   once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
 }
 
 export type SpawnFn = (command: string, args: readonly string[], options: { stdio: ['pipe', 'ignore', 'pipe'] }) => TranscoderProcess;
@@ -229,7 +229,8 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
         settled = true;
         resolve();
       });
-      child.once('error', (err) => {
+      // `on`, not `once`: a later error (a failed kill) must not go unhandled and take the plane down.
+      child.on('error', (err) => {
         if (settled) {
           this.log.warn('transcoder: process error', { pid: child.pid, error: errorMessage(err) });
           return;
