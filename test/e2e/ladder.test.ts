@@ -93,6 +93,17 @@ describe('publishing to the local plane', () => {
     assert.ok(heights.includes(360));
   });
 
+  it('encodes the top rung when keyframes are too far apart for passthrough, and says why', async () => {
+    const stream = await createStream('long gop');
+    const encoder = publish({ url: t.rtmpUrl(stream.streamKey), width: 1280, height: 720, gopSeconds: 4, seconds: 10 });
+    const variants = parseMaster(await waitForMaster(stream));
+    const live = await t.api<{ transcode?: { topRung: string; reason: string } }>('GET', `/v1/streams/${stream.id}`);
+    await encoder.kill();
+    assert.equal(variants[0]?.resolution?.height, 720);
+    assert.equal(live.body.transcode?.topRung, 'encode');
+    assert.match(live.body.transcode?.reason ?? '', /keyframe interval/);
+  });
+
   it('serves audio-only HLS for an audio-only source', async () => {
     const stream = await createStream('internet radio');
     const encoder = publish({ url: t.rtmpUrl(stream.streamKey), video: false, seconds: 8 });

@@ -123,6 +123,10 @@ export class LiveSession {
     const { options } = this;
     const { streamId, sessionId } = options.publish;
     const source = await probeSource(this.probe.contents(), { ffprobePath: options.ffprobePath });
+    const gopAtLeast = this.probe.keyframeIntervalLowerBoundSeconds;
+    if (source.video && source.video.keyframeIntervalSeconds === undefined && gopAtLeast !== undefined) {
+      source.video.keyframeIntervalSeconds = gopAtLeast;
+    }
     if (this.phase !== 'starting') return;
     const plan = planLadder(source, options.ladder);
     this.plan = plan;

@@ -16,6 +16,7 @@ export class ProbeBuffer {
   private bytes = 0;
   private keyframes = 0;
   private firstMs: number | undefined;
+  private firstKeyframeMs: number | undefined;
   private lastMs = 0;
 
   constructor(private readonly options: ProbeBufferOptions) {}
@@ -28,7 +29,10 @@ export class ProbeBuffer {
       if (tag.type === 'script') continue;
       this.firstMs ??= tag.timestampMs;
       this.lastMs = Math.max(this.lastMs, tag.timestampMs);
-      if (tag.keyframe) this.keyframes++;
+      if (tag.keyframe) {
+        this.keyframes++;
+        this.firstKeyframeMs ??= tag.timestampMs;
+      }
     }
     return this.ready;
   }
@@ -36,6 +40,15 @@ export class ProbeBuffer {
   get ready(): boolean {
     const span = this.firstMs === undefined ? 0 : this.lastMs - this.firstMs;
     return this.keyframes >= 2 || span >= this.options.maxMediaMs || this.bytes >= this.options.maxBytes;
+  }
+
+  /**
+   * With only one keyframe seen, the GOP is at least as long as the media after it: a lower bound that
+   * lets the ladder say why it encodes a long-GOP source instead of "unknown".
+   */
+  get keyframeIntervalLowerBoundSeconds(): number | undefined {
+    if (this.keyframes !== 1 || this.firstKeyframeMs === undefined) return undefined;
+    return (this.lastMs - this.firstKeyframeMs) / 1000;
   }
 
   get hasMedia(): boolean {
