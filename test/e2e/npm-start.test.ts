@@ -43,7 +43,13 @@ describe('npm start and the CLI', () => {
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // npm exits as soon as it is signalled; the plane (its grandchild) is done only when the last holder of
+    // the output pipe has closed it.
+    const exited = Promise.all([
+      new Promise<void>((resolve) => child.once('exit', () => resolve())),
+      new Promise<void>((resolve) => child.stdout.once('close', () => resolve())),
+      new Promise<void>((resolve) => child.stderr.once('close', () => resolve())),
+    ]);
     stopPlane = async () => {
       if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGTERM');
       await exited;
