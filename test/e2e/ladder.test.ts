@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeFully, ffprobeStreams, publish, stopAll } from '../support/ffmpeg';
-import { fetchText, parseMaster } from '../support/hls';
+import { parseMaster, waitForMaster } from '../support/hls';
 import { startTestPlane, type TestPlane } from '../support/plane';
 import { waitFor } from '../support/wait';
 
@@ -34,18 +34,13 @@ describe('publishing to the local plane', () => {
     return created.body;
   }
 
-  async function waitForMaster(stream: CreatedStream): Promise<string> {
-    return waitFor('a playable master playlist', async () => {
-      const master = await fetchText(stream.playback.hls);
-      return master.status === 200 ? master.text : undefined;
-    }, { timeoutMs: 40_000 });
-  }
+
 
   it('turns a 1080p30 source into four segment-aligned video rungs that decode at their advertised sizes', async () => {
     const stream = await createStream('ladder 1080p');
     assert.equal(stream.ingest.url, `${stream.ingest.server}/${stream.streamKey}`);
     const encoder = publish({ url: t.rtmpUrl(stream.streamKey), width: 1920, height: 1080, seconds: 14 });
-    const master = await waitForMaster(stream);
+    const master = await waitForMaster(stream.playback.hls);
     const variants = parseMaster(master);
     assert.deepEqual(variants.map((v) => v.resolution?.height), [1080, 720, 480, 360]);
     for (const v of variants) assert.match(v.codecs ?? '', /avc1\.[0-9a-f]{6},mp4a\.40\.2/);
@@ -86,7 +81,7 @@ describe('publishing to the local plane', () => {
   it('never plans a rung above a 480p source', async () => {
     const stream = await createStream('ladder 480p');
     const encoder = publish({ url: t.rtmpUrl(stream.streamKey), width: 854, height: 480, seconds: 8 });
-    const variants = parseMaster(await waitForMaster(stream));
+    const variants = parseMaster(await waitForMaster(stream.playback.hls));
     await encoder.kill();
     const heights = variants.map((v) => v.resolution?.height ?? 0);
     assert.equal(Math.max(...heights), 480);
@@ -96,7 +91,7 @@ describe('publishing to the local plane', () => {
   it('encodes the top rung when keyframes are too far apart for passthrough, and says why', async () => {
     const stream = await createStream('long gop');
     const encoder = publish({ url: t.rtmpUrl(stream.streamKey), width: 1280, height: 720, gopSeconds: 4, seconds: 10 });
-    const variants = parseMaster(await waitForMaster(stream));
+    const variants = parseMaster(await waitForMaster(stream.playback.hls));
     const live = await t.api<{ transcode?: { topRung: string; reason: string } }>('GET', `/v1/streams/${stream.id}`);
     await encoder.kill();
     assert.equal(variants[0]?.resolution?.height, 720);
@@ -107,7 +102,7 @@ describe('publishing to the local plane', () => {
   it('serves audio-only HLS for an audio-only source', async () => {
     const stream = await createStream('internet radio');
     const encoder = publish({ url: t.rtmpUrl(stream.streamKey), video: false, seconds: 8 });
-    const variants = parseMaster(await waitForMaster(stream));
+    const variants = parseMaster(await waitForMaster(stream.playback.hls));
     await encoder.kill();
     assert.equal(variants.length, 1);
     assert.equal(variants[0]!.resolution, undefined);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { publish, stopAll } from '../support/ffmpeg';
-import { fetchMediaPlaylist, fetchText, parseMaster } from '../support/hls';
+import { fetchMediaPlaylist, parseMaster, waitForMaster } from '../support/hls';
 import { startTestPlane, type TestPlane } from '../support/plane';
 import { waitFor } from '../support/wait';
 
@@ -23,10 +23,7 @@ describe('transcoder recovery', () => {
     const created = await t.api<{ id: string; streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: 'recovery', reconnectWindowSeconds: 0 });
     const { id, streamKey, playback } = created.body;
     const encoder = publish({ url: t.rtmpUrl(streamKey), width: 640, height: 360, seconds: 40 });
-    const master = await waitFor('master', async () => {
-      const m = await fetchText(playback.hls);
-      return m.status === 200 ? m.text : undefined;
-    }, { timeoutMs: 40_000 });
+    const master = await waitForMaster(playback.hls);
     const mediaUrl = new URL(parseMaster(master)[0]!.uri, new URL('.', playback.hls)).toString();
 
     const seen: number[] = [];

@@ -1,5 +1,6 @@
 /** Reading what the plane serves over HTTP, as a player would. */
 import { parseMediaPlaylist } from '../../core/playlist';
+import { waitFor } from './wait';
 
 export interface MasterVariant {
   uri: string;
@@ -33,4 +34,12 @@ export async function fetchMediaPlaylist(url: string) {
   const { status, text } = await fetchText(url);
   if (status !== 200) return undefined;
   return parseMediaPlaylist(text);
+}
+
+/** Polls a stream's master playlist URL until the plane serves it (the stream is playable). */
+export async function waitForMaster(url: string, timeoutMs = 40_000): Promise<string> {
+  return waitFor('a playable master playlist', async () => {
+    const master = await fetchText(url);
+    return master.status === 200 ? master.text : undefined;
+  }, { timeoutMs });
 }
