@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { eventCatalogJsonSchema, EVENT_TYPES } from '../../core/events';
 import { recordingsOpenApi } from '../recordings-api/openapi';
+import { webhooksOpenApi } from '../webhooks-api/openapi';
 import { problemSchema, PROBLEM_CONTENT_TYPE } from '../shared/problem';
 import {
   createStreamInput,
@@ -81,7 +82,7 @@ function queryParameters(schema: z.ZodType): JsonObject[] {
 const problemResponses = {
   BadRequest: 'The input is not valid (`validation`, `invalid_id`).',
   Unauthorized: 'Missing or wrong bearer token (`unauthorized`).',
-  NotFound: 'No such stream or route (`not_found`).',
+  NotFound: 'No such resource (stream, recording, webhook endpoint, delivery) or route (`not_found`).',
   Conflict: 'The stream is in a state that does not allow this, or changed concurrently (`illegal_transition`, `conflict`, `duplicate`, `disabled`).',
   PayloadTooLarge: 'The body is over 64 KiB (`payload_too_large`).',
   UnsupportedMediaType: 'The body is not `application/json` (`unsupported_media_type`).',
@@ -111,6 +112,7 @@ function streamAction(summary: string, operationId: string, description: string)
 export function buildOpenApiDocument(): JsonObject {
   const events = eventSchemas();
   const recordings = recordingsOpenApi();
+  const webhooks = webhooksOpenApi();
   return {
     openapi: OPENAPI_VERSION,
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -119,10 +121,11 @@ export function buildOpenApiDocument(): JsonObject {
       version: API_VERSION,
       description:
         'Create streams, hand their RTMP ingest details to an encoder, play them back over HLS, and follow what happens through events. ' +
-        'Errors are `application/problem+json` with a stable `code`. Stream keys are returned only on create and reset-key.',
+        'Errors are `application/problem+json` with a stable `code`. Stream keys are returned only on create and reset-key, ' +
+        'webhook signing secrets only on create and rotate-secret.',
     },
     security: [{ bearerAuth: [] }],
-    tags: [{ name: 'streams' }, recordings.tag, { name: 'events' }, { name: 'meta' }],
+    tags: [{ name: 'streams' }, recordings.tag, { name: 'events' }, webhooks.tag, { name: 'meta' }],
     paths: {
       '/v1/streams': {
         post: {
@@ -184,6 +187,7 @@ export function buildOpenApiDocument(): JsonObject {
       '/v1/streams/{id}/enable': streamAction('Enable a disabled stream', 'enableStream', 'The stream becomes idle and accepts publishes again.'),
       '/v1/streams/{id}/end': streamAction('End the open session now', 'endStream', 'The publisher is disconnected; `stream.ended` is emitted.'),
       ...recordings.paths,
+      ...webhooks.paths,
       '/v1/events': {
         get: {
           operationId: 'listEvents',
@@ -199,6 +203,53 @@ export function buildOpenApiDocument(): JsonObject {
               content: json({ type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Event') } } }),
             },
             ...readErrors,
+          },
+        },
+      },
+      '/v1/events/stream': {
+        get: {
+          operationId: 'streamEvents',
+          summary: 'Live events as Server-Sent Events (local plane only)',
+          description:
+            'Served by the local plane only; the cloud API does not serve this path (cloud clients poll `GET /v1/events?after=` with the last id seen). ' +
+            'Each event is one SSE message: `id:` the event id, `event:` its type, `data:` the event as JSON (`#/components/schemas/Event`). ' +
+            'With `Last-Event-ID` (sent by EventSource on reconnect) or `after`, the events after that id are replayed first (by default at most 1000; ' +
+            'older history: `GET /v1/events`), then live events follow without a gap. A comment line is sent periodically (15 s by default) as a heartbeat. ' +
+            'The token goes in the `Authorization` header; a client that reads too slowly is disconnected and can resume with `Last-Event-ID`. ' +
+            'Unknown query parameters are refused (400).',
+          tags: ['events'],
+          security: [{ bearerAuth: [] }],
+          parameters: [
+            { name: 'streamId', in: 'query', required: false, description: 'Only this stream\'s events.', schema: jsonSchema(streamIdSchema) },
+            {
+              name: 'types',
+              in: 'query',
+              required: false,
+              description: 'Only these event types, comma-separated (at most 50).',
+              schema: { type: 'string' },
+              example: 'stream.live,stream.ended',
+            },
+            { name: 'after', in: 'query', required: false, description: 'Replay the events after this one first. `Last-Event-ID` wins when both are given.', schema: jsonSchema(eventIdSchema) },
+            { name: 'Last-Event-ID', in: 'header', required: false, description: 'Like `after`; sent by EventSource when it reconnects.', schema: jsonSchema(eventIdSchema) },
+          ],
+          responses: {
+            '200': {
+              description: 'The event stream; it stays open until the client leaves or the plane shuts down.',
+              content: {
+                'text/event-stream': {
+                  schema: { type: 'string', description: 'SSE frames: `retry:` and comment lines, then one `id:`/`event:`/`data:` message per event.' },
+                  example: 'retry: 3000\n: connected\n\nid: evt_abcdefghijklmnopqrst\nevent: stream.live\ndata: {"id":"evt_abcdefghijklmnopqrst","type":"stream.live"}\n\n',
+                },
+              },
+            },
+            '400': problemRef('BadRequest'),
+            '401': problemRef('Unauthorized'),
+            '500': problemRef('InternalError'),
+            '503': {
+              description: 'Too many event stream clients are connected (`unavailable`); retry after `Retry-After` seconds.',
+              headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } },
+              content: { [PROBLEM_CONTENT_TYPE]: { schema: jsonSchema(problemSchema.omit({ errors: true }).extend({ code: z.literal('unavailable') })) } },
+            },
           },
         },
       },
@@ -234,6 +285,7 @@ export function buildOpenApiDocument(): JsonObject {
         StreamWithKey: jsonSchema(streamViewWithKey),
         StreamList: jsonSchema(streamList),
         ...recordings.schemas,
+        ...webhooks.schemas,
         Problem: jsonSchema(problemSchema),
         ...events,
       },
