@@ -12,6 +12,7 @@ const schema = z.object({
   STREAMPLANE_PUBLISH_AUTH_FUNCTION: z.string().min(1),
   STREAMPLANE_PLAYBACK_BASE_URL: z.url({ protocol: /^https?$/ }),
   STREAMPLANE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(15),
+  STREAMPLANE_MP4_EXPORT_QUEUE_URL: z.url().optional(),
   ECS_CONTAINER_METADATA_URI_V4: z.url().optional(),
   ECS_AGENT_URI: z.url().optional(),
   HOSTNAME: z.string().optional(),
@@ -24,6 +25,8 @@ export interface CloudIngestConfig extends PlaneConfig {
   publishAuthFunction: string;
   playbackBaseUrl: string;
   heartbeatSeconds: number;
+  /** Queue of MP4 export jobs this task takes (remuxing needs ffmpeg, which the ingest image has). */
+  mp4ExportQueueUrl?: string;
   ecsMetadataUri?: string;
   ecsAgentUri?: string;
   hostName?: string;
@@ -44,6 +47,7 @@ export function loadCloudIngestConfig(env: Record<string, string | undefined>): 
     publishAuthFunction: c.STREAMPLANE_PUBLISH_AUTH_FUNCTION,
     playbackBaseUrl: c.STREAMPLANE_PLAYBACK_BASE_URL.replace(/\/+$/, ''),
     heartbeatSeconds: c.STREAMPLANE_HEARTBEAT_SECONDS,
+    ...(c.STREAMPLANE_MP4_EXPORT_QUEUE_URL ? { mp4ExportQueueUrl: c.STREAMPLANE_MP4_EXPORT_QUEUE_URL } : {}),
     ...(c.ECS_CONTAINER_METADATA_URI_V4 ? { ecsMetadataUri: c.ECS_CONTAINER_METADATA_URI_V4 } : {}),
     ...(c.ECS_AGENT_URI ? { ecsAgentUri: c.ECS_AGENT_URI } : {}),
     ...(c.HOSTNAME ? { hostName: c.HOSTNAME } : {}),

@@ -11,6 +11,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { DynamoDbIngestHeartbeats } from '../../../../adapters/dynamodb-ingest-heartbeats';
 import { DynamoDbRecordingStore } from '../../../../adapters/dynamodb-recording-store';
@@ -21,6 +23,7 @@ import { EmfMetrics } from '../../../../adapters/emf-metrics';
 import { EventBridgeEventPublisher } from '../../../../adapters/eventbridge-event-publisher';
 import { LambdaPublishAuthClient } from '../../../../adapters/lambda-publish-auth-client';
 import { S3ObjectStore } from '../../../../adapters/s3-object-store';
+import { SqsQueuePoller } from '../../../../adapters/sqs-queue-poller';
 import { eventEmitter } from '../../../../core/emit-event';
 import { startRecording } from '../../../../core/recording-lifecycle';
 import { systemClock } from '../../../../core/ports/clock';
@@ -29,6 +32,7 @@ import type { IngestHeartbeatStore } from '../../../../core/ports/ingest-heartbe
 import type { Logger } from '../../../../core/ports/logger';
 import { noScaleInProtection, type ScaleInProtection } from '../../../../core/ports/scale-in-protection';
 import { startIngestApp, type IngestApp } from '../ingest-app';
+import { createMp4ExportConsumer } from '../recordings/mp4-export';
 import type { PublishGate } from '../rtmp/rtmp-ingest';
 import type { CloudIngestConfig } from './cloud-config';
 
@@ -39,6 +43,7 @@ const METRICS_FLUSH_MS = 60_000;
 
 export interface CloudIngestOverrides {
   s3?: S3Client;
+  sqs?: SQSClient;
   dynamo?: DynamoDBClient;
   publisher?: EventPublisher;
   lambda?: LambdaClient;
@@ -114,6 +119,25 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   const safely = (what: string, fn: () => Promise<unknown>) => () =>
     void fn().catch((err: unknown) => logger.error(`ingest: ${what} failed`, { error: err instanceof Error ? err : String(err) }));
 
+  // MP4 exports remux with ffmpeg, which this image has and the Lambdas do not: the task takes the jobs.
+  const exports = config.mp4ExportQueueUrl
+    ? new SqsQueuePoller({
+        client: overrides.sqs ?? new SQSClient({}),
+        queueUrl: config.mp4ExportQueueUrl,
+        logger,
+        handler: createMp4ExportConsumer({
+          recordings: recordingDeps.recordings,
+          objectStore,
+          clock: systemClock,
+          source: { baseUrl: config.playbackBaseUrl },
+          scratchDir: join(config.dataDir, 'exports'),
+          logger,
+          ffmpegPath: config.ffmpegPath,
+        }),
+      })
+    : undefined;
+  exports?.start();
+
   await beat();
   const timers = [
     setInterval(safely('heartbeat', beat), config.heartbeatSeconds * 1000),
@@ -131,6 +155,9 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     beat,
     async stop() {
       for (const t of timers) clearInterval(t);
+      // No new export jobs; one in progress is not waited for (it can take far longer than the drain
+      // window) — its message was not deleted, so another task redoes it.
+      void exports?.stop();
       await app.stop();
       // The last beat names what this task still answers for; failover takes over once it goes stale.
       await beat().catch(() => undefined);
