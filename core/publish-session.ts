@@ -135,17 +135,24 @@ export async function publisherGone(deps: SessionDeps, streamId: string, session
   return { ended: false, reconnectWindowSeconds: window };
 }
 
-/** Ends the session if it is still open; returns whether this call ended it. */
+/**
+ * Ends the session if it is still open (with `onlyIfInterrupted`, only while nobody publishes to it);
+ * returns whether this call ended it.
+ */
 export async function endSession(
   deps: SessionDeps,
   streamId: string,
   sessionId: string,
   reason: 'publisher_gone' | 'task_lost' | 'shutdown',
+  options: { onlyIfInterrupted?: boolean } = {},
 ): Promise<boolean> {
   let result: { before: Stream; after: Stream } | undefined;
   try {
     result = await withSession(deps, streamId, sessionId, (s) => {
       if (!hasOpenSession(s.status)) return undefined;
+      // A reconnect window expiring must not end a session its encoder resumed (perhaps on another
+      // ingest, which this one cannot see): only a still-interrupted session ends.
+      if (options.onlyIfInterrupted && s.status !== 'interrupted') return undefined;
       const next: Stream = { ...s, status: 'ended', lastSessionId: sessionId };
       delete next.sessionId;
       delete next.sessionStartedAt;

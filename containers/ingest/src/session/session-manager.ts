@@ -154,7 +154,7 @@ export class SessionManager {
     this.cancelEnd(streamId);
     const timer = setTimeout(() => {
       this.endTimers.delete(streamId);
-      void endSession(this.options.sessionDeps, streamId, sessionId, 'publisher_gone')
+      void endSession(this.options.sessionDeps, streamId, sessionId, 'publisher_gone', { onlyIfInterrupted: true })
         .then(async (ended) => {
           if (ended) await this.finalize(streamId, sessionId);
         })
