@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -14,21 +13,12 @@ import { parseMediaPlaylist } from '../../core/playlist';
 import { ffmpegProcessesMatching, ffprobeStreams, publish, stopAll } from '../support/ffmpeg';
 import { fetchText, parseMaster, waitForMaster } from '../support/hls';
 import { startTestPlane, type TestPlane } from '../support/plane';
+import { freePort } from '../support/net';
 import { waitFor } from '../support/wait';
 
 const root = new URL('../..', import.meta.url).pathname;
 const TOKEN = 'test-token-0123456789abcdef';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('plane crash mid-session', () => {
   let dataDir = '';
