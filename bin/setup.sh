@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Streamplane needs on a fresh Debian/Ubuntu machine with Node 20+: ffmpeg/ffprobe from the
-# distribution's packages (when missing) and the npm dependencies pinned in package-lock.json.
+# distribution's packages (when missing) and the npm dependencies pinned in package-lock.json. With
+# `--test` (or under CI) also Debian's Chromium, for the browser playback test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,10 +10,16 @@ as_root() {
     echo "setup: need root (or sudo) to run: $*" >&2; exit 1; fi
 }
 
-if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
-  echo "setup: installing ffmpeg from the Debian packages"
+missing=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+# Chromium only runs the browser playback test (hls.js); the plane itself does not need it.
+if [ "${STREAMPLANE_SETUP_BROWSER:-auto}" != "no" ] && { [ "${1:-}" = "--test" ] || [ -n "${CI:-}" ]; } && [ ! -x /usr/bin/chromium ]; then
+  missing+=(chromium)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]} from the Debian packages"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 ffmpeg -hide_banner -version | head -n 1
 
