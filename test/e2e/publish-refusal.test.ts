@@ -5,10 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ffmpegProcessesMatching, publish, stopAll } from '../support/ffmpeg';
+import { waitForMaster } from '../support/hls';
 import { startTestPlane, type TestPlane } from '../support/plane';
+import { waitFor } from '../support/wait';
 
 interface Event {
   type: string;
@@ -70,6 +73,31 @@ describe('publish refusal', () => {
     const all = JSON.stringify((await t.api('GET', '/v1/events?limit=100')).body);
     assert.ok(!all.includes(streamKey) && !all.includes(reset.body.streamKey), 'no event carries a key');
     assert.equal(t.plane.metrics.counter('publish_accepted'), 0);
+  });
+
+  it('closes connections that speak malformed RTMP and keeps serving', async () => {
+    const garbage = [
+      Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'),
+      Buffer.alloc(4096, 0xff),
+      Buffer.concat([Buffer.from([3]), Buffer.alloc(1536, 7), Buffer.alloc(3000, 0x41)]),
+      Buffer.from([3]),
+    ];
+    await Promise.all(
+      garbage.map(async (bytes) => {
+        const socket = connect(t.plane.rtmpPort, '127.0.0.1');
+        let closed = false;
+        socket.on('error', () => undefined);
+        socket.on('data', () => undefined);
+        socket.on('close', () => (closed = true));
+        socket.write(bytes);
+        await waitFor('the plane to close the connection', () => closed || undefined, { timeoutMs: 20_000 }).finally(() => socket.destroy());
+      }),
+    );
+    assert.equal((await fetch(`${t.base}/healthz`)).status, 200);
+    const created = await t.api<{ streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: 'after garbage' });
+    const encoder = publish({ url: t.rtmpUrl(created.body.streamKey), width: 640, height: 360, seconds: 10 });
+    await waitForMaster(created.body.playback.hls);
+    await encoder.kill();
   });
 
   it('rate-limits an address that keeps presenting bad keys', async () => {

@@ -50,11 +50,17 @@ export interface RtmpIngestOptions {
   onAccepted(publish: AcceptedPublish): void;
   /** The accepted publisher's connection closed (for any reason). */
   onGone(publish: AcceptedPublish): void;
+  /** A connection that has not asked to publish by then (garbage, a stalled handshake) is closed. */
+  handshakeTimeoutMs?: number;
+  /** An accepted publisher that sends nothing for this long is treated as gone. */
+  idleTimeoutMs?: number;
 }
 
 export class RtmpIngest {
   private server: NmsRtmpServer | undefined;
   private readonly accepted = new Map<string, AcceptedPublish>();
+  /** Sockets that got as far as announcing a publish; the rest are closed at the handshake timeout. */
+  private readonly announced = new WeakSet<Socket>();
 
   constructor(private readonly options: RtmpIngestOptions) {}
 
@@ -75,6 +81,17 @@ export class RtmpIngest {
     this.server = server;
     const tcp = server.tcpServer;
     if (!tcp) throw new Error('RTMP listener was not created');
+    // node-media-server waits forever for a handshake that never completes; we do not.
+    tcp.on('connection', (socket: Socket) => {
+      const timer = setTimeout(() => {
+        if (this.announced.has(socket) || socket.destroyed) return;
+        this.options.logger.info('rtmp: closing a connection that did not publish in time', { remoteAddress: socket.remoteAddress });
+        this.options.metrics.count('rtmp_handshake_timeouts');
+        socket.destroy();
+      }, this.options.handshakeTimeoutMs ?? 10_000);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       tcp.once('error', onError);
@@ -132,6 +149,7 @@ export class RtmpIngest {
   private async onPrePublish(session: NmsSession): Promise<void> {
     const socket = session.socket;
     const remoteAddress = addressOf(session);
+    if (socket) this.announced.add(socket);
     // No media is read from this connection until the gate has said yes.
     socket?.pause();
     session.broadcast.publishGraceMs = 0;
@@ -181,6 +199,11 @@ export class RtmpIngest {
       return;
     }
     socket.once('close', onGone);
+    // A publisher whose network died without a FIN would otherwise look live forever.
+    socket.setTimeout(this.options.idleTimeoutMs ?? 30_000, () => {
+      this.options.logger.warn('rtmp: publisher sent nothing for too long; disconnecting', { streamId: publish.streamId });
+      socket.destroy();
+    });
     this.options.logger.info('rtmp: publish accepted', { streamId: publish.streamId, sessionId: publish.sessionId, reconnect: publish.reconnect, remoteAddress });
     this.options.onAccepted(publish);
     socket.resume();
