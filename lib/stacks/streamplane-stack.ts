@@ -2,9 +2,9 @@
  * The whole cloud plane in one stack: registry table, media bucket with CloudFront playback, network and
  * cluster, the event bus and its routed queues, the work queues (webhook retries, MP4 exports), the ingest
  * service behind its NLB, the Lambdas (publish auth, stream registry API and event consumer, webhooks
- * API, recordings API, failover, recording finalizer, webhook dispatcher), the control API, and
- * monitoring. Every permission is granted here through the owning construct's intent-named grant, so
- * this file reads as the plane's access map.
+ * API, recordings API, failover, recording finalizer, webhook dispatcher, and with a recording retention
+ * its daily sweep), the control API, and monitoring. Every permission is granted here through the owning
+ * construct's intent-named grant, so this file reads as the plane's access map.
  *
  * One stack on purpose: CloudFront's origin access control writes the distribution into the bucket policy
  * and every role names bucket and table ARNs, so a storage/compute split would need cross-stack exports
@@ -16,11 +16,14 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
+import { recordingKeys } from '../../adapters/dynamodb-recording-store';
+import { GSI2_NAME } from '../../adapters/dynamodb-table';
 import type { PlaneConfig } from '../config';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { ControlApi } from '../constructs/control-api';
@@ -32,7 +35,7 @@ import { PlaneFunction } from '../constructs/plane-function';
 import { PlaneMonitoring } from '../constructs/plane-monitoring';
 import { PlaneNetwork } from '../constructs/plane-network';
 import { PlaybackDistribution } from '../constructs/playback-distribution';
-import { StreamTable } from '../constructs/stream-table';
+import { ITEM_FAMILIES, StreamTable } from '../constructs/stream-table';
 import { grantSendOnly, WorkQueue } from '../constructs/work-queue';
 
 /** Handler modules of the plane's functions (each exports `handler`). */
@@ -44,6 +47,7 @@ export interface LambdaEntries {
   readonly registryEvents: string;
   readonly failover: string;
   readonly recordingFinalizer: string;
+  readonly recordingRetention: string;
   readonly webhookDispatcher: string;
 }
 
@@ -55,6 +59,7 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   registryEvents: join(REPO_ROOT, 'lambdas/stream-registry/event-consumer.ts'),
   failover: join(REPO_ROOT, 'lambdas/failover/handler.ts'),
   recordingFinalizer: join(REPO_ROOT, 'lambdas/recording-finalizer/handler.ts'),
+  recordingRetention: join(REPO_ROOT, 'lambdas/recording-retention/handler.ts'),
   webhookDispatcher: join(REPO_ROOT, 'lambdas/webhook-dispatcher/handler.ts'),
 };
 
@@ -92,6 +97,12 @@ const WEBHOOK_DISPATCHER_CONCURRENCY = 10;
  */
 const MP4_EXPORT_VISIBILITY = Duration.minutes(40);
 
+/**
+ * The retention sweep's timeout: Lambda's maximum, so a daily run gets through a backlog. The handler
+ * reads no new recording in its last two minutes and leaves the rest to the next run.
+ */
+const RECORDING_RETENTION_TIMEOUT = Duration.minutes(15);
+
 export class StreamplaneStack extends Stack {
   readonly table: StreamTable;
   readonly accessLogs: AccessLogBucket;
@@ -107,6 +118,10 @@ export class StreamplaneStack extends Stack {
   readonly registryEvents: EventConsumer;
   readonly failover: IngestFailover;
   readonly recordingFinalizer: EventConsumer;
+  /** Only with a recording retention (`recordingRetentionDays` > 0). */
+  readonly recordingRetention?: PlaneFunction;
+  /** The daily schedule of `recordingRetention`. */
+  readonly recordingRetentionSchedule?: events.Rule;
   readonly webhookDispatcher: EventConsumer;
   readonly webhookRetries: WorkQueue;
   readonly mp4Exports: WorkQueue;
@@ -279,6 +294,32 @@ export class StreamplaneStack extends Stack {
     table.grantFinalizeRecordings(this.recordingFinalizer.handler.role);
     this.eventBus.grantPutEventsTo(this.recordingFinalizer.handler.role);
 
+    // --- Recording retention (only with a retention): once a day, deletes the recordings past it — their
+    // objects under recordings/ and their REC# records — so the API stops listing media that is gone; the
+    // lifecycle rule on recordings/ is a backstop behind it. It reads the settled partition of gsi2
+    // (oldest first), reads, marks and deletes REC# items, lists and deletes under recordings/ (never
+    // reading media), and emits no events.
+    if (config.recordingRetentionDays > 0) {
+      const retention = new PlaneFunction(this, 'RecordingRetention', {
+        entry: entries.recordingRetention,
+        serviceName: 'recording-retention',
+        description: 'Deletes recordings past their retention, with their media',
+        timeout: RECORDING_RETENTION_TIMEOUT,
+        environment: { TABLE_NAME: table.tableName, MEDIA_BUCKET: media.bucketName, RECORDING_RETENTION_DAYS: String(config.recordingRetentionDays) },
+        ...logging,
+      });
+      table.grantItemFamilies(retention.role, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [ITEM_FAMILIES.recording]);
+      table.grantIndexQuery(retention.role, GSI2_NAME, [recordingKeys.settledPartition]);
+      media.grantDeleteUnder(retention.role, RECORDINGS_PREFIX);
+      this.recordingRetention = retention;
+      this.recordingRetentionSchedule = new events.Rule(this, 'RecordingRetentionSchedule', {
+        description: 'Deletes recordings past their retention, once a day',
+        schedule: events.Schedule.rate(Duration.days(1)),
+        // A missed run is covered by the next one; a retried late run would only overlap it.
+        targets: [new targets.LambdaFunction(retention.function, { retryAttempts: 0 })],
+      });
+    }
+
     // --- Webhook dispatcher: every event to every subscribed endpoint; its state lives in WEBHOOK items.
     // Two lanes with the same code: the events inbox (from the bus) and its own retry queue (retries as
     // chains of delayed messages of at most 15 minutes, first attempts routed away from slow endpoints,
@@ -375,6 +416,7 @@ export class StreamplaneStack extends Stack {
         Failover: this.failover.handler,
         RecordingFinalizer: this.recordingFinalizer.handler,
         WebhookDispatcher: this.webhookDispatcher.handler,
+        ...(this.recordingRetention ? { RecordingRetention: this.recordingRetention } : {}),
       },
       queues: {
         RegistryEvents: this.registryEvents.inbox,

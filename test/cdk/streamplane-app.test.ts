@@ -20,6 +20,17 @@ const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-
 const defaults = synthApp();
 const { stack } = defaults;
 const template = Template.fromJSON(defaults.template);
+const everything = synthApp({
+  certificateArn: CERT,
+  ingestDomainName: 'ingest.example.com',
+  ingestAllowedCidrs: '203.0.113.0/24,198.51.100.7/32',
+  removalPolicy: 'destroy',
+  alarmEmail: 'ops@example.com',
+  account: '123456789012',
+  region: 'eu-west-1',
+  ingestArchitecture: 'x86_64',
+  recordingRetentionDays: 30,
+});
 /** Logical ids depend on construct paths only, so they are the same in both synths. */
 const id = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
 const getAtt = (construct: { node: { defaultChild?: unknown } }, attribute = 'Arn') => ({ 'Fn::GetAtt': [id(construct), attribute] });
@@ -68,17 +79,6 @@ describe('the Streamplane app', () => {
   });
 
   it('passes them with every option on (RTMPS, narrow ingest ranges, destroy, alarm email, explicit env, recording retention)', () => {
-    const everything = synthApp({
-      certificateArn: CERT,
-      ingestDomainName: 'ingest.example.com',
-      ingestAllowedCidrs: '203.0.113.0/24,198.51.100.7/32',
-      removalPolicy: 'destroy',
-      alarmEmail: 'ops@example.com',
-      account: '123456789012',
-      region: 'eu-west-1',
-      ingestArchitecture: 'x86_64',
-      recordingRetentionDays: 30,
-    });
     assert.deepEqual(everything.violations, [], showViolations(everything.violations));
     const t = Template.fromJSON(everything.template);
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'TLS', Certificates: [{ CertificateArn: CERT }] });
@@ -429,5 +429,55 @@ describe('recordings', () => {
       Dimensions: [{ Name: 'QueueName', Value: getAtt(exports.deadLetterQueue, 'QueueName') }],
       Threshold: 0,
     });
+  });
+});
+
+describe('recording retention', () => {
+  const retention = everything.stack.recordingRetention as PlaneFunction;
+  const withRetention = Template.fromJSON(everything.template);
+
+  it('with recordingRetentionDays 30: a sweep function told its table, bucket and retention, run daily without retries, alarmed on errors', () => {
+    assert.ok(retention, 'the function exists');
+    const fn = resourcesOf(everything.template)[id(retention.function)]?.Properties;
+    assert.equal(fn?.Timeout, 15 * 60);
+    const { POWERTOOLS_SERVICE_NAME, ...variables } = fn?.Environment.Variables as Record<string, unknown>;
+    assert.equal(POWERTOOLS_SERVICE_NAME, 'recording-retention');
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(variables).filter(([key]) => !/^(POWERTOOLS_|NODE_OPTIONS$)/.test(key))),
+      { TABLE_NAME: ref(stack.table.table), MEDIA_BUCKET: ref(stack.media.bucket), RECORDING_RETENTION_DAYS: '30' },
+    );
+    const rules = Object.values(withRetention.findResources('AWS::Events::Rule')).filter((r) => JSON.stringify(r.Properties.Targets).includes(id(retention.function)));
+    assert.equal(rules.length, 1, 'one rule invokes it');
+    assert.equal(rules[0]?.Properties.ScheduleExpression, 'rate(1 day)');
+    assert.deepEqual(rules[0]?.Properties.Targets, [{ Arn: getAtt(retention.function), Id: 'Target0', RetryPolicy: { MaximumRetryAttempts: 0 } }]);
+    withRetention.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: getAtt(retention.function),
+      Principal: 'events.amazonaws.com',
+      SourceArn: getAtt(everything.stack.recordingRetentionSchedule as never),
+    });
+    withRetention.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: ref(retention.function) }] });
+  });
+
+  it('lets the sweep read the settled recordings of gsi2, read, mark and delete REC# items, and list and delete under recordings/ only (never reading media)', () => {
+    const grants = statementsOf(withRetention, everything.stack, retention.role).map((s) => ({ actions: actionsOf(s), resource: s.Resource, condition: s.Condition }));
+    assert.deepEqual(grants, [
+      { actions: LOG_ACTIONS, resource: getAtt(retention.logGroup), condition: undefined },
+      { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('REC#*') },
+      { actions: ['dynamodb:Query'], resource: indexArn('gsi2'), condition: leadingKeys('RECS_SETTLED') },
+      { actions: ['s3:DeleteObject'], resource: objectsUnder('recordings/'), condition: undefined },
+      listing('recordings/'),
+    ]);
+  });
+
+  it('with recordingRetentionDays 0 (the default): no sweep function, schedule or permissions', () => {
+    assert.equal(stack.recordingRetention, undefined);
+    assert.equal(stack.recordingRetentionSchedule, undefined);
+    const sweepFunctions = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (f) => (f.Properties.Environment?.Variables as Record<string, unknown> | undefined)?.POWERTOOLS_SERVICE_NAME === 'recording-retention',
+    );
+    assert.deepEqual(sweepFunctions, []);
+    assert.deepEqual(Object.values(template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression === 'rate(1 day)'), []);
+    assert.ok(!JSON.stringify(defaults.template).includes('RECS_SETTLED'), 'nobody may read the settled recordings');
   });
 });

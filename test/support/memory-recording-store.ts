@@ -1,6 +1,8 @@
 /**
  * An in-memory RecordingStore for unit tests that honours the port's contract like the DynamoDB store:
- * conditional put/delete on version (and on stream and session), copies in and out, opaque cursors.
+ * conditional put/delete on version (and on stream and session), copies in and out, opaque cursors that
+ * name a position rather than an item (like DynamoDB's ExclusiveStartKey: still valid once the item
+ * they end on is deleted, which is what a retention sweep does while it pages).
  * `beforeWrite` lets a test slip a concurrent change in just before a conditional write.
  */
 import { ConflictError, ValidationError } from '../../core/errors';
@@ -50,7 +52,7 @@ export class MemoryRecordingStore implements RecordingStore {
 
   async listByStream(streamId: string, options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
     const all = [...this.records.values()].filter((r) => r.streamId === streamId).sort((a, b) => order(b, a));
-    return page(all, options);
+    return page(all, options, 'descending');
   }
 
   async listUnsettled(options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
@@ -69,20 +71,23 @@ export class MemoryRecordingStore implements RecordingStore {
   }
 }
 
+const positionOf = (r: Recording) => `${r.createdAt}#${r.id}`;
+
 function order(a: Recording, b: Recording): number {
-  const ka = `${a.createdAt}#${a.id}`;
-  const kb = `${b.createdAt}#${b.id}`;
+  const ka = positionOf(a);
+  const kb = positionOf(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-function page(sorted: Recording[], options: { limit: number; cursor?: string }): Page<Recording> {
+function page(sorted: Recording[], options: { limit: number; cursor?: string }, direction: 'ascending' | 'descending' = 'ascending'): Page<Recording> {
   let start = 0;
   if (options.cursor !== undefined) {
-    const index = sorted.findIndex((r) => r.id === options.cursor);
-    if (index < 0) throw new ValidationError('The cursor is not valid.', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
-    start = index + 1;
+    const cursor = options.cursor;
+    if (!/^\S+#rec_\S+$/.test(cursor)) throw new ValidationError('The cursor is not valid.', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
+    const after = sorted.findIndex((r) => (direction === 'ascending' ? positionOf(r) > cursor : positionOf(r) < cursor));
+    start = after < 0 ? sorted.length : after;
   }
   const items = sorted.slice(start, start + options.limit).map((r) => structuredClone(r));
   const last = items[items.length - 1];
-  return start + options.limit < sorted.length && last ? { items, next: last.id } : { items };
+  return start + options.limit < sorted.length && last ? { items, next: positionOf(last) } : { items };
 }
