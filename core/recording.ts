@@ -510,7 +510,9 @@ const DAY_MS = 86_400_000;
  */
 export function recordingsDueForDeletion(now: Date, recordings: ReadonlyArray<Recording>, policy: RetentionPolicy): Recording[] {
   return recordings.filter((r) => {
-    if (isUnsettled(r) || r.deleting) return false;
+    if (isUnsettled(r)) return false;
+    // A delete that was cut off (timeout, crash) left the record marked; finishing it is always due.
+    if (r.deleting) return true;
     const days = policy.streamRetentionDays?.(r.streamId) ?? policy.retentionDays;
     if (days === undefined || !(days > 0)) return false;
     const created = Date.parse(r.createdAt);

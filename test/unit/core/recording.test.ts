@@ -289,6 +289,8 @@ describe('retention and views', () => {
       [REC, OTHER],
     );
     assert.deepEqual(recordingsDueForDeletion(now, [base, other], { retentionDays: 8 }), []);
+    // A delete that was interrupted is finished whatever the age.
+    assert.deepEqual(recordingsDueForDeletion(now, [base, { ...other, deleting: true }], { retentionDays: 8 }).map((r) => r.id), [OTHER]);
     assert.deepEqual(recordingsDueForDeletion(now, [base, other], {}), []);
     assert.deepEqual(
       recordingsDueForDeletion(now, [base, other], { retentionDays: 30, streamRetentionDays: (id) => (id === other.streamId ? 1 : undefined) }).map((r) => r.id),
