@@ -305,6 +305,34 @@ describe('TranscoderSupervisor with a fake ffmpeg', () => {
     await supervisor.stop();
   });
 
+  it('kills and restarts a run that is fed input but reports no progress, and only then', async () => {
+    const { supervisor, processes, exits } = fakeSupervisor([], { stallTimeoutMs: 200 });
+    await supervisor.start();
+    let reportProgress = true;
+    let feed = true;
+    const feeder = setInterval(() => {
+      if (feed) supervisor.write(Buffer.from('media'));
+      if (reportProgress) processes.at(-1)?.stderr.write('frame=1\nout_time_us=1000\nprogress=continue\n');
+    }, 20);
+    try {
+      // Not-happening needs time to show: 2.5 stall limits of input with progress must leave the run alone.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(processes.length, 1, 'a run that reports progress is left alone');
+      reportProgress = false;
+      await waitFor('a restart of the stalled run', () => processes.length === 2 || undefined, { timeoutMs: 5_000, intervalMs: 10 });
+      assert.deepEqual(processes[0]!.signals, ['SIGKILL']);
+      assert.equal(exits[0]?.willRestart, true);
+      assert.match(exits[0]?.message ?? '', /stalled/);
+      // Without input there is nothing to make progress on: an idle run is not a stalled one.
+      feed = false;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(processes.length, 2, 'an idle run is left alone');
+    } finally {
+      clearInterval(feeder);
+      await supervisor.stop();
+    }
+  });
+
   it('gives the new process to the caller on spawn before anything else is written', async () => {
     const { supervisor, processes } = fakeSupervisor([]);
     supervisor.on('spawn', (s) => {

@@ -51,6 +51,11 @@ export interface TranscoderSupervisorOptions {
   killAfterMs?: number;
   /** Input waiting in the pipe beyond this is dropped rather than buffered (ffmpeg fell behind). Default 32 MiB. */
   maxBacklogBytes?: number;
+  /**
+   * A run that is being fed input but reports no progress for this long is hung (a wedged decoder, a
+   * stuck output): it is killed and restarted like a crash. Default 30000; 0 turns the watchdog off.
+   */
+  stallTimeoutMs?: number;
 }
 
 export interface TranscoderSpawnEvent {
@@ -116,6 +121,10 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
   private loggedLines = 0;
   private dropping = false;
   private progress: TranscoderProgress | undefined;
+  private lastProgressAt = 0;
+  private lastInputAt = 0;
+  private stallReason: string | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
   private readonly log: Logger;
   private readonly spawnFn: SpawnFn;
 
@@ -160,6 +169,7 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
     if (this.dropping && stdin.writableLength > limit / 2) return false;
     this.dropping = false;
     stdin.write(chunk);
+    this.lastInputAt = Date.now();
     return true;
   }
 
@@ -176,6 +186,7 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
     const previous = this.state;
     this.state = 'stopping';
     clearTimeout(this.backoffTimer);
+    clearInterval(this.watchdog);
     const child = this.child;
     if (child && previous !== 'stopped') {
       const exited = this.waitForExit();
@@ -220,6 +231,9 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
     const child = this.spawnFn(this.options.ffmpegPath ?? 'ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
     this.child = child;
     this.runStartedAt = Date.now();
+    this.lastProgressAt = this.runStartedAt;
+    this.stallReason = undefined;
+    this.watchStalls(child);
     liveProcesses.add(child);
     ensureExitHook();
 
@@ -265,15 +279,33 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
     }
   }
 
+  /** Kills a run that is fed input but has reported no progress for `stallTimeoutMs`. */
+  private watchStalls(child: TranscoderProcess): void {
+    clearInterval(this.watchdog);
+    const limit = this.options.stallTimeoutMs ?? 30_000;
+    if (limit <= 0) return;
+    this.watchdog = setInterval(() => {
+      if (this.child !== child || this.state !== 'running') return;
+      const now = Date.now();
+      const fed = now - this.lastInputAt < Math.min(5_000, limit / 4);
+      if (!fed || now - this.lastProgressAt < limit) return;
+      this.stallReason = `ffmpeg stalled: no progress for ${Math.round((now - this.lastProgressAt) / 1000)} s while receiving input`;
+      this.log.warn('transcoder: ffmpeg stalled; killing it to restart', { pid: child.pid, stalledMs: now - this.lastProgressAt });
+      safeKill(child, 'SIGKILL');
+    }, Math.max(50, Math.min(1_000, limit / 4)));
+    this.watchdog.unref();
+  }
+
   private onExit(child: TranscoderProcess, code: number | null, signal: NodeJS.Signals | null, reason?: string): void {
     if (this.child !== child) return;
+    clearInterval(this.watchdog);
     this.child = undefined;
     liveProcesses.delete(child);
     const runMs = Date.now() - this.runStartedAt;
     const waiters = this.exitWaiters;
     this.exitWaiters = [];
     waiters.forEach((resolve) => resolve());
-    this.afterExit(child.pid, code, signal, reason ?? this.exitMessage(code, signal), runMs);
+    this.afterExit(child.pid, code, signal, reason ?? this.stallReason ?? this.exitMessage(code, signal), runMs);
   }
 
   private afterExit(pid: number | undefined, code: number | null, signal: NodeJS.Signals | null, message: string, runMs: number): void {
@@ -362,6 +394,7 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
     set('dropFrames', num('drop_frames'));
     set('totalSize', num('total_size'));
     this.progress = progress;
+    this.lastProgressAt = Date.now();
     this.emit('progress', progress);
   }
 }
