@@ -95,7 +95,6 @@ function tooLarge(req: IncomingMessage, res: ServerResponse): void {
   });
   res.writeHead(413, { 'content-type': 'application/problem+json', connection: 'close' });
   res.end(body);
-  // Stop reading the rest of an oversized upload.
-  req.resume();
-  req.socket.once('finish', () => req.destroy());
+  // Stop reading the rest of an oversized upload once the answer is out.
+  res.once('finish', () => req.destroy());
 }

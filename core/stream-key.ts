@@ -3,7 +3,7 @@
  * SHA-256 hash is ever stored; the key itself is returned once (on create and on reset) and must never
  * be logged, emitted in an event or listed. A plain hash is enough because keys are high-entropy.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export const STREAM_KEY_PREFIX = 'sk_';
 /** Prefix + 43 base64url characters (32 bytes). Also satisfies node-media-server's `[A-Za-z0-9_-]+`. */
@@ -22,11 +22,6 @@ export function isWellFormedStreamKey(value: string): boolean {
   return STREAM_KEY_PATTERN.test(value);
 }
 
-export function streamKeyMatches(key: string, storedHash: string): boolean {
-  const a = Buffer.from(hashStreamKey(key), 'hex');
-  const b = Buffer.from(storedHash, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** Replaces anything shaped like a stream key in free text (log lines from third-party code). */
 export function redactStreamKeys(text: string): string {

@@ -9,7 +9,6 @@ import { isId, newId } from './ids';
 import type { Clock } from './ports/clock';
 import type { Page, StreamStore } from './ports/stream-store';
 import {
-  allowedFrom,
   DEFAULT_RECONNECT_WINDOW_SECONDS,
   hasOpenSession,
   nextStatus,
@@ -175,4 +174,3 @@ export async function deleteStream(deps: RegistryDeps, id: string): Promise<void
   await deps.emit({ type: 'stream.deleted', streamId: id, data: {} });
 }
 
-export { allowedFrom, newId };

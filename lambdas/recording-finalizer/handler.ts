@@ -14,7 +14,7 @@
  */
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { silentLogger, type Logger } from '../../core/ports/logger';
+import { silentLogger } from '../../core/ports/logger';
 import { noopMetrics, type Metrics } from '../../core/ports/metrics';
 import { failRecording, finalizeRecording, type FinalizeDeps, type FinalizationRequest } from '../../core/recording-lifecycle';
 import { logInvocationErrors } from '../shared/log-invocation-errors';

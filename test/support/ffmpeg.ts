@@ -101,9 +101,10 @@ export async function decodeFully(url: string): Promise<{ ok: boolean; stderr: s
 
 /** ffmpeg processes currently running on the machine whose command line contains `needle`. */
 export async function ffmpegProcessesMatching(needle: string): Promise<number[]> {
-  const { stdout } = await execFileAsync('ps', ['-eo', 'pid=,args=']);
+  const { stdout } = await execFileAsync('ps', ['-eo', 'pid=,comm=,args=']);
   return stdout
     .split('\n')
-    .filter((line) => / ffmpeg /.test(` ${line.trim().split(/\s+/).slice(1, 2).join(' ').replace(/^.*\//, '')} `) && line.includes(needle))
-    .map((line) => Number(line.trim().split(/\s+/)[0]));
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, comm, ...args]) => comm === 'ffmpeg' && args.join(' ').includes(needle))
+    .map(([pid]) => Number(pid));
 }

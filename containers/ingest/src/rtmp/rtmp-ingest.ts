@@ -109,9 +109,6 @@ export class RtmpIngest {
     return typeof address === 'object' && address ? address.port : this.options.port;
   }
 
-  get activePublishes(): number {
-    return this.accepted.size;
-  }
 
   disconnectStream(streamId: string): boolean {
     let found = false;

@@ -10,12 +10,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EmitEvent } from '../../../../core/emit-event';
-import { planLadder, toTranscodeDecision, type LadderOptions, type LadderPlan } from '../../../../core/ladder';
+import { planLadder, toTranscodeDecision, type LadderOptions } from '../../../../core/ladder';
 import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
 import type { ObjectStore } from '../../../../core/ports/object-store';
 import { markLive, type SessionDeps } from '../../../../core/publish-session';
-import type { TranscodeDecision } from '../../../../core/stream';
 import { Packager } from '../packager/packager';
 import { FlvTap } from '../rtmp/flv-tap';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
@@ -52,7 +51,6 @@ export class LiveSession {
   private tap: FlvTap | undefined;
   private supervisor: TranscoderSupervisor | undefined;
   private packager: Packager | undefined;
-  private plan: LadderPlan | undefined;
   private run = 0;
   private readonly scratchDir: string;
   private probeTimer: NodeJS.Timeout | undefined;
@@ -73,9 +71,6 @@ export class LiveSession {
     return this.options.publish.sessionId;
   }
 
-  get decision(): TranscodeDecision | undefined {
-    return this.plan ? toTranscodeDecision(this.plan) : undefined;
-  }
 
   /** The transcoder's process id while it runs (tests kill it to exercise recovery). */
   get transcoderPid(): number | undefined {
@@ -129,7 +124,6 @@ export class LiveSession {
     }
     if (this.phase !== 'starting') return;
     const plan = planLadder(source, options.ladder);
-    this.plan = plan;
     const decision = toTranscodeDecision(plan);
     this.log.info('session: ladder planned', { topRung: plan.topRung, reason: plan.reason, renditions: plan.renditions.map((r) => r.name) });
 

@@ -15,7 +15,7 @@ import { endSession, publisherGone, type SessionDeps } from '../../../../core/pu
 import { hasOpenSession } from '../../../../core/stream';
 import { finalizeLivePlaylists } from '../packager/finalize';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
-import { LiveSession, type LiveSessionOptions } from './live-session';
+import type { LiveSession } from './live-session';
 
 export type LiveSessionFactory = (publish: AcceptedPublish) => LiveSession;
 
@@ -194,5 +194,3 @@ function isEndedByControl(event: StreamplaneEvent): boolean {
   const reason = (event.data as { reason?: string }).reason;
   return reason === 'ended_by_api' || reason === 'disabled' || reason === 'deleted';
 }
-
-export type { LiveSessionOptions };
