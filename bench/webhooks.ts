@@ -19,19 +19,14 @@ import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localDynamoClient, startDynalite } from '../adapters/dynalite-server';
-import { DynamoDbEventLog } from '../adapters/dynamodb-event-log';
-import { DynamoDbStreamStore } from '../adapters/dynamodb-stream-store';
-import { ensureTable } from '../adapters/dynamodb-table';
 import { DynamoDbWebhookStore } from '../adapters/dynamodb-webhook-store';
-import { LocalEventBus } from '../adapters/local-event-bus';
-import { eventEmitter } from '../core/emit-event';
 import { newId } from '../core/ids';
 import { systemClock } from '../core/ports/clock';
 import { silentLogger } from '../core/ports/logger';
 import type { Metrics } from '../core/ports/metrics';
 import { createWebhook } from '../core/webhook-registry';
 import { LOCAL_URL_POLICY } from '../core/webhook-url';
+import { startLocalRegistry } from '../containers/ingest/src/plane/local-registry';
 import { wireLocalWebhooks } from '../containers/ingest/src/plane/webhooks-wiring';
 
 const EVENTS = positive('BENCH_EVENTS', 2000, 100_000);
@@ -67,15 +62,9 @@ async function main(): Promise<void> {
     cleanups.push(() => new Promise<void>((resolve) => (receiver.close(() => resolve()), receiver.closeAllConnections())));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
-    const dynamo = await startDynalite({ dataDir: join(dir, 'db') });
-    cleanups.push(() => dynamo.close());
-    const client = localDynamoClient(dynamo.endpoint);
-    cleanups.push(() => client.destroy());
-    await ensureTable(client, TABLE);
-    const streams = new DynamoDbStreamStore({ tableName: TABLE, client });
-    const eventLog = new DynamoDbEventLog({ tableName: TABLE, client });
-    const bus = new LocalEventBus(eventLog, silentLogger);
-    const emit = eventEmitter({ store: streams, publisher: bus, clock: systemClock });
+    const registry = await startLocalRegistry({ dataDir: join(dir, 'db'), logger: silentLogger, tableName: TABLE });
+    cleanups.push(() => registry.close());
+    const { client, eventLog, bus, emit } = registry;
 
     const startedAt = new Map<string, number>();
     const okAt = new Map<string, number>();

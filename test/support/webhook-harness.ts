@@ -10,18 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { localDynamoClient, startDynalite } from '../../adapters/dynalite-server';
-import { DynamoDbEventLog } from '../../adapters/dynamodb-event-log';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
-import { ensureTable } from '../../adapters/dynamodb-table';
 import { DynamoDbWebhookStore } from '../../adapters/dynamodb-webhook-store';
-import { LocalEventBus } from '../../adapters/local-event-bus';
 import { compressedScheduler } from '../../adapters/local-queue';
 import { createConsoleLogger } from '../../adapters/console-logger';
-import { eventEmitter, type EmitEvent } from '../../core/emit-event';
-import { systemClock } from '../../core/ports/clock';
 import { silentLogger } from '../../core/ports/logger';
 import { createPlaneHttpServer } from '../../containers/ingest/src/http/plane-http-server';
+import { startLocalRegistry, type LocalRegistry } from '../../containers/ingest/src/plane/local-registry';
 import { wireLocalWebhooks, type LocalWebhooks, type LocalWebhooksOptions } from '../../containers/ingest/src/plane/webhooks-wiring';
 
 export const TEST_API_TOKEN = 'test-token-0123456789abcdef-webhooks';
@@ -32,9 +27,9 @@ export interface WebhookHarness {
   client: DynamoDBClient;
   streams: DynamoDbStreamStore;
   webhookStore: DynamoDbWebhookStore;
-  eventLog: DynamoDbEventLog;
-  bus: LocalEventBus;
-  emit: EmitEvent;
+  eventLog: LocalRegistry['eventLog'];
+  bus: LocalRegistry['bus'];
+  emit: LocalRegistry['emit'];
   webhooks: LocalWebhooks;
   api<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
   close(): Promise<void>;
@@ -51,15 +46,9 @@ export async function startWebhookHarness(options: HarnessOptions = {}): Promise
   };
   try {
     const logger = process.env.STREAMPLANE_TEST_LOGS ? createConsoleLogger({ level: 'debug' }) : silentLogger;
-    const dynamo = await startDynalite({ dataDir: join(dir, 'db') });
-    cleanups.push(() => dynamo.close());
-    const client = localDynamoClient(dynamo.endpoint);
-    cleanups.push(() => client.destroy());
-    await ensureTable(client, TABLE);
-    const streams = new DynamoDbStreamStore({ tableName: TABLE, client });
-    const eventLog = new DynamoDbEventLog({ tableName: TABLE, client });
-    const bus = new LocalEventBus(eventLog, logger);
-    const emit = eventEmitter({ store: streams, publisher: bus, clock: systemClock });
+    const registry = await startLocalRegistry({ dataDir: join(dir, 'db'), logger, tableName: TABLE });
+    cleanups.push(() => registry.close());
+    const { client, store: streams, eventLog, bus, emit } = registry;
     const webhooks = wireLocalWebhooks({
       bus,
       eventLog,

@@ -12,15 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { createConsoleLogger } from '../../../../adapters/console-logger';
-import { localDynamoClient, startDynalite } from '../../../../adapters/dynalite-server';
-import { DynamoDbEventLog } from '../../../../adapters/dynamodb-event-log';
-import { DynamoDbStreamStore } from '../../../../adapters/dynamodb-stream-store';
-import { ensureTable } from '../../../../adapters/dynamodb-table';
 import { FsObjectStore } from '../../../../adapters/fs-object-store';
-import { LocalEventBus } from '../../../../adapters/local-event-bus';
 import { serveHttpApi } from '../../../../adapters/local-http-api';
 import { PrometheusMetrics } from '../../../../adapters/prometheus-metrics';
-import { eventEmitter } from '../../../../core/emit-event';
 import { systemClock } from '../../../../core/ports/clock';
 import type { Logger } from '../../../../core/ports/logger';
 import type { SessionDeps } from '../../../../core/publish-session';
@@ -34,10 +28,10 @@ import { startIngestApp } from '../ingest-app';
 import type { PublishGateDecision } from '../rtmp/rtmp-ingest';
 import type { SessionManager } from '../session/session-manager';
 import { resolveApiToken } from './api-token';
+import { startLocalRegistry, type LocalRegistry } from './local-registry';
 import { wireLocalRecordings } from './recordings-wiring';
 import { wireLocalWebhooks } from './webhooks-wiring';
 
-export const TABLE_NAME = 'streamplane';
 
 export interface LocalPlane {
   httpPort: number;
@@ -47,7 +41,7 @@ export interface LocalPlane {
   urls: PublicUrls & { api: string };
   sessions: SessionManager;
   metrics: PrometheusMetrics;
-  bus: LocalEventBus;
+  bus: LocalRegistry['bus'];
   stop(): Promise<void>;
 }
 
@@ -70,17 +64,11 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     const { token, source: tokenSource } = await resolveApiToken(dataDir, config.apiToken);
     const metrics = new PrometheusMetrics();
 
-    const dynamo = await startDynalite({ dataDir: join(dataDir, 'dynamodb') });
-    cleanups.push(() => dynamo.close());
-    const client = localDynamoClient(dynamo.endpoint);
-    cleanups.push(() => client.destroy());
-    await ensureTable(client, TABLE_NAME);
-    const store = new DynamoDbStreamStore({ tableName: TABLE_NAME, client });
-    const eventLog = new DynamoDbEventLog({ tableName: TABLE_NAME, client });
-    const bus = new LocalEventBus(eventLog, logger);
-    const emit = eventEmitter({ store, publisher: bus, clock: systemClock });
+    const registry = await startLocalRegistry({ dataDir: join(dataDir, 'dynamodb'), logger });
+    cleanups.push(() => registry.close());
+    const { client, store, eventLog, bus, emit } = registry;
     // Webhooks: bus → events queue → dispatcher handler → receivers; serves /v1/webhooks… and /v1/events/stream.
-    const webhooks = wireLocalWebhooks({ bus, eventLog, client, tableName: TABLE_NAME, emit, apiToken: () => token, logger, metrics });
+    const webhooks = wireLocalWebhooks({ bus, eventLog, client, tableName: registry.tableName, emit, apiToken: () => token, logger, metrics });
     cleanups.push(() => webhooks.close());
     await webhooks.recoverPending();
     const sessionDeps: SessionDeps = { store, emit, clock: systemClock };
@@ -112,7 +100,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
 
     const recordings = wireLocalRecordings({
       client,
-      tableName: TABLE_NAME,
+      tableName: registry.tableName,
       objectStore,
       streams: store,
       emit,
