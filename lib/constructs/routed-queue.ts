@@ -14,7 +14,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MAX_DELIVERY_DELAY_SECONDS, sqsEventSource, type ConsumeOptions } from './work-queue';
+import { MAX_DELIVERY_DELAY_SECONDS, messageAgeAlarm, sqsEventSource, type ConsumeOptions } from './work-queue';
 
 export interface RoutedQueueProps {
   /** The bus the rule listens on. @default - the account's default bus (where AWS services put their events) */
@@ -97,15 +97,7 @@ export class RoutedQueue extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const maxAge = props.maxMessageAge ?? Duration.minutes(15);
-    this.messageAgeAlarm = new cloudwatch.Alarm(this, 'MessageAgeAlarm', {
-      alarmDescription: `The oldest message of ${this.node.path} waits longer than ${maxAge.toHumanString()}: its consumer is stuck or too slow.`,
-      metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: maxAge.toSeconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.messageAgeAlarm = messageAgeAlarm(this, this.queue, props.maxMessageAge ?? Duration.minutes(15), 'its consumer');
   }
 
   /** Hands the queue to `fn` (which may only receive and delete its messages), with partial batch failures. */

@@ -56,6 +56,18 @@ export function grantSendOnly(queue: sqs.IQueue, grantee: iam.IGrantable): iam.G
 }
 
 /** A Lambda event source on `queue` that reports partial batch failures (the plane's only way to consume). */
+/** Fires when the queue's oldest message has waited longer than `maxAge`: `consumer` is stuck or too slow. */
+export function messageAgeAlarm(scope: Construct, queue: sqs.Queue, maxAge: Duration, consumer: string): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, 'MessageAgeAlarm', {
+    alarmDescription: `The oldest message of ${scope.node.path} waits longer than ${maxAge.toHumanString()}: ${consumer} is stuck or too slow.`,
+    metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+    threshold: maxAge.toSeconds(),
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 5,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}
+
 export function sqsEventSource(queue: sqs.IQueue, options: ConsumeOptions = {}): SqsEventSource {
   const concurrency = options.maxConcurrency;
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 2 || concurrency > 1000)) {
@@ -114,15 +126,7 @@ export class WorkQueue extends Construct {
       retentionPeriod: props.retentionPeriod ?? Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
-    const maxAge = props.maxMessageAge ?? Duration.minutes(15);
-    this.messageAgeAlarm = new cloudwatch.Alarm(this, 'MessageAgeAlarm', {
-      alarmDescription: `The oldest message of ${this.node.path} waits longer than ${maxAge.toHumanString()}: ${props.purpose} is stuck or too slow.`,
-      metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: maxAge.toSeconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.messageAgeAlarm = messageAgeAlarm(this, this.queue, props.maxMessageAge ?? Duration.minutes(15), props.purpose);
   }
 
   /** Hands the queue to `fn` as an event source with partial batch failures. */

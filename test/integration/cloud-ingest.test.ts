@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +14,6 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import S3rver from 's3rver';
 import { DynamoDbIngestHeartbeats } from '../../adapters/dynamodb-ingest-heartbeats';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
 import { EventBridgeEventPublisher } from '../../adapters/eventbridge-event-publisher';
@@ -30,14 +28,14 @@ import { EmfMetrics } from '../../adapters/emf-metrics';
 import { createPublishAuthHandler } from '../../lambdas/publish-auth/handler';
 import { publish, stopAll } from '../support/ffmpeg';
 import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
+import { startTestS3, type TestS3 } from '../support/local-s3';
 import { waitFor } from '../support/wait';
 
 const BUCKET = 'streamplane-media';
 
 describe('cloud ingest against local AWS stand-ins', () => {
   let dynamo: TestDynamo;
-  let s3rver: S3rver;
-  let s3dir: string;
+  let localS3: TestS3;
   let scratch: string;
   let s3: S3Client;
   let ingest: CloudIngest | undefined;
@@ -47,28 +45,17 @@ describe('cloud ingest against local AWS stand-ins', () => {
 
   before(async () => {
     dynamo = await startTestDynamo();
-    s3dir = await mkdtemp(join(tmpdir(), 'streamplane-cloud-s3-'));
     scratch = await mkdtemp(join(tmpdir(), 'streamplane-cloud-scratch-'));
-    s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3dir, configureBuckets: [{ name: BUCKET, configs: [] }] });
-    const address: AddressInfo = await s3rver.run();
-    s3 = new S3Client({
-      endpoint: `http://127.0.0.1:${address.port}`,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    localS3 = await startTestS3(BUCKET);
+    s3 = localS3.client;
     bridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
   });
 
   after(async () => {
     await stopAll();
     await ingest?.stop();
-    s3.destroy();
-    await s3rver.close();
+    await localS3.stop();
     await dynamo.stop();
-    await rm(s3dir, { recursive: true, force: true });
     await rm(scratch, { recursive: true, force: true });
     bridge.restore();
     lambda.restore();

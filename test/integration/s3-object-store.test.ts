@@ -6,41 +6,22 @@
  */
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import S3rver from 's3rver';
 import { ValidationError } from '../../core/errors';
 import { S3ObjectStore } from '../../adapters/s3-object-store';
+import { startTestS3, type TestS3 } from '../support/local-s3';
 
 const BUCKET = 'streamplane-media';
 
-let server: S3rver;
-let directory: string;
+let s3: TestS3;
 let client: S3Client;
 
 before(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'streamplane-s3rver-'));
-  server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: BUCKET, configs: [] }] });
-  const address: AddressInfo = await server.run();
-  client = new S3Client({
-    endpoint: `http://127.0.0.1:${address.port}`,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    // s3rver predates the SDK's default CRC32 checksums.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  s3 = await startTestS3(BUCKET);
+  client = s3.client;
 });
 
-after(async () => {
-  client.destroy();
-  await server.close();
-  await rm(directory, { recursive: true, force: true });
-});
+after(() => s3.stop());
 
 describe('S3ObjectStore', () => {
   it('stores a segment and a playlist with the content type and cache control the packager chose', async () => {
