@@ -4,7 +4,7 @@
  * every message and field as a last line of defence; callers must still never pass one in.
  */
 import type { Logger } from '../core/ports/logger';
-import { redactStreamKeys } from '../core/stream-key';
+import { redactStreamKeys } from '../core/streams/stream-key';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };

@@ -14,7 +14,7 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { ValidationError } from '../core/errors';
-import type { StreamplaneEvent } from '../core/events';
+import type { StreamplaneEvent } from '../core/events/catalog';
 import { systemClock, type Clock } from '../core/ports/clock';
 import type { EventLog, EventQuery } from '../core/ports/event-bus';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, GSI2_NAME, GSI2_PARTITION_KEY, GSI2_SORT_KEY, itemKeys, TTL_ATTRIBUTE } from './dynamodb-table';

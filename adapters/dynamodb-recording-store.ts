@@ -28,7 +28,7 @@ import { ConflictError, ValidationError } from '../core/errors';
 import { isId } from '../core/ids';
 import type { RecordingStore } from '../core/ports/recording-store';
 import type { Page } from '../core/ports/stream-store';
-import { isUnsettled, MP4_STATUSES, RECORDING_STATUSES, type Recording } from '../core/recording';
+import { isUnsettled, MP4_STATUSES, RECORDING_STATUSES, type Recording } from '../core/recordings/recording';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, GSI2_NAME, GSI2_PARTITION_KEY, GSI2_SORT_KEY, PARTITION_KEY, SORT_KEY } from './dynamodb-table';
 import { decodeCursor, encodeCursor, invalidCursor, isConditionFailure } from './dynamodb-support';
 

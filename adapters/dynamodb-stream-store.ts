@@ -28,7 +28,7 @@ import { ConflictError, DuplicateError, NotFoundError, StreamplaneError, Validat
 import { isId } from '../core/ids';
 import { silentLogger, type Logger } from '../core/ports/logger';
 import type { Page, StreamStore } from '../core/ports/stream-store';
-import type { Stream, StreamStatus } from '../core/stream';
+import type { Stream, StreamStatus } from '../core/streams/stream';
 import { GSI1_NAME, GSI1_PARTITION_KEY, itemKeys } from './dynamodb-table';
 import { decodeCursor, encodeCursor, isConditionFailure } from './dynamodb-support';
 

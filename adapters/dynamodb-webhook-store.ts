@@ -10,7 +10,7 @@
  *
  * Deliveries and attempts expire (TTL `expiresAt`, 30 days after their last write by default); the
  * endpoint item does not. Claims and completions are single conditional UpdateItems on the delivery
- * item — no transactions (dynalite has none) — see core/webhook-delivery.ts for the write order.
+ * item — no transactions (dynalite has none) — see core/webhooks/delivery.ts for the write order.
  *
  * Must never: return storage attributes, or let a cursor from outside name another endpoint's items.
  */
@@ -31,7 +31,7 @@ import { ConflictError, DuplicateError, ValidationError } from '../core/errors';
 import { isId } from '../core/ids';
 import type { Page } from '../core/ports/stream-store';
 import type { ClaimRequest, CompleteRequest, Delivery, DeliveryAttempt, WebhookStore } from '../core/ports/webhook-store';
-import type { WebhookEndpoint } from '../core/webhooks';
+import type { WebhookEndpoint } from '../core/webhooks/webhooks';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, GSI2_NAME, GSI2_PARTITION_KEY, GSI2_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './dynamodb-table';
 import { decodeCursor, encodeCursor, invalidCursor, isConditionFailure } from './dynamodb-support';
 

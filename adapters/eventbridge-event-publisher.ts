@@ -5,7 +5,7 @@
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { StreamplaneError } from '../core/errors';
-import type { StreamplaneEvent } from '../core/events';
+import type { StreamplaneEvent } from '../core/events/catalog';
 import type { EventPublisher } from '../core/ports/event-bus';
 
 export const EVENT_SOURCE = 'streamplane';

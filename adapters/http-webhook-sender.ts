@@ -12,8 +12,8 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
-import type { SendRequest, SendResult, WebhookSender } from '../core/webhook-delivery';
-import { checkAddress, checkWebhookUrl, ipLiteralOf, parseIp, type UrlPolicy } from '../core/webhook-url';
+import type { SendRequest, SendResult, WebhookSender } from '../core/webhooks/delivery';
+import { checkAddress, checkWebhookUrl, ipLiteralOf, parseIp, type UrlPolicy } from '../core/webhooks/url-policy';
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 const SNIPPET_CHARS = 200;

@@ -3,7 +3,7 @@
  * event log first (so `GET /v1/events` sees it as soon as `publish` resolves), then handed to each
  * subscriber. A failing subscriber is logged and never blocks the publisher or the others.
  */
-import type { StreamplaneEvent } from '../core/events';
+import type { StreamplaneEvent } from '../core/events/catalog';
 import type { EventLog, EventPublisher } from '../core/ports/event-bus';
 import type { Logger } from '../core/ports/logger';
 

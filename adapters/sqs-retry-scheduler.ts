@@ -12,7 +12,7 @@
  * a failed send throws, so the delivery keeps its claim released and the source message is retried.
  */
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { AttemptMessage, DeadLetterSink, RetryScheduler } from '../core/webhook-delivery';
+import type { AttemptMessage, DeadLetterSink, RetryScheduler } from '../core/webhooks/delivery';
 import type { DeliveryError } from '../core/ports/webhook-store';
 
 export const MAX_QUEUE_DELAY_MS = 900_000;

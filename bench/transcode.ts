@@ -27,7 +27,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planLadder } from '../core/ladder';
+import { planLadder } from '../core/transcode/ladder';
 import { buildTranscodeArgs, SCALE_FILTER, SCALE_PARAMS, X264_CRF, X264_PARAMS, X264_PRESET } from '../containers/ingest/src/transcoder/ffmpeg-args';
 import { probeSource } from '../containers/ingest/src/transcoder/source-probe';
 

@@ -24,10 +24,10 @@ import { newId } from '../core/ids';
 import { systemClock } from '../core/ports/clock';
 import { silentLogger } from '../core/ports/logger';
 import type { Metrics } from '../core/ports/metrics';
-import { createWebhook } from '../core/webhook-registry';
-import { LOCAL_URL_POLICY } from '../core/webhook-url';
-import { startLocalRegistry } from '../containers/ingest/src/plane/local-registry';
-import { wireLocalWebhooks } from '../containers/ingest/src/plane/webhooks-wiring';
+import { createWebhook } from '../core/webhooks/registry';
+import { LOCAL_URL_POLICY } from '../core/webhooks/url-policy';
+import { startLocalRegistry } from '../local/local-registry';
+import { wireLocalWebhooks } from '../local/webhooks-wiring';
 
 const EVENTS = positive('BENCH_EVENTS', 2000, 100_000);
 const LATENCY_EVENTS = positive('BENCH_LATENCY_EVENTS', 300, 100_000);

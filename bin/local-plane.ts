@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { createConsoleLogger } from '../adapters/console-logger';
 import { ConfigError, loadPlaneConfig } from '../containers/ingest/src/config';
-import { startLocalPlane } from '../containers/ingest/src/plane/local-plane';
+import { startLocalPlane } from '../local/local-plane';
 
 // The pinned AWS SDK runs on Node 20; its notice about future releases needing Node 22 is for library
 // authors, not for someone starting the plane.

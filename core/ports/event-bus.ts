@@ -1,4 +1,4 @@
-import type { StreamplaneEvent } from '../events';
+import type { StreamplaneEvent } from '../events/catalog';
 
 /** Where emitted events go: EventBridge in the cloud, the in-process bus locally. */
 export interface EventPublisher {

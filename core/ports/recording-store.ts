@@ -5,7 +5,7 @@
  *
  * Must never: return storage attributes to callers, or overwrite a record without its version check.
  */
-import type { Recording } from '../recording';
+import type { Recording } from '../recordings/recording';
 import type { Page } from './stream-store';
 
 export interface RecordingStore {

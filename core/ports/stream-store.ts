@@ -1,4 +1,4 @@
-import type { Stream, StreamStatus } from '../stream';
+import type { Stream, StreamStatus } from '../streams/stream';
 
 export interface Page<T> {
   items: T[];

@@ -5,7 +5,7 @@
  *
  * Must never: return storage attributes to callers, or expose the secret anywhere but `WebhookEndpoint`.
  */
-import type { WebhookEndpoint } from '../webhooks';
+import type { WebhookEndpoint } from '../webhooks/webhooks';
 import type { Page } from './stream-store';
 
 export type DeliveryStatus = 'in_flight' | 'retrying' | 'succeeded' | 'dead_lettered';

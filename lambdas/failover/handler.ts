@@ -2,7 +2,7 @@
  * The failover function. Two triggers, one thin chain: ECS "Task State Change" (STOPPED) events of the
  * ingest service arrive through an SQS queue (with a dead-letter queue) and recover that task's streams;
  * a schedule sweeps stale heartbeats and enforces due reconnect deadlines. The use cases live in
- * core/failover.ts; this file parses, calls them, logs and counts what happened, and reports failed
+ * core/streams/failover.ts; this file parses, calls them, logs and counts what happened, and reports failed
  * records so only those are retried.
  *
  * Must never: acknowledge a record whose recovery was incomplete (it is retried, then dead-lettered).
@@ -14,7 +14,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import type { z } from 'zod';
-import { recoverLostTask, sweepIngestTasks, type FailoverDeps, type FailoverSettings, type LostTaskReport } from '../../core/failover';
+import { recoverLostTask, sweepIngestTasks, type FailoverDeps, type FailoverSettings, type LostTaskReport } from '../../core/streams/failover';
 import { ecsTaskStateChangeSchema, failoverEventSchema, parseFailoverConfig, taskIdOf, type FailoverEvent } from './schema';
 
 export interface FailoverHandlerDeps {
@@ -117,7 +117,7 @@ async function buildCloudHandler(): Promise<ReturnType<typeof createFailoverHand
       import('../../adapters/dynamodb-ingest-heartbeats'),
       import('../../adapters/dynamodb-reconnect-deadlines'),
       import('../../adapters/eventbridge-event-publisher'),
-      import('../../core/emit-event'),
+      import('../../core/events/emit-event'),
       import('../../core/ports/clock'),
     ]);
   const client = new DynamoDBClient({});

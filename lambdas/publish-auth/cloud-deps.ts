@@ -2,7 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbEventLog } from '../../adapters/dynamodb-event-log';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
-import { eventEmitter } from '../../core/emit-event';
+import { eventEmitter } from '../../core/events/emit-event';
 import { systemClock } from '../../core/ports/clock';
 import { loadPublishAuthConfig } from '../shared/config';
 import { createEventPublisher } from '../shared/event-publisher';

@@ -7,7 +7,7 @@
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { authorizePublish, type PublishDecision, type SessionDeps } from '../../core/publish-session';
+import { authorizePublish, type PublishDecision, type SessionDeps } from '../../core/streams/publish-session';
 import { silentLogger, type Logger } from '../../core/ports/logger';
 import { logInvocationErrors } from '../shared/log-invocation-errors';
 import { publishAuthRequest, remoteAddressOnly, type PublishAuthResult } from './schema';

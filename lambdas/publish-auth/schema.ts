@@ -4,7 +4,7 @@
  * is all the ingest needs to run the session and nothing more (no key hash, no stream record).
  */
 import { z } from 'zod';
-import type { RejectReason } from '../../core/publish-session';
+import type { RejectReason } from '../../core/streams/publish-session';
 
 export const publishAuthRequest = z.object({
   app: z.string().max(128),

@@ -8,7 +8,7 @@ import { DynamoDbEventLog } from '../../adapters/dynamodb-event-log';
 import { DynamoDbRecordingStore } from '../../adapters/dynamodb-recording-store';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
 import { S3ObjectStore } from '../../adapters/s3-object-store';
-import { eventEmitter } from '../../core/emit-event';
+import { eventEmitter } from '../../core/events/emit-event';
 import { systemClock } from '../../core/ports/clock';
 import { createEventPublisher } from '../shared/event-publisher';
 import { powertoolsLogger } from '../shared/logger';

@@ -1,7 +1,7 @@
 /**
  * The recording finalizer Lambda (SQS event source, ReportBatchItemFailures); the local plane feeds the
  * same handler from its in-process queue. Each record names one recording (directly, or as the
- * `stream.ended` event of its session); the use case in core/recording-lifecycle.ts does the work and is
+ * `stream.ended` event of its session); the use case in core/recordings/lifecycle.ts does the work and is
  * idempotent, so duplicates and reordering are harmless. Records of one recording in a batch run one
  * after the other; different recordings run side by side.
  *
@@ -16,7 +16,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { silentLogger } from '../../core/ports/logger';
 import { noopMetrics, type Metrics } from '../../core/ports/metrics';
-import { failRecording, finalizeRecording, type FinalizeDeps, type FinalizationRequest } from '../../core/recording-lifecycle';
+import { failRecording, finalizeRecording, type FinalizeDeps, type FinalizationRequest } from '../../core/recordings/lifecycle';
 import { logInvocationErrors } from '../shared/log-invocation-errors';
 import { describeError } from '../shared/redact';
 import { parseFinalizerRecord } from './schema';

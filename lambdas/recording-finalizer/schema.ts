@@ -7,8 +7,8 @@
  */
 import { z } from 'zod';
 import { isId } from '../../core/ids';
-import { recordingIdFor } from '../../core/recording';
-import type { FinalizationRequest } from '../../core/recording-lifecycle';
+import { recordingIdFor } from '../../core/recordings/recording';
+import type { FinalizationRequest } from '../../core/recordings/lifecycle';
 
 export const finalizationMessageSchema = z
   .object({

@@ -1,7 +1,7 @@
 /**
  * The recording retention Lambda (a daily EventBridge schedule): deletes the recordings past
  * `RECORDING_RETENTION_DAYS` — their objects under `recordings/<id>/` and their record — through the use
- * case the local plane's sweeper and the API's delete share (core/recording-lifecycle.ts), so a recording
+ * case the local plane's sweeper and the API's delete share (core/recordings/lifecycle.ts), so a recording
  * still being written or finalized is never touched and the API stops listing what is gone.
  *
  * One run is a bounded batch: it looks at no more than `maxRecordingsPerRun` recordings and starts on no
@@ -18,7 +18,7 @@ import type { Clock } from '../../core/ports/clock';
 import { silentLogger, type Logger } from '../../core/ports/logger';
 import type { ObjectStore } from '../../core/ports/object-store';
 import type { RecordingStore } from '../../core/ports/recording-store';
-import { sweepRecordingRetention } from '../../core/recording-lifecycle';
+import { sweepRecordingRetention } from '../../core/recordings/lifecycle';
 import { logInvocationErrors } from '../shared/log-invocation-errors';
 import { describeError } from '../shared/redact';
 

@@ -4,7 +4,7 @@
  * two together).
  */
 import { z } from 'zod';
-import { MP4_STATUSES, RECORDING_STATUSES } from '../../core/recording';
+import { MP4_STATUSES, RECORDING_STATUSES } from '../../core/recordings/recording';
 
 export const MAX_RECORDING_PAGE_LIMIT = 100;
 export const DEFAULT_RECORDING_PAGE_LIMIT = 20;

@@ -4,7 +4,7 @@
  * catalog only for known types (unknown future types pass through untouched).
  */
 import { z } from 'zod';
-import { EVENT_CATALOG, isEventType, type StreamplaneEvent } from '../../core/events';
+import { EVENT_CATALOG, isEventType, type StreamplaneEvent } from '../../core/events/catalog';
 import { isId } from '../../core/ids';
 
 export const EVENT_SOURCE = 'streamplane';

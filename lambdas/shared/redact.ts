@@ -2,7 +2,7 @@
  * Last line of defence before anything is logged: removes stream keys and bearer tokens from free text
  * (error messages and stacks of third-party code). Callers still must not pass secrets in.
  */
-import { redactStreamKeys } from '../../core/stream-key';
+import { redactStreamKeys } from '../../core/streams/stream-key';
 
 export function redactText(text: string): string {
   return redactStreamKeys(text).replace(/(bearer\s+)\S+/gi, '$1[redacted]');

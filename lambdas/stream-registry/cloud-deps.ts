@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbEventLog } from '../../adapters/dynamodb-event-log';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
-import { eventEmitter } from '../../core/emit-event';
+import { eventEmitter } from '../../core/events/emit-event';
 import { systemClock } from '../../core/ports/clock';
 import { apiTokenSource } from '../shared/api-token';
 import { loadStreamRegistryConfig } from '../shared/config';

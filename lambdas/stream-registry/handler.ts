@@ -6,12 +6,12 @@
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { EmitEvent } from '../../core/emit-event';
+import type { EmitEvent } from '../../core/events/emit-event';
 import type { Clock } from '../../core/ports/clock';
 import type { EventLog } from '../../core/ports/event-bus';
 import { silentLogger, type Logger } from '../../core/ports/logger';
 import type { StreamStore } from '../../core/ports/stream-store';
-import type { PublicUrls } from '../../core/stream';
+import type { PublicUrls } from '../../core/streams/stream';
 import { bearerAuth, type TokenSource } from '../shared/bearer-auth';
 import { httpProblemErrors } from '../shared/http-problem-errors';
 import type { HttpEvent, HttpResult, JsonHttpEvent } from '../shared/http-types';

@@ -4,7 +4,7 @@
  * both as component schemas (for `/v1/events`) and as OpenAPI `webhooks` (what endpoints receive).
  */
 import { z } from 'zod';
-import { eventCatalogJsonSchema, EVENT_TYPES } from '../../core/events';
+import { eventCatalogJsonSchema, EVENT_TYPES } from '../../core/events/catalog';
 import { recordingsOpenApi } from '../recordings-api/openapi';
 import { webhooksOpenApi } from '../webhooks-api/openapi';
 import { problemSchema, PROBLEM_CONTENT_TYPE } from '../shared/problem';

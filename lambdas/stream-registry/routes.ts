@@ -3,13 +3,13 @@
  * Path ids are checked here, before any store call. Only create and reset-key pass the stream key to
  * the view; every other response is built without it.
  */
-import type { EmitEvent } from '../../core/emit-event';
+import type { EmitEvent } from '../../core/events/emit-event';
 import { InvalidIdError } from '../../core/errors';
 import { isId } from '../../core/ids';
 import type { Clock } from '../../core/ports/clock';
 import type { EventLog } from '../../core/ports/event-bus';
 import type { StreamStore } from '../../core/ports/stream-store';
-import { toStreamView, type PublicUrls, type Stream } from '../../core/stream';
+import { toStreamView, type PublicUrls, type Stream } from '../../core/streams/stream';
 import {
   createStream,
   deleteStream,
@@ -20,7 +20,7 @@ import {
   listStreams,
   resetStreamKey,
   updateStream,
-} from '../../core/stream-registry';
+} from '../../core/streams/stream-registry';
 import { emptyResponse, jsonResponse } from '../shared/json-response';
 import type { Route, RouteRequest } from '../shared/router';
 import { parseInput } from '../shared/validate';

@@ -4,10 +4,10 @@
  * the OpenAPI document and to let tests hold the two together.
  */
 import { z } from 'zod';
-import { EVENT_TYPES, isEventType } from '../../core/events';
-import { STREAM_STATUSES } from '../../core/stream';
+import { EVENT_TYPES, isEventType } from '../../core/events/catalog';
+import { STREAM_STATUSES } from '../../core/streams/stream';
 
-export { createStreamInput, updateStreamInput } from '../../core/stream-input';
+export { createStreamInput, updateStreamInput } from '../../core/streams/stream-input';
 
 export const MAX_PAGE_LIMIT = 100;
 export const DEFAULT_STREAM_PAGE_LIMIT = 20;

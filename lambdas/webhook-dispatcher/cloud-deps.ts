@@ -11,7 +11,7 @@ import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
 import { DynamoDbWebhookStore } from '../../adapters/dynamodb-webhook-store';
 import { HttpWebhookSender } from '../../adapters/http-webhook-sender';
 import { QueueDeadLetterSink, QueueRetryScheduler, sqsQueueSender } from '../../adapters/sqs-retry-scheduler';
-import { eventEmitter } from '../../core/emit-event';
+import { eventEmitter } from '../../core/events/emit-event';
 import { systemClock } from '../../core/ports/clock';
 import { createEventPublisher } from '../shared/event-publisher';
 import { powertoolsLogger } from '../shared/logger';

@@ -4,8 +4,8 @@
  * reads `process.env`.
  */
 import { z } from 'zod';
-import { parseCidrList, type Cidr } from '../../core/webhook-url';
-import { DEFAULT_DISABLE_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from '../../core/webhooks';
+import { parseCidrList, type Cidr } from '../../core/webhooks/url-policy';
+import { DEFAULT_DISABLE_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from '../../core/webhooks/webhooks';
 import { ConfigError, parseEnv } from '../shared/config';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -10,7 +10,7 @@
  *            redriven dead letters.
  *
  * Deliveries run concurrently, bounded per process and per endpoint (see concurrency.ts); the use
- * case in core/webhook-delivery.ts does the claim, the send, the log and what follows. A record fails
+ * case in core/webhooks/delivery.ts does the claim, the send, the log and what follows. A record fails
  * (and comes back from its queue) only when the plane could not do its part — a store or queue error —
  * never because a receiver failed: that is an attempt, logged and retried on the schedule. Records that
  * can never parse fail every time and so end in the dead-letter queue.
@@ -31,8 +31,8 @@ import {
   type DeliveryDeps,
   type DeliveryInput,
   type WebhookSender,
-} from '../../core/webhook-delivery';
-import type { WebhookEndpoint } from '../../core/webhooks';
+} from '../../core/webhooks/delivery';
+import type { WebhookEndpoint } from '../../core/webhooks/webhooks';
 import { EndpointGate, Semaphore } from './concurrency';
 import { parseQueueMessage, type QueueMessage } from './schema';
 

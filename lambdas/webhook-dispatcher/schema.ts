@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { isId } from '../../core/ids';
-import { deliveryIdFor } from '../../core/webhooks';
+import { deliveryIdFor } from '../../core/webhooks/webhooks';
 
 export const EVENT_SOURCE = 'streamplane';
 const MAX_BODY_CHARS = 200_000;

@@ -4,7 +4,7 @@
  * this function that reads `process.env`.
  */
 import { z } from 'zod';
-import { parseCidrList, type Cidr } from '../../core/webhook-url';
+import { parseCidrList, type Cidr } from '../../core/webhooks/url-policy';
 import { ConfigError, type StreamRegistryConfig } from '../shared/config';
 import { parseEnv } from '../shared/config';
 import { parseOr } from '../webhook-dispatcher/config';

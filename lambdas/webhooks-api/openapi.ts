@@ -7,9 +7,9 @@
  * Must never: document a secret anywhere but the create and rotate-secret responses.
  */
 import { z } from 'zod';
-import { EVENT_TYPES } from '../../core/events';
-import { DEFAULT_PREVIOUS_SECRET_SECONDS } from '../../core/webhook-registry';
-import { ALL_EVENTS } from '../../core/webhooks';
+import { EVENT_TYPES } from '../../core/events/catalog';
+import { DEFAULT_PREVIOUS_SECRET_SECONDS } from '../../core/webhooks/registry';
+import { ALL_EVENTS } from '../../core/webhooks/webhooks';
 import { PROBLEM_CONTENT_TYPE } from '../shared/problem';
 import {
   attemptView,

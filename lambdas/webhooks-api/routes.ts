@@ -17,8 +17,8 @@ import {
   rotateWebhookSecret,
   updateWebhook,
   type WebhookRegistryDeps,
-} from '../../core/webhook-registry';
-import { toWebhookView } from '../../core/webhooks';
+} from '../../core/webhooks/registry';
+import { toWebhookView } from '../../core/webhooks/webhooks';
 import { emptyResponse, jsonResponse } from '../shared/json-response';
 import type { Route, RouteRequest } from '../shared/router';
 import { parseInput } from '../shared/validate';

@@ -3,9 +3,9 @@
  * shapes. Bodies are strict (unknown fields are refused) so a typo is an error, not a silent no-op.
  */
 import { z } from 'zod';
-import { EVENT_TYPES, isEventType } from '../../core/events';
-import { MAX_WEBHOOK_URL_LENGTH } from '../../core/webhook-url';
-import { ALL_EVENTS } from '../../core/webhooks';
+import { EVENT_TYPES, isEventType } from '../../core/events/catalog';
+import { MAX_WEBHOOK_URL_LENGTH } from '../../core/webhooks/url-policy';
+import { ALL_EVENTS } from '../../core/webhooks/webhooks';
 
 export const MAX_WEBHOOK_BODY_BYTES = 16 * 1024;
 export const MAX_PAGE_LIMIT = 100;

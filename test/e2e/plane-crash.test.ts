@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { parseMediaPlaylist } from '../../core/playlist';
+import { parseMediaPlaylist } from '../../core/hls/playlist';
 import { ffmpegProcessesMatching, ffprobeStreams, publish, stopAll } from '../support/ffmpeg';
 import { fetchText, parseMaster, waitForMaster } from '../support/hls';
 import { startTestPlane, type TestPlane } from '../support/plane';

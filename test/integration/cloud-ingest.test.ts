@@ -18,10 +18,10 @@ import { DynamoDbIngestHeartbeats } from '../../adapters/dynamodb-ingest-heartbe
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
 import { EventBridgeEventPublisher } from '../../adapters/eventbridge-event-publisher';
 import { S3ObjectStore } from '../../adapters/s3-object-store';
-import { eventEmitter } from '../../core/emit-event';
+import { eventEmitter } from '../../core/events/emit-event';
 import { systemClock } from '../../core/ports/clock';
 import { silentLogger } from '../../core/ports/logger';
-import { createStream } from '../../core/stream-registry';
+import { createStream } from '../../core/streams/stream-registry';
 import { loadCloudIngestConfig } from '../../containers/ingest/src/cloud/cloud-config';
 import { startCloudIngest, type CloudIngest } from '../../containers/ingest/src/cloud/cloud-ingest';
 import { EmfMetrics } from '../../adapters/emf-metrics';

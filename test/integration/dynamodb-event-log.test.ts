@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DynamoDbEventLog } from '../../adapters/dynamodb-event-log';
 import { ValidationError } from '../../core/errors';
-import { buildEvent, type StreamplaneEvent } from '../../core/events';
+import { buildEvent, type StreamplaneEvent } from '../../core/events/catalog';
 import { newId } from '../../core/ids';
 import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
 import { ManualClock } from '../support/recorded-events';

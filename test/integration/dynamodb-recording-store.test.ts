@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { DynamoDbRecordingStore } from '../../adapters/dynamodb-recording-store';
 import { ConflictError, ValidationError } from '../../core/errors';
 import { newId } from '../../core/ids';
-import { recordingIdFor, type Recording } from '../../core/recording';
+import { recordingIdFor, type Recording } from '../../core/recordings/recording';
 import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
 
 function recording(streamId: string, createdAt: string, overrides: Partial<Recording> = {}): Recording {

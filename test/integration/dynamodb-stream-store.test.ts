@@ -10,8 +10,8 @@ import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
 import { itemKeys } from '../../adapters/dynamodb-table';
 import { ConflictError, DuplicateError, NotFoundError, ValidationError } from '../../core/errors';
 import { newId } from '../../core/ids';
-import type { Stream } from '../../core/stream';
-import { generateStreamKey, hashStreamKey } from '../../core/stream-key';
+import type { Stream } from '../../core/streams/stream';
+import { generateStreamKey, hashStreamKey } from '../../core/streams/stream-key';
 import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
 
 describe('DynamoDbStreamStore (dynalite)', () => {

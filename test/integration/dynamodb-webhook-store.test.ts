@@ -15,7 +15,7 @@ import { DynamoDbWebhookStore } from '../../adapters/dynamodb-webhook-store';
 import { ConflictError, DuplicateError, ValidationError } from '../../core/errors';
 import { newId } from '../../core/ids';
 import type { ClaimRequest } from '../../core/ports/webhook-store';
-import { deliveryIdFor, generateWebhookSecret, type WebhookEndpoint } from '../../core/webhooks';
+import { deliveryIdFor, generateWebhookSecret, type WebhookEndpoint } from '../../core/webhooks/webhooks';
 
 describe('DynamoDB webhook store', () => {
   let dir: string;

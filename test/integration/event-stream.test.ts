@@ -8,9 +8,9 @@ import { createServer, request, type ClientRequest, type IncomingMessage, type S
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '../../core/ids';
-import type { StreamplaneEvent } from '../../core/events';
+import type { StreamplaneEvent } from '../../core/events/catalog';
 import { silentLogger } from '../../core/ports/logger';
-import { createEventStream, type EventSource, type EventStream } from '../../containers/ingest/src/http/event-stream-route';
+import { createEventStream, type EventSource, type EventStream } from '../../local/http/event-stream-route';
 import { startWebhookHarness, TEST_API_TOKEN, type WebhookHarness } from '../support/webhook-harness';
 import { waitFor } from '../support/wait';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FsObjectStore } from '../../adapters/fs-object-store';
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store';
-import { createHlsOrigin, HlsOrigin, keyFromPath, type HlsOriginHandler } from '../../containers/ingest/src/origin/hls-origin';
+import { createHlsOrigin, HlsOrigin, keyFromPath, type HlsOriginHandler } from '../../local/http/hls-origin';
 
 interface Reply {
   status: number;

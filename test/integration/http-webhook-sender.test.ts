@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_MAX_RESPONSE_BYTES, HttpWebhookSender, type HostResolver } from '../../adapters/http-webhook-sender';
-import { CLOUD_URL_POLICY, LOCAL_URL_POLICY } from '../../core/webhook-url';
+import { CLOUD_URL_POLICY, LOCAL_URL_POLICY } from '../../core/webhooks/url-policy';
 
 const BODY = JSON.stringify({ id: 'evt_aaaaaaaaaaaaaaaaaaaa', type: 'stream.live' });
 const HEADERS = { 'content-type': 'application/json', 'webhook-id': 'evt_aaaaaaaaaaaaaaaaaaaa' };

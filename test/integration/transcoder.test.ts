@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { planLadder, type LadderPlan } from '../../core/ladder';
+import { planLadder, type LadderPlan } from '../../core/transcode/ladder';
 import { buildTranscodeArgs } from '../../containers/ingest/src/transcoder/ffmpeg-args';
 import { probeSource } from '../../containers/ingest/src/transcoder/source-probe';
 import {

@@ -1,5 +1,5 @@
 /** Reading what the plane serves over HTTP, as a player would. */
-import { parseMediaPlaylist } from '../../core/playlist';
+import { parseMediaPlaylist } from '../../core/hls/playlist';
 import { waitFor } from './wait';
 
 export interface MasterVariant {

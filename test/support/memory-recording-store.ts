@@ -8,7 +8,7 @@
 import { ConflictError, ValidationError } from '../../core/errors';
 import type { RecordingStore } from '../../core/ports/recording-store';
 import type { Page } from '../../core/ports/stream-store';
-import { isUnsettled, type Recording } from '../../core/recording';
+import { isUnsettled, type Recording } from '../../core/recordings/recording';
 
 export class MemoryRecordingStore implements RecordingStore {
   private readonly records = new Map<string, Recording>();

@@ -6,7 +6,7 @@
  */
 import { ConflictError, DuplicateError, NotFoundError, ValidationError } from '../../core/errors';
 import type { Page, StreamStore } from '../../core/ports/stream-store';
-import type { Stream, StreamStatus } from '../../core/stream';
+import type { Stream, StreamStatus } from '../../core/streams/stream';
 
 export class MemoryStreamStore implements StreamStore {
   private readonly streams = new Map<string, Stream>();

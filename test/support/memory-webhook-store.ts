@@ -6,7 +6,7 @@
 import { ConflictError, DuplicateError } from '../../core/errors';
 import type { Page } from '../../core/ports/stream-store';
 import type { ClaimRequest, CompleteRequest, Delivery, DeliveryAttempt, WebhookStore } from '../../core/ports/webhook-store';
-import type { WebhookEndpoint } from '../../core/webhooks';
+import type { WebhookEndpoint } from '../../core/webhooks/webhooks';
 
 export class MemoryWebhookStore implements WebhookStore {
   readonly endpoints = new Map<string, WebhookEndpoint>();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../core/ports/logger';
 import { loadPlaneConfig } from '../../containers/ingest/src/config';
-import { startLocalPlane, type LocalPlane } from '../../containers/ingest/src/plane/local-plane';
+import { startLocalPlane, type LocalPlane } from '../../local/local-plane';
 import { createConsoleLogger } from '../../adapters/console-logger';
 
 export interface TestPlane {

@@ -2,8 +2,8 @@
  * Event test doubles: a publisher that records what was emitted, an in-memory EventLog with the same
  * query semantics as the DynamoDB one, and a manual clock. For unit tests of core and handlers.
  */
-import { eventEmitter, type EmitEvent } from '../../core/emit-event';
-import type { StreamplaneEvent } from '../../core/events';
+import { eventEmitter, type EmitEvent } from '../../core/events/emit-event';
+import type { StreamplaneEvent } from '../../core/events/catalog';
 import type { Clock } from '../../core/ports/clock';
 import type { EventLog, EventPublisher, EventQuery } from '../../core/ports/event-bus';
 import type { StreamStore } from '../../core/ports/stream-store';

@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ObjectStore } from '../../core/ports/object-store';
-import { segmentFileName, type RenditionInfo } from '../../core/recording';
+import { segmentFileName, type RenditionInfo } from '../../core/recordings/recording';
 
 const execFileAsync = promisify(execFile);
 

@@ -15,9 +15,9 @@ import { DynamoDbWebhookStore } from '../../adapters/dynamodb-webhook-store';
 import { compressedScheduler } from '../../adapters/local-queue';
 import { createConsoleLogger } from '../../adapters/console-logger';
 import { silentLogger } from '../../core/ports/logger';
-import { createPlaneHttpServer } from '../../containers/ingest/src/http/plane-http-server';
-import { startLocalRegistry, type LocalRegistry } from '../../containers/ingest/src/plane/local-registry';
-import { wireLocalWebhooks, type LocalWebhooks, type LocalWebhooksOptions } from '../../containers/ingest/src/plane/webhooks-wiring';
+import { createPlaneHttpServer } from '../../local/http/plane-http-server';
+import { startLocalRegistry, type LocalRegistry } from '../../local/local-registry';
+import { wireLocalWebhooks, type LocalWebhooks, type LocalWebhooksOptions } from '../../local/webhooks-wiring';
 
 export const TEST_API_TOKEN = 'test-token-0123456789abcdef-webhooks';
 export const TABLE = 'streamplane';

@@ -4,15 +4,15 @@
  * The local plane and the cloud container both run exactly this; they differ only in adapters.
  */
 import { join } from 'node:path';
-import type { EmitEvent } from '../../../core/emit-event';
+import type { EmitEvent } from '../../../core/events/emit-event';
 import { systemClock } from '../../../core/ports/clock';
 import type { Logger } from '../../../core/ports/logger';
 import type { Metrics } from '../../../core/ports/metrics';
 import type { ObjectStore } from '../../../core/ports/object-store';
-import type { SessionDeps } from '../../../core/publish-session';
-import { FailureRateLimiter } from '../../../core/rate-limiter';
-import { recordingIdFor } from '../../../core/recording';
-import { masterPlaylistPath } from '../../../core/stream';
+import type { SessionDeps } from '../../../core/streams/publish-session';
+import { FailureRateLimiter } from '../../../core/streams/rate-limiter';
+import { recordingIdFor } from '../../../core/recordings/recording';
+import { masterPlaylistPath } from '../../../core/streams/stream';
 import type { PlaneConfig } from './config';
 import { rateLimitedGate } from './hooks/on-publish';
 import { RtmpIngest, type PublishGate } from './rtmp/rtmp-ingest';

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { SQSEvent } from 'aws-lambda';
 import { LocalQueue, LocalQueueError } from '../../../adapters/local-queue';
 import { QueueDeadLetterSink, QueueRetryScheduler, sqsQueueSender, type QueueSender } from '../../../adapters/sqs-retry-scheduler';
-import { attemptMessage } from '../../../core/webhook-delivery';
+import { attemptMessage } from '../../../core/webhooks/delivery';
 import { waitFor } from '../../support/wait';
 
 const message = attemptMessage({

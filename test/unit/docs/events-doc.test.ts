@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { EVENT_CATALOG, EVENT_TYPES } from '../../../core/events';
+import { EVENT_CATALOG, EVENT_TYPES } from '../../../core/events/catalog';
 
 const DOC = new URL('../../../docs/events.md', import.meta.url);
 

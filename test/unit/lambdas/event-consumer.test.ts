@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { buildEvent, type StreamplaneEvent } from '../../../core/events';
+import { buildEvent, type StreamplaneEvent } from '../../../core/events/catalog';
 import { newId } from '../../../core/ids';
 import type { EventLog, EventQuery } from '../../../core/ports/event-bus';
 import { createEventConsumerHandler } from '../../../lambdas/stream-registry/event-consumer';

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import type { WebhookRegistryDeps } from '../../../core/webhook-registry';
-import { EVENT_STREAM_PATH } from '../../../containers/ingest/src/http/event-stream-route';
+import type { WebhookRegistryDeps } from '../../../core/webhooks/registry';
+import { EVENT_STREAM_PATH } from '../../../local/http/event-stream-route';
 import { recordingsOpenApi } from '../../../lambdas/recordings-api/openapi';
 import { recordingsRoutes, type RecordingsRouteDeps } from '../../../lambdas/recordings-api/routes';
 import type { Route } from '../../../lambdas/shared/router';

@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { Logger } from '../../../core/ports/logger';
-import { recordingIdFor, type Recording } from '../../../core/recording';
+import { recordingIdFor, type Recording } from '../../../core/recordings/recording';
 import { loadRecordingRetentionConfig } from '../../../lambdas/recording-retention/cloud-deps';
 import { createRecordingRetentionHandler, type RecordingRetentionDeps } from '../../../lambdas/recording-retention/handler';
 import { ConfigError } from '../../../lambdas/shared/config';

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { Context } from 'aws-lambda';
-import { finalizeRecording, startRecording } from '../../../core/recording-lifecycle';
-import { recordingIdFor, segmentFileName } from '../../../core/recording';
-import type { Stream } from '../../../core/stream';
+import { finalizeRecording, startRecording } from '../../../core/recordings/lifecycle';
+import { recordingIdFor, segmentFileName } from '../../../core/recordings/recording';
+import type { Stream } from '../../../core/streams/stream';
 import type { HttpEvent, HttpResult } from '../../../lambdas/shared/http-types';
 import { createRecordingsApiHandler } from '../../../lambdas/recordings-api/handler';
 import { isRecordingsApiPath } from '../../../lambdas/recordings-api/routes';

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgeEventPublisher, EventPublishError } from '../../../adapters/eventbridge-event-publisher';
-import { buildEvent } from '../../../core/events';
+import { buildEvent } from '../../../core/events/catalog';
 import { apiTokenSource, SecretReadError } from '../../../lambdas/shared/api-token';
 import { ConfigError, loadPublishAuthConfig, loadStreamRegistryConfig } from '../../../lambdas/shared/config';
 import { createEventPublisher } from '../../../lambdas/shared/event-publisher';

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { Context } from 'aws-lambda';
-import { EVENT_TYPES } from '../../../core/events';
+import { EVENT_TYPES } from '../../../core/events/catalog';
 import type { Logger } from '../../../core/ports/logger';
-import { hashStreamKey } from '../../../core/stream-key';
+import { hashStreamKey } from '../../../core/streams/stream-key';
 import type { HttpEvent, HttpResult } from '../../../lambdas/shared/http-types';
 import { createStreamRegistryHandler } from '../../../lambdas/stream-registry/handler';
 import { streamList, streamView, streamViewWithKey } from '../../../lambdas/stream-registry/schema';

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { systemClock } from '../../../core/ports/clock';
-import type { AttemptMessage } from '../../../core/webhook-delivery';
-import { CLOUD_URL_POLICY } from '../../../core/webhook-url';
-import { deliveryIdFor } from '../../../core/webhooks';
+import type { AttemptMessage } from '../../../core/webhooks/delivery';
+import { CLOUD_URL_POLICY } from '../../../core/webhooks/url-policy';
+import { deliveryIdFor } from '../../../core/webhooks/webhooks';
 import { createWebhooksApiHandler } from '../../../lambdas/webhooks-api/handler';
 import { MemoryWebhookStore } from '../../support/memory-webhook-store';
 

@@ -24,8 +24,8 @@ import { EventBridgeEventPublisher } from '../../../../adapters/eventbridge-even
 import { LambdaPublishAuthClient } from '../../../../adapters/lambda-publish-auth-client';
 import { S3ObjectStore } from '../../../../adapters/s3-object-store';
 import { SqsQueuePoller } from '../../../../adapters/sqs-queue-poller';
-import { eventEmitter } from '../../../../core/emit-event';
-import { startRecording } from '../../../../core/recording-lifecycle';
+import { eventEmitter } from '../../../../core/events/emit-event';
+import { startRecording } from '../../../../core/recordings/lifecycle';
 import { systemClock } from '../../../../core/ports/clock';
 import type { EventPublisher } from '../../../../core/ports/event-bus';
 import type { IngestHeartbeatStore } from '../../../../core/ports/ingest-heartbeats';

@@ -3,8 +3,8 @@
  * publish-auth hook (a Lambda in the cloud, the same handler in-process locally). An address over the
  * limit is refused without asking the registry at all.
  */
-import type { EmitEvent } from '../../../../core/emit-event';
-import type { FailureRateLimiter } from '../../../../core/rate-limiter';
+import type { EmitEvent } from '../../../../core/events/emit-event';
+import type { FailureRateLimiter } from '../../../../core/streams/rate-limiter';
 import type { PublishGate, PublishGateDecision, PublishRequest } from '../rtmp/rtmp-ingest';
 
 /** Reasons that count as guessing: a wrong key, not a stream that is merely busy or disabled. */

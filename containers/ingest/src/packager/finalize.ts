@@ -2,7 +2,7 @@
  * Closes a stream's live media playlists when its session ends: each gets `#EXT-X-ENDLIST`, so players
  * stop polling and show the end instead of stalling. Idempotent; touches nothing but the playlists.
  */
-import { parseMediaPlaylist, writeMediaPlaylist } from '../../../../core/playlist';
+import { parseMediaPlaylist, writeMediaPlaylist } from '../../../../core/hls/playlist';
 import type { ObjectStore } from '../../../../core/ports/object-store';
 
 const PLAYLIST_CACHE_CONTROL = 'public, max-age=1';

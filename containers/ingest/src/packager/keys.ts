@@ -1,11 +1,11 @@
 /**
  * Where the packager puts things in the object store. One place, so the origin, the recording finalizer
- * and retention agree on the layout (segment names and the recording folder come from core/recording.ts).
+ * and retention agree on the layout (segment names and the recording folder come from core/recordings/recording.ts).
  * Must never build a key from unvalidated input (names are checked by the Packager's constructor before
  * they get here).
  */
-import { parseSegmentFileName, recordingRenditionPrefix, segmentFileName } from '../../../../core/recording';
-import { masterPlaylistPath } from '../../../../core/stream';
+import { parseSegmentFileName, recordingRenditionPrefix, segmentFileName } from '../../../../core/recordings/recording';
+import { masterPlaylistPath } from '../../../../core/streams/stream';
 
 /** `live/<streamId>/<rendition>/` — every segment and the media playlist of a rendition. */
 export function renditionPrefix(streamId: string, rendition: string): string {

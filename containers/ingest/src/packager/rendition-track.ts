@@ -4,7 +4,7 @@
  * the window is always consecutive, and each segment keeps its discontinuity number while it slides out.
  * Must never put a sequence number into the window twice or go back.
  */
-import { mediaPlaylistFromWindow, writeMediaPlaylist, type LiveSegment } from '../../../../core/playlist';
+import { mediaPlaylistFromWindow, writeMediaPlaylist, type LiveSegment } from '../../../../core/hls/playlist';
 import { segmentFile } from './keys';
 
 export interface TrackEntry {

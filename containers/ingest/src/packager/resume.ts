@@ -5,10 +5,10 @@
  * no playlist mentions, and reusing its number would overwrite an object CDNs cache as immutable.
  * Must never guess: store errors propagate (the caller retries) rather than resuming from nothing.
  */
-import { liveSegmentsFromPlaylist, parseMediaPlaylist, PlaylistError, type LiveSegment } from '../../../../core/playlist';
+import { liveSegmentsFromPlaylist, parseMediaPlaylist, PlaylistError, type LiveSegment } from '../../../../core/hls/playlist';
 import type { Logger } from '../../../../core/ports/logger';
 import type { ObjectStore } from '../../../../core/ports/object-store';
-import { parseSegmentFileName, recordingRenditionPrefix } from '../../../../core/recording';
+import { parseSegmentFileName, recordingRenditionPrefix } from '../../../../core/recordings/recording';
 import { mediaPlaylistKey, renditionPrefix, sequenceOfKey } from './keys';
 
 export interface ResumedRendition {

@@ -18,13 +18,13 @@ import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { isId } from '../../../../core/ids';
-import { parseMediaPlaylist } from '../../../../core/playlist';
+import { parseMediaPlaylist } from '../../../../core/hls/playlist';
 import type { Clock } from '../../../../core/ports/clock';
 import { silentLogger, type Logger } from '../../../../core/ports/logger';
 import type { ObjectStore, PutOptions } from '../../../../core/ports/object-store';
 import type { RecordingStore } from '../../../../core/ports/recording-store';
-import { manifestKey, mp4Key, parseSegmentFileName, recordingPrefix, recordingRenditionPrefix, vodMediaPlaylistKey, type Recording, type RecordingManifest } from '../../../../core/recording';
-import { completeMp4Export } from '../../../../core/recording-lifecycle';
+import { manifestKey, mp4Key, parseSegmentFileName, recordingPrefix, recordingRenditionPrefix, vodMediaPlaylistKey, type Recording, type RecordingManifest } from '../../../../core/recordings/recording';
+import { completeMp4Export } from '../../../../core/recordings/lifecycle';
 
 export const MP4_PUT_OPTIONS: PutOptions = { contentType: 'video/mp4', cacheControl: 'public, max-age=86400' };
 

@@ -10,7 +10,7 @@
 import { createServer, type Socket } from 'node:net';
 import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
-import { redactStreamKeys } from '../../../../core/stream-key';
+import { redactStreamKeys } from '../../../../core/streams/stream-key';
 import { nmsContext, nmsLogger, NmsRtmpServerClass, type NmsBroadcast, type NmsRtmpServer, type NmsSession } from './nms';
 
 export interface PublishRequest {

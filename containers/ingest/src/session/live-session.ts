@@ -9,12 +9,12 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EmitEvent } from '../../../../core/emit-event';
-import { planLadder, toTranscodeDecision, type LadderOptions } from '../../../../core/ladder';
+import type { EmitEvent } from '../../../../core/events/emit-event';
+import { planLadder, toTranscodeDecision, type LadderOptions } from '../../../../core/transcode/ladder';
 import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
 import type { ObjectStore } from '../../../../core/ports/object-store';
-import { markLive, type SessionDeps } from '../../../../core/publish-session';
+import { markLive, type SessionDeps } from '../../../../core/streams/publish-session';
 import { Packager } from '../packager/packager';
 import { FlvTap } from '../rtmp/flv-tap';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';

@@ -7,12 +7,12 @@
  * Must never: end a session that a reconnect has resumed (every end is conditional on the session id),
  * or keep two transcoders for one stream.
  */
-import type { StreamplaneEvent } from '../../../../core/events';
+import type { StreamplaneEvent } from '../../../../core/events/catalog';
 import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
 import type { ObjectStore } from '../../../../core/ports/object-store';
-import { endSession, publisherGone, type SessionDeps } from '../../../../core/publish-session';
-import { hasOpenSession } from '../../../../core/stream';
+import { endSession, publisherGone, type SessionDeps } from '../../../../core/streams/publish-session';
+import { hasOpenSession } from '../../../../core/streams/stream';
 import { finalizeLivePlaylists } from '../packager/finalize';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
 import type { LiveSession } from './live-session';

@@ -9,7 +9,7 @@
  * input is a pipe), or write HLS playlists (the packager owns them and their numbering).
  */
 import { join } from 'node:path';
-import type { LadderPlan, Rendition } from '../../../../core/ladder';
+import type { LadderPlan, Rendition } from '../../../../core/transcode/ladder';
 
 export interface TranscodeIo {
   /** `pipe:0` for the live FLV on stdin, or a file (benchmarks). */

@@ -8,7 +8,7 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { z } from 'zod';
-import type { SourceInfo } from '../../../../core/ladder';
+import type { SourceInfo } from '../../../../core/transcode/ladder';
 
 export class SourceProbeError extends Error {
   override readonly name = 'SourceProbeError';

@@ -1,0 +1,169 @@
+/**
+ * The life of a publish session, as the ingest drives it: authorize (key → stream, connect transition),
+ * go live (first playable master), publisher gone (interrupted, reconnect window), end. Each step is a
+ * conditional write that also checks the session id, so a late timer or a duplicated message from an
+ * older session can never end or relabel a newer one.
+ */
+import type { EmitEvent } from '../events/emit-event';
+import { ConflictError, IllegalTransitionError, NotFoundError } from '../errors';
+import { newId } from '../ids';
+import type { Clock } from '../ports/clock';
+import type { StreamStore } from '../ports/stream-store';
+import { canTransition, hasOpenSession, type Stream, type TranscodeDecision } from './stream';
+import { hashStreamKey, isWellFormedStreamKey } from './stream-key';
+import { emitEnded, mutateStream } from './stream-registry';
+
+export interface SessionDeps {
+  store: StreamStore;
+  emit: EmitEvent;
+  clock: Clock;
+}
+
+export const INGEST_APP = 'live';
+
+export type RejectReason = 'malformed_key' | 'unknown_key' | 'disabled' | 'already_publishing' | 'rate_limited' | 'wrong_app';
+
+export type PublishDecision =
+  | { allowed: true; streamId: string; sessionId: string; reconnect: boolean; stream: Stream }
+  | { allowed: false; reason: RejectReason; streamId: string | null };
+
+export interface PublishRequest {
+  app: string;
+  streamKey: string;
+  remoteAddress?: string;
+}
+
+/**
+ * Decides a publish. On success the stream is `connected` with a session id (a new one, or the open one
+ * when the encoder comes back inside its reconnect window). Rejections emit `stream.rejected`.
+ */
+export async function authorizePublish(deps: SessionDeps, request: PublishRequest): Promise<PublishDecision> {
+  const reject = async (reason: RejectReason, streamId: string | null): Promise<PublishDecision> => {
+    await deps.emit({
+      type: 'stream.rejected',
+      streamId,
+      data: { reason, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) },
+    });
+    return { allowed: false, reason, streamId };
+  };
+  if (request.app !== INGEST_APP) return reject('wrong_app', null);
+  if (!isWellFormedStreamKey(request.streamKey)) return reject('malformed_key', null);
+  const found = await deps.store.getByKeyHash(hashStreamKey(request.streamKey));
+  if (!found) return reject('unknown_key', null);
+  if (found.status === 'disabled') return reject('disabled', found.id);
+
+  let reconnect = false;
+  let result: { before: Stream; after: Stream } | undefined;
+  try {
+    result = await mutateStream(deps, found.id, (current) => {
+      if (current.keyHash !== found.keyHash) throw new NotFoundError('stream', current.id);
+      if (current.status === 'disabled') throw new IllegalTransitionError('disabled', 'connect');
+      if (!canTransition(current.status, 'connect')) throw new IllegalTransitionError(current.status, 'connect');
+      reconnect = current.status === 'interrupted' && current.sessionId !== undefined;
+      const now = deps.clock.now().toISOString();
+      const next: Stream = { ...current, status: 'connected' };
+      if (!reconnect) {
+        next.sessionId = newId('session');
+        next.sessionStartedAt = now;
+        delete next.transcode;
+      }
+      return next;
+    });
+  } catch (err) {
+    if (err instanceof NotFoundError) return reject('unknown_key', null);
+    if (err instanceof IllegalTransitionError) return reject(err.from === 'disabled' ? 'disabled' : 'already_publishing', found.id);
+    throw err;
+  }
+  if (!result) throw new Error('unreachable');
+  const { after } = result;
+  const sessionId = after.sessionId as string;
+  await deps.emit({
+    type: 'stream.connected',
+    streamId: after.id,
+    sessionId,
+    data: { reconnect, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) },
+  });
+  if (reconnect) await deps.emit({ type: 'stream.recovered', streamId: after.id, sessionId, data: {} });
+  return { allowed: true, streamId: after.id, sessionId, reconnect, stream: after };
+}
+
+/** Applies `change` only while `sessionId` is still the stream's open session; false otherwise. */
+async function withSession(
+  deps: SessionDeps,
+  streamId: string,
+  sessionId: string,
+  change: (current: Stream) => Stream | undefined,
+): Promise<{ before: Stream; after: Stream } | undefined> {
+  try {
+    return await mutateStream(deps, streamId, (current) => (current.sessionId === sessionId ? change(current) : undefined));
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** The first playable master playlist of the session is out. Idempotent per session. */
+export async function markLive(deps: SessionDeps, streamId: string, sessionId: string, decision: TranscodeDecision, playbackHls: string): Promise<boolean> {
+  const result = await withSession(deps, streamId, sessionId, (current) =>
+    current.status === 'connected' ? { ...current, status: 'live', transcode: decision } : undefined,
+  );
+  if (!result) return false;
+  await deps.emit({
+    type: 'stream.live',
+    streamId,
+    sessionId,
+    data: { playback: { hls: playbackHls }, topRung: decision.topRung, reason: decision.reason, renditions: [...decision.renditions] },
+  });
+  return true;
+}
+
+/**
+ * The publisher went away. With a reconnect window the session is `interrupted` and the caller schedules
+ * `endSession` after `reconnectWindowSeconds`; with no window it ends at once.
+ */
+export async function publisherGone(deps: SessionDeps, streamId: string, sessionId: string, reason: string): Promise<{ ended: boolean; reconnectWindowSeconds: number } | undefined> {
+  const current = await deps.store.get(streamId);
+  if (!current || current.sessionId !== sessionId) return undefined;
+  if (current.reconnectWindowSeconds === 0) {
+    const ended = await endSession(deps, streamId, sessionId, 'publisher_gone');
+    return ended ? { ended: true, reconnectWindowSeconds: 0 } : undefined;
+  }
+  const result = await withSession(deps, streamId, sessionId, (s) => (canTransition(s.status, 'interrupt') ? { ...s, status: 'interrupted' } : undefined));
+  if (!result) return undefined;
+  const window = result.after.reconnectWindowSeconds;
+  await deps.emit({ type: 'stream.interrupted', streamId, sessionId, data: { reason, reconnectWindowSeconds: window } });
+  return { ended: false, reconnectWindowSeconds: window };
+}
+
+/**
+ * Ends the session if it is still open (with `onlyIfInterrupted`, only while nobody publishes to it);
+ * returns whether this call ended it.
+ */
+export async function endSession(
+  deps: SessionDeps,
+  streamId: string,
+  sessionId: string,
+  reason: 'publisher_gone' | 'task_lost' | 'shutdown',
+  options: { onlyIfInterrupted?: boolean } = {},
+): Promise<boolean> {
+  let result: { before: Stream; after: Stream } | undefined;
+  try {
+    result = await withSession(deps, streamId, sessionId, (s) => {
+      if (!hasOpenSession(s.status)) return undefined;
+      // A reconnect window expiring must not end a session its encoder resumed (perhaps on another
+      // ingest, which this one cannot see): only a still-interrupted session ends.
+      if (options.onlyIfInterrupted && s.status !== 'interrupted') return undefined;
+      const next: Stream = { ...s, status: 'ended', lastSessionId: sessionId };
+      delete next.sessionId;
+      delete next.sessionStartedAt;
+      delete next.transcode;
+      return next;
+    });
+  } catch (err) {
+    if (err instanceof ConflictError) return false;
+    throw err;
+  }
+  if (!result) return false;
+  await emitEnded(deps, result.before, reason);
+  return true;
+}

@@ -1,0 +1,176 @@
+/**
+ * Use cases of the stream registry (the control API's streams resource). Every status change goes through
+ * the state machine and a conditional write, retried on a lost race; every change emits its event. The
+ * stream key is generated here, returned once, and only its hash is stored.
+ */
+import type { EmitEvent } from '../events/emit-event';
+import { ConflictError, InvalidIdError, NotFoundError } from '../errors';
+import { isId, newId } from '../ids';
+import type { Clock } from '../ports/clock';
+import type { Page, StreamStore } from '../ports/stream-store';
+import {
+  DEFAULT_RECONNECT_WINDOW_SECONDS,
+  hasOpenSession,
+  nextStatus,
+  type Stream,
+  type StreamAction,
+} from './stream';
+import type { CreateStreamInput, UpdateStreamInput } from './stream-input';
+import { generateStreamKey, hashStreamKey } from './stream-key';
+
+export interface RegistryDeps {
+  store: StreamStore;
+  emit: EmitEvent;
+  clock: Clock;
+  /** Settings of new streams when the request leaves them out (deployment configuration). */
+  defaults?: { reconnectWindowSeconds?: number };
+}
+
+const MAX_CONFLICT_RETRIES = 8;
+
+/** Re-reads and retries `change` until its conditional write wins (or the change itself throws). */
+export async function mutateStream(
+  deps: Pick<RegistryDeps, 'store' | 'clock'>,
+  id: string,
+  change: (current: Stream) => Stream | undefined,
+): Promise<{ before: Stream; after: Stream } | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await requireStream(deps.store, id);
+    const changed = change(current);
+    if (!changed) return undefined;
+    const after: Stream = { ...changed, version: current.version + 1, updatedAt: deps.clock.now().toISOString() };
+    try {
+      await deps.store.put(after, { expectedVersion: current.version });
+      return { before: current, after };
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw err;
+    }
+  }
+}
+
+export async function requireStream(store: Pick<StreamStore, 'get'>, id: string): Promise<Stream> {
+  if (!isId('stream', id)) throw new InvalidIdError('stream');
+  const stream = await store.get(id);
+  if (!stream) throw new NotFoundError('stream', id);
+  return stream;
+}
+
+export async function createStream(deps: RegistryDeps, input: CreateStreamInput): Promise<{ stream: Stream; streamKey: string }> {
+  const now = deps.clock.now().toISOString();
+  const streamKey = generateStreamKey();
+  const stream: Stream = {
+    id: newId('stream'),
+    name: input.name,
+    status: 'idle',
+    keyHash: hashStreamKey(streamKey),
+    recording: input.recording ?? true,
+    reconnectWindowSeconds: input.reconnectWindowSeconds ?? deps.defaults?.reconnectWindowSeconds ?? DEFAULT_RECONNECT_WINDOW_SECONDS,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+  await deps.store.create(stream);
+  await deps.emit({ type: 'stream.created', streamId: stream.id, data: { name: stream.name } });
+  return { stream, streamKey };
+}
+
+export async function getStream(deps: Pick<RegistryDeps, 'store'>, id: string): Promise<Stream> {
+  return requireStream(deps.store, id);
+}
+
+export async function listStreams(deps: Pick<RegistryDeps, 'store'>, options: { limit: number; cursor?: string }): Promise<Page<Stream>> {
+  return deps.store.list(options);
+}
+
+export async function updateStream(deps: RegistryDeps, id: string, patch: UpdateStreamInput): Promise<Stream> {
+  const changedFields: string[] = [];
+  const result = await mutateStream(deps, id, (current) => {
+    changedFields.length = 0;
+    const next = { ...current };
+    for (const key of ['name', 'recording', 'reconnectWindowSeconds'] as const) {
+      const value = patch[key];
+      if (value !== undefined && value !== current[key]) {
+        (next as Record<string, unknown>)[key] = value;
+        changedFields.push(key);
+      }
+    }
+    return changedFields.length > 0 ? next : undefined;
+  });
+  if (!result) return requireStream(deps.store, id);
+  await deps.emit({ type: 'stream.updated', streamId: id, data: { changed: [...changedFields] } });
+  return result.after;
+}
+
+export async function resetStreamKey(deps: RegistryDeps, id: string): Promise<{ stream: Stream; streamKey: string }> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await requireStream(deps.store, id);
+    const streamKey = generateStreamKey();
+    const keyHash = hashStreamKey(streamKey);
+    const next: Stream = { ...current, keyHash, version: current.version + 1, updatedAt: deps.clock.now().toISOString() };
+    try {
+      await deps.store.replaceKeyHash(id, current.keyHash, keyHash, next, current.version);
+    } catch (err) {
+      if (err instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) continue;
+      throw err;
+    }
+    await deps.emit({ type: 'stream.key_reset', streamId: id, data: {} });
+    return { stream: next, streamKey };
+  }
+}
+
+/** Applies a state-machine action, ending the open session first where the action requires it. */
+async function applyAction(deps: RegistryDeps, id: string, action: StreamAction, endReason?: 'disabled' | 'ended_by_api'): Promise<{ before: Stream; after: Stream }> {
+  const result = await mutateStream(deps, id, (current) => {
+    const status = nextStatus(current.status, action);
+    const next: Stream = { ...current, status };
+    if (hasOpenSession(current.status) && !hasOpenSession(status)) closeSession(next, current);
+    return next;
+  });
+  // mutateStream only returns undefined when `change` does; ours always returns a stream.
+  if (!result) throw new Error('unreachable');
+  if (endReason && hasOpenSession(result.before.status)) await emitEnded(deps, result.before, endReason);
+  return result;
+}
+
+function closeSession(next: Stream, current: Stream): void {
+  delete next.sessionId;
+  delete next.sessionStartedAt;
+  delete next.transcode;
+  if (current.sessionId) next.lastSessionId = current.sessionId;
+}
+
+export async function emitEnded(deps: Pick<RegistryDeps, 'emit' | 'clock'>, before: Stream, reason: 'publisher_gone' | 'disabled' | 'ended_by_api' | 'deleted' | 'task_lost' | 'shutdown'): Promise<void> {
+  const started = before.sessionStartedAt ? Date.parse(before.sessionStartedAt) : deps.clock.now().getTime();
+  const durationSeconds = Math.max(0, Math.round((deps.clock.now().getTime() - started) / 100) / 10);
+  await deps.emit({
+    type: 'stream.ended',
+    streamId: before.id,
+    ...(before.sessionId ? { sessionId: before.sessionId } : {}),
+    data: { reason, durationSeconds },
+  });
+}
+
+export async function disableStream(deps: RegistryDeps, id: string): Promise<Stream> {
+  const { after } = await applyAction(deps, id, 'disable', 'disabled');
+  await deps.emit({ type: 'stream.disabled', streamId: id, data: {} });
+  return after;
+}
+
+export async function enableStream(deps: RegistryDeps, id: string): Promise<Stream> {
+  const { after } = await applyAction(deps, id, 'enable');
+  await deps.emit({ type: 'stream.enabled', streamId: id, data: {} });
+  return after;
+}
+
+/** Ends the open session now (the ingest hears `stream.ended` and closes the publisher). */
+export async function endStreamNow(deps: RegistryDeps, id: string): Promise<Stream> {
+  return (await applyAction(deps, id, 'end', 'ended_by_api')).after;
+}
+
+export async function deleteStream(deps: RegistryDeps, id: string): Promise<void> {
+  await requireStream(deps.store, id);
+  const stream = await deps.store.delete(id);
+  if (hasOpenSession(stream.status)) await emitEnded(deps, stream, 'deleted');
+  await deps.emit({ type: 'stream.deleted', streamId: id, data: {} });
+}
+

@@ -1,0 +1,122 @@
+/**
+ * The stream model and its state machine. A stream is a long-lived channel (one key, one playback URL);
+ * each publish starts or continues a session on it. Every status change goes through `transition`, so an
+ * illegal change (going live while disabled, ending an idle stream) is refused in one place, and stores
+ * can make the write conditional on the status the transition started from.
+ */
+import { IllegalTransitionError } from '../errors';
+
+export const STREAM_STATUSES = ['idle', 'connected', 'live', 'interrupted', 'ended', 'disabled'] as const;
+export type StreamStatus = (typeof STREAM_STATUSES)[number];
+
+export type StreamAction = 'connect' | 'go_live' | 'interrupt' | 'end' | 'disable' | 'enable';
+
+/** How the top rung of the ladder is produced, and why; shown on the stream while it is live. */
+export interface TranscodeDecision {
+  topRung: 'passthrough' | 'encode' | 'none';
+  reason: string;
+  renditions: ReadonlyArray<{ name: string; width?: number; height?: number; bandwidth: number; codecs: string }>;
+}
+
+export interface Stream {
+  id: string;
+  name: string;
+  status: StreamStatus;
+  /** SHA-256 of the stream key. Never leaves the registry. */
+  keyHash: string;
+  recording: boolean;
+  reconnectWindowSeconds: number;
+  /** Session currently on the stream (connected, live or interrupted). */
+  sessionId?: string;
+  /** When the current session started (first accepted publish). */
+  sessionStartedAt?: string;
+  /** The most recent session, kept after it ends. */
+  lastSessionId?: string;
+  transcode?: TranscodeDecision;
+  createdAt: string;
+  updatedAt: string;
+  /** Incremented on every write; conditional updates compare it. */
+  version: number;
+}
+
+export const DEFAULT_RECONNECT_WINDOW_SECONDS = 60;
+export const MAX_RECONNECT_WINDOW_SECONDS = 1800;
+
+/** The statuses each action may start from, and where it leads. */
+const TRANSITIONS: Record<StreamAction, { from: ReadonlyArray<StreamStatus>; to: StreamStatus }> = {
+  connect: { from: ['idle', 'ended', 'interrupted'], to: 'connected' },
+  go_live: { from: ['connected'], to: 'live' },
+  interrupt: { from: ['connected', 'live'], to: 'interrupted' },
+  end: { from: ['connected', 'live', 'interrupted'], to: 'ended' },
+  disable: { from: ['idle', 'connected', 'live', 'interrupted', 'ended'], to: 'disabled' },
+  enable: { from: ['disabled'], to: 'idle' },
+};
+
+export function allowedFrom(action: StreamAction): ReadonlyArray<StreamStatus> {
+  return TRANSITIONS[action].from;
+}
+
+export function canTransition(status: StreamStatus, action: StreamAction): boolean {
+  return TRANSITIONS[action].from.includes(status);
+}
+
+/** The status after `action`, or an IllegalTransitionError naming both. */
+export function nextStatus(status: StreamStatus, action: StreamAction): StreamStatus {
+  if (!canTransition(status, action)) throw new IllegalTransitionError(status, action.replace('_', ' '));
+  return TRANSITIONS[action].to;
+}
+
+/** A session is open while the stream is connected, live or inside its reconnect window. */
+export function hasOpenSession(status: StreamStatus): boolean {
+  return status === 'connected' || status === 'live' || status === 'interrupted';
+}
+
+export interface StreamView {
+  id: string;
+  name: string;
+  status: StreamStatus;
+  recording: boolean;
+  reconnectWindowSeconds: number;
+  sessionId?: string;
+  transcode?: TranscodeDecision;
+  ingest: { server: string; url?: string };
+  playback: { hls: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PublicUrls {
+  /** `rtmp://HOST:PORT/live` */
+  rtmpServer: string;
+  /** Base URL of the HLS origin or CDN, without a trailing slash. */
+  playbackBase: string;
+}
+
+export function masterPlaylistPath(streamId: string): string {
+  return `live/${streamId}/master.m3u8`;
+}
+
+/**
+ * What the API returns for a stream. The key is only passed in right after it was generated (create and
+ * reset-key); otherwise `ingest.url` is omitted because the plane cannot know the key.
+ */
+export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: string): StreamView & { streamKey?: string } {
+  const view: StreamView & { streamKey?: string } = {
+    id: stream.id,
+    name: stream.name,
+    status: stream.status,
+    recording: stream.recording,
+    reconnectWindowSeconds: stream.reconnectWindowSeconds,
+    ingest: { server: urls.rtmpServer },
+    playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}` },
+    createdAt: stream.createdAt,
+    updatedAt: stream.updatedAt,
+  };
+  if (stream.sessionId) view.sessionId = stream.sessionId;
+  if (stream.transcode) view.transcode = stream.transcode;
+  if (streamKey !== undefined) {
+    view.streamKey = streamKey;
+    view.ingest.url = `${urls.rtmpServer}/${streamKey}`;
+  }
+  return view;
+}

@@ -1,0 +1,189 @@
+/**
+ * Assembles the whole plane on one machine: embedded DynamoDB (dynalite, on disk), the folder object
+ * store, the in-process event bus and event log, the control API and publish-auth Lambda handlers served
+ * in-process, the RTMP ingest with its transcoders and packagers, and the HLS origin. The same core and
+ * handlers run in AWS with other adapters.
+ *
+ * Must never: leave a child process or listener behind after `stop`, or print a stream key.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { createConsoleLogger } from '../adapters/console-logger';
+import { FsObjectStore } from '../adapters/fs-object-store';
+import { serveHttpApi } from '../adapters/local-http-api';
+import { PrometheusMetrics } from '../adapters/prometheus-metrics';
+import { systemClock } from '../core/ports/clock';
+import type { Logger } from '../core/ports/logger';
+import type { SessionDeps } from '../core/streams/publish-session';
+import type { PublicUrls } from '../core/streams/stream';
+import { createPublishAuthHandler } from '../lambdas/publish-auth/handler';
+import { createStreamRegistryHandler } from '../lambdas/stream-registry/handler';
+import type { PlaneConfig } from '../containers/ingest/src/config';
+import { createPlaneHttpServer, healthRoute, metricsRoute, type Route } from './http/plane-http-server';
+import { HlsOrigin } from './http/hls-origin';
+import { startIngestApp } from '../containers/ingest/src/ingest-app';
+import type { PublishGateDecision } from '../containers/ingest/src/rtmp/rtmp-ingest';
+import type { SessionManager } from '../containers/ingest/src/session/session-manager';
+import { resolveApiToken } from './api-token';
+import { startLocalRegistry, type LocalRegistry } from './local-registry';
+import { wireLocalRecordings } from './recordings-wiring';
+import { wireLocalWebhooks } from './webhooks-wiring';
+
+
+export interface LocalPlane {
+  httpPort: number;
+  rtmpPort: number;
+  apiToken: string;
+  apiTokenSource: 'env' | 'file' | 'generated';
+  urls: PublicUrls & { api: string };
+  sessions: SessionManager;
+  metrics: PrometheusMetrics;
+  bus: LocalRegistry['bus'];
+  stop(): Promise<void>;
+}
+
+export async function startLocalPlane(config: PlaneConfig, logger: Logger = createConsoleLogger({ level: config.logLevel, format: config.logFormat })): Promise<LocalPlane> {
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        logger.warn('plane: cleanup step failed', { error: err instanceof Error ? err : String(err) });
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    const { token, source: tokenSource } = await resolveApiToken(dataDir, config.apiToken);
+    const metrics = new PrometheusMetrics();
+
+    const registry = await startLocalRegistry({ dataDir: join(dataDir, 'dynamodb'), logger });
+    cleanups.push(() => registry.close());
+    const { client, store, eventLog, bus, emit } = registry;
+    // Webhooks: bus → events queue → dispatcher handler → receivers; serves /v1/webhooks… and /v1/events/stream.
+    const webhooks = wireLocalWebhooks({ bus, eventLog, client, tableName: registry.tableName, emit, apiToken: () => token, logger, metrics });
+    cleanups.push(() => webhooks.close());
+    await webhooks.recoverPending();
+    const sessionDeps: SessionDeps = { store, emit, clock: systemClock };
+    const objectStore = new FsObjectStore(join(dataDir, 'media'));
+
+    // The HTTP listener comes first: its port is part of the URLs the API hands out.
+    let ready = { ingest: false, api: false, store: true };
+    let apiRoute: Route = async () => false;
+    let recordingsRoute: Route = async () => false;
+    const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: ['live/', 'recordings/'] });
+    const http = createPlaneHttpServer({
+      logger,
+      routes: [
+        healthRoute({ ingest: () => ready.ingest, api: () => ready.api, store: () => ready.store }),
+        metricsRoute(() => metrics.render()),
+        webhooks.eventStreamRoute,
+        webhooks.apiRoute,
+        // Before the stream registry's catch-all /v1/ route: it serves only the recordings paths.
+        (req, res, url) => recordingsRoute(req, res, url),
+        (req, res, url) => apiRoute(req, res, url),
+        (req, res, url) => origin.handle(req, res, url.pathname),
+      ],
+    });
+    const httpPort = await listen(http, config.httpPort, config.bind);
+    cleanups.push(() => closeServer(http));
+
+    const httpBase = `http://${config.publicHost}:${httpPort}`;
+    const playbackBase = config.playbackBaseUrl ?? httpBase;
+
+    const recordings = wireLocalRecordings({
+      client,
+      tableName: registry.tableName,
+      objectStore,
+      streams: store,
+      emit,
+      clock: systemClock,
+      logger,
+      metrics,
+      playbackBase,
+      apiToken: () => token,
+      ...(config.recordingRetentionDays > 0 ? { retentionDays: config.recordingRetentionDays } : {}),
+      ffmpegPath: config.ffmpegPath,
+      scratchDir: join(dataDir, 'scratch', 'mp4'),
+    });
+    // Pushed before the ingest's cleanup, so it runs after the sessions flushed (cleanups run in reverse).
+    cleanups.push(() => recordings.close());
+
+    const publishAuth = createPublishAuthHandler(sessionDeps);
+    const app = await startIngestApp({
+      config,
+      sessionDeps,
+      emit,
+      objectStore,
+      playbackBase,
+      logger,
+      metrics,
+      authorize: async (request) => (await publishAuth(request, lambdaContext('publish-auth'))) as PublishGateDecision,
+      recordings,
+    });
+    cleanups.push(() => app.stop());
+    const manager = app.sessions;
+    const urls: PublicUrls = { rtmpServer: app.rtmpServer, playbackBase };
+    const unsubscribe = bus.subscribe((event) => manager.onEvent(event));
+    cleanups.push(unsubscribe);
+    await manager.recoverOrphans();
+    // Sessions that ended while the plane was down, or whose finalization was still queued when it stopped.
+    await recordings.recoverPending();
+    recordingsRoute = recordings.apiRoute;
+    ready.ingest = true;
+
+    const api = createStreamRegistryHandler({ store, eventLog, emit, clock: systemClock, urls, apiToken: () => token, logger });
+    apiRoute = async (req, res, url) => {
+      if (!url.pathname.startsWith('/v1/') && url.pathname !== '/v1') return false;
+      await serveHttpApi(api, req, res, url);
+      return true;
+    };
+    ready.api = true;
+
+    return {
+      httpPort,
+      rtmpPort: app.ingest.port,
+      apiToken: token,
+      apiTokenSource: tokenSource,
+      urls: { ...urls, api: `${httpBase}/v1` },
+      sessions: manager,
+      metrics,
+      bus,
+      stop: async () => {
+        ready = { ingest: false, api: false, store: false };
+        await stop();
+      },
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function lambdaContext(functionName: string): Context {
+  return { functionName, awsRequestId: 'local', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolvePort((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    server.close(() => resolveClose());
+    server.closeAllConnections();
+  });
+}

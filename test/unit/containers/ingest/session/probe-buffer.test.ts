@@ -1,0 +1,40 @@
+/** The probe buffer decides when enough of a publish was seen to plan the ladder. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ProbeBuffer } from '../../../../../containers/ingest/src/session/probe-buffer';
+
+function tag(type: 8 | 9, timestampMs: number, keyframe = false): Buffer {
+  const data = type === 9 ? Buffer.from([keyframe ? 0x17 : 0x27, 1, 0, 0, 0]) : Buffer.from([0xaf, 1, 0]);
+  const header = Buffer.alloc(11);
+  header[0] = type;
+  header.writeUIntBE(data.length, 1, 3);
+  header.writeUIntBE(timestampMs & 0xffffff, 4, 3);
+  header[7] = (timestampMs >>> 24) & 0xff;
+  const size = Buffer.alloc(4);
+  size.writeUInt32BE(11 + data.length);
+  return Buffer.concat([header, data, size]);
+}
+
+describe('ProbeBuffer', () => {
+  it('is ready after two video keyframes, and keeps every byte in order', () => {
+    const buffer = new ProbeBuffer({ maxMediaMs: 2500, maxBytes: 1 << 20 });
+    const chunks = [tag(9, 0, true), tag(8, 10), tag(9, 33), tag(9, 2000, true)];
+    assert.deepEqual(chunks.map((c) => buffer.add(c)), [false, false, false, true]);
+    assert.deepEqual(buffer.contents(), Buffer.concat(chunks));
+    assert.equal(buffer.keyframeIntervalLowerBoundSeconds, undefined);
+  });
+
+  it('is ready once audio-only media spans the probe window', () => {
+    const buffer = new ProbeBuffer({ maxMediaMs: 2500, maxBytes: 1 << 20 });
+    assert.equal(buffer.add(tag(8, 0)), false);
+    assert.equal(buffer.add(tag(8, 2600)), true);
+    assert.ok(buffer.hasMedia);
+  });
+
+  it('reports a lower bound for a GOP longer than the window', () => {
+    const buffer = new ProbeBuffer({ maxMediaMs: 2500, maxBytes: 1 << 20 });
+    buffer.add(tag(9, 100, true));
+    assert.equal(buffer.add(tag(9, 2700)), true);
+    assert.equal(buffer.keyframeIntervalLowerBoundSeconds, 2.6);
+  });
+});
