@@ -5,12 +5,12 @@
  */
 import { z } from 'zod';
 import { MP4_STATUSES, RECORDING_STATUSES } from '../../core/recordings/recording';
+import { idSchema } from '../shared/id-schema';
 
 export const MAX_RECORDING_PAGE_LIMIT = 100;
 export const DEFAULT_RECORDING_PAGE_LIMIT = 20;
 
-/** Documentation pattern of ids; the edge checks with core's `isId`, which is authoritative. */
-export const recordingIdSchema = z.string().regex(/^rec_[a-z2-7]{20}$/).describe('Recording id.');
+export const recordingIdSchema = idSchema('recording');
 
 const limit = z
   .string()

@@ -2,6 +2,9 @@
  * Middleware turning any thrown error into a problem+json response. Known codes keep their message
  * (written for callers, never containing secrets); anything else becomes a bare 500 so no internal
  * detail (SDK messages, stack, table names) ever leaves the plane. Logging is request-logger's job.
+ * Kept instead of @middy/http-error-handler (6.4.5): that writes the error's message as a text/plain or
+ * application/json body (never RFC 9457 `application/problem+json` with a stable `code`), adds a
+ * `Content-Type` beside our `content-type`, and logs with console.error by default.
  */
 import type { MiddlewareObj } from '@middy/core';
 import { StreamplaneError } from '../../core/errors';

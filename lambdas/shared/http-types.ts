@@ -12,12 +12,7 @@ export type JsonHttpEvent = HttpEvent & { jsonBody?: unknown };
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** Header lookup that does not depend on the sender's casing (API Gateway lowercases; tests may not). */
+/** A request header; names were lowercased by @middy/http-header-normalizer at the top of the chain. */
 export function headerValue(event: HttpEvent, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === wanted) return value;
-  }
-  return undefined;
+  return event.headers?.[name.toLowerCase()];
 }

@@ -2,6 +2,9 @@
  * Middleware admitting a request body only if it is JSON, at most `maxBytes`, and parses; the parsed
  * value goes to `event.jsonBody`. Checks run cheapest first (size, media type, parse) and nothing is
  * echoed back: parser messages can quote the body, which may hold a secret.
+ * Kept instead of @middy/http-json-body-parser (6.4.5): it has no byte cap (413), matches the media type
+ * case-sensitively and accepts any charset, answers invalid JSON with 415 instead of 400, and refuses a
+ * body-less request (every GET) unless the content-type check is switched off.
  */
 import type { MiddlewareObj } from '@middy/core';
 import { ValidationError } from '../../core/errors';

@@ -1,48 +1,31 @@
 /**
- * The OpenAPI 3.1 document of the control API, generated from the same zod schemas the handler parses
- * with and from the event catalog, so the description cannot drift from the behaviour. Events appear
- * both as component schemas (for `/v1/events`) and as OpenAPI `webhooks` (what endpoints receive).
+ * The OpenAPI 3.1 document of the control API. Paths and component schemas come from the route tables
+ * of the stream registry, recordings and webhooks APIs (the shared generator reads the same zod schemas
+ * the routes parse with), events from the event catalog. Hand-written here: the document's frame, the
+ * shared problem responses, and the local plane's SSE route, which no Lambda serves.
  */
 import { z } from 'zod';
 import { eventCatalogJsonSchema, EVENT_TYPES } from '../../core/events/catalog';
 import { recordingsOpenApi } from '../recordings-api/openapi';
 import { webhooksOpenApi } from '../webhooks-api/openapi';
+import type { JsonObject, SharedProblem } from '../shared/api-route';
+import { jsonContent as json, jsonSchema as toJsonSchema, mergeDistinct, openApiFragment, schemaRef as ref } from '../shared/openapi';
 import { problemSchema, PROBLEM_CONTENT_TYPE } from '../shared/problem';
-import {
-  createStreamInput,
-  DEFAULT_EVENT_PAGE_LIMIT,
-  DEFAULT_STREAM_PAGE_LIMIT,
-  eventIdSchema,
-  listEventsQuery,
-  listStreamsQuery,
-  streamIdSchema,
-  streamList,
-  streamView,
-  streamViewWithKey,
-  updateStreamInput,
-} from './schema';
-
-type JsonObject = Record<string, unknown>;
+import { streamRegistryRoutes } from './routes';
+import { eventIdSchema, streamIdSchema } from './schema';
 
 export const OPENAPI_VERSION = '3.1.0';
 export const API_VERSION = '1.0.0';
 
-function jsonSchema(schema: z.ZodType): JsonObject {
-  // Bodies are documented as accepted (input); transforms such as trim are not representable and need not be.
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonObject;
-  return rest;
-}
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: JsonObject) => ({ 'application/json': { schema } });
+const jsonSchema = (schema: z.ZodType) => toJsonSchema(schema, 'input');
 
 function eventSchemaName(type: string): string {
   return `${type.split(/[._]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}Event`;
 }
 
-function eventSchemas(): JsonObject {
+function eventSchemas(): Record<string, JsonObject> {
   const catalog = eventCatalogJsonSchema();
-  const schemas: JsonObject = {};
+  const schemas: Record<string, JsonObject> = {};
   for (const type of EVENT_TYPES) {
     const entry = catalog[type];
     if (!entry) continue;
@@ -70,15 +53,6 @@ function eventSchemas(): JsonObject {
   return schemas;
 }
 
-/** Query parameters straight from the zod query schemas. */
-function queryParameters(schema: z.ZodType): JsonObject[] {
-  const doc = jsonSchema(schema) as { properties?: Record<string, JsonObject>; required?: string[] };
-  return Object.entries(doc.properties ?? {}).map(([name, property]) => {
-    const { description, ...propertySchema } = property;
-    return { name, in: 'query', required: doc.required?.includes(name) ?? false, ...(description ? { description } : {}), schema: propertySchema };
-  });
-}
-
 const problemResponses = {
   BadRequest: 'The input is not valid (`validation`, `invalid_id`).',
   Unauthorized: 'Missing or wrong bearer token (`unauthorized`).',
@@ -87,30 +61,17 @@ const problemResponses = {
   PayloadTooLarge: 'The body is over 64 KiB (`payload_too_large`).',
   UnsupportedMediaType: 'The body is not `application/json` (`unsupported_media_type`).',
   InternalError: 'Something failed on our side (`internal`); nothing about it is disclosed.',
-} as const;
+} satisfies Record<SharedProblem, string>;
 
-const problemRef = (name: keyof typeof problemResponses) => ({ $ref: `#/components/responses/${name}` });
+const problemRef = (name: SharedProblem) => ({ $ref: `#/components/responses/${name}` });
 
-const readErrors = { '400': problemRef('BadRequest'), '401': problemRef('Unauthorized'), '404': problemRef('NotFound'), '500': problemRef('InternalError') };
-const writeErrors = { ...readErrors, '409': problemRef('Conflict'), '413': problemRef('PayloadTooLarge'), '415': problemRef('UnsupportedMediaType') };
-
-const idParameter = { name: 'id', in: 'path', required: true, schema: jsonSchema(streamIdSchema) };
-
-function streamAction(summary: string, operationId: string, description: string): JsonObject {
-  return {
-    post: {
-      operationId,
-      summary,
-      description,
-      tags: ['streams'],
-      parameters: [idParameter],
-      responses: { '200': { description: 'The stream after the change.', content: json(ref('Stream')) }, ...writeErrors },
-    },
-  };
+/** The stream registry's own part, generated from its route table. */
+export function streamRegistryOpenApi() {
+  return openApiFragment({ name: 'streams' }, streamRegistryRoutes);
 }
 
 export function buildOpenApiDocument(): JsonObject {
-  const events = eventSchemas();
+  const streams = streamRegistryOpenApi();
   const recordings = recordingsOpenApi();
   const webhooks = webhooksOpenApi();
   return {
@@ -125,87 +86,8 @@ export function buildOpenApiDocument(): JsonObject {
         'webhook signing secrets only on create and rotate-secret.',
     },
     security: [{ bearerAuth: [] }],
-    tags: [{ name: 'streams' }, recordings.tag, { name: 'events' }, webhooks.tag, { name: 'meta' }],
-    paths: {
-      '/v1/streams': {
-        post: {
-          operationId: 'createStream',
-          summary: 'Create a stream',
-          tags: ['streams'],
-          requestBody: { required: true, content: json(ref('CreateStreamInput')) },
-          responses: {
-            '201': {
-              description: 'Created. The response holds the stream key; it is not shown again.',
-              headers: { Location: { schema: { type: 'string' }, description: 'Path of the new stream.' } },
-              content: json(ref('StreamWithKey')),
-            },
-            ...writeErrors,
-          },
-        },
-        get: {
-          operationId: 'listStreams',
-          summary: 'List streams, newest first',
-          tags: ['streams'],
-          parameters: queryParameters(listStreamsQuery),
-          responses: { '200': { description: `A page of streams (default ${DEFAULT_STREAM_PAGE_LIMIT}).`, content: json(ref('StreamList')) }, ...readErrors },
-        },
-      },
-      '/v1/streams/{id}': {
-        get: {
-          operationId: 'getStream',
-          summary: 'Get a stream',
-          tags: ['streams'],
-          parameters: [idParameter],
-          responses: { '200': { description: 'The stream.', content: json(ref('Stream')) }, ...readErrors },
-        },
-        patch: {
-          operationId: 'updateStream',
-          summary: 'Change a stream\'s settings',
-          tags: ['streams'],
-          parameters: [idParameter],
-          requestBody: { required: true, content: json(ref('UpdateStreamInput')) },
-          responses: { '200': { description: 'The updated stream.', content: json(ref('Stream')) }, ...writeErrors },
-        },
-        delete: {
-          operationId: 'deleteStream',
-          summary: 'Delete a stream; its key stops working at once',
-          tags: ['streams'],
-          parameters: [idParameter],
-          responses: { '204': { description: 'Deleted.' }, ...readErrors },
-        },
-      },
-      '/v1/streams/{id}/reset-key': {
-        post: {
-          operationId: 'resetStreamKey',
-          summary: 'Replace the stream key; the old one stops working at once',
-          tags: ['streams'],
-          parameters: [idParameter],
-          responses: { '200': { description: 'The stream with its new key (shown only now).', content: json(ref('StreamWithKey')) }, ...writeErrors },
-        },
-      },
-      '/v1/streams/{id}/disable': streamAction('Disable a stream', 'disableStream', 'Ends an open session and refuses publishes until enabled.'),
-      '/v1/streams/{id}/enable': streamAction('Enable a disabled stream', 'enableStream', 'The stream becomes idle and accepts publishes again.'),
-      '/v1/streams/{id}/end': streamAction('End the open session now', 'endStream', 'The publisher is disconnected; `stream.ended` is emitted.'),
-      ...recordings.paths,
-      ...webhooks.paths,
-      '/v1/events': {
-        get: {
-          operationId: 'listEvents',
-          summary: 'Recent events (kept seven days)',
-          description:
-            'Without `after`, the most recent events, oldest first; with `after`, the events following that one. Poll by passing the last id seen. ' +
-            'With `streamId`, ordered by the stream\'s sequence; otherwise by time across all streams.',
-          tags: ['events'],
-          parameters: queryParameters(listEventsQuery),
-          responses: {
-            '200': {
-              description: `Events (default ${DEFAULT_EVENT_PAGE_LIMIT}).`,
-              content: json({ type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Event') } } }),
-            },
-            ...readErrors,
-          },
-        },
-      },
+    tags: [streams.tag, recordings.tag, { name: 'events' }, webhooks.tag, { name: 'meta' }],
+    paths: mergeDistinct('path', streams.paths, recordings.paths, webhooks.paths, {
       '/v1/events/stream': {
         get: {
           operationId: 'streamEvents',
@@ -253,16 +135,7 @@ export function buildOpenApiDocument(): JsonObject {
           },
         },
       },
-      '/v1/openapi.json': {
-        get: {
-          operationId: 'getOpenApiDocument',
-          summary: 'This document',
-          tags: ['meta'],
-          security: [],
-          responses: { '200': { description: 'The OpenAPI document.', content: json({ type: 'object' }) } },
-        },
-      },
-    },
+    }),
     webhooks: Object.fromEntries(
       EVENT_TYPES.map((type) => [
         type,
@@ -278,17 +151,7 @@ export function buildOpenApiDocument(): JsonObject {
     ),
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The API token of the plane.' } },
-      schemas: {
-        CreateStreamInput: jsonSchema(createStreamInput),
-        UpdateStreamInput: jsonSchema(updateStreamInput),
-        Stream: jsonSchema(streamView),
-        StreamWithKey: jsonSchema(streamViewWithKey),
-        StreamList: jsonSchema(streamList),
-        ...recordings.schemas,
-        ...webhooks.schemas,
-        Problem: jsonSchema(problemSchema),
-        ...events,
-      },
+      schemas: mergeDistinct('schema', streams.schemas, recordings.schemas, webhooks.schemas, { Problem: jsonSchema(problemSchema) }, eventSchemas()),
       responses: Object.fromEntries(
         Object.entries(problemResponses).map(([name, description]) => [name, { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } } }]),
       ),

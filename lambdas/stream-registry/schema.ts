@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES, isEventType } from '../../core/events/catalog';
 import { STREAM_STATUSES } from '../../core/streams/stream';
+import { idSchema } from '../shared/id-schema';
 
 export { createStreamInput, updateStreamInput } from '../../core/streams/stream-input';
 
@@ -13,9 +14,8 @@ export const MAX_PAGE_LIMIT = 100;
 export const DEFAULT_STREAM_PAGE_LIMIT = 20;
 export const DEFAULT_EVENT_PAGE_LIMIT = 50;
 
-/** Documentation pattern of ids; the edge checks with core's `isId`, which is authoritative. */
-export const streamIdSchema = z.string().regex(/^st_[a-z2-7]{20}$/).describe('Stream id.');
-export const eventIdSchema = z.string().regex(/^evt_[a-z2-7]{20}$/).describe('Event id.');
+export const streamIdSchema = idSchema('stream');
+export const eventIdSchema = idSchema('event');
 
 const limit = z
   .string()

@@ -1,22 +1,18 @@
 /**
- * The webhooks API Lambda (API Gateway HTTP API, payload v2, routes `/v1/webhooks…`). The middleware
- * chain is the control API's: request id and logging, problem+json errors, bearer auth, JSON body
- * checks (smaller cap: nothing here needs more than 16 KiB). `createWebhooksApiHandler` is what the
+ * The webhooks API Lambda (API Gateway HTTP API, payload v2, routes `/v1/webhooks…`). Its route table
+ * (routes.ts) is served by the shared chain (lambdas/shared/http-api.ts) with a smaller body cap:
+ * nothing here needs more than 16 KiB. `createWebhooksApiHandler` is what the
  * local plane serves in-process; `handler` is the AWS entry point, wired once per cold start.
  */
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Clock } from '../../core/ports/clock';
-import { silentLogger, type Logger } from '../../core/ports/logger';
+import type { Logger } from '../../core/ports/logger';
 import type { WebhookStore } from '../../core/ports/webhook-store';
 import type { AttemptMessage } from '../../core/webhooks/delivery';
 import type { UrlPolicy } from '../../core/webhooks/url-policy';
-import { bearerAuth, type TokenSource } from '../shared/bearer-auth';
-import { httpProblemErrors } from '../shared/http-problem-errors';
-import type { HttpEvent, HttpResult, JsonHttpEvent } from '../shared/http-types';
-import { jsonBody } from '../shared/json-body';
-import { requestLogger } from '../shared/request-logger';
-import { createRouter } from '../shared/router';
+import type { TokenSource } from '../shared/bearer-auth';
+import { createHttpApiHandler } from '../shared/http-api';
+import type { HttpEvent, HttpResult } from '../shared/http-types';
 import { webhooksRoutes } from './routes';
 import { MAX_WEBHOOK_BODY_BYTES } from './schema';
 
@@ -36,13 +32,8 @@ export interface WebhooksApiDeps {
 export type WebhooksApiHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
 export function createWebhooksApiHandler(deps: WebhooksApiDeps) {
-  const router = createRouter(webhooksRoutes(deps));
-  return middy<JsonHttpEvent, HttpResult>()
-    .use(requestLogger({ logger: deps.logger ?? silentLogger }))
-    .use(httpProblemErrors())
-    .use(bearerAuth({ token: deps.apiToken }))
-    .use(jsonBody({ maxBytes: MAX_WEBHOOK_BODY_BYTES }))
-    .handler((event) => router.dispatch(event));
+  const { apiToken, logger, ...routeDeps } = deps;
+  return createHttpApiHandler(webhooksRoutes, routeDeps, { apiToken, logger, maxBodyBytes: MAX_WEBHOOK_BODY_BYTES });
 }
 
 let coldStart: Promise<WebhooksApiHandler> | undefined;

@@ -3,24 +3,25 @@
  * shapes. Bodies are strict (unknown fields are refused) so a typo is an error, not a silent no-op.
  */
 import { z } from 'zod';
-import { EVENT_TYPES, isEventType } from '../../core/events/catalog';
+import { EVENT_TYPES } from '../../core/events/catalog';
 import { MAX_WEBHOOK_URL_LENGTH } from '../../core/webhooks/url-policy';
 import { ALL_EVENTS } from '../../core/webhooks/webhooks';
+import { idSchema } from '../shared/id-schema';
 
 export const MAX_WEBHOOK_BODY_BYTES = 16 * 1024;
 export const MAX_PAGE_LIMIT = 100;
 export const DEFAULT_PAGE_LIMIT = 20;
 
-export const webhookIdSchema = z.string().regex(/^wh_[a-z2-7]{20}$/).describe('Webhook endpoint id.');
-export const deliveryIdSchema = z.string().regex(/^dlv_[a-z2-7]{20}$/).describe('Delivery id: one event to one endpoint, across all its attempts.');
+export const webhookIdSchema = idSchema('webhook');
+export const deliveryIdSchema = idSchema('delivery');
 
 const url = z.string().min(1, 'must not be empty').max(MAX_WEBHOOK_URL_LENGTH, `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`).describe('http(s) URL deliveries are POSTed to.');
 
+// An enum, not a refinement, so the accepted values show in the OpenAPI document.
 const eventFilter = z
-  .array(z.string().refine((v) => v === ALL_EVENTS || isEventType(v), 'is not an event type (see GET /v1/openapi.json or docs/events.md)'))
+  .array(z.enum([ALL_EVENTS, ...EVENT_TYPES], { error: 'is not an event type (see GET /v1/openapi.json or docs/events.md)' }))
   .min(1, 'must name at least one event type, or "*"')
   .max(EVENT_TYPES.length + 1)
-  .transform((list) => list as Array<(typeof EVENT_TYPES)[number] | typeof ALL_EVENTS>)
   .describe('Event types to deliver; omit or ["*"] for all, including types added later.');
 
 // Shown in dashboards: no control or format characters.
@@ -39,7 +40,8 @@ export const updateWebhookBody = z
     enabled: z.boolean().optional().describe('true re-enables an endpoint disabled for failing (or by hand).'),
   })
   .strict()
-  .refine((v) => Object.keys(v).length > 0, 'at least one field must be given');
+  .refine((v) => Object.keys(v).length > 0, 'at least one field must be given')
+  .meta({ minProperties: 1 });
 
 export const rotateSecretBody = z
   .object({
@@ -105,6 +107,20 @@ export const attemptView = z.object({
   error: deliveryError.optional(),
   nextRetryAt: z.iso.datetime().optional(),
   deadLettered: z.boolean().optional(),
+});
+
+const page = (item: z.ZodType, description: string) =>
+  z
+    .object({ items: z.array(item), next: z.string().optional().describe('Cursor of the next page; absent on the last page.') })
+    .describe(description);
+
+export const webhookList = page(webhookView, 'A page of endpoints, newest first.');
+export const attemptList = page(attemptView, 'A page of delivery attempts, newest first.');
+
+export const redeliveryQueued = z.object({
+  deliveryId: deliveryIdSchema,
+  attempt: z.number().int().min(1).describe('Number of the attempt just queued.'),
+  status: z.literal('queued'),
 });
 
 export const deliveryView = z.object({

@@ -7,13 +7,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import type { WebhookRegistryDeps } from '../../../core/webhooks/registry';
 import { EVENT_STREAM_PATH } from '../../../local/http/event-stream-route';
 import { recordingsOpenApi } from '../../../lambdas/recordings-api/openapi';
-import { recordingsRoutes, type RecordingsRouteDeps } from '../../../lambdas/recordings-api/routes';
-import type { Route } from '../../../lambdas/shared/router';
+import { recordingsRoutes } from '../../../lambdas/recordings-api/routes';
+import type { ApiRoute } from '../../../lambdas/shared/api-route';
 import { buildOpenApiDocument } from '../../../lambdas/stream-registry/openapi';
-import { streamRegistryRoutes, type RouteDeps } from '../../../lambdas/stream-registry/routes';
+import { streamRegistryRoutes } from '../../../lambdas/stream-registry/routes';
 import { webhooksOpenApi } from '../../../lambdas/webhooks-api/openapi';
 import { webhooksRoutes } from '../../../lambdas/webhooks-api/routes';
 import { createWebhookBody, rotateSecretBody, updateWebhookBody } from '../../../lambdas/webhooks-api/schema';
@@ -29,12 +28,8 @@ interface Operation extends Json {
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
-// Building the route tables touches no dependency (handlers use them only when called).
-const servedRoutes: Route[] = [
-  ...streamRegistryRoutes({} as RouteDeps, () => ({})),
-  ...webhooksRoutes({} as WebhookRegistryDeps),
-  ...recordingsRoutes({} as RecordingsRouteDeps),
-];
+// The route tables the routers serve (each handler gets its dependencies only when it is served).
+const servedRoutes: ReadonlyArray<ApiRoute<never>> = [...streamRegistryRoutes, ...webhooksRoutes, ...recordingsRoutes];
 /** Served by the local plane's HTTP server, not by a Lambda router. */
 const planeOnlyOperations = [`GET ${EVENT_STREAM_PATH}`];
 
@@ -132,7 +127,7 @@ describe('control API OpenAPI document', () => {
       for (const requirement of effective) assert.deepEqual(requirement, { bearerAuth: [] }, `${key} requires the bearer token`);
     }
     // Every route the webhooks API serves says so itself, not only through the document's default.
-    for (const route of webhooksRoutes({} as WebhookRegistryDeps)) {
+    for (const route of webhooksRoutes) {
       assert.deepEqual(operation(route.method.toLowerCase(), route.path).security, [{ bearerAuth: [] }], `${route.method} ${route.path}`);
     }
   });
