@@ -20,12 +20,13 @@ import { systemClock, type Clock } from '../../../../core/ports/clock';
 import { silentLogger, type Logger } from '../../../../core/ports/logger';
 import { noopMetrics, type Metrics } from '../../../../core/ports/metrics';
 import type { ObjectStore, PutOptions } from '../../../../core/ports/object-store';
-import { parseRenditionsFile, renditionsFileKey, type RenditionInfo } from '../../../../core/recordings/recording';
+import { liveMasterPlaylistKey, liveMediaPlaylistKey, mediaPlaylistUri, renditionsFileKey, segmentKey, segmentUri } from '../../../../core/media/layout';
+import { parseRenditionsFile, type RenditionInfo } from '../../../../core/recordings/renditions-file';
 import { LineTailer } from './csv-tailer';
-import { masterPlaylistKey, mediaPlaylistKey, mediaPlaylistUri, segmentKey, segmentUri } from './keys';
 import { loadResumeState } from './resume';
 import { DEFAULT_RETRY_POLICY, retry, type RetryPolicy } from './retry';
 import { RenditionTrack, type TrackEntry } from './rendition-track';
+import { SEGMENT_LIST_FILE } from '../transcoder/ffmpeg-args';
 import { nextSegmentFilename, parseSegmentListLine, type SegmentListEntry } from './segment-list';
 import type { PackagerEvents, PackagerOptions, PackagerStats, RenditionPlan, RenditionStats, StopOptions } from './types';
 
@@ -39,7 +40,6 @@ export const PLAYLIST_PUT_OPTIONS: PutOptions = { contentType: 'application/vnd.
 /** The recording's rendition plan: read by the finalizer only, never cached. */
 export const RENDITION_PLAN_PUT_OPTIONS: PutOptions = { contentType: 'application/json', cacheControl: 'no-cache' };
 
-export const SEGMENT_LIST_FILE = 'segments.csv';
 const DEFAULT_LIVE_WINDOW = 6;
 const MIN_LIVE_WINDOW = 4;
 const FINAL_WRITE_TIMEOUT_MS = 10_000;
@@ -91,7 +91,7 @@ const STREAM_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export class Packager extends EventEmitter<PackagerEvents> {
   readonly streamId: string;
-  /** Set when the session is recorded: segments are stored under the recording (see keys.ts). */
+  /** Set when the session is recorded: segments are stored under the recording (see core/media/layout.ts). */
   readonly recordingId: string | undefined;
   private readonly plans: ReadonlyArray<RenditionPlan>;
   private readonly store: ObjectStore;
@@ -481,7 +481,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
   private async storePlaylist(rendition: Rendition, endList: boolean, signal: AbortSignal): Promise<void> {
     this.targetDuration = targetDurationFor(rendition.track.durations(), this.targetDuration);
     const text = rendition.track.render({ targetDuration: this.targetDuration, endList });
-    await retry(() => this.store.put(mediaPlaylistKey(this.streamId, rendition.plan.name), text, PLAYLIST_PUT_OPTIONS), this.retryPolicy, {
+    await retry(() => this.store.put(liveMediaPlaylistKey(this.streamId, rendition.plan.name), text, PLAYLIST_PUT_OPTIONS), this.retryPolicy, {
       signal,
       onRetry: (err, attempt) => this.logger.warn('packager: playlist write failed; retrying', { streamId: this.streamId, rendition: rendition.plan.name, attempt, error: describe(err) }),
     });
@@ -493,7 +493,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
     if (this.liveState !== 'waiting') return;
     if (![...this.renditions.values()].every((r) => r.publishedThisSession > 0)) return;
     this.liveState = 'publishing';
-    const key = masterPlaylistKey(this.streamId);
+    const key = liveMasterPlaylistKey(this.streamId);
     this.masterTask = retry(() => this.store.put(key, this.masterText, PLAYLIST_PUT_OPTIONS), this.retryPolicy, {
       signal: this.abort.signal,
       onRetry: (err, attempt) => this.logger.warn('packager: master playlist write failed; retrying', { streamId: this.streamId, attempt, error: describe(err) }),
