@@ -15,6 +15,7 @@ import { createConsoleLogger } from '../adapters/console-logger';
 import { FsObjectStore } from '../adapters/fs-object-store';
 import { serveHttpApi } from '../adapters/local-http-api';
 import { PrometheusMetrics } from '../adapters/prometheus-metrics';
+import { MEDIA_PREFIXES } from '../core/media/layout';
 import { systemClock } from '../core/ports/clock';
 import type { Logger } from '../core/ports/logger';
 import type { SessionDeps } from '../core/streams/publish-session';
@@ -78,7 +79,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     let ready = { ingest: false, api: false, store: true };
     let apiRoute: Route = async () => false;
     let recordingsRoute: Route = async () => false;
-    const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: ['live/', 'recordings/'] });
+    const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: [...MEDIA_PREFIXES] });
     const http = createPlaneHttpServer({
       logger,
       routes: [

@@ -1,28 +1,22 @@
 /**
  * The local plane's retention (in the cloud, S3 lifecycle rules do this): on an injected interval it
  * deletes recordings past their retention (through the same use case as the API's delete), and live
- * segments of streams that are not recorded once they are old enough that no player can want them:
- *   - a stream with an open session keeps every segment its live playlists name, and every segment less
- *     than `liveRetentionMs` of media behind the newest one of its rendition;
- *   - a stream without an open session loses its live segments `liveRetentionMs` after its last change
- *     (its playlists stay: the packager resumes numbering from them, and a reused segment name could be
- *     served stale by a cache);
- *   - a deleted stream loses its whole `live/<streamId>/` folder.
+ * segments of streams that are not recorded once they are old enough that no player can want them (the
+ * rule is core/media/live-retention.ts; this file reads what it needs and deletes what it chooses).
  *
  * Must never: delete a segment a live playlist names, touch `recordings/` outside the recording use case,
  * delete a recording still being written, or run two sweeps at once.
  */
-import { parseMediaPlaylist, PlaylistError } from '../core/hls/playlist';
+import { agedLiveSegments, expiredLiveObjects, keysNamedByLivePlaylist, type LiveStreamState } from '../core/media/live-retention';
+import { LIVE_PREFIX, liveMediaPlaylistKey, liveStreamIdOf } from '../core/media/layout';
 import type { Clock } from '../core/ports/clock';
 import { silentLogger, type Logger } from '../core/ports/logger';
 import type { ObjectStore, StoredObject } from '../core/ports/object-store';
 import type { RecordingStore } from '../core/ports/recording-store';
 import type { StreamStore } from '../core/ports/stream-store';
-import { parseSegmentFileName } from '../core/recordings/recording';
-import { sweepRecordingRetention, type RetentionSettings } from '../core/recordings/lifecycle';
-import { hasOpenSession, type Stream } from '../core/streams/stream';
+import { type RetentionSettings, sweepRecordingRetention } from '../core/recordings/retention';
+import { hasOpenSession } from '../core/streams/stream';
 
-export const LIVE_PREFIX = 'live/';
 const DEFAULT_LIVE_RETENTION_MS = 3_600_000;
 const DELETE_BATCH = 500;
 
@@ -130,7 +124,7 @@ export class RetentionSweeper {
   private async sweepLive(report: SweepReport): Promise<number> {
     const byStream = new Map<string, StoredObject[]>();
     for (const object of await this.options.objectStore.list(LIVE_PREFIX)) {
-      const streamId = object.key.split('/')[1];
+      const streamId = liveStreamIdOf(object.key);
       if (!streamId) continue;
       const list = byStream.get(streamId) ?? [];
       list.push(object);
@@ -139,8 +133,7 @@ export class RetentionSweeper {
     let deleted = 0;
     for (const [streamId, objects] of byStream) {
       try {
-        const stream = await this.options.streams.get(streamId);
-        const doomed = stream ? await this.expiredLiveObjects(stream, objects) : objects.map((o) => o.key);
+        const doomed = expiredLiveObjects(objects, await this.liveStateOf(streamId, objects), this.options.liveRetentionMs ?? DEFAULT_LIVE_RETENTION_MS);
         for (let i = 0; i < doomed.length; i += DELETE_BATCH) await this.options.objectStore.delete(doomed.slice(i, i + DELETE_BATCH));
         deleted += doomed.length;
       } catch (err) {
@@ -151,60 +144,18 @@ export class RetentionSweeper {
     return deleted;
   }
 
-  private async expiredLiveObjects(stream: Stream, objects: ReadonlyArray<StoredObject>): Promise<string[]> {
-    const retention = this.options.liveRetentionMs ?? DEFAULT_LIVE_RETENTION_MS;
-    const segments = objects.filter((o) => o.key.endsWith('.ts'));
-    if (!hasOpenSession(stream.status)) {
-      const idleMs = this.options.clock.now().getTime() - Date.parse(stream.updatedAt);
-      return idleMs >= retention ? segments.map((o) => o.key) : [];
+  /** What the live retention rule needs of a stream: its state, and for an open one what its playlists name. */
+  private async liveStateOf(streamId: string, objects: ReadonlyArray<StoredObject>): Promise<LiveStreamState> {
+    const stream = await this.options.streams.get(streamId);
+    if (!stream) return { kind: 'deleted' };
+    if (!hasOpenSession(stream.status)) return { kind: 'idle', idleMs: this.options.clock.now().getTime() - Date.parse(stream.updatedAt) };
+    const named = new Map<string, Set<string> | undefined>();
+    for (const rendition of agedLiveSegments(objects).keys()) {
+      const body = await this.options.objectStore.get(liveMediaPlaylistKey(streamId, rendition));
+      named.set(rendition, body ? keysNamedByLivePlaylist(streamId, rendition, new TextDecoder().decode(body)) : new Set());
     }
-    // Live: keep what the playlists name, and the last `retention` of media of each rendition.
-    const byRendition = new Map<string, Array<{ key: string; seq: number; durationMs: number }>>();
-    for (const o of segments) {
-      const parts = o.key.split('/');
-      const parsed = parts.length === 4 ? parseSegmentFileName(parts[3] as string) : undefined;
-      if (!parsed) continue; // a name without its duration: unknown age, kept until the session ends
-      const list = byRendition.get(parts[2] as string) ?? [];
-      list.push({ key: o.key, seq: parsed.seq, durationMs: parsed.durationMs });
-      byRendition.set(parts[2] as string, list);
-    }
-    const doomed: string[] = [];
-    for (const [rendition, list] of byRendition) {
-      const named = await this.namedByPlaylist(`${LIVE_PREFIX}${stream.id}/${rendition}/`);
-      if (named === undefined) continue; // playlist unreadable right now: delete nothing
-      list.sort((a, b) => b.seq - a.seq);
-      let behindMs = 0;
-      for (const s of list) {
-        if (behindMs >= retention && !named.has(s.key)) doomed.push(s.key);
-        behindMs += s.durationMs;
-      }
-    }
-    return doomed;
+    return { kind: 'open', named };
   }
-
-  /** Keys of every segment the rendition's live playlist names (resolved against its folder). */
-  private async namedByPlaylist(folder: string): Promise<Set<string> | undefined> {
-    const body = await this.options.objectStore.get(`${folder}index.m3u8`);
-    if (!body) return new Set();
-    try {
-      const playlist = parseMediaPlaylist(new TextDecoder().decode(body));
-      return new Set(playlist.segments.map((s) => resolveKey(folder, s.uri)).filter((k): k is string => k !== undefined));
-    } catch (err) {
-      if (err instanceof PlaylistError) return undefined;
-      throw err;
-    }
-  }
-}
-
-/** A playlist URI relative to `folder`, as an object key; undefined for absolute URLs. */
-function resolveKey(folder: string, uri: string): string | undefined {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(uri) || uri.startsWith('/')) return undefined;
-  const parts = folder.split('/').filter(Boolean);
-  for (const part of uri.split('/')) {
-    if (part === '..') parts.pop();
-    else if (part !== '.' && part !== '') parts.push(part);
-  }
-  return parts.join('/');
 }
 
 function describe(err: unknown): string {

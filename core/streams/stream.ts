@@ -5,6 +5,7 @@
  * can make the write conditional on the status the transition started from.
  */
 import { IllegalTransitionError } from '../errors';
+import { liveMasterPlaylistKey } from '../media/layout';
 
 export const STREAM_STATUSES = ['idle', 'connected', 'live', 'interrupted', 'ended', 'disabled'] as const;
 export type StreamStatus = (typeof STREAM_STATUSES)[number];
@@ -93,7 +94,7 @@ export interface PublicUrls {
 }
 
 export function masterPlaylistPath(streamId: string): string {
-  return `live/${streamId}/master.m3u8`;
+  return liveMasterPlaylistKey(streamId);
 }
 
 /**

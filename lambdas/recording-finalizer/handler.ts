@@ -16,7 +16,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { silentLogger } from '../../core/ports/logger';
 import { noopMetrics, type Metrics } from '../../core/ports/metrics';
-import { failRecording, finalizeRecording, type FinalizeDeps, type FinalizationRequest } from '../../core/recordings/lifecycle';
+import { failRecording, finalizeRecording, type FinalizeDeps, type FinalizationRequest } from '../../core/recordings/finalize';
 import { logInvocationErrors } from '../shared/log-invocation-errors';
 import { describeError } from '../shared/redact';
 import { parseFinalizerRecord } from './schema';

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { isId } from '../../core/ids';
 import { recordingIdFor } from '../../core/recordings/recording';
-import type { FinalizationRequest } from '../../core/recordings/lifecycle';
+import type { FinalizationRequest } from '../../core/recordings/finalize';
 
 export const finalizationMessageSchema = z
   .object({

@@ -18,7 +18,7 @@ import type { Clock } from '../../core/ports/clock';
 import { silentLogger, type Logger } from '../../core/ports/logger';
 import type { ObjectStore } from '../../core/ports/object-store';
 import type { RecordingStore } from '../../core/ports/recording-store';
-import { sweepRecordingRetention } from '../../core/recordings/lifecycle';
+import { sweepRecordingRetention } from '../../core/recordings/retention';
 import { logInvocationErrors } from '../shared/log-invocation-errors';
 import { describeError } from '../shared/redact';
 

@@ -16,14 +16,12 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { LIVE_PREFIX, RECORDINGS_PREFIX, type MediaPrefix } from '../../core/media/layout';
 import { acknowledgeWildcardResources } from './nag-acknowledgments';
 
-/** Folder of live HLS output (must match core's `masterPlaylistPath`: `live/<streamId>/master.m3u8`). */
-export const LIVE_PREFIX = 'live/';
-/** Folder of recordings (VOD playlists and the segments they keep). */
-export const RECORDINGS_PREFIX = 'recordings/';
-
-export type MediaPrefix = typeof LIVE_PREFIX | typeof RECORDINGS_PREFIX;
+// The prefixes come from the one layout every writer, reader and sweeper uses, so grants and lifecycle
+// rules cannot drift from where the packager and the finalizer put things.
+export { LIVE_PREFIX, RECORDINGS_PREFIX, type MediaPrefix } from '../../core/media/layout';
 
 /**
  * Days the lifecycle rule on `recordings/` waits beyond the recording retention: the sweeper deletes a

@@ -6,10 +6,13 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { FsObjectStore } from '../../adapters/fs-object-store';
 import { parseMediaPlaylist, type ParsedMediaPlaylist } from '../../core/hls/playlist';
-import { parseSegmentFileName, planVod, recordingIdFor, segmentFileName } from '../../core/recordings/recording';
+import { parseSegmentFileName, segmentFileName } from '../../core/media/layout';
+import { recordingIdFor } from '../../core/recordings/recording';
+import { planVod } from '../../core/recordings/vod-plan';
 import type { ObjectStore, PutOptions, StoredObject } from '../../core/ports/object-store';
 import { LineTailer } from '../../containers/ingest/src/packager/csv-tailer';
 import { Packager, type PackagerOptions, type PackagerSegmentEvent, type RenditionPlan } from '../../containers/ingest/src/packager';
+import { waitFor } from '../support/wait';
 
 const STREAM = 'st_packagertest0000000';
 const RENDITIONS: RenditionPlan[] = [
@@ -106,14 +109,8 @@ async function writeSegment(runDir: string, rendition: string, index: number, op
   return body;
 }
 
-/** Polls a condition until it holds or the deadline passes (no fixed sleeps). */
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** The packager publishes within milliseconds: poll often, give up after a few seconds. */
+const SOON = { timeoutMs: 5_000, intervalMs: 10 };
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -180,8 +177,8 @@ describe('Packager', () => {
     const bodies = new Map<string, Buffer>();
     for (let i = 0; i < 3; i++) for (const r of ['720p', '360p']) bodies.set(`${r}/${i}`, await writeSegment(run, r, i));
 
-    await until(() => segments.length === 6, 'six segments');
-    await until(() => lives.length === 1, 'live');
+    await waitFor('six segments', () => segments.length === 6, SOON);
+    await waitFor('live', () => lives.length === 1, SOON);
     for (const [name, body] of bodies) {
       const [rendition, seq] = name.split('/');
       assert.deepEqual(Buffer.from((await fsStore.get(liveKey(rendition!, Number(seq))))!), body);
@@ -201,7 +198,7 @@ describe('Packager', () => {
     await appendFile(join(run, '720p', 'segments.csv'), 'seg_000003.ts,6.000');
     await appendFile(join(run, '720p', 'segments.csv'), '000,8.000000\n');
     await writeSegment(run, '360p', 3);
-    await until(() => segments.length === 8, 'segment 3');
+    await waitFor('segment 3', () => segments.length === 8, SOON);
     assert.deepEqual(uris(await playlist('720p')), ['0.ts', '1.ts', '2.ts', '3.ts']);
     assert.equal(lives.length, 1, 'live is announced once per session');
 
@@ -224,13 +221,13 @@ describe('Packager', () => {
     // ffmpeg crashed after 720p listed segment 2 but before 360p did.
     for (const r of ['720p', '360p']) for (let i = 0; i < 2; i++) await writeSegment(run1, r, i);
     await writeSegment(run1, '720p', 2);
-    await until(() => segments.length === 5, 'first run');
+    await waitFor('first run', () => segments.length === 5, SOON);
 
     const run2 = newRunDir();
     await packager.attach(run2);
-    await until(() => released.includes(run1), 'first run released');
+    await waitFor('first run released', () => released.includes(run1), SOON);
     for (const r of ['720p', '360p']) await writeSegment(run2, r, 0, { start: 0 });
-    await until(() => segments.length === 7, 'second run');
+    await waitFor('second run', () => segments.length === 7, SOON);
 
     // Index 0 of the second run is sequence 3 in both renditions; 360p never got 2, so 2 is a gap there.
     assert.deepEqual(uris(await playlist('720p')), ['0.ts', '1.ts', '2.ts', 'disc:3.ts']);
@@ -242,7 +239,7 @@ describe('Packager', () => {
 
     // Slide the discontinuity out of the 4-segment window: the discontinuity sequence takes it over.
     for (let i = 1; i <= 4; i++) for (const r of ['720p', '360p']) await writeSegment(run2, r, i, { start: i * 2 });
-    await until(() => segments.length === 15, 'sliding');
+    await waitFor('sliding', () => segments.length === 15, SOON);
     for (const r of ['720p', '360p']) {
       const p = await playlist(r);
       assert.equal(p.mediaSequence, 4);
@@ -259,7 +256,7 @@ describe('Packager', () => {
     const run1 = newRunDir();
     await first.packager.attach(run1);
     for (let i = 0; i < 3; i++) for (const r of ['720p', '360p']) await writeSegment(run1, r, i);
-    await until(() => first.segments.length === 6, 'first session');
+    await waitFor('first session', () => first.segments.length === 6, SOON);
     await first.packager.stop(); // the plane died mid-session: no ENDLIST
     // A crash between an upload and its playlist write left 720p/3.ts stored but unlisted.
     await fsStore.put(liveKey('720p', 3), 'orphan', { contentType: 'video/mp2t', cacheControl: 'public, max-age=31536000, immutable' });
@@ -269,8 +266,8 @@ describe('Packager', () => {
     const run2 = newRunDir();
     await second.packager.attach(run2);
     for (const r of ['720p', '360p']) await writeSegment(run2, r, 0, { start: 0 });
-    await until(() => second.segments.length === 2, 'second session');
-    await until(() => second.lives.length === 1, 'second session live');
+    await waitFor('second session', () => second.segments.length === 2, SOON);
+    await waitFor('second session live', () => second.lives.length === 1, SOON);
     assert.deepEqual(uris(await playlist('360p')), ['0.ts', '1.ts', '2.ts', 'gap:3.ts', 'disc:4.ts'], 'viewers keep the window; 3 is taken');
     assert.deepEqual(uris(await playlist('720p')), ['0.ts', '1.ts', '2.ts', 'gap:3.ts', 'disc:4.ts'], 'the orphan is not reused, and stays aligned');
     assert.equal(Buffer.from((await fsStore.get(liveKey('720p', 3)))!).toString(), 'orphan');
@@ -287,7 +284,7 @@ describe('Packager', () => {
     const run3 = newRunDir();
     await third.packager.attach(run3);
     for (const r of ['720p', '360p']) await writeSegment(run3, r, 0, { start: 0 });
-    await until(() => third.segments.length === 2, 'third session');
+    await waitFor('third session', () => third.segments.length === 2, SOON);
     const resumed = await playlist('360p');
     assert.equal(resumed.endList, false);
     assert.deepEqual(uris(resumed), ['disc:5.ts']);
@@ -306,13 +303,13 @@ describe('Packager', () => {
     await packager.attach(run);
     for (let i = 0; i < 3; i++) for (const r of ['720p', '360p']) await writeSegment(run, r, i);
 
-    await until(() => (store.putCounts.get(key) ?? 0) >= 3, 'retries of the failing upload');
-    await until(() => segments.filter((s) => s.rendition === '360p').length === 3, '360p unaffected');
+    await waitFor('retries of the failing upload', () => (store.putCounts.get(key) ?? 0) >= 3, SOON);
+    await waitFor('360p unaffected', () => segments.filter((s) => s.rendition === '360p').length === 3, SOON);
     assert.equal(await exists(join(run, '720p', 'seg_000001.ts')), true, 'kept on scratch while not stored');
     assert.deepEqual(uris(await playlist('720p')), ['0.ts'], 'later segments wait: playlists stay consecutive');
 
     open();
-    await until(() => segments.length === 6, 'all segments after recovery');
+    await waitFor('all segments after recovery', () => segments.length === 6, SOON);
     assert.deepEqual(uris(await playlist('720p')), ['0.ts', '1.ts', '2.ts']);
     assert.equal(await exists(join(run, '720p', 'seg_000001.ts')), false);
     assert.equal(packager.stats().renditions['720p']?.uploadRetries, 2);
@@ -347,7 +344,7 @@ describe('Packager', () => {
     const run1 = newRunDir();
     await first.packager.attach(run1);
     for (let i = 0; i < 3; i++) for (const r of ['720p', '360p']) await writeSegment(run1, r, i, { duration: 2.002 });
-    await until(() => first.segments.length === 6, 'first run');
+    await waitFor('first run', () => first.segments.length === 6, SOON);
     await first.packager.stop();
 
     const stored = (await fsStore.list(`recordings/${recordingId}/720p/`)).map((o) => o.key);
@@ -365,7 +362,7 @@ describe('Packager', () => {
     const run2 = newRunDir();
     await second.packager.attach(run2);
     for (const r of ['720p', 'audio']) await writeSegment(run2, r, 0, { start: 0 });
-    await until(() => second.segments.length === 2, 'second run');
+    await waitFor('second run', () => second.segments.length === 2, SOON);
     await second.packager.stop({ endList: true });
 
     const union = JSON.parse(Buffer.from((await fsStore.get(`recordings/${recordingId}/renditions.json`))!).toString('utf8'));
@@ -389,7 +386,7 @@ describe('Packager', () => {
     const run1 = newRunDir();
     await first.packager.attach(run1);
     for (let i = 0; i < 2; i++) for (const r of ['720p', '360p']) await writeSegment(run1, r, i);
-    await until(() => first.segments.length === 4, 'first run');
+    await waitFor('first run', () => first.segments.length === 4, SOON);
     await first.packager.stop();
     // A crash right after the first upload of a new run (discontinuity 1), before its playlist write.
     await fsStore.put(`recordings/${recordingId}/720p/2-2000-1.ts`, 'orphan', { contentType: 'video/mp2t', cacheControl: 'public, max-age=31536000, immutable' });
@@ -399,7 +396,7 @@ describe('Packager', () => {
     const run2 = newRunDir();
     await second.packager.attach(run2);
     for (const r of ['720p', '360p']) await writeSegment(run2, r, 0, { start: 0 });
-    await until(() => second.segments.length === 2, 'second run');
+    await waitFor('second run', () => second.segments.length === 2, SOON);
 
     assert.ok(await fsStore.get(`recordings/${recordingId}/720p/3-2000-2.ts`), 'not 2 (taken), and a discontinuity number above the orphan\'s');
     assert.equal(Buffer.from((await fsStore.get(`recordings/${recordingId}/720p/2-2000-1.ts`))!).toString(), 'orphan');

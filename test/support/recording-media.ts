@@ -9,7 +9,8 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ObjectStore } from '../../core/ports/object-store';
-import { segmentFileName, type RenditionInfo } from '../../core/recordings/recording';
+import { segmentFileName } from '../../core/media/layout';
+import type { RenditionInfo } from '../../core/recordings/renditions-file';
 
 const execFileAsync = promisify(execFile);
 

@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { Context } from 'aws-lambda';
-import { finalizeRecording, startRecording } from '../../../core/recordings/lifecycle';
-import { recordingIdFor, segmentFileName } from '../../../core/recordings/recording';
+import { finalizeRecording } from '../../../core/recordings/finalize';
+import { startRecording } from '../../../core/recordings/start';
+import { segmentFileName } from '../../../core/media/layout';
+import { recordingIdFor } from '../../../core/recordings/recording';
 import type { Stream } from '../../../core/streams/stream';
 import type { HttpEvent, HttpResult } from '../../../lambdas/shared/http-types';
 import { createRecordingsApiHandler } from '../../../lambdas/recordings-api/handler';

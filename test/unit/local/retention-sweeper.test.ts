@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { writeMediaPlaylist } from '../../../core/hls/playlist';
-import { finalizeRecording, startRecording } from '../../../core/recordings/lifecycle';
-import { recordingIdFor, segmentFileName } from '../../../core/recordings/recording';
+import { finalizeRecording } from '../../../core/recordings/finalize';
+import { startRecording } from '../../../core/recordings/start';
+import { segmentFileName } from '../../../core/media/layout';
+import { recordingIdFor } from '../../../core/recordings/recording';
 import type { Stream } from '../../../core/streams/stream';
 import { RetentionSweeper, type IntervalTimers } from '../../../local/retention-sweeper';
 import { MemoryObjectStore } from '../../support/memory-object-store';

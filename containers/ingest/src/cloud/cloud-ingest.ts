@@ -25,7 +25,7 @@ import { LambdaPublishAuthClient } from '../../../../adapters/lambda-publish-aut
 import { S3ObjectStore } from '../../../../adapters/s3-object-store';
 import { SqsQueuePoller } from '../../../../adapters/sqs-queue-poller';
 import { eventEmitter } from '../../../../core/events/emit-event';
-import { startRecording } from '../../../../core/recordings/lifecycle';
+import { startRecording } from '../../../../core/recordings/start';
 import { systemClock } from '../../../../core/ports/clock';
 import type { EventPublisher } from '../../../../core/ports/event-bus';
 import type { IngestHeartbeatStore } from '../../../../core/ports/ingest-heartbeats';

@@ -3,13 +3,13 @@
  * stop polling and show the end instead of stalling. Idempotent; touches nothing but the playlists.
  */
 import { parseMediaPlaylist, writeMediaPlaylist } from '../../../../core/hls/playlist';
+import { isLiveMediaPlaylistKey, liveStreamPrefix } from '../../../../core/media/layout';
 import type { ObjectStore } from '../../../../core/ports/object-store';
 
 const PLAYLIST_CACHE_CONTROL = 'public, max-age=1';
 
 export async function finalizeLivePlaylists(objectStore: ObjectStore, streamId: string): Promise<number> {
-  const prefix = `live/${streamId}/`;
-  const playlists = (await objectStore.list(prefix)).filter((o) => /^live\/[^/]+\/[^/]+\/index\.m3u8$/.test(o.key));
+  const playlists = (await objectStore.list(liveStreamPrefix(streamId))).filter((o) => isLiveMediaPlaylistKey(o.key));
   let closed = 0;
   for (const { key } of playlists) {
     const body = await objectStore.get(key);

@@ -1,9 +1,11 @@
 /**
- * The packager's public surface: one Packager per live session of a stream, plus the key layout and
- * store options other components (origin, recordings, retention) must agree with.
+ * The packager's public surface: one Packager per live session of a stream, plus the store options other
+ * components must agree with (the key layout is core/media/layout.ts).
  */
-export { Packager, PackagerStateError, PLAYLIST_PUT_OPTIONS, RENDITION_PLAN_PUT_OPTIONS, SEGMENT_LIST_FILE, SEGMENT_PUT_OPTIONS } from './packager';
-export { masterPlaylistKey, mediaPlaylistKey, mediaPlaylistUri, renditionPrefix, segmentFile, segmentKey, segmentUri, type SegmentRef } from './keys';
+export { Packager } from './packager';
+export { PackagerStateError } from './errors';
+export { PLAYLIST_PUT_OPTIONS, RENDITION_PLAN_PUT_OPTIONS } from './playlist-writer';
+export { SEGMENT_PUT_OPTIONS } from './upload-worker';
 export type {
   PackagerEvents,
   PackagerGapEvent,

@@ -5,7 +5,7 @@
  * Must never put a sequence number into the window twice or go back.
  */
 import { mediaPlaylistFromWindow, writeMediaPlaylist, type LiveSegment } from '../../../../core/hls/playlist';
-import { segmentFile } from './keys';
+import { segmentFile } from '../../../../core/media/layout';
 
 export interface TrackEntry {
   sequence: number;
@@ -19,7 +19,7 @@ export interface TrackEntry {
 /** What a position that this rendition lacks looks like, borrowed from renditions that have it. */
 export type GapFiller = (sequence: number) => Omit<TrackEntry, 'sequence' | 'gap'>;
 
-/** The URI a playlist names a segment by (it depends on where the segment is stored: see keys.ts). */
+/** The URI a playlist names a segment by (it depends on where the segment is stored: see core/media/layout.ts). */
 export type SegmentUriOf = (entry: TrackEntry) => string;
 
 export class RenditionTrack {

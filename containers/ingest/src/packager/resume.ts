@@ -8,8 +8,7 @@
 import { liveSegmentsFromPlaylist, parseMediaPlaylist, PlaylistError, type LiveSegment } from '../../../../core/hls/playlist';
 import type { Logger } from '../../../../core/ports/logger';
 import type { ObjectStore } from '../../../../core/ports/object-store';
-import { parseSegmentFileName, recordingRenditionPrefix } from '../../../../core/recordings/recording';
-import { mediaPlaylistKey, renditionPrefix, sequenceOfKey } from './keys';
+import { liveMediaPlaylistKey, liveRenditionPrefix, parseSegmentFileName, recordingRenditionPrefix, sequenceOfKey } from '../../../../core/media/layout';
 
 export interface ResumedRendition {
   /** Segments to keep showing; empty when the previous session ended (its playlist had EXT-X-ENDLIST). */
@@ -57,7 +56,7 @@ export async function loadResumeState(store: ObjectStore, streamId: string, rend
 
 async function loadRendition(store: ObjectStore, streamId: string, name: string, logger: Logger, recordingId?: string): Promise<ResumedRendition> {
   const out: ResumedRendition = { window: [], nextSequence: 0, reservedUntil: 0 };
-  const body = await store.get(mediaPlaylistKey(streamId, name));
+  const body = await store.get(liveMediaPlaylistKey(streamId, name));
   if (body) {
     try {
       const parsed = parseMediaPlaylist(Buffer.from(body).toString('utf8'));
@@ -75,7 +74,7 @@ async function loadRendition(store: ObjectStore, streamId: string, name: string,
     }
   }
   let highest = -1;
-  const prefixes = [renditionPrefix(streamId, name), ...(recordingId ? [recordingRenditionPrefix(recordingId, name)] : [])];
+  const prefixes = [liveRenditionPrefix(streamId, name), ...(recordingId ? [recordingRenditionPrefix(recordingId, name)] : [])];
   for (const prefix of prefixes) {
     for (const object of await store.list(prefix)) {
       const seq = sequenceOfKey(prefix, object.key);

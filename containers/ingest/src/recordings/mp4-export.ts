@@ -23,8 +23,10 @@ import type { Clock } from '../../../../core/ports/clock';
 import { silentLogger, type Logger } from '../../../../core/ports/logger';
 import type { ObjectStore, PutOptions } from '../../../../core/ports/object-store';
 import type { RecordingStore } from '../../../../core/ports/recording-store';
-import { manifestKey, mp4Key, parseSegmentFileName, recordingPrefix, recordingRenditionPrefix, vodMediaPlaylistKey, type Recording, type RecordingManifest } from '../../../../core/recordings/recording';
-import { completeMp4Export } from '../../../../core/recordings/lifecycle';
+import { manifestKey, mp4Key, parseSegmentFileName, recordingPrefix, recordingRenditionPrefix, vodMediaPlaylistKey } from '../../../../core/media/layout';
+import type { RecordingManifest } from '../../../../core/recordings/manifest';
+import type { Recording } from '../../../../core/recordings/recording';
+import { completeMp4Export } from '../../../../core/recordings/mp4-requests';
 
 export const MP4_PUT_OPTIONS: PutOptions = { contentType: 'video/mp4', cacheControl: 'public, max-age=86400' };
 

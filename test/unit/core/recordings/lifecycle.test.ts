@@ -7,21 +7,15 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { ConflictError, InvalidIdError, NotFoundError } from '../../../../core/errors';
 import type { StreamplaneEvent } from '../../../../core/events/catalog';
-import {
-  completeMp4Export,
-  deleteRecording,
-  failRecording,
-  finalizeRecording,
-  getRecording,
-  listRecordings,
-  pendingFinalizations,
-  requestMp4Export,
-  startRecording,
-  sweepRecordingRetention,
-  type FinalizeDeps,
-} from '../../../../core/recordings/lifecycle';
+import { deleteRecording } from '../../../../core/recordings/delete';
+import { failRecording, type FinalizeDeps, finalizeRecording, pendingFinalizations } from '../../../../core/recordings/finalize';
+import { completeMp4Export, requestMp4Export } from '../../../../core/recordings/mp4-requests';
+import { getRecording, listRecordings } from '../../../../core/recordings/queries';
+import { sweepRecordingRetention } from '../../../../core/recordings/retention';
+import { startRecording } from '../../../../core/recordings/start';
 import { parseMediaPlaylist } from '../../../../core/hls/playlist';
-import { recordingIdFor, segmentFileName } from '../../../../core/recordings/recording';
+import { segmentFileName } from '../../../../core/media/layout';
+import { recordingIdFor } from '../../../../core/recordings/recording';
 import type { Stream } from '../../../../core/streams/stream';
 import { MemoryObjectStore } from '../../../support/memory-object-store';
 import { MemoryRecordingStore } from '../../../support/memory-recording-store';

@@ -7,20 +7,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidIdError } from '../../../../core/errors';
 import { parseMediaPlaylist, writeMasterPlaylist, writeMediaPlaylist } from '../../../../core/hls/playlist';
-import {
-  buildManifest,
-  FALLBACK_CODECS,
-  parseRecordingSegmentKey,
-  parseRenditionsFile,
-  parseSegmentFileName,
-  planVod,
-  planVodMaster,
-  recordingIdFor,
-  recordingsDueForDeletion,
-  segmentFileName,
-  toRecordingView,
-  type Recording,
-} from '../../../../core/recordings/recording';
+import { parseRecordingSegmentKey, parseSegmentFileName, segmentFileName } from '../../../../core/media/layout';
+import { buildManifest } from '../../../../core/recordings/manifest';
+import { type Recording, recordingIdFor } from '../../../../core/recordings/recording';
+import { parseRenditionsFile } from '../../../../core/recordings/renditions-file';
+import { recordingsDueForDeletion } from '../../../../core/recordings/retention';
+import { toRecordingView } from '../../../../core/recordings/view';
+import { FALLBACK_CODECS, planVod, planVodMaster } from '../../../../core/recordings/vod-plan';
 
 const REC = 'rec_abcdefghijklmnopqrst';
 const OTHER = 'rec_zzzzzzzzzzzzzzzzzzzz';

@@ -1,6 +1,6 @@
 /**
- * Use cases of recordings: start (when a recorded session's first segment is stored), finalize (VOD
- * playlists, master, manifest, then `recording.ready`), fail, delete, list, export requests, retention.
+ * Finalizing a recording once its session is over: VOD playlists, master, manifest, then `recording.ready`
+ * (or `recording.failed`); and, after a restart, the finalizations to queue again.
  *
  * Finalization is idempotent and safe against duplicated, reordered and concurrent messages: the record's
  * status only moves forward through conditional writes (recording → finalizing → ready | failed), outputs
@@ -11,45 +11,20 @@
  * `recording.ready` for one recording, or delete objects of a recording still being written.
  */
 import { randomUUID } from 'node:crypto';
-import type { EmitEvent } from '../events/emit-event';
-import { ConflictError, InvalidIdError, NotFoundError } from '../errors';
+import { ConflictError, InvalidIdError } from '../errors';
 import { isId } from '../ids';
 import { writeMasterPlaylist, writeMediaPlaylist } from '../hls/playlist';
-import type { Clock } from '../ports/clock';
-import { silentLogger, type Logger } from '../ports/logger';
-import type { ObjectStore, PutOptions, StoredObject } from '../ports/object-store';
-import type { RecordingStore } from '../ports/recording-store';
-import type { Page, StreamStore } from '../ports/stream-store';
-import {
-  buildManifest,
-  isUnsettled,
-  manifestKey,
-  parseRenditionsFile,
-  planVod,
-  planVodMaster,
-  recordingIdFor,
-  recordingPlaybackUrl,
-  recordingPrefix,
-  recordingsDueForDeletion,
-  renditionsFileKey,
-  vodMasterPlaylistKey,
-  vodMediaPlaylistKey,
-  type Recording,
-  type RecordingFailure,
-  type RetentionPolicy,
-  type VodPlan,
-} from './recording';
+import { manifestKey, recordingPlaybackUrl, recordingPrefix, renditionsFileKey, vodMasterPlaylistKey, vodMediaPlaylistKey } from '../media/layout';
+import { silentLogger } from '../ports/logger';
+import type { PutOptions, StoredObject } from '../ports/object-store';
+import type { StreamStore } from '../ports/stream-store';
 import { hasOpenSession } from '../streams/stream';
-
-export interface RecordingDeps {
-  recordings: RecordingStore;
-  objectStore: ObjectStore;
-  emit: EmitEvent;
-  clock: Clock;
-  /** Base URL of the CDN / origin, without a trailing slash. */
-  playbackBase: string;
-  logger?: Logger;
-}
+import { buildManifest } from './manifest';
+import { MAX_STEPS, tryPut, type RecordingDeps } from './record-writes';
+import { isUnsettled, recordingIdFor, type Recording, type RecordingFailure } from './recording';
+import { parseRenditionsFile } from './renditions-file';
+import { startRecording } from './start';
+import { planVod, planVodMaster, type VodPlan } from './vod-plan';
 
 export interface FinalizeDeps extends RecordingDeps {
   /** To re-check that the session is really over before finalizing. */
@@ -95,35 +70,6 @@ export const MANIFEST_PUT_OPTIONS: PutOptions = { contentType: 'application/json
 
 export const NO_MEDIA_REASON = 'no media';
 const DEFAULT_ANNOUNCE_LEASE_MS = 60_000;
-/** Each pass re-reads the record; a handful of lost races is normal, dozens is a bug. */
-const MAX_STEPS = 16;
-/** An export request older than this without a result is assumed lost and may be requested again. */
-const MP4_PENDING_STALE_MS = 15 * 60_000;
-
-// ---------------------------------------------------------------------------------------------------------
-// Start
-
-/**
- * Records that a session is being recorded (call when its first segment is stored). Idempotent: the first
- * call creates the record and emits `recording.started`; later calls (more segments, a reconnect, another
- * ingest) return the record. If the emit failed before, the next call sends it.
- */
-export async function startRecording(deps: RecordingDeps, input: { streamId: string; sessionId: string }): Promise<{ recording: Recording; started: boolean }> {
-  if (!isId('stream', input.streamId)) throw new InvalidIdError('stream');
-  const id = recordingIdFor(input.sessionId);
-  const now = deps.clock.now().toISOString();
-  const fresh: Recording = { id, streamId: input.streamId, sessionId: input.sessionId, status: 'recording', createdAt: now, updatedAt: now, version: 1 };
-  let recording = (await deps.recordings.create(fresh)) ? fresh : await deps.recordings.get(id);
-  if (!recording) throw new ConflictError(`Recording ${id} was deleted while it was being started.`);
-  // Only while it is still being recorded: a `started` after `ready` would confuse every consumer.
-  if (recording.startAnnounced || recording.status !== 'recording') return { recording, started: false };
-  await deps.emit({ type: 'recording.started', streamId: recording.streamId, sessionId: recording.sessionId, data: { recordingId: id } });
-  for (let step = 0; step < MAX_STEPS && recording && !recording.startAnnounced; step++) {
-    recording = (await tryPut(deps, recording, { ...recording, startAnnounced: true })) ?? (await deps.recordings.get(id));
-  }
-  return { recording: recording ?? fresh, started: true };
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Finalize
 
@@ -338,142 +284,6 @@ async function sessionStillOpen(deps: FinalizeDeps, recording: Recording): Promi
   return stream !== undefined && stream.sessionId === recording.sessionId && hasOpenSession(stream.status);
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Reading, deleting
-
-export async function getRecording(deps: Pick<RecordingDeps, 'recordings'>, id: string): Promise<Recording> {
-  if (!isId('recording', id)) throw new InvalidIdError('recording');
-  const recording = await deps.recordings.get(id);
-  if (!recording || recording.deleting) throw new NotFoundError('recording', id);
-  return recording;
-}
-
-export async function listRecordings(deps: Pick<RecordingDeps, 'recordings'>, streamId: string, options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
-  if (!isId('stream', streamId)) throw new InvalidIdError('stream');
-  const page = await deps.recordings.listByStream(streamId, options);
-  return { ...page, items: page.items.filter((r) => !r.deleting) };
-}
-
-/**
- * Removes a recording: marks it deleting (so no finalizer writes its folder again), removes every object
- * under its prefix, removes the record, then sweeps the prefix once more for anything written meanwhile.
- * Refused (ConflictError) while the recording is still being written or finalized.
- */
-export async function deleteRecording(deps: Pick<RecordingDeps, 'recordings' | 'objectStore' | 'clock'>, id: string): Promise<void> {
-  if (!isId('recording', id)) throw new InvalidIdError('recording');
-  for (let step = 0; step < MAX_STEPS; step++) {
-    let current = await deps.recordings.get(id);
-    if (!current) throw new NotFoundError('recording', id);
-    if (!current.deleting) {
-      if (current.status === 'recording' || current.status === 'finalizing') {
-        throw new ConflictError(`Recording ${id} is ${current.status}; it can be deleted once it is ready or failed.`);
-      }
-      current = await tryPut(deps, current, { ...current, deleting: true });
-      if (!current) continue;
-    }
-    await deleteUnder(deps.objectStore, recordingPrefix(id));
-    try {
-      await deps.recordings.delete(id, { expectedVersion: current.version });
-    } catch (err) {
-      if (err instanceof ConflictError) continue;
-      throw err;
-    }
-    await deleteUnder(deps.objectStore, recordingPrefix(id));
-    return;
-  }
-  throw new ConflictError(`Recording ${id} kept changing while it was being deleted.`);
-}
-
-async function deleteUnder(store: ObjectStore, prefix: string): Promise<void> {
-  const keys = (await store.list(prefix)).map((o) => o.key);
-  if (keys.length > 0) await store.delete(keys);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// MP4 export requests
-
-/**
- * Asks for an MP4 of a ready recording. `enqueue` says whether the caller must queue the export job: not
- * when one is already done or pending (a stale pending request is renewed).
- */
-export async function requestMp4Export(deps: Pick<RecordingDeps, 'recordings' | 'clock'>, id: string): Promise<{ recording: Recording; enqueue: boolean }> {
-  for (let step = 0; step < MAX_STEPS; step++) {
-    const current = await getRecording(deps, id);
-    if (current.status !== 'ready') throw new ConflictError(`Recording ${id} is ${current.status}; only a ready recording can be exported.`);
-    const now = deps.clock.now();
-    if (current.mp4?.status === 'ready') return { recording: current, enqueue: false };
-    if (current.mp4?.status === 'pending' && now.getTime() - Date.parse(current.mp4.requestedAt) < MP4_PENDING_STALE_MS) return { recording: current, enqueue: false };
-    const next = await tryPut(deps, current, { ...current, mp4: { status: 'pending', requestedAt: now.toISOString(), updatedAt: now.toISOString() } });
-    if (next) return { recording: next, enqueue: true };
-  }
-  throw new ConflictError(`Recording ${id} kept changing.`);
-}
-
-/** Stores the outcome of an export. Ignored when the recording is gone or being deleted. */
-export async function completeMp4Export(
-  deps: Pick<RecordingDeps, 'recordings' | 'clock'>,
-  id: string,
-  result: { status: 'ready'; bytes: number } | { status: 'failed'; error: string },
-): Promise<Recording | undefined> {
-  for (let step = 0; step < MAX_STEPS; step++) {
-    const current = await deps.recordings.get(id);
-    if (!current || current.deleting) return undefined;
-    const now = deps.clock.now().toISOString();
-    const mp4 = result.status === 'ready' ? { status: 'ready' as const, bytes: result.bytes } : { status: 'failed' as const, error: result.error.slice(0, 300) };
-    const next = await tryPut(deps, current, { ...current, mp4: { requestedAt: current.mp4?.requestedAt ?? now, updatedAt: now, ...mp4 } });
-    if (next) return next;
-  }
-  throw new ConflictError(`Recording ${id} kept changing.`);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Retention
-
-/** Retention as the sweep takes it: a stream's own retention may come from a store (asynchronously). */
-export interface RetentionSettings {
-  /** Days a recording is kept after it was created; undefined or 0 keeps recordings until deleted. */
-  retentionDays?: number;
-  /** A stream's own retention in days (0 = keep), overriding `retentionDays`; undefined = use the global one. */
-  streamRetentionDays?: (streamId: string) => Promise<number | undefined> | number | undefined;
-}
-
-/**
- * Deletes every settled recording past its retention. Returns the ids deleted. A failure on one
- * recording is reported through `onError` and does not stop the sweep.
- */
-export async function sweepRecordingRetention(
-  deps: Pick<RecordingDeps, 'recordings' | 'objectStore' | 'clock'>,
-  settings: RetentionSettings,
-  options: { pageSize?: number; onError?: (recordingId: string, error: unknown) => void } = {},
-): Promise<string[]> {
-  const perStream = settings.streamRetentionDays;
-  if (!perStream && !(settings.retentionDays !== undefined && settings.retentionDays > 0)) return [];
-  const now = deps.clock.now();
-  // With per-stream retention any settled recording may be due; with only a global one the store cuts.
-  const before = perStream ? now : new Date(now.getTime() - (settings.retentionDays as number) * 86_400_000);
-  const deleted: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.recordings.listSettledCreatedBefore(before, { limit: options.pageSize ?? 100, ...(cursor ? { cursor } : {}) });
-    // Resolved once per stream and page, so the rule itself stays a pure function.
-    const days = new Map<string, number | undefined>();
-    if (perStream) for (const streamId of new Set(page.items.map((r) => r.streamId))) days.set(streamId, await perStream(streamId));
-    const policy: RetentionPolicy = {
-      ...(settings.retentionDays !== undefined ? { retentionDays: settings.retentionDays } : {}),
-      ...(perStream ? { streamRetentionDays: (streamId: string) => days.get(streamId) } : {}),
-    };
-    for (const recording of recordingsDueForDeletion(now, page.items, policy)) {
-      try {
-        await deleteRecording(deps, recording.id);
-        deleted.push(recording.id);
-      } catch (err) {
-        options.onError?.(recording.id, err);
-      }
-    }
-    cursor = page.next;
-  } while (cursor);
-  return deleted;
-}
 
 /** Recordings left unsettled (a restart, a lost message): the finalization requests to queue again. */
 export async function pendingFinalizations(deps: Pick<RecordingDeps, 'recordings'>, pageSize = 100): Promise<FinalizationRequest[]> {
@@ -485,18 +295,4 @@ export async function pendingFinalizations(deps: Pick<RecordingDeps, 'recordings
     cursor = page.next;
   } while (cursor);
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-
-/** The conditional write every change goes through: the stored record, or undefined when another writer won. */
-async function tryPut(deps: Pick<RecordingDeps, 'recordings' | 'clock'>, current: Recording, next: Recording): Promise<Recording | undefined> {
-  const stored: Recording = { ...next, version: current.version + 1, updatedAt: deps.clock.now().toISOString() };
-  try {
-    await deps.recordings.put(stored, { expectedVersion: current.version });
-    return stored;
-  } catch (err) {
-    if (err instanceof ConflictError) return undefined;
-    throw err;
-  }
 }
