@@ -50,6 +50,7 @@ function heldOpen(host: string, port: number, bytes: Buffer, holdMs: number): Pr
   return new Promise((resolve) => {
     const socket = connect(port, host);
     socket.on('error', () => undefined);
+    socket.resume(); // read what the plane answers, or 'close' never comes
     const timer = setTimeout(() => {
       socket.destroy();
       resolve(true);

@@ -6,15 +6,22 @@
 import { z } from 'zod';
 import { MAX_RECONNECT_WINDOW_SECONDS } from './stream';
 
-// Letters, marks, numbers, punctuation and spaces; no control/format characters, no path separators.
-const NAME_PATTERN = /^[\p{L}\p{M}\p{N}\p{Zs}\p{Pd}\p{Pc}.,:;!?'"()&+#@]+$/u;
+// Letters, marks, numbers, punctuation, spaces and emoji (with their modifiers, flags and joiners); no
+// control or other format characters, no path separators.
+const NAME_PATTERN = /^[\p{L}\p{M}\p{N}\p{Zs}\p{Pd}\p{Pc}.,:;!?'"()&+#@\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\u200D]+$/u;
+// The zero-width joiner only glues emoji together (👩‍💻); anywhere else it hides text.
+const STRAY_JOINER = /(?<![\p{Extended_Pictographic}\p{Emoji_Modifier}\uFE0F])\u200D|\u200D(?!\p{Extended_Pictographic})/u;
+// Real scripts stack a few combining marks on one letter (Vietnamese two, some Indic scripts three or
+// four); more than that is "Zalgo" text that overflows every row it is shown in.
+const MARK_FLOOD = /\p{M}{5}/u;
 
 export const streamName = z
   .string()
   .trim()
   .min(1, 'must not be empty')
   .max(100, 'must be at most 100 characters')
-  .refine((v) => NAME_PATTERN.test(v), 'may contain only letters, numbers, spaces and common punctuation')
+  .refine((v) => NAME_PATTERN.test(v) && !STRAY_JOINER.test(v), 'may contain only letters, numbers, spaces, emoji and common punctuation')
+  .refine((v) => !MARK_FLOOD.test(v), 'must not stack more than four combining marks on one character')
   .refine((v) => !v.includes('..'), 'must not contain ".."');
 
 export const reconnectWindowSeconds = z.number().int().min(0).max(MAX_RECONNECT_WINDOW_SECONDS);

@@ -55,8 +55,10 @@ export interface UrlViolation {
 
 export type UrlCheck = { ok: true; url: URL } | { ok: false; violation: UrlViolation };
 
-/** Host names that always mean this machine or its cloud environment, whatever DNS says. */
-const LOCAL_NAMES = [/^localhost\.?$/i, /\.localhost\.?$/i, /^metadata\.google\.internal\.?$/i, /^instance-data(\.ec2\.internal)?\.?$/i];
+/** Host names that always mean this machine, whatever DNS says (allowed where loopback is). */
+const LOOPBACK_NAMES = [/^localhost\.?$/i, /\.localhost\.?$/i];
+/** Host names of cloud metadata services: refused in every policy, like the metadata addresses. */
+const METADATA_NAMES = [/^metadata\.google\.internal\.?$/i, /^metadata(\.azure\.com)?\.?$/i, /^instance-data(\.ec2\.internal)?\.?$/i];
 
 /**
  * Checks a webhook URL without resolving it. An IP literal is checked against the policy here; a name
@@ -80,7 +82,9 @@ export function checkWebhookUrl(raw: string, policy: UrlPolicy): UrlCheck {
   if (literal !== undefined) {
     const decision = checkAddress(literal, policy);
     if (!decision.ok) return { ok: false, violation: decision.violation };
-  } else if (!policy.allowLoopback && LOCAL_NAMES.some((pattern) => pattern.test(url.hostname))) {
+  } else if (METADATA_NAMES.some((pattern) => pattern.test(url.hostname))) {
+    return fail('address_not_allowed', 'The URL points at a cloud metadata service.');
+  } else if (!policy.allowLoopback && LOOPBACK_NAMES.some((pattern) => pattern.test(url.hostname))) {
     return fail('address_not_allowed', 'The URL points at this machine or its cloud environment.');
   }
   return { ok: true, url };

@@ -12,19 +12,31 @@ export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Pro
 export interface PlaneHttpServerOptions {
   routes: Route[];
   logger: Logger;
+  /** Slow-loris guard: a client must send its headers within this (default 15 s). */
+  headersTimeoutMs?: number;
+  /** The whole request, body included (default 60 s). */
+  requestTimeoutMs?: number;
 }
 
+/**
+ * Node enforces the two timeouts only when it sweeps its connections, every 30 s by default, which
+ * would let a 15 s header timeout run to 45 s: sweep every second instead.
+ */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+
 export function createPlaneHttpServer(options: PlaneHttpServerOptions): Server {
-  const server = createServer((req, res) => {
+  const timeouts = {
+    headersTimeout: options.headersTimeoutMs ?? 15_000,
+    requestTimeout: options.requestTimeoutMs ?? 60_000,
+    connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+  };
+  const server = createServer(timeouts, (req, res) => {
     void handle(req, res).catch((err: unknown) => {
       options.logger.error('http: request failed', { method: req.method, path: safePath(req), error: err instanceof Error ? err : String(err) });
       if (!res.headersSent) sendProblem(res, 500, 'internal', 'Internal Server Error', 'The request could not be completed.');
       else res.destroy();
     });
   });
-  // Slow-loris guard: a client must send its headers promptly.
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 60_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let url: URL;

@@ -201,7 +201,25 @@ describe('stream registry API handler', () => {
       ['markup', '<script>alert(1)</script>'],
       ['only spaces', '   '],
       ['101 characters', 'x'.repeat(101)],
+      ['a flood of combining marks', `Z${'\u0301\u0336\u0353'.repeat(30)}`],
+      ['five marks stacked on one letter', 'a\u0301\u0302\u0303\u0304\u0305'],
+      ['a zero-width joiner between letters', 'ad\u200Dmin'],
     ];
+    const goodNames: Array<[string, string]> = [
+      ['emoji', 'Morning show ☀️🎙️'],
+      ['a joined emoji sequence with a skin tone', 'Dev stream 👩🏽‍💻'],
+      ['a flag', 'Match day 🇫🇷'],
+      ['Vietnamese with stacked diacritics (decomposed)', 'Tie\u0302\u0301ng Vie\u0323\u0302t'],
+      ['Devanagari', 'नमस्ते दुनिया'],
+    ];
+    for (const [what, name] of goodNames) {
+      it(`accepts a name with ${what}, as typed`, async () => {
+        const res = await send('POST', '/v1/streams', { body: { name } });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        assert.equal(res.body.name, name);
+      });
+    }
+
     for (const [what, name] of badNames) {
       it(`refuses a name with ${what}`, async () => {
         const res = await send('POST', '/v1/streams', { body: { name } });

@@ -95,6 +95,16 @@ describe('webhook URL policy', () => {
     assert.equal(refused('http://10.0.0.1/', LOCAL_URL_POLICY), 'address_not_allowed');
   });
 
+  it('refuses metadata host names in every policy, loopback-allowing ones included', () => {
+    const allowAll: UrlPolicy = { allowLoopback: true, allowCidrs: parseCidrList('0.0.0.0/0') };
+    for (const policy of [LOCAL_URL_POLICY, CLOUD_URL_POLICY, allowAll]) {
+      for (const url of ['http://metadata.google.internal/computeMetadata/v1/', 'http://METADATA.GOOGLE.INTERNAL./', 'http://instance-data/latest/', 'http://instance-data.ec2.internal/', 'http://metadata/', 'http://metadata.azure.com/']) {
+        assert.equal(refused(url, policy), 'address_not_allowed', url);
+      }
+    }
+    allowed('http://metadata.example.com/hook', LOCAL_URL_POLICY);
+  });
+
   it('lets configuration allow-list private ranges, but not the metadata service', () => {
     const policy: UrlPolicy = { allowLoopback: false, allowCidrs: parseCidrList('10.20.0.0/16, 169.254.0.0/16, fd12::/16') };
     allowed('http://10.20.3.4/hook', policy);
