@@ -15,7 +15,8 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import type { z } from 'zod';
 import { recoverLostTask, sweepIngestTasks, type FailoverDeps, type FailoverSettings, type LostTaskReport } from '../../core/streams/failover';
-import { ecsTaskStateChangeSchema, failoverEventSchema, parseFailoverConfig, taskIdOf, type FailoverEvent } from './schema';
+import { coldStartHandler } from '../shared/cold-start';
+import { ecsTaskStateChangeSchema, failoverEventSchema, taskIdOf, type FailoverEvent } from './schema';
 
 export interface FailoverHandlerDeps {
   failover: FailoverDeps;
@@ -106,42 +107,7 @@ export function createFailoverHandler(deps: FailoverHandlerDeps) {
     });
 }
 
-let coldStart: Promise<ReturnType<typeof createFailoverHandler>> | undefined;
-
-async function buildCloudHandler(): Promise<ReturnType<typeof createFailoverHandler>> {
-  const config = parseFailoverConfig(process.env);
-  const [{ DynamoDBClient }, { DynamoDbStreamStore }, { DynamoDbIngestHeartbeats }, { DynamoDbReconnectDeadlines }, { EventBridgeEventPublisher }, { eventEmitter }, { systemClock }] =
-    await Promise.all([
-      import('@aws-sdk/client-dynamodb'),
-      import('../../adapters/dynamodb-stream-store'),
-      import('../../adapters/dynamodb-ingest-heartbeats'),
-      import('../../adapters/dynamodb-reconnect-deadlines'),
-      import('../../adapters/eventbridge-event-publisher'),
-      import('../../core/events/emit-event'),
-      import('../../core/ports/clock'),
-    ]);
-  const client = new DynamoDBClient({});
-  const store = new DynamoDbStreamStore({ tableName: config.tableName, client });
-  const publisher = new EventBridgeEventPublisher({ eventBusName: config.eventBusName });
-  return createFailoverHandler({
-    failover: {
-      store,
-      emit: eventEmitter({ store, publisher, clock: systemClock }),
-      clock: systemClock,
-      heartbeats: new DynamoDbIngestHeartbeats({ tableName: config.tableName, client }),
-      deadlines: new DynamoDbReconnectDeadlines({ tableName: config.tableName, client }),
-    },
-    settings: { staleAfterMs: config.staleAfterMs },
-    logger: new Logger({ serviceName: 'failover' }),
-    metrics: new Metrics({ serviceName: 'failover' }),
-  });
-}
-
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler = async (event: unknown, context: Context): Promise<FailoverResult> => {
-  coldStart ??= buildCloudHandler().catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: (event: unknown, context: Context) => Promise<FailoverResult> = coldStartHandler(() =>
+  import('./cloud-deps').then((m) => m.buildFailoverHandler()),
+);

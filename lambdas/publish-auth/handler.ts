@@ -11,6 +11,7 @@ import { authorizePublish, type PublishDecision, type SessionDeps } from '../../
 import { silentLogger, type Logger } from '../../core/ports/logger';
 import { logInvocationErrors } from '../shared/log-invocation-errors';
 import { publishAuthRequest, remoteAddressOnly, type PublishAuthResult } from './schema';
+import { coldStartHandler } from '../shared/cold-start';
 
 export type PublishAuthDeps = SessionDeps & { logger?: Logger };
 export type PublishAuthHandler = (event: unknown, context: Context) => Promise<PublishAuthResult>;
@@ -44,13 +45,5 @@ async function refuseMalformed(deps: SessionDeps, event: unknown): Promise<Publi
   return { allowed: false, reason: 'malformed_key', streamId: null };
 }
 
-let coldStart: Promise<PublishAuthHandler> | undefined;
-
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler: PublishAuthHandler = async (event, context) => {
-  coldStart ??= import('./cloud-deps').then((m) => m.buildPublishAuthHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: PublishAuthHandler = coldStartHandler(() => import('./cloud-deps').then((m) => m.buildPublishAuthHandler()));

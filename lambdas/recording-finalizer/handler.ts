@@ -20,6 +20,7 @@ import { failRecording, finalizeRecording, type FinalizeDeps, type FinalizationR
 import { logInvocationErrors } from '../shared/log-invocation-errors';
 import { describeError } from '../shared/redact';
 import { parseFinalizerRecord } from './schema';
+import { coldStartHandler } from '../shared/cold-start';
 
 export interface RecordingFinalizerDeps extends FinalizeDeps {
   /** The queue's maxReceiveCount (receives before the dead-letter queue). Default 5. */
@@ -92,13 +93,5 @@ export function createRecordingFinalizerHandler(deps: RecordingFinalizerDeps) {
     .handler((event) => finalizeBatch(event));
 }
 
-let coldStart: Promise<RecordingFinalizerHandler> | undefined;
-
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler: RecordingFinalizerHandler = async (event, context) => {
-  coldStart ??= import('./cloud-deps').then((m) => m.buildRecordingFinalizerHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: RecordingFinalizerHandler = coldStartHandler(() => import('./cloud-deps').then((m) => m.buildRecordingFinalizerHandler()));

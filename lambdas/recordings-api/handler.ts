@@ -16,6 +16,7 @@ import { jsonBody } from '../shared/json-body';
 import { requestLogger } from '../shared/request-logger';
 import { createRouter } from '../shared/router';
 import { recordingsRoutes, type RecordingsRouteDeps } from './routes';
+import { coldStartHandler } from '../shared/cold-start';
 
 export interface RecordingsApiDeps extends RecordingsRouteDeps {
   apiToken: TokenSource;
@@ -34,13 +35,5 @@ export function createRecordingsApiHandler(deps: RecordingsApiDeps) {
     .handler((event) => router.dispatch(event));
 }
 
-let coldStart: Promise<RecordingsApiHandler> | undefined;
-
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler: RecordingsApiHandler = async (event, context) => {
-  coldStart ??= import('./cloud-deps').then((m) => m.buildRecordingsApiHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: RecordingsApiHandler = coldStartHandler(() => import('./cloud-deps').then((m) => m.buildRecordingsApiHandler()));

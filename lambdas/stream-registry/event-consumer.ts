@@ -9,6 +9,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { EventLog } from '../../core/ports/event-bus';
 import { silentLogger, type Logger } from '../../core/ports/logger';
 import { parseEventBridgeRecord } from '../shared/eventbridge-record';
+import { coldStartHandler } from '../shared/cold-start';
 
 export interface EventConsumerDeps {
   eventLog: EventLog;
@@ -40,12 +41,5 @@ export function createEventConsumerHandler(deps: EventConsumerDeps) {
   });
 }
 
-let coldStart: Promise<EventConsumerHandler> | undefined;
-
-export const handler: EventConsumerHandler = async (event, context) => {
-  coldStart ??= import('./event-consumer-deps').then((m) => m.buildEventConsumerHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: EventConsumerHandler = coldStartHandler(() => import('./event-consumer-deps').then((m) => m.buildEventConsumerHandler()));

@@ -20,6 +20,7 @@ import { requestLogger } from '../shared/request-logger';
 import { createRouter, methodOf, pathOf } from '../shared/router';
 import { buildOpenApiDocument } from './openapi';
 import { streamRegistryRoutes } from './routes';
+import { coldStartHandler } from '../shared/cold-start';
 
 export interface StreamRegistryDeps {
   store: StreamStore;
@@ -45,13 +46,5 @@ export function createStreamRegistryHandler(deps: StreamRegistryDeps) {
     .handler((event) => router.dispatch(event));
 }
 
-let coldStart: Promise<StreamRegistryHandler> | undefined;
-
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler: StreamRegistryHandler = async (event, context) => {
-  coldStart ??= import('./cloud-deps').then((m) => m.buildStreamRegistryHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: StreamRegistryHandler = coldStartHandler(() => import('./cloud-deps').then((m) => m.buildStreamRegistryHandler()));

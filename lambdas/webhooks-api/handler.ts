@@ -19,6 +19,7 @@ import { requestLogger } from '../shared/request-logger';
 import { createRouter } from '../shared/router';
 import { webhooksRoutes } from './routes';
 import { MAX_WEBHOOK_BODY_BYTES } from './schema';
+import { coldStartHandler } from '../shared/cold-start';
 
 export interface WebhooksApiDeps {
   store: WebhookStore;
@@ -45,13 +46,5 @@ export function createWebhooksApiHandler(deps: WebhooksApiDeps) {
     .handler((event) => router.dispatch(event));
 }
 
-let coldStart: Promise<WebhooksApiHandler> | undefined;
-
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler: WebhooksApiHandler = async (event, context) => {
-  coldStart ??= import('./cloud-deps').then((m) => m.buildWebhooksApiHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: WebhooksApiHandler = coldStartHandler(() => import('./cloud-deps').then((m) => m.buildWebhooksApiHandler()));
