@@ -3,6 +3,8 @@
  * State Change" events of the ingest service (routed from the default bus), and the EventBridge schedule
  * that sweeps stale heartbeats and due reconnect deadlines. Anything else is refused, not guessed at.
  */
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
+import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas';
 import { z } from 'zod';
 
 export const ecsTaskStateChangeSchema = z.object({
@@ -18,10 +20,13 @@ export const ecsTaskStateChangeSchema = z.object({
 });
 export type EcsTaskStateChange = z.infer<typeof ecsTaskStateChangeSchema>;
 
+/** An SQS record body carrying one ECS task state change (Powertools' JSONStringified helper). */
+export const ecsTaskStateChangeBody = JSONStringified(ecsTaskStateChangeSchema);
+
+// Powertools' SQS record fields, only those the function reads: the local plane and tests hand the
+// handler records without receipt handles, ARNs and MD5s, and nothing here depends on them.
 export const sqsEventSchema = z.object({
-  Records: z
-    .array(z.object({ messageId: z.string().min(1), body: z.string(), eventSource: z.literal('aws:sqs') }))
-    .min(1),
+  Records: z.array(SqsRecordSchema.pick({ messageId: true, body: true, eventSource: true }).extend({ messageId: z.string().min(1) })).min(1),
 });
 
 export const scheduledEventSchema = z.object({
