@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { fakeLambdaContext } from './local-lambda-context';
 
 export type HttpApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -53,7 +54,7 @@ export async function serveHttpApi(handler: HttpApiHandler, req: IncomingMessage
     isBase64Encoded: false,
     ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
   };
-  const context = { awsRequestId: requestId, functionName: 'stream-registry-local', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+  const context = fakeLambdaContext({ functionName: 'stream-registry-local', awsRequestId: requestId, remainingMs: 30_000 });
   const result = await handler(event, context);
   const responseHeaders: Record<string, string | number | boolean> = { ...(result.headers ?? {}) };
   res.writeHead(result.statusCode ?? 200, responseHeaders as Record<string, string>);

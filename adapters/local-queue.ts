@@ -15,6 +15,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { silentLogger, type Logger } from '../core/ports/logger';
+import { fakeLambdaContext } from './local-lambda-context';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
@@ -233,11 +234,10 @@ export class LocalQueue {
     const receipts = new Map(batch.map((m) => [m.id, m.receipt as string]));
     const event: SQSEvent = { Records: batch.map((m) => this.toRecord(m)) };
     const started = Date.now();
-    const context = {
+    const context = fakeLambdaContext({
       functionName: `${this.name}-consumer`,
-      awsRequestId: randomUUID(),
-      getRemainingTimeInMillis: () => Math.max(0, this.invocationTimeoutMs - (Date.now() - started)),
-    } as unknown as Context;
+      remainingMs: () => Math.max(0, this.invocationTimeoutMs - (Date.now() - started)),
+    });
     let failed: Set<string>;
     try {
       const response = await (this.handler as SqsHandler)(event, context);

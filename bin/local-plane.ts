@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   for (const tool of [config.ffmpegPath, config.ffprobePath]) {
     const probe = spawnSync(tool, ['-version'], { stdio: 'ignore' });
     if (probe.error || probe.status !== 0) {
-      throw new ConfigError(`${tool} was not found or does not run. Install it (Debian/Ubuntu: apt-get install ffmpeg, or run bin/setup.sh).`);
+      throw new ConfigError(`${tool} was not found or does not run. Install it (Debian/Ubuntu: apt-get install ffmpeg, or run bin/setup.sh).`, {
+        key: tool === config.ffmpegPath ? 'STREAMPLANE_FFMPEG_PATH' : 'STREAMPLANE_FFPROBE_PATH',
+      });
     }
   }
   const plane = await startLocalPlane(config, logger);

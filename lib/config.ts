@@ -10,6 +10,7 @@
  * only credential of the plane (the API token) is generated in Secrets Manager at deploy time.
  */
 import { z } from 'zod';
+import { ConfigError } from '../core/config/env';
 
 /** Every context key this app reads, with what it means; the README table is generated from the same words. */
 export const CONFIG_KEYS = {
@@ -174,20 +175,11 @@ export const DEFAULT_CONFIG: PlaneConfig = {
   removalPolicy: 'retain',
 };
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'invalid_config';
-  /** Each problem names its context key. */
-  readonly problems: ReadonlyArray<{ key: string; message: string }>;
+export { ConfigError };
 
-  constructor(problems: ReadonlyArray<{ key: string; message: string }>) {
-    super(
-      `Invalid Streamplane configuration (CDK context, set in cdk.json or with -c key=value):\n${problems
-        .map((p) => `  - ${p.key}: ${p.message}`)
-        .join('\n')}`,
-    );
-    this.problems = problems;
-  }
+/** The message of a refused context: every problem, each naming its key. */
+function contextProblemsMessage(problems: ReadonlyArray<{ key: string; message: string }>): string {
+  return `Invalid Streamplane configuration (CDK context, set in cdk.json or with -c key=value):\n${problems.map((p) => `  - ${p.key}: ${p.message}`).join('\n')}`;
 }
 
 /** Reads a context value; CDK returns `undefined` for keys that are not set. */
@@ -216,5 +208,6 @@ export function loadConfig(read: ContextReader): PlaneConfig {
     const expected = issue.code === 'custom' ? issue.message : `expected ${EXPECTED[key as ConfigKey] ?? 'a valid value'}`;
     problems.set(key, `${expected} (got ${shown})`);
   }
-  throw new ConfigError([...problems].map(([key, message]) => ({ key, message })));
+  const list = [...problems].map(([key, message]) => ({ key, message }));
+  throw new ConfigError(contextProblemsMessage(list), { key: list[0]?.key ?? 'context', problems: list });
 }

@@ -10,9 +10,9 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import type { Context } from 'aws-lambda';
 import { createConsoleLogger } from '../adapters/console-logger';
 import { FsObjectStore } from '../adapters/fs-object-store';
+import { fakeLambdaContext } from '../adapters/local-lambda-context';
 import { serveHttpApi } from '../adapters/local-http-api';
 import { PrometheusMetrics } from '../adapters/prometheus-metrics';
 import { MEDIA_PREFIXES } from '../core/media/layout';
@@ -126,7 +126,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       playbackBase,
       logger,
       metrics,
-      authorize: async (request) => (await publishAuth(request, lambdaContext('publish-auth'))) as PublishGateDecision,
+      authorize: async (request) => (await publishAuth(request, fakeLambdaContext({ functionName: 'publish-auth', awsRequestId: 'local' }))) as PublishGateDecision,
       recordings,
     });
     cleanups.push(() => app.stop());
@@ -166,10 +166,6 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     await stop();
     throw err;
   }
-}
-
-function lambdaContext(functionName: string): Context {
-  return { functionName, awsRequestId: 'local', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

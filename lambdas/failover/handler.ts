@@ -3,19 +3,23 @@
  * ingest service arrive through an SQS queue (with a dead-letter queue) and recover that task's streams;
  * a schedule sweeps stale heartbeats and enforces due reconnect deadlines. The use cases live in
  * core/streams/failover.ts; this file parses, calls them, logs and counts what happened, and reports failed
- * records so only those are retried.
+ * records (Powertools batch) so only those are retried.
  *
  * Must never: acknowledge a record whose recovery was incomplete (it is retried, then dead-lettered).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import type { z } from 'zod';
 import { recoverLostTask, sweepIngestTasks, type FailoverDeps, type FailoverSettings, type LostTaskReport } from '../../core/streams/failover';
-import { ecsTaskStateChangeSchema, failoverEventSchema, parseFailoverConfig, taskIdOf, type FailoverEvent } from './schema';
+import { coldStartHandler } from '../shared/cold-start';
+import { ecsTaskStateChangeBody, failoverEventSchema, taskIdOf, type FailoverEvent } from './schema';
+
+type TaskRecord = Extract<FailoverEvent, { Records: unknown }>['Records'][number];
 
 export interface FailoverHandlerDeps {
   failover: FailoverDeps;
@@ -59,25 +63,29 @@ export function createFailoverHandler(deps: FailoverHandlerDeps) {
     else logger.info('nothing to recover for task', summary);
   };
 
-  const onTaskEvents = async (records: Extract<FailoverEvent, { Records: unknown }>['Records']): Promise<SQSBatchResponse> => {
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    metrics.addMetric('failover_task_events', MetricUnit.Count, records.length);
-    for (const record of records) {
-      try {
-        const change = ecsTaskStateChangeSchema.parse(JSON.parse(record.body));
-        if (change.detail.lastStatus !== 'STOPPED') {
-          logger.debug('ignoring task state change', { taskArn: change.detail.taskArn, lastStatus: change.detail.lastStatus });
-          continue;
-        }
-        const report = await recoverLostTask(deps.failover, taskIdOf(change), 'task_stopped', deps.settings);
-        reportLostTask(report);
-        if (report.status === 'incomplete') batchItemFailures.push({ itemIdentifier: record.messageId });
-      } catch (error) {
-        logger.error('could not handle task state change record', { messageId: record.messageId, error: error as Error });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
+  // One record after the other, as before: recoveries of two lost tasks never race on a stream.
+  const processor = new BatchProcessor(EventType.SQS);
+
+  const onTaskRecord = async (record: TaskRecord): Promise<void> => {
+    let recovered: LostTaskReport | undefined;
+    try {
+      const change = ecsTaskStateChangeBody.parse(record.body);
+      if (change.detail.lastStatus !== 'STOPPED') {
+        logger.debug('ignoring task state change', { taskArn: change.detail.taskArn, lastStatus: change.detail.lastStatus });
+        return;
       }
+      recovered = await recoverLostTask(deps.failover, taskIdOf(change), 'task_stopped', deps.settings);
+      reportLostTask(recovered);
+    } catch (error) {
+      logger.error('could not handle task state change record', { messageId: record.messageId, error: error as Error });
+      throw error;
     }
-    return { batchItemFailures };
+    if (recovered.status === 'incomplete') throw new Error('failover incomplete');
+  };
+
+  const onTaskEvents = async (records: TaskRecord[]): Promise<SQSBatchResponse> => {
+    metrics.addMetric('failover_task_events', MetricUnit.Count, records.length);
+    return processPartialResponse({ Records: records }, onTaskRecord, processor, { processInParallel: false, throwOnFullBatchFailure: false });
   };
 
   const onSchedule = async (): Promise<SweepResult> => {
@@ -106,42 +114,7 @@ export function createFailoverHandler(deps: FailoverHandlerDeps) {
     });
 }
 
-let coldStart: Promise<ReturnType<typeof createFailoverHandler>> | undefined;
-
-async function buildCloudHandler(): Promise<ReturnType<typeof createFailoverHandler>> {
-  const config = parseFailoverConfig(process.env);
-  const [{ DynamoDBClient }, { DynamoDbStreamStore }, { DynamoDbIngestHeartbeats }, { DynamoDbReconnectDeadlines }, { EventBridgeEventPublisher }, { eventEmitter }, { systemClock }] =
-    await Promise.all([
-      import('@aws-sdk/client-dynamodb'),
-      import('../../adapters/dynamodb-stream-store'),
-      import('../../adapters/dynamodb-ingest-heartbeats'),
-      import('../../adapters/dynamodb-reconnect-deadlines'),
-      import('../../adapters/eventbridge-event-publisher'),
-      import('../../core/events/emit-event'),
-      import('../../core/ports/clock'),
-    ]);
-  const client = new DynamoDBClient({});
-  const store = new DynamoDbStreamStore({ tableName: config.tableName, client });
-  const publisher = new EventBridgeEventPublisher({ eventBusName: config.eventBusName });
-  return createFailoverHandler({
-    failover: {
-      store,
-      emit: eventEmitter({ store, publisher, clock: systemClock }),
-      clock: systemClock,
-      heartbeats: new DynamoDbIngestHeartbeats({ tableName: config.tableName, client }),
-      deadlines: new DynamoDbReconnectDeadlines({ tableName: config.tableName, client }),
-    },
-    settings: { staleAfterMs: config.staleAfterMs },
-    logger: new Logger({ serviceName: 'failover' }),
-    metrics: new Metrics({ serviceName: 'failover' }),
-  });
-}
-
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler = async (event: unknown, context: Context): Promise<FailoverResult> => {
-  coldStart ??= buildCloudHandler().catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: (event: unknown, context: Context) => Promise<FailoverResult> = coldStartHandler(() =>
+  import('./cloud-deps').then((m) => m.buildFailoverHandler()),
+);

@@ -3,6 +3,8 @@
  * State Change" events of the ingest service (routed from the default bus), and the EventBridge schedule
  * that sweeps stale heartbeats and due reconnect deadlines. Anything else is refused, not guessed at.
  */
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
+import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas';
 import { z } from 'zod';
 
 export const ecsTaskStateChangeSchema = z.object({
@@ -18,10 +20,13 @@ export const ecsTaskStateChangeSchema = z.object({
 });
 export type EcsTaskStateChange = z.infer<typeof ecsTaskStateChangeSchema>;
 
+/** An SQS record body carrying one ECS task state change (Powertools' JSONStringified helper). */
+export const ecsTaskStateChangeBody = JSONStringified(ecsTaskStateChangeSchema);
+
+// Powertools' SQS record fields, only those the function reads: the local plane and tests hand the
+// handler records without receipt handles, ARNs and MD5s, and nothing here depends on them.
 export const sqsEventSchema = z.object({
-  Records: z
-    .array(z.object({ messageId: z.string().min(1), body: z.string(), eventSource: z.literal('aws:sqs') }))
-    .min(1),
+  Records: z.array(SqsRecordSchema.pick({ messageId: true, body: true, eventSource: true }).extend({ messageId: z.string().min(1) })).min(1),
 });
 
 export const scheduledEventSchema = z.object({
@@ -32,30 +37,6 @@ export const scheduledEventSchema = z.object({
 
 export const failoverEventSchema = z.union([sqsEventSchema, scheduledEventSchema]);
 export type FailoverEvent = z.infer<typeof failoverEventSchema>;
-
-/** Configuration from the environment (validated once per cold start; errors name the variable). */
-export const failoverEnvSchema = z.object({
-  TABLE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
-  EVENT_BUS_NAME: z.string().regex(/^[A-Za-z0-9._\-/:]{1,1600}$/, 'must be an EventBridge bus name or ARN'),
-  /** A heartbeat older than this marks its task lost. */
-  HEARTBEAT_STALE_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
-});
-
-export interface FailoverConfig {
-  tableName: string;
-  eventBusName: string;
-  staleAfterMs: number;
-}
-
-export function parseFailoverConfig(env: Readonly<Record<string, string | undefined>>): FailoverConfig {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = failoverEnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`Invalid configuration: ${String(issue?.path[0] ?? 'environment')} ${issue?.code === 'invalid_type' ? 'is required' : (issue?.message ?? 'is invalid')}.`);
-  }
-  return { tableName: parsed.data.TABLE_NAME, eventBusName: parsed.data.EVENT_BUS_NAME, staleAfterMs: parsed.data.HEARTBEAT_STALE_SECONDS * 1000 };
-}
 
 /** The short id of an ECS task ARN (its last segment), as the ingest names itself in heartbeats. */
 export function taskIdOf(change: EcsTaskStateChange): string {

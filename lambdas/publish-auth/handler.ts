@@ -9,10 +9,12 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { authorizePublish, type PublishDecision, type SessionDeps } from '../../core/streams/publish-session';
 import { silentLogger, type Logger } from '../../core/ports/logger';
+import { noopMetrics, type Metrics } from '../../core/ports/metrics';
 import { logInvocationErrors } from '../shared/log-invocation-errors';
 import { publishAuthRequest, remoteAddressOnly, type PublishAuthResult } from './schema';
+import { coldStartHandler } from '../shared/cold-start';
 
-export type PublishAuthDeps = SessionDeps & { logger?: Logger };
+export type PublishAuthDeps = SessionDeps & { logger?: Logger; metrics?: Metrics };
 export type PublishAuthHandler = (event: unknown, context: Context) => Promise<PublishAuthResult>;
 
 export function createPublishAuthHandler(deps: PublishAuthDeps) {
@@ -20,8 +22,10 @@ export function createPublishAuthHandler(deps: PublishAuthDeps) {
     .use(logInvocationErrors({ logger: deps.logger ?? silentLogger, operation: 'publish-auth' }))
     .handler(async (event) => {
       const request = publishAuthRequest.safeParse(event);
-      if (!request.success) return refuseMalformed(deps, event);
-      return toResult(await authorizePublish(deps, request.data));
+      const result = request.success ? toResult(await authorizePublish(deps, request.data)) : await refuseMalformed(deps, event);
+      // The outcome is a small enum (allowed or the refusal reason), never a key or stream id.
+      (deps.metrics ?? noopMetrics).count('publish_auth_decisions', 1, { outcome: result.allowed ? 'allowed' : result.reason });
+      return result;
     });
 }
 
@@ -44,13 +48,5 @@ async function refuseMalformed(deps: SessionDeps, event: unknown): Promise<Publi
   return { allowed: false, reason: 'malformed_key', streamId: null };
 }
 
-let coldStart: Promise<PublishAuthHandler> | undefined;
-
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler: PublishAuthHandler = async (event, context) => {
-  coldStart ??= import('./cloud-deps').then((m) => m.buildPublishAuthHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: PublishAuthHandler = coldStartHandler(() => import('./cloud-deps').then((m) => m.buildPublishAuthHandler()));

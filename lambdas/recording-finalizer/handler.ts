@@ -5,6 +5,7 @@
  * idempotent, so duplicates and reordering are harmless. Records of one recording in a batch run one
  * after the other; different recordings run side by side.
  *
+ * Partial batch failures are reported with Powertools batch (`BatchProcessor` + `processPartialResponse`).
  * A record fails (and comes back later) when the plane could not do its part — a store error — or when
  * another worker holds the recording's final event. On its last receive a failing recording is marked
  * failed (`recording.failed`, retryable: a redriven message retries it) and the message goes on to the
@@ -12,6 +13,7 @@
  *
  * Must never: acknowledge a record whose finalization did not complete, or log anything but ids.
  */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { silentLogger } from '../../core/ports/logger';
@@ -20,6 +22,7 @@ import { failRecording, finalizeRecording, type FinalizeDeps, type FinalizationR
 import { logInvocationErrors } from '../shared/log-invocation-errors';
 import { describeError } from '../shared/redact';
 import { parseFinalizerRecord } from './schema';
+import { coldStartHandler } from '../shared/cold-start';
 
 export interface RecordingFinalizerDeps extends FinalizeDeps {
   /** The queue's maxReceiveCount (receives before the dead-letter queue). Default 5. */
@@ -61,44 +64,38 @@ export function createRecordingFinalizerHandler(deps: RecordingFinalizerDeps) {
     }
   }
 
-  async function finalizeBatch(event: SQSEvent): Promise<SQSBatchResponse> {
-    const failed: string[] = [];
-    const byRecording = new Map<string, Array<{ record: SQSRecord; request: FinalizationRequest }>>();
-    for (const record of event.Records) {
+  const processor = new BatchProcessor(EventType.SQS);
+
+  /** One invocation's record handler: records of one recording run in order, one after the other. */
+  function recordHandler(): (record: SQSRecord) => Promise<void> {
+    const tails = new Map<string, Promise<unknown>>();
+    return async (record) => {
       const parsed = parseFinalizerRecord(record.body);
       if (!parsed) {
         logger.error('recording finalizer: unreadable message (it will reach the dead-letter queue)', { messageId: record.messageId });
-        failed.push(record.messageId);
-        continue;
+        throw new RecordFailedError('unreadable message');
       }
       if (parsed.kind === 'ignore') {
         logger.debug('recording finalizer: ignoring message', { messageId: record.messageId, reason: parsed.reason });
-        continue;
+        return;
       }
-      const group = byRecording.get(parsed.request.recordingId) ?? [];
-      group.push({ record, request: parsed.request });
-      byRecording.set(parsed.request.recordingId, group);
-    }
-    await Promise.all(
-      [...byRecording.values()].map(async (group) => {
-        for (const { record, request } of group) if (!(await finalizeOne(record, request))) failed.push(record.messageId);
-      }),
-    );
-    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+      const { recordingId } = parsed.request;
+      const previous = tails.get(recordingId) ?? Promise.resolve();
+      const mine = previous.then(() => finalizeOne(record, parsed.request));
+      tails.set(recordingId, mine.catch(() => undefined));
+      if (!(await mine)) throw new RecordFailedError('finalization did not complete');
+    };
   }
 
   return middy<SQSEvent, SQSBatchResponse>()
     .use(logInvocationErrors({ logger, operation: 'recording finalizer batch' }))
-    .handler((event) => finalizeBatch(event));
+    .handler((event, context) => processPartialResponse(event, recordHandler(), processor, { context, throwOnFullBatchFailure: false }));
 }
 
-let coldStart: Promise<RecordingFinalizerHandler> | undefined;
+/** A record that failed and was already logged; the batch processor only needs to know it failed. */
+class RecordFailedError extends Error {
+  override readonly name = 'RecordFailedError';
+}
 
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler: RecordingFinalizerHandler = async (event, context) => {
-  coldStart ??= import('./cloud-deps').then((m) => m.buildRecordingFinalizerHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: RecordingFinalizerHandler = coldStartHandler(() => import('./cloud-deps').then((m) => m.buildRecordingFinalizerHandler()));

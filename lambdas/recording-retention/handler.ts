@@ -16,11 +16,13 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { Clock } from '../../core/ports/clock';
 import { silentLogger, type Logger } from '../../core/ports/logger';
+import { noopMetrics, type Metrics } from '../../core/ports/metrics';
 import type { ObjectStore } from '../../core/ports/object-store';
 import type { RecordingStore } from '../../core/ports/recording-store';
 import { sweepRecordingRetention } from '../../core/recordings/retention';
 import { logInvocationErrors } from '../shared/log-invocation-errors';
 import { describeError } from '../shared/redact';
+import { coldStartHandler } from '../shared/cold-start';
 
 export interface RecordingRetentionDeps {
   recordings: RecordingStore;
@@ -29,6 +31,7 @@ export interface RecordingRetentionDeps {
   /** Days a recording is kept after it was created (at least 1: with 0 the function is not deployed). */
   retentionDays: number;
   logger?: Logger;
+  metrics?: Metrics;
   /** Recordings one run looks at, at most. @default 2000 */
   maxRecordingsPerRun?: number;
   /** No new page is read once less than this is left before the timeout. @default 120 000 (2 min) */
@@ -71,6 +74,7 @@ function parseEvent<S extends z.ZodType>(schema: S): MiddlewareObj<unknown, unkn
 
 export function createRecordingRetentionHandler(deps: RecordingRetentionDeps) {
   const logger = deps.logger ?? silentLogger;
+  const metrics = deps.metrics ?? noopMetrics;
   const maxRecordings = deps.maxRecordingsPerRun ?? DEFAULT_MAX_RECORDINGS_PER_RUN;
   const stopBeforeTimeoutMs = deps.stopBeforeTimeoutMs ?? DEFAULT_STOP_BEFORE_TIMEOUT_MS;
   const pageSize = deps.pageSize ?? 1;
@@ -112,6 +116,8 @@ export function createRecordingRetentionHandler(deps: RecordingRetentionDeps) {
       },
     );
     result.deleted = deleted.length;
+    metrics.count('recordings_expired_deleted', result.deleted);
+    if (result.failed > 0) metrics.count('recordings_expired_delete_failures', result.failed);
     const summary = { deleted: result.deleted, failed: result.failed, retentionDays: deps.retentionDays, ...(result.stoppedBy ? { stoppedBy: result.stoppedBy } : {}) };
     if (result.failed > 0) logger.error('recording retention: swept, some recordings could not be deleted', summary);
     else logger.info(result.stoppedBy ? 'recording retention: swept a batch; the next run continues' : 'recording retention: swept', summary);
@@ -124,13 +130,5 @@ export function createRecordingRetentionHandler(deps: RecordingRetentionDeps) {
     .handler((_event, context) => sweep(context));
 }
 
-let coldStart: Promise<RecordingRetentionHandler> | undefined;
-
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler: RecordingRetentionHandler = async (event, context) => {
-  coldStart ??= import('./cloud-deps').then((m) => m.buildRecordingRetentionHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: RecordingRetentionHandler = coldStartHandler(() => import('./cloud-deps').then((m) => m.buildRecordingRetentionHandler()));

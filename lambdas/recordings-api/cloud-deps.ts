@@ -15,7 +15,7 @@ import { loadRecordingsApiConfig } from './config';
 import { createRecordingsApiHandler, type RecordingsApiHandler } from './handler';
 
 export async function buildRecordingsApiHandler(): Promise<RecordingsApiHandler> {
-  const config = loadRecordingsApiConfig(process.env);
+  const config = loadRecordingsApiConfig();
   const logger = powertoolsLogger('recordings-api');
   const client = new DynamoDBClient({});
   const exportQueue = config.mp4ExportQueueUrl ? sqsQueueSender(config.mp4ExportQueueUrl) : undefined;

@@ -12,6 +12,7 @@ import type { TokenSource } from '../shared/bearer-auth';
 import { createHttpApiHandler } from '../shared/http-api';
 import type { HttpEvent, HttpResult } from '../shared/http-types';
 import { recordingsRoutes, type RecordingsRouteDeps } from './routes';
+import { coldStartHandler } from '../shared/cold-start';
 
 export interface RecordingsApiDeps extends RecordingsRouteDeps {
   apiToken: TokenSource;
@@ -25,13 +26,5 @@ export function createRecordingsApiHandler(deps: RecordingsApiDeps) {
   return createHttpApiHandler(recordingsRoutes, routeDeps, { apiToken, logger });
 }
 
-let coldStart: Promise<RecordingsApiHandler> | undefined;
-
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler: RecordingsApiHandler = async (event, context) => {
-  coldStart ??= import('./cloud-deps').then((m) => m.buildRecordingsApiHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: RecordingsApiHandler = coldStartHandler(() => import('./cloud-deps').then((m) => m.buildRecordingsApiHandler()));

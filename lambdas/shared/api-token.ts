@@ -4,12 +4,12 @@
  * CDK function must attach the extension layer). Cached for a few minutes so a rotated secret is picked
  * up without a redeploy; a failed read is not cached. The token is never logged.
  */
-import type { StreamRegistryConfig } from './config';
+import type { ApiTokenConfig } from './config';
 import type { TokenSource } from './bearer-auth';
 
 const CACHE_MS = 5 * 60_000;
 
-export function apiTokenSource(config: StreamRegistryConfig['apiToken'], fetchImpl: typeof fetch = fetch): TokenSource {
+export function apiTokenSource(config: ApiTokenConfig, fetchImpl: typeof fetch = fetch): TokenSource {
   if ('value' in config) {
     const value = config.value;
     return () => value;

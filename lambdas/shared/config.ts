@@ -1,101 +1,60 @@
 /**
- * Lambda configuration: the environment, read and validated once per cold start. The only module that
- * reads `process.env`. A bad or missing key fails the cold start with an error naming the key (never
- * its value: some are secrets).
+ * Pieces every Lambda's `config.ts` builds its environment schema from (table, bus, bucket, URLs, the
+ * API token source) and the one ConfigError/parseEnv (core/config/env.ts). Each function's own
+ * `config.ts` is the only module of that function that reads `process.env`; this module never does.
+ * A bad or missing key fails the cold start with an error naming the key (never its value).
  */
 import { z } from 'zod';
+import { ConfigError, parseEnv, type Env } from '../../core/config/env';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'config';
-  readonly key: string;
-  constructor(key: string, problem: string) {
-    super(`Invalid configuration: ${key} ${problem}.`);
-    this.key = key;
-  }
-}
+export { ConfigError, parseEnv, type Env };
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-const tableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
-const eventBusName = z.string().regex(/^[A-Za-z0-9._\-/:]{1,1600}$/, 'must be an EventBridge bus name or ARN').optional();
-const rtmpServerUrl = z
-  .string()
-  .regex(/^rtmps?:\/\/[^\s/?#]+(\/[^\s?#]*[^\s/?#])?$/, 'must be rtmp[s]://HOST[:PORT]/APP without a trailing slash');
-const playbackBaseUrl = z
+export const tableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
+export const eventBusName = z.string().regex(/^[A-Za-z0-9._\-/:]{1,1600}$/, 'must be an EventBridge bus name or ARN');
+export const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
+export const mediaPrefix = z.string().regex(/^([A-Za-z0-9_-]+\/)+$/, 'must be a folder such as "media/"');
+export const playbackBaseUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .transform((v) => v.replace(/\/+$/, ''));
 
-const sharedSchema = z.object({
-  TABLE_NAME: tableName,
-  EVENT_BUS_NAME: eventBusName,
-});
-
-const registrySchema = sharedSchema.extend({
-  RTMP_SERVER_URL: rtmpServerUrl,
-  PLAYBACK_BASE_URL: playbackBaseUrl,
+/** The API token: given directly (API_TOKEN) or read from Secrets Manager through the Lambda extension. */
+export const apiTokenEnv = {
   API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
-  DEFAULT_RECONNECT_WINDOW_SECONDS: z.coerce.number().int('must be whole seconds').min(0).max(1800).optional(),
   API_TOKEN_SECRET_ARN: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN').optional(),
   // Set by Lambda; needed to read the secret through the Parameters and Secrets extension.
   AWS_SESSION_TOKEN: z.string().optional(),
   PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: z.string().regex(/^\d{1,5}$/, 'must be a port number').optional(),
-});
+};
 
-export interface SharedConfig {
-  tableName: string;
-  eventBusName?: string;
-}
+export type ApiTokenConfig = { value: string } | { secretArn: string; sessionToken?: string; extensionPort: number };
 
-export interface StreamRegistryConfig extends SharedConfig {
-  rtmpServerUrl: string;
-  playbackBaseUrl: string;
-  apiToken: { value: string } | { secretArn: string; sessionToken?: string; extensionPort: number };
-  defaultReconnectWindowSeconds?: number;
-}
-
-export function loadPublishAuthConfig(env: Env = process.env): SharedConfig {
-  const parsed = parseEnv(sharedSchema, env);
-  return withBus({ tableName: parsed.TABLE_NAME }, parsed.EVENT_BUS_NAME);
-}
-
-export function loadStreamRegistryConfig(env: Env = process.env): StreamRegistryConfig {
-  const parsed = parseEnv(registrySchema, env);
+export function apiTokenConfig(parsed: {
+  API_TOKEN?: string | undefined;
+  API_TOKEN_SECRET_ARN?: string | undefined;
+  AWS_SESSION_TOKEN?: string | undefined;
+  PARAMETERS_SECRETS_EXTENSION_HTTP_PORT?: string | undefined;
+}): ApiTokenConfig {
   if ((parsed.API_TOKEN === undefined) === (parsed.API_TOKEN_SECRET_ARN === undefined)) {
-    throw new ConfigError('API_TOKEN / API_TOKEN_SECRET_ARN', 'exactly one must be set');
+    throw ConfigError.forKey('API_TOKEN / API_TOKEN_SECRET_ARN', 'exactly one must be set');
   }
-  const apiToken: StreamRegistryConfig['apiToken'] =
-    parsed.API_TOKEN !== undefined
-      ? { value: parsed.API_TOKEN }
-      : {
-          secretArn: parsed.API_TOKEN_SECRET_ARN as string,
-          ...(parsed.AWS_SESSION_TOKEN ? { sessionToken: parsed.AWS_SESSION_TOKEN } : {}),
-          extensionPort: Number(parsed.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? 2773),
-        };
-  return withBus(
-    {
-      tableName: parsed.TABLE_NAME,
-      rtmpServerUrl: parsed.RTMP_SERVER_URL,
-      playbackBaseUrl: parsed.PLAYBACK_BASE_URL,
-      apiToken,
-      ...(parsed.DEFAULT_RECONNECT_WINDOW_SECONDS !== undefined ? { defaultReconnectWindowSeconds: parsed.DEFAULT_RECONNECT_WINDOW_SECONDS } : {}),
-    },
-    parsed.EVENT_BUS_NAME,
-  );
+  if (parsed.API_TOKEN !== undefined) return { value: parsed.API_TOKEN };
+  return {
+    secretArn: parsed.API_TOKEN_SECRET_ARN as string,
+    ...(parsed.AWS_SESSION_TOKEN ? { sessionToken: parsed.AWS_SESSION_TOKEN } : {}),
+    extensionPort: Number(parsed.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? 2773),
+  };
 }
 
-function withBus<T extends object>(config: T, eventBusName: string | undefined): T & { eventBusName?: string } {
-  return eventBusName ? { ...config, eventBusName } : config;
+/** `{ eventBusName }` when one is configured, else nothing (events then go to the event log). */
+export function optionalBus(eventBusName: string | undefined): { eventBusName?: string } {
+  return eventBusName ? { eventBusName } : {};
 }
 
-/** Parses the environment against `schema`; the first problem becomes a ConfigError naming its key. */
-export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
-  // Empty strings count as unset: CDK and shells often export KEY= for "none".
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = schema.safeParse(cleaned);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const key = issue ? String(issue.path[0] ?? 'environment') : 'environment';
-  const problem = issue?.code === 'invalid_type' ? 'is required' : (issue?.message ?? 'is invalid');
-  throw new ConfigError(key, problem);
+/** Runs a value parser of core (CIDR lists, retry schedules); its error becomes a ConfigError naming `key`. */
+export function parseOr<T>(key: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw ConfigError.forKey(key, err instanceof Error ? err.message.replace(/\.$/, '') : 'is invalid', { cause: err });
+  }
 }

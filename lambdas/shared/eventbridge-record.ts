@@ -1,15 +1,23 @@
 /**
  * The body of an SQS record delivered by an EventBridge rule: the EventBridge event, with a plane event
- * envelope in `detail`. Parsed strictly at the edge; the envelope's `data` is checked against the
- * catalog only for known types (unknown future types pass through untouched).
+ * envelope in `detail`. Parsed strictly at the edge with Powertools parser pieces (its EventBridge field
+ * schema, `JSONStringified` for the JSON body); the envelope's `data` is checked against the catalog only
+ * for known types (unknown future types pass through untouched).
+ *
+ * Kept narrower than Powertools' whole `EventBridgeSchema`/`SqsRecordSchema`: the local plane's bus and
+ * queue hand the same handlers only the fields the plane reads (no account, region, resources,
+ * receipt handle), and requiring those would refuse every local message without checking anything the
+ * plane relies on.
  */
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas';
 import { z } from 'zod';
 import { EVENT_CATALOG, isEventType, type StreamplaneEvent } from '../../core/events/catalog';
 import { isId } from '../../core/ids';
 
 export const EVENT_SOURCE = 'streamplane';
 
-const envelope = z.object({
+export const planeEventEnvelope = z.object({
   id: z.string().refine((v) => isId('event', v), 'must be an event id'),
   type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/).max(100),
   version: z.number().int().min(1),
@@ -20,27 +28,22 @@ const envelope = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 
-const eventBridgeEvent = z.looseObject({
-  'detail-type': z.string(),
-  source: z.literal(EVENT_SOURCE),
-  detail: envelope,
-});
+/** An EventBridge event from the plane's own source, as an SQS record body (a JSON string). */
+export const planeEventBridgeBody = JSONStringified(
+  EventBridgeSchema.pick({ 'detail-type': true })
+    .extend({ source: z.literal(EVENT_SOURCE), detail: planeEventEnvelope })
+    .loose()
+    .refine((e) => e['detail-type'] === e.detail.type, { message: 'detail-type does not match the event type', path: ['detail-type'] })
+    .refine((e) => !isEventType(e.detail.type) || EVENT_CATALOG[e.detail.type].data.safeParse(e.detail.data).success, {
+      message: 'data does not match the catalog schema of its type',
+      path: ['detail', 'data'],
+    }),
+);
 
 export type ParsedRecord = { ok: true; event: StreamplaneEvent } | { ok: false; problem: string };
 
 export function parseEventBridgeRecord(body: string): ParsedRecord {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body);
-  } catch {
-    return { ok: false, problem: 'body is not JSON' };
-  }
-  const parsed = eventBridgeEvent.safeParse(raw);
-  if (!parsed.success) return { ok: false, problem: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
-  const detail = parsed.data.detail;
-  if (parsed.data['detail-type'] !== detail.type) return { ok: false, problem: 'detail-type does not match the event type' };
-  if (isEventType(detail.type) && !EVENT_CATALOG[detail.type].data.safeParse(detail.data).success) {
-    return { ok: false, problem: `data does not match the catalog schema of ${detail.type}` };
-  }
-  return { ok: true, event: detail as StreamplaneEvent };
+  const parsed = planeEventBridgeBody.safeParse(body);
+  if (!parsed.success) return { ok: false, problem: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') };
+  return { ok: true, event: parsed.data.detail as StreamplaneEvent };
 }

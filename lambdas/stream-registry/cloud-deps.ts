@@ -8,7 +8,7 @@ import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
 import { eventEmitter } from '../../core/events/emit-event';
 import { systemClock } from '../../core/ports/clock';
 import { apiTokenSource } from '../shared/api-token';
-import { loadStreamRegistryConfig } from '../shared/config';
+import { loadStreamRegistryConfig } from './config';
 import { createEventPublisher } from '../shared/event-publisher';
 import { powertoolsLogger } from '../shared/logger';
 import { createStreamRegistryHandler, type StreamRegistryHandler } from './handler';

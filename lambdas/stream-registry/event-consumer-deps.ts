@@ -1,12 +1,21 @@
-/** Cold-start wiring of the registry's event consumer: config, DynamoDB event log, Powertools logger. */
+/** Cold-start wiring of the registry's event consumer: config, DynamoDB event log, Powertools logger and EMF metrics. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbEventLog } from '../../adapters/dynamodb-event-log';
-import { loadPublishAuthConfig } from '../shared/config';
+import type { Env } from '../shared/config';
 import { powertoolsLogger } from '../shared/logger';
-import { createEventConsumerHandler, type EventConsumerHandler } from './event-consumer';
+import { EmfMetrics, withMetricsFlush } from '../shared/metrics';
+import { loadEventConsumerConfig } from './config';
+import { createEventConsumerHandler, type EventConsumerDeps, type EventConsumerHandler } from './event-consumer';
 
-export async function buildEventConsumerHandler(): Promise<EventConsumerHandler> {
-  const config = loadPublishAuthConfig();
+const SERVICE = 'registry-events';
+
+export function eventConsumerCloudDeps(env?: Env): EventConsumerDeps & { metrics: EmfMetrics } {
+  const config = loadEventConsumerConfig(env);
   const eventLog = new DynamoDbEventLog({ tableName: config.tableName, client: new DynamoDBClient({}) });
-  return createEventConsumerHandler({ eventLog, logger: powertoolsLogger('registry-events') });
+  return { eventLog, logger: powertoolsLogger(SERVICE), metrics: new EmfMetrics(SERVICE) };
+}
+
+export async function buildEventConsumerHandler(env?: Env): Promise<EventConsumerHandler> {
+  const deps = eventConsumerCloudDeps(env);
+  return withMetricsFlush(createEventConsumerHandler(deps), deps.metrics);
 }

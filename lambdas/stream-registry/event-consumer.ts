@@ -2,50 +2,60 @@
  * The registry's event consumer (cloud only): EventBridge → SQS → this Lambda appends every plane event
  * to the event log, which backs `GET /v1/events`. Locally the in-process bus appends directly. Appends are
  * idempotent on the event id, so SQS redeliveries and duplicates are harmless; a record that fails is
- * reported alone (partial batch failure) and one that can never parse goes to the dead-letter queue.
+ * reported alone (Powertools batch: partial batch failure) and one that can never parse goes to the
+ * dead-letter queue.
+ * Must never: acknowledge a record whose event did not reach the log.
  */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EventLog } from '../../core/ports/event-bus';
 import { silentLogger, type Logger } from '../../core/ports/logger';
+import { noopMetrics, type Metrics } from '../../core/ports/metrics';
+import { coldStartHandler } from '../shared/cold-start';
 import { parseEventBridgeRecord } from '../shared/eventbridge-record';
 
 export interface EventConsumerDeps {
   eventLog: EventLog;
   logger?: Logger;
+  metrics?: Metrics;
 }
 
 export type EventConsumerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
-export function createEventConsumerHandler(deps: EventConsumerDeps) {
-  const logger = deps.logger ?? silentLogger;
-  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
-    const failures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      const parsed = parseEventBridgeRecord(record.body);
-      if (!parsed.ok) {
-        // Retrying cannot fix it: let the queue move it to the dead-letter queue after maxReceiveCount.
-        logger.error('event consumer: unreadable record', { messageId: record.messageId, problem: parsed.problem });
-        failures.push({ itemIdentifier: record.messageId });
-        continue;
-      }
-      try {
-        await deps.eventLog.append(parsed.event);
-      } catch (err) {
-        logger.warn('event consumer: append failed, will retry', { messageId: record.messageId, eventId: parsed.event.id, error: err instanceof Error ? err.message : String(err) });
-        failures.push({ itemIdentifier: record.messageId });
-      }
-    }
-    return { batchItemFailures: failures };
-  });
+/** A record that failed and was already logged; the batch processor only needs to know it failed. */
+class RecordFailedError extends Error {
+  override readonly name = 'RecordFailedError';
 }
 
-let coldStart: Promise<EventConsumerHandler> | undefined;
+export function createEventConsumerHandler(deps: EventConsumerDeps) {
+  const logger = deps.logger ?? silentLogger;
+  const metrics = deps.metrics ?? noopMetrics;
+  // One after the other, as before: the log's appends stay in queue order within a batch.
+  const processor = new BatchProcessor(EventType.SQS);
 
-export const handler: EventConsumerHandler = async (event, context) => {
-  coldStart ??= import('./event-consumer-deps').then((m) => m.buildEventConsumerHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+  const appendRecord = async (record: SQSRecord): Promise<void> => {
+    const parsed = parseEventBridgeRecord(record.body);
+    if (!parsed.ok) {
+      // Retrying cannot fix it: let the queue move it to the dead-letter queue after maxReceiveCount.
+      logger.error('event consumer: unreadable record', { messageId: record.messageId, problem: parsed.problem });
+      metrics.count('registry_events_unreadable');
+      throw new RecordFailedError('unreadable record');
+    }
+    try {
+      await deps.eventLog.append(parsed.event);
+      metrics.count('registry_events_appended');
+    } catch (err) {
+      logger.warn('event consumer: append failed, will retry', { messageId: record.messageId, eventId: parsed.event.id, error: err instanceof Error ? err.message : String(err) });
+      throw new RecordFailedError('append failed', { cause: err });
+    }
+  };
+
+  return middy<SQSEvent, SQSBatchResponse>().handler((event, context) =>
+    // A batch that failed whole is still reported record by record (the queue retries each), not thrown.
+    processPartialResponse(event, appendRecord, processor, { context, processInParallel: false, throwOnFullBatchFailure: false }),
+  );
+}
+
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: EventConsumerHandler = coldStartHandler(() => import('./event-consumer-deps').then((m) => m.buildEventConsumerHandler()));

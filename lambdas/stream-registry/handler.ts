@@ -16,6 +16,7 @@ import { createHttpApiHandler } from '../shared/http-api';
 import type { HttpEvent, HttpResult } from '../shared/http-types';
 import { buildOpenApiDocument } from './openapi';
 import { streamRegistryRoutes } from './routes';
+import { coldStartHandler } from '../shared/cold-start';
 
 export interface StreamRegistryDeps {
   store: StreamStore;
@@ -36,13 +37,5 @@ export function createStreamRegistryHandler(deps: StreamRegistryDeps) {
   return createHttpApiHandler(streamRegistryRoutes, { ...routeDeps, openApiDocument: () => (openApi ??= buildOpenApiDocument()) }, { apiToken, logger });
 }
 
-let coldStart: Promise<StreamRegistryHandler> | undefined;
-
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler: StreamRegistryHandler = async (event, context) => {
-  coldStart ??= import('./cloud-deps').then((m) => m.buildStreamRegistryHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: StreamRegistryHandler = coldStartHandler(() => import('./cloud-deps').then((m) => m.buildStreamRegistryHandler()));

@@ -2,7 +2,7 @@
  * Cold-start wiring of the webhook dispatcher for AWS: DynamoDB for endpoints and the delivery log, the
  * HTTP sender under the cloud URL policy, the retry queue for attempt messages, the dead-letter queue
  * for exhausted deliveries, and EventBridge (or the event log) for `webhook.disabled`, whose sequence
- * comes from the stream store's counter.
+ * comes from the stream store's counter; EMF metrics flushed per invocation.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -14,13 +14,17 @@ import { QueueDeadLetterSink, QueueRetryScheduler, sqsQueueSender } from '../../
 import { eventEmitter } from '../../core/events/emit-event';
 import { systemClock } from '../../core/ports/clock';
 import { createEventPublisher } from '../shared/event-publisher';
+import type { Env } from '../shared/config';
 import { powertoolsLogger } from '../shared/logger';
+import { EmfMetrics, withMetricsFlush } from '../shared/metrics';
 import { loadWebhookDispatcherConfig } from './config';
-import { createWebhookDispatcherHandler, type WebhookDispatcherHandler } from './handler';
+import { createWebhookDispatcherHandler, type WebhookDispatcherDeps, type WebhookDispatcherHandler } from './handler';
 
-export async function buildWebhookDispatcherHandler(): Promise<WebhookDispatcherHandler> {
-  const config = loadWebhookDispatcherConfig();
-  const logger = powertoolsLogger('webhook-dispatcher');
+const SERVICE = 'webhook-dispatcher';
+
+export async function webhookDispatcherCloudDeps(env?: Env): Promise<WebhookDispatcherDeps & { metrics: EmfMetrics }> {
+  const config = loadWebhookDispatcherConfig(env);
+  const logger = powertoolsLogger(SERVICE);
   const dynamo = new DynamoDBClient({});
   const sqs = new SQSClient({});
   const store = new DynamoDbWebhookStore({ tableName: config.tableName, client: dynamo });
@@ -30,7 +34,7 @@ export async function buildWebhookDispatcherHandler(): Promise<WebhookDispatcher
     eventLog: new DynamoDbEventLog({ tableName: config.tableName, client: dynamo }),
     ...(config.eventBusName ? { eventBusName: config.eventBusName } : {}),
   });
-  return createWebhookDispatcherHandler({
+  return {
     store,
     sender: new HttpWebhookSender({ policy: { allowLoopback: false, allowCidrs: config.allowCidrs } }),
     scheduler: new QueueRetryScheduler(sqsQueueSender(config.retryQueueUrl, sqs)),
@@ -38,6 +42,12 @@ export async function buildWebhookDispatcherHandler(): Promise<WebhookDispatcher
     emit: eventEmitter({ store: sequences, publisher, clock: systemClock }),
     clock: systemClock,
     logger,
+    metrics: new EmfMetrics(SERVICE),
     config: { retryScheduleMs: config.retryScheduleMs, timeoutMs: config.timeoutMs, disableAfterMs: config.disableAfterMs },
-  });
+  };
+}
+
+export async function buildWebhookDispatcherHandler(env?: Env): Promise<WebhookDispatcherHandler> {
+  const deps = await webhookDispatcherCloudDeps(env);
+  return withMetricsFlush(createWebhookDispatcherHandler(deps), deps.metrics);
 }

@@ -6,9 +6,7 @@
 import { z } from 'zod';
 import { parseCidrList, type Cidr } from '../../core/webhooks/url-policy';
 import { DEFAULT_DISABLE_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from '../../core/webhooks/webhooks';
-import { ConfigError, parseEnv } from '../shared/config';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import { ConfigError, eventBusName, optionalBus, parseEnv, parseOr, tableName, type Env } from '../shared/config';
 
 export interface WebhookDispatcherConfig {
   tableName: string;
@@ -25,8 +23,8 @@ export interface WebhookDispatcherConfig {
 const queueUrl = z.url({ protocol: /^https$/, error: 'must be an SQS queue URL' });
 
 const schema = z.object({
-  TABLE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
-  EVENT_BUS_NAME: z.string().regex(/^[A-Za-z0-9._\-/:]{1,1600}$/, 'must be an EventBridge bus name or ARN').optional(),
+  TABLE_NAME: tableName,
+  EVENT_BUS_NAME: eventBusName.optional(),
   WEBHOOK_RETRY_QUEUE_URL: queueUrl,
   WEBHOOK_DLQ_URL: queueUrl,
   WEBHOOK_ALLOW_CIDRS: z.string().max(4000).optional(),
@@ -38,12 +36,12 @@ const schema = z.object({
 export function loadWebhookDispatcherConfig(env: Env = process.env): WebhookDispatcherConfig {
   const parsed = parseEnv(schema, env);
   const timeoutMs = parsed.WEBHOOK_TIMEOUT_MS === undefined ? 10_000 : Number(parsed.WEBHOOK_TIMEOUT_MS);
-  if (timeoutMs < 1000 || timeoutMs > 30_000) throw new ConfigError('WEBHOOK_TIMEOUT_MS', 'must be milliseconds from 1000 to 30000');
+  if (timeoutMs < 1000 || timeoutMs > 30_000) throw ConfigError.forKey('WEBHOOK_TIMEOUT_MS', 'must be milliseconds from 1000 to 30000');
   const disableAfterHours = parsed.WEBHOOK_DISABLE_AFTER_HOURS === undefined ? undefined : Number(parsed.WEBHOOK_DISABLE_AFTER_HOURS);
-  if (disableAfterHours !== undefined && disableAfterHours < 1) throw new ConfigError('WEBHOOK_DISABLE_AFTER_HOURS', 'must be at least 1');
+  if (disableAfterHours !== undefined && disableAfterHours < 1) throw ConfigError.forKey('WEBHOOK_DISABLE_AFTER_HOURS', 'must be at least 1');
   return {
     tableName: parsed.TABLE_NAME,
-    ...(parsed.EVENT_BUS_NAME ? { eventBusName: parsed.EVENT_BUS_NAME } : {}),
+    ...optionalBus(parsed.EVENT_BUS_NAME),
     retryQueueUrl: parsed.WEBHOOK_RETRY_QUEUE_URL,
     deadLetterQueueUrl: parsed.WEBHOOK_DLQ_URL,
     allowCidrs: parseOr('WEBHOOK_ALLOW_CIDRS', () => parseCidrList(parsed.WEBHOOK_ALLOW_CIDRS ?? '')),
@@ -52,12 +50,3 @@ export function loadWebhookDispatcherConfig(env: Env = process.env): WebhookDisp
     disableAfterMs: disableAfterHours === undefined ? DEFAULT_DISABLE_AFTER_MS : disableAfterHours * 3_600_000,
   };
 }
-
-export function parseOr<T>(key: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new ConfigError(key, err instanceof Error ? err.message.replace(/\.$/, '') : 'is invalid');
-  }
-}
-

@@ -35,6 +35,7 @@ import {
 import type { WebhookEndpoint } from '../../core/webhooks/webhooks';
 import { EndpointGate, Semaphore } from './concurrency';
 import { parseQueueMessage, type QueueMessage } from './schema';
+import { coldStartHandler } from '../shared/cold-start';
 
 export interface DispatcherConfig extends DeliveryConfig {
   /** Deliveries in flight at once in this process. */
@@ -232,13 +233,5 @@ function batchLogger(logger: Logger): middy.MiddlewareObj<SQSEvent, SQSBatchResp
   };
 }
 
-let coldStart: Promise<WebhookDispatcherHandler> | undefined;
-
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler: WebhookDispatcherHandler = async (event, context) => {
-  coldStart ??= import('./cloud-deps').then((m) => m.buildWebhookDispatcherHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: WebhookDispatcherHandler = coldStartHandler(() => import('./cloud-deps').then((m) => m.buildWebhookDispatcherHandler()));

@@ -15,6 +15,7 @@ import { createHttpApiHandler } from '../shared/http-api';
 import type { HttpEvent, HttpResult } from '../shared/http-types';
 import { webhooksRoutes } from './routes';
 import { MAX_WEBHOOK_BODY_BYTES } from './schema';
+import { coldStartHandler } from '../shared/cold-start';
 
 export interface WebhooksApiDeps {
   store: WebhookStore;
@@ -36,13 +37,5 @@ export function createWebhooksApiHandler(deps: WebhooksApiDeps) {
   return createHttpApiHandler(webhooksRoutes, routeDeps, { apiToken, logger, maxBodyBytes: MAX_WEBHOOK_BODY_BYTES });
 }
 
-let coldStart: Promise<WebhooksApiHandler> | undefined;
-
-/** AWS entry point. A failed cold start is not cached, so the next invocation tries again. */
-export const handler: WebhooksApiHandler = async (event, context) => {
-  coldStart ??= import('./cloud-deps').then((m) => m.buildWebhooksApiHandler()).catch((err: unknown) => {
-    coldStart = undefined;
-    throw err;
-  });
-  return (await coldStart)(event, context);
-};
+/** AWS entry point (built on first use; a failed cold start is retried). */
+export const handler: WebhooksApiHandler = coldStartHandler(() => import('./cloud-deps').then((m) => m.buildWebhooksApiHandler()));

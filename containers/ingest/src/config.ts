@@ -4,6 +4,9 @@
  * `process.env`.
  */
 import { z } from 'zod';
+import { parseEnvAll } from '../../../core/config/env';
+
+export { ConfigError } from '../../../core/config/env';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positive = z.coerce.number().positive();
@@ -54,19 +57,9 @@ export interface PlaneConfig {
   recordingRetentionDays: number;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'invalid_config';
-}
-
 export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneConfig {
-  const relevant = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('STREAMPLANE_') && v !== ''));
-  const parsed = schema.safeParse(relevant);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`Invalid configuration: ${problems}`);
-  }
-  const c = parsed.data;
+  const relevant = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('STREAMPLANE_')));
+  const c = parseEnvAll(schema, relevant);
   return {
     httpPort: c.STREAMPLANE_HTTP_PORT,
     rtmpPort: c.STREAMPLANE_RTMP_PORT,

@@ -11,7 +11,7 @@ import { beforeEach, describe, it } from 'node:test';
 import { authorizePublish, markLive } from '../../../core/streams/publish-session';
 import { createStream } from '../../../core/streams/stream-registry';
 import { createFailoverHandler, type SweepResult } from '../../../lambdas/failover/handler';
-import { parseFailoverConfig } from '../../../lambdas/failover/schema';
+import { parseFailoverConfig } from '../../../lambdas/failover/config';
 import { MemoryDeadlines, MemoryHeartbeats } from '../../support/memory-failover-stores';
 import { MemoryStreamStore } from '../../support/memory-stream-store';
 import { ManualClock, recordingEmitter } from '../../support/recorded-events';

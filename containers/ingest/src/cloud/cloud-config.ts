@@ -3,7 +3,8 @@
  * a bad value fails the start naming the variable. Extends the plane's own configuration.
  */
 import { z } from 'zod';
-import { ConfigError, loadPlaneConfig, type PlaneConfig } from '../config';
+import { parseEnvAll } from '../../../../core/config/env';
+import { loadPlaneConfig, type PlaneConfig } from '../config';
 
 const schema = z.object({
   STREAMPLANE_MEDIA_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
@@ -34,11 +35,7 @@ export interface CloudIngestConfig extends PlaneConfig {
 
 export function loadCloudIngestConfig(env: Record<string, string | undefined>): CloudIngestConfig {
   const plane = loadPlaneConfig(env);
-  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
-  if (!parsed.success) {
-    throw new ConfigError(`Invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
-  const c = parsed.data;
+  const c = parseEnvAll(schema, env);
   return {
     ...plane,
     mediaBucket: c.STREAMPLANE_MEDIA_BUCKET,
