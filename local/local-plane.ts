@@ -25,7 +25,6 @@ import type { PlaneConfig } from '../containers/ingest/src/config';
 import { createPlaneHttpServer, healthRoute, metricsRoute, type Route } from './http/plane-http-server';
 import { HlsOrigin } from './http/hls-origin';
 import { startIngestApp } from '../containers/ingest/src/ingest-app';
-import type { PublishGateDecision } from '../containers/ingest/src/rtmp/rtmp-ingest';
 import type { SessionManager } from '../containers/ingest/src/session/session-manager';
 import { resolveApiToken } from './api-token';
 import { startLocalRegistry, type LocalRegistry } from './local-registry';
@@ -125,7 +124,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       playbackBase,
       logger,
       metrics,
-      authorize: async (request) => (await publishAuth(request, lambdaContext('publish-auth'))) as PublishGateDecision,
+      authorize: (request) => publishAuth(request, lambdaContext('publish-auth')),
       recordings,
     });
     cleanups.push(() => app.stop());

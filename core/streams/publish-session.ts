@@ -11,6 +11,7 @@ import type { Clock } from '../ports/clock';
 import type { StreamStore } from '../ports/stream-store';
 import { canTransition, hasOpenSession, type Stream, type TranscodeDecision } from './stream';
 import { hashStreamKey, isWellFormedStreamKey } from './stream-key';
+import type { PublishDecision, RejectReason } from './publish-decision';
 import { emitEnded, mutateStream } from './stream-registry';
 
 export interface SessionDeps {
@@ -20,12 +21,6 @@ export interface SessionDeps {
 }
 
 export const INGEST_APP = 'live';
-
-export type RejectReason = 'malformed_key' | 'unknown_key' | 'disabled' | 'already_publishing' | 'rate_limited' | 'wrong_app';
-
-export type PublishDecision =
-  | { allowed: true; streamId: string; sessionId: string; reconnect: boolean; stream: Stream }
-  | { allowed: false; reason: RejectReason; streamId: string | null };
 
 export interface PublishRequest {
   app: string;
@@ -84,7 +79,7 @@ export async function authorizePublish(deps: SessionDeps, request: PublishReques
     data: { reconnect, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) },
   });
   if (reconnect) await deps.emit({ type: 'stream.recovered', streamId: after.id, sessionId, data: {} });
-  return { allowed: true, streamId: after.id, sessionId, reconnect, stream: after };
+  return { allowed: true, streamId: after.id, sessionId, reconnect, recording: after.recording, reconnectWindowSeconds: after.reconnectWindowSeconds };
 }
 
 /** Applies `change` only while `sessionId` is still the stream's open session; false otherwise. */
