@@ -9,7 +9,7 @@ import type { Context } from 'aws-lambda';
 import type { Clock } from '../../core/ports/clock';
 import { silentLogger, type Logger } from '../../core/ports/logger';
 import type { WebhookStore } from '../../core/ports/webhook-store';
-import type { AttemptMessage } from '../../core/webhooks/delivery';
+import type { AttemptMessage } from '../../core/ports/retry-scheduler';
 import type { UrlPolicy } from '../../core/webhooks/url-policy';
 import { bearerAuth, type TokenSource } from '../shared/bearer-auth';
 import { httpProblemErrors } from '../shared/http-problem-errors';
