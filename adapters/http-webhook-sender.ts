@@ -12,7 +12,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
-import type { SendRequest, SendResult, WebhookSender } from '../core/webhooks/delivery';
+import type { SendRequest, SendResult, WebhookSender } from '../core/ports/webhook-sender';
 import { checkAddress, checkWebhookUrl, ipLiteralOf, parseIp, type UrlPolicy } from '../core/webhooks/url-policy';
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;

@@ -1,36 +1,21 @@
 /**
  * The cloud ingest's publish gate: asks the publish-auth Lambda whether a stream key may publish (the
  * same handler the local plane calls in-process). Input `{ app, streamKey, remoteAddress }`; the answer is
- * validated, and anything that is not a well-formed decision (a function error, a timeout, a payload of
- * the wrong shape) is an error, so the ingest refuses the publish rather than guessing.
+ * validated against core's `publishDecision` (the contract the Lambda returns), and anything that is not
+ * a well-formed decision (a function error, a timeout, a payload of the wrong shape, a reason outside the
+ * contract) is an error, so the ingest refuses the publish rather than guessing.
  *
  * Must never: put the stream key into an error, a log line or a metric.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { z } from 'zod';
 import { StreamplaneError } from '../core/errors';
+import { publishDecision, type PublishDecision } from '../core/streams/publish-decision';
 
 export interface PublishAuthRequest {
   app: string;
   streamKey: string;
   remoteAddress: string;
 }
-
-export type PublishAuthDecision =
-  | { allowed: true; streamId: string; sessionId: string; reconnect: boolean; recording: boolean; reconnectWindowSeconds: number }
-  | { allowed: false; reason: string; streamId: string | null };
-
-const decisionSchema = z.discriminatedUnion('allowed', [
-  z.object({
-    allowed: z.literal(true),
-    streamId: z.string().min(1),
-    sessionId: z.string().min(1),
-    reconnect: z.boolean(),
-    recording: z.boolean(),
-    reconnectWindowSeconds: z.number().int().min(0),
-  }),
-  z.object({ allowed: z.literal(false), reason: z.string().min(1), streamId: z.string().min(1).nullable() }),
-]);
 
 export class PublishAuthError extends StreamplaneError {
   override readonly name = 'PublishAuthError';
@@ -59,7 +44,7 @@ export class LambdaPublishAuthClient {
   }
 
   /** Bound, so it can be handed on as a gate function. */
-  readonly authorize = async (request: PublishAuthRequest): Promise<PublishAuthDecision> => {
+  readonly authorize = async (request: PublishAuthRequest): Promise<PublishDecision> => {
     const command = new InvokeCommand({
       FunctionName: this.functionName,
       InvocationType: 'RequestResponse',
@@ -94,7 +79,7 @@ export class LambdaPublishAuthClient {
     } catch {
       throw new PublishAuthError(`${this.functionName} answered with something that is not JSON.`);
     }
-    const parsed = decisionSchema.safeParse(payload);
+    const parsed = publishDecision.safeParse(payload);
     if (!parsed.success) {
       const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
       throw new PublishAuthError(`${this.functionName} answered with an invalid decision (fields: ${fields}).`);

@@ -12,7 +12,8 @@
  * a failed send throws, so the delivery keeps its claim released and the source message is retried.
  */
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { AttemptMessage, DeadLetterSink, RetryScheduler } from '../core/webhooks/delivery';
+import type { DeadLetterSink } from '../core/ports/dead-letter-sink';
+import type { AttemptMessage, RetryScheduler } from '../core/ports/retry-scheduler';
 import type { DeliveryError } from '../core/ports/webhook-store';
 
 export const MAX_QUEUE_DELAY_MS = 900_000;

@@ -26,7 +26,6 @@ import type { PlaneConfig } from '../containers/ingest/src/config';
 import { createPlaneHttpServer, healthRoute, metricsRoute, type Route } from './http/plane-http-server';
 import { HlsOrigin } from './http/hls-origin';
 import { startIngestApp } from '../containers/ingest/src/ingest-app';
-import type { PublishGateDecision } from '../containers/ingest/src/rtmp/rtmp-ingest';
 import type { SessionManager } from '../containers/ingest/src/session/session-manager';
 import { resolveApiToken } from './api-token';
 import { startLocalRegistry, type LocalRegistry } from './local-registry';
@@ -126,7 +125,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       playbackBase,
       logger,
       metrics,
-      authorize: async (request) => (await publishAuth(request, fakeLambdaContext({ functionName: 'publish-auth', awsRequestId: 'local' }))) as PublishGateDecision,
+      authorize: (request) => publishAuth(request, fakeLambdaContext({ functionName: 'publish-auth', awsRequestId: 'local' })),
       recordings,
     });
     cleanups.push(() => app.stop());

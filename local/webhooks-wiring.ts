@@ -26,7 +26,7 @@ import { systemClock, type Clock } from '../core/ports/clock';
 import type { EventLog } from '../core/ports/event-bus';
 import { silentLogger, type Logger } from '../core/ports/logger';
 import { noopMetrics, type Metrics } from '../core/ports/metrics';
-import type { WebhookSender } from '../core/webhooks/delivery';
+import type { WebhookSender } from '../core/ports/webhook-sender';
 import { attemptMessage } from '../core/webhooks/delivery';
 import { LOCAL_URL_POLICY, type Cidr, type UrlPolicy } from '../core/webhooks/url-policy';
 import type { TokenSource } from '../lambdas/shared/bearer-auth';

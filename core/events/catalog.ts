@@ -6,6 +6,7 @@
  * Events never carry secrets: no stream key, webhook secret or simulcast key is ever part of `data`.
  */
 import { z } from 'zod';
+import { REJECT_REASONS } from '../streams/publish-decision';
 
 const renditionSummary = z.object({
   name: z.string(),
@@ -52,7 +53,7 @@ export const EVENT_CATALOG = {
     version: 1,
     description: 'A publish was refused before any media was accepted. streamId is null when the key matched no stream.',
     data: z.object({
-      reason: z.enum(['malformed_key', 'unknown_key', 'disabled', 'already_publishing', 'rate_limited', 'wrong_app']),
+      reason: z.enum(REJECT_REASONS),
       remoteAddress: z.string().optional(),
     }),
   },

@@ -12,12 +12,10 @@
  *
  * Must never: end or relabel a session that moved on (reconnected, ended, or carried by a live task).
  */
-import { NotFoundError } from '../errors';
 import type { IngestHeartbeatStore } from '../ports/ingest-heartbeats';
 import type { ReconnectDeadline, ReconnectDeadlineStore } from '../ports/reconnect-deadlines';
 import { endSession, publisherGone, type SessionDeps } from './publish-session';
-import { hasOpenSession, nextStatus, type Stream } from './stream';
-import { emitEnded, mutateStream } from './stream-registry';
+import { hasOpenSession, type Stream } from './stream';
 
 export interface FailoverDeps extends SessionDeps {
   heartbeats: IngestHeartbeatStore;
@@ -134,24 +132,9 @@ export async function expireReconnectWindows(deps: FailoverDeps): Promise<Expiry
   return reports;
 }
 
-async function endIfUnchanged(deps: FailoverDeps, deadline: ReconnectDeadline): Promise<boolean> {
-  let result: { before: Stream; after: Stream } | undefined;
-  try {
-    result = await mutateStream(deps, deadline.streamId, (current) => {
-      if (current.version !== deadline.version || current.status !== 'interrupted' || current.sessionId !== deadline.sessionId) return undefined;
-      const next: Stream = { ...current, status: nextStatus(current.status, 'end'), lastSessionId: deadline.sessionId };
-      delete next.sessionId;
-      delete next.sessionStartedAt;
-      delete next.transcode;
-      return next;
-    });
-  } catch (err) {
-    if (err instanceof NotFoundError) return false;
-    throw err;
-  }
-  if (!result) return false;
-  await emitEnded(deps, result.before, TASK_LOST_REASON);
-  return true;
+/** The stream must be exactly as the failover left it: same session, still interrupted, same version. */
+function endIfUnchanged(deps: FailoverDeps, deadline: ReconnectDeadline): Promise<boolean> {
+  return endSession(deps, deadline.streamId, deadline.sessionId, TASK_LOST_REASON, { onlyIfInterrupted: true, expectedVersion: deadline.version });
 }
 
 /**

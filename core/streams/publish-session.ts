@@ -9,8 +9,9 @@ import { ConflictError, IllegalTransitionError, NotFoundError } from '../errors'
 import { newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { StreamStore } from '../ports/stream-store';
-import { canTransition, hasOpenSession, type Stream, type TranscodeDecision } from './stream';
+import { canTransition, endedSession, type SessionEndGuard, type Stream, type TranscodeDecision } from './stream';
 import { hashStreamKey, isWellFormedStreamKey } from './stream-key';
+import type { PublishDecision, RejectReason } from './publish-decision';
 import { emitEnded, mutateStream } from './stream-registry';
 
 export interface SessionDeps {
@@ -20,12 +21,6 @@ export interface SessionDeps {
 }
 
 export const INGEST_APP = 'live';
-
-export type RejectReason = 'malformed_key' | 'unknown_key' | 'disabled' | 'already_publishing' | 'rate_limited' | 'wrong_app';
-
-export type PublishDecision =
-  | { allowed: true; streamId: string; sessionId: string; reconnect: boolean; stream: Stream }
-  | { allowed: false; reason: RejectReason; streamId: string | null };
 
 export interface PublishRequest {
   app: string;
@@ -84,7 +79,7 @@ export async function authorizePublish(deps: SessionDeps, request: PublishReques
     data: { reconnect, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) },
   });
   if (reconnect) await deps.emit({ type: 'stream.recovered', streamId: after.id, sessionId, data: {} });
-  return { allowed: true, streamId: after.id, sessionId, reconnect, stream: after };
+  return { allowed: true, streamId: after.id, sessionId, reconnect, recording: after.recording, reconnectWindowSeconds: after.reconnectWindowSeconds };
 }
 
 /** Applies `change` only while `sessionId` is still the stream's open session; false otherwise. */
@@ -136,29 +131,21 @@ export async function publisherGone(deps: SessionDeps, streamId: string, session
 }
 
 /**
- * Ends the session if it is still open (with `onlyIfInterrupted`, only while nobody publishes to it);
- * returns whether this call ended it.
+ * Ends the session if it is still open (with `onlyIfInterrupted`, only while nobody publishes to it; with
+ * `expectedVersion`, only if nothing wrote the stream since); returns whether this call ended it.
  */
 export async function endSession(
   deps: SessionDeps,
   streamId: string,
   sessionId: string,
   reason: 'publisher_gone' | 'task_lost' | 'shutdown',
-  options: { onlyIfInterrupted?: boolean } = {},
+  options: Omit<SessionEndGuard, 'sessionId'> = {},
 ): Promise<boolean> {
   let result: { before: Stream; after: Stream } | undefined;
   try {
-    result = await withSession(deps, streamId, sessionId, (s) => {
-      if (!hasOpenSession(s.status)) return undefined;
-      // A reconnect window expiring must not end a session its encoder resumed (perhaps on another
-      // ingest, which this one cannot see): only a still-interrupted session ends.
-      if (options.onlyIfInterrupted && s.status !== 'interrupted') return undefined;
-      const next: Stream = { ...s, status: 'ended', lastSessionId: sessionId };
-      delete next.sessionId;
-      delete next.sessionStartedAt;
-      delete next.transcode;
-      return next;
-    });
+    // A reconnect window expiring must not end a session its encoder resumed (perhaps on another
+    // ingest, which this one cannot see): `onlyIfInterrupted` ends only a still-interrupted session.
+    result = await withSession(deps, streamId, sessionId, (s) => endedSession(s, { ...options, sessionId }));
   } catch (err) {
     if (err instanceof ConflictError) return false;
     throw err;

@@ -9,6 +9,7 @@ import { isId, newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { Page, StreamStore } from '../ports/stream-store';
 import {
+  closeSession,
   DEFAULT_RECONNECT_WINDOW_SECONDS,
   hasOpenSession,
   nextStatus,
@@ -130,13 +131,6 @@ async function applyAction(deps: RegistryDeps, id: string, action: StreamAction,
   if (!result) throw new Error('unreachable');
   if (endReason && hasOpenSession(result.before.status)) await emitEnded(deps, result.before, endReason);
   return result;
-}
-
-function closeSession(next: Stream, current: Stream): void {
-  delete next.sessionId;
-  delete next.sessionStartedAt;
-  delete next.transcode;
-  if (current.sessionId) next.lastSessionId = current.sessionId;
 }
 
 export async function emitEnded(deps: Pick<RegistryDeps, 'emit' | 'clock'>, before: Stream, reason: 'publisher_gone' | 'disabled' | 'ended_by_api' | 'deleted' | 'task_lost' | 'shutdown'): Promise<void> {

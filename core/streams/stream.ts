@@ -72,6 +72,36 @@ export function hasOpenSession(status: StreamStatus): boolean {
   return status === 'connected' || status === 'live' || status === 'interrupted';
 }
 
+/** Which session a "session ended" transition may end, and under which conditions. */
+export interface SessionEndGuard {
+  sessionId: string;
+  /** Only while nobody publishes to it (a reconnect window ran out). */
+  onlyIfInterrupted?: boolean;
+  /** Only if nothing wrote the stream since this version (the failover's recorded deadline). */
+  expectedVersion?: number;
+}
+
+/**
+ * The "session ended" transition: the stream after `guard.sessionId` ends, or undefined when that session
+ * is no longer the stream's open one or the guard's conditions no longer hold (nothing to end).
+ */
+export function endedSession(current: Stream, guard: SessionEndGuard): Stream | undefined {
+  if (current.sessionId !== guard.sessionId || !hasOpenSession(current.status)) return undefined;
+  if (guard.onlyIfInterrupted && current.status !== 'interrupted') return undefined;
+  if (guard.expectedVersion !== undefined && current.version !== guard.expectedVersion) return undefined;
+  const next: Stream = { ...current, status: nextStatus(current.status, 'end') };
+  closeSession(next, current);
+  return next;
+}
+
+/** Clears what belongs to the open session from `next`, keeping its id as the last session. */
+export function closeSession(next: Stream, current: Stream): void {
+  delete next.sessionId;
+  delete next.sessionStartedAt;
+  delete next.transcode;
+  if (current.sessionId) next.lastSessionId = current.sessionId;
+}
+
 export interface StreamView {
   id: string;
   name: string;

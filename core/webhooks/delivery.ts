@@ -17,6 +17,9 @@ import type { EmitEvent } from '../events/emit-event';
 import type { Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
 import { noopMetrics, type Metrics } from '../ports/metrics';
+import type { DeadLetterSink } from '../ports/dead-letter-sink';
+import type { AttemptMessage, RetryScheduler } from '../ports/retry-scheduler';
+import type { SendResult, WebhookSender } from '../ports/webhook-sender';
 import type { AttemptTrigger, DeliveryError, WebhookStore } from '../ports/webhook-store';
 import {
   DEFAULT_DELIVERY_TIMEOUT_MS,
@@ -29,58 +32,6 @@ import {
   wantsEvent,
   type WebhookEndpoint,
 } from './webhooks';
-
-// ---------------------------------------------------------------------------------------------------
-// Ports this use case consumes
-
-export interface SendRequest {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  timeoutMs: number;
-}
-
-export interface SendResult {
-  /** A 2xx status arrived within the timeout. */
-  ok: boolean;
-  statusCode?: number;
-  latencyMs: number;
-  error?: DeliveryError;
-}
-
-/** Makes one HTTP attempt. Never throws for receiver-side failures: they are results. */
-export interface WebhookSender {
-  send(request: SendRequest): Promise<SendResult>;
-}
-
-/** One attempt of one delivery, as queued. Carries the signed body so every attempt sends the same bytes. */
-export interface AttemptMessage {
-  kind: 'webhook.attempt';
-  endpointId: string;
-  deliveryId: string;
-  eventId: string;
-  eventType: string;
-  streamId: string | null;
-  attempt: number;
-  trigger: AttemptTrigger;
-  body: string;
-  /** Delay still to wait: queues cap one delay (SQS: 15 min), so long backoffs are chains of hops. */
-  delayRemainingMs?: number;
-  /** Times this attempt was handed back unmade because its endpoint was busy (each wait grows). */
-  deferrals?: number;
-}
-
-export interface RetryScheduler {
-  /** Makes `message` arrive at the dispatcher after `delayMs`. Durable once it resolves. */
-  schedule(message: AttemptMessage, delayMs: number): Promise<void>;
-}
-
-export interface DeadLetterSink {
-  /** Parks a delivery that exhausted its attempts; redriving the message makes one more attempt. */
-  deadLetter(message: AttemptMessage, error: DeliveryError): Promise<void>;
-}
-
-// ---------------------------------------------------------------------------------------------------
 
 export interface DeliveryConfig {
   retryScheduleMs: ReadonlyArray<number>;

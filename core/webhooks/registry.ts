@@ -12,7 +12,8 @@ import { isId, newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { Page } from '../ports/stream-store';
 import type { Delivery, DeliveryAttempt, WebhookStore } from '../ports/webhook-store';
-import { attemptMessage, type AttemptMessage } from './delivery';
+import type { AttemptMessage } from '../ports/retry-scheduler';
+import { attemptMessage } from './delivery';
 import { checkAddress, checkWebhookUrl, ipLiteralOf, type UrlPolicy } from './url-policy';
 import { ALL_EVENTS, generateWebhookSecret, normaliseEventFilter, type WebhookEndpoint } from './webhooks';
 

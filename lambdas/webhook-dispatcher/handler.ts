@@ -30,8 +30,8 @@ import {
   type DeliveryConfig,
   type DeliveryDeps,
   type DeliveryInput,
-  type WebhookSender,
 } from '../../core/webhooks/delivery';
+import type { WebhookSender } from '../../core/ports/webhook-sender';
 import type { WebhookEndpoint } from '../../core/webhooks/webhooks';
 import { EndpointGate, Semaphore } from './concurrency';
 import { parseQueueMessage, type QueueMessage } from './schema';

@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
 import type { Clock } from '../../core/ports/clock';
 import type { Logger } from '../../core/ports/logger';
 import type { WebhookStore } from '../../core/ports/webhook-store';
-import type { AttemptMessage } from '../../core/webhooks/delivery';
+import type { AttemptMessage } from '../../core/ports/retry-scheduler';
 import type { UrlPolicy } from '../../core/webhooks/url-policy';
 import type { TokenSource } from '../shared/bearer-auth';
 import { createHttpApiHandler } from '../shared/http-api';

@@ -9,7 +9,8 @@ import { Tags, Validations, type App } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { PlaneConfig } from '../config';
-import { StreamplaneStack, type LambdaEntries } from './streamplane-stack';
+import type { LambdaEntries } from './lambda-entries';
+import { StreamplaneStack } from './streamplane-stack';
 
 export interface StreamplaneAppOptions {
   /** Replaces handler modules (tests point not-yet-written functions at a fixture). */

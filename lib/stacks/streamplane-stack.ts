@@ -3,8 +3,9 @@
  * cluster, the event bus and its routed queues, the work queues (webhook retries, MP4 exports), the ingest
  * service behind its NLB, the Lambdas (publish auth, stream registry API and event consumer, webhooks
  * API, recordings API, failover, recording finalizer, webhook dispatcher, and with a recording retention
- * its daily sweep), the control API, and monitoring. Every permission is granted here through the owning
- * construct's intent-named grant, so this file reads as the plane's access map.
+ * its daily sweep, wired in recording-retention.ts), the control API, monitoring, and the outputs
+ * (plane-outputs.ts). Every permission is granted here (the optional sweep's beside its wiring) through
+ * the owning construct's intent-named grant, so this file reads as the plane's access map.
  *
  * One stack on purpose: CloudFront's origin access control writes the distribution into the bucket policy
  * and every role names bucket and table ARNs, so a storage/compute split would need cross-stack exports
@@ -13,55 +14,29 @@
  *
  * Must never: grant a function or the ingest access it does not use (see the comment above each grant).
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
-import { recordingKeys } from '../../adapters/dynamodb-recording-store';
-import { GSI2_NAME } from '../../adapters/dynamodb-table';
 import type { PlaneConfig } from '../config';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { ControlApi } from '../constructs/control-api';
 import { EventConsumer } from '../constructs/event-consumer';
 import { IngestFailover } from '../constructs/ingest-failover';
-import { IngestService, REPO_ROOT, RTMPS_PORT } from '../constructs/ingest-service';
+import { IngestService, RTMPS_PORT } from '../constructs/ingest-service';
 import { LIVE_PREFIX, MediaBucket, RECORDINGS_PREFIX } from '../constructs/media-bucket';
 import { PlaneFunction } from '../constructs/plane-function';
 import { PlaneMonitoring } from '../constructs/plane-monitoring';
 import { PlaneNetwork } from '../constructs/plane-network';
 import { PlaybackDistribution } from '../constructs/playback-distribution';
-import { ITEM_FAMILIES, StreamTable } from '../constructs/stream-table';
+import { StreamTable } from '../constructs/stream-table';
 import { grantSendOnly, WorkQueue } from '../constructs/work-queue';
-
-/** Handler modules of the plane's functions (each exports `handler`). */
-export interface LambdaEntries {
-  readonly publishAuth: string;
-  readonly streamRegistry: string;
-  readonly webhooksApi: string;
-  readonly recordingsApi: string;
-  readonly registryEvents: string;
-  readonly failover: string;
-  readonly recordingFinalizer: string;
-  readonly recordingRetention: string;
-  readonly webhookDispatcher: string;
-}
-
-export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
-  publishAuth: join(REPO_ROOT, 'lambdas/publish-auth/handler.ts'),
-  streamRegistry: join(REPO_ROOT, 'lambdas/stream-registry/handler.ts'),
-  webhooksApi: join(REPO_ROOT, 'lambdas/webhooks-api/handler.ts'),
-  recordingsApi: join(REPO_ROOT, 'lambdas/recordings-api/handler.ts'),
-  registryEvents: join(REPO_ROOT, 'lambdas/stream-registry/event-consumer.ts'),
-  failover: join(REPO_ROOT, 'lambdas/failover/handler.ts'),
-  recordingFinalizer: join(REPO_ROOT, 'lambdas/recording-finalizer/handler.ts'),
-  recordingRetention: join(REPO_ROOT, 'lambdas/recording-retention/handler.ts'),
-  webhookDispatcher: join(REPO_ROOT, 'lambdas/webhook-dispatcher/handler.ts'),
-};
+import { DEFAULT_LAMBDA_ENTRIES, type LambdaEntries } from './lambda-entries';
+import { addPlaneOutputs } from './plane-outputs';
+import { addRecordingRetention } from './recording-retention';
 
 export interface StreamplaneStackProps extends StackProps {
   readonly config: PlaneConfig;
@@ -96,12 +71,6 @@ const WEBHOOK_DISPATCHER_CONCURRENCY = 10;
  * up to 2 GiB.
  */
 const MP4_EXPORT_VISIBILITY = Duration.minutes(40);
-
-/**
- * The retention sweep's timeout: Lambda's maximum, so a daily run gets through a backlog. The handler
- * reads no new recording in its last two minutes and leaves the rest to the next run.
- */
-const RECORDING_RETENTION_TIMEOUT = Duration.minutes(15);
 
 export class StreamplaneStack extends Stack {
   readonly table: StreamTable;
@@ -294,30 +263,11 @@ export class StreamplaneStack extends Stack {
     table.grantFinalizeRecordings(this.recordingFinalizer.handler.role);
     this.eventBus.grantPutEventsTo(this.recordingFinalizer.handler.role);
 
-    // --- Recording retention (only with a retention): once a day, deletes the recordings past it — their
-    // objects under recordings/ and their REC# records — so the API stops listing media that is gone; the
-    // lifecycle rule on recordings/ is a backstop behind it. It reads the settled partition of gsi2
-    // (oldest first), reads, marks and deletes REC# items, lists and deletes under recordings/ (never
-    // reading media), and emits no events.
+    // --- Recording retention (only with a retention): a daily sweep; see recording-retention.ts.
     if (config.recordingRetentionDays > 0) {
-      const retention = new PlaneFunction(this, 'RecordingRetention', {
-        entry: entries.recordingRetention,
-        serviceName: 'recording-retention',
-        description: 'Deletes recordings past their retention, with their media',
-        timeout: RECORDING_RETENTION_TIMEOUT,
-        environment: { TABLE_NAME: table.tableName, MEDIA_BUCKET: media.bucketName, RECORDING_RETENTION_DAYS: String(config.recordingRetentionDays) },
-        ...logging,
-      });
-      table.grantItemFamilies(retention.role, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [ITEM_FAMILIES.recording]);
-      table.grantIndexQuery(retention.role, GSI2_NAME, [recordingKeys.settledPartition]);
-      media.grantDeleteUnder(retention.role, RECORDINGS_PREFIX);
-      this.recordingRetention = retention;
-      this.recordingRetentionSchedule = new events.Rule(this, 'RecordingRetentionSchedule', {
-        description: 'Deletes recordings past their retention, once a day',
-        schedule: events.Schedule.rate(Duration.days(1)),
-        // A missed run is covered by the next one; a retried late run would only overlap it.
-        targets: [new targets.LambdaFunction(retention.function, { retryAttempts: 0 })],
-      });
+      const retention = addRecordingRetention(this, { entry: entries.recordingRetention, retentionDays: config.recordingRetentionDays, table, media, ...logging });
+      this.recordingRetention = retention.sweep;
+      this.recordingRetentionSchedule = retention.schedule;
     }
 
     // --- Webhook dispatcher: every event to every subscribed endpoint; its state lives in WEBHOOK items.
@@ -429,30 +379,6 @@ export class StreamplaneStack extends Stack {
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
 
-    // --- Outputs.
-    new CfnOutput(this, 'RtmpIngestUrl', { description: 'Encoder server URL (OBS "Server"; the stream key goes in "Stream Key")', value: this.ingest.rtmpServerUrl });
-    if (this.ingest.rtmpsServerUrl) {
-      new CfnOutput(this, 'RtmpsIngestUrl', {
-        description: ingestDomain ? `RTMPS server URL (point ${ingestDomain} at IngestLoadBalancerDns with a CNAME)` : 'RTMPS on the NLB name; the certificate must cover the name encoders use (set ingestDomainName and a CNAME)',
-        value: ingestDomain ? rtmpServerUrl : this.ingest.rtmpsServerUrl,
-      });
-    }
-    new CfnOutput(this, 'IngestLoadBalancerDns', { description: 'NLB DNS name (TCP 1935; TLS 443 with a certificate)', value: this.ingest.loadBalancer.loadBalancerDnsName });
-    new CfnOutput(this, 'ApiUrl', { description: 'Control API base URL (paths start with /v1/)', value: this.api.url });
-    new CfnOutput(this, 'ApiTokenCommand', {
-      description: 'Prints the API bearer token',
-      value: `aws secretsmanager get-secret-value --secret-id ${this.apiToken.secretArn} --region ${this.region} --query SecretString --output text | jq -r .token`,
-    });
-    new CfnOutput(this, 'PlaybackDomain', { description: 'HLS playback: https://<domain>/live/<streamId>/master.m3u8', value: this.playback.domainName });
-    new CfnOutput(this, 'MediaBucketName', { description: 'Bucket holding live/ and recordings/', value: media.bucketName });
-    new CfnOutput(this, 'TableName', { description: 'The registry table', value: table.tableName });
-    new CfnOutput(this, 'EventBusName', { description: 'EventBridge bus with every plane event', value: this.eventBus.eventBusName });
-    new CfnOutput(this, 'WebhookRetryQueueArn', { description: 'Webhook retry queue: the destination of a dead-letter redrive', value: this.webhookRetries.queue.queueArn });
-    new CfnOutput(this, 'WebhookDeadLetterQueueArn', {
-      description: 'Webhook dead-letter queue (exhausted deliveries): redrive it into WebhookRetryQueueArn',
-      value: webhookDeadLetters.queueArn,
-    });
-    new CfnOutput(this, 'AlarmTopicArn', { description: 'Subscribe to get alarm notifications', value: this.monitoring.alarmTopic.topicArn });
-    new CfnOutput(this, 'DashboardName', { description: 'CloudWatch dashboard', value: config.stackPrefix });
+    addPlaneOutputs(this, { ingestDomain, rtmpServerUrl, dashboardName: config.stackPrefix });
   }
 }

@@ -120,8 +120,9 @@ describe('the Streamplane app', () => {
     assert.equal(actual, readFileSync(SNAPSHOT, 'utf8'), 'the template changed; if intended, rerun with UPDATE_SNAPSHOTS=1');
   });
 
-  it('deploys every Lambda from an existing handler module', { todo: availableEntries().missing.length ? `handlers not written yet: ${availableEntries().missing.join(', ')}` : false }, () => {
-    assert.deepEqual(availableEntries().missing, []);
+  it('deploys every Lambda from an existing handler module', () => {
+    // The synths above stand a fixture in for a missing handler so the other checks can run; this one fails.
+    assert.deepEqual(availableEntries().missing, [], `handler modules missing: ${availableEntries().missing.join(', ')}`);
   });
 });
 

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type PlaneConfig } from '../../lib/config';
 import { addStreamplaneStack } from '../../lib/stacks/streamplane-app';
-import { DEFAULT_LAMBDA_ENTRIES, type LambdaEntries, type StreamplaneStack } from '../../lib/stacks/streamplane-stack';
+import { DEFAULT_LAMBDA_ENTRIES, type LambdaEntries } from '../../lib/stacks/lambda-entries';
+import type { StreamplaneStack } from '../../lib/stacks/streamplane-stack';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -14,7 +14,7 @@ import type { Clock } from '../../core/ports/clock';
 import { publisherGone, type SessionDeps } from '../../core/streams/publish-session';
 import { createStream, deleteStream, disableStream, resetStreamKey, type RegistryDeps } from '../../core/streams/stream-registry';
 import { createPublishAuthHandler } from '../../lambdas/publish-auth/handler';
-import type { PublishAuthResult } from '../../lambdas/publish-auth/schema';
+import type { PublishDecision } from '../../core/streams/publish-decision';
 import { eventLogPublisher } from '../../lambdas/shared/event-publisher';
 import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
 
@@ -25,7 +25,7 @@ describe('publish-auth hook (dynalite)', () => {
   let dynamo: TestDynamo;
   let eventLog: DynamoDbEventLog;
   let deps: SessionDeps & RegistryDeps;
-  let authorize: (event: unknown) => Promise<PublishAuthResult>;
+  let authorize: (event: unknown) => Promise<PublishDecision>;
 
   before(async () => {
     dynamo = await startTestDynamo();

@@ -21,7 +21,7 @@ import {
   type TranscoderProcess,
   type TranscoderSpawnEvent,
 } from '../../containers/ingest/src/transcoder/supervisor';
-import { waitFor } from '../support/wait';
+import { staysTrue, waitFor } from '../support/wait';
 
 function runTool(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -307,6 +307,8 @@ describe('TranscoderSupervisor with a fake ffmpeg', () => {
 
   it('kills and restarts a run that is fed input but reports no progress, and only then', async () => {
     const { supervisor, processes, exits } = fakeSupervisor([], { stallTimeoutMs: 200 });
+    const progressAt: number[] = [];
+    supervisor.on('progress', () => progressAt.push(Date.now()));
     await supervisor.start();
     let reportProgress = true;
     let feed = true;
@@ -315,17 +317,23 @@ describe('TranscoderSupervisor with a fake ffmpeg', () => {
       if (reportProgress) processes.at(-1)?.stderr.write('frame=1\nout_time_us=1000\nprogress=continue\n');
     }, 20);
     try {
-      // Not-happening needs time to show: 2.5 stall limits of input with progress must leave the run alone.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Over 2.5 stall limits of input with progress the run is never replaced; a restart would show at once.
+      await staysTrue('a run that reports progress is left alone', () => processes.length === 1 && exits.length === 0, { forMs: 500, intervalMs: 10 });
+      // The premise held: the supervisor saw progress all through the window, not just at its start.
+      assert.ok(progressAt.length >= 10 && Date.now() - (progressAt.at(-1) as number) < 200, `progress events: ${progressAt.length}`);
       assert.equal(processes.length, 1, 'a run that reports progress is left alone');
       reportProgress = false;
       await waitFor('a restart of the stalled run', () => processes.length === 2 || undefined, { timeoutMs: 5_000, intervalMs: 10 });
       assert.deepEqual(processes[0]!.signals, ['SIGKILL']);
       assert.equal(exits[0]?.willRestart, true);
       assert.match(exits[0]?.message ?? '', /stalled/);
-      // Without input there is nothing to make progress on: an idle run is not a stalled one.
+      // Without input there is nothing to make progress on: an idle run is not a stalled one. Over 2.5
+      // stall limits without input or progress, a kill (a signal, an exit) or a new run would show at once.
       feed = false;
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      const idle = processes[1]!;
+      const received = idle.received.length;
+      await staysTrue('an idle run is left alone', () => processes.length === 2 && exits.length === 1 && idle.signals.length === 0, { forMs: 500, intervalMs: 10 });
+      assert.equal(idle.received.length, received, 'the run really was idle');
       assert.equal(processes.length, 2, 'an idle run is left alone');
     } finally {
       clearInterval(feeder);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { systemClock } from '../../../core/ports/clock';
-import type { AttemptMessage } from '../../../core/webhooks/delivery';
+import type { AttemptMessage } from '../../../core/ports/retry-scheduler';
 import { CLOUD_URL_POLICY } from '../../../core/webhooks/url-policy';
 import { deliveryIdFor } from '../../../core/webhooks/webhooks';
 import { createWebhooksApiHandler } from '../../../lambdas/webhooks-api/handler';

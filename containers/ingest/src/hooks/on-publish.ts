@@ -4,14 +4,15 @@
  * limit is refused without asking the registry at all.
  */
 import type { EmitEvent } from '../../../../core/events/emit-event';
+import type { PublishDecision, RejectReason } from '../../../../core/streams/publish-decision';
 import type { FailureRateLimiter } from '../../../../core/streams/rate-limiter';
-import type { PublishGate, PublishGateDecision, PublishRequest } from '../rtmp/rtmp-ingest';
+import type { PublishGate, PublishRequest } from '../rtmp/rtmp-ingest';
 
 /** Reasons that count as guessing: a wrong key, not a stream that is merely busy or disabled. */
-const GUESSING_REASONS = new Set(['malformed_key', 'unknown_key', 'wrong_app']);
+const GUESSING_REASONS: ReadonlySet<RejectReason> = new Set(['malformed_key', 'unknown_key', 'wrong_app']);
 
 export function rateLimitedGate(deps: { authorize: PublishGate; limiter: FailureRateLimiter; emit: EmitEvent }): PublishGate {
-  return async (request: PublishRequest): Promise<PublishGateDecision> => {
+  return async (request: PublishRequest): Promise<PublishDecision> => {
     if (deps.limiter.isBlocked(request.remoteAddress)) {
       await deps.emit({ type: 'stream.rejected', streamId: null, data: { reason: 'rate_limited', remoteAddress: request.remoteAddress } });
       return { allowed: false, reason: 'rate_limited', streamId: null };

@@ -10,6 +10,7 @@
 import { createServer, type Socket } from 'node:net';
 import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
+import type { PublishDecision } from '../../../../core/streams/publish-decision';
 import { redactStreamKeys } from '../../../../core/streams/stream-key';
 import { nmsContext, nmsLogger, NmsRtmpServerClass, type NmsBroadcast, type NmsRtmpServer, type NmsSession } from './nms';
 
@@ -19,12 +20,8 @@ export interface PublishRequest {
   remoteAddress: string;
 }
 
-export type PublishGateDecision =
-  | { allowed: true; streamId: string; sessionId: string; reconnect: boolean; recording: boolean; reconnectWindowSeconds: number }
-  | { allowed: false; reason: string; streamId: string | null };
-
 /** Decides a publish; must not throw for a bad key (only for infrastructure failure). */
-export type PublishGate = (request: PublishRequest) => Promise<PublishGateDecision>;
+export type PublishGate = (request: PublishRequest) => Promise<PublishDecision>;
 
 /** An accepted publish, as the rest of the ingest sees it. */
 export interface AcceptedPublish {
@@ -154,7 +151,7 @@ export class RtmpIngest {
     socket?.once('close', () => (closed = true));
 
     const started = Date.now();
-    let decision: PublishGateDecision;
+    let decision: PublishDecision;
     try {
       decision = await this.options.gate({ app: session.streamApp, streamKey: session.streamName, remoteAddress });
     } catch (err) {

@@ -9,6 +9,7 @@ import { IllegalTransitionError } from '../../../../core/errors';
 import {
   allowedFrom,
   canTransition,
+  endedSession,
   hasOpenSession,
   masterPlaylistPath,
   nextStatus,
@@ -95,5 +96,36 @@ describe('stream view', () => {
     const view = toStreamView(stream, urls, 'sk_key');
     assert.equal(view.streamKey, 'sk_key');
     assert.equal(view.ingest.url, 'rtmp://ingest.example:1935/live/sk_key');
+  });
+});
+
+describe('the "session ended" transition', () => {
+  const open: Stream = {
+    id: 'st_a',
+    name: 'cam',
+    status: 'interrupted',
+    keyHash: 'h',
+    recording: true,
+    reconnectWindowSeconds: 60,
+    sessionId: 'ses_1',
+    sessionStartedAt: '2026-01-01T00:00:00.000Z',
+    transcode: { topRung: 'none', reason: 'test', renditions: [] },
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    version: 4,
+  };
+
+  it('ends the open session, keeping its id as the last one and clearing what belonged to it', () => {
+    const { sessionId: _s, sessionStartedAt: _t, transcode: _d, ...rest } = open;
+    assert.deepEqual(endedSession(open, { sessionId: 'ses_1' }), { ...rest, status: 'ended', lastSessionId: 'ses_1' });
+    assert.equal(endedSession({ ...open, status: 'live' }, { sessionId: 'ses_1' })?.status, 'ended');
+  });
+
+  it('leaves the stream alone when the session moved on or a condition no longer holds', () => {
+    assert.equal(endedSession(open, { sessionId: 'ses_other' }), undefined);
+    assert.equal(endedSession({ ...open, status: 'ended' }, { sessionId: 'ses_1' }), undefined);
+    assert.equal(endedSession({ ...open, status: 'connected' }, { sessionId: 'ses_1', onlyIfInterrupted: true }), undefined);
+    assert.equal(endedSession(open, { sessionId: 'ses_1', expectedVersion: 3 }), undefined);
+    assert.equal(endedSession(open, { sessionId: 'ses_1', onlyIfInterrupted: true, expectedVersion: 4 })?.status, 'ended');
   });
 });

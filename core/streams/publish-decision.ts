@@ -1,0 +1,26 @@
+/**
+ * The publish-auth decision: what the publish-auth hook answers the ingest gate, on every path (the
+ * Lambda's return value, the cloud client's validation of it, the in-process call of the local plane,
+ * the rate limiter in front of it). It carries what the ingest needs to run the session and nothing
+ * more: never the key, its hash or the stream record.
+ *
+ * Must never: widen without the gate and the Lambda moving together (it is the wire contract between them).
+ */
+import { z } from 'zod';
+
+export const REJECT_REASONS = ['malformed_key', 'unknown_key', 'disabled', 'already_publishing', 'rate_limited', 'wrong_app'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export const publishDecision = z.discriminatedUnion('allowed', [
+  z.object({
+    allowed: z.literal(true),
+    streamId: z.string().min(1),
+    sessionId: z.string().min(1),
+    /** The encoder came back inside its reconnect window: the open session continues. */
+    reconnect: z.boolean(),
+    recording: z.boolean(),
+    reconnectWindowSeconds: z.number().int().min(0),
+  }),
+  z.object({ allowed: z.literal(false), reason: z.enum(REJECT_REASONS), streamId: z.string().min(1).nullable() }),
+]);
+export type PublishDecision = z.infer<typeof publishDecision>;
