@@ -55,6 +55,8 @@ export const EVENT_CATALOG = {
     data: z.object({
       reason: z.enum(REJECT_REASONS),
       remoteAddress: z.string().optional(),
+      /** rate_limited: the attempts this one event stands for (one event per blocked address, not per attempt). */
+      attempts: z.number().int().positive().optional(),
     }),
   },
   'transcode.error': {

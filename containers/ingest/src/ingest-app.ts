@@ -52,7 +52,7 @@ export interface IngestApp {
 export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
   const { config, logger, metrics } = deps;
   const limiter = new FailureRateLimiter(systemClock, { maxFailures: 10, windowMs: 60_000, blockMs: 60_000 });
-  const gate = rateLimitedGate({ emit: deps.emit, limiter, authorize: deps.authorize });
+  const gate = rateLimitedGate({ emit: deps.emit, limiter, authorize: deps.authorize, metrics, logger });
   let sessions: SessionManager | undefined;
   const ingest = new RtmpIngest({
     port: config.rtmpPort,

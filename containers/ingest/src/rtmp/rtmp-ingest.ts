@@ -163,7 +163,9 @@ export class RtmpIngest {
     this.options.metrics.timing('publish_auth_latency', Date.now() - started);
 
     if (!decision.allowed) {
-      this.options.logger.warn('rtmp: publish refused', { reason: decision.reason, streamId: decision.streamId, remoteAddress });
+      // A rate-limited address is reported once per block by the gate; a line per attempt would let a flood fill the log.
+      const log = decision.reason === 'rate_limited' ? this.options.logger.debug : this.options.logger.warn;
+      log.call(this.options.logger, 'rtmp: publish refused', { reason: decision.reason, streamId: decision.streamId, remoteAddress });
       this.options.metrics.count('publish_rejected', 1, { reason: decision.reason });
       destroy(socket, session);
       return;
