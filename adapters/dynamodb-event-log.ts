@@ -11,13 +11,15 @@
  *
  * Must never: store anything but the event envelope (which by contract carries no secrets).
  */
-import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { ValidationError } from '../core/errors';
 import type { StreamplaneEvent } from '../core/events/catalog';
 import { systemClock, type Clock } from '../core/ports/clock';
 import type { EventLog, EventQuery } from '../core/ports/event-bus';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, GSI2_NAME, GSI2_PARTITION_KEY, GSI2_SORT_KEY, itemKeys, TTL_ATTRIBUTE } from './dynamodb-table';
+import { TableClient } from './dynamodb-table-client';
+import { checkLimit, conditionHeld } from './dynamodb-support';
 
 export const EVENT_RETENTION_SECONDS = 7 * 24 * 3600;
 const MAX_QUERY_LIMIT = 1000;
@@ -32,14 +34,12 @@ export interface DynamoDbEventLogOptions {
 }
 
 export class DynamoDbEventLog implements EventLog {
-  private readonly tableName: string;
-  private readonly client: DynamoDBClient;
+  private readonly table: TableClient;
   private readonly clock: Clock;
   private readonly retentionSeconds: number;
 
   constructor(options: DynamoDbEventLogOptions) {
-    this.tableName = options.tableName;
-    this.client = options.client ?? new DynamoDBClient({});
+    this.table = new TableClient(options);
     this.clock = options.clock ?? systemClock;
     this.retentionSeconds = options.retentionSeconds ?? EVENT_RETENTION_SECONDS;
   }
@@ -58,19 +58,12 @@ export class DynamoDbEventLog implements EventLog {
       // The envelope verbatim: what comes out of query is byte for byte what was appended.
       body: JSON.stringify(event),
     };
-    try {
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: marshall(item), ConditionExpression: 'attribute_not_exists(pk)' }));
-    } catch (err) {
-      // Already stored: at-least-once delivery makes duplicates normal, and the first copy wins.
-      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return;
-      throw err;
-    }
+    // Refused means already stored: at-least-once delivery makes duplicates normal, and the first copy wins.
+    await conditionHeld(this.table.put({ Item: marshall(item), ConditionExpression: 'attribute_not_exists(pk)' }));
   }
 
   async query(query: EventQuery): Promise<StreamplaneEvent[]> {
-    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_QUERY_LIMIT) {
-      throw new ValidationError(`limit must be an integer from 1 to ${MAX_QUERY_LIMIT}.`, [{ path: 'limit', message: 'out of range' }]);
-    }
+    checkLimit(query.limit, MAX_QUERY_LIMIT);
     if (query.types && query.types.length > MAX_TYPES) {
       throw new ValidationError(`At most ${MAX_TYPES} types may be given.`, [{ path: 'type', message: 'too many values' }]);
     }
@@ -101,36 +94,30 @@ export class DynamoDbEventLog implements EventLog {
     // Forward from a known position; otherwise backwards from the newest, reversed at the end.
     const forward = query.after !== undefined;
     const events: StreamplaneEvent[] = [];
-    let exclusiveStartKey: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: index.name,
-          KeyConditionExpression: keyCondition,
-          FilterExpression: filter,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: marshall(values),
-          ScanIndexForward: forward,
-          // Limit counts items before the filter; read a little more than asked to need fewer pages.
-          Limit: Math.min(MAX_QUERY_LIMIT, Math.max(query.limit, 100)),
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      );
+    const pages = this.table.pages({
+      IndexName: index.name,
+      KeyConditionExpression: keyCondition,
+      FilterExpression: filter,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: marshall(values),
+      ScanIndexForward: forward,
+      // Limit counts items before the filter; read a little more than asked to need fewer pages.
+      Limit: Math.min(MAX_QUERY_LIMIT, Math.max(query.limit, 100)),
+    });
+    for await (const out of pages) {
       for (const item of out.Items ?? []) {
         const body = item.body?.S;
         if (body !== undefined) events.push(JSON.parse(body) as StreamplaneEvent);
         if (events.length === query.limit) break;
       }
-      exclusiveStartKey = out.LastEvaluatedKey;
-    } while (exclusiveStartKey && events.length < query.limit);
+      if (events.length >= query.limit) break;
+    }
     return forward ? events : events.reverse();
   }
 
   /** Where `after` sits in the index being read; it must be an event this log holds, in that partition. */
   private async positionOf(eventId: string, pkAttribute: string, partition: string, skAttribute: string): Promise<string> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(itemKeys.event(eventId)), ConsistentRead: true }));
-    const item = out.Item;
+    const item = await this.table.get(itemKeys.event(eventId));
     const expired = Number(item?.[TTL_ATTRIBUTE]?.N ?? 0) <= Math.floor(this.clock.now().getTime() / 1000);
     if (!item || expired) {
       throw new ValidationError('after names no event in the log (it may have expired).', [{ path: 'after', message: 'unknown event' }]);

@@ -7,12 +7,13 @@
  *
  * Must never: let an older beat overwrite a newer one, or remove a heartbeat the task renewed meanwhile.
  */
-import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import type { IngestHeartbeat, IngestHeartbeatStore } from '../core/ports/ingest-heartbeats';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './dynamodb-table';
-import { isConditionFailure } from './dynamodb-support';
+import { TableClient, type Item } from './dynamodb-table-client';
+import { conditionHeld } from './dynamodb-support';
 
 export const HEARTBEAT_PARTITION_PREFIX = 'HEARTBEAT#';
 /** gsi1 partition of all heartbeats (does not collide with `STREAMS` or `EVENTS#…`). */
@@ -33,45 +34,37 @@ const itemSchema = z.object({
 });
 
 export class DynamoDbIngestHeartbeats implements IngestHeartbeatStore {
-  private readonly tableName: string;
-  private readonly client: DynamoDBClient;
+  private readonly table: TableClient;
 
   constructor(options: { tableName: string; client?: DynamoDBClient }) {
-    this.tableName = options.tableName;
-    this.client = options.client ?? new DynamoDBClient({});
+    this.table = new TableClient(options);
   }
 
   async beat(taskId: string, streamIds: ReadonlyArray<string>, at: Date): Promise<void> {
     assertTaskId(taskId);
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall({
-            ...heartbeatKeys.item(taskId),
-            ...heartbeatKeys.index(at, taskId),
-            taskId,
-            streamIds: [...new Set(streamIds)],
-            at: at.toISOString(),
-            [TTL_ATTRIBUTE]: Math.floor(at.getTime() / 1000) + HEARTBEAT_TTL_SECONDS,
-          }),
-          // ISO-8601 UTC strings of one format order like the instants they name.
-          ConditionExpression: 'attribute_not_exists(#pk) OR #at <= :at',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#at': 'at' },
-          ExpressionAttributeValues: marshall({ ':at': at.toISOString() }),
+    // Refused means a newer beat is already stored: this one is simply out of date.
+    await conditionHeld(
+      this.table.put({
+        Item: marshall({
+          ...heartbeatKeys.item(taskId),
+          ...heartbeatKeys.index(at, taskId),
+          taskId,
+          streamIds: [...new Set(streamIds)],
+          at: at.toISOString(),
+          [TTL_ATTRIBUTE]: Math.floor(at.getTime() / 1000) + HEARTBEAT_TTL_SECONDS,
         }),
-      );
-    } catch (err) {
-      // A newer beat is already stored: this one is simply out of date.
-      if (isConditionFailure(err)) return;
-      throw err;
-    }
+        // ISO-8601 UTC strings of one format order like the instants they name.
+        ConditionExpression: 'attribute_not_exists(#pk) OR #at <= :at',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#at': 'at' },
+        ExpressionAttributeValues: marshall({ ':at': at.toISOString() }),
+      }),
+    );
   }
 
   async get(taskId: string): Promise<IngestHeartbeat | undefined> {
     assertTaskId(taskId);
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(heartbeatKeys.item(taskId)), ConsistentRead: true }));
-    return out.Item ? fromItem(out.Item) : undefined;
+    const item = await this.table.get(heartbeatKeys.item(taskId));
+    return item ? fromItem(item) : undefined;
   }
 
   async listStale(olderThan: Date): Promise<IngestHeartbeat[]> {
@@ -90,45 +83,30 @@ export class DynamoDbIngestHeartbeats implements IngestHeartbeatStore {
 
   async remove(taskId: string, expectedAt?: Date): Promise<boolean> {
     assertTaskId(taskId);
-    try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: marshall(heartbeatKeys.item(taskId)),
-          ...(expectedAt
-            ? { ConditionExpression: '#at = :at', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: marshall({ ':at': expectedAt.toISOString() }) }
-            : { ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': PARTITION_KEY } }),
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+    return conditionHeld(
+      this.table.delete({
+        Key: marshall(heartbeatKeys.item(taskId)),
+        ...(expectedAt
+          ? { ConditionExpression: '#at = :at', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: marshall({ ':at': expectedAt.toISOString() }) }
+          : { ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': PARTITION_KEY } }),
+      }),
+    );
   }
 
   private async query(condition: string, bound: string): Promise<IngestHeartbeat[]> {
-    const found: IngestHeartbeat[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: GSI1_NAME,
-          KeyConditionExpression: `#pk = :pk AND ${condition}`,
-          ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY, '#sk': GSI1_SORT_KEY },
-          ExpressionAttributeValues: marshall({ ':pk': HEARTBEAT_INDEX_PARTITION, ':bound': bound }),
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) found.push(fromItem(item));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return found;
+    return this.table.all(
+      {
+        IndexName: GSI1_NAME,
+        KeyConditionExpression: `#pk = :pk AND ${condition}`,
+        ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY, '#sk': GSI1_SORT_KEY },
+        ExpressionAttributeValues: marshall({ ':pk': HEARTBEAT_INDEX_PARTITION, ':bound': bound }),
+      },
+      fromItem,
+    );
   }
 }
 
-function fromItem(item: Record<string, AttributeValue>): IngestHeartbeat {
+function fromItem(item: Item): IngestHeartbeat {
   const parsed = itemSchema.parse(unmarshall(item));
   return { taskId: parsed.taskId, streamIds: parsed.streamIds, at: new Date(parsed.at) };
 }

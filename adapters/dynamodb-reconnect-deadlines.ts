@@ -6,11 +6,13 @@
  *
  * Must never: remove a deadline that was replaced by a newer one (a later interruption of the stream).
  */
-import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import type { ReconnectDeadline, ReconnectDeadlineStore } from '../core/ports/reconnect-deadlines';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './dynamodb-table';
+import { TableClient, type Item } from './dynamodb-table-client';
+import { conditionHeld } from './dynamodb-support';
 
 export const RECONNECT_DEADLINE_PARTITION_PREFIX = 'RECONNECT#';
 export const RECONNECT_DEADLINE_INDEX_PARTITION = 'RECONNECT_DEADLINES';
@@ -33,83 +35,65 @@ const itemSchema = z.object({
 });
 
 export class DynamoDbReconnectDeadlines implements ReconnectDeadlineStore {
-  private readonly tableName: string;
-  private readonly client: DynamoDBClient;
+  private readonly table: TableClient;
 
   constructor(options: { tableName: string; client?: DynamoDBClient }) {
-    this.tableName = options.tableName;
-    this.client = options.client ?? new DynamoDBClient({});
+    this.table = new TableClient(options);
   }
 
   async schedule(deadline: ReconnectDeadline): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: marshall({
-          ...reconnectDeadlineKeys.item(deadline.streamId),
-          ...reconnectDeadlineKeys.index(deadline.endAfter, deadline.streamId),
-          streamId: deadline.streamId,
-          sessionId: deadline.sessionId,
-          version: deadline.version,
-          endAfter: deadline.endAfter.toISOString(),
-          [TTL_ATTRIBUTE]: Math.floor(deadline.endAfter.getTime() / 1000) + DEADLINE_TTL_SECONDS,
-        }),
+    await this.table.put({
+      Item: marshall({
+        ...reconnectDeadlineKeys.item(deadline.streamId),
+        ...reconnectDeadlineKeys.index(deadline.endAfter, deadline.streamId),
+        streamId: deadline.streamId,
+        sessionId: deadline.sessionId,
+        version: deadline.version,
+        endAfter: deadline.endAfter.toISOString(),
+        [TTL_ATTRIBUTE]: Math.floor(deadline.endAfter.getTime() / 1000) + DEADLINE_TTL_SECONDS,
       }),
-    );
+    });
   }
 
   async listDue(now: Date): Promise<ReconnectDeadline[]> {
     // Sort keys are `<endAfter>#<streamId>`; '$' sorts right after '#', so this bound includes endAfter == now.
     const bound = `${now.toISOString()}$`;
+    const candidates = await this.table.all(
+      {
+        IndexName: GSI1_NAME,
+        KeyConditionExpression: '#pk = :pk AND #sk < :bound',
+        ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY, '#sk': GSI1_SORT_KEY },
+        ExpressionAttributeValues: marshall({ ':pk': RECONNECT_DEADLINE_INDEX_PARTITION, ':bound': bound }),
+      },
+      fromItem,
+    );
     const due: ReconnectDeadline[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: GSI1_NAME,
-          KeyConditionExpression: '#pk = :pk AND #sk < :bound',
-          ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY, '#sk': GSI1_SORT_KEY },
-          ExpressionAttributeValues: marshall({ ':pk': RECONNECT_DEADLINE_INDEX_PARTITION, ':bound': bound }),
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const current = await this.get(fromItem(item).streamId);
-        if (current && current.endAfter.getTime() <= now.getTime()) due.push(current);
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for (const candidate of candidates) {
+      const current = await this.get(candidate.streamId);
+      if (current && current.endAfter.getTime() <= now.getTime()) due.push(current);
+    }
     return due;
   }
 
   async remove(deadline: Pick<ReconnectDeadline, 'streamId' | 'version'>): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: marshall(reconnectDeadlineKeys.item(deadline.streamId)),
-          ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: marshall({ ':version': deadline.version }),
-        }),
-      );
-    } catch (err) {
-      // Gone already, or replaced by a newer deadline that must stay.
-      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return;
-      throw err;
-    }
+    // Refused means gone already, or replaced by a newer deadline that must stay.
+    await conditionHeld(
+      this.table.delete({
+        Key: marshall(reconnectDeadlineKeys.item(deadline.streamId)),
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: marshall({ ':version': deadline.version }),
+      }),
+    );
   }
 
   private async get(streamId: string): Promise<ReconnectDeadline | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: marshall(reconnectDeadlineKeys.item(streamId)), ConsistentRead: true }),
-    );
-    return out.Item ? fromItem(out.Item) : undefined;
+    const item = await this.table.get(reconnectDeadlineKeys.item(streamId));
+    return item ? fromItem(item) : undefined;
   }
 }
 
-function fromItem(item: Record<string, AttributeValue>): ReconnectDeadline {
+function fromItem(item: Item): ReconnectDeadline {
   const parsed = itemSchema.parse(unmarshall(item));
   return { streamId: parsed.streamId, sessionId: parsed.sessionId, version: parsed.version, endAfter: new Date(parsed.endAfter) };
 }

@@ -13,24 +13,17 @@
  *
  * Must never: return storage attributes, or let a cursor from outside name another stream's items.
  */
-import {
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  type AttributeValue,
-  type QueryCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { ConflictError, ValidationError } from '../core/errors';
+import { ConflictError } from '../core/errors';
 import { isId } from '../core/ids';
 import type { RecordingStore } from '../core/ports/recording-store';
 import type { Page } from '../core/ports/stream-store';
 import { isUnsettled, MP4_STATUSES, RECORDING_STATUSES, type Recording } from '../core/recordings/recording';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, GSI2_NAME, GSI2_PARTITION_KEY, GSI2_SORT_KEY, PARTITION_KEY, SORT_KEY } from './dynamodb-table';
-import { decodeCursor, encodeCursor, invalidCursor, isConditionFailure } from './dynamodb-support';
+import { TableClient, type Item, type QueryInput } from './dynamodb-table-client';
+import { checkLimit, conditionHeld, copyDefined, decodeCursor, encodeCursor, invalidCursor, writeOrThrow } from './dynamodb-support';
 
 /** Key builders: the only place recording item keys are spelled. */
 export const recordingKeys = {
@@ -56,73 +49,54 @@ export interface DynamoDbRecordingStoreOptions {
 }
 
 export class DynamoDbRecordingStore implements RecordingStore {
-  private readonly tableName: string;
-  private readonly client: DynamoDBClient;
+  private readonly table: TableClient;
 
   constructor(options: DynamoDbRecordingStoreOptions) {
-    this.tableName = options.tableName;
-    this.client = options.client ?? new DynamoDBClient({});
+    this.table = new TableClient(options);
   }
 
-  async create(recording: Recording): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem({ ...recording, version: 1 }),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+  create(recording: Recording): Promise<boolean> {
+    return conditionHeld(
+      this.table.put({
+        Item: toItem({ ...recording, version: 1 }),
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+      }),
+    );
   }
 
   async get(id: string): Promise<Recording | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(recordingKeys.recording(id)), ConsistentRead: true }));
-    return out.Item ? fromItem(out.Item) : undefined;
+    const item = await this.table.get(recordingKeys.recording(id));
+    return item ? fromItem(item) : undefined;
   }
 
   async put(next: Recording, condition: { expectedVersion: number }): Promise<void> {
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem({ ...next, version: condition.expectedVersion + 1 }),
-          // The id, stream and session of a recording never change: a put cannot turn one record into another.
-          ConditionExpression: '#version = :expected AND #streamId = :streamId AND #sessionId = :sessionId',
-          ExpressionAttributeNames: { '#version': 'version', '#streamId': 'streamId', '#sessionId': 'sessionId' },
-          ExpressionAttributeValues: marshall({ ':expected': condition.expectedVersion, ':streamId': next.streamId, ':sessionId': next.sessionId }),
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err)) throw new ConflictError(`Recording ${next.id} changed since it was read.`, { cause: err });
-      throw err;
-    }
+    await writeOrThrow(
+      this.table.put({
+        Item: toItem({ ...next, version: condition.expectedVersion + 1 }),
+        // The id, stream and session of a recording never change: a put cannot turn one record into another.
+        ConditionExpression: '#version = :expected AND #streamId = :streamId AND #sessionId = :sessionId',
+        ExpressionAttributeNames: { '#version': 'version', '#streamId': 'streamId', '#sessionId': 'sessionId' },
+        ExpressionAttributeValues: marshall({ ':expected': condition.expectedVersion, ':streamId': next.streamId, ':sessionId': next.sessionId }),
+      }),
+      (failure) => new ConflictError(`Recording ${next.id} changed since it was read.`, { cause: failure }),
+    );
   }
 
   async delete(id: string, condition: { expectedVersion: number }): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: marshall(recordingKeys.recording(id)),
-          ConditionExpression: 'attribute_not_exists(#pk) OR #version = :expected',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#version': 'version' },
-          ExpressionAttributeValues: marshall({ ':expected': condition.expectedVersion }),
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err)) throw new ConflictError(`Recording ${id} changed since it was read.`, { cause: err });
-      throw err;
-    }
+    await writeOrThrow(
+      this.table.delete({
+        Key: marshall(recordingKeys.recording(id)),
+        ConditionExpression: 'attribute_not_exists(#pk) OR #version = :expected',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#version': 'version' },
+        ExpressionAttributeValues: marshall({ ':expected': condition.expectedVersion }),
+      }),
+      (failure) => new ConflictError(`Recording ${id} changed since it was read.`, { cause: failure }),
+    );
   }
 
   async listByStream(streamId: string, options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
-    checkLimit(options.limit);
+    checkLimit(options.limit, MAX_LIST_LIMIT);
     const start = options.cursor === undefined ? undefined : decodeScopedCursor(options.cursor, streamId);
     return this.queryPage(
       {
@@ -134,81 +108,50 @@ export class DynamoDbRecordingStore implements RecordingStore {
         ...(start ? { ExclusiveStartKey: marshall({ ...recordingKeys.recording(start.id), ...recordingKeys.streamIndex(streamId, start.createdAt, start.id) }) } : {}),
       },
       options.limit,
-      (last) => ({ scope: streamId, createdAt: last.createdAt, id: last.id }),
+      streamId,
     );
   }
 
-  async listUnsettled(options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
-    checkLimit(options.limit);
-    const partition = recordingKeys.unsettledPartition;
+  listUnsettled(options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
+    // The index lags the item: re-check what it says.
+    return this.listState(recordingKeys.unsettledPartition, undefined, options, isUnsettled);
+  }
+
+  listSettledCreatedBefore(before: Date, options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
+    return this.listState(recordingKeys.settledPartition, before, options, (r) => !isUnsettled(r));
+  }
+
+  /** Oldest first from one gsi2 partition, optionally only items created before `before`. */
+  private async listState(partition: string, before: Date | undefined, options: { limit: number; cursor?: string }, keep: (r: Recording) => boolean): Promise<Page<Recording>> {
+    checkLimit(options.limit, MAX_LIST_LIMIT);
     const start = options.cursor === undefined ? undefined : decodeScopedCursor(options.cursor, partition);
     return this.queryPage(
       {
         IndexName: GSI2_NAME,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': GSI2_PARTITION_KEY },
-        ExpressionAttributeValues: marshall({ ':pk': partition }),
+        KeyConditionExpression: before ? '#pk = :pk AND #sk < :before' : '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': GSI2_PARTITION_KEY, ...(before ? { '#sk': GSI2_SORT_KEY } : {}) },
+        ExpressionAttributeValues: marshall({ ':pk': partition, ...(before ? { ':before': before.toISOString() } : {}) }),
         ScanIndexForward: true,
         ...(start ? { ExclusiveStartKey: marshall({ ...recordingKeys.recording(start.id), [GSI2_PARTITION_KEY]: partition, [GSI2_SORT_KEY]: `${start.createdAt}#${start.id}` }) } : {}),
       },
       options.limit,
-      (last) => ({ scope: partition, createdAt: last.createdAt, id: last.id }),
-      // The index lags the item: re-check what it says.
-      isUnsettled,
+      partition,
+      keep,
     );
   }
 
-  async listSettledCreatedBefore(before: Date, options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
-    checkLimit(options.limit);
-    const partition = recordingKeys.settledPartition;
-    const start = options.cursor === undefined ? undefined : decodeScopedCursor(options.cursor, partition);
-    return this.queryPage(
-      {
-        IndexName: GSI2_NAME,
-        KeyConditionExpression: '#pk = :pk AND #sk < :before',
-        ExpressionAttributeNames: { '#pk': GSI2_PARTITION_KEY, '#sk': GSI2_SORT_KEY },
-        ExpressionAttributeValues: marshall({ ':pk': partition, ':before': before.toISOString() }),
-        ScanIndexForward: true,
-        ...(start ? { ExclusiveStartKey: marshall({ ...recordingKeys.recording(start.id), [GSI2_PARTITION_KEY]: partition, [GSI2_SORT_KEY]: `${start.createdAt}#${start.id}` }) } : {}),
-      },
-      options.limit,
-      (last) => ({ scope: partition, createdAt: last.createdAt, id: last.id }),
-      (r) => !isUnsettled(r),
-    );
-  }
-
-  /** Reads until `limit` items (plus one, to know whether a next page exists) or the end of the index. */
-  private async queryPage(
-    input: Omit<QueryCommandInput, 'TableName' | 'Limit'>,
-    limit: number,
-    cursorOf: (last: Recording) => CursorBody,
-    keep: (r: Recording) => boolean = () => true,
-  ): Promise<Page<Recording>> {
-    const wanted = limit + 1;
-    const items: Recording[] = [];
-    let exclusiveStartKey = input.ExclusiveStartKey;
-    do {
-      const out = await this.client.send(new QueryCommand({ ...input, TableName: this.tableName, Limit: wanted - items.length, ExclusiveStartKey: exclusiveStartKey }));
-      for (const item of out.Items ?? []) {
-        const recording = fromItem(item);
-        if (keep(recording)) items.push(recording);
-      }
-      exclusiveStartKey = out.LastEvaluatedKey;
-    } while (exclusiveStartKey && items.length < wanted);
-    if (items.length <= limit) return { items };
-    const page = items.slice(0, limit);
-    return { items: page, next: encodeCursor(cursorOf(page[page.length - 1] as Recording)) };
+  /** A page of recordings whose cursor is bound to `scope` (the listing it came from). */
+  private async queryPage(input: QueryInput, limit: number, scope: string, keep: (r: Recording) => boolean = () => true): Promise<Page<Recording>> {
+    const page = await this.table.page(input, limit, (item) => {
+      const recording = fromItem(item);
+      return keep(recording) ? recording : undefined;
+    });
+    const last = page.items[page.items.length - 1];
+    return page.more && last ? { items: page.items, next: encodeCursor({ scope, createdAt: last.createdAt, id: last.id }) } : { items: page.items };
   }
 }
 
-function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-    throw new ValidationError(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}.`, [{ path: 'limit', message: 'out of range' }]);
-  }
-}
-
-
-function toItem(recording: Recording): Record<string, AttributeValue> {
+function toItem(recording: Recording): Item {
   return marshall(
     {
       ...recording,
@@ -244,7 +187,7 @@ const storedSchema = z.object({
 });
 
 /** Copies only the model's fields (zod strips pk, gsi1sk…), so storage attributes never reach callers. */
-function fromItem(item: Record<string, AttributeValue>): Recording {
+function fromItem(item: Item): Recording {
   const parsed = storedSchema.parse(unmarshall(item));
   const recording: Recording = {
     id: parsed.id,
@@ -255,20 +198,11 @@ function fromItem(item: Record<string, AttributeValue>): Recording {
     updatedAt: parsed.updatedAt,
     version: parsed.version,
   };
-  for (const key of ['durationSeconds', 'bytes', 'segmentCount', 'renditions', 'gapCount', 'finishedAt', 'failure', 'announce', 'startAnnounced', 'mp4', 'deleting'] as const) {
-    if (parsed[key] !== undefined) (recording as unknown as Record<string, unknown>)[key] = parsed[key];
-  }
-  return recording;
+  return copyDefined(recording, parsed as Recording, ['durationSeconds', 'bytes', 'segmentCount', 'renditions', 'gapCount', 'finishedAt', 'failure', 'announce', 'startAnnounced', 'mp4', 'deleting']);
 }
 
 // Cursors are opaque to callers but come back from outside, so they are parsed, never trusted; `scope`
 // ties a cursor to the listing it came from (a cursor of stream A cannot page through stream B).
-interface CursorBody {
-  scope: string;
-  createdAt: string;
-  id: string;
-}
-
 const cursorSchema = z
   .object({ v: z.literal(1), scope: z.string().max(64), createdAt: z.iso.datetime(), id: z.string().refine((v) => isId('recording', v)) })
   .strict();

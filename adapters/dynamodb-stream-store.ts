@@ -13,24 +13,17 @@
  *
  * Must never: store or log a stream key; read an index for anything that decides access.
  */
-import {
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { ConflictError, DuplicateError, NotFoundError, StreamplaneError, ValidationError } from '../core/errors';
+import { ConflictError, DuplicateError, NotFoundError, StreamplaneError } from '../core/errors';
 import { isId } from '../core/ids';
 import { silentLogger, type Logger } from '../core/ports/logger';
 import type { Page, StreamStore } from '../core/ports/stream-store';
 import type { Stream, StreamStatus } from '../core/streams/stream';
 import { GSI1_NAME, GSI1_PARTITION_KEY, itemKeys } from './dynamodb-table';
-import { decodeCursor, encodeCursor, isConditionFailure } from './dynamodb-support';
+import { TableClient, type Item } from './dynamodb-table-client';
+import { checkLimit, copyDefined, decodeCursor, encodeCursor, ifCondition, isConditionFailure, writeOrThrow } from './dynamodb-support';
 
 export interface DynamoDbStreamStoreOptions {
   tableName: string;
@@ -43,49 +36,32 @@ const MAX_LIST_LIMIT = 1000;
 const MAX_DELETE_ATTEMPTS = 8;
 
 export class DynamoDbStreamStore implements StreamStore {
-  private readonly tableName: string;
-  private readonly client: DynamoDBClient;
+  private readonly table: TableClient;
   private readonly logger: Logger;
 
   constructor(options: DynamoDbStreamStoreOptions) {
-    this.tableName = options.tableName;
-    this.client = options.client ?? new DynamoDBClient({});
+    this.table = new TableClient(options);
     this.logger = options.logger ?? silentLogger;
   }
 
   async create(stream: Stream): Promise<void> {
     // Key item first: until the stream item exists it resolves to nothing.
-    try {
-      await this.putKeyItem(stream.keyHash, stream.id);
-    } catch (err) {
-      if (isConditionFailure(err)) throw new DuplicateError('A stream with this key already exists.');
-      throw err;
-    }
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem(stream),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (err) {
-      // Only a definite refusal removes the key item: after an ambiguous failure the stream may exist
-      // and need it, while an orphan key item is harmless.
-      if (!isConditionFailure(err)) throw err;
+    await writeOrThrow(this.putKeyItem(stream.keyHash, stream.id), () => new DuplicateError('A stream with this key already exists.'));
+    // Only a definite refusal removes the key item: after an ambiguous failure the stream may exist
+    // and need it, while an orphan key item is harmless.
+    await ifCondition(this.table.put({ Item: toItem(stream), ConditionExpression: 'attribute_not_exists(pk)' }), async () => {
       await this.removeKeyItem(stream.keyHash, stream.id);
       throw new DuplicateError(`A stream with id ${stream.id} already exists.`);
-    }
+    });
   }
 
   async get(id: string): Promise<Stream | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(itemKeys.stream(id)), ConsistentRead: true }));
-    return out.Item ? fromItem(out.Item) : undefined;
+    const item = await this.table.get(itemKeys.stream(id));
+    return item ? fromItem(item) : undefined;
   }
 
   async getByKeyHash(keyHash: string): Promise<Stream | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(itemKeys.keyHash(keyHash)), ConsistentRead: true }));
-    const streamId = out.Item?.streamId?.S;
+    const streamId = (await this.table.get(itemKeys.keyHash(keyHash)))?.streamId?.S;
     if (!streamId) return undefined;
     const stream = await this.get(streamId);
     // The stream item is authoritative: a key item left behind by a reset or delete matches nothing.
@@ -93,37 +69,22 @@ export class DynamoDbStreamStore implements StreamStore {
   }
 
   async list(options: { limit: number; cursor?: string }): Promise<Page<Stream>> {
-    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > MAX_LIST_LIMIT) {
-      throw new ValidationError(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}.`, [{ path: 'limit', message: 'out of range' }]);
-    }
+    checkLimit(options.limit, MAX_LIST_LIMIT);
     const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor, cursorSchema);
-    let exclusiveStartKey: Record<string, AttributeValue> | undefined = start
-      ? marshall({ ...itemKeys.stream(start.id), ...itemKeys.streamIndex(start.createdAt, start.id) })
-      : undefined;
-    // One item more than asked tells whether there is a next page without an empty last page.
-    const wanted = options.limit + 1;
-    const streams: Stream[] = [];
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: GSI1_NAME,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY },
-          ExpressionAttributeValues: marshall({ ':pk': itemKeys.streamListPartition }),
-          ScanIndexForward: false,
-          Limit: wanted - streams.length,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      );
-      for (const item of out.Items ?? []) streams.push(fromItem(item));
-      exclusiveStartKey = out.LastEvaluatedKey;
-    } while (exclusiveStartKey && streams.length < wanted);
-
-    if (streams.length <= options.limit) return { items: streams };
-    const items = streams.slice(0, options.limit);
-    const last = items[items.length - 1] as Stream;
-    return { items, next: encodeCursor({ createdAt: last.createdAt, id: last.id }) };
+    const page = await this.table.page(
+      {
+        IndexName: GSI1_NAME,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY },
+        ExpressionAttributeValues: marshall({ ':pk': itemKeys.streamListPartition }),
+        ScanIndexForward: false,
+        ...(start ? { ExclusiveStartKey: marshall({ ...itemKeys.stream(start.id), ...itemKeys.streamIndex(start.createdAt, start.id) }) } : {}),
+      },
+      options.limit,
+      fromItem,
+    );
+    const last = page.items[page.items.length - 1];
+    return page.more && last ? { items: page.items, next: encodeCursor({ createdAt: last.createdAt, id: last.id }) } : { items: page.items };
   }
 
   async put(next: Stream, condition: { expectedVersion: number; expectedStatus?: ReadonlyArray<StreamStatus> }): Promise<void> {
@@ -140,48 +101,36 @@ export class DynamoDbStreamStore implements StreamStore {
       });
       expression += ` AND #status IN (${placeholders.join(', ')})`;
     }
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem({ ...next, version: condition.expectedVersion + 1 }),
-          ConditionExpression: expression,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: marshall(values),
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err)) throw new ConflictError(`Stream ${next.id} changed since it was read.`, { cause: err });
-      throw err;
-    }
+    await writeOrThrow(
+      this.table.put({
+        Item: toItem({ ...next, version: condition.expectedVersion + 1 }),
+        ConditionExpression: expression,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: marshall(values),
+      }),
+      (failure) => new ConflictError(`Stream ${next.id} changed since it was read.`, { cause: failure }),
+    );
   }
 
   async replaceKeyHash(id: string, oldHash: string, newHash: string, next: Stream, expectedVersion: number): Promise<void> {
     if (next.id !== id || next.keyHash !== newHash) {
       throw new StreamplaneError('internal', 'replaceKeyHash: next must be the same stream carrying the new key hash.');
     }
-    try {
-      await this.putKeyItem(newHash, id);
-    } catch (err) {
-      if (isConditionFailure(err)) throw new DuplicateError('A stream with this key already exists.');
-      throw err;
-    }
-    try {
-      // The one write that switches keys: from here the old hash fails getByKeyHash's check.
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem({ ...next, version: expectedVersion + 1 }),
-          ConditionExpression: '#version = :expected AND #keyHash = :oldHash',
-          ExpressionAttributeNames: { '#version': 'version', '#keyHash': 'keyHash' },
-          ExpressionAttributeValues: marshall({ ':expected': expectedVersion, ':oldHash': oldHash }),
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err; // ambiguous: keep the new key item (see create)
-      await this.removeKeyItem(newHash, id);
-      throw new ConflictError(`Stream ${id} changed since it was read.`, { cause: err });
-    }
+    await writeOrThrow(this.putKeyItem(newHash, id), () => new DuplicateError('A stream with this key already exists.'));
+    // The one write that switches keys: from here the old hash fails getByKeyHash's check. An ambiguous
+    // failure propagates and keeps the new key item (see create).
+    await ifCondition(
+      this.table.put({
+        Item: toItem({ ...next, version: expectedVersion + 1 }),
+        ConditionExpression: '#version = :expected AND #keyHash = :oldHash',
+        ExpressionAttributeNames: { '#version': 'version', '#keyHash': 'keyHash' },
+        ExpressionAttributeValues: marshall({ ':expected': expectedVersion, ':oldHash': oldHash }),
+      }),
+      async (failure) => {
+        await this.removeKeyItem(newHash, id);
+        throw new ConflictError(`Stream ${id} changed since it was read.`, { cause: failure });
+      },
+    );
     // The reset has happened; failing here would make the caller retry and lose the key it was shown.
     await this.removeKeyItem(oldHash, id);
   }
@@ -190,65 +139,51 @@ export class DynamoDbStreamStore implements StreamStore {
     for (let attempt = 1; ; attempt++) {
       const current = await this.get(id);
       if (!current) throw new NotFoundError('stream', id);
-      try {
-        // Conditional on the version we read: the stream deleted is exactly the one returned (its key hash
-        // and open session), so the caller can report what was cut off.
-        await this.client.send(
-          new DeleteItemCommand({
-            TableName: this.tableName,
-            Key: marshall(itemKeys.stream(id)),
-            ConditionExpression: '#version = :version',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: marshall({ ':version': current.version }),
-          }),
-        );
-      } catch (err) {
-        if (isConditionFailure(err) && attempt < MAX_DELETE_ATTEMPTS) continue;
-        if (isConditionFailure(err)) throw new ConflictError(`Stream ${id} kept changing while being deleted.`, { cause: err });
-        throw err;
-      }
+      // Conditional on the version we read: the stream deleted is exactly the one returned (its key hash
+      // and open session), so the caller can report what was cut off.
+      const deleted = await ifCondition(
+        this.table.delete({
+          Key: marshall(itemKeys.stream(id)),
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: marshall({ ':version': current.version }),
+        }),
+        (failure) => {
+          if (attempt < MAX_DELETE_ATTEMPTS) return undefined;
+          throw new ConflictError(`Stream ${id} kept changing while being deleted.`, { cause: failure });
+        },
+      );
+      if (!deleted) continue;
       await this.removeKeyItem(current.keyHash, id);
       return current;
     }
   }
 
   async nextSequence(streamId: string | null): Promise<number> {
-    const out = await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(itemKeys.sequence(streamId)),
-        UpdateExpression: 'ADD #value :one',
-        ExpressionAttributeNames: { '#value': 'value' },
-        ExpressionAttributeValues: marshall({ ':one': 1 }),
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
+    const out = await this.table.update({
+      Key: marshall(itemKeys.sequence(streamId)),
+      UpdateExpression: 'ADD #value :one',
+      ExpressionAttributeNames: { '#value': 'value' },
+      ExpressionAttributeValues: marshall({ ':one': 1 }),
+      ReturnValues: 'UPDATED_NEW',
+    });
     const value = Number(out.Attributes?.value?.N);
     if (!Number.isSafeInteger(value) || value < 1) throw new StreamplaneError('internal', 'Sequence counter returned no value.');
     return value;
   }
 
-  private async putKeyItem(keyHash: string, streamId: string): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: marshall({ ...itemKeys.keyHash(keyHash), streamId }),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+  private putKeyItem(keyHash: string, streamId: string) {
+    return this.table.put({ Item: marshall({ ...itemKeys.keyHash(keyHash), streamId }), ConditionExpression: 'attribute_not_exists(pk)' });
   }
 
   /** Best effort: a key item left behind resolves to nothing (see top of file), so failure is only logged. */
   private async removeKeyItem(keyHash: string, streamId: string): Promise<void> {
     try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: marshall(itemKeys.keyHash(keyHash)),
-          ConditionExpression: 'streamId = :streamId',
-          ExpressionAttributeValues: marshall({ ':streamId': streamId }),
-        }),
-      );
+      await this.table.delete({
+        Key: marshall(itemKeys.keyHash(keyHash)),
+        ConditionExpression: 'streamId = :streamId',
+        ExpressionAttributeValues: marshall({ ':streamId': streamId }),
+      });
     } catch (err) {
       if (isConditionFailure(err)) return;
       this.logger.warn('could not remove a stale key index item', { streamId, error: err instanceof Error ? err.name : 'unknown' });
@@ -256,8 +191,7 @@ export class DynamoDbStreamStore implements StreamStore {
   }
 }
 
-
-function toItem(stream: Stream): Record<string, AttributeValue> {
+function toItem(stream: Stream): Item {
   return marshall(
     { ...stream, ...itemKeys.stream(stream.id), ...itemKeys.streamIndex(stream.createdAt, stream.id) },
     { removeUndefinedValues: true },
@@ -265,7 +199,7 @@ function toItem(stream: Stream): Record<string, AttributeValue> {
 }
 
 /** Copies only the model's fields, so storage attributes (pk, gsi1sk…) never reach callers. */
-function fromItem(item: Record<string, AttributeValue>): Stream {
+function fromItem(item: Item): Stream {
   const raw = unmarshall(item) as Stream;
   const stream: Stream = {
     id: raw.id,
@@ -278,15 +212,8 @@ function fromItem(item: Record<string, AttributeValue>): Stream {
     updatedAt: raw.updatedAt,
     version: raw.version,
   };
-  if (raw.sessionId !== undefined) stream.sessionId = raw.sessionId;
-  if (raw.sessionStartedAt !== undefined) stream.sessionStartedAt = raw.sessionStartedAt;
-  if (raw.lastSessionId !== undefined) stream.lastSessionId = raw.lastSessionId;
-  if (raw.transcode !== undefined) stream.transcode = raw.transcode;
-  return stream;
+  return copyDefined(stream, raw, ['sessionId', 'sessionStartedAt', 'lastSessionId', 'transcode']);
 }
 
 // Cursors are opaque to callers but come back from outside, so they are parsed, never trusted.
 const cursorSchema = z.object({ v: z.literal(1), createdAt: z.iso.datetime(), id: z.string().refine((v) => isId('stream', v)) }).strict();
-
-
-

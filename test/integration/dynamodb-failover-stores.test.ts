@@ -1,12 +1,14 @@
 /**
- * Heartbeats and reconnect deadlines on a real DynamoDB API (dynalite) with the plane's table: stale and
- * fresh tasks come from one index range each, an old beat never replaces a newer one, removals are
- * conditional on what the caller saw, and due deadlines are listed in time order.
+ * Heartbeats and reconnect deadlines on a real DynamoDB API (dynalite) with the plane's table, held to
+ * the same contracts as the in-memory fakes: stale and fresh tasks come from one index range each, an old
+ * beat never replaces a newer one, removals are conditional on what the caller saw, and due deadlines
+ * are listed in time order. Plus what only this adapter checks: task ids that could collide with other items.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDbIngestHeartbeats } from '../../adapters/dynamodb-ingest-heartbeats';
 import { DynamoDbReconnectDeadlines } from '../../adapters/dynamodb-reconnect-deadlines';
+import { heartbeatStoreContract, reconnectDeadlineStoreContract } from '../support/contracts/failover-stores.contract';
 import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
 
 let dynamo: TestDynamo;
@@ -17,75 +19,12 @@ after(async () => {
   await dynamo.stop();
 });
 
-const at = (seconds: number) => new Date(Date.UTC(2025, 0, 1, 12, 0, seconds));
+heartbeatStoreContract('DynamoDbIngestHeartbeats', async () => new DynamoDbIngestHeartbeats({ tableName: await dynamo.newTable(), client: dynamo.client }));
+reconnectDeadlineStoreContract('DynamoDbReconnectDeadlines', async () => new DynamoDbReconnectDeadlines({ tableName: await dynamo.newTable(), client: dynamo.client }));
 
 describe('DynamoDbIngestHeartbeats', () => {
-  it('keeps the latest beat of a task with the streams it carries', async () => {
-    const heartbeats = new DynamoDbIngestHeartbeats({ tableName: TEST_TABLE, client: dynamo.client });
-    await heartbeats.beat('task-a', ['st_1', 'st_2', 'st_1'], at(0));
-    await heartbeats.beat('task-a', ['st_2'], at(15));
-    assert.deepEqual(await heartbeats.get('task-a'), { taskId: 'task-a', streamIds: ['st_2'], at: at(15) });
-    assert.equal(await heartbeats.get('task-unknown'), undefined);
-  });
-
-  it('never lets an older beat overwrite a newer one', async () => {
-    const heartbeats = new DynamoDbIngestHeartbeats({ tableName: TEST_TABLE, client: dynamo.client });
-    await heartbeats.beat('task-b', ['st_new'], at(30));
-    await heartbeats.beat('task-b', ['st_old'], at(10));
-    assert.deepEqual((await heartbeats.get('task-b'))?.streamIds, ['st_new']);
-  });
-
-  it('lists stale and fresh tasks by the time of their last beat', async () => {
-    const heartbeats = new DynamoDbIngestHeartbeats({ tableName: TEST_TABLE, client: dynamo.client });
-    await heartbeats.beat('task-c', [], at(40));
-    // task-a last beat at 15, task-b at 30, task-c at 40
-    assert.deepEqual((await heartbeats.listStale(at(30))).map((h) => h.taskId), ['task-a']);
-    assert.deepEqual((await heartbeats.listFresh(at(30))).map((h) => h.taskId).sort(), ['task-b', 'task-c']);
-    assert.deepEqual((await heartbeats.listStale(at(41))).map((h) => h.taskId).sort(), ['task-a', 'task-b', 'task-c']);
-  });
-
-  it('removes a heartbeat only if it is still the beat the caller saw', async () => {
-    const heartbeats = new DynamoDbIngestHeartbeats({ tableName: TEST_TABLE, client: dynamo.client });
-    await heartbeats.beat('task-d', ['st_9'], at(50));
-    assert.equal(await heartbeats.remove('task-d', at(45)), false);
-    assert.ok(await heartbeats.get('task-d'));
-    assert.equal(await heartbeats.remove('task-d', at(50)), true);
-    assert.equal(await heartbeats.get('task-d'), undefined);
-    assert.equal(await heartbeats.remove('task-d'), false);
-  });
-
   it('refuses a task id that could collide with other items', async () => {
     const heartbeats = new DynamoDbIngestHeartbeats({ tableName: TEST_TABLE, client: dynamo.client });
-    await assert.rejects(heartbeats.beat('a/b#c', [], at(0)), /Not a task id/);
-  });
-});
-
-describe('DynamoDbReconnectDeadlines', () => {
-  it('lists the deadlines that are due, earliest first, and only those', async () => {
-    const deadlines = new DynamoDbReconnectDeadlines({ tableName: TEST_TABLE, client: dynamo.client });
-    await deadlines.schedule({ streamId: 'st_late', sessionId: 'ses_1', version: 3, endAfter: at(90) });
-    await deadlines.schedule({ streamId: 'st_due', sessionId: 'ses_2', version: 7, endAfter: at(60) });
-    await deadlines.schedule({ streamId: 'st_exact', sessionId: 'ses_3', version: 1, endAfter: at(70) });
-    assert.deepEqual(await deadlines.listDue(at(70)), [
-      { streamId: 'st_due', sessionId: 'ses_2', version: 7, endAfter: at(60) },
-      { streamId: 'st_exact', sessionId: 'ses_3', version: 1, endAfter: at(70) },
-    ]);
-  });
-
-  it('keeps one deadline per stream: a new interruption replaces the old one', async () => {
-    const deadlines = new DynamoDbReconnectDeadlines({ tableName: TEST_TABLE, client: dynamo.client });
-    await deadlines.schedule({ streamId: 'st_due', sessionId: 'ses_2', version: 9, endAfter: at(120) });
-    assert.deepEqual((await deadlines.listDue(at(70))).map((d) => d.streamId), ['st_exact']);
-  });
-
-  it('removes a deadline only at the version it was listed with', async () => {
-    const deadlines = new DynamoDbReconnectDeadlines({ tableName: TEST_TABLE, client: dynamo.client });
-    await deadlines.remove({ streamId: 'st_due', version: 7 });
-    assert.deepEqual((await deadlines.listDue(at(200))).map((d) => d.streamId), ['st_exact', 'st_late', 'st_due']);
-    await deadlines.remove({ streamId: 'st_due', version: 9 });
-    await deadlines.remove({ streamId: 'st_exact', version: 1 });
-    await deadlines.remove({ streamId: 'st_late', version: 3 });
-    await deadlines.remove({ streamId: 'st_never', version: 1 });
-    assert.deepEqual(await deadlines.listDue(at(200)), []);
+    await assert.rejects(heartbeats.beat('a/b#c', [], new Date(Date.UTC(2025, 0, 1, 12, 0, 0))), /Not a task id/);
   });
 });

@@ -1,96 +1,23 @@
 /**
- * The DynamoDB recording store on dynalite: conditional writes are what keep concurrent finalizers
- * honest, listings page with cursors that cannot be pointed at another stream, and the state index says
- * what still needs work and what retention may look at.
+ * The DynamoDB recording store on dynalite, held to the RecordingStore contract (the same suite the
+ * in-memory fake runs): conditional writes are what keep concurrent finalizers honest, listings page with
+ * cursors that cannot be pointed at another stream, and the state index says what still needs work and
+ * what retention may look at.
  */
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { DynamoDbRecordingStore } from '../../adapters/dynamodb-recording-store';
-import { ConflictError, ValidationError } from '../../core/errors';
-import { newId } from '../../core/ids';
-import { recordingIdFor, type Recording } from '../../core/recordings/recording';
-import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
-
-function recording(streamId: string, createdAt: string, overrides: Partial<Recording> = {}): Recording {
-  const sessionId = newId('session');
-  return { id: recordingIdFor(sessionId), streamId, sessionId, status: 'recording', createdAt, updatedAt: createdAt, version: 1, ...overrides };
-}
+import { recordingStoreContract } from '../support/contracts/recording-store.contract';
+import { startTestDynamo, type TestDynamo } from '../support/local-dynamo';
 
 describe('DynamoDbRecordingStore (dynalite)', () => {
   let dynamo: TestDynamo;
-  let store: DynamoDbRecordingStore;
 
   before(async () => {
     dynamo = await startTestDynamo();
-    store = new DynamoDbRecordingStore({ tableName: TEST_TABLE, client: dynamo.client });
   });
   after(async () => {
     await dynamo.stop();
   });
 
-  it('creates once, reads back exactly the model, and refuses stale writes', async () => {
-    const r = recording(newId('stream'), '2025-01-01T00:00:00.000Z', { mp4: { status: 'pending', requestedAt: '2025-01-01T00:00:00.000Z', updatedAt: '2025-01-01T00:00:00.000Z' } });
-    assert.equal(await store.create(r), true);
-    assert.equal(await store.create({ ...r, status: 'ready' }), false);
-    assert.deepEqual(await store.get(r.id), r, 'no storage attributes, nothing added');
-
-    await store.put({ ...r, status: 'finalizing' }, { expectedVersion: 1 });
-    await assert.rejects(store.put({ ...r, status: 'ready' }, { expectedVersion: 1 }), ConflictError);
-    await assert.rejects(store.put({ ...r, streamId: newId('stream'), status: 'ready' }, { expectedVersion: 2 }), ConflictError, 'a put cannot move a record to another stream');
-    const stored = await store.get(r.id);
-    assert.equal(stored?.status, 'finalizing');
-    assert.equal(stored?.version, 2);
-
-    await assert.rejects(store.delete(r.id, { expectedVersion: 1 }), ConflictError);
-    await store.delete(r.id, { expectedVersion: 2 });
-    assert.equal(await store.get(r.id), undefined);
-    await store.delete(r.id, { expectedVersion: 2 }); // gone already: fine
-  });
-
-  it('lists a stream’s recordings newest first, page by page, with cursors bound to the stream', async () => {
-    const streamId = newId('stream');
-    const other = newId('stream');
-    const made = [];
-    for (let i = 0; i < 5; i++) {
-      const r = recording(streamId, `2025-01-0${i + 1}T00:00:00.000Z`);
-      await store.create(r);
-      made.push(r.id);
-    }
-    await store.create(recording(other, '2025-01-09T00:00:00.000Z'));
-
-    const first = await store.listByStream(streamId, { limit: 2 });
-    const second = await store.listByStream(streamId, { limit: 2, cursor: first.next as string });
-    const third = await store.listByStream(streamId, { limit: 2, cursor: second.next as string });
-
-    assert.deepEqual([...first.items, ...second.items, ...third.items].map((r) => r.id), [...made].reverse());
-    assert.equal(third.next, undefined);
-    await assert.rejects(store.listByStream(other, { limit: 2, cursor: first.next as string }), ValidationError);
-    await assert.rejects(store.listByStream(streamId, { limit: 2, cursor: 'bm90IGEgY3Vyc29y' }), ValidationError);
-    await assert.rejects(store.listByStream(streamId, { limit: 0 }), ValidationError);
-  });
-
-  it('tells unsettled recordings from settled ones, and settled ones by age', async () => {
-    const streamId = newId('stream');
-    const open = recording(streamId, '2024-06-01T00:00:00.000Z');
-    const announcing = recording(streamId, '2024-06-02T00:00:00.000Z', { status: 'ready', announce: { token: 't', since: '2024-06-02T00:00:00.000Z' } });
-    const old = recording(streamId, '2024-06-03T00:00:00.000Z', { status: 'ready' });
-    const young = recording(streamId, '2024-06-20T00:00:00.000Z', { status: 'failed', failure: { reason: 'no media', retryable: false } });
-    for (const r of [open, announcing, old, young]) await store.create(r);
-
-    const unsettled = (await store.listUnsettled({ limit: 100 })).items.map((r) => r.id);
-    const settledBefore = (await store.listSettledCreatedBefore(new Date('2024-06-10T00:00:00.000Z'), { limit: 100 })).items.map((r) => r.id);
-
-    assert.ok(unsettled.includes(open.id) && unsettled.includes(announcing.id));
-    assert.ok(!unsettled.includes(old.id) && !unsettled.includes(young.id));
-    assert.deepEqual(settledBefore, [old.id]);
-
-    // Once its event is out, it moves to the settled side.
-    const { announce: _sent, ...settled } = announcing;
-    await store.put(settled, { expectedVersion: 1 });
-    assert.ok(!(await store.listUnsettled({ limit: 100 })).items.some((r) => r.id === announcing.id));
-    const page = await store.listSettledCreatedBefore(new Date('2024-06-10T00:00:00.000Z'), { limit: 1 });
-    assert.equal(page.items.length, 1);
-    const rest = await store.listSettledCreatedBefore(new Date('2024-06-10T00:00:00.000Z'), { limit: 1, cursor: page.next as string });
-    assert.deepEqual([...page.items, ...rest.items].map((r) => r.id), [announcing.id, old.id]);
-  });
+  recordingStoreContract('DynamoDbRecordingStore', async () => new DynamoDbRecordingStore({ tableName: await dynamo.newTable(), client: dynamo.client }));
 });

@@ -1,6 +1,7 @@
 /**
  * A real dynalite for integration tests: data in a fresh temp dir, the plane's table created, and a
- * `stop` that closes the client, the server and removes the dir. `restart` reopens on the same dir.
+ * `stop` that closes the client, the server and removes the dir. `restart` reopens on the same dir;
+ * `newTable` makes another empty table of the same shape, for tests that need a store of their own.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +18,8 @@ export interface TestDynamo {
   client: DynamoDBClient;
   /** Closes the server and opens a new one on the same data dir (a plane restart). */
   restart(): Promise<void>;
+  /** Creates a fresh, empty table with the plane's layout and returns its name. */
+  newTable(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -33,6 +36,7 @@ export async function startTestDynamo(): Promise<TestDynamo> {
     await state.server.close();
   };
   let state = await open();
+  let tables = 0;
   const dynamo: TestDynamo = {
     dataDir,
     get server() {
@@ -44,6 +48,11 @@ export async function startTestDynamo(): Promise<TestDynamo> {
     async restart() {
       await close(state);
       state = await open();
+    },
+    async newTable() {
+      const tableName = `${TEST_TABLE}-${++tables}`;
+      await ensureTable(state.client, tableName);
+      return tableName;
     },
     async stop() {
       await close(state);

@@ -1,7 +1,7 @@
 /**
  * In-memory heartbeat and reconnect-deadline stores for unit tests of the failover, honouring the ports'
- * contracts like the DynamoDB adapters: newest beat wins, conditional removals, one deadline per stream.
- * `failNextGet` lets a test make one read fail.
+ * contracts like the DynamoDB adapters (test/support/contracts/failover-stores.contract.ts checks both):
+ * newest beat wins, conditional removals, one deadline per stream, listings in the index's order.
  */
 import type { IngestHeartbeat, IngestHeartbeatStore } from '../../core/ports/ingest-heartbeats';
 import type { ReconnectDeadline, ReconnectDeadlineStore } from '../../core/ports/reconnect-deadlines';
@@ -21,11 +21,16 @@ export class MemoryHeartbeats implements IngestHeartbeatStore {
   }
 
   async listStale(olderThan: Date): Promise<IngestHeartbeat[]> {
-    return [...this.beats.values()].filter((b) => b.at.getTime() < olderThan.getTime()).map((b) => structuredClone(b));
+    return this.byTime().filter((b) => b.at.getTime() < olderThan.getTime());
   }
 
   async listFresh(since: Date): Promise<IngestHeartbeat[]> {
-    return [...this.beats.values()].filter((b) => b.at.getTime() >= since.getTime()).map((b) => structuredClone(b));
+    return this.byTime().filter((b) => b.at.getTime() >= since.getTime());
+  }
+
+  /** Oldest beat first, like the DynamoDB index (`<at>#<taskId>`). */
+  private byTime(): IngestHeartbeat[] {
+    return [...this.beats.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || compare(a.taskId, b.taskId)).map((b) => structuredClone(b));
   }
 
   async remove(taskId: string, expectedAt?: Date): Promise<boolean> {
@@ -45,11 +50,15 @@ export class MemoryDeadlines implements ReconnectDeadlineStore {
   async listDue(now: Date): Promise<ReconnectDeadline[]> {
     return [...this.deadlines.values()]
       .filter((d) => d.endAfter.getTime() <= now.getTime())
-      .sort((a, b) => a.endAfter.getTime() - b.endAfter.getTime())
+      .sort((a, b) => a.endAfter.getTime() - b.endAfter.getTime() || compare(a.streamId, b.streamId))
       .map((d) => structuredClone(d));
   }
 
   async remove(deadline: Pick<ReconnectDeadline, 'streamId' | 'version'>): Promise<void> {
     if (this.deadlines.get(deadline.streamId)?.version === deadline.version) this.deadlines.delete(deadline.streamId);
   }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,11 +1,15 @@
 /**
  * An in-memory RecordingStore for unit tests that honours the port's contract like the DynamoDB store:
- * conditional put/delete on version (and on stream and session), copies in and out, opaque cursors that
+ * conditional put/delete on version (and on stream and session), copies in and out, opaque cursors bound
+ * to the listing they came from (checked by test/support/contracts/recording-store.contract.ts) that
  * name a position rather than an item (like DynamoDB's ExclusiveStartKey: still valid once the item
  * they end on is deleted, which is what a retention sweep does while it pages).
  * `beforeWrite` lets a test slip a concurrent change in just before a conditional write.
  */
-import { ConflictError, ValidationError } from '../../core/errors';
+import { z } from 'zod';
+import { checkLimit, decodeCursor, encodeCursor, invalidCursor } from '../../adapters/dynamodb-support';
+import { ConflictError } from '../../core/errors';
+import { isId } from '../../core/ids';
 import type { RecordingStore } from '../../core/ports/recording-store';
 import type { Page } from '../../core/ports/stream-store';
 import { isUnsettled, type Recording } from '../../core/recordings/recording';
@@ -52,16 +56,16 @@ export class MemoryRecordingStore implements RecordingStore {
 
   async listByStream(streamId: string, options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
     const all = [...this.records.values()].filter((r) => r.streamId === streamId).sort((a, b) => order(b, a));
-    return page(all, options, 'descending');
+    return page(all, options, `stream:${streamId}`, 'descending');
   }
 
   async listUnsettled(options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
-    return page([...this.records.values()].filter(isUnsettled).sort(order), options);
+    return page([...this.records.values()].filter(isUnsettled).sort(order), options, 'unsettled');
   }
 
   async listSettledCreatedBefore(before: Date, options: { limit: number; cursor?: string }): Promise<Page<Recording>> {
     const all = [...this.records.values()].filter((r) => !isUnsettled(r) && r.createdAt < before.toISOString()).sort(order);
-    return page(all, options);
+    return page(all, options, 'settled');
   }
 
   private async runBeforeWrite(id: string): Promise<void> {
@@ -79,15 +83,21 @@ function order(a: Recording, b: Recording): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-function page(sorted: Recording[], options: { limit: number; cursor?: string }, direction: 'ascending' | 'descending' = 'ascending'): Page<Recording> {
+const cursorSchema = z
+  .object({ v: z.literal(1), scope: z.string().max(64), createdAt: z.iso.datetime(), id: z.string().refine((v) => isId('recording', v)) })
+  .strict();
+
+function page(sorted: Recording[], options: { limit: number; cursor?: string }, scope: string, direction: 'ascending' | 'descending' = 'ascending'): Page<Recording> {
+  checkLimit(options.limit, 1000);
   let start = 0;
   if (options.cursor !== undefined) {
-    const cursor = options.cursor;
-    if (!/^\S+#rec_\S+$/.test(cursor)) throw new ValidationError('The cursor is not valid.', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
+    const position = decodeCursor(options.cursor, cursorSchema);
+    if (position.scope !== scope) throw invalidCursor();
+    const cursor = `${position.createdAt}#${position.id}`;
     const after = sorted.findIndex((r) => (direction === 'ascending' ? positionOf(r) > cursor : positionOf(r) < cursor));
     start = after < 0 ? sorted.length : after;
   }
   const items = sorted.slice(start, start + options.limit).map((r) => structuredClone(r));
   const last = items[items.length - 1];
-  return start + options.limit < sorted.length && last ? { items, next: positionOf(last) } : { items };
+  return start + options.limit < sorted.length && last ? { items, next: encodeCursor({ scope, createdAt: last.createdAt, id: last.id }) } : { items };
 }

@@ -1,10 +1,14 @@
 /**
  * An in-memory StreamStore for unit tests that honours the port's contract exactly like the DynamoDB
  * store: conditional put on version, key hash and status; duplicate detection; atomic key replacement;
- * copies in and out (callers can never mutate stored state); an opaque, validated list cursor.
+ * copies in and out (callers can never mutate stored state); an opaque list cursor validated as strictly
+ * as the DynamoDB one (the contract in test/support/contracts/stream-store.contract.ts checks both).
  * `beforeWrite` lets a test slip a concurrent change in just before a conditional write.
  */
-import { ConflictError, DuplicateError, NotFoundError, ValidationError } from '../../core/errors';
+import { z } from 'zod';
+import { checkLimit, decodeCursor, encodeCursor } from '../../adapters/dynamodb-support';
+import { ConflictError, DuplicateError, NotFoundError } from '../../core/errors';
+import { isId } from '../../core/ids';
 import type { Page, StreamStore } from '../../core/ports/stream-store';
 import type { Stream, StreamStatus } from '../../core/streams/stream';
 
@@ -40,17 +44,18 @@ export class MemoryStreamStore implements StreamStore {
   }
 
   async list(options: { limit: number; cursor?: string }): Promise<Page<Stream>> {
+    checkLimit(options.limit, MAX_LIST_LIMIT);
     const all = [...this.streams.values()].sort((a, b) => compare(b, a));
     let start = 0;
     if (options.cursor !== undefined) {
-      const position = decodeCursor(options.cursor);
+      const position = decodeCursor(options.cursor, cursorSchema);
       start = all.findIndex((s) => compare(s, position) < 0);
       if (start < 0) start = all.length;
     }
     const items = all.slice(start, start + options.limit).map((s) => structuredClone(s));
     const last = items[items.length - 1];
     const more = start + options.limit < all.length;
-    return more && last ? { items, next: encodeCursor(last) } : { items };
+    return more && last ? { items, next: encodeCursor({ createdAt: last.createdAt, id: last.id }) } : { items };
   }
 
   async put(next: Stream, condition: { expectedVersion: number; expectedStatus?: ReadonlyArray<StreamStatus> }): Promise<void> {
@@ -107,19 +112,5 @@ function compare(a: { createdAt: string; id: string }, b: { createdAt: string; i
   return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-function encodeCursor(stream: Stream): string {
-  return Buffer.from(JSON.stringify({ createdAt: stream.createdAt, id: stream.id })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (parsed && typeof parsed === 'object') {
-      const { createdAt, id } = parsed as Record<string, unknown>;
-      if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ValidationError('The cursor is not valid.', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
-}
+const MAX_LIST_LIMIT = 1000;
+const cursorSchema = z.object({ v: z.literal(1), createdAt: z.iso.datetime(), id: z.string().refine((v) => isId('stream', v)) }).strict();
