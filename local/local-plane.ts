@@ -68,7 +68,17 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     cleanups.push(() => registry.close());
     const { client, store, eventLog, bus, emit } = registry;
     // Webhooks: bus → events queue → dispatcher handler → receivers; serves /v1/webhooks… and /v1/events/stream.
-    const webhooks = wireLocalWebhooks({ bus, eventLog, client, tableName: registry.tableName, emit, apiToken: () => token, logger, metrics });
+    const webhooks = wireLocalWebhooks({
+      bus,
+      eventLog,
+      client,
+      tableName: registry.tableName,
+      emit,
+      apiToken: () => token,
+      logger,
+      metrics,
+      ...(config.webhookRetryScheduleMs ? { dispatcher: { retryScheduleMs: config.webhookRetryScheduleMs } } : {}),
+    });
     cleanups.push(() => webhooks.close());
     await webhooks.recoverPending();
     const sessionDeps: SessionDeps = { store, emit, clock: systemClock };

@@ -4,6 +4,7 @@
  * `process.env`.
  */
 import { z } from 'zod';
+import { parseRetrySchedule } from '../../../core/webhooks/webhooks';
 import { parseEnvAll } from '../../../core/config/env';
 
 export { ConfigError } from '../../../core/config/env';
@@ -37,6 +38,18 @@ const schema = z.object({
   STREAMPLANE_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
   /** Days recordings are kept before the sweeper deletes them; 0 keeps them until deleted. */
   STREAMPLANE_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(0),
+  /** Webhook retry delays (`0,5s,5m,30m,2h,5h,10h,10h` by default); the soak compresses them. */
+  STREAMPLANE_WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseRetrySchedule(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        return z.NEVER;
+      }
+    })
+    .optional(),
 });
 
 export interface PlaneConfig {
@@ -55,6 +68,7 @@ export interface PlaneConfig {
   ffmpegPath: string;
   ffprobePath: string;
   recordingRetentionDays: number;
+  webhookRetryScheduleMs?: number[];
 }
 
 export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneConfig {
@@ -76,5 +90,6 @@ export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneC
     ffmpegPath: c.STREAMPLANE_FFMPEG_PATH,
     ffprobePath: c.STREAMPLANE_FFPROBE_PATH,
     recordingRetentionDays: c.STREAMPLANE_RECORDING_RETENTION_DAYS,
+    ...(c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE ? { webhookRetryScheduleMs: c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE } : {}),
   };
 }
