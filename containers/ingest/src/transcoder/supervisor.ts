@@ -7,6 +7,9 @@
  *
  * Must never: leave an ffmpeg running after `stop` or after this process exits, crash on a write to a
  * process that just died (EPIPE), or hold more than a bounded amount of input or stderr in memory.
+ *
+ * Longer than our ~400-line guideline on purpose: spawn, priming, progress, the stall watchdog, backoff
+ * and shutdown are one lifecycle over one piece of run state; split apart, each part would need the rest.
  */
 import { spawn as nodeSpawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
