@@ -4,6 +4,7 @@
  * two together).
  */
 import { z } from 'zod';
+import { pageCursor, pageLimit } from '../shared/paging-schema';
 import { MP4_STATUSES, RECORDING_STATUSES } from '../../core/recordings/recording';
 import { idSchema } from '../shared/id-schema';
 
@@ -12,16 +13,12 @@ export const DEFAULT_RECORDING_PAGE_LIMIT = 20;
 
 export const recordingIdSchema = idSchema('recording');
 
-const limit = z
-  .string()
-  .regex(/^\d{1,3}$/, `must be an integer from 1 to ${MAX_RECORDING_PAGE_LIMIT}`)
-  .transform(Number)
-  .pipe(z.number().int().min(1, `must be an integer from 1 to ${MAX_RECORDING_PAGE_LIMIT}`).max(MAX_RECORDING_PAGE_LIMIT, `must be an integer from 1 to ${MAX_RECORDING_PAGE_LIMIT}`));
+const limit = pageLimit(MAX_RECORDING_PAGE_LIMIT);
 
 export const listRecordingsQuery = z
   .object({
     limit: limit.optional().describe(`Page size, 1 to ${MAX_RECORDING_PAGE_LIMIT} (default ${DEFAULT_RECORDING_PAGE_LIMIT}).`),
-    cursor: z.string().min(1).max(512).optional().describe('The `next` value of the previous page.'),
+    cursor: pageCursor.optional(),
   })
   .strict();
 

@@ -4,6 +4,7 @@
  * the OpenAPI document and to let tests hold the two together.
  */
 import { z } from 'zod';
+import { pageCursor, pageLimit } from '../shared/paging-schema';
 import { EVENT_TYPES, isEventType } from '../../core/events/catalog';
 import { STREAM_STATUSES } from '../../core/streams/stream';
 import { idSchema } from '../shared/id-schema';
@@ -17,16 +18,12 @@ export const DEFAULT_EVENT_PAGE_LIMIT = 50;
 export const streamIdSchema = idSchema('stream');
 export const eventIdSchema = idSchema('event');
 
-const limit = z
-  .string()
-  .regex(/^\d{1,3}$/, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`)
-  .transform(Number)
-  .pipe(z.number().int().min(1, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`).max(MAX_PAGE_LIMIT, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`));
+const limit = pageLimit(MAX_PAGE_LIMIT);
 
 export const listStreamsQuery = z
   .object({
     limit: limit.optional().describe(`Page size, 1 to ${MAX_PAGE_LIMIT} (default ${DEFAULT_STREAM_PAGE_LIMIT}).`),
-    cursor: z.string().min(1).max(512).optional().describe('The `next` value of the previous page.'),
+    cursor: pageCursor.optional(),
   })
   .strict();
 

@@ -3,6 +3,7 @@
  * shapes. Bodies are strict (unknown fields are refused) so a typo is an error, not a silent no-op.
  */
 import { z } from 'zod';
+import { pageCursor, pageLimit } from '../shared/paging-schema';
 import { EVENT_TYPES } from '../../core/events/catalog';
 import { MAX_WEBHOOK_URL_LENGTH } from '../../core/webhooks/url-policy';
 import { ALL_EVENTS } from '../../core/webhooks/webhooks';
@@ -59,16 +60,12 @@ export const rotateSecretBody = z
 /** Action endpoints take no body; an empty object is tolerated, anything else is refused. */
 export const emptyBody = z.object({}).strict().optional();
 
-const limit = z
-  .string()
-  .regex(/^\d{1,3}$/, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`)
-  .transform(Number)
-  .pipe(z.number().int().min(1, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`).max(MAX_PAGE_LIMIT, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`));
+const limit = pageLimit(MAX_PAGE_LIMIT);
 
 export const pageQuery = z
   .object({
     limit: limit.optional().describe(`Page size, 1 to ${MAX_PAGE_LIMIT} (default ${DEFAULT_PAGE_LIMIT}).`),
-    cursor: z.string().min(1).max(512).optional().describe('The `next` value of the previous page.'),
+    cursor: pageCursor.optional(),
   })
   .strict();
 
