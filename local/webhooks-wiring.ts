@@ -20,6 +20,7 @@ import { HttpWebhookSender, systemResolver, type HostResolver } from '../adapter
 import { LocalQueue, type DelayScheduler } from '../adapters/local-queue';
 import { serveHttpApi } from '../adapters/local-http-api';
 import { QueueDeadLetterSink, QueueRetryScheduler, type QueueSender } from '../adapters/sqs-retry-scheduler';
+import { systemTimers } from '../adapters/system-timers';
 import type { EmitEvent } from '../core/events/emit-event';
 import type { StreamplaneEvent } from '../core/events/catalog';
 import { systemClock, type Clock } from '../core/ports/clock';
@@ -102,6 +103,7 @@ export function wireLocalWebhooks(options: LocalWebhooksOptions): LocalWebhooks 
     deadLetters: new QueueDeadLetterSink(toDeadLetters, clock),
     emit: options.emit,
     clock,
+    timers: systemTimers,
     logger,
     metrics: options.metrics ?? noopMetrics,
     ...(options.dispatcher ? { config: options.dispatcher } : {}),

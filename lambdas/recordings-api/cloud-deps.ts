@@ -1,7 +1,7 @@
 /**
  * Cold-start wiring of the recordings API for AWS: validated config, DynamoDB for recording records and
  * the stream lookup, the media bucket (deletes), the MP4 export queue when configured, the API token from
- * its secret.
+ * its secret; EMF metrics (`api_requests`) flushed per invocation.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbRecordingStore } from '../../adapters/dynamodb-recording-store';
@@ -10,16 +10,20 @@ import { S3ObjectStore } from '../../adapters/s3-object-store';
 import { sqsQueueSender } from '../../adapters/sqs-retry-scheduler';
 import { systemClock } from '../../core/ports/clock';
 import { apiTokenSource } from '../shared/api-token';
+import type { Env } from '../shared/config';
 import { powertoolsLogger } from '../shared/logger';
+import { EmfMetrics, withMetricsFlush } from '../shared/metrics';
 import { loadRecordingsApiConfig } from './config';
-import { createRecordingsApiHandler, type RecordingsApiHandler } from './handler';
+import { createRecordingsApiHandler, type RecordingsApiDeps, type RecordingsApiHandler } from './handler';
 
-export async function buildRecordingsApiHandler(): Promise<RecordingsApiHandler> {
-  const config = loadRecordingsApiConfig();
-  const logger = powertoolsLogger('recordings-api');
+const SERVICE = 'recordings-api';
+
+export async function recordingsApiCloudDeps(env?: Env): Promise<RecordingsApiDeps & { metrics: EmfMetrics }> {
+  const config = loadRecordingsApiConfig(env);
+  const logger = powertoolsLogger(SERVICE);
   const client = new DynamoDBClient({});
   const exportQueue = config.mp4ExportQueueUrl ? sqsQueueSender(config.mp4ExportQueueUrl) : undefined;
-  return createRecordingsApiHandler({
+  return {
     recordings: new DynamoDbRecordingStore({ tableName: config.tableName, client }),
     streams: new DynamoDbStreamStore({ tableName: config.tableName, client, logger }),
     objectStore: new S3ObjectStore({ bucket: config.mediaBucket, ...(config.mediaPrefix ? { prefix: config.mediaPrefix } : {}) }),
@@ -28,5 +32,11 @@ export async function buildRecordingsApiHandler(): Promise<RecordingsApiHandler>
     ...(exportQueue ? { mp4Exports: { request: (recordingId: string) => exportQueue.sendMessage(JSON.stringify({ recordingId }), 0) } } : {}),
     apiToken: apiTokenSource(config.apiToken),
     logger,
-  });
+    metrics: new EmfMetrics(SERVICE),
+  };
+}
+
+export async function buildRecordingsApiHandler(env?: Env): Promise<RecordingsApiHandler> {
+  const deps = await recordingsApiCloudDeps(env);
+  return withMetricsFlush(createRecordingsApiHandler(deps), deps.metrics);
 }

@@ -8,6 +8,7 @@
  */
 import type { Context } from 'aws-lambda';
 import type { Logger } from '../../core/ports/logger';
+import type { Metrics } from '../../core/ports/metrics';
 import type { TokenSource } from '../shared/bearer-auth';
 import { createHttpApiHandler } from '../shared/http-api';
 import type { HttpEvent, HttpResult } from '../shared/http-types';
@@ -17,13 +18,15 @@ import { coldStartHandler } from '../shared/cold-start';
 export interface RecordingsApiDeps extends RecordingsRouteDeps {
   apiToken: TokenSource;
   logger?: Logger;
+  /** Request counts (`api_requests`); default none. */
+  metrics?: Metrics;
 }
 
 export type RecordingsApiHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
 export function createRecordingsApiHandler(deps: RecordingsApiDeps) {
-  const { apiToken, logger, ...routeDeps } = deps;
-  return createHttpApiHandler(recordingsRoutes, routeDeps, { apiToken, logger });
+  const { apiToken, logger, metrics, ...routeDeps } = deps;
+  return createHttpApiHandler(recordingsRoutes, routeDeps, { apiToken, logger, metrics });
 }
 
 /** AWS entry point (built on first use; a failed cold start is retried). */

@@ -14,11 +14,13 @@ import type { HttpEvent, HttpResult, JsonHttpEvent } from './http-types';
 export interface ApiRouter {
   /** Whether this request may be served without a bearer token. */
   isPublic(event: HttpEvent): boolean;
+  /** The path template of the route this request is for (e.g. `/v1/streams/{id}`), or undefined if none is. */
+  routeOf(event: HttpEvent): string | undefined;
   handler(event: JsonHttpEvent, context: Context): Promise<HttpResult>;
 }
 
 export function createApiRouter<Deps>(routes: ReadonlyArray<ApiRoute<Deps>>, deps: Deps): ApiRouter {
-  const patterns = routes.map((route) => ({ method: route.method, pattern: pathPattern(route.path) }));
+  const patterns = routes.map((route) => ({ method: route.method, path: route.path, pattern: pathPattern(route.path) }));
   const publicRoutes = new Set(routes.filter((route) => route.public === true).map((route) => `${route.method} ${route.path}`));
 
   const dispatch = httpRouterHandler<JsonHttpEvent, HttpResult>({
@@ -32,6 +34,13 @@ export function createApiRouter<Deps>(routes: ReadonlyArray<ApiRoute<Deps>>, dep
 
   return {
     isPublic: (event) => publicRoutes.has(`${methodOf(event)} ${pathOf(event)}`),
+    routeOf: (event) => {
+      const method = methodOf(event);
+      const path = pathOf(event);
+      const matching = patterns.filter((p) => p.method === method && p.pattern.test(path));
+      // A literal path wins over a template, as in @middy/http-router.
+      return (matching.find((p) => p.path === path) ?? matching[0])?.path;
+    },
     handler: async (event, context) => {
       const path = pathOf(event);
       if (path.length > 1 && path.endsWith('/')) throw new RouteNotFoundError();

@@ -1,6 +1,7 @@
 /**
  * Cold-start wiring of the control API for AWS: validated config, one DynamoDB client shared by the
- * store and the event log, EventBridge (or the log) for events, the API token from its secret.
+ * store and the event log, EventBridge (or the log) for events, the API token from its secret; EMF
+ * metrics (`api_requests`) flushed per invocation.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbEventLog } from '../../adapters/dynamodb-event-log';
@@ -10,17 +11,21 @@ import { systemClock } from '../../core/ports/clock';
 import { apiTokenSource } from '../shared/api-token';
 import { loadStreamRegistryConfig } from './config';
 import { createEventPublisher } from '../shared/event-publisher';
+import type { Env } from '../shared/config';
 import { powertoolsLogger } from '../shared/logger';
-import { createStreamRegistryHandler, type StreamRegistryHandler } from './handler';
+import { EmfMetrics, withMetricsFlush } from '../shared/metrics';
+import { createStreamRegistryHandler, type StreamRegistryDeps, type StreamRegistryHandler } from './handler';
 
-export async function buildStreamRegistryHandler(): Promise<StreamRegistryHandler> {
-  const config = loadStreamRegistryConfig();
-  const logger = powertoolsLogger('stream-registry');
+const SERVICE = 'stream-registry';
+
+export async function streamRegistryCloudDeps(env?: Env): Promise<StreamRegistryDeps & { metrics: EmfMetrics }> {
+  const config = loadStreamRegistryConfig(env);
+  const logger = powertoolsLogger(SERVICE);
   const client = new DynamoDBClient({});
   const store = new DynamoDbStreamStore({ tableName: config.tableName, client, logger });
   const eventLog = new DynamoDbEventLog({ tableName: config.tableName, client });
   const publisher = await createEventPublisher({ eventLog, ...(config.eventBusName ? { eventBusName: config.eventBusName } : {}) });
-  return createStreamRegistryHandler({
+  return {
     store,
     eventLog,
     emit: eventEmitter({ store, publisher, clock: systemClock }),
@@ -29,5 +34,11 @@ export async function buildStreamRegistryHandler(): Promise<StreamRegistryHandle
     apiToken: apiTokenSource(config.apiToken),
     logger,
     ...(config.defaultReconnectWindowSeconds !== undefined ? { defaults: { reconnectWindowSeconds: config.defaultReconnectWindowSeconds } } : {}),
-  });
+    metrics: new EmfMetrics(SERVICE),
+  };
+}
+
+export async function buildStreamRegistryHandler(env?: Env): Promise<StreamRegistryHandler> {
+  const deps = await streamRegistryCloudDeps(env);
+  return withMetricsFlush(createStreamRegistryHandler(deps), deps.metrics);
 }

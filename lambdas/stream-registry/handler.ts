@@ -9,6 +9,7 @@ import type { EmitEvent } from '../../core/events/emit-event';
 import type { Clock } from '../../core/ports/clock';
 import type { EventLog } from '../../core/ports/event-bus';
 import type { Logger } from '../../core/ports/logger';
+import type { Metrics } from '../../core/ports/metrics';
 import type { StreamStore } from '../../core/ports/stream-store';
 import type { PublicUrls } from '../../core/streams/stream';
 import type { TokenSource } from '../shared/bearer-auth';
@@ -26,6 +27,8 @@ export interface StreamRegistryDeps {
   urls: PublicUrls;
   apiToken: TokenSource;
   logger?: Logger;
+  /** Request counts (`api_requests`); default none. */
+  metrics?: Metrics;
   defaults?: { reconnectWindowSeconds?: number };
 }
 
@@ -33,8 +36,8 @@ export type StreamRegistryHandler = (event: HttpEvent, context: Context) => Prom
 
 export function createStreamRegistryHandler(deps: StreamRegistryDeps) {
   let openApi: unknown;
-  const { apiToken, logger, ...routeDeps } = deps;
-  return createHttpApiHandler(streamRegistryRoutes, { ...routeDeps, openApiDocument: () => (openApi ??= buildOpenApiDocument()) }, { apiToken, logger });
+  const { apiToken, logger, metrics, ...routeDeps } = deps;
+  return createHttpApiHandler(streamRegistryRoutes, { ...routeDeps, openApiDocument: () => (openApi ??= buildOpenApiDocument()) }, { apiToken, logger, metrics });
 }
 
 /** AWS entry point (built on first use; a failed cold start is retried). */

@@ -2,7 +2,8 @@
  * Cold-start wiring of the webhook dispatcher for AWS: DynamoDB for endpoints and the delivery log, the
  * HTTP sender under the cloud URL policy, the retry queue for attempt messages, the dead-letter queue
  * for exhausted deliveries, and EventBridge (or the event log) for `webhook.disabled`, whose sequence
- * comes from the stream store's counter; EMF metrics flushed per invocation.
+ * comes from the stream store's counter; the process's timers for the delivery slots; EMF metrics flushed
+ * per invocation.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -11,6 +12,7 @@ import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
 import { DynamoDbWebhookStore } from '../../adapters/dynamodb-webhook-store';
 import { HttpWebhookSender } from '../../adapters/http-webhook-sender';
 import { QueueDeadLetterSink, QueueRetryScheduler, sqsQueueSender } from '../../adapters/sqs-retry-scheduler';
+import { systemTimers } from '../../adapters/system-timers';
 import { eventEmitter } from '../../core/events/emit-event';
 import { systemClock } from '../../core/ports/clock';
 import { createEventPublisher } from '../shared/event-publisher';
@@ -41,6 +43,7 @@ export async function webhookDispatcherCloudDeps(env?: Env): Promise<WebhookDisp
     deadLetters: new QueueDeadLetterSink(sqsQueueSender(config.deadLetterQueueUrl, sqs), systemClock),
     emit: eventEmitter({ store: sequences, publisher, clock: systemClock }),
     clock: systemClock,
+    timers: systemTimers,
     logger,
     metrics: new EmfMetrics(SERVICE),
     config: { retryScheduleMs: config.retryScheduleMs, timeoutMs: config.timeoutMs, disableAfterMs: config.disableAfterMs },

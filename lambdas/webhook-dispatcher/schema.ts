@@ -1,8 +1,14 @@
 /**
  * What the webhook dispatcher's queue carries: EventBridge events (rule target, the event envelope in
  * `detail`) and the dispatcher's own attempt messages (retries, manual redeliveries, redriven dead
- * letters). Parsed, never trusted: anything else is a poison message for the queue's dead-letter queue.
+ * letters). Parsed, never trusted, with Powertools' `JSONStringified` helper and zod: anything else is a
+ * poison message for the queue's dead-letter queue.
+ *
+ * The envelope schema stays the dispatcher's own, looser than lambdas/shared/eventbridge-record.ts (no
+ * catalog check of `data`, any `time` string): the dispatcher forwards events it does not interpret, and
+ * refusing one the registry would refuse is not its call.
  */
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { z } from 'zod';
 import { isId } from '../../core/ids';
 import { deliveryIdFor } from '../../core/webhooks/webhooks';
@@ -52,21 +58,27 @@ export type QueueMessage =
   | { kind: 'event'; message: EventBridgeMessage; body: string }
   | { kind: 'attempt'; message: z.infer<typeof attemptMessageSchema> };
 
+/**
+ * A record body as JSON, not yet interpreted. The raw value is kept because zod's output reorders keys,
+ * and every endpoint and attempt must sign the detail exactly as published.
+ */
+const jsonBody = JSONStringified(z.unknown());
+
+/** An attempt message when it says so (then it must be a valid one), otherwise a plane event. */
+const queueMessageSchema = z.union([
+  attemptMessageSchema.transform((message) => ({ kind: 'attempt' as const, message })),
+  eventBridgeMessageSchema
+    .refine((m) => m.kind !== 'webhook.attempt', 'an invalid attempt message is not an event')
+    .transform((message) => ({ kind: 'event' as const, message })),
+]);
+
 /** One queue record's body, or undefined for a message that can never be processed. */
 export function parseQueueMessage(text: string): QueueMessage | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  if ((raw as { kind?: unknown }).kind === 'webhook.attempt') {
-    const attempt = attemptMessageSchema.safeParse(raw);
-    return attempt.success ? { kind: 'attempt', message: attempt.data } : undefined;
-  }
-  const event = eventBridgeMessageSchema.safeParse(raw);
-  if (!event.success) return undefined;
-  // The detail exactly as published (not zod's copy), so every endpoint and attempt signs the same bytes.
-  return { kind: 'event', message: event.data, body: JSON.stringify((raw as { detail: unknown }).detail) };
+  const json = jsonBody.safeParse(text);
+  if (!json.success) return undefined;
+  const parsed = queueMessageSchema.safeParse(json.data);
+  if (!parsed.success) return undefined;
+  if (parsed.data.kind === 'attempt') return parsed.data;
+  const published = (json.data as { detail: unknown }).detail;
+  return { kind: 'event', message: parsed.data.message, body: JSON.stringify(published) };
 }

@@ -7,6 +7,7 @@
 import type { Context } from 'aws-lambda';
 import type { Clock } from '../../core/ports/clock';
 import type { Logger } from '../../core/ports/logger';
+import type { Metrics } from '../../core/ports/metrics';
 import type { WebhookStore } from '../../core/ports/webhook-store';
 import type { AttemptMessage } from '../../core/ports/retry-scheduler';
 import type { UrlPolicy } from '../../core/webhooks/url-policy';
@@ -27,14 +28,16 @@ export interface WebhooksApiDeps {
   enqueue: (message: AttemptMessage) => Promise<void>;
   apiToken: TokenSource;
   logger?: Logger;
+  /** Request counts (`api_requests`); default none. */
+  metrics?: Metrics;
   maxEndpoints?: number;
 }
 
 export type WebhooksApiHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
 export function createWebhooksApiHandler(deps: WebhooksApiDeps) {
-  const { apiToken, logger, ...routeDeps } = deps;
-  return createHttpApiHandler(webhooksRoutes, routeDeps, { apiToken, logger, maxBodyBytes: MAX_WEBHOOK_BODY_BYTES });
+  const { apiToken, logger, metrics, ...routeDeps } = deps;
+  return createHttpApiHandler(webhooksRoutes, routeDeps, { apiToken, logger, metrics, maxBodyBytes: MAX_WEBHOOK_BODY_BYTES });
 }
 
 /** AWS entry point (built on first use; a failed cold start is retried). */

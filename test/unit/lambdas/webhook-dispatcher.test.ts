@@ -1,7 +1,7 @@
 /**
  * The dispatcher handler's decisions, with fakes around it: who gets an event, what is routed to the
- * retry lane, what a record failure is (the plane's fault) and what it is not (a receiver's), and the
- * per-endpoint gate that keeps a slow endpoint to a few slots.
+ * retry lane, what a record failure is (the plane's fault) and what it is not (a receiver's). The
+ * per-endpoint gate is tested with core (test/unit/core/webhooks/delivery-slots.test.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,7 +12,7 @@ import type { AttemptMessage } from '../../../core/ports/retry-scheduler';
 import type { SendRequest, SendResult } from '../../../core/ports/webhook-sender';
 import { attemptMessage } from '../../../core/webhooks/delivery';
 import { generateWebhookSecret, type WebhookEndpoint } from '../../../core/webhooks/webhooks';
-import { EndpointGate } from '../../../lambdas/webhook-dispatcher/concurrency';
+import { systemTimers } from '../../../adapters/system-timers';
 import { createWebhookDispatcherHandler } from '../../../lambdas/webhook-dispatcher/handler';
 import { MemoryWebhookStore } from '../../support/memory-webhook-store';
 
@@ -63,6 +63,7 @@ function setup() {
       throw new Error('not expected');
     },
     clock: systemClock,
+    timers: systemTimers,
   });
   const run = (records: SQSRecord[]) => handler({ Records: records } as SQSEvent, context);
   return { store, sent, scheduled, run, answer: (a: SendResult) => (answer = a) };
@@ -126,48 +127,5 @@ describe('webhook dispatcher', () => {
     assert.equal(t.sent[0]?.body, '{"a":1}');
     assert.equal(t.store.claims[0]?.attempt, 3);
     assert.equal(t.store.attempts[0]?.outcome, 'succeeded');
-  });
-});
-
-describe('endpoint gate', () => {
-  it('gives a healthy endpoint many slots and a slow one few, and forgets slowness after a while', async () => {
-    let now = 0;
-    const gate = new EndpointGate({ perEndpoint: 3, whenSlow: 1, slowAfterMs: 100, slowMemoryMs: 1_000, now: () => now });
-    const permits = await Promise.all([1, 2, 3].map(() => gate.acquire('wh_a', 0)));
-    assert.ok(permits.every(Boolean));
-    assert.equal(await gate.acquire('wh_a', 0), undefined, 'all three slots taken');
-    assert.ok(await gate.acquire('wh_b', 0), 'other endpoints are not affected');
-    now = 150;
-    assert.equal(gate.isSlow('wh_a'), false, 'time spent outside the request (store writes) does not count');
-    permits[0]?.requestStarted();
-    now = 300;
-    assert.equal(gate.isSlow('wh_a'), true, 'a request running too long marks it slow');
-    permits[0]?.requestFinished(150, false);
-    for (const p of permits) p?.release();
-    assert.equal(gate.isSlow('wh_a'), true, 'and it stays slow for a while');
-    const one = await gate.acquire('wh_a', 0);
-    assert.ok(one);
-    assert.equal(await gate.acquire('wh_a', 0), undefined, 'one slot while slow');
-    one?.release();
-    now = 2_000;
-    assert.equal(gate.isSlow('wh_a'), false);
-    const timedOut = await gate.acquire('wh_a', 0);
-    timedOut?.requestStarted();
-    timedOut?.requestFinished(10, true);
-    timedOut?.release();
-    assert.equal(gate.isSlow('wh_a'), true, 'a timeout marks it slow too');
-  });
-
-  it('lets a waiter take a freed slot, or gives up at its deadline', async () => {
-    const gate = new EndpointGate({ perEndpoint: 1, whenSlow: 1, slowAfterMs: 60_000, slowMemoryMs: 1_000 });
-    const first = await gate.acquire('wh_a', 0);
-    const waiting = gate.acquire('wh_a', 5_000);
-    first?.release();
-    const second = await waiting;
-    assert.ok(second, 'woken by the release');
-    const started = Date.now();
-    assert.equal(await gate.acquire('wh_a', 30), undefined);
-    assert.ok(Date.now() - started >= 25);
-    second?.release();
   });
 });

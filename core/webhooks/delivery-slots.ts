@@ -7,8 +7,11 @@
  * waiting. Only the request counts: a busy table must not make a healthy receiver look slow.
  * So a slow or hanging endpoint holds a bounded number of slots and never the batches of others.
  *
+ * Time comes from the injected Timers port (core has no real timers).
+ *
  * Must never: hand out more permits than a limit allows, or leave a waiter hanging after its deadline.
  */
+import type { TimerHandle, Timers } from '../ports/timers';
 
 export interface Permit {
   release(): void;
@@ -19,7 +22,10 @@ export class Semaphore {
   private inUse = 0;
   private readonly waiters: Array<(permit: Permit) => void> = [];
 
-  constructor(private readonly size: number) {
+  constructor(
+    private readonly size: number,
+    private readonly timers: Timers,
+  ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError('size must be a positive integer');
   }
 
@@ -31,18 +37,18 @@ export class Semaphore {
     }
     if (waitMs <= 0) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: TimerHandle | undefined;
       const grant = (permit: Permit) => {
-        if (timer) clearTimeout(timer);
+        timer?.cancel();
         resolve(permit);
       };
       this.waiters.push(grant);
       if (Number.isFinite(waitMs)) {
-        timer = setTimeout(() => {
+        timer = this.timers.after(waitMs, () => {
           const index = this.waiters.indexOf(grant);
           if (index >= 0) this.waiters.splice(index, 1);
           resolve(undefined);
-        }, waitMs);
+        });
       }
     });
   }
@@ -71,7 +77,7 @@ export interface EndpointGateOptions {
   slowAfterMs: number;
   /** …for this long after it finished. */
   slowMemoryMs: number;
-  now?: () => number;
+  timers: Timers;
 }
 
 /** A delivery slot. Only the HTTP request inside it counts towards slowness, not the store writes around it. */
@@ -89,10 +95,11 @@ interface EndpointState {
 
 export class EndpointGate {
   private readonly endpoints = new Map<string, EndpointState>();
-  private readonly now: () => number;
 
-  constructor(private readonly options: EndpointGateOptions) {
-    this.now = options.now ?? (() => performance.now());
+  constructor(private readonly options: EndpointGateOptions) {}
+
+  private now(): number {
+    return this.options.timers.now();
   }
 
   /** Whether requests to this endpoint are currently slow (one is stuck, or one was slow lately). */
@@ -119,14 +126,15 @@ export class EndpointGate {
       }
       // Woken by a release (then re-check the limit, which may have dropped) or by the deadline.
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(wake, left);
+        let timer: TimerHandle | undefined;
         function wake() {
-          clearTimeout(timer);
+          timer?.cancel();
           const index = state.waiters.indexOf(wake);
           if (index >= 0) state.waiters.splice(index, 1);
           resolve();
         }
         state.waiters.push(wake);
+        timer = this.options.timers.after(left, wake);
       });
     }
     const key = {};
