@@ -64,7 +64,6 @@ export function createFailoverHandler(deps: FailoverHandlerDeps) {
   };
 
   // One record after the other, as before: recoveries of two lost tasks never race on a stream.
-  const processor = new BatchProcessor(EventType.SQS);
 
   const onTaskRecord = async (record: TaskRecord): Promise<void> => {
     let recovered: LostTaskReport | undefined;
@@ -85,7 +84,7 @@ export function createFailoverHandler(deps: FailoverHandlerDeps) {
 
   const onTaskEvents = async (records: TaskRecord[]): Promise<SQSBatchResponse> => {
     metrics.addMetric('failover_task_events', MetricUnit.Count, records.length);
-    return processPartialResponse({ Records: records }, onTaskRecord, processor, { processInParallel: false, throwOnFullBatchFailure: false });
+    return processPartialResponse({ Records: records }, onTaskRecord, new BatchProcessor(EventType.SQS), { processInParallel: false, throwOnFullBatchFailure: false });
   };
 
   const onSchedule = async (): Promise<SweepResult> => {

@@ -64,7 +64,6 @@ export function createRecordingFinalizerHandler(deps: RecordingFinalizerDeps) {
     }
   }
 
-  const processor = new BatchProcessor(EventType.SQS);
 
   /** One invocation's record handler: records of one recording run in order, one after the other. */
   function recordHandler(): (record: SQSRecord) => Promise<void> {
@@ -89,7 +88,8 @@ export function createRecordingFinalizerHandler(deps: RecordingFinalizerDeps) {
 
   return middy<SQSEvent, SQSBatchResponse>()
     .use(logInvocationErrors({ logger, operation: 'recording finalizer batch' }))
-    .handler((event, context) => processPartialResponse(event, recordHandler(), processor, { context, throwOnFullBatchFailure: false }));
+    // One processor per invocation: it keeps the batch's records as state, and the local queue runs batches concurrently.
+    .handler((event, context) => processPartialResponse(event, recordHandler(), new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false }));
 }
 
 /** A record that failed and was already logged; the batch processor only needs to know it failed. */

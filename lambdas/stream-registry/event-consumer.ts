@@ -32,7 +32,6 @@ export function createEventConsumerHandler(deps: EventConsumerDeps) {
   const logger = deps.logger ?? silentLogger;
   const metrics = deps.metrics ?? noopMetrics;
   // One after the other, as before: the log's appends stay in queue order within a batch.
-  const processor = new BatchProcessor(EventType.SQS);
 
   const appendRecord = async (record: SQSRecord): Promise<void> => {
     const parsed = parseEventBridgeRecord(record.body);
@@ -53,7 +52,8 @@ export function createEventConsumerHandler(deps: EventConsumerDeps) {
 
   return middy<SQSEvent, SQSBatchResponse>().handler((event, context) =>
     // A batch that failed whole is still reported record by record (the queue retries each), not thrown.
-    processPartialResponse(event, appendRecord, processor, { context, processInParallel: false, throwOnFullBatchFailure: false }),
+    // One processor per invocation: it keeps the batch's records as state, and the local queue runs batches concurrently.
+    processPartialResponse(event, appendRecord, new BatchProcessor(EventType.SQS), { context, processInParallel: false, throwOnFullBatchFailure: false }),
   );
 }
 
