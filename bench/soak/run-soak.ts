@@ -5,9 +5,9 @@
  * processes and scratch files left behind.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { parseMediaPlaylist } from '../../core/hls/playlist';
 import { ffmpegProcessesMatching } from '../../test/support/ffmpeg';
 import { parseMaster } from '../../test/support/hls';
@@ -33,7 +33,7 @@ export interface SoakReport {
   minutes: number;
   streams: number;
   faults: Record<FaultKind, number>;
-  segments: { seenLive: number; stored: number; inRecordings: number; lost: number; lostExamples: string[] };
+  segments: { seenLive: number; stored: number; inRecordings: number; strandedOnScratch: number; lost: number; lostExamples: string[] };
   playlist: { polls: number; regressions: number; examples: string[] };
   webhooks: { emitted: number; delivered: number; lost: number; duplicates: number; invalidSignatures: number };
   recordings: { total: number; ready: number; notFinalized: number };
@@ -184,6 +184,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const seenLive = new Set([...viewers.seen.values()].flatMap((set) => [...set]));
   const lost = [...new Set([...seenLive, ...stored])].filter((path) => !inRecordings.has(path));
 
+
   const events: string[] = [];
   for (let after: string | undefined; ; ) {
     const page = await api<{ items: Array<{ id: string }> }>('GET', `/v1/events?limit=100${after ? `&after=${after}` : ''}`);
@@ -197,6 +198,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const cleanStop = await plane.stop();
   const orphanProcesses = (await ffmpegProcessesMatching(dataDir)).length;
   const scratch = await filesUnder(join(dataDir, 'scratch'));
+  // A complete segment that ffmpeg listed but nobody uploaded reached the ingest and is missing from its recording.
+  const strandedOnScratch: string[] = [];
+  for (const list of scratch.filter((f) => f.endsWith('/segments.csv'))) {
+    const listed = new Set((await readFile(list, 'utf8').catch(() => '')).split('\n').map((line) => line.split(',')[0]!).filter(Boolean));
+    strandedOnScratch.push(...scratch.filter((f) => dirname(f) === dirname(list) && listed.has(basename(f))).map((f) => relative(dataDir, f)));
+  }
+  lost.push(...strandedOnScratch);
   await sink.close();
   if (!options.keepData) await rm(dataDir, { recursive: true, force: true });
   else log(`soak: data kept in ${dataDir}`);
@@ -210,7 +218,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     minutes: options.minutes,
     streams: options.streams,
     faults: counts,
-    segments: { seenLive: seenLive.size, stored: stored.length, inRecordings: inRecordings.size, lost: lost.length, lostExamples: lost.slice(0, 5) },
+    segments: { seenLive: seenLive.size, stored: stored.length, inRecordings: inRecordings.size, strandedOnScratch: strandedOnScratch.length, lost: lost.length, lostExamples: lost.slice(0, 5) },
     playlist: { polls: viewers.polls, regressions: viewers.regressions.length, examples: viewers.regressions.slice(0, 5).map((r) => `${r.stream}/${r.rendition}: ${r.what}`) },
     webhooks: { emitted: events.length, delivered: events.length - lostWebhooks, lost: lostWebhooks, duplicates, invalidSignatures: sink.invalidSignatures },
     recordings: { total: recordings.length, ready: recordings.length - notFinalized, notFinalized },
