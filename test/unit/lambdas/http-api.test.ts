@@ -3,6 +3,7 @@
  * chain, and documented by the shared OpenAPI generator. What a route's zod schema accepts is what the
  * document says, for a made-up table and for every route the three APIs serve.
  */
+import { httpEvent } from '../../support/http-event';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Context } from 'aws-lambda';
@@ -59,25 +60,7 @@ function widgetRoutes(nameSchema: z.ZodString): ReadonlyArray<ApiRoute<{ served:
 
 function event(method: string, path: string, body?: unknown, extra: Partial<HttpEvent> = {}): HttpEvent {
   return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-    requestContext: {
-      accountId: 'test',
-      apiId: 'test',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
-      requestId: 'req-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-    isBase64Encoded: false,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    ...httpEvent(method, path, { headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
     ...extra,
   };
 }

@@ -3,6 +3,7 @@
  * validation and auth at the edge, 404s for what does not exist, deletes that take the media with them,
  * MP4 export requests queued once.
  */
+import { httpEvent } from '../../support/http-event';
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { Context } from 'aws-lambda';
@@ -11,7 +12,7 @@ import { startRecording } from '../../../core/recordings/start';
 import { segmentFileName } from '../../../core/media/layout';
 import { recordingIdFor } from '../../../core/recordings/recording';
 import type { Stream } from '../../../core/streams/stream';
-import type { HttpEvent, HttpResult } from '../../../lambdas/shared/http-types';
+import type { HttpResult } from '../../../lambdas/shared/http-types';
 import { createRecordingsApiHandler } from '../../../lambdas/recordings-api/handler';
 import { isRecordingsApiPath } from '../../../lambdas/recordings-api/routes';
 import { recordingList, recordingView } from '../../../lambdas/recordings-api/schema';
@@ -80,28 +81,7 @@ describe('recordings API handler', () => {
       body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
       headers['content-type'] = 'application/json';
     }
-    const event: HttpEvent = {
-      version: '2.0',
-      routeKey: '$default',
-      rawPath: path,
-      rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
-      headers,
-      ...(options.query ? { queryStringParameters: options.query } : {}),
-      requestContext: {
-        accountId: 'test',
-        apiId: 'test',
-        domainName: 'localhost',
-        domainPrefix: 'localhost',
-        http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
-        requestId: 'req-1',
-        routeKey: '$default',
-        stage: '$default',
-        time: '',
-        timeEpoch: 0,
-      },
-      isBase64Encoded: false,
-      ...(body !== undefined ? { body } : {}),
-    };
+    const event = httpEvent(method, path, { headers, ...(options.query ? { query: options.query } : {}), ...(body !== undefined ? { body } : {}) });
     const raw: HttpResult = await handler(event, {} as Context);
     const responseHeaders = Object.fromEntries(Object.entries(raw.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
     return { status: raw.statusCode ?? 200, headers: responseHeaders, body: raw.body ? JSON.parse(raw.body) : undefined };

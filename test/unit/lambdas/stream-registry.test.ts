@@ -3,6 +3,7 @@
  * and malformed input must get a problem+json answer with the right code, and must store nothing; keys
  * appear only where they are meant to (create, reset-key) and never in listings, events or logs.
  */
+import { httpEvent } from '../../support/http-event';
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { Context } from 'aws-lambda';
@@ -61,28 +62,7 @@ describe('stream registry API handler', () => {
       headers['content-type'] = 'application/json';
     }
     Object.assign(headers, options.headers);
-    const event: HttpEvent = {
-      version: '2.0',
-      routeKey: '$default',
-      rawPath: path,
-      rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
-      headers,
-      ...(options.query ? { queryStringParameters: options.query } : {}),
-      requestContext: {
-        accountId: 'test',
-        apiId: 'test',
-        domainName: 'localhost',
-        domainPrefix: 'localhost',
-        http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
-        requestId: 'req-1',
-        routeKey: '$default',
-        stage: '$default',
-        time: '',
-        timeEpoch: 0,
-      },
-      isBase64Encoded: false,
-      ...(body !== undefined ? { body } : {}),
-    };
+    const event = httpEvent(method, path, { headers, ...(options.query ? { query: options.query } : {}), ...(body !== undefined ? { body } : {}) });
     const raw = await handler(event, {} as Context);
     const responseHeaders = Object.fromEntries(Object.entries(raw.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
     return { status: raw.statusCode ?? 200, headers: responseHeaders, body: raw.body ? JSON.parse(raw.body) : undefined, raw };
