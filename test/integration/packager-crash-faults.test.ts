@@ -27,6 +27,8 @@ const RENDITIONS: RenditionPlan[] = [
 ];
 const SOON = { timeoutMs: 5_000, intervalMs: 10 };
 const FAST_RETRY = { initialDelayMs: 5, maxDelayMs: 20 };
+/** The folders here were just written by the test itself, not by an orphaned ffmpeg. */
+const NO_QUIET_WAIT = { quietMs: 0 };
 
 /**
  * The store as a process sees it: `refuse(key)` fails chosen puts (the upload the crash interrupted), and
@@ -128,7 +130,7 @@ describe('scratch recovery after a hard crash', () => {
     dying.kill();
     await crashed.stop({ drainTimeoutMs: 0 });
     assert.ok(await exists(join(run1, '360p', 'seg_000002.ts')), 'the crashed packager left its listed segment on scratch');
-    const report = await recoverScratch({ scratchRoot, store: fsStore, logger: silentLogger, retry: FAST_RETRY });
+    const report = await recoverScratch({ scratchRoot, store: fsStore, logger: silentLogger, retry: FAST_RETRY, ...NO_QUIET_WAIT });
 
     // Assess: the exact keys the packager would have used, with the scratch bytes, and nothing unlisted.
     assert.equal(report.stored, 6);
@@ -178,7 +180,7 @@ describe('scratch recovery after a hard crash', () => {
     const unnamed = join(scratchRoot, streamId, `${newId('session')}-2`, 'run-1');
     await writeSegment(unnamed, '360p', 0);
 
-    const report = await recoverScratch({ scratchRoot, store: fsStore, logger: silentLogger, retry: FAST_RETRY });
+    const report = await recoverScratch({ scratchRoot, store: fsStore, logger: silentLogger, retry: FAST_RETRY, ...NO_QUIET_WAIT });
     assert.equal(report.stored, 0);
     assert.equal(report.discarded, 2);
     assert.equal(await exists(scratchRoot + '/' + streamId), false);
@@ -194,12 +196,34 @@ describe('scratch recovery after a hard crash', () => {
     await writeSegment(recorded, '360p', 0);
     await writeSegment(recorded, '180p', 0);
     await packager.stop({ drainTimeoutMs: 0 });
-    const down = await recoverScratch({ scratchRoot, store: new DyingStore(fsStore, (key) => key.endsWith('.ts')), logger: silentLogger, retry: { ...FAST_RETRY, maxAttempts: 2 } });
+    const down = await recoverScratch({ scratchRoot, store: new DyingStore(fsStore, (key) => key.endsWith('.ts')), logger: silentLogger, retry: { ...FAST_RETRY, maxAttempts: 2 }, ...NO_QUIET_WAIT });
     assert.equal(down.sessions[0]?.removed, false);
     assert.ok(await exists(join(recorded, '360p', 'seg_000000.ts')), 'kept: it could not be stored');
-    const up = await recoverScratch({ scratchRoot, store: fsStore, logger: silentLogger, retry: FAST_RETRY });
+    const up = await recoverScratch({ scratchRoot, store: fsStore, logger: silentLogger, retry: FAST_RETRY, ...NO_QUIET_WAIT });
     assert.equal(up.stored, 2);
     assert.ok(await fsStore.get(`recordings/${recordingId}/360p/0-2000-0.ts`));
+    assert.equal(await exists(join(scratchRoot, streamId)), false);
+  });
+
+  it('waits for an orphaned ffmpeg to finish its last segment before reading a session folder', async () => {
+    const fsStore = new FsObjectStore(join(root, 'media-3'));
+    const scratchRoot = join(root, 'scratch-3');
+    const streamId = newId('stream');
+    const sessionId = newId('session');
+    const recordingId = recordingIdFor(sessionId);
+    const run = join(scratchRoot, streamId, `${sessionId}-1`, 'run-1');
+    const packager = new Packager({ streamId, recordingId, renditions: [RENDITIONS[0]!], objectStore: new DyingStore(fsStore, (key) => key.endsWith('.ts')), pollIntervalMs: 15, settleMs: 10, retry: FAST_RETRY });
+    await packager.start();
+    await packager.attach(run);
+    await packager.stop({ drainTimeoutMs: 0 });
+    await writeSegment(run, '360p', 0);
+    // The plane is gone; its ffmpeg saw its input close and lists its last segment a moment later.
+    const last = new Promise<void>((resolve) => setTimeout(() => void writeSegment(run, '360p', 1).then(() => resolve()), 300));
+
+    const report = await recoverScratch({ scratchRoot, store: fsStore, logger: silentLogger, retry: FAST_RETRY, quietMs: 1_000 });
+    await last;
+    assert.equal(report.stored, 2, 'the segment listed after the crash is stored too');
+    assert.ok(await fsStore.get(`recordings/${recordingId}/360p/1-2000-0.ts`));
     assert.equal(await exists(join(scratchRoot, streamId)), false);
   });
 });

@@ -16,6 +16,7 @@
  */
 import { open, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { isId } from '../../../../core/ids';
 import { segmentKey } from '../../../../core/media/layout';
 import type { Logger } from '../../../../core/ports/logger';
@@ -42,6 +43,14 @@ export interface ScratchRecoveryOptions {
   /** Backoff for store writes. Default: the packager's (unlimited attempts until `signal` aborts). */
   retry?: Partial<RetryPolicy>;
   signal?: AbortSignal;
+  /**
+   * A session folder written to this recently may still have its orphaned ffmpeg finishing the last
+   * segment (it does once its input closes): wait until it has been quiet this long (at most
+   * `maxQuietWaitMs`) before reading it. Default 2000.
+   */
+  quietMs?: number;
+  /** Default 15000. */
+  maxQuietWaitMs?: number;
 }
 
 /** What recovery did for one session folder. */
@@ -73,6 +82,7 @@ export async function recoverScratch(options: ScratchRecoveryOptions): Promise<S
     for (const sessionDirName of await listDirs(streamDir)) {
       const match = SESSION_DIR.exec(sessionDirName);
       if (!match) continue;
+      await waitUntilQuiet(join(streamDir, sessionDirName), options);
       const session = await recoverSession(streamId, match[1] as string, join(streamDir, sessionDirName), options);
       report.sessions.push(session);
       report.stored += session.stored;
@@ -205,6 +215,25 @@ async function completeSegment(path: string): Promise<Uint8Array | undefined> {
   } finally {
     await handle.close();
   }
+}
+
+async function waitUntilQuiet(dir: string, options: ScratchRecoveryOptions): Promise<void> {
+  const quietMs = options.quietMs ?? 2_000;
+  const deadline = Date.now() + (options.maxQuietWaitMs ?? 15_000);
+  while (quietMs > 0) {
+    const age = Date.now() - (await newestChange(dir));
+    if (age >= quietMs || Date.now() >= deadline) return;
+    await delay(Math.min(quietMs - age, Math.max(0, deadline - Date.now())), undefined, options.signal ? { signal: options.signal } : undefined);
+  }
+}
+
+async function newestChange(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? await newestChange(path) : ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0));
+  }
+  return newest;
 }
 
 async function listDirs(dir: string): Promise<string[]> {
