@@ -218,7 +218,7 @@ describe('scratch recovery after a hard crash', () => {
     await packager.stop({ drainTimeoutMs: 0 });
     await writeSegment(run, '360p', 0);
     // The plane is gone; its ffmpeg saw its input close and lists its last segment a moment later.
-    const last = new Promise<void>((resolve) => setTimeout(() => void writeSegment(run, '360p', 1).then(() => resolve()), 300));
+    const last = new Promise<void>((resolve) => setTimeout(() => void writeSegment(run, '360p', 1).then(() => resolve()), 100));
 
     const report = await recoverScratch({ scratchRoot, store: fsStore, logger: silentLogger, retry: FAST_RETRY, quietMs: 1_000 });
     await last;
