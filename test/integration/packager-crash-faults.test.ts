@@ -19,6 +19,10 @@ import type { ObjectStore, PutOptions, StoredObject } from '../../core/ports/obj
 import { Packager, type PackagerSegmentEvent, type RenditionPlan } from '../../containers/ingest/src/packager';
 import { readRunManifest } from '../../containers/ingest/src/packager/run-manifest';
 import { recoverScratch } from '../../containers/ingest/src/packager/scratch-recovery';
+import { startIngestApp } from '../../containers/ingest/src/ingest-app';
+import type { SessionDeps } from '../../core/streams/publish-session';
+import { noopMetrics } from '../../core/ports/metrics';
+import { systemClock } from '../../core/ports/clock';
 import { waitFor } from '../support/wait';
 
 const RENDITIONS: RenditionPlan[] = [
@@ -225,5 +229,44 @@ describe('scratch recovery after a hard crash', () => {
     assert.equal(report.stored, 2, 'the segment listed after the crash is stored too');
     assert.ok(await fsStore.get(`recordings/${recordingId}/360p/1-2000-0.ts`));
     assert.equal(await exists(join(scratchRoot, streamId)), false);
+  });
+
+  it('at ingest start, before the listener accepts: stores, then queues finalization again for a session already over', async () => {
+    // Prepare: a recorded run left on <dataDir>/scratch whose session the failover ended meanwhile.
+    const dataDir = join(root, 'data-4');
+    const fsStore = new FsObjectStore(join(dataDir, 'media'));
+    const streamId = newId('stream');
+    const sessionId = newId('session');
+    const recordingId = recordingIdFor(sessionId);
+    const run = join(dataDir, 'scratch', streamId, `${sessionId}-1`, 'run-1');
+    const packager = new Packager({ streamId, recordingId, renditions: [RENDITIONS[0]!], objectStore: new DyingStore(fsStore, (key) => key.endsWith('.ts')), pollIntervalMs: 15, settleMs: 10, retry: FAST_RETRY });
+    await packager.start();
+    await packager.attach(run);
+    await packager.stop({ drainTimeoutMs: 0 });
+    await writeSegment(run, '360p', 0);
+    const finalizations: unknown[] = [];
+    const storeAtRecovery = { get: async (id: string) => (id === streamId ? { id, status: 'ended', sessionId } : undefined) } as unknown as SessionDeps['store'];
+
+    // Act
+    const app = await startIngestApp({
+      config: { rtmpPort: 0, bind: '127.0.0.1', publicHost: '127.0.0.1', dataDir, ladder: [180], segmentSeconds: 2, liveWindowSegments: 6, ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' },
+      sessionDeps: { store: storeAtRecovery, emit: async () => undefined as never, clock: systemClock },
+      emit: async () => undefined as never,
+      objectStore: fsStore,
+      authorize: async () => ({ ok: false, reason: 'unknown_key' }) as never,
+      playbackBase: 'http://127.0.0.1',
+      logger: silentLogger,
+      metrics: noopMetrics,
+      recordings: { startRecording: async () => undefined, enqueueFinalization: async (request) => void finalizations.push(request) },
+    });
+    try {
+      // Assess
+      assert.equal(app.recovered.stored, 1);
+      assert.ok(await fsStore.get(`recordings/${recordingId}/360p/0-2000-0.ts`));
+      assert.deepEqual(finalizations, [{ recordingId, streamId, sessionId }]);
+      assert.equal(await exists(join(dataDir, 'scratch', streamId)), false);
+    } finally {
+      await app.stop();
+    }
   });
 });
