@@ -184,16 +184,22 @@ describe('scratch recovery after a hard crash', () => {
     const unnamed = join(scratchRoot, streamId, `${newId('session')}-2`, 'run-1');
     await writeSegment(unnamed, '360p', 0);
 
+    // A manifest that does not hold what a packager writes (here: a key outside the store) names nothing.
+    const hostile = join(scratchRoot, streamId, `${newId('session')}-3`, 'run-1');
+    await writeSegment(hostile, '360p', 0);
+    await writeFile(join(hostile, 'run.json'), JSON.stringify({ version: 1, streamId, recordingId: '../../etc', firstSequence: -1, discontinuitySequence: 0, renditions: ['360p'], attachedAt: '' }));
+    await assert.rejects(readRunManifest(hostile), (err: Error) => err.name === 'RunManifestError' && /recordingId/.test(err.message));
+
     const report = await recoverScratch({ scratchRoot, store: fsStore, logger: silentLogger, retry: FAST_RETRY, ...NO_QUIET_WAIT });
     assert.equal(report.stored, 0);
-    assert.equal(report.discarded, 2);
+    assert.equal(report.discarded, 3);
     assert.equal(await exists(scratchRoot + '/' + streamId), false);
     assert.deepEqual(await fsStore.list(''), []);
 
     // A recorded run whose store is down at start-up stays on scratch for the next start.
     const sessionId = newId('session');
     const recordingId = recordingIdFor(sessionId);
-    const recorded = join(scratchRoot, streamId, `${sessionId}-3`, 'run-1');
+    const recorded = join(scratchRoot, streamId, `${sessionId}-4`, 'run-1');
     const packager = new Packager({ streamId, recordingId, renditions: RENDITIONS, objectStore: new DyingStore(fsStore, (key) => key.endsWith('.ts')), pollIntervalMs: 15, settleMs: 10, retry: FAST_RETRY });
     await packager.start();
     await packager.attach(recorded);
