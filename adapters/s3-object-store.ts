@@ -4,6 +4,11 @@
  * name is refused the same way in both planes; an optional `prefix` places the whole store under one
  * folder of the bucket (its keys are stripped of it again on the way out).
  *
+ * Under fault (503 SlowDown, throttling, resets) the SDK's standard retry strategy retries each request;
+ * what still fails is thrown, so the caller (the packager retries segments until they are stored) decides.
+ * A request that hangs is cut after `timeoutMs` and thrown as an ObjectStoreError: a stuck socket must delay
+ * a segment, never stall its rendition's uploads for good.
+ *
  * Must never: swallow a per-key failure of a batch delete, or follow a key out of its prefix.
  */
 import {
@@ -28,6 +33,8 @@ export interface S3ObjectStoreOptions {
   client?: S3Client;
   /** Keys per ListObjectsV2 page (S3's maximum is 1000). @default 1000 */
   listPageSize?: number;
+  /** Longest one operation (its SDK retries included) may take before it is abandoned. @default 30000 */
+  timeoutMs?: number;
 }
 
 export class ObjectStoreError extends StreamplaneError {
@@ -42,6 +49,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly prefix: string;
   private readonly client: S3Client;
   private readonly listPageSize: number;
+  private readonly timeoutMs: number;
 
   constructor(options: S3ObjectStoreOptions) {
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket)) {
@@ -54,8 +62,11 @@ export class S3ObjectStore implements ObjectStore {
     }
     this.bucket = options.bucket;
     this.prefix = prefix;
-    this.client = options.client ?? new S3Client({});
+    // More attempts than the SDK's default 3: a SlowDown storm should delay a segment, not fail it.
+    this.client = options.client ?? new S3Client({ maxAttempts: 5 });
     this.listPageSize = options.listPageSize ?? 1000;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    if (!Number.isFinite(this.timeoutMs) || this.timeoutMs < 1) throw new ValidationError(`timeoutMs must be a positive number, got ${this.timeoutMs}.`);
     if (!Number.isInteger(this.listPageSize) || this.listPageSize < 1 || this.listPageSize > 1000) {
       throw new ValidationError(`listPageSize must be a whole number from 1 to 1000, got ${this.listPageSize}.`);
     }
@@ -63,23 +74,27 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array | string, options: PutOptions): Promise<void> {
     validateObjectKey(key);
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: this.prefix + key,
-        Body: body,
-        ContentType: options.contentType,
-        CacheControl: options.cacheControl,
-      }),
+    await this.withDeadline(`PUT ${key}`, (abortSignal) =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.prefix + key,
+          Body: body,
+          ContentType: options.contentType,
+          CacheControl: options.cacheControl,
+        }),
+        { abortSignal },
+      ),
     );
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
     validateObjectKey(key);
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
-      if (!out.Body) return new Uint8Array();
-      return await out.Body.transformToByteArray();
+      return await this.withDeadline(`GET ${key}`, async (abortSignal) => {
+        const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), { abortSignal });
+        return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+      });
     } catch (err) {
       if (err instanceof Error && (err.name === 'NoSuchKey' || err.name === 'NotFound')) return undefined;
       throw err;
@@ -91,8 +106,8 @@ export class S3ObjectStore implements ObjectStore {
     const out: StoredObject[] = [];
     let token: string | undefined;
     do {
-      const page: ListObjectsV2CommandOutput = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, MaxKeys: this.listPageSize, ContinuationToken: token }),
+      const page: ListObjectsV2CommandOutput = await this.withDeadline(`LIST ${prefix}`, (abortSignal) =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, MaxKeys: this.listPageSize, ContinuationToken: token }), { abortSignal }),
       );
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined || !object.Key.startsWith(this.prefix)) continue;
@@ -109,17 +124,31 @@ export class S3ObjectStore implements ObjectStore {
     const unique = [...new Set(keys)];
     for (let i = 0; i < unique.length; i += DELETE_BATCH) {
       const batch = unique.slice(i, i + DELETE_BATCH);
-      const out = await this.client.send(
-        new DeleteObjectsCommand({
-          Bucket: this.bucket,
-          Delete: { Objects: batch.map((key) => ({ Key: this.prefix + key })), Quiet: true },
-        }),
+      const out = await this.withDeadline(`DELETE ${batch.length} keys`, (abortSignal) =>
+        this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: batch.map((key) => ({ Key: this.prefix + key })), Quiet: true },
+          }),
+          { abortSignal },
+        ),
       );
       const failed = out.Errors ?? [];
       if (failed.length > 0) {
         const first = failed[0];
         throw new ObjectStoreError(`Deleting ${failed.length} of ${batch.length} objects failed (first: ${first?.Key ?? '?'}: ${first?.Code ?? 'unknown'}).`);
       }
+    }
+  }
+
+  /** One SDK call (and reading its body) under the store's deadline; an abandoned one is an ObjectStoreError. */
+  private async withDeadline<T>(what: string, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    try {
+      return await call(deadline);
+    } catch (err) {
+      if (deadline.aborted) throw new ObjectStoreError(`S3 ${what} took longer than ${this.timeoutMs} ms; abandoned.`, { cause: err });
+      throw err;
     }
   }
 }

@@ -12,9 +12,10 @@ import type { ObjectStore } from '../../../core/ports/object-store';
 import type { SessionDeps } from '../../../core/streams/publish-session';
 import { FailureRateLimiter } from '../../../core/streams/rate-limiter';
 import { recordingIdFor } from '../../../core/recordings/recording';
-import { masterPlaylistPath } from '../../../core/streams/stream';
+import { hasOpenSession, masterPlaylistPath } from '../../../core/streams/stream';
 import type { PlaneConfig } from './config';
 import { rateLimitedGate } from './hooks/on-publish';
+import { recoverScratch, type ScratchRecoveryReport } from './packager/scratch-recovery';
 import { RtmpIngest, type PublishGate } from './rtmp/rtmp-ingest';
 import { LiveSession } from './session/live-session';
 import { SessionManager } from './session/session-manager';
@@ -43,6 +44,8 @@ export interface IngestAppDeps {
 
 export interface IngestApp {
   ingest: RtmpIngest;
+  /** What start-up found on scratch from a previous run that died (see packager/scratch-recovery.ts). */
+  recovered: ScratchRecoveryReport;
   sessions: SessionManager;
   /** `rtmp://HOST:PORT/live` as encoders should use it. */
   rtmpServer: string;
@@ -99,10 +102,15 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
           : {}),
       }),
   });
+  // Before the listener accepts: a resumed packager reads stored segments to reserve numbers, so what a
+  // crash left on scratch must be stored first, and no new session may write to scratch meanwhile.
+  const recovered = await recoverScratch({ scratchRoot: join(config.dataDir, 'scratch'), store: deps.objectStore, logger, metrics });
+  if (deps.recordings) await refinalizeClosedSessions(recovered, deps.sessionDeps, deps.recordings, logger);
   await ingest.start();
   const manager = sessions;
   return {
     ingest,
+    recovered,
     sessions: manager,
     rtmpServer: `rtmp://${config.publicHost}:${ingest.port}/live`,
     async stop() {
@@ -111,4 +119,29 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
       await ingest.stop();
     },
   };
+}
+
+/**
+ * A recovered session that is already over (ended by the failover or the API while this process was down)
+ * may have a finalized recording that lacks the recovered segments: queue its finalization again (the
+ * finalizer repairs a ready recording whose stored segments changed). Open sessions are finalized when
+ * they end, which `SessionManager.recoverOrphans` arranges.
+ */
+async function refinalizeClosedSessions(
+  recovered: ScratchRecoveryReport,
+  sessionDeps: SessionDeps,
+  recordings: NonNullable<IngestAppDeps['recordings']>,
+  logger: Logger,
+): Promise<void> {
+  for (const session of recovered.sessions) {
+    if (!session.recordingId || session.stored === 0) continue;
+    const { streamId, sessionId, recordingId } = session;
+    try {
+      const stream = await sessionDeps.store.get(streamId);
+      if (stream && stream.sessionId === sessionId && hasOpenSession(stream.status)) continue;
+      await recordings.enqueueFinalization({ recordingId, streamId, sessionId });
+    } catch (err) {
+      logger.error('scratch: could not queue the finalization of a recovered recording', { streamId, sessionId, recordingId, error: err instanceof Error ? err : String(err) });
+    }
+  }
 }

@@ -8,7 +8,6 @@
  * before it lapses), or keep beating after it stopped carrying streams it no longer owns.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -65,10 +64,10 @@ export interface CloudIngest {
 export async function startCloudIngest(config: CloudIngestConfig, logger: Logger, overrides: CloudIngestOverrides = {}): Promise<CloudIngest> {
   const dynamo = overrides.dynamo ?? new DynamoDBClient({});
   const store = new DynamoDbStreamStore({ tableName: config.tableName, client: dynamo, logger });
-  const publisher = overrides.publisher ?? new EventBridgeEventPublisher({ eventBusName: config.eventBusName, client: new EventBridgeClient({}) });
+  const metrics = overrides.metrics ?? new EmfMetrics({ namespace: 'Streamplane', dimensions: { service: 'ingest' } });
+  const publisher = overrides.publisher ?? new EventBridgeEventPublisher({ eventBusName: config.eventBusName, logger, metrics });
   const emit = eventEmitter({ store, publisher, clock: systemClock });
   const objectStore = new S3ObjectStore({ bucket: config.mediaBucket, client: overrides.s3 ?? new S3Client({}) });
-  const metrics = overrides.metrics ?? new EmfMetrics({ namespace: 'Streamplane', dimensions: { service: 'ingest' } });
   const heartbeats = overrides.heartbeats ?? new DynamoDbIngestHeartbeats({ tableName: config.tableName, client: dynamo });
   const protection = overrides.protection ?? (config.ecsAgentUri ? new EcsTaskProtection({ agentUri: config.ecsAgentUri }) : noScaleInProtection);
   const taskId =

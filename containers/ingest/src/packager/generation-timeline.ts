@@ -49,6 +49,14 @@ export class GenerationTimeline {
     return this.resumedDomain !== undefined;
   }
 
+  /**
+   * The discontinuity number the next run to list a segment gets. Exact for a run just opened: earlier
+   * runs are closed and list nothing more, so nothing else can take it first.
+   */
+  get upcomingDomain(): number {
+    return this.nextDomain;
+  }
+
   /** Runs opened so far. */
   get generations(): number {
     return this.count;

@@ -29,6 +29,7 @@ import { countGaps, countUploaded, emptyRenditionStats } from './rendition-stats
 import { RenditionTrack, type TrackEntry } from './rendition-track';
 import { loadResumeState } from './resume';
 import { DEFAULT_RETRY_POLICY, retry, type RetryPolicy } from './retry';
+import { writeRunManifest as writeRunManifestFile, type RunManifest } from './run-manifest';
 import { ScratchRun } from './scratch-run';
 import { parseSegmentListLine, type SegmentListEntry } from './segment-list';
 import type { PackagerEvents, PackagerOptions, PackagerStats, RenditionPlan, RenditionStats, StopOptions } from './types';
@@ -156,11 +157,35 @@ export class Packager extends EventEmitter<PackagerEvents> {
       this.assertRunning('attach');
       if (this.current) await this.closeCurrent();
       const gen = this.timeline.open(resolve(scratchDir), this.nextFreeSequence());
+      await this.writeRunManifest(gen);
       this.current = new ScratchRun(gen, this.plans.map((p) => p.name), this.streamId, this.logger);
       this.logger.info('packager: following transcoder run', { streamId: this.streamId, generation: gen.id, scratchDir: gen.dir, firstSequence: gen.base });
       await this.pollRun(this.current);
       this.schedulePoll();
     });
+  }
+
+  /**
+   * Before ffmpeg writes anything: what scratch recovery needs to store this run's segments under the keys
+   * this packager would use, should the process die before it uploads them (see scratch-recovery.ts).
+   */
+  private async writeRunManifest(gen: Generation): Promise<void> {
+    const manifest: RunManifest = {
+      version: 1,
+      streamId: this.streamId,
+      firstSequence: gen.base,
+      discontinuitySequence: this.timeline.upcomingDomain,
+      renditions: this.plans.map((p) => p.name),
+      attachedAt: this.clock.now().toISOString(),
+      ...(this.recordingId ? { recordingId: this.recordingId } : {}),
+    };
+    try {
+      await retry(() => writeRunManifestFile(gen.dir, manifest), { ...this.retryPolicy, maxAttempts: 5 }, { signal: this.abort.signal });
+    } catch (err) {
+      // Live output matters more than crash recovery: follow the run anyway, and say what is at stake.
+      this.metrics.count('packager_run_manifest_failures', 1);
+      this.logger.error('packager: could not write the run manifest; a crash during this run would strand its segments on scratch', { streamId: this.streamId, scratchDir: gen.dir, error: describeError(err) });
+    }
   }
 
   /** Ends the current run without starting another (ffmpeg exited; the supervisor is backing off). */
