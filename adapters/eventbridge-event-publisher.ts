@@ -92,8 +92,9 @@ export class EventBridgeEventPublisher implements EventPublisher {
   }
 
   private failed(error: EventPublishError, event: StreamplaneEvent, attempts: number): EventPublishError {
-    this.metrics.count('event_publish_failures', 1, { code: error.entryErrorCode ?? 'request' });
-    this.logger.error('events: could not publish an event to EventBridge', { eventId: event.id, type: event.type, streamId: event.streamId, attempts, error: error.message });
+    // No labels: the alarm on this metric needs one series (the code is in the log line).
+    this.metrics.count('event_publish_failures', 1);
+    this.logger.error('events: could not publish an event to EventBridge', { eventId: event.id, type: event.type, streamId: event.streamId, attempts, code: error.entryErrorCode ?? 'request', error: error.message });
     return error;
   }
 }

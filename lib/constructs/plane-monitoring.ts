@@ -46,6 +46,7 @@ export const INGEST_METRICS = {
   liveStreams: 'live_streams',
   transcoderRestarts: 'transcoder_restarts',
   segmentUploadLatency: 'segment_upload_latency',
+  eventPublishFailures: 'event_publish_failures',
 } as const;
 
 export class PlaneMonitoring extends Construct {
@@ -80,6 +81,16 @@ export class PlaneMonitoring extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 3,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+    );
+    this.alarms.push(
+      new cloudwatch.Alarm(this, 'IngestEventPublishFailures', {
+        alarmDescription: 'The ingest could not put events on the bus after its retries: webhooks and the registry miss them. Look for "event" errors in the ingest log group.',
+        metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: INGEST_METRICS.eventPublishFailures, dimensionsMap: { service: 'ingest' }, statistic: 'Sum', period: Duration.minutes(5) }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     );
     for (const alarm of this.alarms) alarm.addAlarmAction(notify);

@@ -235,6 +235,17 @@ describe('wiring and least privilege', () => {
     for (const logicalId of Object.keys(functions)) assert.ok(alarmed.has(JSON.stringify({ Ref: logicalId })), `${logicalId} has no error alarm`);
   });
 
+  it('alarms when the ingest could not publish an event after its retries (the metric the EventBridge publisher emits)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Streamplane',
+      MetricName: 'event_publish_failures',
+      Dimensions: [{ Name: 'service', Value: 'ingest' }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
   it('sends every alarm to the alarm topic and shows the ingest metrics on the dashboard as the ingest emits them', () => {
     const topic = ref(stack.monitoring.alarmTopic);
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) assert.deepEqual(alarm.Properties.AlarmActions, [topic]);
