@@ -32,10 +32,13 @@ export function WatchPage({ id, playbackBase }: { id: string; playbackBase: stri
     document.title = title;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout>;
+    let misses = 0;
     const check = async () => {
       const next = await liveStateOf(src);
       if (stopped) return;
-      setState(next);
+      // One failed poll (a playlist caught mid-rewrite, a network blip) does not stop a playing viewer.
+      misses = next === 'offline' ? misses + 1 : 0;
+      setState((current) => (next === 'offline' && current === 'live' && misses < 2 ? current : next));
       timer = setTimeout(() => void check(), 5000);
     };
     void check();

@@ -229,6 +229,9 @@ function Deliveries({ api, endpoint }: { api: ApiClient; endpoint: Webhook }) {
                   {a.statusCode ?? '—'} · {Math.round(a.latencyMs)} ms{a.error ? ` · ${a.error.message}` : ''}
                 </td>
                 <td data-label="Redeliver">
+                  {a.outcome !== 'failed' ? (
+                    <span class="hint">—</span>
+                  ) : (
                   <button
                     type="button"
                     class="secondary small"
@@ -246,6 +249,7 @@ function Deliveries({ api, endpoint }: { api: ApiClient; endpoint: Webhook }) {
                   >
                     Redeliver
                   </button>
+                  )}
                 </td>
               </tr>
             ))}
