@@ -82,7 +82,12 @@ export async function buildConsole(cacheDir: string): Promise<{ dir: string; has
   const esbuild = await import('esbuild');
   const tmp = join(cacheDir, `.tmp-${hash}-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
-  await esbuild.build(options(tmp));
+  try {
+    await esbuild.build(options(tmp));
+  } finally {
+    // The async API keeps an esbuild service process for later builds; the plane needs no more.
+    await esbuild.stop();
+  }
   finish(tmp, dir);
   for (const name of readdirSync(cacheDir)) if (name !== hash && !name.startsWith('.tmp-')) rmSync(join(cacheDir, name), { recursive: true, force: true });
   return { dir, hash, cached: false };
