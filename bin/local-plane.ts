@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     [
       '',
       'Streamplane local plane is running.',
+      `  Web console   ${plane.urls.console}   (sign in with the API token below)`,
       `  RTMP ingest   ${plane.urls.rtmpServer}   (OBS: Settings → Stream → Custom; stream key from the API)`,
       `  Control API   ${plane.urls.api}   (OpenAPI: ${plane.urls.api}/openapi.json)`,
       `  HLS origin    ${plane.urls.playbackBase}/live/<streamId>/master.m3u8`,

@@ -25,6 +25,7 @@ import { createStreamRegistryHandler } from '../lambdas/stream-registry/handler'
 import type { PlaneConfig } from '../containers/ingest/src/config';
 import { createPlaneHttpServer, healthRoute, metricsRoute, type Route } from './http/plane-http-server';
 import { HlsOrigin } from './http/hls-origin';
+import { CONSOLE_PATH, createConsoleRoute } from './http/console-route';
 import { startIngestApp } from '../containers/ingest/src/ingest-app';
 import type { SessionManager } from '../containers/ingest/src/session/session-manager';
 import { resolveApiToken } from './api-token';
@@ -38,7 +39,8 @@ export interface LocalPlane {
   rtmpPort: number;
   apiToken: string;
   apiTokenSource: 'env' | 'file' | 'generated';
-  urls: PublicUrls & { api: string };
+  /** `console`: the web console (`/console/`); the public watch pages are under `/watch/<streamId>`. */
+  urls: PublicUrls & { api: string; console: string };
   sessions: SessionManager;
   metrics: PrometheusMetrics;
   bus: LocalRegistry['bus'];
@@ -88,12 +90,14 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     let ready = { ingest: false, api: false, store: true };
     let apiRoute: Route = async () => false;
     let recordingsRoute: Route = async () => false;
+    let consoleRoute: Route = async () => false;
     const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: [...MEDIA_PREFIXES] });
     const http = createPlaneHttpServer({
       logger,
       routes: [
         healthRoute({ ingest: () => ready.ingest, api: () => ready.api, store: () => ready.store }),
         metricsRoute(() => metrics.render()),
+        (req, res, url) => consoleRoute(req, res, url),
         webhooks.eventStreamRoute,
         webhooks.apiRoute,
         // Before the stream registry's catch-all /v1/ route: it serves only the recordings paths.
@@ -107,6 +111,9 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
 
     const httpBase = `http://${config.publicHost}:${httpPort}`;
     const playbackBase = config.playbackBaseUrl ?? httpBase;
+    // The web console: bundled now (cached under the data dir), served at /console/ and /watch/{id}.
+    const webConsole = createConsoleRoute({ cacheDir: join(dataDir, 'console'), playbackBase, logger });
+    consoleRoute = webConsole.route;
 
     const recordings = wireLocalRecordings({
       client,
@@ -156,13 +163,15 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       return true;
     };
     ready.api = true;
+    // Never rejects: a console that cannot be built answers with a problem saying why; the plane runs on.
+    await webConsole.ready;
 
     return {
       httpPort,
       rtmpPort: app.ingest.port,
       apiToken: token,
       apiTokenSource: tokenSource,
-      urls: { ...urls, api: `${httpBase}/v1` },
+      urls: { ...urls, api: `${httpBase}/v1`, console: `${httpBase}${CONSOLE_PATH}` },
       sessions: manager,
       metrics,
       bus,

@@ -8,7 +8,7 @@
  *
  * Must never: log request headers or bodies at the gateway (the Authorization header is the API token).
  */
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -41,6 +41,11 @@ export interface ControlApiProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Browser origins allowed to call the API (CORS), e.g. the console's `https://d123.cloudfront.net`.
+   * Never `*`: the API takes a bearer token. @default - no CORS (no browser app on another origin)
+   */
+  readonly corsAllowOrigins?: string[];
 }
 
 /** Access log line: identifies a request without any header or body. */
@@ -64,6 +69,7 @@ export class ControlApi extends Construct {
 
   constructor(scope: Construct, id: string, props: ControlApiProps) {
     super(scope, id);
+    if (props.corsAllowOrigins?.includes('*')) throw new Error('ControlApi: corsAllowOrigins must name origins, got "*" (the API takes a bearer token).');
     const rateLimit = props.rateLimit ?? 50;
     const burstLimit = props.burstLimit ?? 100;
     if (rateLimit <= 0 || burstLimit < 1 || !Number.isInteger(burstLimit)) {
@@ -77,6 +83,18 @@ export class ControlApi extends Construct {
       description: 'Streamplane control API (/v1/...)',
       defaultIntegration: new HttpLambdaIntegration('Registry', props.handler, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 }),
       createDefaultStage: false,
+      ...(props.corsAllowOrigins?.length
+        ? {
+            corsPreflight: {
+              allowOrigins: props.corsAllowOrigins,
+              allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.PATCH, apigwv2.CorsHttpMethod.DELETE, apigwv2.CorsHttpMethod.OPTIONS],
+              allowHeaders: ['authorization', 'content-type', 'last-event-id'],
+              exposeHeaders: ['location', 'retry-after'],
+              allowCredentials: false,
+              maxAge: Duration.days(1),
+            },
+          }
+        : {}),
     });
     // One integration per function, named after the first path it serves.
     const integrations = new Map<lambda.IFunction, HttpLambdaIntegration>();

@@ -18,6 +18,7 @@ export interface LambdaEntries {
   readonly recordingFinalizer: string;
   readonly recordingRetention: string;
   readonly webhookDispatcher: string;
+  readonly consoleDeploy: string;
 }
 
 export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
@@ -30,4 +31,5 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   recordingFinalizer: join(REPO_ROOT, 'lambdas/recording-finalizer/handler.ts'),
   recordingRetention: join(REPO_ROOT, 'lambdas/recording-retention/handler.ts'),
   webhookDispatcher: join(REPO_ROOT, 'lambdas/webhook-dispatcher/handler.ts'),
+  consoleDeploy: join(REPO_ROOT, 'lambdas/console-deploy/handler.ts'),
 };

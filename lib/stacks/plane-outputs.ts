@@ -33,6 +33,7 @@ export function addPlaneOutputs(stack: StreamplaneStack, props: PlaneOutputsProp
     description: 'Prints the API bearer token',
     value: `aws secretsmanager get-secret-value --secret-id ${stack.apiToken.secretArn} --region ${stack.region} --query SecretString --output text | jq -r .token`,
   });
+  new CfnOutput(stack, 'ConsoleUrl', { description: 'Web console (sign in with the API token); watch pages at /watch/<streamId>', value: `https://${stack.playback.domainName}/console/` });
   new CfnOutput(stack, 'PlaybackDomain', { description: 'HLS playback: https://<domain>/live/<streamId>/master.m3u8', value: stack.playback.domainName });
   new CfnOutput(stack, 'MediaBucketName', { description: 'Bucket holding live/ and recordings/', value: stack.media.bucketName });
   new CfnOutput(stack, 'TableName', { description: 'The registry table', value: stack.table.tableName });

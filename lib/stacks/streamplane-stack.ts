@@ -3,7 +3,7 @@
  * cluster, the event bus and its routed queues, the work queues (webhook retries, MP4 exports), the ingest
  * service behind its NLB, the Lambdas (publish auth, stream registry API and event consumer, webhooks
  * API, recordings API, failover, recording finalizer, webhook dispatcher, and with a recording retention
- * its daily sweep, wired in recording-retention.ts), the control API, monitoring, and the outputs
+ * its daily sweep, wired in recording-retention.ts), the control API, the web console, monitoring, and the outputs
  * (plane-outputs.ts). Every permission is granted here (the optional sweep's beside its wiring) through
  * the owning construct's intent-named grant, so this file reads as the plane's access map.
  *
@@ -23,6 +23,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { PlaneConfig } from '../config';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
+import { ConsoleSite } from '../constructs/console-site';
 import { ControlApi } from '../constructs/control-api';
 import { EventConsumer } from '../constructs/event-consumer';
 import { IngestFailover } from '../constructs/ingest-failover';
@@ -95,6 +96,8 @@ export class StreamplaneStack extends Stack {
   readonly webhookRetries: WorkQueue;
   readonly mp4Exports: WorkQueue;
   readonly api: ControlApi;
+  /** The web console at https://<PlaybackDomain>/console/ (and the watch pages at /watch/<streamId>). */
+  readonly console: ConsoleSite;
   readonly apiToken: secretsmanager.Secret;
   readonly monitoring: PlaneMonitoring;
 
@@ -350,6 +353,17 @@ export class StreamplaneStack extends Stack {
         { path: '/v1/recordings', handler: this.recordingsApi.function },
         { path: '/v1/streams/{id}/recordings', handler: this.recordingsApi.function, subpaths: false },
       ],
+      // Exactly the console's origin (the playback distribution serves it at /console/).
+      corsAllowOrigins: [playbackBaseUrl],
+      ...logging,
+    });
+
+    // --- Web console: static files under console/ of the media bucket, behind the same distribution.
+    this.console = new ConsoleSite(this, 'Console', {
+      bucket: media.bucket,
+      distribution: this.playback.distribution,
+      apiUrl: this.api.url,
+      deployerEntry: entries.consoleDeploy,
       ...logging,
     });
 
@@ -366,6 +380,7 @@ export class StreamplaneStack extends Stack {
         Failover: this.failover.handler,
         RecordingFinalizer: this.recordingFinalizer.handler,
         WebhookDispatcher: this.webhookDispatcher.handler,
+        ConsoleDeploy: this.console.deployer,
         ...(this.recordingRetention ? { RecordingRetention: this.recordingRetention } : {}),
       },
       queues: {

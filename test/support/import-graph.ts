@@ -9,7 +9,7 @@ export const repoRoot = new URL('../..', import.meta.url).pathname.replace(/\/$/
 
 const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
 
-/** Every `.ts` file below `dir` (repo-relative), tests and declarations excluded. */
+/** Every `.ts`/`.tsx` file below `dir` (repo-relative), tests and declarations excluded. */
 export function sourcesUnder(dir: string): string[] {
   const full = join(repoRoot, dir);
   if (!existsSync(full)) return [];
@@ -17,7 +17,7 @@ export function sourcesUnder(dir: string): string[] {
     const path = join(full, name);
     if (name === 'node_modules') return [];
     if (statSync(path).isDirectory()) return sourcesUnder(relative(repoRoot, path));
-    return name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts') ? [relative(repoRoot, path)] : [];
+    return /\.tsx?$/.test(name) && !name.endsWith('.test.ts') && !name.endsWith('.d.ts') ? [relative(repoRoot, path)] : [];
   });
 }
 
@@ -33,7 +33,7 @@ export function importsOf(file: string): { files: string[]; packages: string[] }
       continue;
     }
     const base = join(dirname(file), spec);
-    const resolved = [`${base}.ts`, join(base, 'index.ts'), base].find((candidate) => existsSync(join(repoRoot, candidate)) && statSync(join(repoRoot, candidate)).isFile());
+    const resolved = [`${base}.ts`, `${base}.tsx`, join(base, 'index.ts'), join(base, 'index.tsx'), base].find((candidate) => existsSync(join(repoRoot, candidate)) && statSync(join(repoRoot, candidate)).isFile());
     files.push(resolved ?? base);
   }
   return { files, packages };
@@ -47,7 +47,7 @@ export function closureOf(entry: string): Set<string> {
     const file = queue.pop()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    queue.push(...importsOf(file).files.filter((f) => f.endsWith('.ts')));
+    queue.push(...importsOf(file).files.filter((f) => /\.tsx?$/.test(f)));
   }
   return seen;
 }

@@ -3,8 +3,8 @@
  * carries only what the ingest runs (no Lambda handlers, no local-plane composition).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { closureOf, importsOf, layerOf, repoRoot, sourcesUnder } from '../support/import-graph';
 
@@ -15,22 +15,77 @@ const ALLOWED: Record<string, ReadonlyArray<string>> = {
   lambdas: ['lambdas', 'adapters', 'core'],
   'containers/ingest': ['containers/ingest', 'adapters', 'core'],
   local: ['local', 'containers/ingest', 'lambdas', 'adapters', 'core'],
-  console: ['console'],
 };
+
+/**
+ * The console runs in a browser and talks to the public API only: it imports its own files and its UI
+ * libraries; from the server it may take types only (the API's zod schemas and core's types), which
+ * vanish from the bundle. Its build script (Node) may import esbuild and node: modules.
+ */
+const CONSOLE_PACKAGES = ['preact', 'preact/hooks', 'hls.js'];
+const CONSOLE_TYPE_PACKAGES = ['zod'];
+const CONSOLE_BUILD = 'console/build.ts';
+const STATEMENT = /^\s*(?:import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
+
+function consoleOffences(file: string): string[] {
+  const text = readFileSync(join(repoRoot, file), 'utf8');
+  const offences: string[] = [];
+  for (const m of text.matchAll(STATEMENT)) {
+    const typeOnly = Boolean(m[1]);
+    const spec = m[2] ?? m[3] ?? m[4] ?? '';
+    if (!spec.startsWith('.')) {
+      const ok =
+        CONSOLE_PACKAGES.includes(spec) ||
+        (typeOnly && CONSOLE_TYPE_PACKAGES.includes(spec)) ||
+        (file === CONSOLE_BUILD && (spec === 'esbuild' || spec.startsWith('node:')));
+      if (!ok) offences.push(`${file} → package ${spec}${typeOnly ? ' (type)' : ''}`);
+      continue;
+    }
+    const target = join(dirname(file), spec);
+    const ok = target.startsWith('console/') || (typeOnly && (/^lambdas\/[^/]+\/schema$/.test(target) || target.startsWith('core/')));
+    if (!ok) offences.push(`${file} → ${target}${typeOnly ? ' (type)' : ''}`);
+  }
+  return offences;
+}
 
 describe('layers', () => {
   for (const [layer, allowed] of Object.entries(ALLOWED)) {
     it(`${layer}/ imports only ${allowed.join(', ')}`, () => {
       const files = sourcesUnder(layer === 'containers/ingest' ? 'containers/ingest/src' : layer);
-      if (layer !== 'console') assert.ok(files.length > 0, `no sources found under ${layer}/`);
+      assert.ok(files.length > 0, `no sources found under ${layer}/`);
       const offences = files.flatMap((file) =>
         importsOf(file)
-          .files.filter((target) => !allowed.includes(layerOf(target)))
+          // The local plane bundles the console at start: its build script, never the browser code.
+          .files.filter((target) => !allowed.includes(layerOf(target)) && !(layer === 'local' && target === CONSOLE_BUILD))
           .map((target) => `${file} → ${target}`),
       );
       assert.deepEqual(offences, []);
     });
   }
+
+  it('console/ imports only console/, its UI libraries, and types from lambdas/*/schema.ts and core/', () => {
+    const files = sourcesUnder('console');
+    assert.ok(files.some((f) => f.endsWith('.tsx')), 'the console sources (.tsx) are found');
+    assert.deepEqual(files.flatMap(consoleOffences), []);
+  });
+
+  it('the console check catches a value import of the server and an unknown package', () => {
+    const probe = 'console/__layers_probe.ts';
+    const full = join(repoRoot, probe);
+    writeFileSync(full, "import { streamView } from '../lambdas/stream-registry/schema';\nimport type { Stream } from '../core/streams/stream';\nimport left from 'left-pad';\n");
+    try {
+      assert.deepEqual(consoleOffences(probe), [`${probe} → lambdas/stream-registry/schema`, `${probe} → package left-pad`]);
+    } finally {
+      rmSync(full, { force: true });
+    }
+  });
+
+  it('no other layer imports the console (only the local plane and the CDK serve its bundle)', () => {
+    for (const layer of ['core', 'adapters', 'lambdas', 'containers/ingest/src']) {
+      const offences = sourcesUnder(layer).flatMap((file) => importsOf(file).files.filter((t) => t.startsWith('console/')).map((t) => `${file} → ${t}`));
+      assert.deepEqual(offences, []);
+    }
+  });
 
   it('the ingest entry point reaches no Lambda handler and no local-plane code', () => {
     const reached = [...closureOf('containers/ingest/src/main.ts')];
