@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Streamplane needs on a fresh Debian/Ubuntu machine with Node 20+: ffmpeg/ffprobe from the
 # distribution's packages (when missing) and the npm dependencies pinned in package-lock.json. With
-# `--test` (or under CI) also Debian's Chromium, for the browser playback test.
+# `--test` (or under CI) also Debian's Chromium, for the browser tests (console, hls.js playback).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +12,7 @@ as_root() {
 
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
-# Chromium only runs the browser playback test (hls.js); the plane itself does not need it.
+# Chromium only runs the browser tests (console, hls.js playback); the plane itself does not need it.
 if [ "${STREAMPLANE_SETUP_BROWSER:-auto}" != "no" ] && { [ "${1:-}" = "--test" ] || [ -n "${CI:-}" ]; } && [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)
 fi
