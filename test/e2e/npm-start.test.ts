@@ -46,7 +46,8 @@ describe('npm start and the CLI', () => {
     };
 
     await waitFor('/healthz to be 200', async () => (await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status === 200, { timeoutMs: 60_000 });
-    const token = /API token\s+(\S+)/.exec(output)?.[1];
+    // /healthz answers while the start finishes (the console bundle is built last); the banner follows it.
+    const token = await waitFor('the banner with the API token', () => /API token\s+(\S+)/.exec(output)?.[1], { timeoutMs: 30_000 }).catch(() => undefined);
     assert.ok(token, `the API token is printed:\n${output}`);
     assert.match(output, new RegExp(`rtmp://localhost:${rtmpPort}/live`));
 
