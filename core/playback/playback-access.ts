@@ -63,7 +63,7 @@ export async function decideAccess(key: string, token: string | undefined, reque
   let grant: Grant;
   if (token !== undefined && isDerivedToken(token)) {
     const checked = verifyDerivedToken(deps.secret, key, token, deps.now);
-    if (!checked.ok) return { allow: false, reason: checked.reason === 'expired' ? 'expired' : checked.reason === 'audience' ? 'audience' : checked.reason === 'scope' ? 'subject' : 'signature' };
+    if (!checked.ok) return { allow: false, reason: checked.reason === 'scope' ? 'subject' : checked.reason };
     // The key may have been deleted or the viewer revoked since the master was fetched.
     if (!(await deps.key(checked.claims.kid))) return { allow: false, reason: 'unknown_key' };
     if (checked.claims.viewerId !== undefined && (await deps.isRevoked(checked.claims.viewerId))) return { allow: false, reason: 'revoked' };
