@@ -67,7 +67,8 @@ export function verifyDerivedToken(secret: Buffer, key: string, token: string, n
   const exp = Number(expText);
   if (exp <= Math.floor(now.getTime() / 1000)) return { ok: false, reason: 'expired' };
   const file = key.slice(key.lastIndexOf('/') + 1);
-  if (file === 'master.m3u8') return { ok: false, reason: 'audience' };
+  // Master playlists (and the DVR master) need the viewer token itself: it is what gets checked for ES256.
+  if (isMasterKey(key)) return { ok: false, reason: 'audience' };
   // Playlists only of the kind the token came from: a live viewer may fetch a recorded stream's segments
   // (they live under recordings/), never the recording's VOD playlists.
   if (file.endsWith('.m3u8') && kind !== (scope.startsWith('live/') ? 'live' : 'vod')) return { ok: false, reason: 'audience' };
@@ -75,6 +76,13 @@ export function verifyDerivedToken(secret: Buffer, key: string, token: string, n
   if (viewerId !== '') claims.viewerId = viewerId;
   if (origin64 !== '') claims.allowedOrigin = Buffer.from(origin64, 'base64url').toString('utf8');
   return { ok: true, claims };
+}
+
+/** `…/master.m3u8`, or the DVR master `live/<id>/dvr.m3u8` (one level up from the renditions). */
+export function isMasterKey(key: string): boolean {
+  const parts = key.split('/');
+  const file = parts[parts.length - 1];
+  return file === 'master.m3u8' || (parts.length === 3 && file === 'dvr.m3u8');
 }
 
 function mac(secret: Buffer, scope: string, fields: ReadonlyArray<string>): string {

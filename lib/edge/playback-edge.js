@@ -43,7 +43,7 @@ async function handler(event) {
 
   var file = parts[parts.length - 1];
   var token = request.querystring.token ? request.querystring.token.value : undefined;
-  if (file === 'master.m3u8') {
+  if (file === 'master.m3u8' || (parts.length === 3 && file === 'dvr.m3u8')) {
     // ES256 needs a real runtime: the playback-auth Lambda checks the viewer token and rewrites the URIs.
     cf.selectRequestOriginById(AUTH_ORIGIN_ID);
     return request;
