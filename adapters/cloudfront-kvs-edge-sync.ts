@@ -25,6 +25,7 @@ export interface KeyValueStoreClient {
   describe(kvsArn: string): Promise<{ etag: string }>;
   putKey(input: { kvsArn: string; key: string; value: string; ifMatch: string }): Promise<{ etag: string }>;
   deleteKey(input: { kvsArn: string; key: string; ifMatch: string }): Promise<{ etag: string }>;
+  getKey?(input: { kvsArn: string; key: string }): Promise<string | undefined>;
 }
 
 export const EDGE_KEYS = {
@@ -66,6 +67,13 @@ export class CloudFrontKvsEdgeSync implements PlaybackEdgeSync {
       : this.write((c, ifMatch) => c.deleteKey({ kvsArn: this.kvsArn, key: EDGE_KEYS.policy(id), ifMatch }), true);
   }
 
+  /** Puts the derived-token secret (hex) where the edge function reads it, unless it is there already. */
+  async ensureSecret(hex: string): Promise<void> {
+    const client = await this.client();
+    if (client.getKey && (await client.getKey({ kvsArn: this.kvsArn, key: EDGE_KEYS.secret })) === hex) return;
+    await this.write((c, ifMatch) => c.putKey({ kvsArn: this.kvsArn, key: EDGE_KEYS.secret, value: hex, ifMatch }));
+  }
+
   /** Writes are conditional on the store's ETag: on a concurrent change, re-read it and write again. */
   private async write(op: (client: KeyValueStoreClient, ifMatch: string) => Promise<unknown>, missingIsDone = false): Promise<void> {
     const client = await this.client();
@@ -91,6 +99,7 @@ async function sdkClient(): Promise<KeyValueStoreClient> {
     DescribeKeyValueStoreCommand: new (input: object) => unknown;
     PutKeyCommand: new (input: object) => unknown;
     DeleteKeyCommand: new (input: object) => unknown;
+    GetKeyCommand: new (input: object) => unknown;
   };
   let sdk: Sdk;
   try {
@@ -103,5 +112,12 @@ async function sdkClient(): Promise<KeyValueStoreClient> {
     describe: async (kvsArn) => ({ etag: String((await kvs.send(new sdk.DescribeKeyValueStoreCommand({ KvsARN: kvsArn }))).ETag) }),
     putKey: async (i) => ({ etag: String((await kvs.send(new sdk.PutKeyCommand({ KvsARN: i.kvsArn, Key: i.key, Value: i.value, IfMatch: i.ifMatch }))).ETag) }),
     deleteKey: async (i) => ({ etag: String((await kvs.send(new sdk.DeleteKeyCommand({ KvsARN: i.kvsArn, Key: i.key, IfMatch: i.ifMatch }))).ETag) }),
+    getKey: async (i) => {
+      try {
+        return String((await kvs.send(new sdk.GetKeyCommand({ KvsARN: i.kvsArn, Key: i.key }))).Value);
+      } catch {
+        return undefined;
+      }
+    },
   };
 }

@@ -18,6 +18,9 @@ export interface LambdaEntries {
   readonly recordingFinalizer: string;
   readonly recordingRetention: string;
   readonly webhookDispatcher: string;
+  readonly playbackApi: string;
+  readonly playbackAuth: string;
+  readonly playbackEdgeSync: string;
 }
 
 export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
@@ -30,4 +33,7 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   recordingFinalizer: join(REPO_ROOT, 'lambdas/recording-finalizer/handler.ts'),
   recordingRetention: join(REPO_ROOT, 'lambdas/recording-retention/handler.ts'),
   webhookDispatcher: join(REPO_ROOT, 'lambdas/webhook-dispatcher/handler.ts'),
+  playbackApi: join(REPO_ROOT, 'lambdas/playback-api/handler.ts'),
+  playbackAuth: join(REPO_ROOT, 'lambdas/playback-auth/handler.ts'),
+  playbackEdgeSync: join(REPO_ROOT, 'lambdas/playback-edge-sync/handler.ts'),
 };
