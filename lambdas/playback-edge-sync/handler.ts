@@ -11,6 +11,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { PlaybackPolicy } from '../../core/playback/playback-access';
+export { EDGE_SYNC_EVENT_TYPES } from '../../core/playback/edge-sync-events';
 import { silentLogger, type Logger } from '../../core/ports/logger';
 import { coldStartHandler } from '../shared/cold-start';
 import { parseEventBridgeRecord } from '../shared/eventbridge-record';
@@ -21,8 +22,6 @@ export interface PlaybackEdgeSyncDeps {
   setPolicy(id: string, signed: boolean): Promise<void>;
   logger?: Logger;
 }
-
-export const EDGE_SYNC_EVENT_TYPES = ['stream.created', 'stream.updated', 'stream.deleted', 'recording.started'];
 
 export type PlaybackEdgeSyncHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 

@@ -33,7 +33,7 @@ import { PlaneMonitoring } from '../constructs/plane-monitoring';
 import { PlaneNetwork } from '../constructs/plane-network';
 import { PlaybackDistribution } from '../constructs/playback-distribution';
 import { PlaybackEdge } from '../constructs/playback-edge';
-import { EDGE_SYNC_EVENT_TYPES } from '../../lambdas/playback-edge-sync/handler';
+import { EDGE_SYNC_EVENT_TYPES } from '../../core/playback/edge-sync-events';
 import { StreamTable } from '../constructs/stream-table';
 import { grantSendOnly, WorkQueue } from '../constructs/work-queue';
 import { DEFAULT_LAMBDA_ENTRIES, type LambdaEntries } from './lambda-entries';
