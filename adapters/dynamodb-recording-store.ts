@@ -183,6 +183,7 @@ const storedSchema = z.object({
     .object({ status: z.enum(MP4_STATUSES), requestedAt: z.string(), updatedAt: z.string(), bytes: z.number().optional(), error: z.string().optional() })
     .optional(),
   deleting: z.boolean().optional(),
+  playbackPolicy: z.enum(['public', 'signed']).optional(),
   version: z.number().int(),
 });
 
@@ -198,7 +199,7 @@ function fromItem(item: Item): Recording {
     updatedAt: parsed.updatedAt,
     version: parsed.version,
   };
-  return copyDefined(recording, parsed as Recording, ['durationSeconds', 'bytes', 'segmentCount', 'renditions', 'gapCount', 'finishedAt', 'failure', 'announce', 'startAnnounced', 'mp4', 'deleting']);
+  return copyDefined(recording, parsed as Recording, ['durationSeconds', 'bytes', 'segmentCount', 'renditions', 'gapCount', 'finishedAt', 'failure', 'announce', 'startAnnounced', 'mp4', 'deleting', 'playbackPolicy']);
 }
 
 // Cursors are opaque to callers but come back from outside, so they are parsed, never trusted; `scope`

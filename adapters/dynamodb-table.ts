@@ -10,6 +10,8 @@
  *   event        EVENT#<eventId>   / EVENT       gsi1: EVENTS#<streamId|-> / <sequence, 16 digits>
  *                                                gsi2: EVENTS / <time>#<streamId|->#<sequence> (all streams by time)
  *                                                expiresAt: TTL (epoch seconds), 7 days
+ *   playback key PLAYBACK / KEY#<keyId>          public key only (see dynamodb-playback-key-store.ts)
+ *   revocation   PLAYBACK / REVOKED#<viewerId>   expiresAt: TTL at its `until`
  *
  * Both indexes are sparse (only items with the attributes appear) and overloaded (gsi1 serves streams
  * and per-stream events; the prefixes never collide). Index reads are eventually consistent in AWS, so
@@ -63,6 +65,9 @@ export const itemKeys = {
   eventSequence: (sequence: number) => String(sequence).padStart(16, '0'),
   eventTimePartition: 'EVENTS',
   /** Time first; stream and sequence break ties so one stream's events keep their order within a millisecond. */
+  playbackPartition: 'PLAYBACK',
+  playbackKey: (keyId: string) => ({ [PARTITION_KEY]: 'PLAYBACK', [SORT_KEY]: `KEY#${keyId}` }),
+  revocation: (viewerId: string) => ({ [PARTITION_KEY]: 'PLAYBACK', [SORT_KEY]: `REVOKED#${viewerId}` }),
   eventTime: (time: string, streamId: string | null, sequence: number) => `${time}#${streamId ?? '-'}#${String(sequence).padStart(16, '0')}`,
 } as const;
 

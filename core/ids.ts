@@ -13,6 +13,7 @@ export const ID_PREFIXES = {
   webhook: 'wh',
   delivery: 'dlv',
   recording: 'rec',
+  playbackKey: 'pk',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -32,6 +32,7 @@ import { resolveApiToken } from './api-token';
 import { startLocalRegistry, type LocalRegistry } from './local-registry';
 import { wireLocalRecordings } from './recordings-wiring';
 import { wireLocalWebhooks } from './webhooks-wiring';
+import { wireLocalPlayback } from './playback-wiring';
 
 
 export interface LocalPlane {
@@ -91,7 +92,9 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     let apiRoute: Route = async () => false;
     let recordingsRoute: Route = async () => false;
     let consoleRoute: Route = async () => false;
-    const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: [...MEDIA_PREFIXES] });
+    // Playback keys API and the origin's signed-playback check (public media is served as before).
+    const playback = await wireLocalPlayback({ dataDir, client, tableName: registry.tableName, streams: store, apiToken: () => token, logger });
+    const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: [...MEDIA_PREFIXES], access: playback.access, logger });
     const http = createPlaneHttpServer({
       logger,
       routes: [
@@ -100,6 +103,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
         (req, res, url) => consoleRoute(req, res, url),
         webhooks.eventStreamRoute,
         webhooks.apiRoute,
+        playback.apiRoute,
         // Before the stream registry's catch-all /v1/ route: it serves only the recordings paths.
         (req, res, url) => recordingsRoute(req, res, url),
         (req, res, url) => apiRoute(req, res, url),

@@ -168,7 +168,9 @@ export function wireLocalRecordings(options: LocalRecordingsOptions): LocalRecor
       await finalizations.sendMessage(JSON.stringify({ recordingId: request.recordingId, streamId: request.streamId, sessionId: request.sessionId }));
     },
     async startRecording(input) {
-      return (await startRecording(deps, input)).recording;
+      // The recording keeps the policy its stream had when recording started (docs/playback.md).
+      const stream = await options.streams.get(input.streamId);
+      return (await startRecording(deps, { ...input, playbackPolicy: stream?.playbackPolicy ?? 'public' })).recording;
     },
     async recoverPending() {
       const pending = await pendingFinalizations(deps);

@@ -5,6 +5,7 @@
  *
  *   live/<streamId>/master.m3u8                                  master playlist (packager)
  *   live/<streamId>/<rendition>/index.m3u8                       live media playlist (packager)
+ *   live/<streamId>/dvr.m3u8, live/<streamId>/<rendition>/dvr.m3u8  DVR playlists (packager, recorded sessions)
  *   live/<streamId>/<rendition>/<seq>-<durationMs>-<disc>.ts     segments of a session that is not recorded
  *   recordings/<rec>/<rendition>/<seq>-<durationMs>-<disc>.ts    segments of a recorded session (packager)
  *   recordings/<rec>/renditions.json                             the rendition plan (packager, union over runs)
@@ -31,6 +32,7 @@ export const RENDITION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 const MEDIA_PLAYLIST_FILE = 'index.m3u8';
 const MASTER_PLAYLIST_FILE = 'master.m3u8';
+const DVR_PLAYLIST_FILE = 'dvr.m3u8';
 
 // ---------------------------------------------------------------------------------------------------------
 // Live
@@ -52,6 +54,21 @@ export function liveMediaPlaylistKey(streamId: string, rendition: string): strin
 /** `live/<streamId>/master.m3u8`: the stable playback URL of a stream. */
 export function liveMasterPlaylistKey(streamId: string): string {
   return `${liveStreamPrefix(streamId)}${MASTER_PLAYLIST_FILE}`;
+}
+
+/** `live/<streamId>/dvr.m3u8`: the DVR master playlist (the session so far, over the DVR window). */
+export function liveDvrMasterPlaylistKey(streamId: string): string {
+  return `${liveStreamPrefix(streamId)}${DVR_PLAYLIST_FILE}`;
+}
+
+/** `live/<streamId>/<rendition>/dvr.m3u8`: a rendition's DVR media playlist. */
+export function liveDvrMediaPlaylistKey(streamId: string, rendition: string): string {
+  return `${liveRenditionPrefix(streamId, rendition)}${DVR_PLAYLIST_FILE}`;
+}
+
+/** Relative URI of a rendition's DVR playlist inside the DVR master playlist. */
+export function dvrPlaylistUri(rendition: string): string {
+  return `${rendition}/${DVR_PLAYLIST_FILE}`;
 }
 
 /** Relative URI of a rendition's media playlist inside a master playlist (live and VOD alike). */

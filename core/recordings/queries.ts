@@ -3,10 +3,11 @@
  *
  * Must never show a recording that is being deleted.
  */
-import { InvalidIdError, NotFoundError } from '../errors';
+import { ConflictError, InvalidIdError, NotFoundError } from '../errors';
 import { isId } from '../ids';
+import type { PlaybackPolicy } from '../playback/playback-access';
 import type { Page } from '../ports/stream-store';
-import type { RecordingDeps } from './record-writes';
+import { MAX_STEPS, tryPut, type RecordingDeps } from './record-writes';
 import type { Recording } from './recording';
 
 export async function getRecording(deps: Pick<RecordingDeps, 'recordings'>, id: string): Promise<Recording> {
@@ -20,4 +21,15 @@ export async function listRecordings(deps: Pick<RecordingDeps, 'recordings'>, st
   if (!isId('stream', streamId)) throw new InvalidIdError('stream');
   const page = await deps.recordings.listByStream(streamId, options);
   return { ...page, items: page.items.filter((r) => !r.deleting) };
+}
+
+/** Changes a recording's playback policy (effective at the next request; conditional write, retried on a lost race). */
+export async function setRecordingPlaybackPolicy(deps: Pick<RecordingDeps, 'recordings' | 'clock'>, id: string, policy: PlaybackPolicy): Promise<Recording> {
+  for (let step = 0; step < MAX_STEPS; step++) {
+    const current = await getRecording(deps, id);
+    if ((current.playbackPolicy ?? 'public') === policy) return current;
+    const stored = await tryPut(deps, current, { ...current, playbackPolicy: policy });
+    if (stored) return stored;
+  }
+  throw new ConflictError(`Recording ${id} kept changing; try again.`);
 }

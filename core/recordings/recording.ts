@@ -7,6 +7,7 @@
  */
 import { InvalidIdError } from '../errors';
 import { ID_PREFIXES, isId } from '../ids';
+import type { PlaybackPolicy } from '../playback/playback-access';
 
 export const RECORDING_STATUSES = ['recording', 'finalizing', 'ready', 'failed'] as const;
 export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
@@ -55,6 +56,8 @@ export interface Recording {
   /** `recording.started` is out (set right after emitting it, so a failed emit is retried by the next call). */
   startAnnounced?: boolean;
   mp4?: Mp4Export;
+  /** Inherited from the stream when recording started (absent on old records = public); PATCHable. */
+  playbackPolicy?: PlaybackPolicy;
   /** A delete is under way: its objects are being removed; nothing may write them again. */
   deleting?: boolean;
   /** Incremented on every write; conditional writes compare it. */

@@ -7,6 +7,7 @@
  */
 import { ConflictError, InvalidIdError } from '../errors';
 import { isId } from '../ids';
+import type { PlaybackPolicy } from '../playback/playback-access';
 import { MAX_STEPS, tryPut, type RecordingDeps } from './record-writes';
 import { recordingIdFor, type Recording } from './recording';
 
@@ -15,11 +16,14 @@ import { recordingIdFor, type Recording } from './recording';
  * call creates the record and emits `recording.started`; later calls (more segments, a reconnect, another
  * ingest) return the record. If the emit failed before, the next call sends it.
  */
-export async function startRecording(deps: RecordingDeps, input: { streamId: string; sessionId: string }): Promise<{ recording: Recording; started: boolean }> {
+export async function startRecording(
+  deps: RecordingDeps,
+  input: { streamId: string; sessionId: string; playbackPolicy?: PlaybackPolicy | undefined },
+): Promise<{ recording: Recording; started: boolean }> {
   if (!isId('stream', input.streamId)) throw new InvalidIdError('stream');
   const id = recordingIdFor(input.sessionId);
   const now = deps.clock.now().toISOString();
-  const fresh: Recording = { id, streamId: input.streamId, sessionId: input.sessionId, status: 'recording', createdAt: now, updatedAt: now, version: 1 };
+  const fresh: Recording = { id, streamId: input.streamId, sessionId: input.sessionId, status: 'recording', createdAt: now, updatedAt: now, version: 1, ...(input.playbackPolicy ? { playbackPolicy: input.playbackPolicy } : {}) };
   let recording = (await deps.recordings.create(fresh)) ? fresh : await deps.recordings.get(id);
   if (!recording) throw new ConflictError(`Recording ${id} was deleted while it was being started.`);
   // Only while it is still being recorded: a `started` after `ready` would confuse every consumer.

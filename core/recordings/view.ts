@@ -4,6 +4,7 @@
  * Must never show the outbox, the version or a failure's internals beyond its reason.
  */
 import { recordingMp4Url, recordingPlaybackUrl } from '../media/layout';
+import type { PlaybackPolicy } from '../playback/playback-access';
 import type { Mp4Status, Recording, RecordingStatus } from './recording';
 
 
@@ -14,6 +15,7 @@ export interface RecordingView {
   status: RecordingStatus;
   /** null until the recording is ready. */
   durationSeconds: number | null;
+  playbackPolicy: PlaybackPolicy;
   playback: { hls: string };
   mp4?: { status: Mp4Status; url?: string; bytes?: number };
   bytes?: number;
@@ -30,6 +32,7 @@ export function toRecordingView(recording: Recording, playbackBase: string): Rec
     sessionId: recording.sessionId,
     status: recording.status,
     durationSeconds: recording.status === 'ready' && recording.durationSeconds !== undefined ? recording.durationSeconds : null,
+    playbackPolicy: recording.playbackPolicy ?? 'public',
     playback: { hls: recordingPlaybackUrl(playbackBase, recording.id) },
     createdAt: recording.createdAt,
     updatedAt: recording.updatedAt,

@@ -20,6 +20,8 @@ export const publishDecision = z.discriminatedUnion('allowed', [
     reconnect: z.boolean(),
     recording: z.boolean(),
     reconnectWindowSeconds: z.number().int().min(0),
+    /** Seconds of DVR playlist to keep (absent or 0: none). */
+    dvrWindowSeconds: z.number().int().min(0).optional(),
   }),
   z.object({ allowed: z.literal(false), reason: z.enum(REJECT_REASONS), streamId: z.string().min(1).nullable() }),
 ]);

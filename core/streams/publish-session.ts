@@ -79,7 +79,15 @@ export async function authorizePublish(deps: SessionDeps, request: PublishReques
     data: { reconnect, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) },
   });
   if (reconnect) await deps.emit({ type: 'stream.recovered', streamId: after.id, sessionId, data: {} });
-  return { allowed: true, streamId: after.id, sessionId, reconnect, recording: after.recording, reconnectWindowSeconds: after.reconnectWindowSeconds };
+  return {
+    allowed: true,
+    streamId: after.id,
+    sessionId,
+    reconnect,
+    recording: after.recording,
+    reconnectWindowSeconds: after.reconnectWindowSeconds,
+    ...(after.recording && (after.dvrWindowSeconds ?? 0) > 0 ? { dvrWindowSeconds: after.dvrWindowSeconds } : {}),
+  };
 }
 
 /** Applies `change` only while `sessionId` is still the stream's open session; false otherwise. */

@@ -4,7 +4,8 @@
  * rather than cleaned up silently.
  */
 import { z } from 'zod';
-import { MAX_RECONNECT_WINDOW_SECONDS } from './stream';
+import { PLAYBACK_POLICIES } from '../playback/playback-access';
+import { MAX_DVR_WINDOW_SECONDS, MAX_RECONNECT_WINDOW_SECONDS } from './stream';
 
 // Letters, marks, numbers, punctuation, spaces and emoji (with their modifiers, flags and joiners); no
 // control or other format characters, no path separators.
@@ -25,14 +26,26 @@ export const streamName = z
   .refine((v) => !v.includes('..'), 'must not contain ".."');
 
 export const reconnectWindowSeconds = z.number().int().min(0).max(MAX_RECONNECT_WINDOW_SECONDS);
+export const playbackPolicy = z.enum(PLAYBACK_POLICIES).describe('`signed`: playlists and segments need a viewer token (`?token=`, an ES256 JWT; see docs/playback.md). Default `public`.');
+export const dvrWindowSeconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_DVR_WINDOW_SECONDS)
+  .describe(`Seconds a viewer can seek back in \`playback.dvr\` (0 = off, the default; at most ${MAX_DVR_WINDOW_SECONDS}); needs \`recording\`.`);
+/** The message of the one cross-field rule (create checks it here, update in the registry). */
+export const DVR_NEEDS_RECORDING = 'needs recording: the DVR playlist reuses the recording\'s segments';
 
 export const createStreamInput = z
   .object({
     name: streamName,
     recording: z.boolean().optional(),
     reconnectWindowSeconds: reconnectWindowSeconds.optional(),
+    playbackPolicy: playbackPolicy.optional(),
+    dvrWindowSeconds: dvrWindowSeconds.optional(),
   })
-  .strict();
+  .strict()
+  .refine((v) => !(v.recording === false && (v.dvrWindowSeconds ?? 0) > 0), { message: DVR_NEEDS_RECORDING, path: ['dvrWindowSeconds'] });
 export type CreateStreamInput = z.infer<typeof createStreamInput>;
 
 export const updateStreamInput = z
@@ -40,6 +53,8 @@ export const updateStreamInput = z
     name: streamName.optional(),
     recording: z.boolean().optional(),
     reconnectWindowSeconds: reconnectWindowSeconds.optional(),
+    playbackPolicy: playbackPolicy.optional(),
+    dvrWindowSeconds: dvrWindowSeconds.optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'at least one field must be given');

@@ -4,7 +4,7 @@
  * stream key is generated here, returned once, and only its hash is stored.
  */
 import type { EmitEvent } from '../events/emit-event';
-import { ConflictError, InvalidIdError, NotFoundError } from '../errors';
+import { ConflictError, InvalidIdError, NotFoundError, ValidationError } from '../errors';
 import { isId, newId } from '../ids';
 import type { Clock } from '../ports/clock';
 import type { Page, StreamStore } from '../ports/stream-store';
@@ -16,7 +16,10 @@ import {
   type Stream,
   type StreamAction,
 } from './stream';
-import type { CreateStreamInput, UpdateStreamInput } from './stream-input';
+import { DVR_NEEDS_RECORDING, type CreateStreamInput, type UpdateStreamInput } from './stream-input';
+
+/** What an absent field of an older record means. */
+const STREAM_FIELD_DEFAULTS: Partial<Record<keyof Stream, unknown>> = { playbackPolicy: 'public', dvrWindowSeconds: 0 };
 import { generateStreamKey, hashStreamKey } from './stream-key';
 
 export interface RegistryDeps {
@@ -66,6 +69,8 @@ export async function createStream(deps: RegistryDeps, input: CreateStreamInput)
     keyHash: hashStreamKey(streamKey),
     recording: input.recording ?? true,
     reconnectWindowSeconds: input.reconnectWindowSeconds ?? deps.defaults?.reconnectWindowSeconds ?? DEFAULT_RECONNECT_WINDOW_SECONDS,
+    playbackPolicy: input.playbackPolicy ?? 'public',
+    dvrWindowSeconds: input.dvrWindowSeconds ?? 0,
     createdAt: now,
     updatedAt: now,
     version: 1,
@@ -88,13 +93,14 @@ export async function updateStream(deps: RegistryDeps, id: string, patch: Update
   const result = await mutateStream(deps, id, (current) => {
     changedFields.length = 0;
     const next = { ...current };
-    for (const key of ['name', 'recording', 'reconnectWindowSeconds'] as const) {
+    for (const key of ['name', 'recording', 'reconnectWindowSeconds', 'playbackPolicy', 'dvrWindowSeconds'] as const) {
       const value = patch[key];
-      if (value !== undefined && value !== current[key]) {
+      if (value !== undefined && value !== (current[key] ?? STREAM_FIELD_DEFAULTS[key])) {
         (next as Record<string, unknown>)[key] = value;
         changedFields.push(key);
       }
     }
+    if (!next.recording && (next.dvrWindowSeconds ?? 0) > 0) throw new ValidationError(`dvrWindowSeconds ${DVR_NEEDS_RECORDING}.`, [{ path: 'dvrWindowSeconds', message: DVR_NEEDS_RECORDING }]);
     return changedFields.length > 0 ? next : undefined;
   });
   if (!result) return requireStream(deps.store, id);

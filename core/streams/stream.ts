@@ -5,7 +5,8 @@
  * can make the write conditional on the status the transition started from.
  */
 import { IllegalTransitionError } from '../errors';
-import { liveMasterPlaylistKey } from '../media/layout';
+import { liveDvrMasterPlaylistKey, liveMasterPlaylistKey } from '../media/layout';
+import type { PlaybackPolicy } from '../playback/playback-access';
 
 export const STREAM_STATUSES = ['idle', 'connected', 'live', 'interrupted', 'ended', 'disabled'] as const;
 export type StreamStatus = (typeof STREAM_STATUSES)[number];
@@ -27,6 +28,10 @@ export interface Stream {
   keyHash: string;
   recording: boolean;
   reconnectWindowSeconds: number;
+  /** `signed`: every playlist and segment needs a viewer token (core/playback). Absent on old records = public. */
+  playbackPolicy?: PlaybackPolicy;
+  /** Seconds of the session a DVR playlist keeps (0/absent = no DVR playlist; needs recording). */
+  dvrWindowSeconds?: number;
   /** Session currently on the stream (connected, live or interrupted). */
   sessionId?: string;
   /** When the current session started (first accepted publish). */
@@ -42,6 +47,8 @@ export interface Stream {
 
 export const DEFAULT_RECONNECT_WINDOW_SECONDS = 60;
 export const MAX_RECONNECT_WINDOW_SECONDS = 1800;
+/** Four hours: the longest DVR window. */
+export const MAX_DVR_WINDOW_SECONDS = 4 * 3600;
 
 /** The statuses each action may start from, and where it leads. */
 const TRANSITIONS: Record<StreamAction, { from: ReadonlyArray<StreamStatus>; to: StreamStatus }> = {
@@ -108,10 +115,12 @@ export interface StreamView {
   status: StreamStatus;
   recording: boolean;
   reconnectWindowSeconds: number;
+  playbackPolicy: PlaybackPolicy;
+  dvrWindowSeconds: number;
   sessionId?: string;
   transcode?: TranscodeDecision;
   ingest: { server: string; url?: string };
-  playback: { hls: string };
+  playback: { hls: string; dvr?: string };
   createdAt: string;
   updatedAt: string;
 }
@@ -138,11 +147,14 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
     status: stream.status,
     recording: stream.recording,
     reconnectWindowSeconds: stream.reconnectWindowSeconds,
+    playbackPolicy: stream.playbackPolicy ?? 'public',
+    dvrWindowSeconds: stream.dvrWindowSeconds ?? 0,
     ingest: { server: urls.rtmpServer },
     playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}` },
     createdAt: stream.createdAt,
     updatedAt: stream.updatedAt,
   };
+  if ((stream.dvrWindowSeconds ?? 0) > 0) view.playback.dvr = `${urls.playbackBase}/${liveDvrMasterPlaylistKey(stream.id)}`;
   if (stream.sessionId) view.sessionId = stream.sessionId;
   if (stream.transcode) view.transcode = stream.transcode;
   if (streamKey !== undefined) {

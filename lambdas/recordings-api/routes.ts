@@ -11,10 +11,10 @@ import type { Recording } from '../../core/recordings/recording';
 import { toRecordingView } from '../../core/recordings/view';
 import { deleteRecording } from '../../core/recordings/delete';
 import { requestMp4Export } from '../../core/recordings/mp4-requests';
-import { getRecording, listRecordings } from '../../core/recordings/queries';
+import { getRecording, listRecordings, setRecordingPlaybackPolicy } from '../../core/recordings/queries';
 import { component, defineRoute, type ApiRoute, type ResponseDoc } from '../shared/api-route';
 import { emptyResponse, jsonResponse } from '../shared/json-response';
-import { DEFAULT_RECORDING_PAGE_LIMIT, emptyBody, listRecordingsQuery, recordingList, recordingView } from './schema';
+import { DEFAULT_RECORDING_PAGE_LIMIT, emptyBody, listRecordingsQuery, recordingList, recordingView, updateRecordingBody } from './schema';
 
 export interface RecordingsRouteDeps {
   recordings: RecordingStore;
@@ -65,6 +65,19 @@ export const recordingsRoutes: ReadonlyArray<ApiRoute<RecordingsRouteDeps>> = [
     params: { id: 'recording' },
     responses: { '200': { description: 'The recording.', body: Recording }, ...readErrors },
     handle: async ({ params }, deps: RecordingsRouteDeps) => jsonResponse(200, view(deps, await getRecording(deps, params.id))),
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/v1/recordings/{id}',
+    operationId: 'updateRecording',
+    summary: "Change a recording's playback policy",
+    description: 'A recording inherits `playbackPolicy` from its stream when recording starts; this changes it (effective at the next request).',
+    tags,
+    params: { id: 'recording' },
+    body: updateRecordingBody,
+    bodyComponent: 'UpdateRecordingInput',
+    responses: { '200': { description: 'The updated recording.', body: Recording }, '409': 'Conflict', '413': 'PayloadTooLarge', '415': 'UnsupportedMediaType', ...readErrors },
+    handle: async ({ params, body }, deps: RecordingsRouteDeps) => jsonResponse(200, view(deps, await setRecordingPlaybackPolicy(deps, params.id, body.playbackPolicy))),
   }),
   defineRoute({
     method: 'DELETE',

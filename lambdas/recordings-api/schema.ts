@@ -7,6 +7,9 @@ import { z } from 'zod';
 import { pageCursor, pageLimit } from '../shared/paging-schema';
 import { MP4_STATUSES, RECORDING_STATUSES } from '../../core/recordings/recording';
 import { idSchema } from '../shared/id-schema';
+import { PLAYBACK_POLICIES } from '../../core/playback/playback-access';
+
+export const updateRecordingBody = z.object({ playbackPolicy: z.enum(PLAYBACK_POLICIES) }).strict();
 
 export const MAX_RECORDING_PAGE_LIMIT = 100;
 export const DEFAULT_RECORDING_PAGE_LIMIT = 20;
@@ -31,7 +34,8 @@ export const recordingView = z.object({
   sessionId: z.string(),
   status: z.enum(RECORDING_STATUSES),
   durationSeconds: z.number().nullable().describe('Length of the VOD; null until the recording is ready.'),
-  playback: z.object({ hls: z.string().describe('VOD master playlist URL (playable once ready).') }),
+  playbackPolicy: z.enum(PLAYBACK_POLICIES).describe('Inherited from the stream when the session was recorded; PATCHable.'),
+  playback: z.object({ hls: z.string().describe('VOD master playlist URL (playable once ready; with `?token=` when signed).') }),
   mp4: z
     .object({ status: z.enum(MP4_STATUSES), url: z.string().optional().describe('Download URL, once ready.'), bytes: z.number().int().optional() })
     .optional()

@@ -12,6 +12,7 @@ const DESCRIPTIONS: Readonly<Record<IdKind, string>> = {
   webhook: 'Webhook endpoint id.',
   delivery: 'Delivery id: one event to one endpoint, across all its attempts.',
   recording: 'Recording id.',
+  playbackKey: 'Playback key id (the `kid` of viewer tokens).',
 };
 
 export function idSchema(kind: IdKind) {

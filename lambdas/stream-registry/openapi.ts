@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { eventCatalogJsonSchema, EVENT_TYPES } from '../../core/events/catalog';
 import { recordingsOpenApi } from '../recordings-api/openapi';
 import { webhooksOpenApi } from '../webhooks-api/openapi';
+import { playbackOpenApi } from '../playback-api/openapi';
 import type { JsonObject, SharedProblem } from '../shared/api-route';
 import { jsonContent as json, jsonSchema as toJsonSchema, mergeDistinct, openApiFragment, schemaRef as ref } from '../shared/openapi';
 import { problemSchema, PROBLEM_CONTENT_TYPE } from '../shared/problem';
@@ -74,6 +75,7 @@ export function buildOpenApiDocument(): JsonObject {
   const streams = streamRegistryOpenApi();
   const recordings = recordingsOpenApi();
   const webhooks = webhooksOpenApi();
+  const playback = playbackOpenApi();
   return {
     openapi: OPENAPI_VERSION,
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -86,8 +88,8 @@ export function buildOpenApiDocument(): JsonObject {
         'webhook signing secrets only on create and rotate-secret.',
     },
     security: [{ bearerAuth: [] }],
-    tags: [streams.tag, recordings.tag, { name: 'events' }, webhooks.tag, { name: 'meta' }],
-    paths: mergeDistinct('path', streams.paths, recordings.paths, webhooks.paths, {
+    tags: [streams.tag, recordings.tag, { name: 'events' }, webhooks.tag, playback.tag, { name: 'meta' }],
+    paths: mergeDistinct('path', streams.paths, recordings.paths, webhooks.paths, playback.paths, {
       '/v1/events/stream': {
         get: {
           operationId: 'streamEvents',
@@ -151,7 +153,7 @@ export function buildOpenApiDocument(): JsonObject {
     ),
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The API token of the plane.' } },
-      schemas: mergeDistinct('schema', streams.schemas, recordings.schemas, webhooks.schemas, { Problem: jsonSchema(problemSchema) }, eventSchemas()),
+      schemas: mergeDistinct('schema', streams.schemas, recordings.schemas, webhooks.schemas, playback.schemas, { Problem: jsonSchema(problemSchema) }, eventSchemas()),
       responses: Object.fromEntries(
         Object.entries(problemResponses).map(([name, description]) => [name, { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } } }]),
       ),

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { pageCursor, pageLimit } from '../shared/paging-schema';
 import { EVENT_TYPES, isEventType } from '../../core/events/catalog';
 import { STREAM_STATUSES } from '../../core/streams/stream';
+import { PLAYBACK_POLICIES } from '../../core/playback/playback-access';
 import { idSchema } from '../shared/id-schema';
 
 export { createStreamInput, updateStreamInput } from '../../core/streams/stream-input';
@@ -59,10 +60,15 @@ export const streamView = z.object({
   status: z.enum(STREAM_STATUSES),
   recording: z.boolean(),
   reconnectWindowSeconds: z.number().int(),
+  playbackPolicy: z.enum(PLAYBACK_POLICIES),
+  dvrWindowSeconds: z.number().int(),
   sessionId: z.string().optional().describe('The open session, while connected, live or interrupted.'),
   transcode: transcodeDecision.optional(),
   ingest: z.object({ server: z.string().describe('RTMP server URL for the encoder (OBS "Server").') }),
-  playback: z.object({ hls: z.string().describe('Master playlist URL.') }),
+  playback: z.object({
+    hls: z.string().describe('Master playlist URL (with `?token=` for a signed stream).'),
+    dvr: z.string().optional().describe('DVR master playlist URL: the session so far over `dvrWindowSeconds`; present when DVR is on.'),
+  }),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

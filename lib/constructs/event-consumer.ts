@@ -9,6 +9,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../adapters/eventbridge-event-publisher';
 import { PlaneFunction } from './plane-function';
@@ -38,6 +39,8 @@ export interface EventConsumerProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** The AWS Parameters and Secrets extension, for handlers that read a secret through it. @default - none */
+  readonly paramsAndSecrets?: lambda.ParamsAndSecretsLayerVersion;
 }
 
 export class EventConsumer extends Construct {
@@ -59,6 +62,7 @@ export class EventConsumer extends Construct {
       ...(props.environment ? { environment: props.environment } : {}),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
       ...(props.logRemovalPolicy !== undefined ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
+      ...(props.paramsAndSecrets ? { paramsAndSecrets: props.paramsAndSecrets } : {}),
     });
     this.inbox = new RoutedQueue(this, 'Inbox', {
       eventBus: props.eventBus,

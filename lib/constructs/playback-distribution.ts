@@ -26,6 +26,11 @@ export interface PlaybackDistributionProps {
   readonly corsAllowOrigins?: string[];
   /** @default cloudfront.PriceClass.PRICE_CLASS_100 (North America and Europe edges, the cheapest) */
   readonly priceClass?: cloudfront.PriceClass;
+  /**
+   * Signed playback (lib/constructs/playback-edge.ts): the viewer-request function on every media
+   * behavior and the origin of signed master playlists. @default - everything is public
+   */
+  readonly signedPlayback?: { readonly viewerRequest: cloudfront.IFunction; readonly authOrigin: cloudfront.IOrigin };
 }
 
 /** Segments are immutable once written: cache them for up to a year. */
@@ -88,13 +93,27 @@ export class PlaybackDistribution extends Construct {
     const origin = origins.S3BucketOrigin.withOriginAccessControl(props.mediaBucket, {
       originAccessLevels: [cloudfront.AccessLevel.READ],
     });
-    const behavior = (cachePolicy: cloudfront.ICachePolicy, compress: boolean): cloudfront.BehaviorOptions => ({
+    const signed = props.signedPlayback;
+    const functionAssociations = signed ? [{ function: signed.viewerRequest, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }] : undefined;
+    // Playlists: the viewer token must reach playback-auth when the edge function sends a signed master
+    // there. Forwarded to the origin only, never part of the cache key (the function strips it from
+    // everything it lets through to S3).
+    const playlistRequests = signed
+      ? new cloudfront.OriginRequestPolicy(this, 'PlaylistRequests', {
+          comment: 'HLS playlists: CORS headers, and the token for signed masters',
+          headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList('origin', 'access-control-request-headers', 'access-control-request-method'),
+          queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.allowList('token'),
+          cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+        })
+      : cloudfront.OriginRequestPolicy.CORS_S3_ORIGIN;
+    const behavior = (cachePolicy: cloudfront.ICachePolicy, compress: boolean, originRequestPolicy: cloudfront.IOriginRequestPolicy = cloudfront.OriginRequestPolicy.CORS_S3_ORIGIN): cloudfront.BehaviorOptions => ({
       origin,
       cachePolicy,
       compress,
       responseHeadersPolicy: this.responseHeadersPolicy,
+      ...(functionAssociations ? { functionAssociations } : {}),
       // Preflights reach S3 (which answers them from its CORS rules); they are not cached.
-      originRequestPolicy: cloudfront.OriginRequestPolicy.CORS_S3_ORIGIN,
+      originRequestPolicy,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
       cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -102,7 +121,21 @@ export class PlaybackDistribution extends Construct {
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Streamplane HLS playback',
       defaultBehavior: behavior(this.segmentCachePolicy, false),
-      additionalBehaviors: { '*.m3u8': behavior(this.playlistCachePolicy, true) },
+      additionalBehaviors: {
+        '*.m3u8': behavior(this.playlistCachePolicy, true, playlistRequests),
+        // Puts the playback-auth origin into the distribution so the edge function can select it; its
+        // answers are never cached (private, no-store).
+        ...(signed
+          ? {
+              'playback-auth/*': {
+                origin: signed.authOrigin,
+                cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+                allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+              },
+            }
+          : {}),
+      },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       enableIpv6: true,
       priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,

@@ -24,6 +24,9 @@ import { GSI1_NAME, GSI2_NAME, itemKeys, TABLE_SCHEMA } from '../../adapters/dyn
 import { webhookKeys } from '../../adapters/dynamodb-webhook-store';
 
 /** Partition-key prefixes of the item families (see adapters/dynamodb-table.ts for the layout). */
+/** The partition of playback keys and revocations (adapters/dynamodb-playback-key-store.ts). */
+export const PLAYBACK_PARTITION = 'PLAYBACK';
+
 export const ITEM_FAMILIES = {
   stream: 'STREAM#',
   keyIndex: 'KEY#',
@@ -254,6 +257,17 @@ export class StreamTable extends Construct {
     const records = this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [ITEM_FAMILIES.recording]);
     const streams = this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.stream]);
     return records.combine(streams).combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.streamRecordings]));
+  }
+
+  /** Playback keys and revocations (partition PLAYBACK): the playback API writes them, playback-auth reads. */
+  grantPlaybackKeys(grantee: iam.IGrantable, options: { write: boolean }): iam.Grant {
+    const actions = options.write ? ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'] : ['dynamodb:GetItem'];
+    return this.grantItemKeys(grantee, actions, [PLAYBACK_PARTITION]).combine(this.grantFamilyQueries(grantee, [PLAYBACK_PARTITION]));
+  }
+
+  /** What playback-auth and the edge sync read to decide a policy: streams and recordings, nothing else. */
+  grantReadPlaybackPolicies(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.stream, ITEM_FAMILIES.recording]);
   }
 
   private grantItems(grantee: iam.IGrantable, actions: ReadonlyArray<string>, conditions: Record<string, Record<string, unknown>>): iam.Grant {

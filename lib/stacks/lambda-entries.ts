@@ -19,6 +19,9 @@ export interface LambdaEntries {
   readonly recordingRetention: string;
   readonly webhookDispatcher: string;
   readonly consoleDeploy: string;
+  readonly playbackApi: string;
+  readonly playbackAuth: string;
+  readonly playbackEdgeSync: string;
 }
 
 export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
@@ -32,4 +35,7 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   recordingRetention: join(REPO_ROOT, 'lambdas/recording-retention/handler.ts'),
   webhookDispatcher: join(REPO_ROOT, 'lambdas/webhook-dispatcher/handler.ts'),
   consoleDeploy: join(REPO_ROOT, 'lambdas/console-deploy/handler.ts'),
+  playbackApi: join(REPO_ROOT, 'lambdas/playback-api/handler.ts'),
+  playbackAuth: join(REPO_ROOT, 'lambdas/playback-auth/handler.ts'),
+  playbackEdgeSync: join(REPO_ROOT, 'lambdas/playback-edge-sync/handler.ts'),
 };

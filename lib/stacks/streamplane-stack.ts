@@ -33,6 +33,8 @@ import { PlaneFunction } from '../constructs/plane-function';
 import { PlaneMonitoring } from '../constructs/plane-monitoring';
 import { PlaneNetwork } from '../constructs/plane-network';
 import { PlaybackDistribution } from '../constructs/playback-distribution';
+import { PlaybackEdge } from '../constructs/playback-edge';
+import { EDGE_SYNC_EVENT_TYPES } from '../../core/playback/edge-sync-events';
 import { StreamTable } from '../constructs/stream-table';
 import { grantSendOnly, WorkQueue } from '../constructs/work-queue';
 import { DEFAULT_LAMBDA_ENTRIES, type LambdaEntries } from './lambda-entries';
@@ -78,6 +80,11 @@ export class StreamplaneStack extends Stack {
   readonly accessLogs: AccessLogBucket;
   readonly media: MediaBucket;
   readonly playback: PlaybackDistribution;
+  /** Signed playback at the edge: function, KeyValueStore, playback-auth origin. */
+  readonly playbackEdge: PlaybackEdge;
+  readonly playbackAuth: PlaneFunction;
+  readonly playbackApi: PlaneFunction;
+  readonly playbackEdgeSync: EventConsumer;
   readonly network: PlaneNetwork;
   readonly eventBus: events.EventBus;
   readonly ingest: IngestService;
@@ -117,10 +124,32 @@ export class StreamplaneStack extends Stack {
       recordingRetentionDays: config.recordingRetentionDays,
       removalPolicy,
     });
+    // Signed playback: masters of signed ids are answered by playback-auth (ES256), everything else is
+    // checked by the edge function (HMAC) against the KeyValueStore (docs/deploy-aws.md).
+    const playbackSecretsExtension = lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+      cacheSize: 10,
+      logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
+    });
+    this.playbackAuth = new PlaneFunction(this, 'PlaybackAuth', {
+      entry: entries.playbackAuth,
+      serviceName: 'playback-auth',
+      description: 'Verifies viewer tokens of signed master playlists behind CloudFront',
+      environment: { TABLE_NAME: this.table.tableName, MEDIA_BUCKET: this.media.bucketName },
+      paramsAndSecrets: playbackSecretsExtension,
+      ...logging,
+    });
+    this.playbackEdge = new PlaybackEdge(this, 'PlaybackEdge', { authFunction: this.playbackAuth.function, secretRemovalPolicy: removalPolicy });
+    this.playbackAuth.function.addEnvironment('PLAYBACK_SECRET_ARN', this.playbackEdge.secret.secretArn);
+    this.playbackEdge.secret.grantRead(this.playbackAuth.role);
+    this.table.grantPlaybackKeys(this.playbackAuth.role, { write: false });
+    this.table.grantReadPlaybackPolicies(this.playbackAuth.role);
+    this.media.grantReadUnder(this.playbackAuth.role, LIVE_PREFIX);
+    this.media.grantReadUnder(this.playbackAuth.role, RECORDINGS_PREFIX);
     this.playback = new PlaybackDistribution(this, 'Playback', {
       mediaBucket: this.media.bucket,
       segmentDurationSeconds: config.segmentDurationSeconds,
       accessLogBucket: this.accessLogs.bucket,
+      signedPlayback: { viewerRequest: this.playbackEdge.viewerRequest, authOrigin: this.playbackEdge.authOrigin },
     });
     const playbackBaseUrl = `https://${this.playback.domainName}`;
     const table = this.table;
@@ -346,12 +375,42 @@ export class StreamplaneStack extends Stack {
     this.mp4Exports.grantSend(this.recordingsApi.role);
     this.apiToken.grantRead(this.recordingsApi.role);
 
+    // --- Playback API (/v1/playback-keys…, /v1/playback-revocations): keys and revocations, mirrored to the edge.
+    this.playbackApi = new PlaneFunction(this, 'PlaybackApi', {
+      entry: entries.playbackApi,
+      serviceName: 'playback-api',
+      description: 'The control API for playback keys and viewer revocations',
+      environment: { TABLE_NAME: table.tableName, PLAYBACK_KVS_ARN: this.playbackEdge.keyValueStore.keyValueStoreArn, API_TOKEN_SECRET_ARN: this.apiToken.secretArn },
+      paramsAndSecrets: secretsExtension,
+      ...logging,
+    });
+    table.grantPlaybackKeys(this.playbackApi.role, { write: true });
+    this.playbackEdge.grantWriteStore(this.playbackApi.role);
+    this.apiToken.grantRead(this.playbackApi.role);
+
+    // --- Playback edge sync: which streams and recordings are signed, into the edge's KeyValueStore.
+    this.playbackEdgeSync = new EventConsumer(this, 'PlaybackEdgeSync', {
+      entry: entries.playbackEdgeSync,
+      serviceName: 'playback-edge-sync',
+      description: 'Mirrors playback policies of streams and recordings to the CloudFront KeyValueStore',
+      eventBus: this.eventBus,
+      eventTypes: [...EDGE_SYNC_EVENT_TYPES],
+      environment: { TABLE_NAME: table.tableName, PLAYBACK_KVS_ARN: this.playbackEdge.keyValueStore.keyValueStoreArn, PLAYBACK_SECRET_ARN: this.playbackEdge.secret.secretArn },
+      paramsAndSecrets: secretsExtension,
+      ...logging,
+    });
+    table.grantReadPlaybackPolicies(this.playbackEdgeSync.handler.role);
+    this.playbackEdge.grantWriteStore(this.playbackEdgeSync.handler.role);
+    this.playbackEdge.secret.grantRead(this.playbackEdgeSync.handler.role);
+
     this.api = new ControlApi(this, 'ControlApi', {
       handler: this.streamRegistry.function,
       routes: [
         { path: '/v1/webhooks', handler: this.webhooksApi.function },
         { path: '/v1/recordings', handler: this.recordingsApi.function },
         { path: '/v1/streams/{id}/recordings', handler: this.recordingsApi.function, subpaths: false },
+        { path: '/v1/playback-keys', handler: this.playbackApi.function },
+        { path: '/v1/playback-revocations', handler: this.playbackApi.function, subpaths: false },
       ],
       // Exactly the console's origin (the playback distribution serves it at /console/).
       corsAllowOrigins: [playbackBaseUrl],
@@ -381,6 +440,9 @@ export class StreamplaneStack extends Stack {
         RecordingFinalizer: this.recordingFinalizer.handler,
         WebhookDispatcher: this.webhookDispatcher.handler,
         ConsoleDeploy: this.console.deployer,
+        PlaybackApi: this.playbackApi,
+        PlaybackAuth: this.playbackAuth,
+        PlaybackEdgeSync: this.playbackEdgeSync.handler,
         ...(this.recordingRetention ? { RecordingRetention: this.recordingRetention } : {}),
       },
       queues: {
@@ -390,6 +452,7 @@ export class StreamplaneStack extends Stack {
         WebhookDispatcher: this.webhookDispatcher.inbox,
         WebhookRetries: this.webhookRetries,
         Mp4Exports: this.mp4Exports,
+        PlaybackEdgeSync: this.playbackEdgeSync.inbox,
       },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });

@@ -4,6 +4,12 @@
  * cache headers, CORS for browser players, ETags and byte ranges (AVPlayer needs ranges for mp4).
  * Must never map a request to anything but a validated object key: hostile paths are refused before any
  * store (or filesystem) call, and errors never leak internals to the client.
+ *
+ * Signed playback (`access`): every playlist, segment and thumbnail of a signed stream or recording is
+ * refused with 403 problem+json unless its `?token=` checks out (core/playback/playback-access.ts), before
+ * the object is even opened; playlists are then rewritten so their URIs carry a derived token, and CORS
+ * names the token's `allowedOrigin` instead of `*`. Public media takes the path it always took. Tokens
+ * never reach a log line (`redactToken`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
@@ -12,6 +18,8 @@ import { createHash } from 'node:crypto';
 import { FsObjectStore } from '../../adapters/fs-object-store';
 import type { ObjectStore } from '../../core/ports/object-store';
 import { silentLogger, type Logger } from '../../core/ports/logger';
+import { rewritePlaylist, type AccessDecision, type Grant } from '../../core/playback/playback-access';
+import { REFUSAL_MESSAGES } from '../../core/playback/viewer-token';
 
 /** One opened object: metadata plus a body that can be streamed once (whole or a byte range). */
 export interface OriginObject {
@@ -47,7 +55,23 @@ export interface HlsOriginOptions {
   /** `Access-Control-Allow-Origin`. Default `*`: playlists and segments are public by URL. */
   allowOrigin?: string;
   logger?: Logger;
+  /** Playback policy enforcement; without it everything under the prefixes is public (as before). */
+  access?: OriginAccessControl;
 }
+
+/** What the origin asks before serving a key, and the secret it mints derived tokens with. */
+export interface OriginAccessControl {
+  decide(key: string, token: string | undefined, requestOrigin: string | undefined): Promise<AccessDecision>;
+  secret: Buffer;
+}
+
+/** A URL or path with every `token=` value replaced, for log lines. */
+export function redactToken(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1REDACTED');
+}
+
+/** Signed playlists are per viewer (their URIs carry the viewer's derived token): never shared by a cache. */
+export const SIGNED_PLAYLIST_CACHE_CONTROL = 'private, no-store';
 
 /** Returns false when the path is not under a served prefix, so the caller can try other routes. */
 export type HlsOriginHandler = (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<boolean>;
@@ -130,6 +154,29 @@ export function createHlsOrigin(options: HlsOriginOptions): HlsOriginHandler {
       return true;
     }
 
+    let grant: Grant | undefined;
+    if (options.access) {
+      const token = tokenOf(req.url);
+      const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+      let decision: AccessDecision;
+      try {
+        decision = await options.access.decide(key, token, origin);
+      } catch (err) {
+        logger.error('origin: playback access check failed', { key, error: err instanceof Error ? err : String(err) });
+        sendError(res, 500, 'Internal error');
+        return true;
+      }
+      if (!decision.allow) {
+        logger.info('origin: playback refused', { path: redactToken(req.url ?? pathname), reason: decision.reason });
+        sendForbidden(res, decision.reason);
+        return true;
+      }
+      if (decision.signed) {
+        grant = decision.grant;
+        if (grant.allowedOrigin) setCors(res, grant.allowedOrigin);
+      }
+    }
+
     let object: OriginObject | undefined;
     try {
       object = await source.open(key);
@@ -140,6 +187,10 @@ export function createHlsOrigin(options: HlsOriginOptions): HlsOriginHandler {
     }
     if (!object) {
       sendError(res, 404, 'Not found');
+      return true;
+    }
+    if (grant && key.endsWith('.m3u8') && options.access) {
+      await serveSignedPlaylist(res, method, object, key, grant, options.access.secret, logger);
       return true;
     }
     await serveObject(req, res, method, object, type, logger, key);
@@ -281,6 +332,41 @@ function setCors(res: ServerResponse, allowOrigin: string): void {
   res.setHeader('Access-Control-Allow-Methods', ALLOW_METHODS);
   res.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS);
   if (allowOrigin !== '*') res.setHeader('Vary', 'Origin');
+}
+
+function tokenOf(rawUrl: string | undefined): string | undefined {
+  const query = rawUrl?.split('?')[1];
+  if (!query) return undefined;
+  return new URLSearchParams(query).get('token') ?? undefined;
+}
+
+/** 403 problem+json: no media bytes, never cached, and a reason a developer can act on (no token echoed). */
+function sendForbidden(res: ServerResponse, reason: keyof typeof REFUSAL_MESSAGES): void {
+  const body = JSON.stringify({ type: 'urn:streamplane:problem:forbidden', title: 'Forbidden', status: 403, code: 'forbidden', reason, detail: REFUSAL_MESSAGES[reason] });
+  res.statusCode = 403;
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Type', 'application/problem+json');
+  res.setHeader('Content-Length', String(Buffer.byteLength(body)));
+  res.end(body);
+}
+
+async function serveSignedPlaylist(res: ServerResponse, method: string, object: OriginObject, key: string, grant: Grant, secret: Buffer, logger: Logger): Promise<void> {
+  try {
+    const chunks: Buffer[] = [];
+    for await (const chunk of object.stream()) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+    const body = Buffer.from(rewritePlaylist(Buffer.concat(chunks).toString('utf8'), key, grant, secret));
+    res.statusCode = 200;
+    res.setHeader('Content-Type', object.contentType ?? 'application/vnd.apple.mpegurl');
+    res.setHeader('Cache-Control', SIGNED_PLAYLIST_CACHE_CONTROL);
+    res.setHeader('Content-Length', String(body.length));
+    res.end(method === 'HEAD' ? undefined : body);
+  } catch (err) {
+    logger.error('origin: failed to serve a signed playlist', { key, error: err instanceof Error ? err : String(err) });
+    if (!res.headersSent) sendError(res, 500, 'Internal error');
+    else res.destroy();
+  } finally {
+    await object.close().catch(() => {});
+  }
 }
 
 function sendError(res: ServerResponse, status: number, message: string): void {

@@ -195,12 +195,19 @@ describe('wiring and least privilege', () => {
     assert.equal(env.DEFAULT_RECONNECT_WINDOW_SECONDS, '60');
   });
 
-  it('lets only the three API functions read the API token secret', () => {
-    const readers = Object.entries(template.findResources('AWS::IAM::Policy'))
+  it('lets only the four API functions read the API token secret, and only playback-auth and the edge sync the derived-token secret', () => {
+    const readersOf = (secretLogicalId: string) =>
+      Object.entries(template.findResources('AWS::IAM::Policy'))
+        .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue') && JSON.stringify(p.Properties.PolicyDocument).includes(`"Ref":"${secretLogicalId}"`))
+        .map(([, p]) => JSON.stringify(p.Properties.Roles));
+    const secretReaders = Object.entries(template.findResources('AWS::IAM::Policy'))
       .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'))
       .map(([, p]) => JSON.stringify(p.Properties.Roles));
-    const apiRoles = [stack.streamRegistry, stack.webhooksApi, stack.recordingsApi].map((fn) => JSON.stringify([ref(fn.role)]));
-    assert.deepEqual(readers.sort(), apiRoles.sort());
+    const apiRoles = [stack.streamRegistry, stack.webhooksApi, stack.recordingsApi, stack.playbackApi].map((fn) => JSON.stringify([ref(fn.role)]));
+    const playbackRoles = [stack.playbackAuth, stack.playbackEdgeSync.handler].map((fn) => JSON.stringify([ref(fn.role)]));
+    assert.deepEqual(readersOf(id(stack.apiToken)).sort(), apiRoles.sort());
+    assert.deepEqual(readersOf(id(stack.playbackEdge.secret)).sort(), playbackRoles.sort());
+    assert.deepEqual(secretReaders.sort(), [...apiRoles, ...playbackRoles].sort(), 'no other role reads any secret');
   });
 
   it('gives every queue of the plane a dead-letter queue', () => {
@@ -225,7 +232,7 @@ describe('wiring and least privilege', () => {
 
   it('runs every function on nodejs24.x arm64 and alarms on its errors', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    assert.equal(Object.keys(functions).length, 9); // eight plane functions + the console deployer
+    assert.equal(Object.keys(functions).length, 12); // eleven plane functions + the console deployer
     template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     const alarmed = new Set(
       Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map((a) =>

@@ -96,6 +96,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
           ? {
               recording: {
                 recordingId: recordingIdFor(publish.sessionId),
+                ...(publish.dvrWindowSeconds ? { dvrWindowSeconds: publish.dvrWindowSeconds } : {}),
                 start: () => (deps.recordings as NonNullable<IngestAppDeps['recordings']>).startRecording({ streamId: publish.streamId, sessionId: publish.sessionId }),
               },
             }

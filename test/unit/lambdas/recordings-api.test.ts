@@ -223,7 +223,7 @@ describe('recordings OpenAPI fragment', () => {
     const { recordingsOpenApi } = await import('../../../lambdas/recordings-api/openapi');
     const doc = recordingsOpenApi();
     assert.deepEqual(Object.keys(doc.paths).sort(), ['/v1/recordings/{id}', '/v1/recordings/{id}/mp4', '/v1/streams/{id}/recordings']);
-    assert.deepEqual(Object.keys(doc.schemas).sort(), ['Recording', 'RecordingList']);
+    assert.deepEqual(Object.keys(doc.schemas).sort(), ['Recording', 'RecordingList', 'UpdateRecordingInput']);
     assert.match(JSON.stringify(doc.schemas.Recording), /durationSeconds/);
   });
 });

@@ -7,6 +7,8 @@ import { heartbeatStoreContract, reconnectDeadlineStoreContract } from '../../su
 import { recordingStoreContract } from '../../support/contracts/recording-store.contract';
 import { streamStoreContract } from '../../support/contracts/stream-store.contract';
 import { webhookStoreContract } from '../../support/contracts/webhook-store.contract';
+import { playbackKeyStoreContract } from '../../support/contracts/playback-key-store.contract';
+import { MemoryPlaybackKeyStore } from '../../support/memory-playback-key-store';
 import { MemoryEventLog } from '../../support/memory-event-log';
 import { MemoryDeadlines, MemoryHeartbeats } from '../../support/memory-failover-stores';
 import { MemoryRecordingStore } from '../../support/memory-recording-store';
@@ -19,3 +21,4 @@ webhookStoreContract('MemoryWebhookStore', async () => new MemoryWebhookStore())
 eventLogContract('MemoryEventLog', async (clock) => new MemoryEventLog({ clock }));
 heartbeatStoreContract('MemoryHeartbeats', async () => new MemoryHeartbeats());
 reconnectDeadlineStoreContract('MemoryDeadlines', async () => new MemoryDeadlines());
+playbackKeyStoreContract('MemoryPlaybackKeyStore', async () => new MemoryPlaybackKeyStore());

@@ -93,7 +93,8 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     logger,
     metrics,
     recordings: {
-      startRecording: (input) => startRecording(recordingDeps, input),
+      // The recording keeps the policy its stream had when recording started (docs/playback.md).
+      startRecording: async (input) => startRecording(recordingDeps, { ...input, playbackPolicy: (await store.get(input.streamId))?.playbackPolicy ?? 'public' }),
       // In AWS the finalizer is fed by the bus: a rule routes `stream.ended` to its queue, delayed long
       // enough for this task's drain to finish uploading. Nothing to send from here.
       enqueueFinalization: async () => undefined,

@@ -24,6 +24,7 @@ import { ConditionWaiter } from './condition-waiter';
 import { describeError, PackagerStateError } from './errors';
 import { GenerationTimeline, type Generation } from './generation-timeline';
 import { DEFAULT_LIVE_WINDOW, validateOptions } from './options';
+import { DvrWriter } from './dvr-writer';
 import { PlaylistWriter } from './playlist-writer';
 import { countGaps, countUploaded, emptyRenditionStats } from './rendition-stats';
 import { RenditionTrack, type TrackEntry } from './rendition-track';
@@ -51,6 +52,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
   readonly streamId: string;
   /** Set when the session is recorded: segments are stored under the recording (see core/media/layout.ts). */
   readonly recordingId: string | undefined;
+  private readonly dvr: DvrWriter | undefined;
   private readonly plans: ReadonlyArray<RenditionPlan>;
   private readonly store: ObjectStore;
   private readonly liveWindow: number;
@@ -90,6 +92,9 @@ export class Packager extends EventEmitter<PackagerEvents> {
     this.settleMs = options.settleMs ?? 100;
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.timeline = new GenerationTimeline(segmentSeconds, options.programDateTime ?? true);
+    this.dvr = this.recordingId && (options.dvrWindowSeconds ?? 0) > 0
+      ? new DvrWriter({ streamId: this.streamId, recordingId: this.recordingId, plans: this.plans, store: this.store, windowSeconds: options.dvrWindowSeconds as number, segmentSeconds, logger: this.logger })
+      : undefined;
     this.playlists = new PlaylistWriter({ streamId: this.streamId, plans: this.plans, store: this.store, retryPolicy: this.retryPolicy, logger: this.logger, segmentSeconds, signal: this.abort.signal });
     for (const plan of this.plans) {
       this.renditionStats.set(plan.name, emptyRenditionStats());
@@ -233,6 +238,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
           this.logger.error('packager: could not write the final playlist', { streamId: this.streamId, rendition: rendition.plan.name, error: describeError(err) });
         }
       }
+      await this.dvr?.finish(endList);
       this.state = 'stopped';
       this.logger.info('packager: stopped', { streamId: this.streamId, endList });
       return this.stats();
@@ -354,6 +360,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
     if (job.pdtMs !== undefined) entry.programDateTime = new Date(job.pdtMs).toISOString();
     const { gapSequences, discontinuity } = rendition.track.append(entry, (seq) => this.timeline.gapFiller(seq));
     await this.playlists.storeMediaPlaylist(name, rendition.track, false, signal);
+    await this.dvr?.append(name, entry, (seq) => this.timeline.gapFiller(seq));
 
     if (body) await unlink(job.file).catch((err: unknown) => this.logger.warn('packager: could not delete a stored segment from scratch', { streamId: this.streamId, file: job.file, error: describeError(err) }));
 

@@ -50,6 +50,8 @@ export interface PackagerOptions {
    * them there), and `recordings/<recordingId>/renditions.json` is written when the packager starts.
    */
   recordingId?: string;
+  /** With a recording: keep `live/<streamId>/dvr.m3u8` over this many seconds of the session (dvr-writer.ts). */
+  dvrWindowSeconds?: number;
 }
 
 export interface StopOptions {

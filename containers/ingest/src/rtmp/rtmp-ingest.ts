@@ -30,6 +30,8 @@ export interface AcceptedPublish {
   reconnect: boolean;
   recording: boolean;
   reconnectWindowSeconds: number;
+  /** Seconds of DVR playlist to keep (absent: none). */
+  dvrWindowSeconds?: number;
   remoteAddress: string;
   streamPath: string;
   broadcast: NmsBroadcast;
@@ -177,6 +179,7 @@ export class RtmpIngest {
       reconnect: decision.reconnect,
       recording: decision.recording,
       reconnectWindowSeconds: decision.reconnectWindowSeconds,
+      ...(decision.dvrWindowSeconds ? { dvrWindowSeconds: decision.dvrWindowSeconds } : {}),
       remoteAddress,
       streamPath: session.streamPath,
       broadcast: session.broadcast,

@@ -40,7 +40,7 @@ export interface LiveSessionOptions {
    * Set when the session is recorded: the packager stores segments under the recording, and `start` is
    * called once the first segment is stored (again on the next segment if it failed).
    */
-  recording?: { recordingId: string; start(): Promise<unknown> };
+  recording?: { recordingId: string; start(): Promise<unknown>; dvrWindowSeconds?: number };
 }
 
 type Phase = 'probing' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -136,6 +136,7 @@ export class LiveSession {
       logger: this.log,
       metrics: options.metrics,
       ...(options.recording ? { recordingId: options.recording.recordingId } : {}),
+      ...(options.recording?.dvrWindowSeconds ? { dvrWindowSeconds: options.recording.dvrWindowSeconds } : {}),
     });
     this.packager = packager;
     packager.on('live', () => {
