@@ -5,7 +5,7 @@
  * can make the write conditional on the status the transition started from.
  */
 import { IllegalTransitionError } from '../errors';
-import { liveMasterPlaylistKey } from '../media/layout';
+import { liveMasterPlaylistKey, liveThumbnailKey } from '../media/layout';
 
 export const STREAM_STATUSES = ['idle', 'connected', 'live', 'interrupted', 'ended', 'disabled'] as const;
 export type StreamStatus = (typeof STREAM_STATUSES)[number];
@@ -111,7 +111,7 @@ export interface StreamView {
   sessionId?: string;
   transcode?: TranscodeDecision;
   ingest: { server: string; url?: string };
-  playback: { hls: string };
+  playback: { hls: string; thumbnail: string };
   createdAt: string;
   updatedAt: string;
 }
@@ -139,7 +139,7 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
     recording: stream.recording,
     reconnectWindowSeconds: stream.reconnectWindowSeconds,
     ingest: { server: urls.rtmpServer },
-    playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}` },
+    playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}`, thumbnail: `${urls.playbackBase}/${liveThumbnailKey(stream.id)}` },
     createdAt: stream.createdAt,
     updatedAt: stream.updatedAt,
   };

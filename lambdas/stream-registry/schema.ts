@@ -62,7 +62,10 @@ export const streamView = z.object({
   sessionId: z.string().optional().describe('The open session, while connected, live or interrupted.'),
   transcode: transcodeDecision.optional(),
   ingest: z.object({ server: z.string().describe('RTMP server URL for the encoder (OBS "Server").') }),
-  playback: z.object({ hls: z.string().describe('Master playlist URL.') }),
+  playback: z.object({
+    hls: z.string().describe('Master playlist URL.'),
+    thumbnail: z.string().describe("JPEG of the latest keyframe while live (refreshed every STREAMPLANE_THUMBNAIL_SECONDS, 10 by default); 404 before the first one."),
+  }),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
