@@ -107,7 +107,7 @@ export interface HealthSnapshot {
 
 export class StreamHealthTracker {
   private shown: HealthAssessment;
-  private candidate: { assessment: HealthAssessment; since: number } | undefined;
+  private direction: { way: 'worse' | 'better'; since: number } | undefined;
   private lastChangeAt: number;
   private starvingSince: number | undefined;
   private starvedMs = 0;
@@ -177,26 +177,25 @@ export class StreamHealthTracker {
   }
 
   private trackStatus(nowMs: number, assessed: HealthAssessment, signals: HealthSignal[]): void {
-    if (sameAssessment(assessed, this.shown)) {
-      this.candidate = undefined;
+    if (assessed.status === this.shown.status) {
+      // Same status, other reasons: the snapshot follows at once, without an event.
+      if (!sameAssessment(assessed, this.shown)) this.shown = assessed;
+      this.direction = undefined;
       return;
     }
-    if (!this.candidate || !sameAssessment(this.candidate.assessment, assessed)) {
-      // A new candidate; if only its reasons differ from the previous candidate's status, keep the clock.
-      const since = this.candidate && this.candidate.assessment.status === assessed.status ? this.candidate.since : nowMs;
-      this.candidate = { assessment: assessed, since };
-    }
-    const worse = RANK[assessed.status] > RANK[this.shown.status];
+    // The clock runs while the assessment stays on one side of what is shown (a feed that goes from
+    // starving to good to excellent keeps improving; it does not restart its hold at every step).
+    const direction = RANK[assessed.status] > RANK[this.shown.status] ? 'worse' : 'better';
+    if (this.direction?.way !== direction) this.direction = { way: direction, since: nowMs };
     // Starvation shows at once (it already waited `starvationMs`); other changes must hold.
-    const holdMs = assessed.status === 'starving' ? 0 : worse ? this.hysteresis.worsenAfterMs : this.hysteresis.improveAfterMs;
-    if (nowMs - this.candidate.since < holdMs) return;
+    const holdMs = assessed.status === 'starving' ? 0 : direction === 'worse' ? this.hysteresis.worsenAfterMs : this.hysteresis.improveAfterMs;
+    if (nowMs - this.direction.since < holdMs) return;
     if (nowMs - this.lastChangeAt < this.hysteresis.minChangeGapMs) return;
     const from = this.shown.status;
     this.shown = assessed;
-    this.candidate = undefined;
+    this.direction = undefined;
     this.lastChangeAt = nowMs;
-    // A change of reasons alone (same status) updates the snapshot without an event.
-    if (from !== assessed.status) signals.push({ type: 'stream.health.changed', data: { from, to: assessed.status, reasons: [...assessed.reasons] } });
+    signals.push({ type: 'stream.health.changed', data: { from, to: assessed.status, reasons: [...assessed.reasons] } });
   }
 }
 
