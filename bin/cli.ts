@@ -19,6 +19,10 @@ Commands:
   streams disable ID | enable ID | end ID
   streams delete ID
   events [--stream ID] [--after EVENT_ID] [--limit N]
+  health ID                             the live feed's health (bitrate, fps, keyframes, status, reasons)
+  sessions ID [--limit N] [--cursor C]  a stream's publish sessions, newest first
+  session SESSION_ID                    one session with its statistics
+  nodes                                 ingest nodes and their status
 
 Options:
   --api-url URL   control API base URL (env STREAMPLANE_API_URL, default http://localhost:$STREAMPLANE_HTTP_PORT or 8080)
@@ -75,6 +79,15 @@ async function main(argv: string[]): Promise<number> {
     if (values.limit) query.set('limit', values.limit);
     return client.call('GET', `/v1/events${query.size ? `?${query}` : ''}`);
   }
+  if (command === 'health') return client.call('GET', `/v1/streams/${encodeURIComponent(need(sub, 'stream id'))}/health`);
+  if (command === 'sessions') {
+    const query = new URLSearchParams();
+    if (values.limit) query.set('limit', values.limit);
+    if (values.cursor) query.set('cursor', values.cursor);
+    return client.call('GET', `/v1/streams/${encodeURIComponent(need(sub, 'stream id'))}/sessions${query.size ? `?${query}` : ''}`);
+  }
+  if (command === 'session') return client.call('GET', `/v1/sessions/${encodeURIComponent(need(sub, 'session id'))}`);
+  if (command === 'nodes') return client.call('GET', '/v1/nodes');
   if (command !== 'streams') throw new UsageError(`unknown command: ${command}`);
 
   const path = (suffix = '') => `/v1/streams/${encodeURIComponent(need(id, 'stream id'))}${suffix}`;
