@@ -29,6 +29,10 @@ Commands:
   playback-token STREAM_OR_RECORDING_ID --key-file PEM --key-id KEY_ID [--aud live|vod|thumbnail]
                  [--viewer VIEWER_ID] [--origin ORIGIN] [--ttl SECONDS]
                                         sign a viewer token locally (no API call); prints it
+  health ID                             the live feed's health (bitrate, fps, keyframes, status, reasons)
+  sessions ID [--limit N] [--cursor C]  a stream's publish sessions, newest first
+  session SESSION_ID                    one session with its statistics
+  nodes                                 ingest nodes and their status
 
 Options:
   --api-url URL   control API base URL (env STREAMPLANE_API_URL, default http://localhost:$STREAMPLANE_HTTP_PORT or 8080)
@@ -137,6 +141,15 @@ async function main(argv: string[]): Promise<number> {
     if (sub !== 'create') throw new UsageError(`unknown playback-revocations command: ${sub ?? '(none)'}`);
     return client.call('POST', '/v1/playback-revocations', { viewerId: need(values.viewer, '--viewer'), ...(values.until ? { until: values.until } : {}) });
   }
+  if (command === 'health') return client.call('GET', `/v1/streams/${encodeURIComponent(need(sub, 'stream id'))}/health`);
+  if (command === 'sessions') {
+    const query = new URLSearchParams();
+    if (values.limit) query.set('limit', values.limit);
+    if (values.cursor) query.set('cursor', values.cursor);
+    return client.call('GET', `/v1/streams/${encodeURIComponent(need(sub, 'stream id'))}/sessions${query.size ? `?${query}` : ''}`);
+  }
+  if (command === 'session') return client.call('GET', `/v1/sessions/${encodeURIComponent(need(sub, 'session id'))}`);
+  if (command === 'nodes') return client.call('GET', '/v1/nodes');
   if (command !== 'streams') throw new UsageError(`unknown command: ${command}`);
   const playbackSettings = (body: Record<string, unknown>) => {
     if (values['playback-policy'] !== undefined) {

@@ -15,6 +15,11 @@ import { FsObjectStore } from '../adapters/fs-object-store';
 import { fakeLambdaContext } from '../adapters/local-lambda-context';
 import { serveHttpApi } from '../adapters/local-http-api';
 import { PrometheusMetrics } from '../adapters/prometheus-metrics';
+import { DynamoDbHealthStore } from '../adapters/dynamodb-health-store';
+import { DynamoDbNodeStore } from '../adapters/dynamodb-node-store';
+import { DynamoDbSessionStore } from '../adapters/dynamodb-session-store';
+import { projectSessionEvent } from '../core/sessions/session';
+import { hostname } from 'node:os';
 import { MEDIA_PREFIXES } from '../core/media/layout';
 import { systemClock } from '../core/ports/clock';
 import type { Logger } from '../core/ports/logger';
@@ -85,6 +90,20 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     cleanups.push(() => webhooks.close());
     await webhooks.recoverPending();
     const sessionDeps: SessionDeps = { store, emit, clock: systemClock };
+    // Health, sessions and nodes: the same table and adapters as in the cloud.
+    const monitoring = {
+      health: new DynamoDbHealthStore({ tableName: registry.tableName, client }),
+      sessions: new DynamoDbSessionStore({ tableName: registry.tableName, client }),
+      nodes: new DynamoDbNodeStore({ tableName: registry.tableName, client }),
+    };
+    // The session projection, as the registry's event consumer runs it in the cloud.
+    cleanups.push(
+      bus.subscribe((event) => {
+        void projectSessionEvent({ sessions: monitoring.sessions }, event).catch((err: unknown) =>
+          logger.warn('plane: could not update the session record', { eventId: event.id, error: err instanceof Error ? err.message : String(err) }),
+        );
+      }),
+    );
     const objectStore = new FsObjectStore(join(dataDir, 'media'));
 
     // The HTTP listener comes first: its port is part of the URLs the API hands out.
@@ -148,6 +167,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       metrics,
       authorize: (request) => publishAuth(request, fakeLambdaContext({ functionName: 'publish-auth', awsRequestId: 'local' })),
       recordings,
+      monitoring: { ...monitoring, nodeId: localNodeId() },
     });
     cleanups.push(() => app.stop());
     const manager = app.sessions;
@@ -160,7 +180,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     recordingsRoute = recordings.apiRoute;
     ready.ingest = true;
 
-    const api = createStreamRegistryHandler({ store, eventLog, emit, clock: systemClock, urls, apiToken: () => token, logger });
+    const api = createStreamRegistryHandler({ store, eventLog, emit, clock: systemClock, urls, apiToken: () => token, logger, monitoring });
     apiRoute = async (req, res, url) => {
       if (!url.pathname.startsWith('/v1/') && url.pathname !== '/v1') return false;
       await serveHttpApi(api, req, res, url);
@@ -188,6 +208,12 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     await stop();
     throw err;
   }
+}
+
+/** The local plane's one ingest node, named after the machine (a valid node id). */
+function localNodeId(): string {
+  const name = hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 120);
+  return `local-${name || 'host'}`;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -6,6 +6,7 @@
  * Events never carry secrets: no stream key, webhook secret or simulcast key is ever part of `data`.
  */
 import { z } from 'zod';
+import { HEALTH_REASONS, HEALTH_STATUSES } from '../health/stream-health';
 import { REJECT_REASONS } from '../streams/publish-decision';
 
 const renditionSummary = z.object({
@@ -62,7 +63,39 @@ export const EVENT_CATALOG = {
   'transcode.error': {
     version: 1,
     description: 'The transcoder of a live session exited unexpectedly; it is restarted with backoff.',
-    data: z.object({ message: z.string(), exitCode: z.number().int().nullable(), signal: z.string().nullable(), restarts: z.number().int(), willRestart: z.boolean() }),
+    data: z.object({
+      message: z.string(),
+      exitCode: z.number().int().nullable(),
+      signal: z.string().nullable(),
+      restarts: z.number().int(),
+      willRestart: z.boolean(),
+      /**
+       * exited: ffmpeg died by itself; stalled_progress: it stopped reporting progress while fed and was
+       * killed; stalled_output: the playlists stopped advancing while the publisher still sent, and the
+       * plane restarted it.
+       */
+      reason: z.enum(['exited', 'stalled_progress', 'stalled_output']).optional(),
+    }),
+  },
+  'stream.health.changed': {
+    version: 1,
+    description: 'The health of the live feed changed (with hysteresis: one event per real change, at most one per 10 s).',
+    data: z.object({ from: z.enum(HEALTH_STATUSES), to: z.enum(HEALTH_STATUSES), reasons: z.array(z.enum(HEALTH_REASONS)) }),
+  },
+  'stream.starvation.started': {
+    version: 1,
+    description: 'No media arrived for 2 s while the publisher is still connected.',
+    data: z.object({ sinceLastMediaMs: z.number().int() }),
+  },
+  'stream.starvation.ended': {
+    version: 1,
+    description: 'Media arrives again after a starvation.',
+    data: z.object({ durationSeconds: z.number() }),
+  },
+  'stream.behind_realtime': {
+    version: 1,
+    description: 'The transcoder has produced media slower than it arrives (speed < 1.0) for 10 s; sent once until it keeps up for 10 s.',
+    data: z.object({ speed: z.number(), forSeconds: z.number() }),
   },
   'recording.started': { version: 1, description: 'A recording of the session started.', data: z.object({ recordingId: z.string() }) },
   'recording.ready': {

@@ -6,12 +6,14 @@
  *   live/<streamId>/master.m3u8                                  master playlist (packager)
  *   live/<streamId>/<rendition>/index.m3u8                       live media playlist (packager)
  *   live/<streamId>/dvr.m3u8, live/<streamId>/<rendition>/dvr.m3u8  DVR playlists (packager, recorded sessions)
+ *   live/<streamId>/thumbnail.jpg                                latest thumbnail while live (ingest)
  *   live/<streamId>/<rendition>/<seq>-<durationMs>-<disc>.ts     segments of a session that is not recorded
  *   recordings/<rec>/<rendition>/<seq>-<durationMs>-<disc>.ts    segments of a recorded session (packager)
  *   recordings/<rec>/renditions.json                             the rendition plan (packager, union over runs)
  *   recordings/<rec>/<rendition>/index.m3u8                      VOD media playlist (finalizer)
  *   recordings/<rec>/master.m3u8                                 VOD master playlist (finalizer)
  *   recordings/<rec>/manifest.json                               summary (finalizer)
+ *   recordings/<rec>/poster.jpg                                  poster image (ingest, on finalization)
  *   recordings/<rec>/recording.mp4                               optional MP4 export
  *
  * Must never build a key from unvalidated input (ids and rendition names are checked by the callers'
@@ -69,6 +71,16 @@ export function liveDvrMediaPlaylistKey(streamId: string, rendition: string): st
 /** Relative URI of a rendition's DVR playlist inside the DVR master playlist. */
 export function dvrPlaylistUri(rendition: string): string {
   return `${rendition}/${DVR_PLAYLIST_FILE}`;
+}
+
+/** `live/<streamId>/thumbnail.jpg`: a JPEG of the latest keyframe, refreshed while the stream is live. */
+export function liveThumbnailKey(streamId: string): string {
+  return `${liveStreamPrefix(streamId)}thumbnail.jpg`;
+}
+
+/** `recordings/<rec>/poster.jpg`: the recording's poster image. */
+export function recordingPosterKey(recordingId: string): string {
+  return `${RECORDINGS_PREFIX}${recordingId}/poster.jpg`;
 }
 
 /** Relative URI of a rendition's media playlist inside a master playlist (live and VOD alike). */

@@ -5,7 +5,7 @@
  * can make the write conditional on the status the transition started from.
  */
 import { IllegalTransitionError } from '../errors';
-import { liveDvrMasterPlaylistKey, liveMasterPlaylistKey } from '../media/layout';
+import { liveDvrMasterPlaylistKey, liveMasterPlaylistKey, liveThumbnailKey } from '../media/layout';
 import type { PlaybackPolicy } from '../playback/playback-access';
 
 export const STREAM_STATUSES = ['idle', 'connected', 'live', 'interrupted', 'ended', 'disabled'] as const;
@@ -120,7 +120,7 @@ export interface StreamView {
   sessionId?: string;
   transcode?: TranscodeDecision;
   ingest: { server: string; url?: string };
-  playback: { hls: string; dvr?: string };
+  playback: { hls: string; thumbnail: string; dvr?: string };
   createdAt: string;
   updatedAt: string;
 }
@@ -150,7 +150,7 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
     playbackPolicy: stream.playbackPolicy ?? 'public',
     dvrWindowSeconds: stream.dvrWindowSeconds ?? 0,
     ingest: { server: urls.rtmpServer },
-    playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}` },
+    playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}`, thumbnail: `${urls.playbackBase}/${liveThumbnailKey(stream.id)}` },
     createdAt: stream.createdAt,
     updatedAt: stream.updatedAt,
   };

@@ -6,6 +6,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbEventLog } from '../../adapters/dynamodb-event-log';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
+import { DynamoDbHealthStore } from '../../adapters/dynamodb-health-store';
+import { DynamoDbNodeStore } from '../../adapters/dynamodb-node-store';
+import { DynamoDbSessionStore } from '../../adapters/dynamodb-session-store';
 import { eventEmitter } from '../../core/events/emit-event';
 import { systemClock } from '../../core/ports/clock';
 import { apiTokenSource } from '../shared/api-token';
@@ -35,6 +38,11 @@ export async function streamRegistryCloudDeps(env?: Env): Promise<StreamRegistry
     logger,
     ...(config.defaultReconnectWindowSeconds !== undefined ? { defaults: { reconnectWindowSeconds: config.defaultReconnectWindowSeconds } } : {}),
     metrics: new EmfMetrics(SERVICE),
+    monitoring: {
+      health: new DynamoDbHealthStore({ tableName: config.tableName, client }),
+      sessions: new DynamoDbSessionStore({ tableName: config.tableName, client }),
+      nodes: new DynamoDbNodeStore({ tableName: config.tableName, client }),
+    },
   };
 }
 

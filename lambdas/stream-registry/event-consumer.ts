@@ -3,13 +3,15 @@
  * to the event log, which backs `GET /v1/events`. Locally the in-process bus appends directly. Appends are
  * idempotent on the event id, so SQS redeliveries and duplicates are harmless; a record that fails is
  * reported alone (Powertools batch: partial batch failure) and one that can never parse goes to the
- * dead-letter queue.
+ * dead-letter queue. Session events also update the session record (`GET /v1/sessions/{id}`).
  * Must never: acknowledge a record whose event did not reach the log.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EventLog } from '../../core/ports/event-bus';
+import type { SessionStore } from '../../core/ports/monitoring-stores';
+import { projectSessionEvent } from '../../core/sessions/session';
 import { silentLogger, type Logger } from '../../core/ports/logger';
 import { noopMetrics, type Metrics } from '../../core/ports/metrics';
 import { coldStartHandler } from '../shared/cold-start';
@@ -17,6 +19,8 @@ import { parseEventBridgeRecord } from '../shared/eventbridge-record';
 
 export interface EventConsumerDeps {
   eventLog: EventLog;
+  /** Session records are a projection of session events (idempotent on the event id). */
+  sessions?: SessionStore;
   logger?: Logger;
   metrics?: Metrics;
 }
@@ -44,6 +48,7 @@ export function createEventConsumerHandler(deps: EventConsumerDeps) {
     try {
       await deps.eventLog.append(parsed.event);
       metrics.count('registry_events_appended');
+      if (deps.sessions) await projectSessionEvent({ sessions: deps.sessions }, parsed.event);
     } catch (err) {
       logger.warn('event consumer: append failed, will retry', { messageId: record.messageId, eventId: parsed.event.id, error: err instanceof Error ? err.message : String(err) });
       throw new RecordFailedError('append failed', { cause: err });

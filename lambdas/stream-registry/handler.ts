@@ -16,6 +16,7 @@ import type { TokenSource } from '../shared/bearer-auth';
 import { createHttpApiHandler } from '../shared/http-api';
 import type { HttpEvent, HttpResult } from '../shared/http-types';
 import { buildOpenApiDocument } from './openapi';
+import type { MonitoringDeps } from './monitoring-routes';
 import { streamRegistryRoutes } from './routes';
 import { coldStartHandler } from '../shared/cold-start';
 
@@ -30,6 +31,8 @@ export interface StreamRegistryDeps {
   /** Request counts (`api_requests`); default none. */
   metrics?: Metrics;
   defaults?: { reconnectWindowSeconds?: number };
+  /** Stream health, sessions and nodes (`/v1/streams/{id}/health`, `…/sessions`, `/v1/sessions/{id}`, `/v1/nodes`). */
+  monitoring?: MonitoringDeps;
 }
 
 export type StreamRegistryHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;

@@ -19,6 +19,7 @@ import {
   resetStreamKey,
   updateStream,
 } from '../../core/streams/stream-registry';
+import { monitoringRoutes, type MonitoringDeps } from './monitoring-routes';
 import { component, defineRoute, type ApiRoute, type ResponseDoc } from '../shared/api-route';
 import { emptyResponse, jsonResponse } from '../shared/json-response';
 import { schemaRef } from '../shared/openapi';
@@ -44,6 +45,8 @@ export interface RouteDeps {
   defaults?: { reconnectWindowSeconds?: number };
   /** The OpenAPI document served at `/v1/openapi.json` (built lazily by the handler). */
   openApiDocument: () => unknown;
+  /** Health, sessions and nodes; without them those routes answer 503 `unavailable`. */
+  monitoring?: MonitoringDeps;
 }
 
 const Stream = component('Stream', streamView);
@@ -193,4 +196,5 @@ export const streamRegistryRoutes: ReadonlyArray<ApiRoute<RouteDeps>> = [
     responses: { '200': { description: 'The OpenAPI document.', body: { jsonSchema: { type: 'object' } } } },
     handle: async (_input, deps: RouteDeps) => jsonResponse(200, deps.openApiDocument(), { 'cache-control': 'public, max-age=300' }),
   }),
+  ...monitoringRoutes,
 ];

@@ -67,6 +67,7 @@ export const streamView = z.object({
   ingest: z.object({ server: z.string().describe('RTMP server URL for the encoder (OBS "Server").') }),
   playback: z.object({
     hls: z.string().describe('Master playlist URL (with `?token=` for a signed stream).'),
+    thumbnail: z.string().describe("JPEG of the latest keyframe while live (refreshed every STREAMPLANE_THUMBNAIL_SECONDS, 10 by default); 404 before the first one."),
     dvr: z.string().optional().describe('DVR master playlist URL: the session so far over `dvrWindowSeconds`; present when DVR is on.'),
   }),
   createdAt: z.iso.datetime(),

@@ -28,6 +28,8 @@ export const RTMPS_PORT = 443;
 const INGEST_APP = 'live';
 const SCRATCH_PATH = '/scratch';
 const CONTAINER_NAME = 'ingest';
+/** Loopback port of the ingest's health-check server (containers/ingest/src/monitoring/health-server.ts). */
+const HEALTH_CHECK_PORT = 8081;
 
 /** The repository root: the Docker build context of the ingest image (filtered by .dockerignore). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -123,6 +125,15 @@ export class IngestService extends Construct {
       linuxParameters: new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'ingest', mode: ecs.AwsLogDriverMode.NON_BLOCKING, maxBufferSize: Size.mebibytes(25) }),
       portMappings: [{ containerPort: RTMP_PORT, protocol: ecs.Protocol.TCP, name: 'rtmp' }],
+      // An HTTP probe of the app's own event loop and pipelines (containers/ingest/src/monitoring/
+      // health-server.ts), not TCP on 1935: a hung task fails it, ECS replaces it, failover moves its streams.
+      healthCheck: {
+        command: ['CMD-SHELL', `node -e "fetch('http://127.0.0.1:${HEALTH_CHECK_PORT}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"`],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(30),
+      },
       ulimits: [{ name: ecs.UlimitName.NOFILE, softLimit: 65536, hardLimit: 65536 }],
       // What the container itself decides (ports, scratch, log format); the stack adds resource names.
       // TMPDIR is for Node's os.tmpdir() and ffmpeg: the root filesystem is read-only.

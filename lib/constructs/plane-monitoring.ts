@@ -47,6 +47,10 @@ export const INGEST_METRICS = {
   transcoderRestarts: 'transcoder_restarts',
   segmentUploadLatency: 'segment_upload_latency',
   eventPublishFailures: 'event_publish_failures',
+  /** 1 while the task's own self-check fails (event loop stuck, pipeline without output while fed). */
+  nodeUnhealthy: 'node_unhealthy',
+  /** Streams on the task whose transcoder runs below realtime right now. */
+  streamsBehindRealtime: 'streams_behind_realtime_now',
 } as const;
 
 export class PlaneMonitoring extends Construct {
@@ -90,6 +94,26 @@ export class PlaneMonitoring extends Construct {
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    const ingestGauge = (metricName: string) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: 'ingest' }, statistic: 'Maximum', period: Duration.minutes(1) });
+    this.alarms.push(
+      new cloudwatch.Alarm(this, 'IngestNodeUnhealthy', {
+        alarmDescription: 'An ingest task fails its own health check (event loop stuck, or a pipeline publishes no playlists while fed). ECS replaces it; see GET /v1/nodes and the ingest log group.',
+        metric: ingestGauge(INGEST_METRICS.nodeUnhealthy),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'StreamsBehindRealtime', {
+        alarmDescription: 'A transcoder has run slower than realtime for 3 minutes: viewers see stalls. See GET /v1/nodes (worstTranscoderSpeed) and stream.behind_realtime events.',
+        metric: ingestGauge(INGEST_METRICS.streamsBehindRealtime),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 3,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     );

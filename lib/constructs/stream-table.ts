@@ -38,6 +38,12 @@ export const ITEM_FAMILIES = {
   webhook: 'WEBHOOK',
   heartbeat: HEARTBEAT_PARTITION_PREFIX,
   reconnectDeadline: RECONNECT_DEADLINE_PARTITION_PREFIX,
+  /** Latest health report per stream (adapters/dynamodb-health-store.ts). */
+  health: 'HEALTH#',
+  /** Session records and statistics (adapters/dynamodb-session-store.ts). */
+  session: 'SESSION#',
+  /** Ingest node reports (adapters/dynamodb-node-store.ts). */
+  node: 'NODE#',
 } as const;
 
 /**
@@ -59,6 +65,10 @@ export const INDEX_PARTITIONS = {
   webhookEndpoints: webhookKeys.endpointListPartition,
   /** gsi1 `WEBHOOKS` and `WEBHOOK#<id>#ATTEMPTS`: endpoints and their attempt logs. */
   webhooks: 'WEBHOOK*',
+  /** gsi1 `SESSIONS#<streamId>`: a stream's sessions. */
+  streamSessions: 'SESSIONS#*',
+  /** gsi1 `NODES`: the ingest node list. */
+  nodes: 'NODES',
   /** gsi1 `RECS#<streamId>`: a stream's recordings. */
   streamRecordings: `${recordingKeys.streamPartition('')}*`,
 } as const;
@@ -218,6 +228,23 @@ export class StreamTable extends Construct {
   }
 
   /** Append events to the event log (idempotent puts of `EVENT#` items) — the registry's event consumer. */
+  /** The ingest's monitoring writes: health reports, session statistics, its node report (puts only). */
+  grantWriteMonitoring(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem'], [ITEM_FAMILIES.health, ITEM_FAMILIES.session, ITEM_FAMILIES.node]);
+  }
+
+  /** The control API's monitoring reads: health, sessions (one, and a stream's through gsi1), the node list. */
+  grantReadMonitoring(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.health, ITEM_FAMILIES.session, ITEM_FAMILIES.node]).combine(
+      this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.streamSessions, INDEX_PARTITIONS.nodes]),
+    );
+  }
+
+  /** The registry's event consumer projects session events onto session records (conditional puts). */
+  grantProjectSessions(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem'], [ITEM_FAMILIES.session]);
+  }
+
   grantAppendEvents(grantee: iam.IGrantable): iam.Grant {
     return this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem'], [ITEM_FAMILIES.event]);
   }

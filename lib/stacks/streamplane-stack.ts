@@ -212,6 +212,8 @@ export class StreamplaneStack extends Stack {
     table.grantSessionTransitions(this.ingest.taskRole);
     table.grantStartRecordings(this.ingest.taskRole);
     table.grantWriteHeartbeats(this.ingest.taskRole);
+    // Health reports, session statistics (read first to continue a reconnected session) and its node report.
+    table.grantWriteMonitoring(this.ingest.taskRole);
     this.eventBus.grantPutEventsTo(this.ingest.taskRole);
     this.publishAuth.grantInvokeLatest(this.ingest.taskRole);
     this.mp4Exports.grantConsume(this.ingest.taskRole);
@@ -249,6 +251,8 @@ export class StreamplaneStack extends Stack {
       ...logging,
     });
     table.grantRegistryAccess(this.streamRegistry.role);
+    // GET /v1/streams/{id}/health, …/sessions, /v1/sessions/{id}, /v1/nodes.
+    table.grantReadMonitoring(this.streamRegistry.role);
     this.eventBus.grantPutEventsTo(this.streamRegistry.role);
     this.apiToken.grantRead(this.streamRegistry.role);
 
@@ -262,6 +266,7 @@ export class StreamplaneStack extends Stack {
       ...logging,
     });
     table.grantAppendEvents(this.registryEvents.handler.role);
+    table.grantProjectSessions(this.registryEvents.handler.role);
 
     // --- Failover: stream state, heartbeats and reconnect deadlines, the bus.
     this.failover = new IngestFailover(this, 'Failover', {

@@ -82,6 +82,7 @@ export type HlsOriginHandler = (req: IncomingMessage, res: ServerResponse, pathn
  */
 export const PLAYLIST_CACHE_CONTROL = 'public, max-age=1';
 export const SEGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+export const THUMBNAIL_CACHE_CONTROL = 'public, max-age=10';
 
 const MEDIA_TYPES: Record<string, { contentType: string; cacheControl: string }> = {
   m3u8: { contentType: 'application/vnd.apple.mpegurl', cacheControl: PLAYLIST_CACHE_CONTROL },
@@ -91,6 +92,8 @@ const MEDIA_TYPES: Record<string, { contentType: string; cacheControl: string }>
   m4s: { contentType: 'video/mp4', cacheControl: SEGMENT_CACHE_CONTROL },
   m4a: { contentType: 'audio/mp4', cacheControl: SEGMENT_CACHE_CONTROL },
   vtt: { contentType: 'text/vtt; charset=utf-8', cacheControl: SEGMENT_CACHE_CONTROL },
+  // Thumbnails are replaced every few seconds (10 by default) while live: cache about that long.
+  jpg: { contentType: 'image/jpeg', cacheControl: THUMBNAIL_CACHE_CONTROL },
 };
 
 /** The media type and default cache policy for a key, or undefined for extensions the origin does not serve. */

@@ -159,7 +159,7 @@ describe('wiring and least privilege', () => {
     });
   });
 
-  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions and recordings, invoke publish auth, and take MP4 export jobs', () => {
+  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, and take MP4 export jobs', () => {
     assert.deepEqual(grantsOf(stack.ingest.taskDefinition.taskRole), [
       {
         actions: ['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
@@ -173,6 +173,7 @@ describe('wiring and least privilege', () => {
       { actions: ['dynamodb:UpdateItem'], resource: tableArn, condition: leadingKeys('SEQ#*') },
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('REC#*') },
       { actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('HEARTBEAT#*') },
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('HEALTH#*', 'SESSION#*', 'NODE#*') },
       { actions: ['events:PutEvents'], resource: getAtt(stack.eventBus), condition: undefined },
       { actions: ['lambda:InvokeFunction'], resource: getAtt(stack.publishAuth.function), condition: undefined },
       { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: getAtt(stack.mp4Exports.queue), condition: undefined },

@@ -91,6 +91,7 @@ describe('cloud ingest against local AWS stand-ins', () => {
       publisher,
       lambda: new LambdaClient({ region: 'us-east-1' }),
       taskId: 'task-under-test',
+      healthCheckPort: 0,
       metrics: new EmfMetrics({ namespace: 'Streamplane', dimensions: { service: 'ingest' }, write: (line) => emf.push(line) }),
     });
 

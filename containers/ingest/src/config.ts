@@ -36,6 +36,8 @@ const schema = z.object({
   STREAMPLANE_LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   STREAMPLANE_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   STREAMPLANE_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+  /** Seconds between live thumbnails (`live/<id>/thumbnail.jpg`); 0 turns them off. */
+  STREAMPLANE_THUMBNAIL_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   /** Days recordings are kept before the sweeper deletes them; 0 keeps them until deleted. */
   STREAMPLANE_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(0),
   /** Webhook retry delays (`0,5s,5m,30m,2h,5h,10h,10h` by default); the soak compresses them. */
@@ -68,6 +70,7 @@ export interface PlaneConfig {
   ffmpegPath: string;
   ffprobePath: string;
   recordingRetentionDays: number;
+  thumbnailSeconds: number;
   webhookRetryScheduleMs?: number[];
 }
 
@@ -90,6 +93,7 @@ export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneC
     ffmpegPath: c.STREAMPLANE_FFMPEG_PATH,
     ffprobePath: c.STREAMPLANE_FFPROBE_PATH,
     recordingRetentionDays: c.STREAMPLANE_RECORDING_RETENTION_DAYS,
+    thumbnailSeconds: c.STREAMPLANE_THUMBNAIL_SECONDS,
     ...(c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE ? { webhookRetryScheduleMs: c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE } : {}),
   };
 }

@@ -19,9 +19,13 @@ import { recoverScratch, type ScratchRecoveryReport } from './packager/scratch-r
 import { RtmpIngest, type PublishGate } from './rtmp/rtmp-ingest';
 import { LiveSession } from './session/live-session';
 import { SessionManager } from './session/session-manager';
+import { StreamLabels } from './session/stream-labels';
+import { NodeReporter } from './monitoring/node-reporter';
+import type { NodeStore, SessionStore, StreamHealthStore } from '../../../core/ports/monitoring-stores';
 
 export interface IngestAppDeps {
-  config: Pick<PlaneConfig, 'rtmpPort' | 'bind' | 'publicHost' | 'dataDir' | 'ladder' | 'segmentSeconds' | 'liveWindowSegments' | 'ffmpegPath' | 'ffprobePath'>;
+  config: Pick<PlaneConfig, 'rtmpPort' | 'bind' | 'publicHost' | 'dataDir' | 'ladder' | 'segmentSeconds' | 'liveWindowSegments' | 'ffmpegPath' | 'ffprobePath'> &
+    Partial<Pick<PlaneConfig, 'thumbnailSeconds'>>;
   sessionDeps: SessionDeps;
   emit: EmitEvent;
   objectStore: ObjectStore;
@@ -36,6 +40,11 @@ export interface IngestAppDeps {
    * `recording.started`), and where finalization is queued once a session ended and its media is stored.
    * Locally the recordings wiring; in the cloud the DynamoDB recording store and the finalizer's SQS queue.
    */
+  /**
+   * Health reports, session statistics and this node's reports (`GET /v1/streams/{id}/health`, sessions,
+   * `GET /v1/nodes`). `nodeId`: the ECS task id in the cloud, the host name locally.
+   */
+  monitoring?: { health: StreamHealthStore; sessions: SessionStore; nodes: NodeStore; nodeId: string };
   recordings?: {
     startRecording(input: { streamId: string; sessionId: string }): Promise<unknown>;
     enqueueFinalization(request: { recordingId: string; streamId: string; sessionId: string }): Promise<void>;
@@ -49,6 +58,8 @@ export interface IngestApp {
   sessions: SessionManager;
   /** `rtmp://HOST:PORT/live` as encoders should use it. */
   rtmpServer: string;
+  /** This node's report and self-check (the cloud's HTTP health check answers from it). */
+  node: NodeReporter;
   stop(): Promise<void>;
 }
 
@@ -57,6 +68,8 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
   const limiter = new FailureRateLimiter(systemClock, { maxFailures: 10, windowMs: 60_000, blockMs: 60_000 });
   const gate = rateLimitedGate({ emit: deps.emit, limiter, authorize: deps.authorize, metrics, logger });
   let sessions: SessionManager | undefined;
+  const labels = new StreamLabels();
+  const monitoring = deps.monitoring ? { health: deps.monitoring.health, sessions: deps.monitoring.sessions, nodeId: deps.monitoring.nodeId, labels } : undefined;
   const ingest = new RtmpIngest({
     port: config.rtmpPort,
     host: config.bind,
@@ -92,6 +105,8 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
         playbackUrl: `${deps.playbackBase}/${masterPlaylistPath(publish.streamId)}`,
         ffmpegPath: config.ffmpegPath,
         ffprobePath: config.ffprobePath,
+        ...(config.thumbnailSeconds !== undefined ? { thumbnailSeconds: config.thumbnailSeconds } : {}),
+        ...(monitoring ? { monitoring } : {}),
         ...(deps.recordings && publish.recording
           ? {
               recording: {
@@ -109,12 +124,22 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
   if (deps.recordings) await refinalizeClosedSessions(recovered, deps.sessionDeps, deps.recordings, logger);
   await ingest.start();
   const manager = sessions;
+  const node = new NodeReporter({
+    nodeId: deps.monitoring?.nodeId ?? 'local',
+    ...(deps.monitoring ? { store: deps.monitoring.nodes } : {}),
+    pipelines: () => manager.carriedStreamIds().flatMap((id) => manager.session(id)?.pipeline ?? []),
+    logger,
+    metrics,
+  });
+  node.start();
   return {
     ingest,
     recovered,
     sessions: manager,
+    node,
     rtmpServer: `rtmp://${config.publicHost}:${ingest.port}/live`,
     async stop() {
+      node.stop();
       // Sessions flush first (their publishers are cut as the listener stops right after).
       await manager.close();
       await ingest.stop();

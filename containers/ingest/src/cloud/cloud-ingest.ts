@@ -14,6 +14,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { DynamoDbIngestHeartbeats } from '../../../../adapters/dynamodb-ingest-heartbeats';
+import { DynamoDbHealthStore } from '../../../../adapters/dynamodb-health-store';
+import { DynamoDbNodeStore } from '../../../../adapters/dynamodb-node-store';
+import { DynamoDbSessionStore } from '../../../../adapters/dynamodb-session-store';
+import { startHealthServer } from '../monitoring/health-server';
 import { DynamoDbRecordingStore } from '../../../../adapters/dynamodb-recording-store';
 import { DynamoDbStreamStore } from '../../../../adapters/dynamodb-stream-store';
 import { fetchEcsTaskIdentity } from '../../../../adapters/ecs-task-metadata';
@@ -41,6 +45,8 @@ const RECONCILE_MS = 5_000;
 const METRICS_FLUSH_MS = 60_000;
 
 export interface CloudIngestOverrides {
+  /** Port of the loopback health-check server (0: any free port, as tests use; null: none). Default 8081. */
+  healthCheckPort?: number | null;
   s3?: S3Client;
   sqs?: SQSClient;
   dynamo?: DynamoDBClient;
@@ -92,6 +98,12 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     playbackBase: config.playbackBaseUrl,
     logger,
     metrics,
+    monitoring: {
+      health: new DynamoDbHealthStore({ tableName: config.tableName, client: dynamo }),
+      sessions: new DynamoDbSessionStore({ tableName: config.tableName, client: dynamo }),
+      nodes: new DynamoDbNodeStore({ tableName: config.tableName, client: dynamo }),
+      nodeId: taskId,
+    },
     recordings: {
       // The recording keeps the policy its stream had when recording started (docs/playback.md).
       startRecording: async (input) => startRecording(recordingDeps, { ...input, playbackPolicy: (await store.get(input.streamId))?.playbackPolicy ?? 'public' }),
@@ -138,6 +150,9 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     : undefined;
   exports?.start();
 
+  // The container's health check (an HTTP probe of the event loop and pipelines, not TCP on 1935).
+  const healthServer = overrides.healthCheckPort === null ? undefined : await startHealthServer(app.node, overrides.healthCheckPort !== undefined ? { port: overrides.healthCheckPort } : {});
+
   await beat();
   const timers = [
     setInterval(safely('heartbeat', beat), config.heartbeatSeconds * 1000),
@@ -155,6 +170,7 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     beat,
     async stop() {
       for (const t of timers) clearInterval(t);
+      await healthServer?.close();
       // No new export jobs; one in progress is not waited for (it can take far longer than the drain
       // window) — its message was not deleted, so another task redoes it.
       void exports?.stop();

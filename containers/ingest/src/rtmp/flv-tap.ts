@@ -43,6 +43,10 @@ export interface FlvTagInfo {
   type: 'audio' | 'video' | 'script';
   timestampMs: number;
   keyframe: boolean;
+  /** Payload bytes of the tag (what the encoder sent for this frame, without FLV framing). */
+  bytes: number;
+  /** A codec or sequence header rather than media (video AVC/HEVC config, AAC AudioSpecificConfig). */
+  config: boolean;
 }
 
 /**
@@ -59,12 +63,15 @@ export function inspectFlvTags(buffer: Buffer): FlvTagInfo[] {
     const timestampMs = (buffer.readUIntBE(offset + 4, 3) | (buffer[offset + 7]! << 24)) >>> 0;
     const dataStart = offset + 11;
     if (dataStart + dataSize > buffer.length) break;
-    if (tagType === 8) tags.push({ type: 'audio', timestampMs, keyframe: false });
-    else if (tagType === 9) {
+    if (tagType === 8) {
+      const first = buffer[dataStart] ?? 0;
+      const aacConfig = first >> 4 === 10 && buffer[dataStart + 1] === 0;
+      tags.push({ type: 'audio', timestampMs, keyframe: false, bytes: dataSize, config: aacConfig });
+    } else if (tagType === 9) {
       const first = buffer[dataStart] ?? 0;
       const isSequenceHeader = (first & 0x0f) === 7 && buffer[dataStart + 1] === 0;
-      tags.push({ type: 'video', timestampMs, keyframe: (first >> 4) === 1 && !isSequenceHeader });
-    } else if (tagType === 18) tags.push({ type: 'script', timestampMs, keyframe: false });
+      tags.push({ type: 'video', timestampMs, keyframe: (first >> 4) === 1 && !isSequenceHeader, bytes: dataSize, config: isSequenceHeader });
+    } else if (tagType === 18) tags.push({ type: 'script', timestampMs, keyframe: false, bytes: dataSize, config: true });
     offset = dataStart + dataSize + 4;
   }
   return tags;

@@ -7,13 +7,16 @@
  * Must never: start a transcoder for a publish the gate did not accept (it is only constructed for
  * accepted ones), leave an ffmpeg running after `stop`, or lose a segment ffmpeg finished.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EmitEvent } from '../../../../core/events/emit-event';
 import { planLadder, toTranscodeDecision, type LadderOptions } from '../../../../core/transcode/ladder';
 import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
 import type { ObjectStore } from '../../../../core/ports/object-store';
+import { liveThumbnailKey, recordingPosterKey } from '../../../../core/media/layout';
+import type { SessionStore, StreamHealthStore } from '../../../../core/ports/monitoring-stores';
+import type { SessionStats } from '../../../../core/sessions/session';
 import { markLive, type SessionDeps } from '../../../../core/streams/publish-session';
 import { Packager } from '../packager/packager';
 import { FlvTap } from '../rtmp/flv-tap';
@@ -21,7 +24,9 @@ import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
 import { buildTranscodeArgs } from '../transcoder/ffmpeg-args';
 import { probeSource } from '../transcoder/source-probe';
 import { TranscoderSupervisor } from '../transcoder/supervisor';
+import { FeedMonitor } from './feed-monitor';
 import { ProbeBuffer } from './probe-buffer';
+import type { StreamLabels } from './stream-labels';
 
 export interface LiveSessionOptions {
   publish: AcceptedPublish;
@@ -41,7 +46,20 @@ export interface LiveSessionOptions {
    * called once the first segment is stored (again on the next segment if it failed).
    */
   recording?: { recordingId: string; start(): Promise<unknown>; dvrWindowSeconds?: number };
+  /** Where health reports and session statistics go, and which node this is. Without it they stay local. */
+  monitoring?: { health: StreamHealthStore; sessions: SessionStore; nodeId: string; labels?: StreamLabels };
+  /** Seconds between thumbnails (`live/<id>/thumbnail.jpg`); 0 turns them off. Default 10. */
+  thumbnailSeconds?: number;
+  /**
+   * No new segment for this long while the publisher still sends: the transcoder is restarted
+   * (`transcode.error`, reason `stalled_output`). Default: 5 segments, at least 10 s.
+   */
+  stalledOutputMs?: number;
 }
+
+/** Health reports are written every this many monitor ticks (one a second); statistics every STATS_TICKS. */
+const HEALTH_TICKS = 2;
+const STATS_TICKS = 10;
 
 type Phase = 'probing' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -56,6 +74,17 @@ export class LiveSession {
   private probeTimer: NodeJS.Timeout | undefined;
   private starting: Promise<void> | undefined;
   private readonly log: Logger;
+  readonly feed = new FeedMonitor(() => Date.now());
+  private monitorTimer: NodeJS.Timeout | undefined;
+  private ticks = 0;
+  private statsBase: SessionStats | undefined;
+  private outputDir: string | undefined;
+  private runStartedAt = 0;
+  private lastSegmentAt = 0;
+  private segmentSeconds = 2;
+  private thumbnailMtimeMs = 0;
+  private posterWritten = false;
+  private monitorBusy = false;
 
   constructor(private readonly options: LiveSessionOptions) {
     const { streamId, sessionId } = options.publish;
@@ -77,8 +106,26 @@ export class LiveSession {
     return this.supervisor?.pid;
   }
 
+  /** What the node's report and self-check need to know about this pipeline. */
+  get pipeline(): { streamId: string; transcoderSpeed: number | undefined; outputStalledMs: number | undefined } {
+    const sinceMedia = this.feed.sinceLastMediaMs;
+    const fed = this.phase === 'running' && sinceMedia !== undefined && sinceMedia < 2_000;
+    const since = Math.max(this.lastSegmentAt, this.runStartedAt);
+    return { streamId: this.streamId, transcoderSpeed: this.feed.transcoderSpeed, outputStalledMs: fed && since > 0 ? Date.now() - since : undefined };
+  }
+
   start(): void {
     this.tap = this.openTap();
+    this.monitorTimer = setInterval(() => this.monitorTick(), 1_000);
+    this.monitorTimer.unref();
+    const monitoring = this.options.monitoring;
+    if (monitoring) {
+      // A reconnect continues the session: its statistics add to what the earlier feed stored.
+      monitoring.sessions.getStats(this.sessionId).then(
+        (stats) => (this.statsBase = stats),
+        (err: unknown) => this.log.warn('session: could not read earlier session statistics', { error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
     // A publisher that sends too little to probe still gets a transcoder after a few seconds.
     this.probeTimer = setTimeout(() => this.beginTranscoding(), 6_000);
   }
@@ -91,6 +138,7 @@ export class LiveSession {
   }
 
   private onChunk(chunk: Buffer): void {
+    this.feed.onChunk(chunk);
     if (this.phase === 'running') {
       this.supervisor?.write(chunk);
     } else if (this.phase === 'probing') {
@@ -123,7 +171,14 @@ export class LiveSession {
       source.video.keyframeIntervalSeconds = gopAtLeast;
     }
     if (this.phase !== 'starting') return;
+    this.feed.setSource({
+      width: source.video?.width ?? null,
+      height: source.video?.height ?? null,
+      videoCodec: source.video?.codec ?? null,
+      audioCodec: source.audio?.codec ?? null,
+    });
     const plan = planLadder(source, options.ladder);
+    this.segmentSeconds = plan.segmentSeconds;
     const decision = toTranscodeDecision(plan);
     this.log.info('session: ladder planned', { topRung: plan.topRung, reason: plan.reason, renditions: plan.renditions.map((r) => r.name) });
 
@@ -144,7 +199,10 @@ export class LiveSession {
         .then((marked) => marked && this.log.info('session: live', { playback: options.playbackUrl }))
         .catch((err: unknown) => this.log.error('session: could not mark live', { error: err instanceof Error ? err : String(err) }));
     });
-    packager.on('segment', (segment) => options.metrics.timing('segment_upload_latency', segment.uploadMs));
+    packager.on('segment', (segment) => {
+      this.lastSegmentAt = Date.now();
+      options.metrics.timing('segment_upload_latency', segment.uploadMs);
+    });
     if (options.recording) {
       const recording = options.recording;
       let started: 'no' | 'pending' | 'done' = 'no';
@@ -167,7 +225,10 @@ export class LiveSession {
       ffmpegPath: options.ffmpegPath,
       args: () => {
         const outputDir = join(this.scratchDir, `run-${++this.run}`);
-        return { args: buildTranscodeArgs(plan, { input: 'pipe:0', inputFormat: 'flv', outputDir }), outputDir };
+        this.outputDir = outputDir;
+        const thumbnailSeconds = options.thumbnailSeconds ?? 10;
+        const thumbnail = thumbnailSeconds > 0 ? { thumbnail: { path: join(outputDir, THUMBNAIL_FILE), intervalSeconds: thumbnailSeconds } } : {};
+        return { args: buildTranscodeArgs(plan, { input: 'pipe:0', inputFormat: 'flv', outputDir, ...thumbnail }), outputDir };
       },
       prepare: async (outputDir: string) => {
         for (const r of plan.renditions) await mkdir(join(outputDir, r.name), { recursive: true });
@@ -177,7 +238,8 @@ export class LiveSession {
       logger: this.log,
     });
     this.supervisor = supervisor;
-    supervisor.on('exit', (exit: { code: number | null; signal: string | null; willRestart: boolean; restarts: number; message: string }) => {
+    supervisor.on('progress', (progress) => this.feed.onProgress(progress));
+    supervisor.on('exit', (exit: { code: number | null; signal: string | null; willRestart: boolean; restarts: number; message: string; reason: 'exited' | 'stalled_progress' | 'stalled_output' }) => {
       if (this.phase === 'stopping' || this.phase === 'stopped') return;
       options.metrics.count('transcoder_restarts');
       this.log.warn('session: transcoder exited', exit);
@@ -185,11 +247,13 @@ export class LiveSession {
         type: 'transcode.error',
         streamId,
         sessionId,
-        data: { message: exit.message, exitCode: exit.code, signal: exit.signal, restarts: exit.restarts, willRestart: exit.willRestart },
+        data: { message: exit.message, exitCode: exit.code, signal: exit.signal, restarts: exit.restarts, willRestart: exit.willRestart, reason: exit.reason },
       }).catch(() => undefined);
     });
     supervisor.on('spawn', (run: { restarts: number }) => {
+      this.runStartedAt = Date.now();
       if (run.restarts === 0) return;
+      this.feed.onReplay();
       // A restarted ffmpeg needs the stream from a keyframe with its headers: a fresh tap replays exactly that.
       this.tap?.close();
       this.tap = this.openTap();
@@ -205,6 +269,8 @@ export class LiveSession {
     if (this.phase === 'stopping' || this.phase === 'stopped') return;
     this.phase = 'stopping';
     clearTimeout(this.probeTimer);
+    clearInterval(this.monitorTimer);
+    this.options.monitoring?.labels?.release(this.streamId);
     this.tap?.close();
     await this.starting;
     let pending = 0;
@@ -212,6 +278,9 @@ export class LiveSession {
       await this.supervisor?.stop();
       const stats = await this.packager?.stop({ endList: options.endList });
       pending = Object.values(stats?.renditions ?? {}).reduce((sum, r) => sum + r.pending, 0);
+      // The last thumbnail of the run, then the session's summary as of its end.
+      await this.publishThumbnail();
+      await this.writeStats();
     } finally {
       this.phase = 'stopped';
     }
@@ -219,7 +288,98 @@ export class LiveSession {
     if (pending === 0) await rm(this.scratchDir, { recursive: true, force: true });
     else this.log.error('session: segments left on scratch after stop', { pending, scratchDir: this.scratchDir });
   }
+
+  /** Once a second: health events, reports, metrics, thumbnails, and the stalled-output watchdog. */
+  private monitorTick(): void {
+    if (this.phase === 'stopping' || this.phase === 'stopped' || this.monitorBusy) return;
+    const { options } = this;
+    const { streamId, sessionId } = options.publish;
+    this.ticks++;
+    for (const signal of this.feed.tick()) {
+      this.log.info(`session: ${signal.type}`, signal.data);
+      if (signal.type === 'stream.behind_realtime') options.metrics.count('streams_behind_realtime');
+      void options.emit({ type: signal.type, streamId, sessionId, data: signal.data } as Parameters<EmitEvent>[0]).catch((err: unknown) =>
+        this.log.warn('session: could not emit a health event', { type: signal.type, error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
+    this.watchOutput();
+    this.recordMetrics();
+    this.monitorBusy = true;
+    void this.monitorWrites().finally(() => (this.monitorBusy = false));
+  }
+
+  private async monitorWrites(): Promise<void> {
+    const monitoring = this.options.monitoring;
+    const { streamId, sessionId } = this.options.publish;
+    try {
+      if (this.ticks % HEALTH_TICKS === 0) {
+        await this.publishThumbnail();
+        if (monitoring) await monitoring.health.put({ streamId, sessionId, nodeId: monitoring.nodeId, ...this.feed.view(new Date()) });
+      }
+      if (this.ticks % STATS_TICKS === 0) await this.writeStats();
+    } catch (err) {
+      this.log.warn('session: could not store health or statistics', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private async writeStats(): Promise<void> {
+    const monitoring = this.options.monitoring;
+    if (!monitoring) return;
+    const { streamId, sessionId } = this.options.publish;
+    await monitoring.sessions
+      .putStats(this.feed.stats(this.statsBase, { streamId, sessionId, nodeId: monitoring.nodeId }, new Date()))
+      .catch((err: unknown) => this.log.warn('session: could not store session statistics', { error: err instanceof Error ? err.message : String(err) }));
+  }
+
+  /**
+   * The playlists stop advancing while the publisher still sends: ffmpeg is alive but produces nothing
+   * (hung output, stopped process). Kill it so the supervisor restarts it, on top of its progress check.
+   */
+  private watchOutput(): void {
+    if (this.phase !== 'running' || !this.supervisor?.pid) return;
+    const limitMs = this.options.stalledOutputMs ?? Math.max(10_000, 5 * this.segmentSeconds * 1000);
+    const since = Math.max(this.lastSegmentAt, this.runStartedAt);
+    const sinceMedia = this.feed.sinceLastMediaMs;
+    const publisherSends = sinceMedia !== undefined && sinceMedia < 2_000;
+    if (!publisherSends || Date.now() - since < limitMs) return;
+    const seconds = Math.round((Date.now() - since) / 1000);
+    this.supervisor.restartRun('stalled_output', `playlists stopped advancing: no new segment for ${seconds} s while the publisher still sends`);
+  }
+
+  private recordMetrics(): void {
+    const labels = this.options.monitoring?.labels;
+    const stream = labels ? labels.labelFor(this.streamId) : undefined;
+    if (!stream) return;
+    const view = this.feed.view(new Date());
+    const { metrics } = this.options;
+    metrics.gauge('stream_ingest_video_kbps', view.ingest.videoKbps ?? 0, { stream });
+    metrics.gauge('stream_ingest_audio_kbps', view.ingest.audioKbps ?? 0, { stream });
+    metrics.gauge('stream_ingest_fps', view.ingest.fps ?? 0, { stream });
+    if (view.transcoder.speed !== null) metrics.gauge('stream_transcoder_speed', view.transcoder.speed, { stream });
+    if (this.lastSegmentAt > 0) metrics.gauge('stream_playlist_age_seconds', Math.round((Date.now() - this.lastSegmentAt) / 100) / 10, { stream });
+  }
+
+  /** Uploads the transcoder's thumbnail when ffmpeg wrote a new one; the first one is also the recording's poster. */
+  private async publishThumbnail(): Promise<void> {
+    const dir = this.outputDir;
+    if (!dir || (this.options.thumbnailSeconds ?? 10) <= 0) return;
+    const path = join(dir, THUMBNAIL_FILE);
+    const info = await stat(path).catch(() => undefined);
+    if (!info || info.mtimeMs === this.thumbnailMtimeMs) return;
+    this.thumbnailMtimeMs = info.mtimeMs;
+    const body = await readFile(path).catch(() => undefined);
+    if (!body || body.length === 0) return;
+    const seconds = this.options.thumbnailSeconds ?? 10;
+    await this.options.objectStore.put(liveThumbnailKey(this.streamId), body, { contentType: 'image/jpeg', cacheControl: `public, max-age=${seconds}` });
+    const recording = this.options.recording;
+    if (recording && !this.posterWritten) {
+      await this.options.objectStore.put(recordingPosterKey(recording.recordingId), body, { contentType: 'image/jpeg', cacheControl: 'public, max-age=31536000, immutable' });
+      this.posterWritten = true;
+    }
+  }
 }
+
+const THUMBNAIL_FILE = 'thumbnail.jpg';
 
 function childLogger(logger: Logger, fields: Record<string, unknown>): Logger {
   const withChild = logger as Logger & { child?: (f: Record<string, unknown>) => Logger };

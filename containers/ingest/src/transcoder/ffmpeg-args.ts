@@ -17,7 +17,16 @@ export interface TranscodeIo {
   inputFormat?: 'flv';
   /** Scratch folder of this run; each rendition writes into `<outputDir>/<name>/`. */
   outputDir: string;
+  /**
+   * A small JPEG of the latest keyframe, rewritten (atomically) every `intervalSeconds` of media. Taken
+   * from the frames the ladder already decodes and scales (the smallest encoded rung's picture), so it
+   * costs no second decode; with no encoded rung only keyframes are decoded for it.
+   */
+  thumbnail?: { path: string; intervalSeconds: number; height?: number };
 }
+
+/** Height of thumbnails unless asked otherwise: small, the width follows the source's aspect ratio. */
+export const THUMBNAIL_HEIGHT = 180;
 
 /**
  * x264 settings of every encoded rung, chosen with `npm run bench:transcode` against a `veryfast` ladder:
@@ -70,11 +79,15 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
   // ffmpeg turns off its keyboard commands by itself when reading `pipe:`; any other input must not
   // let it read the terminal or a stray stdin.
   if (!fromStdin) args.push('-nostdin');
+  const video = plan.renditions.filter((r) => r.kind === 'video');
+  const thumbnail = io.thumbnail && video.length > 0 ? io.thumbnail : undefined;
+  const encodesVideo = video.some((r) => !r.passthrough);
+  // Nothing else decodes the video: the thumbnail alone needs only keyframes decoded (copy is unaffected).
+  if (thumbnail && !encodesVideo) args.push('-skip_frame', 'nokey');
   if (io.inputFormat) args.push('-f', io.inputFormat);
   args.push('-i', io.input);
 
-  const video = plan.renditions.filter((r) => r.kind === 'video');
-  const graph = filterGraph(video);
+  const graph = filterGraph(video, thumbnail);
   if (graph.filter) args.push('-filter_complex', graph.filter);
 
   for (const r of plan.renditions) {
@@ -91,7 +104,24 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
     }
     args.push(...segmentArgs(r, plan, io.outputDir));
   }
+  if (thumbnail && graph.thumbnail) {
+    args.push(
+      '-map', `[${graph.thumbnail}]`,
+      // Limited-range 4:2:0 as decoded: no range conversion (and no deprecation warning per frame).
+      '-c:v', 'mjpeg', '-strict', 'unofficial', '-q:v', '5',
+      '-fps_mode:v', 'passthrough',
+      '-f', 'image2', '-update', '1', '-atomic_writing', '1',
+      thumbnail.path,
+    );
+  }
   return args;
+}
+
+/** Keyframes only, at most one per `intervalSeconds` of media, scaled down to `height` (even width). */
+function thumbnailChain(input: string, thumbnail: NonNullable<TranscodeIo['thumbnail']>, output: string): string {
+  const interval = Math.max(1, Math.round(thumbnail.intervalSeconds));
+  const height = thumbnail.height ?? THUMBNAIL_HEIGHT;
+  return `[${input}]select='key*(isnan(prev_selected_t)+gte(t-prev_selected_t,${interval}))',scale=w=-2:h=${height},format=yuv420p[${output}]`;
 }
 
 function x264Args(r: Rendition, plan: LadderPlan): string[] {
@@ -157,10 +187,13 @@ interface Picture {
  * at least CASCADE_MIN_RATIO times larger (reading a 720p frame is 2.25× cheaper than a 1080p one), and
  * from the decoded source otherwise; a picture used more than once is split.
  */
-function filterGraph(video: Rendition[]): { filter: string | undefined; outputs: Map<string, string> } {
+function filterGraph(video: Rendition[], thumbnail?: TranscodeIo['thumbnail']): { filter: string | undefined; outputs: Map<string, string>; thumbnail?: string } {
   const outputs = new Map<string, string>();
   const encoded = video.filter((r) => !r.passthrough).sort((a, b) => shortSide(b) - shortSide(a));
-  if (encoded.length === 0) return { filter: undefined, outputs };
+  if (encoded.length === 0) {
+    if (!thumbnail) return { filter: undefined, outputs };
+    return { filter: thumbnailChain('0:v:0', thumbnail, 'vthumb'), outputs, thumbnail: 'vthumb' };
+  }
 
   const roots: Picture[] = [];
   const made: Picture[] = [];
@@ -179,18 +212,25 @@ function filterGraph(video: Rendition[]): { filter: string | undefined; outputs:
   const rootLabels = roots.length > 1 ? roots.map(() => label()) : ['0:v:0'];
   if (roots.length > 1) chains.push(`[0:v:0]split=${roots.length}${rootLabels.map((l) => `[${l}]`).join('')}`);
 
+  // The thumbnail branches off the smallest picture the ladder makes anyway: the cheapest to select from.
+  const smallest = made[made.length - 1]!;
+  const thumbLabel = thumbnail ? label() : undefined;
   const emit = (picture: Picture, input: string) => {
     const { width, height } = picture.rendition;
     const own = `v${picture.rendition.name}`;
     const childLabels = picture.children.map(() => label());
     const filters = [`${SCALE_FILTER}=w=${width}:h=${height}:${SCALE_PARAMS}`];
-    const outs = [own, ...childLabels];
+    const outs = [own, ...childLabels, ...(picture === smallest && thumbLabel ? [thumbLabel] : [])];
     if (outs.length > 1) filters.push(`split=${outs.length}`);
     chains.push(`[${input}]${filters.join(',')}${outs.map((l) => `[${l}]`).join('')}`);
     outputs.set(picture.rendition.name, own);
     picture.children.forEach((child, i) => emit(child, childLabels[i]!));
   };
   roots.forEach((root, i) => emit(root, rootLabels[i]!));
+  if (thumbnail && thumbLabel) {
+    chains.push(thumbnailChain(thumbLabel, thumbnail, 'vthumb'));
+    return { filter: chains.join(';'), outputs, thumbnail: 'vthumb' };
+  }
   return { filter: chains.join(';'), outputs };
 }
 

@@ -81,7 +81,11 @@ export interface TranscoderExitEvent {
   runMs: number;
   /** What went wrong, from ffmpeg's last warning or error lines (never input bytes). */
   message: string;
+  /** Why the run ended: by itself, or killed by a watchdog (its own progress check, or the caller's). */
+  reason: TranscoderExitReason;
 }
+
+export type TranscoderExitReason = 'exited' | 'stalled_progress' | 'stalled_output';
 
 /** The latest `-progress` block ffmpeg wrote. */
 export interface TranscoderProgress {
@@ -127,6 +131,7 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
   private lastProgressAt = 0;
   private lastInputAt = 0;
   private stallReason: string | undefined;
+  private stallKind: TranscoderExitReason = 'exited';
   private watchdog: NodeJS.Timeout | undefined;
   private readonly log: Logger;
   private readonly spawnFn: SpawnFn;
@@ -148,6 +153,21 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
 
   get lastProgress(): TranscoderProgress | undefined {
     return this.progress;
+  }
+
+  /**
+   * Kills the running ffmpeg so it is restarted like a crash (backoff applies), reporting `reason` on the
+   * exit. For watchdogs outside the supervisor (the session sees playlists stop advancing). SIGKILL,
+   * because a hung or stopped (SIGSTOP) process ignores anything milder. False if no run is going.
+   */
+  restartRun(reason: Exclude<TranscoderExitReason, 'exited'>, message: string): boolean {
+    const child = this.child;
+    if (!child || this.state !== 'running') return false;
+    this.stallReason = message;
+    this.stallKind = reason;
+    this.log.warn('transcoder: restarting ffmpeg', { pid: child.pid, reason, message });
+    safeKill(child, 'SIGKILL');
+    return true;
   }
 
   /** Spawns the first run; resolves once it is running, rejects if ffmpeg cannot be started at all. */
@@ -236,6 +256,7 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
     this.runStartedAt = Date.now();
     this.lastProgressAt = this.runStartedAt;
     this.stallReason = undefined;
+    this.stallKind = 'exited';
     this.watchStalls(child);
     liveProcesses.add(child);
     ensureExitHook();
@@ -293,6 +314,7 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
       const fed = now - this.lastInputAt < Math.min(5_000, limit / 4);
       if (!fed || now - this.lastProgressAt < limit) return;
       this.stallReason = `ffmpeg stalled: no progress for ${Math.round((now - this.lastProgressAt) / 1000)} s while receiving input`;
+      this.stallKind = 'stalled_progress';
       this.log.warn('transcoder: ffmpeg stalled; killing it to restart', { pid: child.pid, stalledMs: now - this.lastProgressAt });
       safeKill(child, 'SIGKILL');
     }, Math.max(50, Math.min(1_000, limit / 4)));
@@ -308,13 +330,13 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
     const waiters = this.exitWaiters;
     this.exitWaiters = [];
     waiters.forEach((resolve) => resolve());
-    this.afterExit(child.pid, code, signal, reason ?? this.stallReason ?? this.exitMessage(code, signal), runMs);
+    this.afterExit(child.pid, code, signal, reason ?? this.stallReason ?? this.exitMessage(code, signal), runMs, reason ? 'exited' : this.stallKind);
   }
 
-  private afterExit(pid: number | undefined, code: number | null, signal: NodeJS.Signals | null, message: string, runMs: number): void {
+  private afterExit(pid: number | undefined, code: number | null, signal: NodeJS.Signals | null, message: string, runMs: number, why: TranscoderExitReason = 'exited'): void {
     const restarts = this.restartCount;
     if (this.isStopping()) {
-      this.emit('exit', { pid, code, signal, willRestart: false, restarts, runMs, message });
+      this.emit('exit', { pid, code, signal, willRestart: false, restarts, runMs, message, reason: why });
       return;
     }
     const willRestart = restarts < (this.options.maxRestarts ?? Number.POSITIVE_INFINITY);
@@ -324,12 +346,12 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
     this.log.warn('transcoder: ffmpeg exited unexpectedly', { pid, code, signal, runMs, willRestart, restartInMs: willRestart ? delayMs : undefined, message });
     if (!willRestart) {
       this.state = 'stopped';
-      this.emit('exit', { pid, code, signal, willRestart, restarts, runMs, message });
+      this.emit('exit', { pid, code, signal, willRestart, restarts, runMs, message, reason: why });
       return;
     }
     this.backoffStep++;
     this.state = 'backoff';
-    this.emit('exit', { pid, code, signal, willRestart, restarts, restartInMs: delayMs, runMs, message });
+    this.emit('exit', { pid, code, signal, willRestart, restarts, restartInMs: delayMs, runMs, message, reason: why });
     this.backoffTimer = setTimeout(() => {
       if (this.isStopping()) return;
       this.restartCount++;

@@ -190,3 +190,44 @@ describe('buildTranscodeArgs', () => {
     assert.throws(() => buildTranscodeArgs(plan, IO), /not a safe folder name/);
   });
 });
+
+describe('buildTranscodeArgs thumbnails', () => {
+  const THUMB = { path: '/scratch/s1/run-1/thumbnail.jpg', intervalSeconds: 10 };
+  const SEGMENTS_360P = [
+    '-max_muxing_queue_size', '1024', '-avoid_negative_ts', 'disabled', '-f', 'segment', '-segment_time', '2', '-segment_time_delta', '0.0167', '-segment_format', 'mpegts',
+    '-segment_format_options', 'avoid_negative_ts=disabled', '-reset_timestamps', '0',
+    '-segment_list', '/scratch/s1/run-1/360p/segments.csv', '-segment_list_type', 'csv', '-segment_list_flags', '+live', '/scratch/s1/run-1/360p/seg_%06d.ts',
+  ];
+  const JPEG_OUTPUT = [
+    '-map', '[vthumb]', '-c:v', 'mjpeg', '-strict', 'unofficial', '-q:v', '5', '-fps_mode:v', 'passthrough',
+    '-f', 'image2', '-update', '1', '-atomic_writing', '1', '/scratch/s1/run-1/thumbnail.jpg',
+  ];
+
+  it('480p source: the thumbnail branches off the 360p picture the ladder scales anyway (one decode), keyframes only, every 10 s', () => {
+    const a = buildTranscodeArgs(planLadder({ video: { ...H264_1080P30, width: 854, height: 480, level: 30, bitrateKbps: 1500 }, audio: AAC }, {}), { ...IO, thumbnail: THUMB });
+    assert.deepEqual(a.slice(0, 14), [
+      '-hide_banner', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:2', '-stats_period', '1', '-f', 'flv', '-i', 'pipe:0',
+      '-filter_complex',
+      "[0:v:0]zscale=w=640:h=360:filter=bicubic:param_a=0:param_b=0.6,split=2[v360p][p0];[p0]select='key*(isnan(prev_selected_t)+gte(t-prev_selected_t,10))',scale=w=-2:h=180,format=yuv420p[vthumb]",
+    ]);
+    assert.equal(a.filter((x) => x === '-i').length, 1, 'one input, one decode');
+    assert.deepEqual(a.slice(-(SEGMENTS_360P.length + JPEG_OUTPUT.length)), [...SEGMENTS_360P, ...JPEG_OUTPUT]);
+  });
+
+  it('a passthrough-only ladder decodes keyframes only, for the thumbnail alone', () => {
+    const plan = planLadder({ video: { ...H264_1080P30, width: 640, height: 360, level: 30, bitrateKbps: 800 }, audio: AAC }, { rungs: [360] });
+    assert.ok(plan.renditions.every((r) => r.kind !== 'video' || r.passthrough), 'the plan copies its only video rung');
+    const a = buildTranscodeArgs(plan, { ...IO, thumbnail: { ...THUMB, intervalSeconds: 5, height: 90 } });
+    assert.deepEqual(a.slice(8, 15), [
+      '-skip_frame', 'nokey', '-f', 'flv', '-i', 'pipe:0',
+      '-filter_complex',
+    ]);
+    assert.equal(a[15], "[0:v:0]select='key*(isnan(prev_selected_t)+gte(t-prev_selected_t,5))',scale=w=-2:h=90,format=yuv420p[vthumb]");
+    assert.deepEqual(a.slice(-JPEG_OUTPUT.length), JPEG_OUTPUT);
+  });
+
+  it('an audio-only source gets no thumbnail output', () => {
+    const a = buildTranscodeArgs(planLadder({ audio: AAC }, {}), { ...IO, thumbnail: THUMB });
+    assert.ok(!a.includes('mjpeg') && !a.includes('-skip_frame'));
+  });
+});
