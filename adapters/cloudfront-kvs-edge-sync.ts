@@ -10,13 +10,14 @@
  * KeyValueStore writes propagate to every edge location within seconds (AWS documents "typically
  * within seconds"), well inside the minute the plane promises.
  *
- * The KeyValueStore data plane is signed with SigV4A, which needs `@aws-sdk/client-cloudfront-keyvaluestore`
- * and `@aws-sdk/signature-v4-crt`: neither is installed in this repository yet, so the client is loaded
- * lazily (a missing package fails the first write with a clear error, never the cold start) and tests
- * inject `client`.
+ * The KeyValueStore data plane is signed with SigV4A: `@aws-sdk/signature-v4a` (pure JavaScript, imported
+ * for its side effect of registering the signer) rather than the native CRT signer, which would put a
+ * platform binary into every Lambda bundle. Tests inject `client`.
  *
  * Must never write a private key or a token to the store.
  */
+import '@aws-sdk/signature-v4a';
+import { CloudFrontKeyValueStoreClient, DeleteKeyCommand, DescribeKeyValueStoreCommand, GetKeyCommand, PutKeyCommand } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { PlaybackEdgeSync } from '../core/ports/playback-key-store';
 import type { PlaybackKey, Revocation } from '../core/playback/playback-key';
 
@@ -39,12 +40,11 @@ const MAX_ETAG_RETRIES = 5;
 
 export class CloudFrontKvsEdgeSync implements PlaybackEdgeSync {
   private readonly kvsArn: string;
-  private readonly client: () => Promise<KeyValueStoreClient>;
+  private readonly client: KeyValueStoreClient;
 
   constructor(options: { kvsArn: string; client?: KeyValueStoreClient }) {
     this.kvsArn = options.kvsArn;
-    const given = options.client;
-    this.client = given ? async () => given : sdkClient;
+    this.client = options.client ?? sdkClient();
   }
 
   keyCreated(key: PlaybackKey): Promise<void> {
@@ -69,14 +69,14 @@ export class CloudFrontKvsEdgeSync implements PlaybackEdgeSync {
 
   /** Puts the derived-token secret (hex) where the edge function reads it, unless it is there already. */
   async ensureSecret(hex: string): Promise<void> {
-    const client = await this.client();
+    const client = this.client;
     if (client.getKey && (await client.getKey({ kvsArn: this.kvsArn, key: EDGE_KEYS.secret })) === hex) return;
     await this.write((c, ifMatch) => c.putKey({ kvsArn: this.kvsArn, key: EDGE_KEYS.secret, value: hex, ifMatch }));
   }
 
   /** Writes are conditional on the store's ETag: on a concurrent change, re-read it and write again. */
   private async write(op: (client: KeyValueStoreClient, ifMatch: string) => Promise<unknown>, missingIsDone = false): Promise<void> {
-    const client = await this.client();
+    const client = this.client;
     for (let attempt = 1; ; attempt++) {
       const { etag } = await client.describe(this.kvsArn);
       try {
@@ -91,22 +91,8 @@ export class CloudFrontKvsEdgeSync implements PlaybackEdgeSync {
   }
 }
 
-async function sdkClient(): Promise<KeyValueStoreClient> {
-  // A variable specifier: the package is optional (see the header), so it must not be resolved at build time.
-  const name = '@aws-sdk/client-cloudfront-keyvaluestore';
-  type Sdk = {
-    CloudFrontKeyValueStoreClient: new (config: object) => { send(command: unknown): Promise<Record<string, unknown>> };
-    DescribeKeyValueStoreCommand: new (input: object) => unknown;
-    PutKeyCommand: new (input: object) => unknown;
-    DeleteKeyCommand: new (input: object) => unknown;
-    GetKeyCommand: new (input: object) => unknown;
-  };
-  let sdk: Sdk;
-  try {
-    sdk = (await import(name)) as Sdk;
-  } catch (err) {
-    throw new Error(`${name} (and @aws-sdk/signature-v4-crt for SigV4A) must be installed to update the CloudFront KeyValueStore.`, { cause: err });
-  }
+function sdkClient(): KeyValueStoreClient {
+  const sdk = { CloudFrontKeyValueStoreClient, DescribeKeyValueStoreCommand, PutKeyCommand, DeleteKeyCommand, GetKeyCommand };
   const kvs = new sdk.CloudFrontKeyValueStoreClient({});
   return {
     describe: async (kvsArn) => ({ etag: String((await kvs.send(new sdk.DescribeKeyValueStoreCommand({ KvsARN: kvsArn }))).ETag) }),

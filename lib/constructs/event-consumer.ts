@@ -41,6 +41,8 @@ export interface EventConsumerProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** The AWS Parameters and Secrets extension, for handlers that read a secret through it. @default - none */
   readonly paramsAndSecrets?: lambda.ParamsAndSecretsLayerVersion;
+  /** Bundle the AWS SDK instead of using the runtime's (see PlaneFunctionProps.bundleAwsSdk). @default false */
+  readonly bundleAwsSdk?: boolean;
 }
 
 export class EventConsumer extends Construct {
@@ -63,6 +65,7 @@ export class EventConsumer extends Construct {
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
       ...(props.logRemovalPolicy !== undefined ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
       ...(props.paramsAndSecrets ? { paramsAndSecrets: props.paramsAndSecrets } : {}),
+      ...(props.bundleAwsSdk ? { bundleAwsSdk: true } : {}),
     });
     this.inbox = new RoutedQueue(this, 'Inbox', {
       eventBus: props.eventBus,

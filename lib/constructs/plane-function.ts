@@ -42,6 +42,12 @@ export interface PlaneFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** The AWS Parameters and Secrets extension, for handlers that read a secret through it. @default - none */
   readonly paramsAndSecrets?: lambda.ParamsAndSecretsLayerVersion;
+  /**
+   * Bundle the AWS SDK instead of using the runtime's: for handlers that register a signer with the SDK
+   * (the pure-JavaScript SigV4A the CloudFront KeyValueStore needs must sit in the same copy of the SDK as
+   * the client that uses it). @default false
+   */
+  readonly bundleAwsSdk?: boolean;
 }
 
 export class PlaneFunction extends Construct {
@@ -98,7 +104,7 @@ export class PlaneFunction extends Construct {
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
         // The runtime ships the AWS SDK v3; bundling it would only slow cold starts and the synth.
-        externalModules: ['@aws-sdk/*'],
+        externalModules: props.bundleAwsSdk ? [] : ['@aws-sdk/*'],
         mainFields: ['module', 'main'],
         // ESM output still meets CommonJS dependencies that call require().
         banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",

@@ -387,6 +387,8 @@ export class StreamplaneStack extends Stack {
       description: 'The control API for playback keys and viewer revocations',
       environment: { TABLE_NAME: table.tableName, PLAYBACK_KVS_ARN: this.playbackEdge.keyValueStore.keyValueStoreArn, API_TOKEN_SECRET_ARN: this.apiToken.secretArn },
       paramsAndSecrets: secretsExtension,
+      // The KeyValueStore client and its JavaScript SigV4A signer must share one copy of the SDK.
+      bundleAwsSdk: true,
       ...logging,
     });
     table.grantPlaybackKeys(this.playbackApi.role, { write: true });
@@ -402,6 +404,7 @@ export class StreamplaneStack extends Stack {
       eventTypes: [...EDGE_SYNC_EVENT_TYPES],
       environment: { TABLE_NAME: table.tableName, PLAYBACK_KVS_ARN: this.playbackEdge.keyValueStore.keyValueStoreArn, PLAYBACK_SECRET_ARN: this.playbackEdge.secret.secretArn },
       paramsAndSecrets: secretsExtension,
+      bundleAwsSdk: true,
       ...logging,
     });
     table.grantReadPlaybackPolicies(this.playbackEdgeSync.handler.role);
