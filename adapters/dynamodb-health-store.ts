@@ -1,11 +1,12 @@
 /**
  * The latest health report of each live stream on DynamoDB (`StreamHealthStore`): one item per stream at
  * `HEALTH#<streamId>` / `HEALTH`, replaced every few seconds by the ingest carrying the stream, expiring a
- * day after the last write (a report that old reads as offline anyway).
+ * day after the last write (a report that old reads as offline anyway; `get` no longer returns it).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { StreamHealthReport } from '../core/health/stream-health';
+import { systemClock, type Clock } from '../core/ports/clock';
 import type { StreamHealthStore } from '../core/ports/monitoring-stores';
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './dynamodb-table';
 import { TableClient } from './dynamodb-table-client';
@@ -16,9 +17,11 @@ export const healthKeys = { item: (streamId: string) => ({ [PARTITION_KEY]: `HEA
 
 export class DynamoDbHealthStore implements StreamHealthStore {
   private readonly table: TableClient;
+  private readonly clock: Clock;
 
-  constructor(options: { tableName: string; client?: DynamoDBClient }) {
+  constructor(options: { tableName: string; client?: DynamoDBClient; clock?: Clock }) {
     this.table = new TableClient(options);
+    this.clock = options.clock ?? systemClock;
   }
 
   async put(report: StreamHealthReport): Promise<void> {
@@ -34,7 +37,9 @@ export class DynamoDbHealthStore implements StreamHealthStore {
     const item = await this.table.get(healthKeys.item(streamId));
     if (!item) return undefined;
     // Stored as one JSON attribute: it is always written and read whole, and nulls stay nulls.
-    const { report } = unmarshall(item) as { report: string };
+    const { report, [TTL_ATTRIBUTE]: expiresAt } = unmarshall(item) as { report: string; [TTL_ATTRIBUTE]: number };
+    // TTL deletion lags (and dynalite has none): an expired report is gone for readers, as nodes are.
+    if (expiresAt <= this.clock.now().getTime() / 1000) return undefined;
     return JSON.parse(report) as StreamHealthReport;
   }
 }

@@ -5,6 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { NodeReport } from '../core/nodes/nodes';
+import { systemClock, type Clock } from '../core/ports/clock';
 import type { NodeStore } from '../core/ports/monitoring-stores';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './dynamodb-table';
 import { TableClient } from './dynamodb-table-client';
@@ -19,9 +20,11 @@ export const nodeKeys = {
 
 export class DynamoDbNodeStore implements NodeStore {
   private readonly table: TableClient;
+  private readonly clock: Clock;
 
-  constructor(options: { tableName: string; client?: DynamoDBClient }) {
+  constructor(options: { tableName: string; client?: DynamoDBClient; clock?: Clock }) {
     this.table = new TableClient(options);
+    this.clock = options.clock ?? systemClock;
   }
 
   async put(report: NodeReport): Promise<void> {
@@ -36,7 +39,7 @@ export class DynamoDbNodeStore implements NodeStore {
   }
 
   async list(): Promise<NodeReport[]> {
-    const now = Date.now() / 1000;
+    const now = this.clock.now().getTime() / 1000;
     const items = await this.table.all(
       {
         IndexName: GSI1_NAME,

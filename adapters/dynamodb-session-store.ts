@@ -12,7 +12,7 @@ import { isId } from '../core/ids';
 import type { SessionStore } from '../core/ports/monitoring-stores';
 import type { Page } from '../core/ports/stream-store';
 import type { SessionRecord, SessionStats } from '../core/sessions/session';
-import { checkLimit, decodeCursor, encodeCursor, writeOrThrow } from './dynamodb-support';
+import { checkLimit, decodeCursor, encodeCursor, invalidCursor, writeOrThrow } from './dynamodb-support';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY } from './dynamodb-table';
 import { TableClient, type Item } from './dynamodb-table-client';
 
@@ -58,7 +58,11 @@ const statsSchema = z.object({
   updatedAt: z.string(),
 });
 
-const cursorSchema = z.object({ v: z.literal(1), startedAt: z.string().max(40), id: z.string().refine((v) => isId('session', v)) }).strict();
+// Cursors come back from outside: parsed, never trusted, and bound to the stream they were listed for (a
+// cursor of stream A must not page through stream B from A's position).
+const cursorSchema = z
+  .object({ v: z.literal(1), streamId: z.string().max(64), startedAt: z.iso.datetime(), id: z.string().refine((v) => isId('session', v)) })
+  .strict();
 
 export class DynamoDbSessionStore implements SessionStore {
   private readonly table: TableClient;
@@ -88,6 +92,7 @@ export class DynamoDbSessionStore implements SessionStore {
   async listByStream(streamId: string, options: { limit: number; cursor?: string }): Promise<Page<SessionRecord>> {
     checkLimit(options.limit, MAX_LIST_LIMIT);
     const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor, cursorSchema);
+    if (start && start.streamId !== streamId) throw invalidCursor();
     const page = await this.table.page(
       {
         IndexName: GSI1_NAME,
@@ -101,7 +106,7 @@ export class DynamoDbSessionStore implements SessionStore {
       recordFrom,
     );
     const last = page.items[page.items.length - 1];
-    return page.more && last ? { items: page.items, next: encodeCursor({ startedAt: last.startedAt, id: last.id }) } : { items: page.items };
+    return page.more && last ? { items: page.items, next: encodeCursor({ streamId, startedAt: last.startedAt, id: last.id }) } : { items: page.items };
   }
 
   async getStats(sessionId: string): Promise<SessionStats | undefined> {

@@ -7,8 +7,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { healthKeys } from '../../adapters/dynamodb-health-store';
+import { NODE_INDEX_PARTITION, nodeKeys } from '../../adapters/dynamodb-node-store';
+import { sessionKeys } from '../../adapters/dynamodb-session-store';
 import { itemKeys } from '../../adapters/dynamodb-table';
-import { INDEX_PARTITIONS, STREAMLESS_SEQUENCE_KEY, StreamTable } from '../../lib/constructs/stream-table';
+import { INDEX_PARTITIONS, ITEM_FAMILIES, STREAMLESS_SEQUENCE_KEY, StreamTable } from '../../lib/constructs/stream-table';
 import { actionsOf, statementsOf, testStack } from './support';
 
 function build(removalPolicy?: RemovalPolicy) {
@@ -24,6 +27,9 @@ function build(removalPolicy?: RemovalPolicy) {
     dispatcher: role('DispatcherRole'),
     finalizer: role('FinalizerRole'),
     recordings: role('RecordingsRole'),
+    monitorWriter: role('MonitorWriterRole'),
+    monitorReader: role('MonitorReaderRole'),
+    projector: role('ProjectorRole'),
   };
   table.grantResolveStreamKeys(roles.auth);
   table.grantSessionTransitions(roles.auth);
@@ -37,6 +43,10 @@ function build(removalPolicy?: RemovalPolicy) {
   table.grantWebhookDeliveries(roles.dispatcher);
   table.grantFinalizeRecordings(roles.finalizer);
   table.grantRecordingsApi(roles.recordings);
+  table.grantWriteMonitoring(roles.monitorWriter);
+  table.grantReadMonitoring(roles.monitorReader);
+  table.grantAppendEvents(roles.projector);
+  table.grantProjectSessions(roles.projector);
   return { stack, table, roles, template: Template.fromStack(stack) };
 }
 
@@ -153,6 +163,38 @@ describe('StreamTable', () => {
       { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('STREAM#*') },
       { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: leadingKeys('RECS#*') },
     ]);
+  });
+
+  it('lets the ingest write health, session statistics and node reports (reading statistics back), nothing else of monitoring', () => {
+    assert.deepEqual(grantsOf(roles.monitorWriter), [
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('HEALTH#*', 'SESSION#*', 'NODE#*') },
+    ]);
+  });
+
+  it('lets the monitoring API read health, sessions and nodes, and list sessions and nodes through gsi1 only', () => {
+    assert.deepEqual(grantsOf(roles.monitorReader), [
+      { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('HEALTH#*', 'SESSION#*', 'NODE#*') },
+      { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: leadingKeys('SESSIONS#*', 'NODES') },
+    ]);
+  });
+
+  it('lets the event consumer append events and project session records, by read and conditional put', () => {
+    assert.deepEqual(grantsOf(roles.projector), [
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('EVENT#*') },
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('SESSION#*') },
+    ]);
+  });
+
+  it('names the monitoring item families and index partitions as the health, session and node stores key them', () => {
+    const matches = (key: string, pattern: string) => (pattern.endsWith('*') ? key.startsWith(pattern.slice(0, -1)) : key === pattern);
+    assert.ok(healthKeys.item('st_x').pk.startsWith(ITEM_FAMILIES.health));
+    assert.ok(sessionKeys.record('ses_x').pk.startsWith(ITEM_FAMILIES.session));
+    assert.ok(sessionKeys.stats('ses_x').pk.startsWith(ITEM_FAMILIES.session), 'statistics live in the session family too');
+    assert.ok(nodeKeys.item('node-a').pk.startsWith(ITEM_FAMILIES.node));
+    assert.ok(matches(sessionKeys.index('st_x', '2026-01-01T00:00:00.000Z', 'ses_x').gsi1pk, INDEX_PARTITIONS.streamSessions));
+    assert.ok(!matches(sessionKeys.index('st_x', '2026-01-01T00:00:00.000Z', 'ses_x').gsi1pk, INDEX_PARTITIONS.streamRecordings), 'session listings are not recording listings');
+    assert.equal(nodeKeys.index('node-a').gsi1pk, INDEX_PARTITIONS.nodes);
+    assert.equal(NODE_INDEX_PARTITION, INDEX_PARTITIONS.nodes);
   });
 
   it('spells index partitions and the stream-less counter as the adapters do', () => {

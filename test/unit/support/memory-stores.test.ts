@@ -7,10 +7,12 @@ import { heartbeatStoreContract, reconnectDeadlineStoreContract } from '../../su
 import { recordingStoreContract } from '../../support/contracts/recording-store.contract';
 import { streamStoreContract } from '../../support/contracts/stream-store.contract';
 import { webhookStoreContract } from '../../support/contracts/webhook-store.contract';
+import { healthStoreContract, nodeStoreContract, sessionStoreContract } from '../../support/contracts/monitoring-stores.contract';
 import { playbackKeyStoreContract } from '../../support/contracts/playback-key-store.contract';
 import { MemoryPlaybackKeyStore } from '../../support/memory-playback-key-store';
 import { MemoryEventLog } from '../../support/memory-event-log';
 import { MemoryDeadlines, MemoryHeartbeats } from '../../support/memory-failover-stores';
+import { MemoryHealthStore, MemoryNodeStore, MemorySessionStore } from '../../support/memory-monitoring-stores';
 import { MemoryRecordingStore } from '../../support/memory-recording-store';
 import { MemoryStreamStore } from '../../support/memory-stream-store';
 import { MemoryWebhookStore } from '../../support/memory-webhook-store';
@@ -22,3 +24,6 @@ eventLogContract('MemoryEventLog', async (clock) => new MemoryEventLog({ clock }
 heartbeatStoreContract('MemoryHeartbeats', async () => new MemoryHeartbeats());
 reconnectDeadlineStoreContract('MemoryDeadlines', async () => new MemoryDeadlines());
 playbackKeyStoreContract('MemoryPlaybackKeyStore', async () => new MemoryPlaybackKeyStore());
+healthStoreContract('MemoryHealthStore', async (clock) => new MemoryHealthStore({ clock }));
+sessionStoreContract('MemorySessionStore', async () => new MemorySessionStore());
+nodeStoreContract('MemoryNodeStore', async (clock) => new MemoryNodeStore({ clock }));
