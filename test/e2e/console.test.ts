@@ -17,6 +17,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { importPKCS8, SignJWT } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { publish, stopAll } from '../support/ffmpeg';
@@ -270,6 +271,18 @@ describe('web console in Chromium', () => {
     await offline.goto(`${t.base}/watch/${streamId}?token=not-a-jwt`);
     await offline.getByTestId('watch-forbidden').filter({ hasText: /not valid|expired|revoked/ }).waitFor({ timeout: 30_000 });
     assert.ok(masterRequests.some((u) => u.endsWith('/master.m3u8?token=not-a-jwt')), 'the page passes its token on to the master playlist');
+    // A valid viewer token (signed as a customer's server would) opens it again: offline, with its poster.
+    const playbackKey = await t.api<{ id: string; privateKey: string }>('POST', '/v1/playback-keys');
+    const viewerToken = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: playbackKey.body.id })
+      .setSubject(streamId)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
+      .sign(await importPKCS8(playbackKey.body.privateKey, 'ES256'));
+    await offline.goto(`${t.base}/watch/${streamId}?token=${encodeURIComponent(viewerToken)}`);
+    await offline.getByRole('status').filter({ hasText: 'Offline' }).waitFor({ timeout: 30_000 });
+    await offline.waitForFunction(() => ((document.querySelector('[data-testid="watch-poster"]') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, undefined, { timeout: 30_000 });
+    assert.equal(await offline.getByTestId('watch-forbidden').count(), 0);
     await offlineContext.close();
 
     // The delivery log shows the session's events and can redeliver one.
