@@ -7,7 +7,8 @@
  * Must never: put the token anywhere but the Authorization header (no URL, no cookie).
  */
 import type { z } from 'zod';
-import type { createStreamInput, streamList, streamView, streamViewWithKey } from '../lambdas/stream-registry/schema';
+import type { createStreamInput, streamList, streamView, streamViewWithKey, updateStreamInput } from '../lambdas/stream-registry/schema';
+import type { sessionList, sessionView, streamHealth } from '../lambdas/stream-registry/monitoring-schema';
 import type { recordingList, recordingView } from '../lambdas/recordings-api/schema';
 import type { attemptList, attemptView, redeliveryQueued, webhookList, webhookView, webhookViewWithSecret } from '../lambdas/webhooks-api/schema';
 import type { createWebhookBody, updateWebhookBody } from '../lambdas/webhooks-api/schema';
@@ -29,6 +30,10 @@ export type UpdateWebhook = z.input<typeof updateWebhookBody>;
 export type Redelivery = z.infer<typeof redeliveryQueued>;
 export type PlaneEvent = StreamplaneEvent;
 export type CreateStreamInput = z.input<typeof createStreamInput>;
+export type UpdateStreamInput = z.input<typeof updateStreamInput>;
+export type StreamHealth = z.infer<typeof streamHealth>;
+export type Session = z.infer<typeof sessionView>;
+export type SessionList = z.infer<typeof sessionList>;
 
 /** RFC 9457 problem details as the API sends them. */
 export interface Problem {
@@ -113,6 +118,15 @@ export class ApiClient {
   }
   createStream(input: CreateStreamInput) {
     return this.request<StreamWithKey>('POST', '/v1/streams', input);
+  }
+  updateStream(id: string, input: UpdateStreamInput) {
+    return this.request<Stream>('PATCH', `/v1/streams/${encodeURIComponent(id)}`, input);
+  }
+  getHealth(id: string, signal?: AbortSignal) {
+    return this.request<StreamHealth>('GET', `/v1/streams/${encodeURIComponent(id)}/health`, undefined, signal);
+  }
+  listSessions(id: string) {
+    return this.request<SessionList>('GET', `/v1/streams/${encodeURIComponent(id)}/sessions?limit=20`);
   }
   resetKey(id: string) {
     return this.request<StreamWithKey>('POST', `/v1/streams/${encodeURIComponent(id)}/reset-key`);

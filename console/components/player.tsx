@@ -1,14 +1,13 @@
 /**
  * The HLS player of the console and the watch page: hls.js (bundled, no CDN) where Media Source
- * Extensions exist, the browser's own HLS (Safari) otherwise. Shows a rendition picker, the measured
- * live latency, and two small live charts measured at the player: the bitrate of the fragments it loads
- * and the frames it decodes per second.
+ * Extensions exist, the browser's own HLS (Safari) otherwise. Shows a rendition picker and the measured
+ * live latency. The ingest's bitrate and frame rate are charted by the stream page from the health API
+ * (what the plane receives), not estimated here.
  *
  * Must never: keep loading after it is unmounted (hls.js is destroyed, timers cleared).
  */
 import Hls from 'hls.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Sparkline } from './sparkline';
 
 export interface PlayerProps {
   src: string;
@@ -27,8 +26,6 @@ interface Level {
   bitrate: number;
 }
 
-const HISTORY = 40;
-
 export function Player({ src, live, poster, controls = 'full', label, onState }: PlayerProps) {
   const video = useRef<HTMLVideoElement>(null);
   const hlsRef = useRef<Hls | null>(null);
@@ -36,8 +33,6 @@ export function Player({ src, live, poster, controls = 'full', label, onState }:
   const [picked, setPicked] = useState(-1);
   const [playingLevel, setPlayingLevel] = useState<number | undefined>(undefined);
   const [latency, setLatency] = useState<number | undefined>(undefined);
-  const [bitrates, setBitrates] = useState<number[]>([]);
-  const [fps, setFps] = useState<number[]>([]);
   const [error, setError] = useState<string | undefined>(undefined);
 
   useEffect(() => {
@@ -45,8 +40,6 @@ export function Player({ src, live, poster, controls = 'full', label, onState }:
     if (!el) return;
     setError(undefined);
     setLevels([]);
-    setBitrates([]);
-    setFps([]);
     let hls: Hls | null = null;
     if (Hls.isSupported()) {
       hls = new Hls({ lowLatencyMode: true, backBufferLength: 30 });
@@ -56,10 +49,6 @@ export function Player({ src, live, poster, controls = 'full', label, onState }:
         void el.play().catch(() => undefined);
       });
       hls.on(Hls.Events.LEVEL_SWITCHED, (_e, data) => setPlayingLevel(data.level));
-      hls.on(Hls.Events.FRAG_LOADED, (_e, data) => {
-        const seconds = data.frag.duration;
-        if (seconds > 0) setBitrates((b) => [...b, Math.round((data.frag.stats.loaded * 8) / seconds / 1000)].slice(-HISTORY));
-      });
       hls.on(Hls.Events.ERROR, (_e, data) => {
         if (!data.fatal) return;
         if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
@@ -67,7 +56,8 @@ export function Player({ src, live, poster, controls = 'full', label, onState }:
           return;
         }
         // A live stream that has not started (or ended) answers 404: keep trying quietly.
-        setError(data.details === 'manifestLoadError' ? 'The stream is offline.' : `Playback failed (${data.details}).`);
+        const refused = data.response?.code === 403;
+        setError(refused ? 'Playback was refused (403): this stream is private and the viewer token is missing, expired or revoked.' : data.details === 'manifestLoadError' ? 'The stream is offline.' : `Playback failed (${data.details}).`);
         onState?.('error');
         setTimeout(() => hls?.loadSource(src), 3000);
       });
@@ -79,15 +69,8 @@ export function Player({ src, live, poster, controls = 'full', label, onState }:
     } else {
       setError('This browser cannot play HLS.');
     }
-    let lastFrames = 0;
     const tick = setInterval(() => {
       if (hls && live && Number.isFinite(hls.latency) && hls.latency > 0) setLatency(hls.latency);
-      const quality = el.getVideoPlaybackQuality?.();
-      if (quality && !el.paused) {
-        const frames = quality.totalVideoFrames;
-        if (lastFrames > 0) setFps((f) => [...f, frames - lastFrames].slice(-HISTORY));
-        lastFrames = frames;
-      }
     }, 1000);
     const playing = () => {
       setError(undefined);
@@ -138,8 +121,6 @@ export function Player({ src, live, poster, controls = 'full', label, onState }:
               Latency <strong data-testid="latency">{latency !== undefined ? `${latency.toFixed(1)} s` : '—'}</strong>
             </span>
           ) : null}
-          <Sparkline label="Bitrate" unit="kbps" values={bitrates} />
-          <Sparkline label="Frames decoded" unit="fps" values={fps} />
         </div>
       ) : null}
     </div>

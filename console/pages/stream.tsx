@@ -1,7 +1,8 @@
 /**
- * One stream: its player (live), settings and actions (reset key, disable/enable, end, delete), the
- * embed snippet of its public watch page, its event timeline (live), and its recordings with a VOD
- * player, MP4 export with progress, and download.
+ * One stream: its player (live), its health from the API (live charts of the ingest's bitrate and frame
+ * rate) and thumbnail, settings and actions (reset key, disable/enable, end, delete), playback settings
+ * (public/signed, DVR window), the embed snippet of its public watch page, its event timeline (live), its
+ * sessions, and its recordings with a VOD player, MP4 export with progress, and download.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient, PlaneEvent, Recording, Stream, StreamWithKey } from '../api';
@@ -10,9 +11,12 @@ import { Player } from '../components/player';
 import { subscribeEvents } from '../events';
 import { navigate } from '../router';
 import { KeyPanel } from './key-panel';
+import { HealthPanel, Sessions, Thumbnail } from './stream-health';
 import { outputOf, watchUrl } from './streams';
 
 const ON_AIR = new Set(['connected', 'live', 'interrupted']);
+/** core's MAX_DVR_WINDOW_SECONDS (4 h); the console may import only types from the server, and the API enforces it. */
+const MAX_DVR_WINDOW_SECONDS = 14_400;
 
 export function embedSnippet(stream: Pick<Stream, 'id' | 'name'>): string {
   const src = `${watchUrl(stream)}?title=${encodeURIComponent(stream.name)}`;
@@ -47,7 +51,7 @@ export function StreamPage({ api, id }: { api: ApiClient; id: string }) {
           onEvent: (event) => {
             setEvents((list) => (list.some((e) => e.id === event.id) ? list : [...list, event].slice(-500)));
             void api.getStream(id).then(setStream, () => undefined);
-            if (event.type.startsWith('recording.') || event.type === 'stream.ended' || event.type === 'stream.live') setRecordingsVersion((v) => v + 1);
+            if (event.type.startsWith('recording.') || event.type.startsWith('stream.')) setRecordingsVersion((v) => v + 1);
           },
         });
         if (stopped) live.stop();
@@ -101,13 +105,18 @@ export function StreamPage({ api, id }: { api: ApiClient; id: string }) {
           ) : (
             <p class="offline">The stream is {stream.status}. The player starts when an encoder goes live.</p>
           )}
-          <p class="hint">
-            Output: <span data-testid="output">{outputOf(stream)}</span>
-          </p>
+          <div class="row wrap thumb-row">
+            <Thumbnail stream={stream} onAir={ON_AIR.has(stream.status)} />
+            <p class="hint">
+              Output: <span data-testid="output">{outputOf(stream)}</span>
+            </p>
+          </div>
         </Section>
+        <HealthPanel api={api} stream={stream} onAir={ON_AIR.has(stream.status)} />
         <Section title="Settings">
           <CopyField label="RTMP server" value={stream.ingest.server} />
           <CopyField label="HLS playback URL" value={stream.playback.hls} />
+          {stream.playback.dvr ? <CopyField label="DVR playback URL" value={stream.playback.dvr} /> : null}
           <CopyField label="Watch page" value={watchUrl(stream)} />
           <CopyField label="Embed snippet" value={embedSnippet(stream)} />
           <dl class="facts">
@@ -148,12 +157,74 @@ export function StreamPage({ api, id }: { api: ApiClient; id: string }) {
             />
           </div>
         </Section>
+        <PlaybackSettings api={api} stream={stream} onSaved={setStream} />
       </div>
+      <Sessions api={api} streamId={stream.id} version={recordingsVersion} />
       <Recordings api={api} streamId={stream.id} version={recordingsVersion} />
       <Section title="Timeline">
         <Timeline events={events} />
       </Section>
     </main>
+  );
+}
+
+/** `playbackPolicy` and `dvrWindowSeconds`, saved with one PATCH; the API's validation problem is shown as it is. */
+function PlaybackSettings({ api, stream, onSaved }: { api: ApiClient; stream: Stream; onSaved: (s: Stream) => void }) {
+  const [policy, setPolicy] = useState(stream.playbackPolicy);
+  const [dvr, setDvr] = useState(String(stream.dvrWindowSeconds));
+  const [error, setError] = useState<unknown>(undefined);
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    setPolicy(stream.playbackPolicy);
+    setDvr(String(stream.dvrWindowSeconds));
+  }, [stream.playbackPolicy, stream.dvrWindowSeconds]);
+  const dirty = policy !== stream.playbackPolicy || dvr !== String(stream.dvrWindowSeconds);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setSaved(false);
+    try {
+      const input: { playbackPolicy?: Stream['playbackPolicy']; dvrWindowSeconds?: number } = {};
+      if (policy !== stream.playbackPolicy) input.playbackPolicy = policy;
+      // Sent as typed (a number when it parses): the API says what is wrong with anything else.
+      if (dvr !== String(stream.dvrWindowSeconds)) input.dvrWindowSeconds = dvr.trim() === '' ? Number.NaN : Number(dvr);
+      onSaved(await api.updateStream(stream.id, input));
+      setSaved(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Section title="Playback">
+      <form onSubmit={(e) => void save(e)} aria-label="Playback settings" noValidate>
+        <label for="playback-policy">Playback policy</label>
+        <select id="playback-policy" value={policy} onChange={(e) => setPolicy((e.target as HTMLSelectElement).value as Stream['playbackPolicy'])}>
+          <option value="public">public: anyone with the URL</option>
+          <option value="signed">signed: viewers need a token</option>
+        </select>
+        <label for="dvr-window">DVR window (seconds, 0 = off)</label>
+        <input id="dvr-window" type="number" inputMode="numeric" min={0} max={MAX_DVR_WINDOW_SECONDS} step={1} value={dvr} onInput={(e) => setDvr((e.target as HTMLInputElement).value)} aria-describedby="dvr-hint" />
+        <p class="hint" id="dvr-hint">
+          At most {MAX_DVR_WINDOW_SECONDS} s; needs recording on. A change applies from the next session.
+        </p>
+        {policy === 'signed' ? <p class="hint">Signed playback: sign viewer tokens with a playback key (see docs/playback.md) and add <code>?token=…</code> to the playback and watch-page URLs.</p> : null}
+        <ProblemBox error={error} onDismiss={() => setError(undefined)} />
+        <div class="row wrap">
+          <button type="submit" disabled={busy || !dirty}>
+            Save playback settings
+          </button>
+          {saved && !dirty ? (
+            <span role="status" class="hint">
+              Saved.
+            </span>
+          ) : null}
+        </div>
+      </form>
+    </Section>
   );
 }
 

@@ -82,7 +82,8 @@ export function createConsoleRoute(options: ConsoleRouteOptions): ConsoleRoute {
       "default-src 'self'",
       "script-src 'self'",
       "style-src 'self'",
-      "img-src 'self' data: blob:",
+      // Thumbnails (the stream page's, the watch page's poster) come from the playback origin.
+      `img-src ${sources(playbackOrigin)} data: blob:`,
       `media-src ${sources(playbackOrigin)} blob:`,
       `connect-src ${sources([playbackOrigin, apiOrigin].filter(Boolean).join(' '))}`,
       'worker-src blob:',

@@ -3,9 +3,12 @@
  * The web console, driven in Debian's Chromium against a real local plane: a wrong token shows the API's
  * error and nothing else; sign in; create a stream (hostile name, shown as text) and read its key once;
  * publish with ffmpeg and see the row turn live without a reload; open the stream and see frames decode
- * in the console's player and `stream.live` in its timeline; end it and find its recording; create a
- * webhook endpoint and see deliveries in its log; the watch page plays without a token; 360 px wide
- * pages do not scroll sideways.
+ * in the console's player and `stream.live` in its timeline, the health API's figures (fps near the
+ * source's, its size and codecs) charted live, the thumbnail and the open session; a DVR window is
+ * refused past its limit and saved within it; end it and find its recording; the watch page shows the
+ * thumbnail as its offline poster, and once the stream is signed refuses a tokenless viewer with a clear
+ * message; create a webhook endpoint and see deliveries in its log; the watch page plays without a token;
+ * 360 px wide pages do not scroll sideways.
  *
  * Screenshots go to a temp dir; with STREAMPLANE_SCREENSHOTS=docs/images they refresh the README's.
  */
@@ -14,6 +17,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { importPKCS8, SignJWT } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { publish, stopAll } from '../support/ffmpeg';
@@ -181,6 +185,43 @@ describe('web console in Chromium', () => {
     const embed = await page.getByRole('textbox', { name: 'Embed snippet', exact: true }).inputValue();
     assert.match(embed, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/watch\/st_\w+\?title=/);
     assert.doesNotMatch(embed, /<img/, 'the name is escaped inside the snippet');
+
+    // Health is the plane's measurement (GET /v1/streams/{id}/health), polled while live.
+    const fpsText = await waitFor(
+      'the health panel shows the ingest frame rate',
+      async () => {
+        const text = await page.getByTestId('health-fps').innerText();
+        return /\d/.test(text) ? text : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    const fps = Number.parseFloat(fpsText);
+    assert.ok(fps > 25 && fps < 35, `ingest fps ${fps} is near the source's 30`);
+    // The size and codecs come from the stream's metadata, a report or two after the first frames.
+    await page.getByTestId('health-resolution').filter({ hasText: '640×360' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('health-codecs').filter({ hasText: /h264|avc/i }).waitFor({ timeout: 30_000 });
+    await waitFor('a video bitrate is measured', async () => Number.parseFloat(await page.getByTestId('health-video-kbps').innerText()) > 100 || undefined, { timeoutMs: 30_000 });
+    assert.match(await page.getByTestId('health-status').innerText(), /^(excellent|good|poor|starving)$/);
+    await page.waitForFunction(() => document.querySelectorAll('.spark polyline').length >= 2, undefined, { timeout: 30_000 });
+    await page.locator('.sessions tr[data-session-id]', { hasText: 'open' }).waitFor({ timeout: 30_000 });
+    // The thumbnail appears once the first keyframe is captured (the img is re-tried every 10 s).
+    await page.waitForFunction(() => ((document.querySelector('[data-testid="thumbnail"]') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, undefined, { timeout: 60_000 });
+    assert.match((await page.getByRole('img', { name: `Latest thumbnail of ${HOSTILE}` }).getAttribute('src'))!, /\/live\/st_\w+\/thumbnail\.jpg\?t=\d+$/);
+
+    // Playback settings: the API's refusal is shown, a valid DVR window is saved and its URL appears.
+    const dvrWindow = page.getByLabel('DVR window (seconds, 0 = off)');
+    await dvrWindow.fill('99999');
+    await page.getByRole('button', { name: 'Save playback settings' }).click();
+    const dvrProblem = page.getByRole('form', { name: 'Playback settings' }).getByRole('alert');
+    await dvrProblem.waitFor();
+    assert.match(await dvrProblem.innerText(), /dvrWindowSeconds/);
+    await dvrWindow.fill('600');
+    await page.getByRole('button', { name: 'Save playback settings' }).click();
+    await page.getByRole('form', { name: 'Playback settings' }).getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    assert.match(await page.getByRole('textbox', { name: 'DVR playback URL', exact: true }).inputValue(), /\/live\/st_\w+\/dvr\.m3u8$/);
+    assert.equal((await (await fetch(`${t.base}/v1/streams/${streamId}`, { headers: { authorization: `Bearer ${t.plane.apiToken}` } })).json()).dvrWindowSeconds, 600);
+    await page.locator('.spark figcaption strong', { hasText: 'fps' }).waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'console-stream.png');
 
     // The public watch page plays without a token, in a fresh context (no sessionStorage).
@@ -206,6 +247,43 @@ describe('web console in Chromium', () => {
     await recording.getByRole('link', { name: /Download MP4/ }).waitFor({ timeout: 90_000 });
     const mp4Url = await recording.getByRole('link', { name: /Download MP4/ }).getAttribute('href');
     assert.equal((await fetch(new URL(mp4Url!, t.base))).status, 200);
+    await page.locator('.sessions tr[data-session-id]', { hasText: 'ended' }).waitFor({ timeout: 30_000 });
+
+    // Offline, the watch page shows the last thumbnail as its poster.
+    const offlineContext = await browser.newContext({ viewport: { width: 640, height: 420 } });
+    const offline = await offlineContext.newPage();
+    offline.on('pageerror', (err) => pageErrors.push(err.message));
+    await offline.goto(`${t.base}/watch/${streamId}?title=${encodeURIComponent('Main stage')}`);
+    await offline.getByRole('status').filter({ hasText: 'Offline' }).waitFor({ timeout: 30_000 });
+    await offline.waitForFunction(() => ((document.querySelector('[data-testid="watch-poster"]') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, undefined, { timeout: 30_000 });
+
+    // Signed playback: a viewer without a token (or with a bad one) is told why, not "offline".
+    await page.getByLabel('Playback policy').selectOption('signed');
+    await page.getByRole('button', { name: 'Save playback settings' }).click();
+    await page.getByRole('form', { name: 'Playback settings' }).getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await offline.goto(`${t.base}/watch/${streamId}?title=${encodeURIComponent('Main stage')}`);
+    const privateNote = offline.getByTestId('watch-forbidden');
+    await privateNote.waitFor({ timeout: 30_000 });
+    assert.match(await privateNote.innerText(), /private/i);
+    await offline.getByRole('status').filter({ hasText: 'Private' }).waitFor();
+    const masterRequests: string[] = [];
+    offline.on('request', (r) => void (r.url().includes('master.m3u8') && masterRequests.push(r.url())));
+    await offline.goto(`${t.base}/watch/${streamId}?token=not-a-jwt`);
+    await offline.getByTestId('watch-forbidden').filter({ hasText: /not valid|expired|revoked/ }).waitFor({ timeout: 30_000 });
+    assert.ok(masterRequests.some((u) => u.endsWith('/master.m3u8?token=not-a-jwt')), 'the page passes its token on to the master playlist');
+    // A valid viewer token (signed as a customer's server would) opens it again: offline, with its poster.
+    const playbackKey = await t.api<{ id: string; privateKey: string }>('POST', '/v1/playback-keys');
+    const viewerToken = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: playbackKey.body.id })
+      .setSubject(streamId)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
+      .sign(await importPKCS8(playbackKey.body.privateKey, 'ES256'));
+    await offline.goto(`${t.base}/watch/${streamId}?token=${encodeURIComponent(viewerToken)}`);
+    await offline.getByRole('status').filter({ hasText: 'Offline' }).waitFor({ timeout: 30_000 });
+    await offline.waitForFunction(() => ((document.querySelector('[data-testid="watch-poster"]') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, undefined, { timeout: 30_000 });
+    assert.equal(await offline.getByTestId('watch-forbidden').count(), 0);
+    await offlineContext.close();
 
     // The delivery log shows the session's events and can redeliver one.
     await page.getByRole('link', { name: 'Webhooks', exact: true }).click();

@@ -61,6 +61,7 @@ describe('console route', () => {
     assert.deepEqual(config, { apiBase: '', playbackBase: 'http://cdn.example' });
     const csp = (await fetch(`${base}/watch/st_abc`)).headers.get('content-security-policy')!;
     assert.match(csp, /media-src 'self' http:\/\/cdn\.example blob:/);
+    assert.match(csp, /img-src 'self' http:\/\/cdn\.example data: blob:/, 'thumbnails load from the playback origin');
     for (const path of ['/', '/console']) {
       const res = await fetch(base + path, { redirect: 'manual' });
       assert.equal(res.status, 302);

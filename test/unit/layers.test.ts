@@ -42,7 +42,7 @@ function consoleOffences(file: string): string[] {
       continue;
     }
     const target = join(dirname(file), spec);
-    const ok = target.startsWith('console/') || (typeOnly && (/^lambdas\/[^/]+\/schema$/.test(target) || target.startsWith('core/')));
+    const ok = target.startsWith('console/') || (typeOnly && (/^lambdas\/[^/]+\/([\w-]+-)?schema$/.test(target) || target.startsWith('core/')));
     if (!ok) offences.push(`${file} → ${target}${typeOnly ? ' (type)' : ''}`);
   }
   return offences;
