@@ -5,10 +5,8 @@
  * plays it, seeks 20 s back into a 30 s window, plays from there and jumps back to the live edge. The
  * DVR playlist follows the stream's playback policy.
  */
+import { startPlayerSite, type PlayerSite } from '../support/player-site';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/browser';
@@ -33,24 +31,18 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>dvr</title>
 
 describe('DVR window', () => {
   let t: TestPlane;
-  let site: Server;
+  let site: PlayerSite | undefined;
   let browser: Browser;
 
   before(async () => {
     t = await startTestPlane({ env: { STREAMPLANE_SEGMENT_SECONDS: '1' } });
-    const hlsJs = await readFile(new URL('../../node_modules/hls.js/dist/hls.min.js', import.meta.url));
-    site = createServer((req, res) => {
-      if (req.url === '/hls.min.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(hlsJs);
-      else res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    site = await startPlayerSite(PAGE);
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
     await stopAll();
-    site?.closeAllConnections();
-    await new Promise<void>((resolve) => (site ? site.close(() => resolve()) : resolve()));
+    await site?.close();
     await t?.stop();
   });
 
@@ -94,7 +86,7 @@ describe('DVR window', () => {
     assert.doesNotMatch(media, /#EXT-X-ENDLIST/);
 
     const page = await browser.newPage();
-    await page.goto(`http://localhost:${(site.address() as AddressInfo).port}/`);
+    await page.goto(site!.url);
     await page.evaluate((src) => (window as unknown as { start(s: string): void }).start(src), dvrUrl as string);
     await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 0 && !(document.getElementById('v') as HTMLVideoElement).paused, undefined, { timeout: 60_000 });
     const atLive = await page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime);

@@ -4,10 +4,8 @@
  * exercised as on a real site), plays the live master playlist: it sees the whole ladder, decodes real
  * frames, advances in time, and switches renditions without a fatal error.
  */
+import { startPlayerSite, type PlayerSite } from '../support/player-site';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { publish, stopAll } from '../support/ffmpeg';
@@ -41,26 +39,20 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>player</title>
 
 describe('hls.js playback in Chromium', () => {
   let t: TestPlane;
-  let site: Server;
+  let site: PlayerSite | undefined;
   let siteUrl: string;
   let browser: Browser;
   before(async () => {
     t = await startTestPlane();
-    const hlsJs = await readFile(new URL('../../node_modules/hls.js/dist/hls.min.js', import.meta.url));
-    site = createServer((req, res) => {
-      if (req.url === '/hls.min.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(hlsJs);
-      else res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    site = await startPlayerSite(PAGE);
     // "localhost" vs the plane's "127.0.0.1": a different origin, so the player relies on the origin's CORS.
-    siteUrl = `http://localhost:${(site.address() as AddressInfo).port}/`;
+    siteUrl = site.url;
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
     await stopAll();
-    site?.closeAllConnections();
-    await new Promise<void>((resolve) => (site ? site.close(() => resolve()) : resolve()));
+    await site?.close();
     await t?.stop();
   });
 

@@ -6,10 +6,9 @@
  * for the master, a media playlist and a segment, a signed recording that plays with a `vod` token and
  * not a `live` one, and public streams served byte for byte as before.
  */
+import { startPlayerSite, type PlayerSite } from '../support/player-site';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { importPKCS8, SignJWT, type CryptoKey } from 'jose';
 import type { Browser } from 'playwright-core';
@@ -42,7 +41,7 @@ const nowS = () => Math.floor(Date.now() / 1000);
 
 describe('signed playback', () => {
   let t: TestPlane;
-  let site: Server;
+  let site: PlayerSite | undefined;
   let siteUrl: string;
   let siteOrigin: string;
   let browser: Browser;
@@ -70,14 +69,9 @@ describe('signed playback', () => {
 
   before(async () => {
     t = await startTestPlane({ env: { STREAMPLANE_SEGMENT_SECONDS: '1' } });
-    const hlsJs = await readFile(new URL('../../node_modules/hls.js/dist/hls.min.js', import.meta.url));
-    site = createServer((req, res) => {
-      if (req.url === '/hls.min.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(hlsJs);
-      else res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    siteOrigin = `http://localhost:${(site.address() as AddressInfo).port}`;
-    siteUrl = `${siteOrigin}/`;
+    site = await startPlayerSite(PAGE);
+    siteOrigin = site.origin;
+    siteUrl = site.url;
     browser = await launchChromium();
 
     const key = await t.api<{ id: string; algorithm: string; privateKey: string; publicKey: string }>('POST', '/v1/playback-keys');
@@ -101,8 +95,7 @@ describe('signed playback', () => {
   after(async () => {
     await browser?.close();
     await stopAll();
-    site?.closeAllConnections();
-    await new Promise<void>((resolve) => (site ? site.close(() => resolve()) : resolve()));
+    await site?.close();
     await t?.stop();
   });
 
