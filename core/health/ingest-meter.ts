@@ -50,6 +50,8 @@ export interface IngestMeterOptions {
 
 export class IngestMeter {
   private samples: Sample[] = [];
+  /** First sample still inside the window: samples before it are dropped in batches, not on every tag. */
+  private head = 0;
   private lastArrivalMs: number | undefined;
   private lastTs: { audio?: number; video?: number } = {};
   private keyframes: number[] = [];
@@ -102,12 +104,12 @@ export class IngestMeter {
     const nowTs = this.headTs === undefined ? 0 : this.headTs + (sinceLastMediaMs ?? 0);
     const kbps = (type: 'audio' | 'video', spanMs: number) => {
       let bytes = 0;
-      for (const s of this.samples) if (s.type === type && s.ts > nowTs - spanMs && s.ts <= nowTs) bytes += s.bytes;
+      for (const s of this.live()) if (s.type === type && s.ts > nowTs - spanMs && s.ts <= nowTs) bytes += s.bytes;
       return Math.round((bytes * 8) / spanMs);
     };
     const fpsSpanMs = 2_000;
     let frames = 0;
-    for (const s of this.samples) if (s.type === 'video' && s.ts > nowTs - fpsSpanMs && s.ts <= nowTs) frames++;
+    for (const s of this.live()) if (s.type === 'video' && s.ts > nowTs - fpsSpanMs && s.ts <= nowTs) frames++;
     const k = this.keyframes;
     let keyframeIntervalSeconds: number | undefined;
     if (k.length >= 2) keyframeIntervalSeconds = (k[k.length - 1]! - k[k.length - 2]!) / 1000;
@@ -127,17 +129,24 @@ export class IngestMeter {
       timestampGaps: this.gaps.filter((ts) => ts > nowTs - this.windowMs).length,
       avDriftMs: audio !== undefined && video !== undefined ? Math.abs(video - audio) : undefined,
       sinceLastMediaMs,
-      hasVideo: this.samples.some((s) => s.type === 'video'),
-      hasAudio: this.samples.some((s) => s.type === 'audio'),
+      hasVideo: this.live().some((s) => s.type === 'video'),
+      hasAudio: this.live().some((s) => s.type === 'audio'),
     };
+  }
+
+  private live(): Sample[] {
+    return this.head === 0 ? this.samples : this.samples.slice(this.head);
   }
 
   private trim(): void {
     if (this.headTs === undefined) return;
     const from = this.headTs - this.windowMs - 1_000;
-    let drop = 0;
-    while (drop < this.samples.length && this.samples[drop]!.ts < from) drop++;
-    if (drop > 0) this.samples = this.samples.slice(drop);
+    while (this.head < this.samples.length && this.samples[this.head]!.ts < from) this.head++;
+    // Runs once per tag: compact only when the dropped part outweighs the kept one (amortised O(1)).
+    if (this.head > 256 && this.head * 2 > this.samples.length) {
+      this.samples = this.samples.slice(this.head);
+      this.head = 0;
+    }
     if (this.gaps.length > 100) this.gaps = this.gaps.slice(-100);
   }
 }

@@ -33,6 +33,15 @@ describe('IngestMeter', () => {
     assert.ok(Math.abs(m.audioKbps10s - 128) < 5, String(m.audioKbps10s));
   });
 
+  it('keeps measuring exactly over a long feed, when old samples are dropped in batches', () => {
+    const meter = new IngestMeter();
+    let end = feed(meter, 0, 60, { kbps: 6000 });
+    end = feed(meter, end, 12, { kbps: 1500 });
+    const m = meter.measure(end);
+    assert.ok(Math.abs(m.videoKbps10s - 1500) < 30, `the 10 s window holds only the last 10 s: ${m.videoKbps10s}`);
+    assert.ok(Math.abs(m.fps - 30) <= 0.5, String(m.fps));
+  });
+
   it('lets media that stopped arriving fall out of the windows', () => {
     const meter = new IngestMeter();
     const end = feed(meter, 0, 5);
