@@ -31,7 +31,8 @@ import type { WebhookSender } from '../core/ports/webhook-sender';
 import { attemptMessage } from '../core/webhooks/delivery';
 import { LOCAL_URL_POLICY, type Cidr, type UrlPolicy } from '../core/webhooks/url-policy';
 import type { TokenSource } from '../lambdas/shared/bearer-auth';
-import { createWebhookDispatcherHandler, type DispatcherConfig } from '../lambdas/webhook-dispatcher/handler';
+import { createWebhookDispatcherHandler } from '../lambdas/webhook-dispatcher/handler';
+import type { DispatchConfig } from '../core/webhooks/dispatch';
 import { EVENT_SOURCE } from '../lambdas/webhook-dispatcher/schema';
 import { createWebhooksApiHandler } from '../lambdas/webhooks-api/handler';
 import { createEventStream, type EventSource } from './http/event-stream-route';
@@ -51,7 +52,7 @@ export interface LocalWebhooksOptions {
   /** Loopback receivers are the normal case locally (default true). */
   allowLoopback?: boolean;
   allowCidrs?: ReadonlyArray<Cidr>;
-  dispatcher?: Partial<DispatcherConfig>;
+  dispatcher?: Partial<DispatchConfig>;
   /** Tests: compress retry delays. */
   delayScheduler?: DelayScheduler;
   /** Tests: a resolver that plays DNS tricks; default the OS resolver. */

@@ -51,11 +51,11 @@ export function createApiRouter<Deps>(routes: ReadonlyArray<ApiRoute<Deps>>, dep
 }
 
 /** The method and path @middy/http-router routes payload v2 events by. */
-export function methodOf(event: HttpEvent): string {
+function methodOf(event: HttpEvent): string {
   return String(event.requestContext?.http?.method ?? '').toUpperCase();
 }
 
-export function pathOf(event: HttpEvent): string {
+function pathOf(event: HttpEvent): string {
   return String(event.requestContext?.http?.path ?? event.rawPath ?? '');
 }
 

@@ -27,13 +27,10 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { silentLogger, type Logger } from '../../core/ports/logger';
 import { noopMetrics } from '../../core/ports/metrics';
 import { endpointsFor } from '../../core/webhooks/delivery';
-import { createDeliveryDispatcher, DEFAULT_DISPATCH_CONFIG, type DispatchConfig, type DispatchDeps } from '../../core/webhooks/dispatch';
+import { createDeliveryDispatcher, type DispatchDeps } from '../../core/webhooks/dispatch';
 import type { WebhookEndpoint } from '../../core/webhooks/webhooks';
 import { parseQueueMessage } from './schema';
 import { coldStartHandler } from '../shared/cold-start';
-
-export type DispatcherConfig = DispatchConfig;
-export const DEFAULT_DISPATCHER_CONFIG: DispatcherConfig = DEFAULT_DISPATCH_CONFIG;
 
 export type WebhookDispatcherDeps = DispatchDeps;
 
