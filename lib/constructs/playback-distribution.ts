@@ -30,7 +30,7 @@ export interface PlaybackDistributionProps {
    * Signed playback (lib/constructs/playback-edge.ts): the viewer-request function on every media
    * behavior and the origin of signed master playlists. @default - everything is public
    */
-  readonly signedPlayback?: { readonly viewerRequest: cloudfront.IFunction; readonly authOrigin: cloudfront.IOrigin };
+  readonly signedPlayback?: { readonly viewerRequest: cloudfront.IFunction; readonly viewerResponse: cloudfront.IFunction; readonly authOrigin: cloudfront.IOrigin };
 }
 
 /** Segments are immutable once written: cache them for up to a year. */
@@ -82,7 +82,9 @@ export class PlaybackDistribution extends Construct {
         accessControlExposeHeaders: ['Content-Length', 'Content-Range', 'Date', 'ETag'],
         accessControlAllowCredentials: false,
         accessControlMaxAge: Duration.days(1),
-        originOverride: true,
+        // With signed playback the viewer-response function may narrow `*` to a token's allowed origin;
+        // not overriding keeps that answer whichever of the two CloudFront applies last.
+        originOverride: !props.signedPlayback,
       },
       securityHeadersBehavior: {
         contentTypeOptions: { override: true },
@@ -94,7 +96,12 @@ export class PlaybackDistribution extends Construct {
       originAccessLevels: [cloudfront.AccessLevel.READ],
     });
     const signed = props.signedPlayback;
-    const functionAssociations = signed ? [{ function: signed.viewerRequest, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }] : undefined;
+    const functionAssociations = signed
+      ? [
+          { function: signed.viewerRequest, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
+          { function: signed.viewerResponse, eventType: cloudfront.FunctionEventType.VIEWER_RESPONSE },
+        ]
+      : undefined;
     // Playlists: the viewer token must reach playback-auth when the edge function sends a signed master
     // there. Forwarded to the origin only, never part of the cache key (the function strips it from
     // everything it lets through to S3).

@@ -6,6 +6,7 @@
  *   - media playlists and segments of signed ids: the HMAC derived token is checked right there;
  *   - master playlists of signed ids: routed to the playback-auth Lambda (function URL behind origin
  *     access control), which verifies the ES256 viewer token and rewrites the URIs.
+ * A second function (viewer response) answers CORS with a token's checked `allowedOrigin` rather than `*`.
  * Why not Lambda@Edge for everything: it would run (and bill) on every segment request; CloudFront
  * Functions cost a sixth and run in every edge location, and masters are one request per viewer.
  * Why not CloudFront signed cookies: they need the player to carry cookies across origins
@@ -26,6 +27,7 @@ import { REPO_ROOT } from './ingest-service';
 /** The origin id the edge function selects for signed masters (`cf.selectRequestOriginById`). */
 export const PLAYBACK_AUTH_ORIGIN_ID = 'playback-auth';
 export const PLAYBACK_EDGE_CODE = join(REPO_ROOT, 'lib', 'edge', 'playback-edge.js');
+export const PLAYBACK_EDGE_RESPONSE_CODE = join(REPO_ROOT, 'lib', 'edge', 'playback-edge-response.js');
 
 export interface PlaybackEdgeProps {
   /** The playback-auth Lambda (lambdas/playback-auth/handler.ts) serving signed master playlists. */
@@ -37,6 +39,8 @@ export interface PlaybackEdgeProps {
 export class PlaybackEdge extends Construct {
   readonly keyValueStore: cloudfront.KeyValueStore;
   readonly viewerRequest: cloudfront.Function;
+  /** Answers CORS with a token's checked `allowedOrigin` instead of `*` (lib/edge/playback-edge-response.js). */
+  readonly viewerResponse: cloudfront.Function;
   readonly authOrigin: cloudfront.IOrigin;
   readonly authUrl: lambda.FunctionUrl;
   /** The derived-token HMAC secret: 64 hex characters, generated at deploy time. */
@@ -50,6 +54,11 @@ export class PlaybackEdge extends Construct {
       code: cloudfront.FunctionCode.fromFile({ filePath: PLAYBACK_EDGE_CODE }),
       runtime: cloudfront.FunctionRuntime.JS_2_0,
       keyValueStore: this.keyValueStore,
+    });
+    this.viewerResponse = new cloudfront.Function(this, 'ViewerResponse', {
+      comment: 'Streamplane signed playback CORS (echo a token\'s allowed origin)',
+      code: cloudfront.FunctionCode.fromFile({ filePath: PLAYBACK_EDGE_RESPONSE_CODE }),
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
     });
     this.secret = new secretsmanager.Secret(this, 'DerivedTokenSecret', {
       description: 'HMAC secret of Streamplane derived playback tokens (64 hex characters)',

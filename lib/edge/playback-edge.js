@@ -10,7 +10,8 @@ import cf from 'cloudfront';
  *     ES256 viewer token and rewrites the URIs with derived tokens);
  *   - anything else of a signed id → needs a derived token (`?token=sp1~…`): HMAC over the scope with
  *     the `secret` entry, not expired, its key `k:<kid>` still present, its viewer not in `r:<viewerId>`,
- *     and the request's Origin equal to the token's allowed origin. Else 403 problem+json.
+ *     and the request's Origin equal to the token's allowed origin. Else 403 problem+json. A checked
+ *     allowed origin is marked on the request for the viewer-response function's CORS answer.
  * The token is removed from the query string before the cache lookup, so all viewers share one copy.
  *
  * Must never: let a signed object through without a valid token, or forward the token to the origin.
@@ -19,6 +20,7 @@ var crypto = require('crypto');
 var kvs = cf.kvs();
 
 var AUTH_ORIGIN_ID = 'playback-auth';
+var ALLOWED_ORIGIN_MARKER = 'x-streamplane-allowed-origin';
 var MESSAGES = {
   missing: 'This stream needs a playback token (?token=…).',
   malformed: 'The playback token is not valid.',
@@ -35,6 +37,7 @@ var B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 async function handler(event) {
   var request = event.request;
+  delete request.headers[ALLOWED_ORIGIN_MARKER];
   var key = request.uri.slice(1);
   var parts = key.split('/');
   if (parts.length < 3 || (parts[0] !== 'live' && parts[0] !== 'recordings') || !parts[1]) return request;
@@ -51,6 +54,9 @@ async function handler(event) {
   var reason = await check(key, parts, file, token, event);
   if (reason) return forbidden(reason);
   delete request.querystring.token;
+  // The response function (playback-edge-response.js) answers CORS with the origin checked here.
+  var origin64 = token.split('~')[5];
+  if (origin64 !== '' && request.headers.origin) request.headers[ALLOWED_ORIGIN_MARKER] = { value: request.headers.origin.value };
   return request;
 }
 

@@ -149,7 +149,7 @@ export class StreamplaneStack extends Stack {
       mediaBucket: this.media.bucket,
       segmentDurationSeconds: config.segmentDurationSeconds,
       accessLogBucket: this.accessLogs.bucket,
-      signedPlayback: { viewerRequest: this.playbackEdge.viewerRequest, authOrigin: this.playbackEdge.authOrigin },
+      signedPlayback: { viewerRequest: this.playbackEdge.viewerRequest, viewerResponse: this.playbackEdge.viewerResponse, authOrigin: this.playbackEdge.authOrigin },
     });
     const playbackBaseUrl = `https://${this.playback.domainName}`;
     const table = this.table;

@@ -14,7 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { PlaybackDistribution } from '../../lib/constructs/playback-distribution';
-import { PLAYBACK_AUTH_ORIGIN_ID, PLAYBACK_EDGE_CODE, PlaybackEdge } from '../../lib/constructs/playback-edge';
+import { PLAYBACK_AUTH_ORIGIN_ID, PLAYBACK_EDGE_CODE, PLAYBACK_EDGE_RESPONSE_CODE, PlaybackEdge } from '../../lib/constructs/playback-edge';
 
 function build() {
   const stack = new Stack(new App(), 'Edge');
@@ -26,7 +26,7 @@ function build() {
     mediaBucket,
     segmentDurationSeconds: 2,
     accessLogBucket: logs,
-    signedPlayback: { viewerRequest: edge.viewerRequest, authOrigin: edge.authOrigin },
+    signedPlayback: { viewerRequest: edge.viewerRequest, viewerResponse: edge.viewerResponse, authOrigin: edge.authOrigin },
   });
   const writer = new iam.Role(stack, 'Writer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   edge.grantWriteStore(writer);
@@ -38,11 +38,20 @@ describe('playback edge', () => {
 
   it('runs lib/edge/playback-edge.js as a cloudfront-js-2.0 function with the KeyValueStore', () => {
     template.resourceCountIs('AWS::CloudFront::KeyValueStore', 1);
-    const fns = template.findResources('AWS::CloudFront::Function');
-    const fn = Object.values(fns)[0] as { Properties: { FunctionCode: string; FunctionConfig: { Runtime: string; KeyValueStoreAssociations: unknown[] } } };
+    const fns = Object.values(template.findResources('AWS::CloudFront::Function')) as Array<{ Properties: { FunctionCode: string; FunctionConfig: { Runtime: string; KeyValueStoreAssociations?: unknown[] } } }>;
+    const fn = fns.find((f) => f.Properties.FunctionCode === readFileSync(PLAYBACK_EDGE_CODE, 'utf8'));
+    assert.ok(fn, 'the viewer-request function runs lib/edge/playback-edge.js');
     assert.equal(fn.Properties.FunctionConfig.Runtime, 'cloudfront-js-2.0');
-    assert.equal(fn.Properties.FunctionConfig.KeyValueStoreAssociations.length, 1);
-    assert.equal(fn.Properties.FunctionCode, readFileSync(PLAYBACK_EDGE_CODE, 'utf8'));
+    assert.equal(fn.Properties.FunctionConfig.KeyValueStoreAssociations?.length, 1);
+    const response = fns.find((f) => f.Properties.FunctionCode === readFileSync(PLAYBACK_EDGE_RESPONSE_CODE, 'utf8'));
+    assert.ok(response, 'the viewer-response function runs lib/edge/playback-edge-response.js');
+    assert.equal(response.Properties.FunctionConfig.Runtime, 'cloudfront-js-2.0');
+    assert.equal(response.Properties.FunctionConfig.KeyValueStoreAssociations, undefined, 'the CORS answer needs no store');
+  });
+
+  it("lets the viewer-response function narrow CORS: the headers policy does not override the answer", () => {
+    const policy = Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0] as { Properties: { ResponseHeadersPolicyConfig: { CorsConfig: { OriginOverride: boolean } } } };
+    assert.equal(policy.Properties.ResponseHeadersPolicyConfig.CorsConfig.OriginOverride, false);
   });
 
   it('checks every media request at viewer request, and gives signed masters their origin', () => {
@@ -52,9 +61,9 @@ describe('playback edge', () => {
       CacheBehaviors: Array<{ PathPattern: string; FunctionAssociations?: Array<{ EventType: string }>; TargetOriginId: string; OriginRequestPolicyId: unknown }>;
       Origins: Array<{ Id: string }>;
     };
-    assert.deepEqual(config.DefaultCacheBehavior.FunctionAssociations.map((f) => f.EventType), ['viewer-request']);
+    assert.deepEqual(config.DefaultCacheBehavior.FunctionAssociations.map((f) => f.EventType), ['viewer-request', 'viewer-response']);
     const playlists = config.CacheBehaviors.find((b) => b.PathPattern === '*.m3u8');
-    assert.deepEqual(playlists?.FunctionAssociations?.map((f) => f.EventType), ['viewer-request']);
+    assert.deepEqual(playlists?.FunctionAssociations?.map((f) => f.EventType), ['viewer-request', 'viewer-response']);
     assert.ok(config.Origins.some((o) => o.Id === PLAYBACK_AUTH_ORIGIN_ID), 'the playback-auth origin has the id the function selects');
   });
 

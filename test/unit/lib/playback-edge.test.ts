@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { decideAccess } from '../../../core/playback/playback-access';
-import { loadEdgeFunction } from '../../support/edge-function';
-import { SIGNED_STREAM, VECTOR_NOW, VECTOR_SECRET_HEX, VECTOR_STATE, VECTORS } from '../../support/playback-vectors';
+import { edgeRequest, loadEdgeFunction, type EdgeResponse } from '../../support/edge-function';
+import { PAGE_ORIGIN, PUBLIC_STREAM, SIGNED_STREAM, VECTOR_NOW, VECTOR_SECRET_HEX, VECTOR_STATE, VECTORS } from '../../support/playback-vectors';
 
 const keyObject = createPublicKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
 
@@ -37,6 +37,45 @@ describe('playback edge function (CloudFront Functions)', () => {
     assert.equal(edge.selectedOrigin(), 'playback-auth');
     await edge.run('/live/st_bbbbbbbbbbbbbbbbbbbb/master.m3u8');
     assert.equal(edge.selectedOrigin(), undefined);
+  });
+});
+
+describe('playback edge CORS answer (viewer response)', () => {
+  const edge = loadEdgeFunction(() => VECTOR_NOW);
+  for (const [k, v] of Object.entries(VECTOR_STATE)) edge.kvs.set(k, v);
+  const fromS3 = (): EdgeResponse => ({ statusCode: 200, headers: { 'access-control-allow-origin': { value: '*' } } });
+  const byName = (name: string) => {
+    const vector = VECTORS.find((v) => v.name === name);
+    assert.ok(vector?.token, name);
+    return vector;
+  };
+
+  it("answers a token's allowed origin instead of *, whichever request CloudFront hands the function", async () => {
+    const vector = byName('allowed origin');
+    const passed = await edge.run(vector.uri, { token: vector.token!, origin: PAGE_ORIGIN });
+    assert.ok('uri' in passed);
+    for (const request of [passed, edgeRequest(vector.uri, { token: vector.token!, origin: PAGE_ORIGIN })]) {
+      const answer = await edge.respond(request, fromS3());
+      assert.equal(answer.headers['access-control-allow-origin']?.value, PAGE_ORIGIN);
+      assert.equal(answer.headers.vary?.value, 'Origin');
+    }
+  });
+
+  it('leaves * for tokens without an allowed origin and for public streams', async () => {
+    const good = byName('segment with a good token');
+    const passed = await edge.run(good.uri, { token: good.token!, origin: PAGE_ORIGIN });
+    assert.ok('uri' in passed);
+    assert.equal((await edge.respond(passed, fromS3())).headers['access-control-allow-origin']?.value, '*');
+    const open = await edge.run(`/live/${PUBLIC_STREAM}/360p/1-1000-0.ts`, { origin: PAGE_ORIGIN });
+    assert.ok('uri' in open);
+    assert.equal((await edge.respond(open, fromS3())).headers['access-control-allow-origin']?.value, '*');
+  });
+
+  it('ignores a marker header a viewer sends itself', async () => {
+    const forged = await edge.run(`/live/${PUBLIC_STREAM}/360p/1-1000-0.ts`, { origin: 'https://evil.example', headers: { 'x-streamplane-allowed-origin': 'https://evil.example' } });
+    assert.ok('uri' in forged);
+    assert.equal(forged.headers['x-streamplane-allowed-origin'], undefined);
+    assert.equal((await edge.respond(forged, fromS3())).headers['access-control-allow-origin']?.value, '*');
   });
 });
 
