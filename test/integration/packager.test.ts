@@ -402,6 +402,46 @@ describe('Packager', () => {
     assert.equal(Buffer.from((await fsStore.get(`recordings/${recordingId}/720p/2-2000-1.ts`))!).toString(), 'orphan');
   });
 
+  it('keeps the DVR window of a recorded session across a new packager (plane restart, reconnect)', async () => {
+    freshStore();
+    const recordingId = recordingIdFor('ses_packagerdvrresumeaaa');
+    const dvr = async (rendition: string): Promise<ParsedMediaPlaylist> => {
+      const body = await fsStore.get(`live/${STREAM}/${rendition}/dvr.m3u8`);
+      assert.ok(body, `no DVR playlist for ${rendition}`);
+      return parseMediaPlaylist(Buffer.from(body).toString('utf8'));
+    };
+    const first = newPackager({ recordingId, dvrWindowSeconds: 60, liveWindow: 4 });
+    await first.packager.start();
+    const run1 = newRunDir();
+    await first.packager.attach(run1);
+    for (let i = 0; i < 6; i++) for (const r of ['720p', '360p']) await writeSegment(run1, r, i);
+    await waitFor('first run', () => first.segments.length === 12, SOON);
+    await first.packager.stop();
+    assert.deepEqual(uris(await dvr('720p')), ['0.ts', '1.ts', '2.ts', '3.ts', '4.ts', '5.ts']);
+    assert.equal((await playlist('720p')).segments.length, 4, 'the live window is shorter than the DVR window');
+
+    const second = newPackager({ recordingId, dvrWindowSeconds: 60, liveWindow: 4 });
+    await second.packager.start();
+    const run2 = newRunDir();
+    await second.packager.attach(run2);
+    for (const r of ['720p', '360p']) await writeSegment(run2, r, 0, { start: 0 });
+    await waitFor('second run', () => second.segments.length === 2, SOON);
+    await waitFor('DVR playlist extended', async () => (await dvr('360p')).segments.length === 7, SOON);
+    const after = await dvr('720p');
+    assert.equal(after.mediaSequence, 0, 'the window a viewer could seek is still there');
+    assert.deepEqual(uris(after), ['0.ts', '1.ts', '2.ts', '3.ts', '4.ts', '5.ts', 'disc:6.ts']);
+    assert.equal(after.endList, false);
+
+    // Another session of the stream (another recording) does not inherit it.
+    const other = newPackager({ recordingId: recordingIdFor('ses_packagerdvrotheraaaa'), dvrWindowSeconds: 60 });
+    await other.packager.start();
+    const run3 = newRunDir();
+    await other.packager.attach(run3);
+    for (const r of ['720p', '360p']) await writeSegment(run3, r, 0, { start: 0 });
+    await waitFor('other session', () => other.segments.length === 2, SOON);
+    await waitFor('DVR playlist of the other session', async () => (await dvr('720p')).segments.length === 1, SOON);
+  });
+
   it('refuses bad options and misuse', async () => {
     freshStore();
     assert.throws(() => new Packager({ streamId: '../x', renditions: RENDITIONS, objectStore: store }), /streamId/);

@@ -7,10 +7,13 @@
  * Kept apart from the live playlist writer on purpose: it is best effort (a failed DVR write is logged
  * and retried with the next segment), so it can never hold up or break live output.
  *
+ * A new packager of the same recording (encoder reconnect, plane restart) first reads the stored DVR
+ * playlists back (`resume`), so the window a viewer can seek survives it.
+ *
  * Must never: write before the rendition has a segment, or name a segment outside the recording.
  */
-import { targetDurationFor, writeMasterPlaylist } from '../../../../core/hls/playlist';
-import { dvrPlaylistUri, liveDvrMasterPlaylistKey, liveDvrMediaPlaylistKey, segmentUri } from '../../../../core/media/layout';
+import { liveSegmentsFromPlaylist, parseMediaPlaylist, targetDurationFor, writeMasterPlaylist } from '../../../../core/hls/playlist';
+import { dvrPlaylistUri, liveDvrMasterPlaylistKey, liveDvrMediaPlaylistKey, recordingRenditionPrefix, segmentUri } from '../../../../core/media/layout';
 import type { Logger } from '../../../../core/ports/logger';
 import type { ObjectStore } from '../../../../core/ports/object-store';
 import { describeError } from './errors';
@@ -22,7 +25,7 @@ export interface DvrWriterOptions {
   streamId: string;
   recordingId: string;
   plans: ReadonlyArray<RenditionPlan>;
-  store: Pick<ObjectStore, 'put'>;
+  store: Pick<ObjectStore, 'put' | 'get'>;
   windowSeconds: number;
   segmentSeconds: number;
   logger: Logger;
@@ -30,16 +33,15 @@ export interface DvrWriterOptions {
 
 export class DvrWriter {
   private readonly tracks = new Map<string, RenditionTrack>();
+  private readonly windowSegments: number;
   private readonly masterText: string;
   private masterStored = false;
   private targetDuration: number;
 
   constructor(private readonly options: DvrWriterOptions) {
     // One more segment than the window holds, so a full window is always seekable.
-    const segments = Math.max(4, Math.ceil(options.windowSeconds / options.segmentSeconds) + 1);
-    for (const plan of options.plans) {
-      this.tracks.set(plan.name, new RenditionTrack(plan.name, segments, undefined, (entry) => segmentUri(plan.name, { sequence: entry.sequence, duration: entry.duration, discontinuitySequence: entry.discontinuitySequence }, options.recordingId)));
-    }
+    this.windowSegments = Math.max(4, Math.ceil(options.windowSeconds / options.segmentSeconds) + 1);
+    for (const plan of options.plans) this.tracks.set(plan.name, this.newTrack(plan.name));
     this.targetDuration = targetDurationFor([], options.segmentSeconds);
     this.masterText = writeMasterPlaylist({
       variants: options.plans.map((p) => ({
@@ -53,10 +55,35 @@ export class DvrWriter {
     });
   }
 
+  /**
+   * Takes over the DVR window stored by an earlier packager of this recording. Only a playlist that is
+   * still open and names nothing but this recording's segments of this rendition is adopted; anything
+   * else (another session's, ended, unreadable, unreachable) leaves the window empty, as before.
+   */
+  async resume(): Promise<void> {
+    for (const name of this.tracks.keys()) {
+      try {
+        const body = await this.options.store.get(liveDvrMediaPlaylistKey(this.options.streamId, name));
+        if (!body) continue;
+        const parsed = parseMediaPlaylist(Buffer.from(body).toString('utf8'));
+        const ours = `../../../${recordingRenditionPrefix(this.options.recordingId, name)}`;
+        const window = liveSegmentsFromPlaylist(parsed).slice(-this.windowSegments);
+        const tail = window.at(-1);
+        if (parsed.endList || !tail || !window.every((s) => s.uri.startsWith(ours))) continue;
+        this.tracks.set(name, this.newTrack(name, { window, nextSequence: tail.sequence + 1 }));
+        this.targetDuration = Math.max(this.targetDuration, parsed.targetDuration);
+      } catch (err) {
+        this.options.logger.warn('packager: stored DVR playlist not resumed; the DVR window starts again', { streamId: this.options.streamId, rendition: name, error: describeError(err) });
+      }
+    }
+  }
+
   /** Adds a published segment (or gap) and stores the rendition's DVR playlist, then the master once all have one. */
   async append(rendition: string, entry: TrackEntry, fill: GapFiller): Promise<void> {
     const track = this.tracks.get(rendition);
     if (!track) return;
+    // A resumed window can only be behind live numbering; a segment below it is already listed.
+    if (entry.sequence < track.nextSequence) return;
     track.append(entry, fill);
     await this.store(rendition, track, false);
     if (!this.masterStored && [...this.tracks.values()].every((t) => t.hasSegments)) {
@@ -72,6 +99,11 @@ export class DvrWriter {
   /** The session ended: the DVR playlists become complete (EXT-X-ENDLIST), so players can seek all of it. */
   async finish(endList: boolean): Promise<void> {
     for (const [rendition, track] of this.tracks) if (track.hasSegments && (endList || track.dirty)) await this.store(rendition, track, endList);
+  }
+
+  private newTrack(rendition: string, resumed?: ConstructorParameters<typeof RenditionTrack>[2]): RenditionTrack {
+    const { recordingId } = this.options;
+    return new RenditionTrack(rendition, this.windowSegments, resumed, (entry) => segmentUri(rendition, { sequence: entry.sequence, duration: entry.duration, discontinuitySequence: entry.discontinuitySequence }, recordingId));
   }
 
   private async store(rendition: string, track: RenditionTrack, endList: boolean): Promise<void> {

@@ -122,6 +122,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
           onRetry: (err, attempt) => this.logger.warn('packager: cannot write the recording\'s rendition plan yet; retrying', { streamId: this.streamId, attempt, error: describeError(err) }),
         });
       }
+      await this.dvr?.resume();
       this.timeline.resume(resumed.lastDiscontinuitySequence);
       this.playlists.resumeTargetDuration(resumed.targetDuration);
       for (const plan of this.plans) {
