@@ -14,6 +14,7 @@ import { systemClock } from '../core/ports/clock';
 import type { Logger } from '../core/ports/logger';
 
 export const TABLE_NAME = 'streamplane';
+const CLOSE_DRAIN_MS = 5_000;
 
 export interface LocalRegistry {
   client: DynamoDBClient;
@@ -22,7 +23,7 @@ export interface LocalRegistry {
   eventLog: DynamoDbEventLog;
   bus: LocalEventBus;
   emit: EmitEvent;
-  /** Closes the client, then the embedded DynamoDB. */
+  /** Waits (briefly) for requests in flight, closes the client, then the embedded DynamoDB. */
   close(): Promise<void>;
 }
 
@@ -30,7 +31,10 @@ export async function startLocalRegistry(options: { dataDir: string; logger: Log
   const tableName = options.tableName ?? TABLE_NAME;
   const dynamo = await startDynalite({ dataDir: options.dataDir });
   const client = localDynamoClient(dynamo.endpoint);
+  const inFlight = trackInFlight(client);
   const close = async () => {
+    // A request still running when LevelDB closes fails inside dynalite, out of any caller's reach.
+    await inFlight.drained(CLOSE_DRAIN_MS);
     client.destroy();
     await dynamo.close();
   };
@@ -45,4 +49,34 @@ export async function startLocalRegistry(options: { dataDir: string; logger: Log
   const bus = new LocalEventBus(eventLog, options.logger);
   const emit = eventEmitter({ store, publisher: bus, clock: systemClock });
   return { client, tableName, store, eventLog, bus, emit, close };
+}
+
+/** Counts the client's requests in flight, so closing can wait for the last late writer (a session end). */
+function trackInFlight(client: DynamoDBClient): { drained(timeoutMs: number): Promise<void> } {
+  let count = 0;
+  const waiters: Array<() => void> = [];
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      count++;
+      try {
+        return await next(args);
+      } finally {
+        count--;
+        if (count === 0) for (const wake of waiters.splice(0)) wake();
+      }
+    },
+    { step: 'initialize', name: 'streamplaneInFlight' },
+  );
+  return {
+    drained: (timeoutMs) =>
+      count === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, timeoutMs);
+            waiters.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+  };
 }
