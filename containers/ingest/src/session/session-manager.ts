@@ -39,6 +39,8 @@ export class SessionManager {
   private readonly sessions = new Map<string, LiveSession>();
   private readonly stopping = new Map<string, Promise<void>>();
   private readonly endTimers = new Map<string, NodeJS.Timeout>();
+  /** Work a publisher's exit or an end timer started (state writes, playlist closing): `close` waits for it. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
   constructor(private readonly options: SessionManagerOptions) {}
@@ -84,7 +86,11 @@ export class SessionManager {
     });
   }
 
-  async onGone(publish: AcceptedPublish): Promise<void> {
+  onGone(publish: AcceptedPublish): Promise<void> {
+    return this.track(this.handleGone(publish));
+  }
+
+  private async handleGone(publish: AcceptedPublish): Promise<void> {
     const { streamId, sessionId } = publish;
     const session = this.sessions.get(streamId);
     if (session) {
@@ -111,7 +117,7 @@ export class SessionManager {
     if (event.type === 'stream.disabled' || event.type === 'stream.deleted' || (event.type === 'stream.ended' && isEndedByControl(event))) {
       this.cancelEnd(event.streamId);
       this.options.disconnect(event.streamId);
-      if (event.type === 'stream.ended' && !this.sessions.has(event.streamId) && event.sessionId) void this.finalize(event.streamId, event.sessionId);
+      if (event.type === 'stream.ended' && !this.sessions.has(event.streamId) && event.sessionId) void this.track(this.finalize(event.streamId, event.sessionId));
     }
   }
 
@@ -148,17 +154,24 @@ export class SessionManager {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.allSettled([...sessions.map((s) => s.stop({ endList: false })), ...this.stopping.values()]);
+    // A publisher that left just before: its session end and closed playlists are written before we return.
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    return work.finally(() => this.inFlight.delete(work));
   }
 
   private scheduleEnd(streamId: string, sessionId: string, delayMs: number): void {
     this.cancelEnd(streamId);
     const timer = setTimeout(() => {
       this.endTimers.delete(streamId);
-      void endSession(this.options.sessionDeps, streamId, sessionId, 'publisher_gone', { onlyIfInterrupted: true })
+      void this.track(endSession(this.options.sessionDeps, streamId, sessionId, 'publisher_gone', { onlyIfInterrupted: true })
         .then(async (ended) => {
           if (ended) await this.finalize(streamId, sessionId);
         })
-        .catch((err: unknown) => this.options.logger.error('session: could not end session', { streamId, sessionId, error: err instanceof Error ? err : String(err) }));
+        .catch((err: unknown) => this.options.logger.error('session: could not end session', { streamId, sessionId, error: err instanceof Error ? err : String(err) })));
     }, delayMs);
     this.endTimers.set(streamId, timer);
   }
