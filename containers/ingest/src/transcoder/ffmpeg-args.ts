@@ -43,6 +43,12 @@ export const THUMBNAIL_HEIGHT = 180;
  */
 export const X264_PRESET = 'superfast';
 export const X264_PARAMS = 'mbtree=1:rc-lookahead=10:ref=2:partitions=i8x8,i4x4,p8x8,b8x8';
+/**
+ * x264 settings of an encoded top rung (1080p when the source cannot be passed through), measured with
+ * `npm run bench:transcode` and bench/transcode-levers.ts: see the README's benchmark section.
+ */
+export const X264_TOP_PRESET = X264_PRESET;
+export const X264_TOP_PARAMS = X264_PARAMS;
 /** Capped quality: CRF keeps easy content cheap, the VBV cap (the rung's maxrate) bounds the hard. */
 export const X264_CRF = 21;
 /**
