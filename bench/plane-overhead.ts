@@ -3,7 +3,8 @@
  * start`'s entry, as its own Node process), publishes one source over RTMP in real time, and splits the
  * CPU of that process tree into the Node process itself (RTMP ingest, probe buffering, packager, segment
  * uploads, API, events) and its children (the transcoding ffmpeg and the source ffprobe), read from
- * /proc/<pid>/stat (utime+stime of the Node process, cutime+cstime of the children it has reaped).
+ * /proc/<pid>/stat (utime+stime of the Node process, cutime+cstime of the children it has reaped). Any
+ * other long-lived child (tsx's esbuild service, as the plane runs from source here) counts as Node.
  *
  * Must never leave the plane, the publisher or the data folder behind (all killed by PID, folder removed),
  * or count the publisher's CPU (it is the bench's child, not the plane's).
@@ -21,7 +22,12 @@ export interface PlaneOverhead {
   nodeCpuSeconds: number;
   /** CPU-seconds of the processes it ran and reaped in that time (the transcoder ffmpeg, ffprobe). */
   childrenCpuSeconds: number;
-  /** nodeCpuSeconds / childrenCpuSeconds. */
+  /**
+   * The same source's transcode on the whole file (the bench's figure for our command), when known: on a
+   * loaded machine the live ffmpeg may fall behind and drop input, doing less work than the media needs.
+   */
+  fileTranscodeCpuSeconds?: number;
+  /** nodeCpuSeconds / the larger of childrenCpuSeconds and fileTranscodeCpuSeconds. */
   fraction: number;
   /** Idle cost of the Node process over the same length of time before publishing, for context. */
   idleNodeCpuSeconds: number;
@@ -44,20 +50,35 @@ async function procTimes(pid: number): Promise<ProcTimes> {
   return { self: (n(11) + n(12)) / USER_HZ, children: (n(13) + n(14)) / USER_HZ };
 }
 
-/** PIDs whose parent is `pid` (a scan of /proc; no dependency on CONFIG_PROC_CHILDREN). */
-async function childrenOf(pid: number): Promise<number[]> {
-  const out: number[] = [];
+interface Child {
+  pid: number;
+  comm: string;
+  /** utime + stime so far, seconds. */
+  cpu: number;
+}
+
+/** Processes whose parent is `pid` (a scan of /proc; no dependency on CONFIG_PROC_CHILDREN). */
+async function childrenOf(pid: number): Promise<Child[]> {
+  const out: Child[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== pid) continue;
+      out.push({ pid: Number(entry), comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpu: (Number(fields[11]) + Number(fields[12])) / USER_HZ });
     } catch {
       // Gone while scanning.
     }
   }
   return out;
+}
+
+const MEDIA_TOOLS = new Set(['ffmpeg', 'ffprobe']);
+
+/** CPU so far of the long-lived helpers the Node process keeps (tsx's esbuild service when run from source). */
+async function helperCpu(pid: number): Promise<number> {
+  return (await childrenOf(pid)).filter((c) => !MEDIA_TOOLS.has(c.comm)).reduce((sum, c) => sum + c.cpu, 0);
 }
 
 function freePort(): Promise<number> {
@@ -95,7 +116,12 @@ function kill(child: ChildProcess | undefined, signal: NodeJS.Signals): void {
 }
 
 /** Publishes `flv` (`mediaSeconds` long) into a fresh local plane in real time and splits its CPU. */
-export async function measurePlaneOverhead(flv: string, mediaSeconds: number, onChild: (pid: number, alive: boolean) => void): Promise<PlaneOverhead> {
+export async function measurePlaneOverhead(
+  flv: string,
+  mediaSeconds: number,
+  onChild: (pid: number, alive: boolean) => void,
+  fileTranscodeCpuSeconds?: number,
+): Promise<PlaneOverhead> {
   const dataDir = await mkdtemp(join(tmpdir(), 'streamplane-bench-plane-'));
   const [httpPort, rtmpPort] = [await freePort(), await freePort()];
   let plane: ChildProcess | undefined;
@@ -139,20 +165,38 @@ export async function measurePlaneOverhead(flv: string, mediaSeconds: number, on
     const idle1 = await procTimes(planePid);
     const idleNodeCpuSeconds = ((idle1.self - idle0.self) * mediaSeconds * 1000) / (Date.now() - idleStart);
 
+    const publishOnce = async (extra: string[]) => {
+      publisher = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-i', flv, ...extra, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`], { stdio: 'ignore' });
+      onChild(publisher.pid!, true);
+      await until('the stream to go live', 60_000, async () => ((await api('GET', `/v1/streams/${id}`)).body.status === 'live' ? true : undefined));
+      const publishCode = await exited(publisher);
+      onChild(publisher.pid!, false);
+      if (publishCode !== 0) throw new Error(`plane overhead: the publisher exited with ${publishCode}`);
+      // The transcoder drains and exits once the publisher is gone; then its CPU is in the plane's cutime.
+      await until('the transcoder to exit', 60_000, async () => ((await childrenOf(planePid)).some((c) => MEDIA_TOOLS.has(c.comm)) ? undefined : true));
+      await until('the stream to end', 60_000, async () => ((await api('GET', `/v1/streams/${id}`)).body.status !== 'live' ? true : undefined));
+    };
+    // A first short publish loads (and, run from source, transpiles) the ingest's modules: a one-time cost
+    // per task, not per streamed hour, so it is kept out of the figure.
+    await publishOnce(['-t', '4']);
+
     const before = await procTimes(planePid);
-    publisher = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-i', flv, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`], { stdio: 'ignore' });
-    onChild(publisher.pid!, true);
-    await until('the stream to go live', 60_000, async () => ((await api('GET', `/v1/streams/${id}`)).body.status === 'live' ? true : undefined));
-    const publishCode = await exited(publisher);
-    onChild(publisher.pid!, false);
-    if (publishCode !== 0) throw new Error(`plane overhead: the publisher exited with ${publishCode}`);
-    // The transcoder drains and exits once the publisher is gone; then its CPU is in the plane's cutime.
-    await until('the transcoder to exit', 60_000, async () => ((await childrenOf(planePid)).length === 0 ? true : undefined));
+    const helpersBefore = await helperCpu(planePid);
+    await publishOnce([]);
     const after = await procTimes(planePid);
-    const nodeCpuSeconds = after.self - before.self;
+    // Helpers that stay alive (not reaped, so not in cutime) count on the Node side: they are not ffmpeg.
+    const nodeCpuSeconds = after.self - before.self + ((await helperCpu(planePid)) - helpersBefore);
     const childrenCpuSeconds = after.children - before.children;
     if (!(childrenCpuSeconds > 0)) throw new Error(`plane overhead: no transcoder CPU recorded; plane log:\n${planeLog}`);
-    return { mediaSeconds, nodeCpuSeconds, childrenCpuSeconds, fraction: nodeCpuSeconds / childrenCpuSeconds, idleNodeCpuSeconds };
+    const transcode = Math.max(childrenCpuSeconds, fileTranscodeCpuSeconds ?? 0);
+    return {
+      mediaSeconds,
+      nodeCpuSeconds,
+      childrenCpuSeconds,
+      ...(fileTranscodeCpuSeconds !== undefined ? { fileTranscodeCpuSeconds } : {}),
+      fraction: nodeCpuSeconds / transcode,
+      idleNodeCpuSeconds,
+    };
   } finally {
     kill(publisher, 'SIGKILL');
     if (plane) {

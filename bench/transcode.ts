@@ -109,7 +109,8 @@ async function main(): Promise<void> {
     const first = options.sources.find((s) => s.target === 'passthrough');
     if (options.overhead && first) {
       console.log(`\nplane overhead: publishing ${first.id} in real time into the local plane …`);
-      const measured = await measurePlaneOverhead(sourceFile(sourceDir, first, options.seconds), options.seconds, (pid, alive) => (alive ? children.add(pid) : children.delete(pid)));
+      const file = results.find((r) => r.source === first.id)?.ours.cpuSeconds;
+      const measured = await measurePlaneOverhead(sourceFile(sourceDir, first, options.seconds), options.seconds, (pid, alive) => (alive ? children.add(pid) : children.delete(pid)), file);
       overhead = { source: first.id, ...measured };
     }
   } finally {
@@ -440,7 +441,8 @@ function printReport(results: SourceResult[], overhead: (PlaneOverhead & { sourc
     allMet &&= ok;
     console.log(
       `\nplane overhead (${overhead.source}, ${overhead.mediaSeconds} s published in real time): Node process ${overhead.nodeCpuSeconds.toFixed(2)} CPU-s ` +
-        `(idle over the same time: ${overhead.idleNodeCpuSeconds.toFixed(2)}) against ${overhead.childrenCpuSeconds.toFixed(2)} CPU-s of ffmpeg + ffprobe = ` +
+        `(idle over the same time: ${overhead.idleNodeCpuSeconds.toFixed(2)}) against ${overhead.childrenCpuSeconds.toFixed(2)} CPU-s of its ffmpeg + ffprobe ` +
+        `(the same command on the file: ${overhead.fileTranscodeCpuSeconds?.toFixed(2) ?? '—'}) = ` +
         `${(overhead.fraction * 100).toFixed(1)} % (target < ${TARGETS.planeOverheadFraction * 100} %) ${mark(ok)}`,
     );
   }
