@@ -43,7 +43,7 @@ export interface LadderOptions {
   rungs?: number[];
   /** Segment length, and so the keyframe spacing of every rung. Default 2. */
   segmentSeconds?: number;
-  /** A source above this bitrate is re-encoded even when otherwise compatible. Default 8000. */
+  /** A source above this bitrate is re-encoded even when otherwise compatible. Default 8500 (IVS Standard's). */
   passthroughMaxBitrateKbps?: number;
   /** Bitrate of re-encoded AAC audio. Default 128. */
   audioBitrateKbps?: number;
@@ -81,11 +81,21 @@ export interface LadderPlan {
   reason: string;
   /** Audio muxed into every rendition (or the audio-only rendition); null when the source has none. */
   audio: { bitrateKbps: number; sampleRate: number; channels: number; passthrough: boolean } | null;
+  /** The source picture's size (absent for audio only): an encoded rung of exactly this size needs no scaler. */
+  sourceVideo?: { width: number; height: number };
 }
 
 export const DEFAULT_RUNGS: readonly number[] = [1080, 720, 480, 360];
 export const DEFAULT_SEGMENT_SECONDS = 2;
-export const DEFAULT_PASSTHROUGH_MAX_BITRATE_KBPS = 8000;
+/**
+ * The passthrough cap follows the market's anchor: an Amazon IVS Standard channel passes sources of up to
+ * 8.5 Mbps through as its top rendition, so a publisher tuned for it gets the same here. Above it, a viewer
+ * of the copied rung would pull well over 1.5× the encoded 1080p rung's measured rate (≈ 5.3 Mbps on hard
+ * content, `npm run bench:transcode`) for a picture few screens show better, so the rung is encoded. The
+ * rate compared is what the probe measures over the first seconds (keyframe-heavy: ~10 % above a CBR
+ * encoder's setting), i.e. what a viewer would really pull.
+ */
+export const DEFAULT_PASSTHROUGH_MAX_BITRATE_KBPS = 8500;
 export const DEFAULT_AUDIO_BITRATE_KBPS = 128;
 
 /** Highest source we pass through: every HLS client decodes H.264 up to 1080p (level 4.x). */
@@ -210,6 +220,7 @@ export function planLadder(source: SourceInfo, options: LadderOptions = {}): Lad
     topRung: passthrough.ok ? 'passthrough' : 'encode',
     reason: passthrough.reason,
     audio,
+    sourceVideo: { width: video.width, height: video.height },
   };
 }
 

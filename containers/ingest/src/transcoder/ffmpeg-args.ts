@@ -43,6 +43,12 @@ export const THUMBNAIL_HEIGHT = 180;
  */
 export const X264_PRESET = 'superfast';
 export const X264_PARAMS = 'mbtree=1:rc-lookahead=10:ref=2:partitions=i8x8,i4x4,p8x8,b8x8';
+/**
+ * x264 settings of an encoded top rung (1080p when the source cannot be passed through), measured with
+ * `npm run bench:transcode` and bench/transcode-levers.ts: see the README's benchmark section.
+ */
+export const X264_TOP_PRESET = X264_PRESET;
+export const X264_TOP_PARAMS = X264_PARAMS;
 /** Capped quality: CRF keeps easy content cheap, the VBV cap (the rung's maxrate) bounds the hard. */
 export const X264_CRF = 21;
 /**
@@ -87,7 +93,7 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
   if (io.inputFormat) args.push('-f', io.inputFormat);
   args.push('-i', io.input);
 
-  const graph = filterGraph(video, thumbnail);
+  const graph = filterGraph(video, thumbnail, plan.sourceVideo);
   if (graph.filter) args.push('-filter_complex', graph.filter);
 
   for (const r of plan.renditions) {
@@ -185,9 +191,11 @@ interface Picture {
 /**
  * One decode feeds every encoded rung. Each rung is scaled from the smallest picture already made that is
  * at least CASCADE_MIN_RATIO times larger (reading a 720p frame is 2.25× cheaper than a 1080p one), and
- * from the decoded source otherwise; a picture used more than once is split.
+ * from the decoded source otherwise (a rung of the source's own size takes the decoded picture as it is);
+ * a picture used more than once is split. A 1440p/2160p source is so scaled down once, to the top rung,
+ * and every lower rung reads that smaller picture.
  */
-function filterGraph(video: Rendition[], thumbnail?: TranscodeIo['thumbnail']): { filter: string | undefined; outputs: Map<string, string>; thumbnail?: string } {
+function filterGraph(video: Rendition[], thumbnail?: TranscodeIo['thumbnail'], source?: LadderPlan['sourceVideo']): { filter: string | undefined; outputs: Map<string, string>; thumbnail?: string } {
   const outputs = new Map<string, string>();
   const encoded = video.filter((r) => !r.passthrough).sort((a, b) => shortSide(b) - shortSide(a));
   if (encoded.length === 0) {
@@ -219,9 +227,13 @@ function filterGraph(video: Rendition[], thumbnail?: TranscodeIo['thumbnail']): 
     const { width, height } = picture.rendition;
     const own = `v${picture.rendition.name}`;
     const childLabels = picture.children.map(() => label());
-    const filters = [`${SCALE_FILTER}=w=${width}:h=${height}:${SCALE_PARAMS}`];
+    // A rung at the decoded picture's own size (a 1080p source whose top rung is encoded) is not scaled:
+    // measured 3–4 % of the whole command's CPU for a copy of every frame.
+    const sameSize = !picture.parent && source !== undefined && width === source.width && height === source.height;
+    const filters = sameSize ? [] : [`${SCALE_FILTER}=w=${width}:h=${height}:${SCALE_PARAMS}`];
     const outs = [own, ...childLabels, ...(picture === smallest && thumbLabel ? [thumbLabel] : [])];
     if (outs.length > 1) filters.push(`split=${outs.length}`);
+    if (filters.length === 0) filters.push('null');
     chains.push(`[${input}]${filters.join(',')}${outs.map((l) => `[${l}]`).join('')}`);
     outputs.set(picture.rendition.name, own);
     picture.children.forEach((child, i) => emit(child, childLabels[i]!));

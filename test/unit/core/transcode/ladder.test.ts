@@ -65,7 +65,7 @@ describe('planLadder', () => {
       [{ keyframeIntervalSeconds: undefined }, 'encode: keyframe interval unknown'],
       [{ codec: 'hevc' }, 'encode: source codec hevc is not H.264'],
       [{ profile: 'High 10' }, 'encode: H.264 profile High 10 is not playable everywhere'],
-      [{ bitrateKbps: 12_000 }, 'encode: source bitrate 12000 kbps exceeds 8000 kbps'],
+      [{ bitrateKbps: 12_000 }, 'encode: source bitrate 12000 kbps exceeds 8500 kbps'],
       [{ bitrateKbps: undefined }, 'encode: source bitrate unknown'],
       [{ width: 2560, height: 1440 }, 'encode: source 2560x1440 is above the top rung 1080p'],
       [{ fps: 120 }, 'encode: source frame rate 120 is above 60'],
@@ -75,6 +75,13 @@ describe('planLadder', () => {
       assert.equal(plan.topRung, 'encode', reason);
       assert.equal(plan.reason, reason);
     }
+  });
+
+  it('passes sources up to 8.5 Mbps through by default (the IVS Standard anchor), and encodes above it', () => {
+    assert.equal(planLadder({ video: h264({ bitrateKbps: 8300 }) }).topRung, 'passthrough');
+    assert.equal(planLadder({ video: h264({ bitrateKbps: 8500 }) }).topRung, 'passthrough');
+    assert.equal(planLadder({ video: h264({ bitrateKbps: 8600 }) }).reason, 'encode: source bitrate 8600 kbps exceeds 8500 kbps');
+    assert.equal(planLadder({ video: h264({ fps: 60, bitrateKbps: 8400 }) }).topRung, 'passthrough');
   });
 
   it('honours a custom passthrough bitrate cap', () => {

@@ -63,7 +63,7 @@ describe('buildTranscodeArgs golden command lines', () => {
   it('1080p30 with 4 s keyframes: encodes every rung, keyframes on segment boundaries', () => {
     assert.deepEqual(args({ video: { ...H264_1080P30, keyframeIntervalSeconds: 4 }, audio: AAC }), [
       '-hide_banner', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:2', '-stats_period', '1', '-f', 'flv', '-i', 'pipe:0',
-      '-filter_complex', '[0:v:0]zscale=w=1920:h=1080:filter=bicubic:param_a=0:param_b=0.6,split=2[v1080p][p0];[p0]zscale=w=1280:h=720:filter=bicubic:param_a=0:param_b=0.6,split=3[v720p][p1][p2];[p1]zscale=w=854:h=480:filter=bicubic:param_a=0:param_b=0.6[v480p];[p2]zscale=w=640:h=360:filter=bicubic:param_a=0:param_b=0.6[v360p]',
+      '-filter_complex', '[0:v:0]split=2[v1080p][p0];[p0]zscale=w=1280:h=720:filter=bicubic:param_a=0:param_b=0.6,split=3[v720p][p1][p2];[p1]zscale=w=854:h=480:filter=bicubic:param_a=0:param_b=0.6[v480p];[p2]zscale=w=640:h=360:filter=bicubic:param_a=0:param_b=0.6[v360p]',
       '-map', '[v1080p]',
       '-c:v', 'libx264', '-preset', 'superfast', '-profile:v', 'high', '-level:v', '4.0', '-pix_fmt', 'yuv420p',
       '-crf', '21', '-maxrate', '5000k', '-bufsize', '7500k',
@@ -176,12 +176,26 @@ describe('buildTranscodeArgs', () => {
     const a = buildTranscodeArgs(plan, IO);
     const bicubic = 'filter=bicubic:param_a=0:param_b=0.6';
     assert.deepEqual(a[a.indexOf('-filter_complex') + 1]!.split(';'), [
-      `[0:v:0]zscale=w=1920:h=1080:${bicubic},split=3[v1080p][p0][p1]`,
+      `[0:v:0]split=3[v1080p][p0][p1]`,
       `[p0]zscale=w=1280:h=720:${bicubic}[v720p]`,
       `[p1]zscale=w=960:h=540:${bicubic},split=2[v540p][p2]`,
       `[p2]zscale=w=640:h=360:${bicubic},split=2[v360p][p3]`,
       `[p3]zscale=w=426:h=240:${bicubic}[v240p]`,
     ]);
+  });
+
+  it("feeds an encoded rung of the source's own size the decoded picture unscaled; any other size is scaled", () => {
+    const graphOf = (video: typeof H264_1080P30) => {
+      const a = buildTranscodeArgs(planLadder({ video: { ...video, keyframeIntervalSeconds: 4 } }), IO);
+      return a[a.indexOf('-filter_complex') + 1]!.split(';')[0];
+    };
+    assert.equal(graphOf(H264_1080P30), '[0:v:0]split=2[v1080p][p0]');
+    // 1440p: scaled down once to 1080p, and every lower rung reads that picture.
+    assert.equal(graphOf({ ...H264_1080P30, width: 2560, height: 1440 }), '[0:v:0]zscale=w=1920:h=1080:filter=bicubic:param_a=0:param_b=0.6,split=2[v1080p][p0]');
+    // An odd height is rounded to an even rung: that is a real scale.
+    assert.equal(graphOf({ ...H264_1080P30, width: 1920, height: 1081 }), '[0:v:0]zscale=w=1918:h=1080:filter=bicubic:param_a=0:param_b=0.6,split=2[v1080p][p0]');
+    const single = buildTranscodeArgs(planLadder({ video: { ...H264_1080P30, keyframeIntervalSeconds: 4 } }, { rungs: [1080] }), IO);
+    assert.equal(single[single.indexOf('-filter_complex') + 1], '[0:v:0]null[v1080p]');
   });
 
   it('refuses rendition names that could leave the output folder', () => {

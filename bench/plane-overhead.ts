@@ -1,0 +1,210 @@
+/**
+ * The plane's own cost outside ffmpeg, for `npm run bench:transcode`: starts the real local plane (`npm
+ * start`'s entry, as its own Node process), publishes one source over RTMP in real time, and splits the
+ * CPU of that process tree into the Node process itself (RTMP ingest, probe buffering, packager, segment
+ * uploads, API, events) and its children (the transcoding ffmpeg and the source ffprobe), read from
+ * /proc/<pid>/stat (utime+stime of the Node process, cutime+cstime of the children it has reaped). Any
+ * other long-lived child (tsx's esbuild service, as the plane runs from source here) counts as Node.
+ *
+ * Must never leave the plane, the publisher or the data folder behind (all killed by PID, folder removed),
+ * or count the publisher's CPU (it is the bench's child, not the plane's).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, readdir, rm, mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface PlaneOverhead {
+  /** Media seconds published. */
+  mediaSeconds: number;
+  /** CPU-seconds of the Node process (all its threads) from the first RTMP byte to the transcoder's exit. */
+  nodeCpuSeconds: number;
+  /** CPU-seconds of the processes it ran and reaped in that time (the transcoder ffmpeg, ffprobe). */
+  childrenCpuSeconds: number;
+  /**
+   * The same source's transcode on the whole file (the bench's figure for our command), when known: on a
+   * loaded machine the live ffmpeg may fall behind and drop input, doing less work than the media needs.
+   */
+  fileTranscodeCpuSeconds?: number;
+  /** nodeCpuSeconds / the larger of childrenCpuSeconds and fileTranscodeCpuSeconds. */
+  fraction: number;
+  /** Idle cost of the Node process over the same length of time before publishing, for context. */
+  idleNodeCpuSeconds: number;
+}
+
+/** Kernel clock ticks per second (USER_HZ): 100 on every Linux this runs on. */
+const USER_HZ = 100;
+const TOKEN = 'bench-token-0123456789abcdef';
+
+interface ProcTimes {
+  self: number;
+  children: number;
+}
+
+async function procTimes(pid: number): Promise<ProcTimes> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name may contain spaces and parentheses: fields start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const n = (i: number) => Number(fields[i]);
+  return { self: (n(11) + n(12)) / USER_HZ, children: (n(13) + n(14)) / USER_HZ };
+}
+
+interface Child {
+  pid: number;
+  comm: string;
+  /** utime + stime so far, seconds. */
+  cpu: number;
+}
+
+/** Processes whose parent is `pid` (a scan of /proc; no dependency on CONFIG_PROC_CHILDREN). */
+async function childrenOf(pid: number): Promise<Child[]> {
+  const out: Child[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== pid) continue;
+      out.push({ pid: Number(entry), comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpu: (Number(fields[11]) + Number(fields[12])) / USER_HZ });
+    } catch {
+      // Gone while scanning.
+    }
+  }
+  return out;
+}
+
+const MEDIA_TOOLS = new Set(['ffmpeg', 'ffprobe']);
+
+/** CPU so far of the long-lived helpers the Node process keeps (tsx's esbuild service when run from source). */
+async function helperCpu(pid: number): Promise<number> {
+  return (await childrenOf(pid)).filter((c) => !MEDIA_TOOLS.has(c.comm)).reduce((sum, c) => sum + c.cpu, 0);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`plane overhead: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+function kill(child: ChildProcess | undefined, signal: NodeJS.Signals): void {
+  if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Publishes `flv` (`mediaSeconds` long) into a fresh local plane in real time and splits its CPU. */
+export async function measurePlaneOverhead(
+  flv: string,
+  mediaSeconds: number,
+  onChild: (pid: number, alive: boolean) => void,
+  fileTranscodeCpuSeconds?: number,
+): Promise<PlaneOverhead> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'streamplane-bench-plane-'));
+  const [httpPort, rtmpPort] = [await freePort(), await freePort()];
+  let plane: ChildProcess | undefined;
+  let publisher: ChildProcess | undefined;
+  let planeLog = '';
+  try {
+    plane = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'bin', 'local-plane.ts')], {
+      env: {
+        ...process.env,
+        STREAMPLANE_HTTP_PORT: String(httpPort),
+        STREAMPLANE_RTMP_PORT: String(rtmpPort),
+        STREAMPLANE_BIND: '127.0.0.1',
+        STREAMPLANE_PUBLIC_HOST: '127.0.0.1',
+        STREAMPLANE_DATA_DIR: dataDir,
+        STREAMPLANE_API_TOKEN: TOKEN,
+        STREAMPLANE_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const planePid = plane.pid!;
+    onChild(planePid, true);
+    plane.stderr!.on('data', (c: Buffer) => (planeLog = (planeLog + c.toString('utf8')).slice(-8192)));
+    const base = `http://127.0.0.1:${httpPort}`;
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(base + path, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+    };
+    await until('the plane to answer /healthz', 60_000, async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined));
+    const created = await api('POST', '/v1/streams', { name: 'bench overhead', reconnectWindowSeconds: 0 });
+    if (created.status !== 201) throw new Error(`plane overhead: creating a stream answered ${created.status} ${JSON.stringify(created.body)}`);
+    const { id, streamKey } = created.body as { id: string; streamKey: string };
+
+    // The idle cost over the same span, for context (timers, health checks).
+    const idle0 = await procTimes(planePid);
+    const idleStart = Date.now();
+    await new Promise((r) => setTimeout(r, Math.min(mediaSeconds, 5) * 1000));
+    const idle1 = await procTimes(planePid);
+    const idleNodeCpuSeconds = ((idle1.self - idle0.self) * mediaSeconds * 1000) / (Date.now() - idleStart);
+
+    const publishOnce = async (extra: string[]) => {
+      publisher = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-i', flv, ...extra, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`], { stdio: 'ignore' });
+      onChild(publisher.pid!, true);
+      await until('the stream to go live', 60_000, async () => ((await api('GET', `/v1/streams/${id}`)).body.status === 'live' ? true : undefined));
+      const publishCode = await exited(publisher);
+      onChild(publisher.pid!, false);
+      if (publishCode !== 0) throw new Error(`plane overhead: the publisher exited with ${publishCode}`);
+      // The transcoder drains and exits once the publisher is gone; then its CPU is in the plane's cutime.
+      await until('the transcoder to exit', 60_000, async () => ((await childrenOf(planePid)).some((c) => MEDIA_TOOLS.has(c.comm)) ? undefined : true));
+      await until('the stream to end', 60_000, async () => ((await api('GET', `/v1/streams/${id}`)).body.status !== 'live' ? true : undefined));
+    };
+    // A first short publish loads (and, run from source, transpiles) the ingest's modules: a one-time cost
+    // per task, not per streamed hour, so it is kept out of the figure.
+    await publishOnce(['-t', '4']);
+
+    const before = await procTimes(planePid);
+    const helpersBefore = await helperCpu(planePid);
+    await publishOnce([]);
+    const after = await procTimes(planePid);
+    // Helpers that stay alive (not reaped, so not in cutime) count on the Node side: they are not ffmpeg.
+    const nodeCpuSeconds = after.self - before.self + ((await helperCpu(planePid)) - helpersBefore);
+    const childrenCpuSeconds = after.children - before.children;
+    if (!(childrenCpuSeconds > 0)) throw new Error(`plane overhead: no transcoder CPU recorded; plane log:\n${planeLog}`);
+    const transcode = Math.max(childrenCpuSeconds, fileTranscodeCpuSeconds ?? 0);
+    return {
+      mediaSeconds,
+      nodeCpuSeconds,
+      childrenCpuSeconds,
+      ...(fileTranscodeCpuSeconds !== undefined ? { fileTranscodeCpuSeconds } : {}),
+      fraction: nodeCpuSeconds / transcode,
+      idleNodeCpuSeconds,
+    };
+  } finally {
+    kill(publisher, 'SIGKILL');
+    if (plane) {
+      kill(plane, 'SIGTERM');
+      const gone = await Promise.race([exited(plane).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+      if (!gone) kill(plane, 'SIGKILL');
+      onChild(plane.pid!, false);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
