@@ -267,6 +267,7 @@ export class StreamplaneStack extends Stack {
     });
     table.grantAppendEvents(this.registryEvents.handler.role);
     table.grantProjectSessions(this.registryEvents.handler.role);
+    table.grantProjectOutput(this.registryEvents.handler.role);
 
     // --- Failover: stream state, heartbeats and reconnect deadlines, the bus.
     this.failover = new IngestFailover(this, 'Failover', {

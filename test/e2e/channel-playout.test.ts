@@ -99,7 +99,7 @@ describe('24/7 channel: fallback playout, live takeover and the reconnect slate'
     const store = new FsObjectStore(join(t.dataDir, 'media'));
     const clip = await storeMedia(store, 'media_clip', await makeMediaFile(mediaDir, 'clip', 'mp4', 6), 'video', 6);
     const song = await storeMedia(store, 'media_song', await makeMediaFile(mediaDir, 'song', 'm4a', 5, { frequency: 330 }), 'audio', 5);
-    const created = await t.api<{ id: string; streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: 'tv', reconnectWindowSeconds: 8 });
+    const created = await t.api<{ id: string; streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: 'tv', reconnectWindowSeconds: 20 });
     const { id, streamKey } = created.body;
     channelMedia.set(id, { fallback: { items: [clip, song], order: 'sequential' }, slate: null, reconnectSlate: true });
     // A PATCH is how the settings arrive: the stream.updated event makes the ingest apply them.
@@ -131,10 +131,10 @@ describe('24/7 channel: fallback playout, live takeover and the reconnect slate'
     await encoder.kill();
     await waitFor('output slate', async () => (await output()) === 'slate', { timeoutMs: 20_000, intervalMs: 100 });
     const atSlate = await time();
-    await waitFor('slate playing', async () => (await time()) > atSlate + 2, { timeoutMs: 30_000 });
-
-    // It reconnects, goes live again, then ends: after the window the fallback resumes.
+    // It reconnects at once (the slate plays on until its first segment), goes live again, then ends:
+    // after the window the fallback resumes.
     encoder = publish({ url: t.rtmpUrl(streamKey), width: 320, height: 180, seconds: 10 });
+    await waitFor('slate playing', async () => (await time()) > atSlate + 2, { timeoutMs: 30_000 });
     await waitFor('output live again', async () => (await output()) === 'live', { timeoutMs: 40_000, intervalMs: 100 });
     await encoder.exited;
     await waitFor('output fallback again', async () => (await output()) === 'fallback', { timeoutMs: 40_000, intervalMs: 200 });
@@ -160,7 +160,46 @@ describe('24/7 channel: fallback playout, live takeover and the reconnect slate'
       return list.body.items.find((r) => r.status === 'ready');
     }, { timeoutMs: 60_000 });
     assert.ok(recordings.durationSeconds !== null && recordings.durationSeconds >= 14 && recordings.durationSeconds <= 26, `recording holds the live media only: ${recordings.durationSeconds} s`);
-    console.log(`# fallback→live switch: ${switchMs} ms from publish start to output live (segment 2 s)`);
-    void fetchText;
+    const metrics = t.plane.metrics.render();
+    const sum = Number(/streamplane_channel_takeover_ms_sum (\d+)/.exec(metrics)?.[1]);
+    const count = Number(/streamplane_channel_takeover_ms_count (\d+)/.exec(metrics)?.[1]);
+    console.log(`# switch to live: ${Math.round(sum / count)} ms on average (${count} takeovers) from the live feed's first segment to it in the playlist; ${switchMs} ms from publish start to output live (segment 2 s)`);
+  });
+
+  it('an audio-only radio channel stays audio-only through a host session, and records only the host', async () => {
+    const store = new FsObjectStore(join(t.dataDir, 'media'));
+    const jingle = await storeMedia(store, 'media_jingle', await makeMediaFile(mediaDir, 'jingle', 'mp3', 4, { frequency: 880 }), 'audio', 4);
+    const show = await storeMedia(store, 'media_show', await makeMediaFile(mediaDir, 'show', 'm4a', 6, { frequency: 220 }), 'audio', 6);
+    const created = await t.api<{ id: string; streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: 'radio', reconnectWindowSeconds: 0 });
+    const { id, streamKey } = created.body;
+    channelMedia.set(id, { fallback: { items: [jingle, show], order: 'shuffle' }, slate: null, reconnectSlate: false });
+    assert.equal((await t.api('PATCH', `/v1/streams/${id}`, { name: 'radio channel' })).status, 200);
+    const output = async () => (await t.api<{ output: string }>('GET', `/v1/streams/${id}`)).body.output;
+
+    const master = await waitForMaster(created.body.playback.hls, 60_000);
+    const audioOnly = (text: string) => parseMaster(text).map((v) => `${v.uri} ${v.codecs} ${v.resolution ? 'video' : 'audio'}`);
+    assert.deepEqual(audioOnly(master), ['audio/index.m3u8 mp4a.40.2 audio']);
+    await waitFor('output fallback', async () => (await output()) === 'fallback', { timeoutMs: 20_000 });
+    const urls = new Map([['audio', new URL('audio/index.m3u8', created.body.playback.hls).toString()]]);
+    const watcher = watchPlaylists(urls);
+
+    const host = publish({ url: t.rtmpUrl(streamKey), video: false, seconds: 10 });
+    await waitFor('the host on air', async () => (await output()) === 'live', { timeoutMs: 40_000, intervalMs: 100 });
+    assert.deepEqual(audioOnly((await fetchText(created.body.playback.hls)).text), ['audio/index.m3u8 mp4a.40.2 audio']);
+    await host.exited;
+    await waitFor('the fallback back on air', async () => (await output()) === 'fallback', { timeoutMs: 40_000 });
+    const resumedAt = Date.now();
+    await waitFor('fallback segments after the host', () => watcher.samples.some((s) => s.at > resumedAt + 4_000), { timeoutMs: 30_000 });
+    await watcher.stop();
+    assertSequencesIncrease(watcher.samples);
+    assert.deepEqual(audioOnly((await fetchText(created.body.playback.hls)).text), ['audio/index.m3u8 mp4a.40.2 audio']);
+    const playlist = await fetchMediaPlaylist(urls.get('audio') as string);
+    assert.equal(playlist?.endList, false, 'the channel\'s playlist stays open after the session');
+
+    const recording = await waitFor('the host\'s recording ready', async () => {
+      const list = await t.api<{ items: Array<{ status: string; durationSeconds: number | null }> }>('GET', `/v1/streams/${id}/recordings`);
+      return list.body.items.find((r) => r.status === 'ready');
+    }, { timeoutMs: 60_000 });
+    assert.ok(recording.durationSeconds !== null && recording.durationSeconds >= 7 && recording.durationSeconds <= 13, `the recording holds the host's 10 s only: ${recording.durationSeconds} s`);
   });
 });

@@ -105,6 +105,7 @@ export class LiveSession {
   private handoff: Promise<void> | undefined;
   private handedOver = false;
   private transcoderDone = false;
+  private readonly createdAt = Date.now();
 
   constructor(private readonly options: LiveSessionOptions) {
     const { streamId, sessionId } = options.publish;
@@ -311,6 +312,13 @@ export class LiveSession {
       }
       await delay(100);
     }
+    const readyAt = Date.now();
+    packager.once('segment', () => {
+      // From the live feed's first segment on scratch to it being in the playlist: the switch viewers see.
+      const switchMs = Date.now() - readyAt;
+      this.options.metrics.timing('channel_takeover', switchMs);
+      this.log.info('session: live took over the channel', { switchMs, firstSegmentAfterMs: readyAt - this.createdAt });
+    });
     await takeover().catch((err: unknown) => this.log.error('session: the channel takeover failed; going live anyway', { error: err instanceof Error ? err : String(err) }));
     await packager.start();
     for (let i = 0; i < this.runDirs.length; i++) await packager.attach(this.runDirs[i] as string);
