@@ -160,7 +160,7 @@ describe('wiring and least privilege', () => {
     });
   });
 
-  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, and take MP4 export jobs', () => {
+  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, and take MP4 export and channel jobs', () => {
     assert.deepEqual(grantsOf(stack.ingest.taskDefinition.taskRole), [
       {
         actions: ['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
@@ -177,8 +177,8 @@ describe('wiring and least privilege', () => {
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('HEALTH#*', 'SESSION#*', 'NODE#*') },
       { actions: ['events:PutEvents'], resource: getAtt(stack.eventBus), condition: undefined },
       { actions: ['lambda:InvokeFunction'], resource: getAtt(stack.publishAuth.function), condition: undefined },
-      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: getAtt(stack.mp4Exports.queue), condition: undefined },
-      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: getAtt(stack.channelJobs.queue), condition: undefined },
+      // MP4 export jobs and 24/7 channel jobs: one statement, both queues.
+      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: [getAtt(stack.channelJobs.queue), getAtt(stack.mp4Exports.queue)], condition: undefined },
     ]);
   });
 
