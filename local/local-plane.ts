@@ -31,13 +31,15 @@ import type { PlaneConfig } from '../containers/ingest/src/config';
 import { createPlaneHttpServer, healthRoute, metricsRoute, type Route } from './http/plane-http-server';
 import { HlsOrigin } from './http/hls-origin';
 import { CONSOLE_PATH, createConsoleRoute } from './http/console-route';
-import { startIngestApp } from '../containers/ingest/src/ingest-app';
+import { startIngestApp, type IngestApp } from '../containers/ingest/src/ingest-app';
 import type { SessionManager } from '../containers/ingest/src/session/session-manager';
 import { resolveApiToken } from './api-token';
 import { startLocalRegistry, type LocalRegistry } from './local-registry';
 import { wireLocalRecordings } from './recordings-wiring';
 import { wireLocalWebhooks } from './webhooks-wiring';
 import { wireLocalPlayback } from './playback-wiring';
+import { wireLocalChannels } from './channels-wiring';
+import type { ChannelMediaSource } from '../core/ports/channel-media';
 
 
 export interface LocalPlane {
@@ -48,12 +50,19 @@ export interface LocalPlane {
   /** `console`: the web console (`/console/`); the public watch pages are under `/watch/<streamId>`. */
   urls: PublicUrls & { api: string; console: string };
   sessions: SessionManager;
+  /** Fallback playout and the reconnect slate, when the plane was given `channelMedia`. */
+  channels: IngestApp['channels'];
   metrics: PrometheusMetrics;
   bus: LocalRegistry['bus'];
   stop(): Promise<void>;
 }
 
-export async function startLocalPlane(config: PlaneConfig, logger: Logger = createConsoleLogger({ level: config.logLevel, format: config.logFormat })): Promise<LocalPlane> {
+/** What the composition gets besides its configuration: `channelMedia` resolves channels' fallback and slate (the media library). */
+export interface LocalPlaneParts {
+  channelMedia?: ChannelMediaSource;
+}
+
+export async function startLocalPlane(config: PlaneConfig, logger: Logger = createConsoleLogger({ level: config.logLevel, format: config.logFormat }), parts: LocalPlaneParts = {}): Promise<LocalPlane> {
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -168,8 +177,11 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       authorize: (request) => publishAuth(request, fakeLambdaContext({ functionName: 'publish-auth', awsRequestId: 'local' })),
       recordings,
       monitoring: { ...monitoring, nodeId: localNodeId() },
+      ...(parts.channelMedia ? { channelMedia: parts.channelMedia } : {}),
     });
     cleanups.push(() => app.stop());
+    const channels = wireLocalChannels({ bus, store, director: app.channels, logger });
+    cleanups.push(() => channels.close());
     const manager = app.sessions;
     const urls: PublicUrls = { rtmpServer: app.rtmpServer, playbackBase };
     const unsubscribe = bus.subscribe((event) => manager.onEvent(event));
@@ -177,6 +189,8 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     await manager.recoverOrphans();
     // Sessions that ended while the plane was down, or whose finalization was still queued when it stopped.
     await recordings.recoverPending();
+    // Streams without a publisher play their fallback from the start.
+    await channels.start();
     recordingsRoute = recordings.apiRoute;
     ready.ingest = true;
 
@@ -197,6 +211,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       apiTokenSource: tokenSource,
       urls: { ...urls, api: `${httpBase}/v1`, console: `${httpBase}${CONSOLE_PATH}` },
       sessions: manager,
+      channels: app.channels,
       metrics,
       bus,
       stop: async () => {

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { HEALTH_REASONS, HEALTH_STATUSES } from '../health/stream-health';
 import { REJECT_REASONS } from '../streams/publish-decision';
+import { OUTPUT_REASONS, OUTPUTS } from '../channels/feed-selector';
 
 const renditionSummary = z.object({
   name: z.string(),
@@ -96,6 +97,11 @@ export const EVENT_CATALOG = {
     version: 1,
     description: 'The transcoder has produced media slower than it arrives (speed < 1.0) for 10 s; sent once until it keeps up for 10 s.',
     data: z.object({ speed: z.number(), forSeconds: z.number() }),
+  },
+  'output.changed': {
+    version: 1,
+    description: 'What viewers of the stream get changed (off, live, fallback playout or the reconnect slate), at the same playback URL.',
+    data: z.object({ from: z.enum(OUTPUTS), to: z.enum(OUTPUTS), reason: z.enum(OUTPUT_REASONS) }),
   },
   'recording.started': { version: 1, description: 'A recording of the session started.', data: z.object({ recordingId: z.string() }) },
   'recording.ready': {

@@ -7,6 +7,7 @@
 import { IllegalTransitionError } from '../errors';
 import { liveDvrMasterPlaylistKey, liveMasterPlaylistKey, liveThumbnailKey } from '../media/layout';
 import type { PlaybackPolicy } from '../playback/playback-access';
+import type { Output } from '../channels/feed-selector';
 
 export const STREAM_STATUSES = ['idle', 'connected', 'live', 'interrupted', 'ended', 'disabled'] as const;
 export type StreamStatus = (typeof STREAM_STATUSES)[number];
@@ -39,6 +40,10 @@ export interface Stream {
   /** The most recent session, kept after it ends. */
   lastSessionId?: string;
   transcode?: TranscodeDecision;
+  /** What viewers get now (projected from `output.changed`); absent on old records = derived from status. */
+  output?: Output;
+  /** Sequence of the `output.changed` event `output` came from, so a redelivered older one is ignored. */
+  outputSequence?: number;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every write; conditional updates compare it. */
@@ -119,6 +124,8 @@ export interface StreamView {
   dvrWindowSeconds: number;
   sessionId?: string;
   transcode?: TranscodeDecision;
+  /** What viewers get now: `off` | `live` | `fallback` | `slate`. */
+  output: Output;
   ingest: { server: string; url?: string };
   playback: { hls: string; thumbnail: string; dvr?: string };
   createdAt: string;
@@ -149,6 +156,7 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
     reconnectWindowSeconds: stream.reconnectWindowSeconds,
     playbackPolicy: stream.playbackPolicy ?? 'public',
     dvrWindowSeconds: stream.dvrWindowSeconds ?? 0,
+    output: stream.output ?? (stream.status === 'live' ? 'live' : 'off'),
     ingest: { server: urls.rtmpServer },
     playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}`, thumbnail: `${urls.playbackBase}/${liveThumbnailKey(stream.id)}` },
     createdAt: stream.createdAt,

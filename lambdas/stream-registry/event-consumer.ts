@@ -3,7 +3,8 @@
  * to the event log, which backs `GET /v1/events`. Locally the in-process bus appends directly. Appends are
  * idempotent on the event id, so SQS redeliveries and duplicates are harmless; a record that fails is
  * reported alone (Powertools batch: partial batch failure) and one that can never parse goes to the
- * dead-letter queue. Session events also update the session record (`GET /v1/sessions/{id}`).
+ * dead-letter queue. Session events also update the session record (`GET /v1/sessions/{id}`), and
+ * `output.changed` the stream's `output`.
  * Must never: acknowledge a record whose event did not reach the log.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
@@ -12,6 +13,9 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { EventLog } from '../../core/ports/event-bus';
 import type { SessionStore } from '../../core/ports/monitoring-stores';
 import { projectSessionEvent } from '../../core/sessions/session';
+import { projectOutputEvent } from '../../core/channels/output-projection';
+import { systemClock } from '../../core/ports/clock';
+import type { StreamStore } from '../../core/ports/stream-store';
 import { silentLogger, type Logger } from '../../core/ports/logger';
 import { noopMetrics, type Metrics } from '../../core/ports/metrics';
 import { coldStartHandler } from '../shared/cold-start';
@@ -21,6 +25,8 @@ export interface EventConsumerDeps {
   eventLog: EventLog;
   /** Session records are a projection of session events (idempotent on the event id). */
   sessions?: SessionStore;
+  /** The stream's `output` is a projection of `output.changed` (ignores redelivered older events). */
+  streams?: StreamStore;
   logger?: Logger;
   metrics?: Metrics;
 }
@@ -49,6 +55,7 @@ export function createEventConsumerHandler(deps: EventConsumerDeps) {
       await deps.eventLog.append(parsed.event);
       metrics.count('registry_events_appended');
       if (deps.sessions) await projectSessionEvent({ sessions: deps.sessions }, parsed.event);
+      if (deps.streams) await projectOutputEvent({ store: deps.streams, clock: systemClock }, parsed.event);
     } catch (err) {
       logger.warn('event consumer: append failed, will retry', { messageId: record.messageId, eventId: parsed.event.id, error: err instanceof Error ? err.message : String(err) });
       throw new RecordFailedError('append failed', { cause: err });

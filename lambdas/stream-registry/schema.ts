@@ -4,6 +4,7 @@
  * the OpenAPI document and to let tests hold the two together.
  */
 import { z } from 'zod';
+import { OUTPUTS } from '../../core/channels/feed-selector';
 import { pageCursor, pageLimit } from '../shared/paging-schema';
 import { EVENT_TYPES, isEventType } from '../../core/events/catalog';
 import { STREAM_STATUSES } from '../../core/streams/stream';
@@ -64,6 +65,7 @@ export const streamView = z.object({
   dvrWindowSeconds: z.number().int(),
   sessionId: z.string().optional().describe('The open session, while connected, live or interrupted.'),
   transcode: transcodeDecision.optional(),
+  output: z.enum(OUTPUTS).describe('What viewers get now at `playback.hls`: off, live (the publisher), fallback (the channel\'s playout) or slate (reconnect slate); every change emits `output.changed`.'),
   ingest: z.object({ server: z.string().describe('RTMP server URL for the encoder (OBS "Server").') }),
   playback: z.object({
     hls: z.string().describe('Master playlist URL (with `?token=` for a signed stream).'),

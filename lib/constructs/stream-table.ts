@@ -185,6 +185,11 @@ export class StreamTable extends Construct {
     return streams.combine(sequences);
   }
 
+  /** Project `output.changed` onto the stream item (`output`): read it, replace it conditionally. */
+  grantProjectOutput(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem'], [ITEM_FAMILIES.stream]);
+  }
+
   /** Write and remove the caller's ingest heartbeat. */
   grantWriteHeartbeats(grantee: iam.IGrantable): iam.Grant {
     return this.grantItemFamilies(grantee, ['dynamodb:PutItem', 'dynamodb:DeleteItem'], [ITEM_FAMILIES.heartbeat]);

@@ -102,6 +102,8 @@ export class StreamplaneStack extends Stack {
   readonly webhookDispatcher: EventConsumer;
   readonly webhookRetries: WorkQueue;
   readonly mp4Exports: WorkQueue;
+  /** 24/7 channels no task is ingesting: `{ streamId }` jobs an ingest task with capacity takes (docs/channels.md). */
+  readonly channelJobs: WorkQueue;
   readonly api: ControlApi;
   /** The web console at https://<PlaybackDomain>/console/ (and the watch pages at /watch/<streamId>). */
   readonly console: ConsoleSite;
@@ -181,6 +183,15 @@ export class StreamplaneStack extends Stack {
       purpose: 'MP4 exports of recordings (consumed by the ingest tasks)',
     });
 
+    // --- Channel jobs: a stream with a fallback and no publisher needs one ingest task to play it. The job
+    // stays invisible while the task that took it renews its lease; a task lost lets it reappear.
+    this.channelJobs = new WorkQueue(this, 'ChannelJobs', {
+      visibilityTimeout: Duration.minutes(2),
+      maxReceiveCount: 10,
+      maxMessageAge: Duration.minutes(5),
+      purpose: '24/7 channel playout jobs for streams without a publisher (consumed by the ingest tasks)',
+    });
+
     // --- Ingest: writes (never deletes) media under live/ and recordings/, its sessions' stream items and
     // recordings, its heartbeat, the bus, invoking publish auth, and taking MP4 export jobs.
     const ingestDomain = config.certificateArn && config.ingestDomainName ? config.ingestDomainName : undefined;
@@ -205,6 +216,7 @@ export class StreamplaneStack extends Stack {
         STREAMPLANE_LADDER: config.ladder.join(','),
         STREAMPLANE_HEARTBEAT_SECONDS: String(HEARTBEAT_INTERVAL.toSeconds()),
         STREAMPLANE_MP4_EXPORT_QUEUE_URL: this.mp4Exports.queue.queueUrl,
+        STREAMPLANE_CHANNEL_JOB_QUEUE_URL: this.channelJobs.queue.queueUrl,
       },
     });
     media.grantReadPutUnder(this.ingest.taskRole, LIVE_PREFIX);
@@ -217,6 +229,7 @@ export class StreamplaneStack extends Stack {
     this.eventBus.grantPutEventsTo(this.ingest.taskRole);
     this.publishAuth.grantInvokeLatest(this.ingest.taskRole);
     this.mp4Exports.grantConsume(this.ingest.taskRole);
+    this.channelJobs.grantConsume(this.ingest.taskRole);
 
     const rtmpServerUrl = ingestDomain ? `rtmps://${ingestDomain}:${RTMPS_PORT}/live` : this.ingest.rtmpServerUrl;
 
@@ -267,6 +280,7 @@ export class StreamplaneStack extends Stack {
     });
     table.grantAppendEvents(this.registryEvents.handler.role);
     table.grantProjectSessions(this.registryEvents.handler.role);
+    table.grantProjectOutput(this.registryEvents.handler.role);
 
     // --- Failover: stream state, heartbeats and reconnect deadlines, the bus.
     this.failover = new IngestFailover(this, 'Failover', {
@@ -460,6 +474,7 @@ export class StreamplaneStack extends Stack {
         WebhookDispatcher: this.webhookDispatcher.inbox,
         WebhookRetries: this.webhookRetries,
         Mp4Exports: this.mp4Exports,
+        ChannelJobs: this.channelJobs,
         PlaybackEdgeSync: this.playbackEdgeSync.inbox,
       },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),

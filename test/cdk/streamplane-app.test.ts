@@ -156,10 +156,11 @@ describe('wiring and least privilege', () => {
       STREAMPLANE_LADDER: '1080,720,480,360',
       STREAMPLANE_HEARTBEAT_SECONDS: '15',
       STREAMPLANE_MP4_EXPORT_QUEUE_URL: ref(stack.mp4Exports.queue),
+      STREAMPLANE_CHANNEL_JOB_QUEUE_URL: ref(stack.channelJobs.queue),
     });
   });
 
-  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, and take MP4 export jobs', () => {
+  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, and take MP4 export and channel jobs', () => {
     assert.deepEqual(grantsOf(stack.ingest.taskDefinition.taskRole), [
       {
         actions: ['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
@@ -176,7 +177,8 @@ describe('wiring and least privilege', () => {
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('HEALTH#*', 'SESSION#*', 'NODE#*') },
       { actions: ['events:PutEvents'], resource: getAtt(stack.eventBus), condition: undefined },
       { actions: ['lambda:InvokeFunction'], resource: getAtt(stack.publishAuth.function), condition: undefined },
-      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: getAtt(stack.mp4Exports.queue), condition: undefined },
+      // MP4 export jobs and 24/7 channel jobs: one statement, both queues.
+      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: [getAtt(stack.channelJobs.queue), getAtt(stack.mp4Exports.queue)], condition: undefined },
     ]);
   });
 
@@ -437,6 +439,14 @@ describe('recordings', () => {
       { actions: ['sqs:SendMessage'], resource: getAtt(exports.queue), condition: undefined },
       { actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resource: ref(stack.apiToken), condition: undefined },
     ]);
+  });
+
+  it('queues 24/7 channel jobs for the ingest, encrypted, with a dead-letter queue and alarms of their own', () => {
+    const queue = resourcesOf(defaults.template)[id(stack.channelJobs.queue)]?.Properties;
+    assert.equal(queue?.SqsManagedSseEnabled, true);
+    assert.ok(queue?.RedrivePolicy, 'a dead-letter queue');
+    assert.ok(stack.channelJobs.deadLetterAlarm, 'an alarm on dead letters');
+    assert.ok(stack.channelJobs.messageAgeAlarm, 'an alarm on the age of the oldest job');
   });
 
   it('queues MP4 exports with a visibility timeout beyond one export (35 min or more) and a dead-letter queue of their own', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../core/ports/logger';
 import { loadPlaneConfig } from '../../containers/ingest/src/config';
-import { startLocalPlane, type LocalPlane } from '../../local/local-plane';
+import { startLocalPlane, type LocalPlane, type LocalPlaneParts } from '../../local/local-plane';
 import { createConsoleLogger } from '../../adapters/console-logger';
 
 export interface TestPlane {
@@ -19,7 +19,7 @@ export interface TestPlane {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startTestPlane(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestPlane> {
+export async function startTestPlane(options: { dataDir?: string; env?: Record<string, string>; parts?: LocalPlaneParts } = {}): Promise<TestPlane> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'streamplane-test-')));
   const config = loadPlaneConfig({
     STREAMPLANE_HTTP_PORT: '0',
@@ -31,7 +31,7 @@ export async function startTestPlane(options: { dataDir?: string; env?: Record<s
     ...options.env,
   });
   const logger = process.env.STREAMPLANE_TEST_LOGS ? createConsoleLogger({ level: 'debug' }) : silentLogger;
-  const plane = await startLocalPlane(config, logger);
+  const plane = await startLocalPlane(config, logger, options.parts);
   const base = `http://127.0.0.1:${plane.httpPort}`;
   return {
     plane,

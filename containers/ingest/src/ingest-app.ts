@@ -22,6 +22,8 @@ import { SessionManager } from './session/session-manager';
 import { StreamLabels } from './session/stream-labels';
 import { NodeReporter } from './monitoring/node-reporter';
 import type { NodeStore, SessionStore, StreamHealthStore } from '../../../core/ports/monitoring-stores';
+import type { ChannelMediaSource } from '../../../core/ports/channel-media';
+import { ChannelDirector } from './feeds/channel-director';
 
 export interface IngestAppDeps {
   config: Pick<PlaneConfig, 'rtmpPort' | 'bind' | 'publicHost' | 'dataDir' | 'ladder' | 'segmentSeconds' | 'liveWindowSegments' | 'ffmpegPath' | 'ffprobePath'> &
@@ -49,6 +51,11 @@ export interface IngestAppDeps {
     startRecording(input: { streamId: string; sessionId: string }): Promise<unknown>;
     enqueueFinalization(request: { recordingId: string; streamId: string; sessionId: string }): Promise<void>;
   };
+  /**
+   * 24/7 channels: where a stream's fallback, slate and reconnect-slate setting come from (the media
+   * library). Without it no stream plays a fallback or a slate, and `output` is not tracked.
+   */
+  channelMedia?: ChannelMediaSource;
 }
 
 export interface IngestApp {
@@ -60,6 +67,8 @@ export interface IngestApp {
   rtmpServer: string;
   /** This node's report and self-check (the cloud's HTTP health check answers from it). */
   node: NodeReporter;
+  /** Fallback playout and the reconnect slate (when `channelMedia` was given). */
+  channels: ChannelDirector | undefined;
   stop(): Promise<void>;
 }
 
@@ -68,6 +77,24 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
   const limiter = new FailureRateLimiter(systemClock, { maxFailures: 10, windowMs: 60_000, blockMs: 60_000 });
   const gate = rateLimitedGate({ emit: deps.emit, limiter, authorize: deps.authorize, metrics, logger });
   let sessions: SessionManager | undefined;
+  const channels = deps.channelMedia
+    ? new ChannelDirector({
+        media: deps.channelMedia,
+        streams: deps.sessionDeps.store,
+        emit: deps.emit,
+        ladder: { rungs: config.ladder, segmentSeconds: config.segmentSeconds },
+        feeds: {
+          objectStore: deps.objectStore,
+          scratchRoot: join(config.dataDir, 'scratch'),
+          liveWindowSegments: config.liveWindowSegments,
+          ffmpegPath: config.ffmpegPath,
+          ffprobePath: config.ffprobePath,
+          logger,
+          metrics,
+        },
+        logger,
+      })
+    : undefined;
   const labels = new StreamLabels();
   const monitoring = deps.monitoring ? { health: deps.monitoring.health, sessions: deps.monitoring.sessions, nodeId: deps.monitoring.nodeId, labels } : undefined;
   const ingest = new RtmpIngest({
@@ -85,6 +112,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
     logger,
     metrics,
     disconnect: (streamId) => ingest.disconnectStream(streamId),
+    ...(channels ? { channel: channels } : {}),
     ...(deps.recordings
       ? {
           onSessionEnded: ({ streamId, sessionId }: { streamId: string; sessionId: string }) =>
@@ -107,6 +135,15 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
         ffprobePath: config.ffprobePath,
         ...(config.thumbnailSeconds !== undefined ? { thumbnailSeconds: config.thumbnailSeconds } : {}),
         ...(monitoring ? { monitoring } : {}),
+        ...(channels
+          ? {
+              channel: {
+                plan: () => channels.planFor(publish.streamId),
+                onPlan: (plan) => channels.sessionPlanned(publish.streamId, plan),
+                takeover: () => channels.takeover(publish.streamId),
+              },
+            }
+          : {}),
         ...(deps.recordings && publish.recording
           ? {
               recording: {
@@ -137,11 +174,13 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
     recovered,
     sessions: manager,
     node,
+    channels,
     rtmpServer: `rtmp://${config.publicHost}:${ingest.port}/live`,
     async stop() {
       node.stop();
       // Sessions flush first (their publishers are cut as the listener stops right after).
       await manager.close();
+      await channels?.close();
       await ingest.stop();
     },
   };

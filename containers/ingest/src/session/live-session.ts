@@ -8,9 +8,10 @@
  * accepted ones), leave an ffmpeg running after `stop`, or lose a segment ffmpeg finished.
  */
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { EmitEvent } from '../../../../core/events/emit-event';
-import { planLadder, toTranscodeDecision, type LadderOptions } from '../../../../core/transcode/ladder';
+import { planLadder, toTranscodeDecision, type LadderOptions, type LadderPlan } from '../../../../core/transcode/ladder';
 import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
 import type { ObjectStore } from '../../../../core/ports/object-store';
@@ -21,7 +22,7 @@ import { markLive, type SessionDeps } from '../../../../core/streams/publish-ses
 import { Packager } from '../packager/packager';
 import { FlvTap } from '../rtmp/flv-tap';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
-import { buildTranscodeArgs } from '../transcoder/ffmpeg-args';
+import { buildTranscodeArgs, segmentListPath } from '../transcoder/ffmpeg-args';
 import { probeSource } from '../transcoder/source-probe';
 import { TranscoderSupervisor } from '../transcoder/supervisor';
 import { FeedMonitor } from './feed-monitor';
@@ -55,6 +56,20 @@ export interface LiveSessionOptions {
    * (`transcode.error`, reason `stalled_output`). Default: 5 segments, at least 10 s.
    */
   stalledOutputMs?: number;
+  /**
+   * A 24/7 channel (core/channels): its fixed ladder replaces the one planned from the source, so the
+   * master playlist never changes; `onPlan` hears the ladder used (the slate of a plain stream reuses it).
+   */
+  channel?: {
+    plan(): Promise<LadderPlan | undefined>;
+    onPlan(plan: LadderPlan): void;
+    /**
+     * Called once every rendition of the live feed has its first segment on scratch, before this session's
+     * packager reads the published timeline: it stops whatever plays (fallback, slate), so the live feed
+     * continues the stream's playlists from the next segment boundary, with no gap.
+     */
+    takeover(): Promise<void>;
+  };
 }
 
 /** Health reports are written every this many monitor ticks (one a second); statistics every STATS_TICKS. */
@@ -85,6 +100,12 @@ export class LiveSession {
   private thumbnailMtimeMs = 0;
   private posterWritten = false;
   private monitorBusy = false;
+  /** Channel takeover: run folders not yet given to the packager, and the hand-over in progress. */
+  private readonly runDirs: string[] = [];
+  private handoff: Promise<void> | undefined;
+  private handedOver = false;
+  private transcoderDone = false;
+  private readonly createdAt = Date.now();
 
   constructor(private readonly options: LiveSessionOptions) {
     const { streamId, sessionId } = options.publish;
@@ -177,7 +198,13 @@ export class LiveSession {
       videoCodec: source.video?.codec ?? null,
       audioCodec: source.audio?.codec ?? null,
     });
-    const plan = planLadder(source, options.ladder);
+    const pinned = await options.channel?.plan().catch((err: unknown) => {
+      this.log.warn('session: could not read the channel ladder; planning from the source', { error: err instanceof Error ? err.message : String(err) });
+      return undefined;
+    });
+    const plan = pinned ?? planLadder(source, options.ladder);
+    options.channel?.onPlan(plan);
+    if (this.phase !== 'starting') return;
     this.segmentSeconds = plan.segmentSeconds;
     const decision = toTranscodeDecision(plan);
     this.log.info('session: ladder planned', { topRung: plan.topRung, reason: plan.reason, renditions: plan.renditions.map((r) => r.name) });
@@ -219,19 +246,26 @@ export class LiveSession {
         );
       });
     }
-    await packager.start();
+    const channel = options.channel;
+    if (!channel) await packager.start();
 
     const supervisor = new TranscoderSupervisor({
       ffmpegPath: options.ffmpegPath,
       args: () => {
         const outputDir = join(this.scratchDir, `run-${++this.run}`);
         this.outputDir = outputDir;
+        this.runDirs.push(outputDir);
         const thumbnailSeconds = options.thumbnailSeconds ?? 10;
         const thumbnail = thumbnailSeconds > 0 ? { thumbnail: { path: join(outputDir, THUMBNAIL_FILE), intervalSeconds: thumbnailSeconds } } : {};
         return { args: buildTranscodeArgs(plan, { input: 'pipe:0', inputFormat: 'flv', outputDir, ...thumbnail }), outputDir };
       },
       prepare: async (outputDir: string) => {
         for (const r of plan.renditions) await mkdir(join(outputDir, r.name), { recursive: true });
+        if (channel) {
+          // The hand-over attaches every run folder made before it; later runs attach as usual.
+          this.handoff ??= this.handOver(packager, plan, channel.takeover);
+          if (!this.handedOver) return;
+        }
         // Reads the previous run to its end before the new ffmpeg writes anything.
         await packager.attach(outputDir);
       },
@@ -264,6 +298,33 @@ export class LiveSession {
     this.phase = 'running';
   }
 
+  /**
+   * A channel's live feed takes over once every rendition of it has a first segment on scratch (or its
+   * transcoder stopped having written some): the feed on air stops, then the packager resumes the published
+   * timeline and follows the run folders in order. A publish that never made a segment takes nothing over.
+   */
+  private async handOver(packager: Packager, plan: LadderPlan, takeover: () => Promise<void>): Promise<void> {
+    const firstRun = this.runDirs[0] as string;
+    while (!(await hasFirstSegment(this.outputDir ?? firstRun, plan))) {
+      if (this.transcoderDone) {
+        if (!(await anyRunHasSegments(this.runDirs, plan))) return;
+        break;
+      }
+      await delay(100);
+    }
+    const readyAt = Date.now();
+    packager.once('segment', () => {
+      // From the live feed's first segment on scratch to it being in the playlist: the switch viewers see.
+      const switchMs = Date.now() - readyAt;
+      this.options.metrics.timing('channel_takeover', switchMs);
+      this.log.info('session: live took over the channel', { switchMs, firstSegmentAfterMs: readyAt - this.createdAt });
+    });
+    await takeover().catch((err: unknown) => this.log.error('session: the channel takeover failed; going live anyway', { error: err instanceof Error ? err : String(err) }));
+    await packager.start();
+    for (let i = 0; i < this.runDirs.length; i++) await packager.attach(this.runDirs[i] as string);
+    this.handedOver = true;
+  }
+
   /** Stops taking media, lets ffmpeg finish its last segments, uploads them. Idempotent. */
   async stop(options: { endList: boolean }): Promise<void> {
     if (this.phase === 'stopping' || this.phase === 'stopped') return;
@@ -276,6 +337,8 @@ export class LiveSession {
     let pending = 0;
     try {
       await this.supervisor?.stop();
+      this.transcoderDone = true;
+      await this.handoff;
       const stats = await this.packager?.stop({ endList: options.endList });
       pending = Object.values(stats?.renditions ?? {}).reduce((sum, r) => sum + r.pending, 0);
       // The last thumbnail of the run, then the session's summary as of its end.
@@ -380,6 +443,22 @@ export class LiveSession {
 }
 
 const THUMBNAIL_FILE = 'thumbnail.jpg';
+
+/** Every rendition of the run has listed a segment. */
+async function hasFirstSegment(dir: string, plan: LadderPlan): Promise<boolean> {
+  for (const r of plan.renditions) {
+    const list = await readFile(segmentListPath(dir, r.name), 'utf8').catch(() => '');
+    if (!list.includes('\n')) return false;
+  }
+  return true;
+}
+
+async function anyRunHasSegments(dirs: ReadonlyArray<string>, plan: LadderPlan): Promise<boolean> {
+  for (const dir of dirs) {
+    for (const r of plan.renditions) if ((await readFile(segmentListPath(dir, r.name), 'utf8').catch(() => '')).length > 0) return true;
+  }
+  return false;
+}
 
 function childLogger(logger: Logger, fields: Record<string, unknown>): Logger {
   const withChild = logger as Logger & { child?: (f: Record<string, unknown>) => Logger };

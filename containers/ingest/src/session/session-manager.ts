@@ -33,6 +33,16 @@ export interface SessionManagerOptions {
    * here; duplicates are harmless.
    */
   onSessionEnded?(ended: { streamId: string; sessionId: string }): Promise<void>;
+  /**
+   * 24/7 channels (containers/ingest/src/feeds/channel-director.ts): hears when a publish is accepted, when
+   * its publisher is gone with the reconnect window open (the slate), and when the session ended — true
+   * then means a fallback carries on, so the live playlists are not closed.
+   */
+  channel?: {
+    accepted(streamId: string): void;
+    interrupted(streamId: string): Promise<void>;
+    sessionEnded(streamId: string): Promise<boolean>;
+  };
 }
 
 export class SessionManager {
@@ -76,6 +86,7 @@ export class SessionManager {
 
   onAccepted(publish: AcceptedPublish): void {
     this.cancelEnd(publish.streamId);
+    this.options.channel?.accepted(publish.streamId);
     const previous = this.stopping.get(publish.streamId) ?? Promise.resolve();
     const session = this.options.createSession(publish);
     this.sessions.set(publish.streamId, session);
@@ -108,7 +119,11 @@ export class SessionManager {
       return;
     }
     if (outcome.ended) await this.finalize(streamId, sessionId);
-    else this.scheduleEnd(streamId, sessionId, outcome.reconnectWindowSeconds * 1000);
+    else {
+      this.scheduleEnd(streamId, sessionId, outcome.reconnectWindowSeconds * 1000);
+      // Unless a reconnect came first: then the new session's takeover decides.
+      if (!this.sessions.has(streamId)) await this.options.channel?.interrupted(streamId).catch((err: unknown) => this.options.logger.error('session: could not start the reconnect slate', { streamId, error: err instanceof Error ? err : String(err) }));
+    }
   }
 
   /** Control events from the bus: a stream that may no longer publish loses its publisher. */
@@ -184,7 +199,11 @@ export class SessionManager {
 
   private async finalize(streamId: string, sessionId: string): Promise<void> {
     await this.stopping.get(streamId);
-    await finalizeLivePlaylists(this.options.objectStore, streamId).catch((err: unknown) =>
+    const carriesOn = await (this.options.channel?.sessionEnded(streamId) ?? Promise.resolve(false)).catch((err: unknown) => {
+      this.options.logger.error('session: could not resume the channel\'s fallback', { streamId, error: err instanceof Error ? err : String(err) });
+      return false;
+    });
+    if (!carriesOn) await finalizeLivePlaylists(this.options.objectStore, streamId).catch((err: unknown) =>
       this.options.logger.warn('session: could not close live playlists', { streamId, error: err instanceof Error ? err : String(err) }),
     );
     // After the drain above, so the finalizer lists every segment this ingest uploaded.

@@ -23,6 +23,12 @@ export interface TranscodeIo {
    * costs no second decode; with no encoded rung only keyframes are decoded for it.
    */
   thumbnail?: { path: string; intervalSeconds: number; height?: number };
+  /**
+   * Feeds with several inputs (fallback files, slate): the whole input part of the command, used instead
+   * of `-f inputFormat -i input`, with the streams (or filter labels, in brackets) video and audio come
+   * from and filter chains that make them. Defaults: input 0's first video and audio streams.
+   */
+  inputs?: { args: string[]; video?: string; audio?: string; filter?: string };
 }
 
 /** Height of thumbnails unless asked otherwise: small, the width follows the source's aspect ratio. */
@@ -90,21 +96,27 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
   const encodesVideo = video.some((r) => !r.passthrough);
   // Nothing else decodes the video: the thumbnail alone needs only keyframes decoded (copy is unaffected).
   if (thumbnail && !encodesVideo) args.push('-skip_frame', 'nokey');
-  if (io.inputFormat) args.push('-f', io.inputFormat);
-  args.push('-i', io.input);
+  const videoIn = io.inputs?.video ?? '0:v:0';
+  const audioIn = io.inputs?.audio ?? '0:a:0';
+  if (io.inputs) args.push(...io.inputs.args);
+  else {
+    if (io.inputFormat) args.push('-f', io.inputFormat);
+    args.push('-i', io.input);
+  }
 
-  const graph = filterGraph(video, thumbnail, plan.sourceVideo);
-  if (graph.filter) args.push('-filter_complex', graph.filter);
+  const graph = filterGraph(video, thumbnail, unbracket(videoIn), io.inputs ? undefined : plan.sourceVideo);
+  const filters = [io.inputs?.filter, graph.filter].filter((f): f is string => Boolean(f));
+  if (filters.length > 0) args.push('-filter_complex', filters.join(';'));
 
   for (const r of plan.renditions) {
     if (r.kind === 'video') {
-      if (r.passthrough) args.push('-map', '0:v:0', '-c:v', 'copy');
+      if (r.passthrough) args.push('-map', videoIn, '-c:v', 'copy');
       else args.push('-map', `[${graph.outputs.get(r.name)}]`, ...x264Args(r, plan));
       // Frames keep their input timestamps: no duplicated or dropped frames, identical across rungs.
       args.push('-fps_mode:v', 'passthrough');
     }
     if (plan.audio) {
-      args.push('-map', '0:a:0');
+      args.push('-map', audioIn);
       if (plan.audio.passthrough) args.push('-c:a', 'copy');
       else args.push('-c:a', 'aac', '-b:a', `${plan.audio.bitrateKbps}k`, '-ar', String(plan.audio.sampleRate), '-ac', String(plan.audio.channels));
     }
@@ -195,12 +207,12 @@ interface Picture {
  * a picture used more than once is split. A 1440p/2160p source is so scaled down once, to the top rung,
  * and every lower rung reads that smaller picture.
  */
-function filterGraph(video: Rendition[], thumbnail?: TranscodeIo['thumbnail'], source?: LadderPlan['sourceVideo']): { filter: string | undefined; outputs: Map<string, string>; thumbnail?: string } {
+function filterGraph(video: Rendition[], thumbnail: TranscodeIo['thumbnail'] | undefined, input: string, source?: LadderPlan['sourceVideo']): { filter: string | undefined; outputs: Map<string, string>; thumbnail?: string } {
   const outputs = new Map<string, string>();
   const encoded = video.filter((r) => !r.passthrough).sort((a, b) => shortSide(b) - shortSide(a));
   if (encoded.length === 0) {
     if (!thumbnail) return { filter: undefined, outputs };
-    return { filter: thumbnailChain('0:v:0', thumbnail, 'vthumb'), outputs, thumbnail: 'vthumb' };
+    return { filter: thumbnailChain(input, thumbnail, 'vthumb'), outputs, thumbnail: 'vthumb' };
   }
 
   const roots: Picture[] = [];
@@ -217,13 +229,13 @@ function filterGraph(video: Rendition[], thumbnail?: TranscodeIo['thumbnail'], s
   const chains: string[] = [];
   let next = 0;
   const label = () => `p${next++}`;
-  const rootLabels = roots.length > 1 ? roots.map(() => label()) : ['0:v:0'];
-  if (roots.length > 1) chains.push(`[0:v:0]split=${roots.length}${rootLabels.map((l) => `[${l}]`).join('')}`);
+  const rootLabels = roots.length > 1 ? roots.map(() => label()) : [input];
+  if (roots.length > 1) chains.push(`[${input}]split=${roots.length}${rootLabels.map((l) => `[${l}]`).join('')}`);
 
   // The thumbnail branches off the smallest picture the ladder makes anyway: the cheapest to select from.
   const smallest = made[made.length - 1]!;
   const thumbLabel = thumbnail ? label() : undefined;
-  const emit = (picture: Picture, input: string) => {
+  const emit = (picture: Picture, from: string) => {
     const { width, height } = picture.rendition;
     const own = `v${picture.rendition.name}`;
     const childLabels = picture.children.map(() => label());
@@ -234,7 +246,7 @@ function filterGraph(video: Rendition[], thumbnail?: TranscodeIo['thumbnail'], s
     const outs = [own, ...childLabels, ...(picture === smallest && thumbLabel ? [thumbLabel] : [])];
     if (outs.length > 1) filters.push(`split=${outs.length}`);
     if (filters.length === 0) filters.push('null');
-    chains.push(`[${input}]${filters.join(',')}${outs.map((l) => `[${l}]`).join('')}`);
+    chains.push(`[${from}]${filters.join(',')}${outs.map((l) => `[${l}]`).join('')}`);
     outputs.set(picture.rendition.name, own);
     picture.children.forEach((child, i) => emit(child, childLabels[i]!));
   };
@@ -244,6 +256,11 @@ function filterGraph(video: Rendition[], thumbnail?: TranscodeIo['thumbnail'], s
     return { filter: chains.join(';'), outputs, thumbnail: 'vthumb' };
   }
   return { filter: chains.join(';'), outputs };
+}
+
+/** `[label]` → `label` (a filter output); a stream specifier stays as it is. */
+function unbracket(spec: string): string {
+  return spec.startsWith('[') && spec.endsWith(']') ? spec.slice(1, -1) : spec;
 }
 
 function shortSide(r: Rendition): number {

@@ -1,0 +1,208 @@
+/**
+ * Decides and switches what each stream's viewers get: the live publisher, the fallback playout or the
+ * reconnect slate. It feeds the pure feed selector (core/channels/feed-selector.ts) the facts the ingest
+ * sees — a publish accepted, its first segment on scratch, the publisher gone, the session ended, settings
+ * changed — starts and stops the channel feeds after its answer, and emits `output.changed`. Actions on one
+ * stream run one after the other, so two feeds never write a stream's playlists at once.
+ * Must never: keep a fallback or slate playing once a live feed takes over (takeover waits for its stop),
+ * or run two feeds for one stream.
+ */
+import { planChannelLadder, channelKind, encodedVariant } from '../../../../core/channels/channel-plan';
+import { feedFor, selectOutput, type Output, type PublisherState } from '../../../../core/channels/feed-selector';
+import type { EmitEvent } from '../../../../core/events/emit-event';
+import type { StreamplaneEvent } from '../../../../core/events/catalog';
+import type { ChannelMediaSource, ResolvedChannelMedia } from '../../../../core/ports/channel-media';
+import type { Logger } from '../../../../core/ports/logger';
+import type { StreamStore } from '../../../../core/ports/stream-store';
+import { hasOpenSession } from '../../../../core/streams/stream';
+import type { LadderOptions, LadderPlan } from '../../../../core/transcode/ladder';
+import { ChannelFeed, type ChannelFeedOptions } from './channel-feed';
+
+export interface ChannelDirectorOptions {
+  media: ChannelMediaSource;
+  streams: Pick<StreamStore, 'get' | 'list'>;
+  emit: EmitEvent;
+  ladder: LadderOptions;
+  /** What every feed shares (store, scratch, ffmpeg, window). */
+  feeds: Omit<ChannelFeedOptions, 'streamId' | 'kind' | 'plan' | 'items' | 'order' | 'slate'>;
+  logger: Logger;
+}
+
+interface ChannelState {
+  output: Output;
+  publisher: PublisherState;
+  feed: ChannelFeed | undefined;
+  /** What the running fallback plays, to restart it when the list changes. */
+  playing: string | undefined;
+  /** The last live session's ladder: what a slate of a stream without a fallback is encoded to. */
+  sessionPlan: LadderPlan | undefined;
+  chain: Promise<unknown>;
+}
+
+export class ChannelDirector {
+  private readonly states = new Map<string, ChannelState>();
+  private closed = false;
+
+  constructor(private readonly options: ChannelDirectorOptions) {}
+
+  /** What viewers of the stream get now, as this ingest sees it. */
+  output(streamId: string): Output {
+    return this.states.get(streamId)?.output ?? 'off';
+  }
+
+  /** The running feed's ffmpeg (tests kill it), if a fallback or slate plays. */
+  feedPid(streamId: string): number | undefined {
+    return this.states.get(streamId)?.feed?.pid;
+  }
+
+  /** A stream with a fallback has a fixed ladder; every live session of it is encoded to that ladder. */
+  async planFor(streamId: string): Promise<LadderPlan | undefined> {
+    const media = await this.options.media.resolve(streamId);
+    if (!media?.fallback || media.fallback.items.length === 0) return undefined;
+    return planChannelLadder(channelKind(media.fallback.items), this.options.ladder);
+  }
+
+  sessionPlanned(streamId: string, plan: LadderPlan): void {
+    this.state(streamId).sessionPlan = plan;
+  }
+
+  /** Plane start: every stream without an open session gets what its settings say (its fallback, if any). */
+  async syncAll(): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.options.streams.list({ limit: 100, ...(cursor ? { cursor } : {}) });
+      for (const stream of page.items) if (!hasOpenSession(stream.status)) await this.sync(stream.id);
+      cursor = page.next;
+    } while (cursor);
+  }
+
+  /** Settings may have changed (created, PATCHed, enabled, disabled, deleted): apply them. */
+  sync(streamId: string): Promise<void> {
+    return this.serial(streamId, () => this.apply(streamId));
+  }
+
+  onEvent(event: StreamplaneEvent): void {
+    if (!event.streamId) return;
+    if (['stream.created', 'stream.updated', 'stream.enabled', 'stream.disabled', 'stream.deleted'].includes(event.type)) {
+      void this.sync(event.streamId).catch((err: unknown) => this.fail(event.streamId as string, 'could not apply the channel settings', err));
+    }
+  }
+
+  /** A publish was accepted: whatever plays keeps playing until its first segment exists. */
+  accepted(streamId: string): void {
+    this.state(streamId).publisher = 'connecting';
+  }
+
+  /** The live feed's first segment is on scratch: stop the feed on air, then the live packager takes over. */
+  takeover(streamId: string): Promise<void> {
+    return this.serial(streamId, async () => {
+      this.state(streamId).publisher = 'live';
+      await this.apply(streamId);
+    });
+  }
+
+  /** The publisher went away and the reconnect window is open. */
+  interrupted(streamId: string): Promise<void> {
+    return this.serial(streamId, async () => {
+      this.state(streamId).publisher = 'interrupted';
+      await this.apply(streamId);
+    });
+  }
+
+  /** The session ended. True when a feed carries on, so the live playlists must stay open. */
+  async sessionEnded(streamId: string): Promise<boolean> {
+    let carriesOn = false;
+    await this.serial(streamId, async () => {
+      this.state(streamId).publisher = 'none';
+      await this.apply(streamId);
+      carriesOn = this.state(streamId).feed !== undefined;
+    });
+    return carriesOn;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.states.values()].map(async (s) => {
+      await s.chain.catch(() => undefined);
+      await s.feed?.stop();
+      s.feed = undefined;
+    }));
+  }
+
+  private async apply(streamId: string): Promise<void> {
+    if (this.closed) return;
+    const state = this.state(streamId);
+    const stream = await this.options.streams.get(streamId);
+    const media = stream ? await this.options.media.resolve(streamId) : undefined;
+    const fallback = Boolean(media?.fallback && media.fallback.items.length > 0);
+    const change = selectOutput(state.output, {
+      publisher: state.publisher,
+      fallback,
+      reconnectSlate: media?.reconnectSlate ?? false,
+      available: Boolean(stream && media && stream.status !== 'disabled'),
+    });
+    const to = change?.to ?? state.output;
+    const wanted = feedFor(to);
+    const signature = to === 'fallback' && media?.fallback ? JSON.stringify(media.fallback) : undefined;
+    const restart = !change && to === 'fallback' && signature !== state.playing;
+    if (!change && !restart) return;
+    if (state.feed) {
+      await state.feed.stop();
+      state.feed = undefined;
+      state.playing = undefined;
+    }
+    if ((wanted === 'fallback' || wanted === 'slate') && media) {
+      const feed = this.feedFor(streamId, wanted, media, state);
+      if (feed) {
+        state.feed = feed;
+        state.playing = signature;
+        await feed.start().catch((err: unknown) => {
+          this.fail(streamId, `the ${wanted} feed could not start`, err);
+          state.feed = undefined;
+        });
+      }
+    }
+    if (!change) return;
+    state.output = change.to;
+    this.options.logger.info('channel: output changed', { streamId, ...change });
+    await this.options.emit({ type: 'output.changed', streamId, data: change }).catch((err: unknown) => this.fail(streamId, 'could not emit output.changed', err));
+  }
+
+  private feedFor(streamId: string, kind: 'fallback' | 'slate', media: ResolvedChannelMedia, state: ChannelState): ChannelFeed | undefined {
+    const channelPlan = media.fallback && media.fallback.items.length > 0 ? planChannelLadder(channelKind(media.fallback.items), this.options.ladder) : undefined;
+    // Without a fallback the slate stands in for the session's own renditions (copied rungs encoded).
+    const plan = channelPlan ?? (state.sessionPlan ? encodedVariant(state.sessionPlan) : undefined);
+    if (!plan) {
+      this.options.logger.warn('channel: no ladder known for the slate; the playlists pause instead', { streamId });
+      return undefined;
+    }
+    return new ChannelFeed({
+      ...this.options.feeds,
+      streamId,
+      kind,
+      plan,
+      slate: media.slate,
+      ...(kind === 'fallback' && media.fallback ? { items: media.fallback.items, order: media.fallback.order } : {}),
+    });
+  }
+
+  private state(streamId: string): ChannelState {
+    let state = this.states.get(streamId);
+    if (!state) {
+      state = { output: 'off', publisher: 'none', feed: undefined, playing: undefined, sessionPlan: undefined, chain: Promise.resolve() };
+      this.states.set(streamId, state);
+    }
+    return state;
+  }
+
+  private serial<T>(streamId: string, task: () => Promise<T>): Promise<T> {
+    const state = this.state(streamId);
+    const run = state.chain.then(task);
+    state.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private fail(streamId: string, message: string, err: unknown): void {
+    this.options.logger.error(`channel: ${message}`, { streamId, error: err instanceof Error ? err : String(err) });
+  }
+}
