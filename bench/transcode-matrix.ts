@@ -121,6 +121,8 @@ export interface BenchOptions {
   repeat: number;
   /** Measure the whole plane (Node process vs its ffmpeg) on the first passthrough source. */
   overhead: boolean;
+  /** Where the results go (default `.bench/transcode.json`), e.g. to run parts of the matrix side by side. */
+  out: string;
 }
 
 export class BenchUsageError extends Error {
@@ -129,13 +131,14 @@ export class BenchUsageError extends Error {
 
 /**
  * `--sources id,id|N` (ids or the issue's numbers), `--seconds N` (4–60, default 10), `--repeat N` (1–5,
- * default 2; env BENCH_REPEAT too), `--no-overhead`.
+ * default 2; env BENCH_REPEAT too), `--no-overhead`, `--out FILE` (default .bench/transcode.json).
  */
 export function parseBenchArgs(argv: readonly string[], env: { BENCH_REPEAT?: string } = {}): BenchOptions {
   let sources = [...MATRIX];
   let seconds = 10;
   let repeat = env.BENCH_REPEAT !== undefined ? Number(env.BENCH_REPEAT) : 2;
   let overhead = true;
+  let out = '.bench/transcode.json';
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     const value = () => {
@@ -160,14 +163,17 @@ export function parseBenchArgs(argv: readonly string[], env: { BENCH_REPEAT?: st
       case '--repeat':
         repeat = Number(value());
         break;
+      case '--out':
+        out = value();
+        break;
       case '--no-overhead':
         overhead = false;
         break;
       default:
-        throw new BenchUsageError(`unknown option ${flag}; use --sources, --seconds, --repeat, --no-overhead`);
+        throw new BenchUsageError(`unknown option ${flag}; use --sources, --seconds, --repeat, --no-overhead, --out`);
     }
   }
   if (!Number.isInteger(seconds) || seconds < 4 || seconds > 60) throw new BenchUsageError(`--seconds must be a whole number from 4 to 60, got ${seconds}`);
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 5) throw new BenchUsageError(`--repeat must be a whole number from 1 to 5, got ${repeat}`);
-  return { sources, seconds, repeat, overhead };
+  return { sources, seconds, repeat, overhead, out };
 }

@@ -31,7 +31,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { planLadder, DEFAULT_PASSTHROUGH_MAX_BITRATE_KBPS, type LadderPlan } from '../core/transcode/ladder';
 import { buildTranscodeArgs, SCALE_FILTER, SCALE_PARAMS, X264_CRF, X264_PARAMS, X264_PRESET, X264_TOP_PARAMS, X264_TOP_PRESET } from '../containers/ingest/src/transcoder/ffmpeg-args';
 import { probeSource } from '../containers/ingest/src/transcoder/source-probe';
@@ -118,9 +118,9 @@ async function main(): Promise<void> {
     await rm(work, { recursive: true, force: true });
   }
   const allMet = printReport(results, overhead);
-  await mkdir('.bench', { recursive: true });
+  await mkdir(dirname(options.out), { recursive: true });
   await writeFile(
-    join('.bench', 'transcode.json'),
+    options.out,
     JSON.stringify(
       {
         at: new Date().toISOString(),
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
       2,
     ),
   );
-  console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s; results in .bench/transcode.json)`);
+  console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${options.out})`);
 }
 
 function sourceFile(dir: string, source: MatrixSource, seconds: number): string {

@@ -60,6 +60,8 @@ describe('transcode bench matrix', () => {
     assert.deepEqual(some.sources.map((s) => s.id), ['1440p30-12M', '2160p30-20M', 'audio-only']);
     assert.deepEqual([some.seconds, some.repeat, some.overhead], [6, 1, false]);
     assert.equal(parseBenchArgs([], { BENCH_REPEAT: '3' }).repeat, 3);
+    assert.equal(all.out, '.bench/transcode.json');
+    assert.equal(parseBenchArgs(['--out', '.bench/part.json']).out, '.bench/part.json');
   });
 
   it('refuses unknown sources and options and out-of-range numbers with a clear message', () => {
