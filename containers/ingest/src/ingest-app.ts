@@ -22,6 +22,9 @@ import { SessionManager } from './session/session-manager';
 import { StreamLabels } from './session/stream-labels';
 import { NodeReporter } from './monitoring/node-reporter';
 import type { NodeStore, SessionStore, StreamHealthStore } from '../../../core/ports/monitoring-stores';
+import type { UrlPolicy } from '../../../core/webhooks/url-policy';
+import { PullRunner } from './pulls/pull-runner';
+import { ffmpegLauncher, type PullLauncher } from './pulls/pull-process';
 
 export interface IngestAppDeps {
   config: Pick<PlaneConfig, 'rtmpPort' | 'bind' | 'publicHost' | 'dataDir' | 'ladder' | 'segmentSeconds' | 'liveWindowSegments' | 'ffmpegPath' | 'ffprobePath'> &
@@ -45,6 +48,18 @@ export interface IngestAppDeps {
    * `GET /v1/nodes`). `nodeId`: the ECS task id in the cloud, the host name locally.
    */
   monitoring?: { health: StreamHealthStore; sessions: SessionStore; nodes: NodeStore; nodeId: string };
+  /**
+   * Pull sources: this ingest runs up to `maxPulls` pulls, each publishing into its own RTMP listener
+   * (app `pull`), so a pulled stream takes the push path after the gate. Absent: no pulls here.
+   */
+  pulls?: {
+    maxPulls: number;
+    sourcePolicy: UrlPolicy;
+    resolveHost?: (host: string) => Promise<string[]>;
+    launch?: PullLauncher;
+    retryScheduleMs?: ReadonlyArray<number>;
+    onFinished?: (streamId: string, outcome: 'stopped' | 'failed' | 'closed') => void;
+  };
   recordings?: {
     startRecording(input: { streamId: string; sessionId: string }): Promise<unknown>;
     enqueueFinalization(request: { recordingId: string; streamId: string; sessionId: string }): Promise<void>;
@@ -60,13 +75,34 @@ export interface IngestApp {
   rtmpServer: string;
   /** This node's report and self-check (the cloud's HTTP health check answers from it). */
   node: NodeReporter;
+  /** The pull runner, when `pulls` was given. */
+  pulls?: PullRunner;
   stop(): Promise<void>;
 }
 
 export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
   const { config, logger, metrics } = deps;
   const limiter = new FailureRateLimiter(systemClock, { maxFailures: 10, windowMs: 60_000, blockMs: 60_000 });
-  const gate = rateLimitedGate({ emit: deps.emit, limiter, authorize: deps.authorize, metrics, logger });
+  const pushGate = rateLimitedGate({ emit: deps.emit, limiter, authorize: deps.authorize, metrics, logger });
+  let ingestPort = 0;
+  const loopbackHost = ['0.0.0.0', '::', '127.0.0.1', 'localhost'].includes(config.bind) ? '127.0.0.1' : config.bind;
+  const pulls = deps.pulls
+    ? new PullRunner({
+        sessionDeps: deps.sessionDeps,
+        maxPulls: deps.pulls.maxPulls,
+        rtmpBase: () => `rtmp://${loopbackHost.includes(':') ? `[${loopbackHost}]` : loopbackHost}:${ingestPort}`,
+        launch: deps.pulls.launch ?? ffmpegLauncher(config.ffmpegPath),
+        sourcePolicy: deps.pulls.sourcePolicy,
+        ...(deps.pulls.resolveHost ? { resolveHost: deps.pulls.resolveHost } : {}),
+        ...(deps.pulls.retryScheduleMs ? { retryScheduleMs: deps.pulls.retryScheduleMs } : {}),
+        ...(deps.pulls.onFinished ? { onFinished: deps.pulls.onFinished } : {}),
+        ...(loopbackHost !== '127.0.0.1' ? { localPeers: [loopbackHost] } : {}),
+        logger,
+        metrics,
+      })
+    : undefined;
+  // Pulls publish into this same listener: their gate answers for app `pull`, everything else is a push.
+  const gate = pulls ? pulls.gate(pushGate) : pushGate;
   let sessions: SessionManager | undefined;
   const labels = new StreamLabels();
   const monitoring = deps.monitoring ? { health: deps.monitoring.health, sessions: deps.monitoring.sessions, nodeId: deps.monitoring.nodeId, labels } : undefined;
@@ -123,6 +159,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
   const recovered = await recoverScratch({ scratchRoot: join(config.dataDir, 'scratch'), store: deps.objectStore, logger, metrics });
   if (deps.recordings) await refinalizeClosedSessions(recovered, deps.sessionDeps, deps.recordings, logger);
   await ingest.start();
+  ingestPort = ingest.port;
   const manager = sessions;
   const node = new NodeReporter({
     nodeId: deps.monitoring?.nodeId ?? 'local',
@@ -137,9 +174,12 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
     recovered,
     sessions: manager,
     node,
+    ...(pulls ? { pulls } : {}),
     rtmpServer: `rtmp://${config.publicHost}:${ingest.port}/live`,
     async stop() {
       node.stop();
+      // Pull processes first: they publish into the listener that closes below.
+      await pulls?.close();
       // Sessions flush first (their publishers are cut as the listener stops right after).
       await manager.close();
       await ingest.stop();
