@@ -139,3 +139,21 @@ export async function startSrtListener(options: { width?: number; height?: numbe
   const auth = options.passphrase ? `?passphrase=${options.passphrase}` : '';
   return { url: `srt://127.0.0.1:${port}${auth}`, port, stop: () => killChild(child) };
 }
+
+/** ffmpeg as an RTMP server (`-listen 1`) publishing a test pattern to the one client that plays it: rtmp://127.0.0.1:PORT/live/feed. */
+export async function startRtmpServer(options: { width?: number; height?: number } = {}): Promise<PullPeer> {
+  const port = await freePort();
+  const { width = 320, height = 180 } = options;
+  const child = spawn(
+    'ffmpeg',
+    [
+      '-hide_banner', '-loglevel', 'error', '-nostdin', '-re',
+      '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=25`,
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', '25', '-b:v', '400k',
+      '-c:a', 'aac', '-b:a', '64k', '-f', 'flv', '-listen', '1', `rtmp://127.0.0.1:${port}/live/feed`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return { url: `rtmp://127.0.0.1:${port}/live/feed`, port, stop: () => killChild(child) };
+}
