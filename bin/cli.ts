@@ -14,11 +14,17 @@ const USAGE = `Usage: streamplane <command> [options]
 Commands:
   dev                                   run the local plane (same as \`npm start\`)
   streams create --name NAME [--no-recording] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS]
+                 [--source URL | --source-file FILE]
+                                        with a source (rtsp://, rtmp://, srt://, http(s)://….m3u8) the stream
+                                        pulls its input and has no key; --source-file keeps credentials out of
+                                        the process list and shell history
   streams list [--limit N] [--cursor C]
   streams get ID
   streams update ID [--name NAME] [--recording true|false] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS]
   streams reset-key ID
   streams disable ID | enable ID | end ID
+  streams start ID                      start pulling a stream created with a source (queued beyond the limit)
+  streams stop-pulls                    stop every queued or running pull; prints how many
   streams delete ID
   events [--stream ID] [--after EVENT_ID] [--limit N]
   playback-keys create [--public-key-file PEM] [--out PRIVATE_KEY_FILE]
@@ -60,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
       after: { type: 'string' },
       'playback-policy': { type: 'string' },
       'dvr-window': { type: 'string' },
+      source: { type: 'string' },
+      'source-file': { type: 'string' },
       'public-key-file': { type: 'string' },
       out: { type: 'string' },
       viewer: { type: 'string' },
@@ -168,6 +176,9 @@ async function main(argv: string[]): Promise<number> {
       if (values['no-recording']) body.recording = false;
       const window = intOption(values['reconnect-window'], '--reconnect-window');
       if (window !== undefined) body.reconnectWindowSeconds = window;
+      if (values.source !== undefined && values['source-file'] !== undefined) throw new UsageError('give --source or --source-file, not both');
+      const source = values['source-file'] !== undefined ? readFileSync(values['source-file'], 'utf8').split(/\r?\n/)[0]?.trim() : values.source;
+      if (source !== undefined) body.source = { url: need(source || undefined, '--source') };
       return client.call('POST', '/v1/streams', playbackSettings(body));
     }
     case 'list': {
@@ -194,7 +205,10 @@ async function main(argv: string[]): Promise<number> {
     case 'disable':
     case 'enable':
     case 'end':
+    case 'start':
       return client.call('POST', path(`/${sub}`));
+    case 'stop-pulls':
+      return client.call('POST', '/v1/streams/stop-pulls');
     case 'delete':
       return client.call('DELETE', path());
     default:

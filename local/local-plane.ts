@@ -33,6 +33,7 @@ import { HlsOrigin } from './http/hls-origin';
 import { CONSOLE_PATH, createConsoleRoute } from './http/console-route';
 import { startIngestApp, type IngestApp } from '../containers/ingest/src/ingest-app';
 import type { SessionManager } from '../containers/ingest/src/session/session-manager';
+import type { PullRunner } from '../containers/ingest/src/pulls/pull-runner';
 import { resolveApiToken } from './api-token';
 import { startLocalRegistry, type LocalRegistry } from './local-registry';
 import { wireLocalRecordings } from './recordings-wiring';
@@ -40,6 +41,9 @@ import { wireLocalWebhooks } from './webhooks-wiring';
 import { wireLocalPlayback } from './playback-wiring';
 import { wireLocalChannels } from './channels-wiring';
 import type { ChannelMediaSource } from '../core/ports/channel-media';
+import { wireLocalPulls } from './pulls-wiring';
+import type { UrlPolicy } from '../core/webhooks/url-policy';
+import { systemResolver } from '../adapters/http-webhook-sender';
 
 
 export interface LocalPlane {
@@ -52,6 +56,8 @@ export interface LocalPlane {
   sessions: SessionManager;
   /** Fallback playout and the reconnect slate, when the plane was given `channelMedia`. */
   channels: IngestApp['channels'];
+  /** The pull runner (STREAMPLANE_MAX_PULLS at once). */
+  pulls: PullRunner;
   metrics: PrometheusMetrics;
   bus: LocalRegistry['bus'];
   stop(): Promise<void>;
@@ -166,6 +172,9 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     cleanups.push(() => recordings.close());
 
     const publishAuth = createPublishAuthHandler(sessionDeps);
+    // Pull sources: loopback (and configured private ranges) allowed, as for webhooks on this machine.
+    const sourcePolicy: UrlPolicy = { allowLoopback: true, allowCidrs: config.pullAllowCidrs };
+    const resolveHost = async (host: string) => (await systemResolver(host)).map((a) => a.address);
     const app = await startIngestApp({
       config,
       sessionDeps,
@@ -178,10 +187,13 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       recordings,
       monitoring: { ...monitoring, nodeId: localNodeId() },
       ...(parts.channelMedia ? { channelMedia: parts.channelMedia } : {}),
+      pulls: { maxPulls: config.maxPulls, sourcePolicy, resolveHost },
     });
     cleanups.push(() => app.stop());
     const channels = wireLocalChannels({ bus, store, director: app.channels, logger });
     cleanups.push(() => channels.close());
+    const pulls = wireLocalPulls({ runner: app.pulls as NonNullable<typeof app.pulls>, store, bus, logger });
+    cleanups.push(() => pulls.close());
     const manager = app.sessions;
     const urls: PublicUrls = { rtmpServer: app.rtmpServer, playbackBase };
     const unsubscribe = bus.subscribe((event) => manager.onEvent(event));
@@ -194,13 +206,25 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     recordingsRoute = recordings.apiRoute;
     ready.ingest = true;
 
-    const api = createStreamRegistryHandler({ store, eventLog, emit, clock: systemClock, urls, apiToken: () => token, logger, monitoring });
+    const api = createStreamRegistryHandler({
+      store,
+      eventLog,
+      emit,
+      clock: systemClock,
+      urls,
+      apiToken: () => token,
+      logger,
+      monitoring,
+      pullJobs: pulls.jobs,
+      sources: { sourcePolicy, resolveHost },
+    });
     apiRoute = async (req, res, url) => {
       if (!url.pathname.startsWith('/v1/') && url.pathname !== '/v1') return false;
       await serveHttpApi(api, req, res, url);
       return true;
     };
     ready.api = true;
+    await pulls.recoverPending();
     // Never rejects: a console that cannot be built answers with a problem saying why; the plane runs on.
     await webConsole.ready;
 
@@ -212,6 +236,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       urls: { ...urls, api: `${httpBase}/v1`, console: `${httpBase}${CONSOLE_PATH}` },
       sessions: manager,
       channels: app.channels,
+      pulls: app.pulls as PullRunner,
       metrics,
       bus,
       stop: async () => {

@@ -114,7 +114,7 @@ export function StreamPage({ api, id }: { api: ApiClient; id: string }) {
         </Section>
         <HealthPanel api={api} stream={stream} onAir={ON_AIR.has(stream.status)} />
         <Section title="Settings">
-          <CopyField label="RTMP server" value={stream.ingest.server} />
+          {'server' in stream.ingest ? <CopyField label="RTMP server" value={stream.ingest.server} /> : <CopyField label="Pull source" value={stream.ingest.url} />}
           <CopyField label="HLS playback URL" value={stream.playback.hls} />
           {stream.playback.dvr ? <CopyField label="DVR playback URL" value={stream.playback.dvr} /> : null}
           <CopyField label="Watch page" value={watchUrl(stream)} />

@@ -51,6 +51,11 @@ export const EVENT_CATALOG = {
     description: 'The session ended (reconnect window expired, stream disabled, or ended through the API).',
     data: z.object({ reason: z.enum(['publisher_gone', 'disabled', 'ended_by_api', 'deleted', 'task_lost', 'shutdown']), durationSeconds: z.number() }),
   },
+  'stream.failed': {
+    version: 1,
+    description: 'A pull source could not be opened (unreachable, refused, or not media) and the pull gave up; no session was opened. `error` is redacted (no credentials).',
+    data: z.object({ reason: z.enum(['source_unreachable']), error: z.string(), attempts: z.number().int() }),
+  },
   'stream.rejected': {
     version: 1,
     description: 'A publish was refused before any media was accepted. streamId is null when the key matched no stream.',

@@ -47,11 +47,24 @@ export async function authorizePublish(deps: SessionDeps, request: PublishReques
   if (!found) return reject('unknown_key', null);
   if (found.status === 'disabled') return reject('disabled', found.id);
 
+  return openSession(deps, found.id, { keyHash: found.keyHash, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) }, reject);
+}
+
+/**
+ * The connect transition shared by pushes (after the key matched) and pulls (core/pulls/pull-publish.ts):
+ * a new session, or the open one continued when the stream is inside its reconnect window.
+ */
+export async function openSession(
+  deps: SessionDeps,
+  streamId: string,
+  request: { keyHash?: string; remoteAddress?: string },
+  reject: (reason: RejectReason, streamId: string | null) => Promise<PublishDecision>,
+): Promise<PublishDecision> {
   let reconnect = false;
   let result: { before: Stream; after: Stream } | undefined;
   try {
-    result = await mutateStream(deps, found.id, (current) => {
-      if (current.keyHash !== found.keyHash) throw new NotFoundError('stream', current.id);
+    result = await mutateStream(deps, streamId, (current) => {
+      if (request.keyHash !== undefined && current.keyHash !== request.keyHash) throw new NotFoundError('stream', current.id);
       if (current.status === 'disabled') throw new IllegalTransitionError('disabled', 'connect');
       if (!canTransition(current.status, 'connect')) throw new IllegalTransitionError(current.status, 'connect');
       reconnect = current.status === 'interrupted' && current.sessionId !== undefined;
@@ -66,7 +79,7 @@ export async function authorizePublish(deps: SessionDeps, request: PublishReques
     });
   } catch (err) {
     if (err instanceof NotFoundError) return reject('unknown_key', null);
-    if (err instanceof IllegalTransitionError) return reject(err.from === 'disabled' ? 'disabled' : 'already_publishing', found.id);
+    if (err instanceof IllegalTransitionError) return reject(err.from === 'disabled' ? 'disabled' : 'already_publishing', streamId);
     throw err;
   }
   if (!result) throw new Error('unreachable');

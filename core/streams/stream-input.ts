@@ -36,9 +36,21 @@ export const dvrWindowSeconds = z
 /** The message of the one cross-field rule (create checks it here, update in the registry). */
 export const DVR_NEEDS_RECORDING = 'needs recording: the DVR playlist reuses the recording\'s segments';
 
+/** A pull source (the URL policy and the secret handling live in core/pulls/pull-source.ts). */
+export const streamSource = z
+  .object({
+    url: z
+      .string()
+      .min(1)
+      .max(2048)
+      .describe('rtsp(s)://, rtmp(s)://, srt:// or http(s)://….m3u8. Credentials in it are kept secret: responses show `rtsp://***@host/path`.'),
+  })
+  .strict();
+
 export const createStreamInput = z
   .object({
     name: streamName,
+    source: streamSource.optional().describe('Pull the input from this URL instead of waiting for a push; such a stream has no stream key. Start with `POST /v1/streams/{id}/start`.'),
     recording: z.boolean().optional(),
     reconnectWindowSeconds: reconnectWindowSeconds.optional(),
     playbackPolicy: playbackPolicy.optional(),

@@ -21,6 +21,8 @@ import { DVR_NEEDS_RECORDING, type CreateStreamInput, type UpdateStreamInput } f
 /** What an absent field of an older record means. */
 const STREAM_FIELD_DEFAULTS: Partial<Record<keyof Stream, unknown>> = { playbackPolicy: 'public', dvrWindowSeconds: 0 };
 import { generateStreamKey, hashStreamKey } from './stream-key';
+import { admitSource, type SourceAdmissionDeps } from '../pulls/pull-admission';
+import { CLOUD_URL_POLICY } from '../webhooks/url-policy';
 
 export interface RegistryDeps {
   store: StreamStore;
@@ -28,6 +30,8 @@ export interface RegistryDeps {
   clock: Clock;
   /** Settings of new streams when the request leaves them out (deployment configuration). */
   defaults?: { reconnectWindowSeconds?: number };
+  /** Where pull sources may point (default: the cloud policy, public addresses only) and, optionally, a DNS check of their host. */
+  sources?: Partial<SourceAdmissionDeps>;
 }
 
 const MAX_CONFLICT_RETRIES = 8;
@@ -60,7 +64,11 @@ export async function requireStream(store: Pick<StreamStore, 'get'>, id: string)
 }
 
 export async function createStream(deps: RegistryDeps, input: CreateStreamInput): Promise<{ stream: Stream; streamKey: string }> {
+  const source = input.source
+    ? { url: await admitSource({ sourcePolicy: deps.sources?.sourcePolicy ?? CLOUD_URL_POLICY, ...(deps.sources?.resolveHost ? { resolveHost: deps.sources.resolveHost } : {}) }, input.source.url) }
+    : undefined;
   const now = deps.clock.now().toISOString();
+  // A pulled stream gets a key nobody is ever shown: the table's key index needs one, no encoder can use it.
   const streamKey = generateStreamKey();
   const stream: Stream = {
     id: newId('stream'),
@@ -71,6 +79,7 @@ export async function createStream(deps: RegistryDeps, input: CreateStreamInput)
     reconnectWindowSeconds: input.reconnectWindowSeconds ?? deps.defaults?.reconnectWindowSeconds ?? DEFAULT_RECONNECT_WINDOW_SECONDS,
     playbackPolicy: input.playbackPolicy ?? 'public',
     dvrWindowSeconds: input.dvrWindowSeconds ?? 0,
+    ...(source ? { source } : {}),
     createdAt: now,
     updatedAt: now,
     version: 1,
@@ -111,6 +120,7 @@ export async function updateStream(deps: RegistryDeps, id: string, patch: Update
 export async function resetStreamKey(deps: RegistryDeps, id: string): Promise<{ stream: Stream; streamKey: string }> {
   for (let attempt = 0; ; attempt++) {
     const current = await requireStream(deps.store, id);
+    if (current.source) throw new ConflictError('A pulled stream has no stream key to reset.');
     const streamKey = generateStreamKey();
     const keyHash = hashStreamKey(streamKey);
     const next: Stream = { ...current, keyHash, version: current.version + 1, updatedAt: deps.clock.now().toISOString() };

@@ -8,6 +8,8 @@ import { IllegalTransitionError } from '../errors';
 import { liveDvrMasterPlaylistKey, liveMasterPlaylistKey, liveThumbnailKey } from '../media/layout';
 import type { PlaybackPolicy } from '../playback/playback-access';
 import type { Output } from '../channels/feed-selector';
+import { maskSourceUrl } from '../pulls/pull-source';
+import type { PullStatus } from '../pulls/pull-status';
 
 export const STREAM_STATUSES = ['idle', 'connected', 'live', 'interrupted', 'ended', 'disabled'] as const;
 export type StreamStatus = (typeof STREAM_STATUSES)[number];
@@ -44,6 +46,10 @@ export interface Stream {
   output?: Output;
   /** Sequence of the `output.changed` event `output` came from, so a redelivered older one is ignored. */
   outputSequence?: number;
+  /** Pull source: the stream's input is this URL (a secret: only `maskSourceUrl` of it leaves the registry). */
+  source?: { url: string };
+  /** State of the pull of `source` (absent until the first start). */
+  pull?: PullStatus;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every write; conditional updates compare it. */
@@ -126,7 +132,9 @@ export interface StreamView {
   transcode?: TranscodeDecision;
   /** What viewers get now: `off` | `live` | `fallback` | `slate`. */
   output: Output;
-  ingest: { server: string; url?: string };
+  ingest: { server: string; url?: string } | { type: 'pull'; url: string };
+  /** Pull streams only: the state of the pull (`queued` while waiting for a slot). */
+  pull?: PullStatus | { state: 'idle' };
   playback: { hls: string; thumbnail: string; dvr?: string };
   createdAt: string;
   updatedAt: string;
@@ -165,9 +173,15 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
   if ((stream.dvrWindowSeconds ?? 0) > 0) view.playback.dvr = `${urls.playbackBase}/${liveDvrMasterPlaylistKey(stream.id)}`;
   if (stream.sessionId) view.sessionId = stream.sessionId;
   if (stream.transcode) view.transcode = stream.transcode;
+  if (stream.source) {
+    // A pulled stream has no key: its input is the (masked) source URL.
+    view.ingest = { type: 'pull', url: maskSourceUrl(stream.source.url) };
+    view.pull = stream.pull ? { ...stream.pull } : { state: 'idle' };
+    return view;
+  }
   if (streamKey !== undefined) {
     view.streamKey = streamKey;
-    view.ingest.url = `${urls.rtmpServer}/${streamKey}`;
+    view.ingest = { server: urls.rtmpServer, url: `${urls.rtmpServer}/${streamKey}` };
   }
   return view;
 }

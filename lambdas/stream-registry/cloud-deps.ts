@@ -17,6 +17,9 @@ import { createEventPublisher } from '../shared/event-publisher';
 import type { Env } from '../shared/config';
 import { powertoolsLogger } from '../shared/logger';
 import { EmfMetrics, withMetricsFlush } from '../shared/metrics';
+import { SqsPullJobQueue } from '../../adapters/sqs-pull-job-queue';
+import { systemResolver } from '../../adapters/http-webhook-sender';
+import { CLOUD_URL_POLICY } from '../../core/webhooks/url-policy';
 import { createStreamRegistryHandler, type StreamRegistryDeps, type StreamRegistryHandler } from './handler';
 
 const SERVICE = 'stream-registry';
@@ -38,6 +41,9 @@ export async function streamRegistryCloudDeps(env?: Env): Promise<StreamRegistry
     logger,
     ...(config.defaultReconnectWindowSeconds !== undefined ? { defaults: { reconnectWindowSeconds: config.defaultReconnectWindowSeconds } } : {}),
     metrics: new EmfMetrics(SERVICE),
+    // Pull sources: public addresses only (checked as given and as they resolve now), jobs to SQS.
+    sources: { sourcePolicy: CLOUD_URL_POLICY, resolveHost: async (host: string) => (await systemResolver(host)).map((a) => a.address) },
+    ...(config.pullJobQueueUrl ? { pullJobs: new SqsPullJobQueue({ queueUrl: config.pullJobQueueUrl }) } : {}),
     monitoring: {
       health: new DynamoDbHealthStore({ tableName: config.tableName, client }),
       sessions: new DynamoDbSessionStore({ tableName: config.tableName, client }),

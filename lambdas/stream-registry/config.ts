@@ -13,6 +13,8 @@ const registrySchema = z.object({
     .regex(/^rtmps?:\/\/[^\s/?#]+(\/[^\s?#]*[^\s/?#])?$/, 'must be rtmp[s]://HOST[:PORT]/APP without a trailing slash'),
   PLAYBACK_BASE_URL: playbackBaseUrl,
   DEFAULT_RECONNECT_WINDOW_SECONDS: z.coerce.number().int('must be whole seconds').min(0).max(1800).optional(),
+  /** Where `POST /v1/streams/{id}/start` sends pull jobs; without it pulls answer 503. */
+  PULL_JOB_QUEUE_URL: z.url({ protocol: /^https$/, error: 'must be an https SQS queue URL' }).optional(),
   ...apiTokenEnv,
 });
 
@@ -23,6 +25,7 @@ export interface StreamRegistryConfig {
   playbackBaseUrl: string;
   apiToken: ApiTokenConfig;
   defaultReconnectWindowSeconds?: number;
+  pullJobQueueUrl?: string;
 }
 
 export function loadStreamRegistryConfig(env: Env = process.env): StreamRegistryConfig {
@@ -35,6 +38,7 @@ export function loadStreamRegistryConfig(env: Env = process.env): StreamRegistry
     apiToken,
     ...(parsed.DEFAULT_RECONNECT_WINDOW_SECONDS !== undefined ? { defaultReconnectWindowSeconds: parsed.DEFAULT_RECONNECT_WINDOW_SECONDS } : {}),
     ...optionalBus(parsed.EVENT_BUS_NAME),
+    ...(parsed.PULL_JOB_QUEUE_URL ? { pullJobQueueUrl: parsed.PULL_JOB_QUEUE_URL } : {}),
   };
 }
 

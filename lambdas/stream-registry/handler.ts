@@ -11,6 +11,8 @@ import type { EventLog } from '../../core/ports/event-bus';
 import type { Logger } from '../../core/ports/logger';
 import type { Metrics } from '../../core/ports/metrics';
 import type { StreamStore } from '../../core/ports/stream-store';
+import type { PullJobQueue } from '../../core/ports/pull-jobs';
+import type { SourceAdmissionDeps } from '../../core/pulls/pull-admission';
 import type { PublicUrls } from '../../core/streams/stream';
 import type { TokenSource } from '../shared/bearer-auth';
 import { createHttpApiHandler } from '../shared/http-api';
@@ -31,6 +33,10 @@ export interface StreamRegistryDeps {
   /** Request counts (`api_requests`); default none. */
   metrics?: Metrics;
   defaults?: { reconnectWindowSeconds?: number };
+  /** Where started pulls go (`POST /v1/streams/{id}/start`); without it that route answers 503. */
+  pullJobs?: PullJobQueue;
+  /** Pull source URL policy (default the cloud policy) and DNS check. */
+  sources?: Partial<SourceAdmissionDeps>;
   /** Stream health, sessions and nodes (`/v1/streams/{id}/health`, `…/sessions`, `/v1/sessions/{id}`, `/v1/nodes`). */
   monitoring?: MonitoringDeps;
 }

@@ -3,6 +3,7 @@
  * the one core use case it calls. The router serves this table and openapi.ts documents it. Only create
  * and reset-key pass the stream key to the view; every other response is built without it.
  */
+import { z } from 'zod';
 import type { EmitEvent } from '../../core/events/emit-event';
 import type { Clock } from '../../core/ports/clock';
 import type { EventLog } from '../../core/ports/event-bus';
@@ -13,13 +14,16 @@ import {
   deleteStream,
   disableStream,
   enableStream,
-  endStreamNow,
   getStream,
   listStreams,
   resetStreamKey,
   updateStream,
 } from '../../core/streams/stream-registry';
 import { monitoringRoutes, type MonitoringDeps } from './monitoring-routes';
+import { pullRoutes } from './pull-routes';
+import type { PullJobQueue } from '../../core/ports/pull-jobs';
+import type { SourceAdmissionDeps } from '../../core/pulls/pull-admission';
+import { endStream } from '../../core/pulls/pull-control';
 import { component, defineRoute, type ApiRoute, type ResponseDoc } from '../shared/api-route';
 import { emptyResponse, jsonResponse } from '../shared/json-response';
 import { schemaRef } from '../shared/openapi';
@@ -47,10 +51,15 @@ export interface RouteDeps {
   openApiDocument: () => unknown;
   /** Health, sessions and nodes; without them those routes answer 503 `unavailable`. */
   monitoring?: MonitoringDeps;
+  /** Where started pulls go (local runner or the pull-job queue); without it `start` answers 503. */
+  pullJobs?: PullJobQueue;
+  /** The URL policy (and DNS check) for pull sources; default the cloud policy. */
+  sources?: Partial<SourceAdmissionDeps>;
 }
 
 const Stream = component('Stream', streamView);
 const StreamWithKey = component('StreamWithKey', streamViewWithKey);
+const CreatedStream = component('CreatedStream', z.union([streamViewWithKey, streamView]));
 const StreamList = component('StreamList', streamList);
 
 const readErrors: Record<string, ResponseDoc> = { '400': 'BadRequest', '401': 'Unauthorized', '404': 'NotFound', '500': 'InternalError' };
@@ -76,6 +85,8 @@ function streamAction(path: string, operationId: string, summary: string, descri
 }
 
 export const streamRegistryRoutes: ReadonlyArray<ApiRoute<RouteDeps>> = [
+  // Before /v1/streams/{id}…: a static segment the id pattern would not match anyway.
+  ...pullRoutes,
   defineRoute({
     method: 'POST',
     path: '/v1/streams',
@@ -85,7 +96,11 @@ export const streamRegistryRoutes: ReadonlyArray<ApiRoute<RouteDeps>> = [
     body: createStreamInput,
     bodyComponent: 'CreateStreamInput',
     responses: {
-      '201': { description: 'Created. The response holds the stream key; it is not shown again.', body: StreamWithKey, headers: { Location: 'Path of the new stream.' } },
+      '201': {
+        description: 'Created. The response holds the stream key; it is not shown again. A stream with `source` has no key: its `ingest` is `{type: "pull", url}` (masked).',
+        body: CreatedStream,
+        headers: { Location: 'Path of the new stream.' },
+      },
       ...writeErrors,
     },
     handle: async ({ body }, deps: RouteDeps) => {
@@ -157,7 +172,13 @@ export const streamRegistryRoutes: ReadonlyArray<ApiRoute<RouteDeps>> = [
   }),
   streamAction('/v1/streams/{id}/disable', 'disableStream', 'Disable a stream', 'Ends an open session and refuses publishes until enabled.', (deps, id) => disableStream(deps, id)),
   streamAction('/v1/streams/{id}/enable', 'enableStream', 'Enable a disabled stream', 'The stream becomes idle and accepts publishes again.', (deps, id) => enableStream(deps, id)),
-  streamAction('/v1/streams/{id}/end', 'endStream', 'End the open session now', 'The publisher is disconnected; `stream.ended` is emitted.', (deps, id) => endStreamNow(deps, id)),
+  streamAction(
+    '/v1/streams/{id}/end',
+    'endStream',
+    'End the open session now',
+    'The publisher is disconnected; `stream.ended` is emitted. For a pulled stream the pull stops too (a queued one is cancelled).',
+    (deps, id) => endStream(deps, id),
+  ),
   defineRoute({
     method: 'GET',
     path: '/v1/events',

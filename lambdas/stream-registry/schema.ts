@@ -10,6 +10,7 @@ import { EVENT_TYPES, isEventType } from '../../core/events/catalog';
 import { STREAM_STATUSES } from '../../core/streams/stream';
 import { PLAYBACK_POLICIES } from '../../core/playback/playback-access';
 import { idSchema } from '../shared/id-schema';
+import { PULL_STATES } from '../../core/pulls/pull-status';
 
 export { createStreamInput, updateStreamInput } from '../../core/streams/stream-input';
 
@@ -66,7 +67,19 @@ export const streamView = z.object({
   sessionId: z.string().optional().describe('The open session, while connected, live or interrupted.'),
   transcode: transcodeDecision.optional(),
   output: z.enum(OUTPUTS).describe('What viewers get now at `playback.hls`: off, live (the publisher), fallback (the channel\'s playout) or slate (reconnect slate); every change emits `output.changed`.'),
-  ingest: z.object({ server: z.string().describe('RTMP server URL for the encoder (OBS "Server").') }),
+  ingest: z.union([
+    z.object({ server: z.string().describe('RTMP server URL for the encoder (OBS "Server").') }),
+    z.object({ type: z.literal('pull'), url: z.string().describe('The pull source, masked: `rtsp://***@host/path` (credentials are never shown).') }),
+  ]),
+  pull: z
+    .object({
+      state: z.enum([...PULL_STATES, 'idle']).describe('`idle` before the first start; `queued` while waiting for a pull slot (STREAMPLANE_MAX_PULLS).'),
+      since: z.iso.datetime().optional(),
+      attempts: z.number().int().optional().describe('Attempts to open the source in the current run.'),
+      lastError: z.string().optional().describe('Why the last attempt failed (redacted).'),
+    })
+    .optional()
+    .describe('Pulled streams only: the state of the pull.'),
   playback: z.object({
     hls: z.string().describe('Master playlist URL (with `?token=` for a signed stream).'),
     thumbnail: z.string().describe("JPEG of the latest keyframe while live (refreshed every STREAMPLANE_THUMBNAIL_SECONDS, 10 by default); 404 before the first one."),
@@ -80,6 +93,11 @@ export const streamView = z.object({
 export const streamViewWithKey = streamView.extend({
   streamKey: z.string().describe('The stream key (OBS "Stream Key"). Shown only now; store it safely.'),
   ingest: z.object({ server: z.string(), url: z.string().describe('Server and key in one URL.') }),
+});
+
+export const stopPullsResult = z.object({
+  stopped: z.number().int().describe('How many queued or running pulls were stopped.'),
+  streamIds: z.array(streamIdSchema),
 });
 
 export const streamList = z.object({

@@ -37,6 +37,7 @@ import { PlaybackEdge } from '../constructs/playback-edge';
 import { EDGE_SYNC_EVENT_TYPES } from '../../core/playback/edge-sync-events';
 import { StreamTable } from '../constructs/stream-table';
 import { grantSendOnly, WorkQueue } from '../constructs/work-queue';
+import { PullJobQueue } from '../constructs/pull-job-queue';
 import { DEFAULT_LAMBDA_ENTRIES, type LambdaEntries } from './lambda-entries';
 import { addPlaneOutputs } from './plane-outputs';
 import { addRecordingRetention } from './recording-retention';
@@ -104,6 +105,7 @@ export class StreamplaneStack extends Stack {
   readonly mp4Exports: WorkQueue;
   /** 24/7 channels no task is ingesting: `{ streamId }` jobs an ingest task with capacity takes (docs/channels.md). */
   readonly channelJobs: WorkQueue;
+  readonly pullJobs: PullJobQueue;
   readonly api: ControlApi;
   /** The web console at https://<PlaybackDomain>/console/ (and the watch pages at /watch/<streamId>). */
   readonly console: ConsoleSite;
@@ -191,6 +193,9 @@ export class StreamplaneStack extends Stack {
       maxMessageAge: Duration.minutes(5),
       purpose: '24/7 channel playout jobs for streams without a publisher (consumed by the ingest tasks)',
     });
+    // --- Pull jobs: the control API queues one per start; ingest tasks with a free slot hold it while
+    // the pull runs, so a dead task's pulls become visible again and another task takes them over.
+    this.pullJobs = new PullJobQueue(this, 'PullJobs');
 
     // --- Ingest: writes (never deletes) media under live/ and recordings/, its sessions' stream items and
     // recordings, its heartbeat, the bus, invoking publish auth, and taking MP4 export jobs.
@@ -217,6 +222,9 @@ export class StreamplaneStack extends Stack {
         STREAMPLANE_HEARTBEAT_SECONDS: String(HEARTBEAT_INTERVAL.toSeconds()),
         STREAMPLANE_MP4_EXPORT_QUEUE_URL: this.mp4Exports.queue.queueUrl,
         STREAMPLANE_CHANNEL_JOB_QUEUE_URL: this.channelJobs.queue.queueUrl,
+        STREAMPLANE_PULL_JOB_QUEUE_URL: this.pullJobs.queue.queueUrl,
+        STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS: String(this.pullJobs.visibilityTimeout.toSeconds()),
+        STREAMPLANE_MAX_PULLS: String(config.maxPullsPerTask),
       },
     });
     media.grantReadPutUnder(this.ingest.taskRole, LIVE_PREFIX);
@@ -230,6 +238,7 @@ export class StreamplaneStack extends Stack {
     this.publishAuth.grantInvokeLatest(this.ingest.taskRole);
     this.mp4Exports.grantConsume(this.ingest.taskRole);
     this.channelJobs.grantConsume(this.ingest.taskRole);
+    this.pullJobs.grantTakeJobs(this.ingest.taskRole);
 
     const rtmpServerUrl = ingestDomain ? `rtmps://${ingestDomain}:${RTMPS_PORT}/live` : this.ingest.rtmpServerUrl;
 
@@ -259,6 +268,7 @@ export class StreamplaneStack extends Stack {
         PLAYBACK_BASE_URL: playbackBaseUrl,
         API_TOKEN_SECRET_ARN: this.apiToken.secretArn,
         DEFAULT_RECONNECT_WINDOW_SECONDS: String(config.reconnectWindowSeconds),
+        PULL_JOB_QUEUE_URL: this.pullJobs.queue.queueUrl,
       },
       paramsAndSecrets: secretsExtension,
       ...logging,
@@ -268,6 +278,8 @@ export class StreamplaneStack extends Stack {
     table.grantReadMonitoring(this.streamRegistry.role);
     this.eventBus.grantPutEventsTo(this.streamRegistry.role);
     this.apiToken.grantRead(this.streamRegistry.role);
+    // POST /v1/streams/{id}/start queues a pull job.
+    this.pullJobs.grantSendJobs(this.streamRegistry.role);
 
     // The registry's event consumer appends every plane event to the event log (GET /v1/events).
     this.registryEvents = new EventConsumer(this, 'RegistryEvents', {
@@ -475,6 +487,7 @@ export class StreamplaneStack extends Stack {
         WebhookRetries: this.webhookRetries,
         Mp4Exports: this.mp4Exports,
         ChannelJobs: this.channelJobs,
+        PullJobs: this.pullJobs,
         PlaybackEdgeSync: this.playbackEdgeSync.inbox,
       },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),

@@ -157,10 +157,13 @@ describe('wiring and least privilege', () => {
       STREAMPLANE_HEARTBEAT_SECONDS: '15',
       STREAMPLANE_MP4_EXPORT_QUEUE_URL: ref(stack.mp4Exports.queue),
       STREAMPLANE_CHANNEL_JOB_QUEUE_URL: ref(stack.channelJobs.queue),
+      STREAMPLANE_PULL_JOB_QUEUE_URL: ref(stack.pullJobs.queue),
+      STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS: '30',
+      STREAMPLANE_MAX_PULLS: '4',
     });
   });
 
-  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, and take MP4 export and channel jobs', () => {
+  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, and take MP4 export, channel and pull jobs', () => {
     assert.deepEqual(grantsOf(stack.ingest.taskDefinition.taskRole), [
       {
         actions: ['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
@@ -177,8 +180,8 @@ describe('wiring and least privilege', () => {
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('HEALTH#*', 'SESSION#*', 'NODE#*') },
       { actions: ['events:PutEvents'], resource: getAtt(stack.eventBus), condition: undefined },
       { actions: ['lambda:InvokeFunction'], resource: getAtt(stack.publishAuth.function), condition: undefined },
-      // MP4 export jobs and 24/7 channel jobs: one statement, both queues.
-      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: [getAtt(stack.channelJobs.queue), getAtt(stack.mp4Exports.queue)], condition: undefined },
+      // MP4 export, 24/7 channel and pull jobs: one statement, the three queues.
+      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: [getAtt(stack.channelJobs.queue), getAtt(stack.mp4Exports.queue), getAtt(stack.pullJobs.queue)], condition: undefined },
     ]);
   });
 
@@ -194,8 +197,14 @@ describe('wiring and least privilege', () => {
 
   it('configures the stream registry with what it reads, including the reconnect-window default of new streams', () => {
     const env = configOf(stack.streamRegistry);
-    assert.deepEqual(Object.keys(env).sort(), ['API_TOKEN_SECRET_ARN', 'DEFAULT_RECONNECT_WINDOW_SECONDS', 'EVENT_BUS_NAME', 'PLAYBACK_BASE_URL', 'RTMP_SERVER_URL', 'TABLE_NAME']);
+    assert.deepEqual(Object.keys(env).sort(), ['API_TOKEN_SECRET_ARN', 'DEFAULT_RECONNECT_WINDOW_SECONDS', 'EVENT_BUS_NAME', 'PLAYBACK_BASE_URL', 'PULL_JOB_QUEUE_URL', 'RTMP_SERVER_URL', 'TABLE_NAME']);
     assert.equal(env.DEFAULT_RECONNECT_WINDOW_SECONDS, '60');
+    assert.deepEqual(env.PULL_JOB_QUEUE_URL, ref(stack.pullJobs.queue));
+  });
+
+  it('lets the control API send pull jobs (and nothing else on that queue)', () => {
+    const statements = statementsOf(template, stack, roleOf(stack.streamRegistry)).filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
+    assert.deepEqual(statements.map((s) => [actionsOf(s), s.Resource]), [[['sqs:SendMessage'], getAtt(stack.pullJobs.queue)]]);
   });
 
   it('lets only the four API functions read the API token secret, and only playback-auth and the edge sync the derived-token secret', () => {

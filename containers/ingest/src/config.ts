@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseRetrySchedule } from '../../../core/webhooks/webhooks';
 import { parseEnvAll } from '../../../core/config/env';
+import { parseCidrList, type Cidr } from '../../../core/webhooks/url-policy';
 
 export { ConfigError } from '../../../core/config/env';
 
@@ -40,6 +41,21 @@ const schema = z.object({
   STREAMPLANE_THUMBNAIL_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   /** Days recordings are kept before the sweeper deletes them; 0 keeps them until deleted. */
   STREAMPLANE_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(0),
+  /** Pulls this ingest runs at once; further starts wait `queued` until one ends. */
+  STREAMPLANE_MAX_PULLS: z.coerce.number().int().min(1).max(100).default(4),
+  /** Private ranges pull sources may reach (e.g. `192.168.0.0/16` for cameras on the LAN); loopback is always allowed locally. */
+  STREAMPLANE_PULL_ALLOW_CIDRS: z
+    .string()
+    .max(4000)
+    .transform((text, ctx) => {
+      try {
+        return parseCidrList(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** Webhook retry delays (`0,5s,5m,30m,2h,5h,10h,10h` by default); the soak compresses them. */
   STREAMPLANE_WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -72,6 +88,8 @@ export interface PlaneConfig {
   recordingRetentionDays: number;
   thumbnailSeconds: number;
   webhookRetryScheduleMs?: number[];
+  maxPulls: number;
+  pullAllowCidrs: Cidr[];
 }
 
 export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneConfig {
@@ -95,5 +113,7 @@ export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneC
     recordingRetentionDays: c.STREAMPLANE_RECORDING_RETENTION_DAYS,
     thumbnailSeconds: c.STREAMPLANE_THUMBNAIL_SECONDS,
     ...(c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE ? { webhookRetryScheduleMs: c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE } : {}),
+    maxPulls: c.STREAMPLANE_MAX_PULLS,
+    pullAllowCidrs: c.STREAMPLANE_PULL_ALLOW_CIDRS ?? [],
   };
 }

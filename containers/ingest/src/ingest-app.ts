@@ -24,6 +24,9 @@ import { NodeReporter } from './monitoring/node-reporter';
 import type { NodeStore, SessionStore, StreamHealthStore } from '../../../core/ports/monitoring-stores';
 import type { ChannelMediaSource } from '../../../core/ports/channel-media';
 import { ChannelDirector } from './feeds/channel-director';
+import type { UrlPolicy } from '../../../core/webhooks/url-policy';
+import { PullRunner } from './pulls/pull-runner';
+import { ffmpegLauncher, type PullLauncher } from './pulls/pull-process';
 
 export interface IngestAppDeps {
   config: Pick<PlaneConfig, 'rtmpPort' | 'bind' | 'publicHost' | 'dataDir' | 'ladder' | 'segmentSeconds' | 'liveWindowSegments' | 'ffmpegPath' | 'ffprobePath'> &
@@ -47,6 +50,18 @@ export interface IngestAppDeps {
    * `GET /v1/nodes`). `nodeId`: the ECS task id in the cloud, the host name locally.
    */
   monitoring?: { health: StreamHealthStore; sessions: SessionStore; nodes: NodeStore; nodeId: string };
+  /**
+   * Pull sources: this ingest runs up to `maxPulls` pulls, each publishing into its own RTMP listener
+   * (app `pull`), so a pulled stream takes the push path after the gate. Absent: no pulls here.
+   */
+  pulls?: {
+    maxPulls: number;
+    sourcePolicy: UrlPolicy;
+    resolveHost?: (host: string) => Promise<string[]>;
+    launch?: PullLauncher;
+    retryScheduleMs?: ReadonlyArray<number>;
+    onFinished?: (streamId: string, outcome: 'stopped' | 'failed' | 'closed') => void;
+  };
   recordings?: {
     startRecording(input: { streamId: string; sessionId: string }): Promise<unknown>;
     enqueueFinalization(request: { recordingId: string; streamId: string; sessionId: string }): Promise<void>;
@@ -69,13 +84,34 @@ export interface IngestApp {
   node: NodeReporter;
   /** Fallback playout and the reconnect slate (when `channelMedia` was given). */
   channels: ChannelDirector | undefined;
+  /** The pull runner, when `pulls` was given. */
+  pulls?: PullRunner;
   stop(): Promise<void>;
 }
 
 export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
   const { config, logger, metrics } = deps;
   const limiter = new FailureRateLimiter(systemClock, { maxFailures: 10, windowMs: 60_000, blockMs: 60_000 });
-  const gate = rateLimitedGate({ emit: deps.emit, limiter, authorize: deps.authorize, metrics, logger });
+  const pushGate = rateLimitedGate({ emit: deps.emit, limiter, authorize: deps.authorize, metrics, logger });
+  let ingestPort = 0;
+  const loopbackHost = ['0.0.0.0', '::', '127.0.0.1', 'localhost'].includes(config.bind) ? '127.0.0.1' : config.bind;
+  const pulls = deps.pulls
+    ? new PullRunner({
+        sessionDeps: deps.sessionDeps,
+        maxPulls: deps.pulls.maxPulls,
+        rtmpBase: () => `rtmp://${loopbackHost.includes(':') ? `[${loopbackHost}]` : loopbackHost}:${ingestPort}`,
+        launch: deps.pulls.launch ?? ffmpegLauncher(config.ffmpegPath),
+        sourcePolicy: deps.pulls.sourcePolicy,
+        ...(deps.pulls.resolveHost ? { resolveHost: deps.pulls.resolveHost } : {}),
+        ...(deps.pulls.retryScheduleMs ? { retryScheduleMs: deps.pulls.retryScheduleMs } : {}),
+        ...(deps.pulls.onFinished ? { onFinished: deps.pulls.onFinished } : {}),
+        ...(loopbackHost !== '127.0.0.1' ? { localPeers: [loopbackHost] } : {}),
+        logger,
+        metrics,
+      })
+    : undefined;
+  // Pulls publish into this same listener: their gate answers for app `pull`, everything else is a push.
+  const gate = pulls ? pulls.gate(pushGate) : pushGate;
   let sessions: SessionManager | undefined;
   const channels = deps.channelMedia
     ? new ChannelDirector({
@@ -160,6 +196,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
   const recovered = await recoverScratch({ scratchRoot: join(config.dataDir, 'scratch'), store: deps.objectStore, logger, metrics });
   if (deps.recordings) await refinalizeClosedSessions(recovered, deps.sessionDeps, deps.recordings, logger);
   await ingest.start();
+  ingestPort = ingest.port;
   const manager = sessions;
   const node = new NodeReporter({
     nodeId: deps.monitoring?.nodeId ?? 'local',
@@ -175,9 +212,12 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
     sessions: manager,
     node,
     channels,
+    ...(pulls ? { pulls } : {}),
     rtmpServer: `rtmp://${config.publicHost}:${ingest.port}/live`,
     async stop() {
       node.stop();
+      // Pull processes first: they publish into the listener that closes below.
+      await pulls?.close();
       // Sessions flush first (their publishers are cut as the listener stops right after).
       await manager.close();
       await channels?.close();

@@ -52,6 +52,15 @@ export function streamStoreContract(name: string, makeStore: () => Promise<Strea
       assert.equal(await store.getByKeyHash(hashStreamKey(generateStreamKey())), undefined);
     });
 
+    it('keeps a pull source and its pull status', async () => {
+      const store = await makeStore();
+      const stream = await created(store, {
+        source: { url: 'rtsp://admin:pw@127.0.0.1:8554/cam' },
+        pull: { state: 'retrying', since: '2025-01-01T00:00:00.000Z', attempts: 2, lastError: 'Connection refused' },
+      });
+      assert.deepEqual(await store.get(stream.id), stream);
+    });
+
     it('hands out copies: changing a returned stream changes nothing stored', async () => {
       const store = await makeStore();
       const stream = await created(store);

@@ -14,6 +14,10 @@ const schema = z.object({
   STREAMPLANE_PLAYBACK_BASE_URL: z.url({ protocol: /^https?$/ }),
   STREAMPLANE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(15),
   STREAMPLANE_MP4_EXPORT_QUEUE_URL: z.url().optional(),
+  /** Queue of pull jobs (pulled streams); this task takes up to STREAMPLANE_MAX_PULLS of them. */
+  STREAMPLANE_PULL_JOB_QUEUE_URL: z.url().optional(),
+  /** The pull-job queue's visibility timeout: a dead task's pulls are taken over after about this long. */
+  STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS: z.coerce.number().int().min(6).max(600).default(30),
   ECS_CONTAINER_METADATA_URI_V4: z.url().optional(),
   ECS_AGENT_URI: z.url().optional(),
   HOSTNAME: z.string().optional(),
@@ -28,6 +32,8 @@ export interface CloudIngestConfig extends PlaneConfig {
   heartbeatSeconds: number;
   /** Queue of MP4 export jobs this task takes (remuxing needs ffmpeg, which the ingest image has). */
   mp4ExportQueueUrl?: string;
+  pullJobQueueUrl?: string;
+  pullJobVisibilitySeconds: number;
   ecsMetadataUri?: string;
   ecsAgentUri?: string;
   hostName?: string;
@@ -45,6 +51,8 @@ export function loadCloudIngestConfig(env: Record<string, string | undefined>): 
     playbackBaseUrl: c.STREAMPLANE_PLAYBACK_BASE_URL.replace(/\/+$/, ''),
     heartbeatSeconds: c.STREAMPLANE_HEARTBEAT_SECONDS,
     ...(c.STREAMPLANE_MP4_EXPORT_QUEUE_URL ? { mp4ExportQueueUrl: c.STREAMPLANE_MP4_EXPORT_QUEUE_URL } : {}),
+    ...(c.STREAMPLANE_PULL_JOB_QUEUE_URL ? { pullJobQueueUrl: c.STREAMPLANE_PULL_JOB_QUEUE_URL } : {}),
+    pullJobVisibilitySeconds: c.STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS,
     ...(c.ECS_CONTAINER_METADATA_URI_V4 ? { ecsMetadataUri: c.ECS_CONTAINER_METADATA_URI_V4 } : {}),
     ...(c.ECS_AGENT_URI ? { ecsAgentUri: c.ECS_AGENT_URI } : {}),
     ...(c.HOSTNAME ? { hostName: c.HOSTNAME } : {}),

@@ -38,6 +38,9 @@ import { startIngestApp, type IngestApp } from '../ingest-app';
 import { createMp4ExportConsumer } from '../recordings/mp4-export';
 import type { PublishGate } from '../rtmp/rtmp-ingest';
 import type { CloudIngestConfig } from './cloud-config';
+import { PullJobConsumer } from '../pulls/pull-job-consumer';
+import { systemResolver } from '../../../../adapters/http-webhook-sender';
+import { CLOUD_URL_POLICY } from '../../../../core/webhooks/url-policy';
 
 /** Protection is asked for this long and renewed at a third of it. */
 const PROTECTION_MINUTES = 30;
@@ -89,8 +92,20 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     playbackBase: config.playbackBaseUrl,
     logger,
   };
+  // Pull jobs: taken only while this task has a free pull slot; held while the pull runs here.
+  let pullJobs: PullJobConsumer | undefined;
   const app = await startIngestApp({
     config,
+    ...(config.pullJobQueueUrl
+      ? {
+          pulls: {
+            maxPulls: config.maxPulls,
+            sourcePolicy: { ...CLOUD_URL_POLICY, allowCidrs: config.pullAllowCidrs },
+            resolveHost: async (host: string) => (await systemResolver(host)).map((a) => a.address),
+            onFinished: (streamId: string, outcome: 'stopped' | 'failed' | 'closed') => void pullJobs?.finished(streamId, outcome),
+          },
+        }
+      : {}),
     sessionDeps: { store, emit, clock: systemClock },
     emit,
     objectStore,
@@ -149,6 +164,10 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
       })
     : undefined;
   exports?.start();
+  if (config.pullJobQueueUrl && app.pulls) {
+    pullJobs = new PullJobConsumer({ client: overrides.sqs ?? new SQSClient({}), queueUrl: config.pullJobQueueUrl, runner: app.pulls, logger, visibilitySeconds: config.pullJobVisibilitySeconds });
+    pullJobs.start();
+  }
 
   // The container's health check (an HTTP probe of the event loop and pipelines, not TCP on 1935).
   const healthServer = overrides.healthCheckPort === null ? undefined : await startHealthServer(app.node, overrides.healthCheckPort !== undefined ? { port: overrides.healthCheckPort } : {});
@@ -159,6 +178,7 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     // A change in the carried set is announced at once, not at the next beat.
     setInterval(safely('heartbeat', async () => (app.sessions.carriedStreamIds().join(',') !== carried ? beat() : undefined)), 1000),
     setInterval(safely('reconcile', () => app.sessions.reconcile()), RECONCILE_MS),
+    // No bus reaches the task: a pull stopped through the API is seen by the runner's own reconcile.
     setInterval(() => metrics.flush(), METRICS_FLUSH_MS),
   ];
   for (const t of timers) t.unref();
@@ -174,6 +194,8 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
       // No new export jobs; one in progress is not waited for (it can take far longer than the drain
       // window) — its message was not deleted, so another task redoes it.
       void exports?.stop();
+      // No new pull jobs; the running ones are handed back (visible again at once) as the app stops them.
+      await pullJobs?.stop();
       await app.stop();
       // The last beat names what this task still answers for; failover takes over once it goes stale.
       await beat().catch(() => undefined);
