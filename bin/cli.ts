@@ -14,10 +14,13 @@ const USAGE = `Usage: streamplane <command> [options]
 Commands:
   dev                                   run the local plane (same as \`npm start\`)
   streams create --name NAME [--no-recording] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS]
+                 [--transcode ladder|passthrough] [--srt-passphrase PASSPHRASE]
+                                        prints the stream with its ingest URLs (RTMP, RTMPS, SRT, HTTP)
   streams list [--limit N] [--cursor C]
   streams get ID
   streams update ID [--name NAME] [--recording true|false] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS]
-  streams reset-key ID
+                 [--transcode ladder|passthrough] [--srt-passphrase PASSPHRASE|none]
+  streams reset-key ID                  a new key, printed with the new ingest URLs
   streams disable ID | enable ID | end ID
   streams delete ID
   events [--stream ID] [--after EVENT_ID] [--limit N]
@@ -54,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
       recording: { type: 'string' },
       'no-recording': { type: 'boolean' },
       'reconnect-window': { type: 'string' },
+      transcode: { type: 'string' },
+      'srt-passphrase': { type: 'string' },
       limit: { type: 'string' },
       cursor: { type: 'string' },
       stream: { type: 'string' },
@@ -158,6 +163,11 @@ async function main(argv: string[]): Promise<number> {
     }
     const dvr = intOption(values['dvr-window'], '--dvr-window');
     if (dvr !== undefined) body.dvrWindowSeconds = dvr;
+    if (values.transcode !== undefined) {
+      if (!['ladder', 'passthrough'].includes(values.transcode)) throw new UsageError('--transcode must be ladder or passthrough');
+      body.transcode = values.transcode;
+    }
+    if (values['srt-passphrase'] !== undefined) body.srtPassphrase = values['srt-passphrase'] === 'none' ? null : values['srt-passphrase'];
     return body;
   };
 

@@ -39,11 +39,18 @@ export interface Stream {
   /** The most recent session, kept after it ends. */
   lastSessionId?: string;
   transcode?: TranscodeDecision;
+  /** The `transcode` setting: `passthrough` packages the source as one rendition (absent = `ladder`). */
+  transcodeMode?: TranscodeMode;
+  /** SRT encryption passphrase (write-only through the API; handed to the SRT front end at the gate). */
+  srtPassphrase?: string;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every write; conditional updates compare it. */
   version: number;
 }
+
+export const TRANSCODE_MODES = ['ladder', 'passthrough'] as const;
+export type TranscodeMode = (typeof TRANSCODE_MODES)[number];
 
 export const DEFAULT_RECONNECT_WINDOW_SECONDS = 60;
 export const MAX_RECONNECT_WINDOW_SECONDS = 1800;
@@ -119,15 +126,37 @@ export interface StreamView {
   dvrWindowSeconds: number;
   sessionId?: string;
   transcode?: TranscodeDecision;
-  ingest: { server: string; url?: string };
+  transcodeMode: TranscodeMode;
+  ingest: IngestView;
   playback: { hls: string; thumbnail: string; dvr?: string };
   createdAt: string;
   updatedAt: string;
 }
 
+/** Where encoders publish; the key-bearing URLs only on create and reset-key. */
+export interface IngestView {
+  server: string;
+  url?: string;
+  /** `rtmps://HOST:PORT/live` where TLS ingest is configured. */
+  rtmpsServer?: string;
+  rtmpsUrl?: string;
+  /** `srt://HOST:PORT?streamid=KEY` */
+  srt?: string;
+  /** Whether SRT callers must encrypt with the stream's passphrase. */
+  srtEncrypted?: boolean;
+  /** `http://HOST:PORT/ingest/KEY`: PUT or POST a chunked MPEG-TS body. */
+  http?: string;
+}
+
 export interface PublicUrls {
   /** `rtmp://HOST:PORT/live` */
   rtmpServer: string;
+  /** `rtmps://HOST:PORT/live`, where TLS ingest is configured. */
+  rtmpsServer?: string;
+  /** `srt://HOST:PORT`, where SRT ingest runs. */
+  srtServer?: string;
+  /** `http://HOST:PORT/ingest`, where MPEG-TS push is served. */
+  httpIngestBase?: string;
   /** Base URL of the HLS origin or CDN, without a trailing slash. */
   playbackBase: string;
 }
@@ -149,7 +178,8 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
     reconnectWindowSeconds: stream.reconnectWindowSeconds,
     playbackPolicy: stream.playbackPolicy ?? 'public',
     dvrWindowSeconds: stream.dvrWindowSeconds ?? 0,
-    ingest: { server: urls.rtmpServer },
+    transcodeMode: stream.transcodeMode ?? 'ladder',
+    ingest: { server: urls.rtmpServer, ...(urls.rtmpsServer ? { rtmpsServer: urls.rtmpsServer } : {}), ...(urls.srtServer ? { srtEncrypted: stream.srtPassphrase !== undefined } : {}) },
     playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}`, thumbnail: `${urls.playbackBase}/${liveThumbnailKey(stream.id)}` },
     createdAt: stream.createdAt,
     updatedAt: stream.updatedAt,
@@ -160,6 +190,9 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
   if (streamKey !== undefined) {
     view.streamKey = streamKey;
     view.ingest.url = `${urls.rtmpServer}/${streamKey}`;
+    if (urls.rtmpsServer) view.ingest.rtmpsUrl = `${urls.rtmpsServer}/${streamKey}`;
+    if (urls.srtServer) view.ingest.srt = `${urls.srtServer}?streamid=${streamKey}`;
+    if (urls.httpIngestBase) view.ingest.http = `${urls.httpIngestBase}/${streamKey}`;
   }
   return view;
 }

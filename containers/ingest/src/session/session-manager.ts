@@ -84,7 +84,8 @@ export class SessionManager {
     });
   }
 
-  async onGone(publish: AcceptedPublish): Promise<void> {
+  /** The publisher went away (also one whose handoff never reached the RTMP leg: only the ids are known). */
+  async onGone(publish: Pick<AcceptedPublish, 'streamId' | 'sessionId'>): Promise<void> {
     const { streamId, sessionId } = publish;
     const session = this.sessions.get(streamId);
     if (session) {
