@@ -11,6 +11,7 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EmitEvent } from '../../../../core/events/emit-event';
 import { planLadder, toTranscodeDecision, type LadderOptions } from '../../../../core/transcode/ladder';
+import { planPassthrough } from '../../../../core/transcode/passthrough-plan';
 import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
 import type { ObjectStore } from '../../../../core/ports/object-store';
@@ -177,7 +178,7 @@ export class LiveSession {
       videoCodec: source.video?.codec ?? null,
       audioCodec: source.audio?.codec ?? null,
     });
-    const plan = planLadder(source, options.ladder);
+    const plan = options.publish.transcode === 'passthrough' ? planPassthrough(source, options.ladder) : planLadder(source, options.ladder);
     this.segmentSeconds = plan.segmentSeconds;
     const decision = toTranscodeDecision(plan);
     this.log.info('session: ladder planned', { topRung: plan.topRung, reason: plan.reason, renditions: plan.renditions.map((r) => r.name) });

@@ -171,10 +171,13 @@ def pump(sock, token, intake_port):
     finally:
         srt.srt_close(sock)
         if tcp:
+            # shutdown, not just close: the watcher thread blocked in recv() keeps the socket open otherwise,
+            # and the plane would never see the caller leave.
             try:
-                tcp.close()
+                tcp.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+            tcp.close()
 
 
 def main():
