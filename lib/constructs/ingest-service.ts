@@ -61,6 +61,10 @@ export interface IngestServiceProps {
   readonly certificateArn?: string;
   /** IPv4 ranges allowed to connect. */
   readonly allowedCidrs: string[];
+  /** SRT callers on UDP 9000 (an NLB UDP listener to the tasks). @default false */
+  readonly srtIngest?: boolean;
+  /** MPEG-TS over HTTP push on TCP 8080 (TLS 8443 instead, with the certificate). @default false */
+  readonly httpIngest?: boolean;
   /** Configuration of the ingest app (resource names, ladder, …). Never secrets. */
   readonly environment: Record<string, string>;
   /** @default logs.RetentionDays.ONE_MONTH */
@@ -79,10 +83,10 @@ export class IngestService extends Construct {
   readonly rtmpServerUrl: string;
   /** `rtmps://<nlb>:443/live` when a certificate is configured. */
   readonly rtmpsServerUrl?: string;
-  /** `srt://<nlb>:9000` */
-  readonly srtServerUrl: string;
-  /** `http://<nlb>:8080/ingest`, or `https://<nlb>:8443/ingest` with a certificate. */
-  readonly httpIngestBaseUrl: string;
+  /** `srt://<nlb>:9000`, with `srtIngest`. */
+  readonly srtServerUrl?: string;
+  /** `http://<nlb>:8080/ingest`, or `https://<nlb>:8443/ingest` with a certificate; with `httpIngest`. */
+  readonly httpIngestBaseUrl?: string;
 
   constructor(scope: Construct, id: string, props: IngestServiceProps) {
     super(scope, id);
@@ -135,8 +139,8 @@ export class IngestService extends Construct {
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'ingest', mode: ecs.AwsLogDriverMode.NON_BLOCKING, maxBufferSize: Size.mebibytes(25) }),
       portMappings: [
         { containerPort: RTMP_PORT, protocol: ecs.Protocol.TCP, name: 'rtmp' },
-        { containerPort: SRT_PORT, protocol: ecs.Protocol.UDP, name: 'srt' },
-        { containerPort: HTTP_INGEST_PORT, protocol: ecs.Protocol.TCP, name: 'http-ingest' },
+        ...(props.srtIngest ? [{ containerPort: SRT_PORT, protocol: ecs.Protocol.UDP, name: 'srt' }] : []),
+        ...(props.httpIngest ? [{ containerPort: HTTP_INGEST_PORT, protocol: ecs.Protocol.TCP, name: 'http-ingest' }] : []),
       ],
       // An HTTP probe of the app's own event loop and pipelines (containers/ingest/src/monitoring/
       // health-server.ts), not TCP on 1935: a hung task fails it, ECS replaces it, failover moves its streams.
@@ -152,8 +156,8 @@ export class IngestService extends Construct {
       // TMPDIR is for Node's os.tmpdir() and ffmpeg: the root filesystem is read-only.
       environment: {
         STREAMPLANE_RTMP_PORT: String(RTMP_PORT),
-        STREAMPLANE_SRT_PORT: String(SRT_PORT),
-        STREAMPLANE_HTTP_PORT: String(HTTP_INGEST_PORT),
+        ...(props.srtIngest ? { STREAMPLANE_SRT_PORT: String(SRT_PORT) } : {}),
+        ...(props.httpIngest ? { STREAMPLANE_HTTP_PORT: String(HTTP_INGEST_PORT) } : {}),
         STREAMPLANE_DATA_DIR: `${SCRATCH_PATH}/data`,
         TMPDIR: `${SCRATCH_PATH}/tmp`,
         STREAMPLANE_LOG_FORMAT: 'json',
@@ -192,8 +196,8 @@ export class IngestService extends Construct {
     const listenerPorts = props.certificateArn ? [RTMP_PORT, RTMPS_PORT] : [RTMP_PORT];
     for (const cidr of props.allowedCidrs) {
       for (const port of listenerPorts) lbSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(port), `RTMP${port === RTMPS_PORT ? 'S' : ''} from ${cidr}`);
-      lbSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.udp(SRT_PORT), `SRT from ${cidr}`);
-      lbSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(props.certificateArn ? HTTPS_INGEST_PORT : HTTP_INGEST_PORT), `MPEG-TS push from ${cidr}`);
+      if (props.srtIngest) lbSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.udp(SRT_PORT), `SRT from ${cidr}`);
+      if (props.httpIngest) lbSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(props.certificateArn ? HTTPS_INGEST_PORT : HTTP_INGEST_PORT), `MPEG-TS push from ${cidr}`);
     }
     if (props.allowedCidrs.some((cidr) => cidr.endsWith('/0'))) {
       Validations.of(lbSecurityGroup).acknowledge({
@@ -230,8 +234,8 @@ export class IngestService extends Construct {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
     this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(RTMP_PORT), 'RTMP and health checks from the NLB');
-    this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.udp(SRT_PORT), 'SRT from the NLB');
-    this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(HTTP_INGEST_PORT), 'MPEG-TS push from the NLB');
+    if (props.srtIngest) this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.udp(SRT_PORT), 'SRT from the NLB');
+    if (props.httpIngest) this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(HTTP_INGEST_PORT), 'MPEG-TS push from the NLB');
 
     this.targetGroup = new elbv2.NetworkTargetGroup(this, 'Targets', {
       vpc,
@@ -261,38 +265,8 @@ export class IngestService extends Construct {
       });
     }
 
-    // SRT: one UDP listener; its health is judged on the RTMP port (same process; NLB checks UDP by TCP).
-    const srtTargets = new elbv2.NetworkTargetGroup(this, 'SrtTargets', {
-      vpc,
-      port: SRT_PORT,
-      protocol: elbv2.Protocol.UDP,
-      targetType: elbv2.TargetType.IP,
-      deregistrationDelay: Duration.seconds(30),
-      healthCheck: { protocol: elbv2.Protocol.TCP, port: String(RTMP_PORT), interval: Duration.seconds(10), healthyThresholdCount: 2, unhealthyThresholdCount: 2 },
-      targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: SRT_PORT, protocol: ecs.Protocol.UDP })],
-    });
-    this.loadBalancer.addListener('Srt', { port: SRT_PORT, protocol: elbv2.Protocol.UDP, defaultTargetGroups: [srtTargets] });
-    const httpIngestTargets = new elbv2.NetworkTargetGroup(this, 'HttpIngestTargets', {
-      vpc,
-      port: HTTP_INGEST_PORT,
-      protocol: elbv2.Protocol.TCP,
-      targetType: elbv2.TargetType.IP,
-      preserveClientIp: true,
-      deregistrationDelay: Duration.seconds(30),
-      healthCheck: { protocol: elbv2.Protocol.TCP, port: String(HTTP_INGEST_PORT), interval: Duration.seconds(10), healthyThresholdCount: 2, unhealthyThresholdCount: 2 },
-      targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: HTTP_INGEST_PORT, protocol: ecs.Protocol.TCP })],
-    });
-    if (props.certificateArn) {
-      this.loadBalancer.addListener('HttpsIngest', {
-        port: HTTPS_INGEST_PORT,
-        protocol: elbv2.Protocol.TLS,
-        certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn)],
-        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-        defaultTargetGroups: [httpIngestTargets],
-      });
-    } else {
-      this.loadBalancer.addListener('HttpIngest', { port: HTTP_INGEST_PORT, protocol: elbv2.Protocol.TCP, defaultTargetGroups: [httpIngestTargets] });
-    }
+    if (props.srtIngest) this.addSrtListener(vpc);
+    if (props.httpIngest) this.addHttpIngestListener(vpc, props.certificateArn);
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
     scaling.scaleOnCpuUtilization('Cpu', {
@@ -304,15 +278,56 @@ export class IngestService extends Construct {
 
     this.rtmpServerUrl = `rtmp://${this.loadBalancer.loadBalancerDnsName}:${RTMP_PORT}/${INGEST_APP}`;
     if (props.certificateArn) this.rtmpsServerUrl = `rtmps://${this.loadBalancer.loadBalancerDnsName}:${RTMPS_PORT}/${INGEST_APP}`;
-    this.srtServerUrl = `srt://${this.loadBalancer.loadBalancerDnsName}:${SRT_PORT}`;
-    this.httpIngestBaseUrl = props.certificateArn
-      ? `https://${this.loadBalancer.loadBalancerDnsName}:${HTTPS_INGEST_PORT}/ingest`
-      : `http://${this.loadBalancer.loadBalancerDnsName}:${HTTP_INGEST_PORT}/ingest`;
+    if (props.srtIngest) this.srtServerUrl = `srt://${this.loadBalancer.loadBalancerDnsName}:${SRT_PORT}`;
+    if (props.httpIngest) {
+      this.httpIngestBaseUrl = props.certificateArn
+        ? `https://${this.loadBalancer.loadBalancerDnsName}:${HTTPS_INGEST_PORT}/ingest`
+        : `http://${this.loadBalancer.loadBalancerDnsName}:${HTTP_INGEST_PORT}/ingest`;
+    }
 
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason: 'The environment holds only non-secret configuration (resource names, ladder, ports); the task has no secrets at all, its AWS access comes from the task role.',
     });
+  }
+
+  /** SRT: one UDP listener; health is judged on the RTMP port (same process; the NLB checks UDP targets by TCP). */
+  private addSrtListener(vpc: ec2.IVpc): void {
+    const srtTargets = new elbv2.NetworkTargetGroup(this, 'SrtTargets', {
+      vpc,
+      port: SRT_PORT,
+      protocol: elbv2.Protocol.UDP,
+      targetType: elbv2.TargetType.IP,
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: { protocol: elbv2.Protocol.TCP, port: String(RTMP_PORT), interval: Duration.seconds(10), healthyThresholdCount: 2, unhealthyThresholdCount: 2 },
+      targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: SRT_PORT, protocol: ecs.Protocol.UDP })],
+    });
+    this.loadBalancer.addListener('Srt', { port: SRT_PORT, protocol: elbv2.Protocol.UDP, defaultTargetGroups: [srtTargets] });
+  }
+
+  /** MPEG-TS push: TCP 8080, or TLS 8443 terminated at the NLB with the certificate. */
+  private addHttpIngestListener(vpc: ec2.IVpc, certificateArn: string | undefined): void {
+    const httpIngestTargets = new elbv2.NetworkTargetGroup(this, 'HttpIngestTargets', {
+      vpc,
+      port: HTTP_INGEST_PORT,
+      protocol: elbv2.Protocol.TCP,
+      targetType: elbv2.TargetType.IP,
+      preserveClientIp: true,
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: { protocol: elbv2.Protocol.TCP, port: String(HTTP_INGEST_PORT), interval: Duration.seconds(10), healthyThresholdCount: 2, unhealthyThresholdCount: 2 },
+      targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: HTTP_INGEST_PORT, protocol: ecs.Protocol.TCP })],
+    });
+    if (certificateArn) {
+      this.loadBalancer.addListener('HttpsIngest', {
+        port: HTTPS_INGEST_PORT,
+        protocol: elbv2.Protocol.TLS,
+        certificates: [elbv2.ListenerCertificate.fromArn(certificateArn)],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        defaultTargetGroups: [httpIngestTargets],
+      });
+    } else {
+      this.loadBalancer.addListener('HttpIngest', { port: HTTP_INGEST_PORT, protocol: elbv2.Protocol.TCP, defaultTargetGroups: [httpIngestTargets] });
+    }
   }
 
   /** The task role, to which the stack grants what the ingest uses. */

@@ -193,6 +193,8 @@ export class StreamplaneStack extends Stack {
       minTasks: config.ingestMinTasks,
       maxTasks: config.ingestMaxTasks,
       ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
+      srtIngest: true,
+      httpIngest: true,
       allowedCidrs: config.ingestAllowedCidrs,
       ...logging,
       environment: {
@@ -243,8 +245,8 @@ export class StreamplaneStack extends Stack {
       environment: {
         ...busEnv,
         RTMP_SERVER_URL: rtmpServerUrl,
-        SRT_SERVER_URL: ingestDomain ? `srt://${ingestDomain}:${SRT_PORT}` : this.ingest.srtServerUrl,
-        HTTP_INGEST_BASE_URL: ingestDomain ? `https://${ingestDomain}:${HTTPS_INGEST_PORT}/ingest` : this.ingest.httpIngestBaseUrl,
+        SRT_SERVER_URL: ingestDomain ? `srt://${ingestDomain}:${SRT_PORT}` : (this.ingest.srtServerUrl as string),
+        HTTP_INGEST_BASE_URL: ingestDomain ? `https://${ingestDomain}:${HTTPS_INGEST_PORT}/ingest` : (this.ingest.httpIngestBaseUrl as string),
         PLAYBACK_BASE_URL: playbackBaseUrl,
         API_TOKEN_SECRET_ARN: this.apiToken.secretArn,
         DEFAULT_RECONNECT_WINDOW_SECONDS: String(config.reconnectWindowSeconds),
