@@ -76,14 +76,15 @@ async function treeUsage(root: number): Promise<{ cpu: number; rssBytes: number;
 
 async function makeSource(dir: string): Promise<string> {
   const source = join(dir, 'source-720p30.flv');
-  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', String(SECONDS + 40),
+  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '20',
     '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-b:v', '2500k', '-maxrate', '2500k', '-bufsize', '5000k',
     '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-f', 'flv', source], { maxBuffer: 16 * 1024 * 1024 });
   return source;
 }
 
 function publisher(source: string, url: string): ChildProcess {
-  return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-i', source, '-c', 'copy', '-f', 'flv', url], { stdio: 'ignore' });
+  // A 20 s file looped (cheap to make on a busy machine); -c copy keeps the publisher itself nearly free.
+  return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', source, '-c', 'copy', '-f', 'flv', url], { stdio: 'ignore' });
 }
 
 function kill(children: ChildProcess[]): Promise<void> {
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
     const [httpPort, rtmpPort] = [await freePort(), await freePort()];
     const plane = spawn(process.execPath, ['--import', 'tsx', 'bin/local-plane.ts'], {
       env: { ...process.env, STREAMPLANE_HTTP_PORT: String(httpPort), STREAMPLANE_RTMP_PORT: String(rtmpPort), STREAMPLANE_SRT_PORT: 'off', STREAMPLANE_BIND: '127.0.0.1', STREAMPLANE_PUBLIC_HOST: '127.0.0.1', STREAMPLANE_DATA_DIR: join(dir, 'plane'), STREAMPLANE_API_TOKEN: TOKEN, STREAMPLANE_LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'ignore', process.env.BENCH_PLANE_LOGS ? 'inherit' : 'ignore'],
     });
     children.unshift(plane);
     const apiBase = `http://127.0.0.1:${httpPort}`;
@@ -187,9 +188,9 @@ async function main(): Promise<void> {
       const watchers = pubs.map((p) => watchPlaylist(`${apiBase}/live/${p.s.id}/${'720p'}/index.m3u8`, p.startedAt, () => done));
       // Steady state: every stream live.
       for (let i = 0; ; i++) {
-        const live = await Promise.all(streams.map((s) => api<{ status: string }>(apiBase, 'GET', `/v1/streams/${s.id}`).then((v) => v.status === 'live')));
-        if (live.every(Boolean)) break;
-        if (i > 300) throw new Error(`not every stream went live at N=${n}`);
+        const states = await Promise.all(streams.map((s) => api<{ status: string }>(apiBase, 'GET', `/v1/streams/${s.id}`).then((v) => v.status)));
+        if (states.every((st) => st === 'live')) break;
+        if (i > 240) throw new Error(`not every stream went live at N=${n}: ${states.join(', ')}`);
         await new Promise((r) => setTimeout(r, 500));
       }
       const before = await treeUsage(plane.pid!);
