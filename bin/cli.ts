@@ -18,10 +18,13 @@ Commands:
                                         with a source (rtsp://, rtmp://, srt://, http(s)://….m3u8) the stream
                                         pulls its input and has no key; --source-file keeps credentials out of
                                         the process list and shell history
+                 [--transcode ladder|passthrough] [--srt-passphrase PASSPHRASE]
+                                        prints the stream with its ingest URLs (RTMP, RTMPS, SRT, HTTP)
   streams list [--limit N] [--cursor C]
   streams get ID
   streams update ID [--name NAME] [--recording true|false] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS]
-  streams reset-key ID
+                 [--transcode ladder|passthrough] [--srt-passphrase PASSPHRASE|none]
+  streams reset-key ID                  a new key, printed with the new ingest URLs
   streams disable ID | enable ID | end ID
   streams start ID                      start pulling a stream created with a source (queued beyond the limit)
   streams stop-pulls                    stop every queued or running pull; prints how many
@@ -60,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
       recording: { type: 'string' },
       'no-recording': { type: 'boolean' },
       'reconnect-window': { type: 'string' },
+      transcode: { type: 'string' },
+      'srt-passphrase': { type: 'string' },
       limit: { type: 'string' },
       cursor: { type: 'string' },
       stream: { type: 'string' },
@@ -166,6 +171,11 @@ async function main(argv: string[]): Promise<number> {
     }
     const dvr = intOption(values['dvr-window'], '--dvr-window');
     if (dvr !== undefined) body.dvrWindowSeconds = dvr;
+    if (values.transcode !== undefined) {
+      if (!['ladder', 'passthrough'].includes(values.transcode)) throw new UsageError('--transcode must be ladder or passthrough');
+      body.transcode = values.transcode;
+    }
+    if (values['srt-passphrase'] !== undefined) body.srtPassphrase = values['srt-passphrase'] === 'none' ? null : values['srt-passphrase'];
     return body;
   };
 

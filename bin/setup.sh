@@ -12,6 +12,8 @@ as_root() {
 
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+# SRT ingest: a small python3 helper drives libsrt (which Debian's ffmpeg already depends on).
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # Chromium only runs the browser tests (console, hls.js playback); the plane itself does not need it.
 if [ "${STREAMPLANE_SETUP_BROWSER:-auto}" != "no" ] && { [ "${1:-}" = "--test" ] || [ -n "${CI:-}" ]; } && [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)

@@ -32,6 +32,7 @@ import { createPlaneHttpServer, healthRoute, metricsRoute, type Route } from './
 import { HlsOrigin } from './http/hls-origin';
 import { CONSOLE_PATH, createConsoleRoute } from './http/console-route';
 import { startIngestApp, type IngestApp } from '../containers/ingest/src/ingest-app';
+import { isTsPush } from '../containers/ingest/src/http-push/ts-push-route';
 import type { SessionManager } from '../containers/ingest/src/session/session-manager';
 import type { PullRunner } from '../containers/ingest/src/pulls/pull-runner';
 import { resolveApiToken } from './api-token';
@@ -49,6 +50,11 @@ import { systemResolver } from '../adapters/http-webhook-sender';
 export interface LocalPlane {
   httpPort: number;
   rtmpPort: number;
+  /** Bound SRT (UDP) and RTMPS ports, when those listeners run. */
+  srtPort?: number;
+  rtmpsPort?: number;
+  /** Helper processes of the ingest (the SRT hub), for benchmarks that measure the plane's tree. */
+  helperPids(): number[];
   apiToken: string;
   apiTokenSource: 'env' | 'file' | 'generated';
   /** `console`: the web console (`/console/`); the public watch pages are under `/watch/<streamId>`. */
@@ -126,12 +132,16 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     let apiRoute: Route = async () => false;
     let recordingsRoute: Route = async () => false;
     let consoleRoute: Route = async () => false;
+    let ingestPushRoute: Route = async () => false;
     // Playback keys API and the origin's signed-playback check (public media is served as before).
     const playback = await wireLocalPlayback({ dataDir, client, tableName: registry.tableName, streams: store, apiToken: () => token, logger });
     const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: [...MEDIA_PREFIXES], access: playback.access, logger });
     const http = createPlaneHttpServer({
       logger,
+      isLiveBody: isTsPush,
       routes: [
+        // MPEG-TS push (`PUT|POST /ingest/STREAM_KEY`), served by the ingest.
+        (req, res, url) => ingestPushRoute(req, res, url),
         healthRoute({ ingest: () => ready.ingest, api: () => ready.api, store: () => ready.store }),
         metricsRoute(() => metrics.render()),
         (req, res, url) => consoleRoute(req, res, url),
@@ -195,7 +205,14 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     const pulls = wireLocalPulls({ runner: app.pulls as NonNullable<typeof app.pulls>, store, bus, logger });
     cleanups.push(() => pulls.close());
     const manager = app.sessions;
-    const urls: PublicUrls = { rtmpServer: app.rtmpServer, playbackBase };
+    const urls: PublicUrls = {
+      rtmpServer: app.rtmpServer,
+      playbackBase,
+      ...(app.rtmpsServer ? { rtmpsServer: app.rtmpsServer } : {}),
+      ...(app.srtServer ? { srtServer: app.srtServer } : {}),
+      httpIngestBase: `http://${config.publicHost}:${httpPort}/ingest`,
+    };
+    ingestPushRoute = app.httpPushRoute;
     const unsubscribe = bus.subscribe((event) => manager.onEvent(event));
     cleanups.push(unsubscribe);
     await manager.recoverOrphans();
@@ -231,6 +248,9 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     return {
       httpPort,
       rtmpPort: app.ingest.port,
+      ...(app.srtPort !== undefined ? { srtPort: app.srtPort } : {}),
+      ...(app.rtmpsPort !== undefined ? { rtmpsPort: app.rtmpsPort } : {}),
+      helperPids: () => app.helperPids(),
       apiToken: token,
       apiTokenSource: tokenSource,
       urls: { ...urls, api: `${httpBase}/v1`, console: `${httpBase}${CONSOLE_PATH}` },

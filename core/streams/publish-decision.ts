@@ -22,6 +22,10 @@ export const publishDecision = z.discriminatedUnion('allowed', [
     reconnectWindowSeconds: z.number().int().min(0),
     /** Seconds of DVR playlist to keep (absent or 0: none). */
     dvrWindowSeconds: z.number().int().min(0).optional(),
+    /** `passthrough`: package the source as one rendition, no ladder (absent: `ladder`). */
+    transcode: z.enum(['ladder', 'passthrough']).optional(),
+    /** SRT only: the stream's passphrase, which the SRT front end sets on the caller's socket. */
+    srtPassphrase: z.string().min(10).max(79).optional(),
   }),
   z.object({ allowed: z.literal(false), reason: z.enum(REJECT_REASONS), streamId: z.string().min(1).nullable() }),
 ]);

@@ -100,6 +100,8 @@ export async function openSession(
     recording: after.recording,
     reconnectWindowSeconds: after.reconnectWindowSeconds,
     ...(after.recording && (after.dvrWindowSeconds ?? 0) > 0 ? { dvrWindowSeconds: after.dvrWindowSeconds } : {}),
+    ...(after.transcodeMode === 'passthrough' ? { transcode: 'passthrough' as const } : {}),
+    ...(after.srtPassphrase ? { srtPassphrase: after.srtPassphrase } : {}),
   };
 }
 

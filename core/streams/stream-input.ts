@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { PLAYBACK_POLICIES } from '../playback/playback-access';
-import { MAX_DVR_WINDOW_SECONDS, MAX_RECONNECT_WINDOW_SECONDS } from './stream';
+import { MAX_DVR_WINDOW_SECONDS, MAX_RECONNECT_WINDOW_SECONDS, TRANSCODE_MODES } from './stream';
 
 // Letters, marks, numbers, punctuation, spaces and emoji (with their modifiers, flags and joiners); no
 // control or other format characters, no path separators.
@@ -33,6 +33,14 @@ export const dvrWindowSeconds = z
   .min(0)
   .max(MAX_DVR_WINDOW_SECONDS)
   .describe(`Seconds a viewer can seek back in \`playback.dvr\` (0 = off, the default; at most ${MAX_DVR_WINDOW_SECONDS}); needs \`recording\`.`);
+export const transcodeMode = z
+  .enum(TRANSCODE_MODES)
+  .describe('`ladder` (the default): an adaptive ladder. `passthrough`: the source packaged as one rendition without decoding it (for sources that are already viewer-ready; the cheapest way to run many streams).');
+/** libsrt takes 10 to 79 characters; printable ASCII keeps it typeable into any encoder. */
+export const srtPassphrase = z
+  .string()
+  .regex(/^[\x21-\x7e]{10,79}$/, 'must be 10 to 79 printable ASCII characters without spaces')
+  .describe('SRT encryption passphrase callers must use (write-only; shown as `ingest.srtEncrypted`).');
 /** The message of the one cross-field rule (create checks it here, update in the registry). */
 export const DVR_NEEDS_RECORDING = 'needs recording: the DVR playlist reuses the recording\'s segments';
 
@@ -55,6 +63,8 @@ export const createStreamInput = z
     reconnectWindowSeconds: reconnectWindowSeconds.optional(),
     playbackPolicy: playbackPolicy.optional(),
     dvrWindowSeconds: dvrWindowSeconds.optional(),
+    transcode: transcodeMode.optional(),
+    srtPassphrase: srtPassphrase.optional(),
   })
   .strict()
   .refine((v) => !(v.recording === false && (v.dvrWindowSeconds ?? 0) > 0), { message: DVR_NEEDS_RECORDING, path: ['dvrWindowSeconds'] });
@@ -67,6 +77,8 @@ export const updateStreamInput = z
     reconnectWindowSeconds: reconnectWindowSeconds.optional(),
     playbackPolicy: playbackPolicy.optional(),
     dvrWindowSeconds: dvrWindowSeconds.optional(),
+    transcode: transcodeMode.optional(),
+    srtPassphrase: srtPassphrase.nullable().optional().describe('SRT passphrase; `null` turns SRT encryption off.'),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'at least one field must be given');

@@ -80,6 +80,8 @@ export async function createStream(deps: RegistryDeps, input: CreateStreamInput)
     playbackPolicy: input.playbackPolicy ?? 'public',
     dvrWindowSeconds: input.dvrWindowSeconds ?? 0,
     ...(source ? { source } : {}),
+    ...(input.transcode && input.transcode !== 'ladder' ? { transcodeMode: input.transcode } : {}),
+    ...(input.srtPassphrase ? { srtPassphrase: input.srtPassphrase } : {}),
     createdAt: now,
     updatedAt: now,
     version: 1,
@@ -108,6 +110,16 @@ export async function updateStream(deps: RegistryDeps, id: string, patch: Update
         (next as Record<string, unknown>)[key] = value;
         changedFields.push(key);
       }
+    }
+    if (patch.transcode !== undefined && patch.transcode !== (current.transcodeMode ?? 'ladder')) {
+      if (patch.transcode === 'ladder') delete next.transcodeMode;
+      else next.transcodeMode = patch.transcode;
+      changedFields.push('transcode');
+    }
+    if (patch.srtPassphrase !== undefined && patch.srtPassphrase !== (current.srtPassphrase ?? null)) {
+      if (patch.srtPassphrase === null) delete next.srtPassphrase;
+      else next.srtPassphrase = patch.srtPassphrase;
+      changedFields.push('srtPassphrase');
     }
     if (!next.recording && (next.dvrWindowSeconds ?? 0) > 0) throw new ValidationError(`dvrWindowSeconds ${DVR_NEEDS_RECORDING}.`, [{ path: 'dvrWindowSeconds', message: DVR_NEEDS_RECORDING }]);
     return changedFields.length > 0 ? next : undefined;

@@ -50,11 +50,18 @@ export interface Stream {
   source?: { url: string };
   /** State of the pull of `source` (absent until the first start). */
   pull?: PullStatus;
+  /** The `transcode` setting: `passthrough` packages the source as one rendition (absent = `ladder`). */
+  transcodeMode?: TranscodeMode;
+  /** SRT encryption passphrase (write-only through the API; handed to the SRT front end at the gate). */
+  srtPassphrase?: string;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every write; conditional updates compare it. */
   version: number;
 }
+
+export const TRANSCODE_MODES = ['ladder', 'passthrough'] as const;
+export type TranscodeMode = (typeof TRANSCODE_MODES)[number];
 
 export const DEFAULT_RECONNECT_WINDOW_SECONDS = 60;
 export const MAX_RECONNECT_WINDOW_SECONDS = 1800;
@@ -132,7 +139,9 @@ export interface StreamView {
   transcode?: TranscodeDecision;
   /** What viewers get now: `off` | `live` | `fallback` | `slate`. */
   output: Output;
-  ingest: { server: string; url?: string } | { type: 'pull'; url: string };
+  transcodeMode: TranscodeMode;
+  /** Where encoders publish, or (a pulled stream) the masked source URL. */
+  ingest: IngestView | { type: 'pull'; url: string };
   /** Pull streams only: the state of the pull (`queued` while waiting for a slot). */
   pull?: PullStatus | { state: 'idle' };
   playback: { hls: string; thumbnail: string; dvr?: string };
@@ -140,9 +149,30 @@ export interface StreamView {
   updatedAt: string;
 }
 
+/** Where encoders publish; the key-bearing URLs only on create and reset-key. */
+export interface IngestView {
+  server: string;
+  url?: string;
+  /** `rtmps://HOST:PORT/live` where TLS ingest is configured. */
+  rtmpsServer?: string;
+  rtmpsUrl?: string;
+  /** `srt://HOST:PORT?streamid=KEY` */
+  srt?: string;
+  /** Whether SRT callers must encrypt with the stream's passphrase. */
+  srtEncrypted?: boolean;
+  /** `http://HOST:PORT/ingest/KEY`: PUT or POST a chunked MPEG-TS body. */
+  http?: string;
+}
+
 export interface PublicUrls {
   /** `rtmp://HOST:PORT/live` */
   rtmpServer: string;
+  /** `rtmps://HOST:PORT/live`, where TLS ingest is configured. */
+  rtmpsServer?: string;
+  /** `srt://HOST:PORT`, where SRT ingest runs. */
+  srtServer?: string;
+  /** `http://HOST:PORT/ingest`, where MPEG-TS push is served. */
+  httpIngestBase?: string;
   /** Base URL of the HLS origin or CDN, without a trailing slash. */
   playbackBase: string;
 }
@@ -156,6 +186,7 @@ export function masterPlaylistPath(streamId: string): string {
  * reset-key); otherwise `ingest.url` is omitted because the plane cannot know the key.
  */
 export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: string): StreamView & { streamKey?: string } {
+  const ingest: IngestView = { server: urls.rtmpServer, ...(urls.rtmpsServer ? { rtmpsServer: urls.rtmpsServer } : {}), ...(urls.srtServer ? { srtEncrypted: stream.srtPassphrase !== undefined } : {}) };
   const view: StreamView & { streamKey?: string } = {
     id: stream.id,
     name: stream.name,
@@ -165,7 +196,8 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
     playbackPolicy: stream.playbackPolicy ?? 'public',
     dvrWindowSeconds: stream.dvrWindowSeconds ?? 0,
     output: stream.output ?? (stream.status === 'live' ? 'live' : 'off'),
-    ingest: { server: urls.rtmpServer },
+    transcodeMode: stream.transcodeMode ?? 'ladder',
+    ingest,
     playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}`, thumbnail: `${urls.playbackBase}/${liveThumbnailKey(stream.id)}` },
     createdAt: stream.createdAt,
     updatedAt: stream.updatedAt,
@@ -181,7 +213,10 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
   }
   if (streamKey !== undefined) {
     view.streamKey = streamKey;
-    view.ingest = { server: urls.rtmpServer, url: `${urls.rtmpServer}/${streamKey}` };
+    ingest.url = `${urls.rtmpServer}/${streamKey}`;
+    if (urls.rtmpsServer) ingest.rtmpsUrl = `${urls.rtmpsServer}/${streamKey}`;
+    if (urls.srtServer) ingest.srt = `${urls.srtServer}?streamid=${streamKey}`;
+    if (urls.httpIngestBase) ingest.http = `${urls.httpIngestBase}/${streamKey}`;
   }
   return view;
 }

@@ -287,7 +287,7 @@ function passthroughVerdict(
   };
 }
 
-function planAudio(audio: SourceInfo['audio'], encodeKbps: number): LadderPlan['audio'] {
+export function planAudio(audio: SourceInfo['audio'], encodeKbps: number): LadderPlan['audio'] {
   if (!audio) return null;
   const copy =
     audio.codec === 'aac' &&
@@ -317,10 +317,10 @@ function scaledSize(width: number, height: number, short: number): { width: numb
   return landscape ? { width: long, height: short } : { width: short, height: long };
 }
 
-const AAC_LC = 'mp4a.40.2';
+export const AAC_LC = 'mp4a.40.2';
 
 /** `avc1.PPCCLL`: profile_idc, constraint flags, level_idc, in hex. */
-function avcCodecs(profile: string | undefined, level: number): string {
+export function avcCodecs(profile: string | undefined, level: number): string {
   const [profileIdc, constraints] = (() => {
     switch ((profile ?? 'high').toLowerCase()) {
       case 'constrained baseline':
@@ -358,7 +358,7 @@ export function levelFor(width: number, height: number, fps: number, kbps: numbe
   return (found ?? LEVELS[LEVELS.length - 1]!)[0];
 }
 
-function bandwidthOf(kbps: number): number {
+export function bandwidthOf(kbps: number): number {
   return Math.round(kbps * 1000 * CONTAINER_OVERHEAD);
 }
 
@@ -374,6 +374,6 @@ function evenRound(n: number): number {
   return Math.round(n / 2) * 2;
 }
 
-function roundFps(fps: number): number {
+export function roundFps(fps: number): number {
   return Math.round(fps * 1000) / 1000;
 }

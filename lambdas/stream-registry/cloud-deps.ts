@@ -36,7 +36,12 @@ export async function streamRegistryCloudDeps(env?: Env): Promise<StreamRegistry
     eventLog,
     emit: eventEmitter({ store, publisher, clock: systemClock }),
     clock: systemClock,
-    urls: { rtmpServer: config.rtmpServerUrl, playbackBase: config.playbackBaseUrl },
+    urls: {
+      rtmpServer: config.rtmpServerUrl,
+      playbackBase: config.playbackBaseUrl,
+      ...(config.srtServerUrl ? { srtServer: config.srtServerUrl } : {}),
+      ...(config.httpIngestBaseUrl ? { httpIngestBase: config.httpIngestBaseUrl } : {}),
+    },
     apiToken: apiTokenSource(config.apiToken),
     logger,
     ...(config.defaultReconnectWindowSeconds !== undefined ? { defaults: { reconnectWindowSeconds: config.defaultReconnectWindowSeconds } } : {}),

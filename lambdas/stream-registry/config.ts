@@ -12,6 +12,10 @@ const registrySchema = z.object({
     .string()
     .regex(/^rtmps?:\/\/[^\s/?#]+(\/[^\s?#]*[^\s/?#])?$/, 'must be rtmp[s]://HOST[:PORT]/APP without a trailing slash'),
   PLAYBACK_BASE_URL: playbackBaseUrl,
+  /** `srt://HOST:PORT` of the NLB's SRT listener (absent: no SRT URL is handed out). */
+  SRT_SERVER_URL: z.string().regex(/^srt:\/\/[^\s/?#]+$/, 'must be srt://HOST:PORT').optional(),
+  /** `http(s)://HOST[:PORT]/ingest` of the NLB's MPEG-TS push listener. */
+  HTTP_INGEST_BASE_URL: z.string().regex(/^https?:\/\/[^\s/?#]+\/ingest$/, 'must be http[s]://HOST[:PORT]/ingest').optional(),
   DEFAULT_RECONNECT_WINDOW_SECONDS: z.coerce.number().int('must be whole seconds').min(0).max(1800).optional(),
   /** Where `POST /v1/streams/{id}/start` sends pull jobs; without it pulls answer 503. */
   PULL_JOB_QUEUE_URL: z.url({ protocol: /^https$/, error: 'must be an https SQS queue URL' }).optional(),
@@ -22,6 +26,8 @@ export interface StreamRegistryConfig {
   tableName: string;
   eventBusName?: string;
   rtmpServerUrl: string;
+  srtServerUrl?: string;
+  httpIngestBaseUrl?: string;
   playbackBaseUrl: string;
   apiToken: ApiTokenConfig;
   defaultReconnectWindowSeconds?: number;
@@ -34,6 +40,8 @@ export function loadStreamRegistryConfig(env: Env = process.env): StreamRegistry
   return {
     tableName: parsed.TABLE_NAME,
     rtmpServerUrl: parsed.RTMP_SERVER_URL,
+    ...(parsed.SRT_SERVER_URL ? { srtServerUrl: parsed.SRT_SERVER_URL } : {}),
+    ...(parsed.HTTP_INGEST_BASE_URL ? { httpIngestBaseUrl: parsed.HTTP_INGEST_BASE_URL } : {}),
     playbackBaseUrl: parsed.PLAYBACK_BASE_URL,
     apiToken,
     ...(parsed.DEFAULT_RECONNECT_WINDOW_SECONDS !== undefined ? { defaultReconnectWindowSeconds: parsed.DEFAULT_RECONNECT_WINDOW_SECONDS } : {}),

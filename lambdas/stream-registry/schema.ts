@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { OUTPUTS } from '../../core/channels/feed-selector';
 import { pageCursor, pageLimit } from '../shared/paging-schema';
 import { EVENT_TYPES, isEventType } from '../../core/events/catalog';
-import { STREAM_STATUSES } from '../../core/streams/stream';
+import { STREAM_STATUSES, TRANSCODE_MODES } from '../../core/streams/stream';
 import { PLAYBACK_POLICIES } from '../../core/playback/playback-access';
 import { idSchema } from '../shared/id-schema';
 import { PULL_STATES } from '../../core/pulls/pull-status';
@@ -68,7 +68,11 @@ export const streamView = z.object({
   transcode: transcodeDecision.optional(),
   output: z.enum(OUTPUTS).describe('What viewers get now at `playback.hls`: off, live (the publisher), fallback (the channel\'s playout) or slate (reconnect slate); every change emits `output.changed`.'),
   ingest: z.union([
-    z.object({ server: z.string().describe('RTMP server URL for the encoder (OBS "Server").') }),
+    z.object({
+      server: z.string().describe('RTMP server URL for the encoder (OBS "Server").'),
+      rtmpsServer: z.string().optional().describe('RTMPS (RTMP over TLS) server URL, where TLS ingest is configured.'),
+      srtEncrypted: z.boolean().optional().describe('SRT callers must encrypt with the passphrase set on the stream (present where SRT ingest runs).'),
+    }),
     z.object({ type: z.literal('pull'), url: z.string().describe('The pull source, masked: `rtsp://***@host/path` (credentials are never shown).') }),
   ]),
   pull: z
@@ -80,6 +84,7 @@ export const streamView = z.object({
     })
     .optional()
     .describe('Pulled streams only: the state of the pull.'),
+  transcodeMode: z.enum(TRANSCODE_MODES).describe('The `transcode` setting: `ladder` or `passthrough` (one rendition, the source copied).'),
   playback: z.object({
     hls: z.string().describe('Master playlist URL (with `?token=` for a signed stream).'),
     thumbnail: z.string().describe("JPEG of the latest keyframe while live (refreshed every STREAMPLANE_THUMBNAIL_SECONDS, 10 by default); 404 before the first one."),
@@ -92,7 +97,15 @@ export const streamView = z.object({
 /** Only on create and reset-key: the key is shown once and never again. */
 export const streamViewWithKey = streamView.extend({
   streamKey: z.string().describe('The stream key (OBS "Stream Key"). Shown only now; store it safely.'),
-  ingest: z.object({ server: z.string(), url: z.string().describe('Server and key in one URL.') }),
+  ingest: z.object({
+    server: z.string(),
+    url: z.string().describe('Server and key in one URL.'),
+    rtmpsServer: z.string().optional(),
+    rtmpsUrl: z.string().optional().describe('RTMPS server and key in one URL.'),
+    srtEncrypted: z.boolean().optional(),
+    srt: z.string().optional().describe('SRT caller URL: `srt://HOST:PORT?streamid=KEY` (add `&passphrase=…` when `srtEncrypted`).'),
+    http: z.string().optional().describe('MPEG-TS push URL: PUT or POST a chunked MPEG-TS body (`ffmpeg -f mpegts -method PUT URL`).'),
+  }),
 });
 
 export const stopPullsResult = z.object({

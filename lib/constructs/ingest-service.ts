@@ -24,6 +24,11 @@ import { acknowledgeWildcardResources } from './nag-acknowledgments';
 
 export const RTMP_PORT = 1935;
 export const RTMPS_PORT = 443;
+/** SRT callers (UDP), all on one port, routed by streamid (containers/ingest/src/srt). */
+export const SRT_PORT = 9000;
+/** MPEG-TS over HTTP push (`/ingest/STREAM_KEY`); HTTPS on 8443 with a certificate. */
+export const HTTP_INGEST_PORT = 8080;
+export const HTTPS_INGEST_PORT = 8443;
 /** The RTMP application name (core's INGEST_APP): `rtmp://HOST:PORT/live/STREAM_KEY`. */
 const INGEST_APP = 'live';
 const SCRATCH_PATH = '/scratch';
@@ -56,6 +61,10 @@ export interface IngestServiceProps {
   readonly certificateArn?: string;
   /** IPv4 ranges allowed to connect. */
   readonly allowedCidrs: string[];
+  /** SRT callers on UDP 9000 (an NLB UDP listener to the tasks). @default false */
+  readonly srtIngest?: boolean;
+  /** MPEG-TS over HTTP push on TCP 8080 (TLS 8443 instead, with the certificate). @default false */
+  readonly httpIngest?: boolean;
   /** Configuration of the ingest app (resource names, ladder, …). Never secrets. */
   readonly environment: Record<string, string>;
   /** @default logs.RetentionDays.ONE_MONTH */
@@ -74,6 +83,10 @@ export class IngestService extends Construct {
   readonly rtmpServerUrl: string;
   /** `rtmps://<nlb>:443/live` when a certificate is configured. */
   readonly rtmpsServerUrl?: string;
+  /** `srt://<nlb>:9000`, with `srtIngest`. */
+  readonly srtServerUrl?: string;
+  /** `http://<nlb>:8080/ingest`, or `https://<nlb>:8443/ingest` with a certificate; with `httpIngest`. */
+  readonly httpIngestBaseUrl?: string;
 
   constructor(scope: Construct, id: string, props: IngestServiceProps) {
     super(scope, id);
@@ -124,7 +137,11 @@ export class IngestService extends Construct {
       stopTimeout: Duration.seconds(120),
       linuxParameters: new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'ingest', mode: ecs.AwsLogDriverMode.NON_BLOCKING, maxBufferSize: Size.mebibytes(25) }),
-      portMappings: [{ containerPort: RTMP_PORT, protocol: ecs.Protocol.TCP, name: 'rtmp' }],
+      portMappings: [
+        { containerPort: RTMP_PORT, protocol: ecs.Protocol.TCP, name: 'rtmp' },
+        ...(props.srtIngest ? [{ containerPort: SRT_PORT, protocol: ecs.Protocol.UDP, name: 'srt' }] : []),
+        ...(props.httpIngest ? [{ containerPort: HTTP_INGEST_PORT, protocol: ecs.Protocol.TCP, name: 'http-ingest' }] : []),
+      ],
       // An HTTP probe of the app's own event loop and pipelines (containers/ingest/src/monitoring/
       // health-server.ts), not TCP on 1935: a hung task fails it, ECS replaces it, failover moves its streams.
       healthCheck: {
@@ -139,6 +156,8 @@ export class IngestService extends Construct {
       // TMPDIR is for Node's os.tmpdir() and ffmpeg: the root filesystem is read-only.
       environment: {
         STREAMPLANE_RTMP_PORT: String(RTMP_PORT),
+        ...(props.srtIngest ? { STREAMPLANE_SRT_PORT: String(SRT_PORT) } : {}),
+        ...(props.httpIngest ? { STREAMPLANE_HTTP_PORT: String(HTTP_INGEST_PORT) } : {}),
         STREAMPLANE_DATA_DIR: `${SCRATCH_PATH}/data`,
         TMPDIR: `${SCRATCH_PATH}/tmp`,
         STREAMPLANE_LOG_FORMAT: 'json',
@@ -177,6 +196,8 @@ export class IngestService extends Construct {
     const listenerPorts = props.certificateArn ? [RTMP_PORT, RTMPS_PORT] : [RTMP_PORT];
     for (const cidr of props.allowedCidrs) {
       for (const port of listenerPorts) lbSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(port), `RTMP${port === RTMPS_PORT ? 'S' : ''} from ${cidr}`);
+      if (props.srtIngest) lbSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.udp(SRT_PORT), `SRT from ${cidr}`);
+      if (props.httpIngest) lbSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(props.certificateArn ? HTTPS_INGEST_PORT : HTTP_INGEST_PORT), `MPEG-TS push from ${cidr}`);
     }
     if (props.allowedCidrs.some((cidr) => cidr.endsWith('/0'))) {
       Validations.of(lbSecurityGroup).acknowledge({
@@ -213,6 +234,8 @@ export class IngestService extends Construct {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
     this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(RTMP_PORT), 'RTMP and health checks from the NLB');
+    if (props.srtIngest) this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.udp(SRT_PORT), 'SRT from the NLB');
+    if (props.httpIngest) this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(HTTP_INGEST_PORT), 'MPEG-TS push from the NLB');
 
     this.targetGroup = new elbv2.NetworkTargetGroup(this, 'Targets', {
       vpc,
@@ -242,6 +265,9 @@ export class IngestService extends Construct {
       });
     }
 
+    if (props.srtIngest) this.addSrtListener(vpc);
+    if (props.httpIngest) this.addHttpIngestListener(vpc, props.certificateArn);
+
     const scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
     scaling.scaleOnCpuUtilization('Cpu', {
       targetUtilizationPercent: targetCpuPercent,
@@ -252,11 +278,56 @@ export class IngestService extends Construct {
 
     this.rtmpServerUrl = `rtmp://${this.loadBalancer.loadBalancerDnsName}:${RTMP_PORT}/${INGEST_APP}`;
     if (props.certificateArn) this.rtmpsServerUrl = `rtmps://${this.loadBalancer.loadBalancerDnsName}:${RTMPS_PORT}/${INGEST_APP}`;
+    if (props.srtIngest) this.srtServerUrl = `srt://${this.loadBalancer.loadBalancerDnsName}:${SRT_PORT}`;
+    if (props.httpIngest) {
+      this.httpIngestBaseUrl = props.certificateArn
+        ? `https://${this.loadBalancer.loadBalancerDnsName}:${HTTPS_INGEST_PORT}/ingest`
+        : `http://${this.loadBalancer.loadBalancerDnsName}:${HTTP_INGEST_PORT}/ingest`;
+    }
 
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason: 'The environment holds only non-secret configuration (resource names, ladder, ports); the task has no secrets at all, its AWS access comes from the task role.',
     });
+  }
+
+  /** SRT: one UDP listener; health is judged on the RTMP port (same process; the NLB checks UDP targets by TCP). */
+  private addSrtListener(vpc: ec2.IVpc): void {
+    const srtTargets = new elbv2.NetworkTargetGroup(this, 'SrtTargets', {
+      vpc,
+      port: SRT_PORT,
+      protocol: elbv2.Protocol.UDP,
+      targetType: elbv2.TargetType.IP,
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: { protocol: elbv2.Protocol.TCP, port: String(RTMP_PORT), interval: Duration.seconds(10), healthyThresholdCount: 2, unhealthyThresholdCount: 2 },
+      targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: SRT_PORT, protocol: ecs.Protocol.UDP })],
+    });
+    this.loadBalancer.addListener('Srt', { port: SRT_PORT, protocol: elbv2.Protocol.UDP, defaultTargetGroups: [srtTargets] });
+  }
+
+  /** MPEG-TS push: TCP 8080, or TLS 8443 terminated at the NLB with the certificate. */
+  private addHttpIngestListener(vpc: ec2.IVpc, certificateArn: string | undefined): void {
+    const httpIngestTargets = new elbv2.NetworkTargetGroup(this, 'HttpIngestTargets', {
+      vpc,
+      port: HTTP_INGEST_PORT,
+      protocol: elbv2.Protocol.TCP,
+      targetType: elbv2.TargetType.IP,
+      preserveClientIp: true,
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: { protocol: elbv2.Protocol.TCP, port: String(HTTP_INGEST_PORT), interval: Duration.seconds(10), healthyThresholdCount: 2, unhealthyThresholdCount: 2 },
+      targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: HTTP_INGEST_PORT, protocol: ecs.Protocol.TCP })],
+    });
+    if (certificateArn) {
+      this.loadBalancer.addListener('HttpsIngest', {
+        port: HTTPS_INGEST_PORT,
+        protocol: elbv2.Protocol.TLS,
+        certificates: [elbv2.ListenerCertificate.fromArn(certificateArn)],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        defaultTargetGroups: [httpIngestTargets],
+      });
+    } else {
+      this.loadBalancer.addListener('HttpIngest', { port: HTTP_INGEST_PORT, protocol: elbv2.Protocol.TCP, defaultTargetGroups: [httpIngestTargets] });
+    }
   }
 
   /** The task role, to which the stack grants what the ingest uses. */

@@ -27,7 +27,9 @@ export function addPlaneOutputs(stack: StreamplaneStack, props: PlaneOutputsProp
       value: ingestDomain ? rtmpServerUrl : stack.ingest.rtmpsServerUrl,
     });
   }
-  new CfnOutput(stack, 'IngestLoadBalancerDns', { description: 'NLB DNS name (TCP 1935; TLS 443 with a certificate)', value: stack.ingest.loadBalancer.loadBalancerDnsName });
+  if (stack.ingest.srtServerUrl) new CfnOutput(stack, 'SrtIngestUrl', { description: 'SRT caller URL without the streamid (UDP 9000; add ?streamid=STREAM_KEY)', value: stack.ingest.srtServerUrl });
+  if (stack.ingest.httpIngestBaseUrl) new CfnOutput(stack, 'HttpIngestUrl', { description: 'MPEG-TS push base URL (PUT or POST to /ingest/STREAM_KEY)', value: stack.ingest.httpIngestBaseUrl });
+  new CfnOutput(stack, 'IngestLoadBalancerDns', { description: 'NLB DNS name (TCP 1935, UDP 9000 SRT, TCP 8080 MPEG-TS push; TLS 443 and 8443 with a certificate)', value: stack.ingest.loadBalancer.loadBalancerDnsName });
   new CfnOutput(stack, 'ApiUrl', { description: 'Control API base URL (paths start with /v1/)', value: stack.api.url });
   new CfnOutput(stack, 'ApiTokenCommand', {
     description: 'Prints the API bearer token',

@@ -27,7 +27,7 @@ import { ConsoleSite } from '../constructs/console-site';
 import { ControlApi } from '../constructs/control-api';
 import { EventConsumer } from '../constructs/event-consumer';
 import { IngestFailover } from '../constructs/ingest-failover';
-import { IngestService, RTMPS_PORT } from '../constructs/ingest-service';
+import { HTTPS_INGEST_PORT, IngestService, RTMPS_PORT, SRT_PORT } from '../constructs/ingest-service';
 import { LIVE_PREFIX, MediaBucket, RECORDINGS_PREFIX } from '../constructs/media-bucket';
 import { PlaneFunction } from '../constructs/plane-function';
 import { PlaneMonitoring } from '../constructs/plane-monitoring';
@@ -209,6 +209,8 @@ export class StreamplaneStack extends Stack {
       minTasks: config.ingestMinTasks,
       maxTasks: config.ingestMaxTasks,
       ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
+      srtIngest: true,
+      httpIngest: true,
       allowedCidrs: config.ingestAllowedCidrs,
       ...logging,
       environment: {
@@ -265,6 +267,8 @@ export class StreamplaneStack extends Stack {
       environment: {
         ...busEnv,
         RTMP_SERVER_URL: rtmpServerUrl,
+        SRT_SERVER_URL: ingestDomain ? `srt://${ingestDomain}:${SRT_PORT}` : (this.ingest.srtServerUrl as string),
+        HTTP_INGEST_BASE_URL: ingestDomain ? `https://${ingestDomain}:${HTTPS_INGEST_PORT}/ingest` : (this.ingest.httpIngestBaseUrl as string),
         PLAYBACK_BASE_URL: playbackBaseUrl,
         API_TOKEN_SECRET_ARN: this.apiToken.secretArn,
         DEFAULT_RECONNECT_WINDOW_SECONDS: String(config.reconnectWindowSeconds),

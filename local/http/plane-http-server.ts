@@ -16,6 +16,11 @@ export interface PlaneHttpServerOptions {
   headersTimeoutMs?: number;
   /** The whole request, body included (default 60 s). */
   requestTimeoutMs?: number;
+  /**
+   * Requests whose body is a live feed (MPEG-TS push to `/ingest/…`): exempt from the request timeout,
+   * which would otherwise cut every publish after a minute. Their route guards them with an idle timeout.
+   */
+  isLiveBody?: (req: IncomingMessage) => boolean;
 }
 
 /**
@@ -25,12 +30,16 @@ export interface PlaneHttpServerOptions {
 const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 
 export function createPlaneHttpServer(options: PlaneHttpServerOptions): Server {
+  const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
+  const isLiveBody = options.isLiveBody;
   const timeouts = {
     headersTimeout: options.headersTimeoutMs ?? 15_000,
-    requestTimeout: options.requestTimeoutMs ?? 60_000,
+    // Node's own request timeout cannot exempt one request; with live bodies it is kept per request below.
+    requestTimeout: isLiveBody ? 0 : requestTimeoutMs,
     connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
   };
   const server = createServer(timeouts, (req, res) => {
+    if (isLiveBody && !isLiveBody(req)) guardRequestTime(req, res, requestTimeoutMs);
     void handle(req, res).catch((err: unknown) => {
       options.logger.error('http: request failed', { method: req.method, path: safePath(req), error: err instanceof Error ? err : String(err) });
       if (!res.headersSent) sendProblem(res, 500, 'internal', 'Internal Server Error', 'The request could not be completed.');
@@ -52,6 +61,18 @@ export function createPlaneHttpServer(options: PlaneHttpServerOptions): Server {
     sendProblem(res, 404, 'not_found', 'Not Found', 'No such resource.');
   }
   return server;
+}
+
+/** The request timeout for one request: its body must have arrived within `ms`, or it is cut (408). */
+function guardRequestTime(req: IncomingMessage, res: ServerResponse, ms: number): void {
+  const timer = setTimeout(() => {
+    if (!res.headersSent) sendProblem(res, 408, 'request_timeout', 'Request Timeout', 'The request took too long to arrive.');
+    req.socket.destroySoon();
+  }, ms);
+  timer.unref();
+  const clear = () => clearTimeout(timer);
+  req.once('end', clear);
+  res.once('close', clear);
 }
 
 export function sendProblem(res: ServerResponse, status: number, code: string, title: string, detail: string): void {

@@ -242,3 +242,51 @@ describe('IngestFailover', () => {
     assert.deepEqual(events?.Resource, { 'Fn::GetAtt': [id(bus), 'Arn'] });
   });
 });
+
+describe('IngestService with SRT and MPEG-TS push', () => {
+  function buildWith(certificateArn?: string) {
+    const s = testStack();
+    const net = new PlaneNetwork(s, 'Network');
+    const svc = new IngestService(s, 'Ingest', {
+      cluster: net.cluster,
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-bookworm-slim'),
+      allowedCidrs: ['0.0.0.0/0'],
+      environment: {},
+      srtIngest: true,
+      httpIngest: true,
+      ...(certificateArn ? { certificateArn } : {}),
+    });
+    return { svc, t: Template.fromStack(s) };
+  }
+
+  it('listens for SRT on UDP 9000 and MPEG-TS push on TCP 8080, each forwarded to the tasks on the same port', () => {
+    const { svc, t } = buildWith();
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 9000, Protocol: 'UDP' });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8080, Protocol: 'TCP' });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 9000, Protocol: 'UDP', TargetType: 'ip', HealthCheckProtocol: 'TCP', HealthCheckPort: '1935' });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 8080, Protocol: 'TCP', TargetType: 'ip' });
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          PortMappings: [Match.objectLike({ ContainerPort: 1935 }), Match.objectLike({ ContainerPort: 9000, Protocol: 'udp' }), Match.objectLike({ ContainerPort: 8080, Protocol: 'tcp' })],
+          Environment: Match.arrayWith([{ Name: 'STREAMPLANE_SRT_PORT', Value: '9000' }, { Name: 'STREAMPLANE_HTTP_PORT', Value: '8080' }]),
+        }),
+      ],
+    });
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { IpProtocol: 'udp', FromPort: 9000, ToPort: 9000 });
+    assert.match(JSON.stringify(Stack_resolve(svc.srtServerUrl)), /srt:\/\//);
+    assert.match(JSON.stringify(Stack_resolve(svc.httpIngestBaseUrl)), /http:\/\/.*:8080\/ingest/);
+  });
+
+  it('serves MPEG-TS push over TLS on 8443 instead of plain 8080 when a certificate is given', () => {
+    const { svc, t } = buildWith(CERT);
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8443, Protocol: 'TLS', Certificates: [{ CertificateArn: CERT }] });
+    const plain = Object.values(t.findResources('AWS::ElasticLoadBalancingV2::Listener')).filter((l) => l.Properties.Port === 8080);
+    assert.equal(plain.length, 0);
+    assert.match(JSON.stringify(Stack_resolve(svc.httpIngestBaseUrl)), /https:\/\/.*:8443\/ingest/);
+  });
+});
+
+function Stack_resolve(value: string | undefined): unknown {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value).replace(/\$\{Token\[[^\]]+\]\}/g, 'TOKEN'));
+}

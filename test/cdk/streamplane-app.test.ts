@@ -135,7 +135,16 @@ describe('wiring and least privilege', () => {
       Protocol: 'TCP',
       DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: id(stack.ingest.targetGroup) } }],
     });
-    template.hasResourceProperties('AWS::ECS::Service', { LoadBalancers: [{ ContainerName: 'ingest', ContainerPort: 1935, TargetGroupArn: { Ref: id(stack.ingest.targetGroup) } }] });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LoadBalancers: Match.arrayWith([{ ContainerName: 'ingest', ContainerPort: 1935, TargetGroupArn: { Ref: id(stack.ingest.targetGroup) } }]),
+    });
+  });
+
+  it('opens SRT (UDP 9000) and MPEG-TS push (TCP 8080) on the NLB to the same service', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 9000, Protocol: 'UDP' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8080, Protocol: 'TCP' });
+    const service = Object.values(template.findResources('AWS::ECS::Service'))[0]?.Properties as { LoadBalancers: Array<{ ContainerPort: number }> };
+    assert.deepEqual(service.LoadBalancers.map((l) => l.ContainerPort).sort(), [1935, 8080, 9000]);
   });
 
   it('tells the ingest exactly what its configuration reads (containers/ingest/src/config.ts, cloud/cloud-config.ts), and nothing secret', () => {
@@ -143,6 +152,8 @@ describe('wiring and least privilege', () => {
     const env = Object.fromEntries((container?.Environment ?? []).map((e) => [e.Name, e.Value]));
     assert.deepEqual(env, {
       STREAMPLANE_RTMP_PORT: '1935',
+      STREAMPLANE_SRT_PORT: '9000',
+      STREAMPLANE_HTTP_PORT: '8080',
       STREAMPLANE_DATA_DIR: '/scratch/data',
       // Node's os.tmpdir() and ffmpeg: the root filesystem is read-only.
       TMPDIR: '/scratch/tmp',
@@ -197,7 +208,7 @@ describe('wiring and least privilege', () => {
 
   it('configures the stream registry with what it reads, including the reconnect-window default of new streams', () => {
     const env = configOf(stack.streamRegistry);
-    assert.deepEqual(Object.keys(env).sort(), ['API_TOKEN_SECRET_ARN', 'DEFAULT_RECONNECT_WINDOW_SECONDS', 'EVENT_BUS_NAME', 'PLAYBACK_BASE_URL', 'PULL_JOB_QUEUE_URL', 'RTMP_SERVER_URL', 'TABLE_NAME']);
+    assert.deepEqual(Object.keys(env).sort(), ['API_TOKEN_SECRET_ARN', 'DEFAULT_RECONNECT_WINDOW_SECONDS', 'EVENT_BUS_NAME', 'HTTP_INGEST_BASE_URL', 'PLAYBACK_BASE_URL', 'PULL_JOB_QUEUE_URL', 'RTMP_SERVER_URL', 'SRT_SERVER_URL', 'TABLE_NAME']);
     assert.equal(env.DEFAULT_RECONNECT_WINDOW_SECONDS, '60');
     assert.deepEqual(env.PULL_JOB_QUEUE_URL, ref(stack.pullJobs.queue));
   });

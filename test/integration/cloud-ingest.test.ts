@@ -76,6 +76,8 @@ describe('cloud ingest against local AWS stand-ins', () => {
     const { stream, streamKey } = await createStream({ store, emit, clock: systemClock }, { name: 'cloud', reconnectWindowSeconds: 0 });
     const config = loadCloudIngestConfig({
       STREAMPLANE_RTMP_PORT: '0',
+      STREAMPLANE_SRT_PORT: 'off',
+      STREAMPLANE_HTTP_PORT: '0',
       STREAMPLANE_BIND: '127.0.0.1',
       STREAMPLANE_DATA_DIR: scratch,
       STREAMPLANE_MEDIA_BUCKET: BUCKET,

@@ -20,6 +20,10 @@ export interface PublishOptions {
   audio?: boolean;
   video?: boolean;
   videoBitrate?: string;
+  /** Container for `url`: `flv` (RTMP/RTMPS, the default) or `mpegts` (SRT, HTTP push). */
+  format?: 'flv' | 'mpegts';
+  /** Extra output options before the URL (e.g. `-method PUT` for HTTP push). */
+  outputArgs?: string[];
 }
 
 export interface Publisher {
@@ -40,7 +44,7 @@ export function publish(options: PublishOptions): Publisher {
     args.push('-b:v', options.videoBitrate ?? '2500k', '-maxrate', options.videoBitrate ?? '2500k', '-bufsize', '5000k');
   }
   if (audio) args.push('-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2');
-  args.push('-f', 'flv', options.url);
+  args.push(...(options.outputArgs ?? []), '-f', options.format ?? 'flv', options.url);
   const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   running.add(child);
   let err = '';

@@ -24,6 +24,8 @@ export async function startTestPlane(options: { dataDir?: string; env?: Record<s
   const config = loadPlaneConfig({
     STREAMPLANE_HTTP_PORT: '0',
     STREAMPLANE_RTMP_PORT: '0',
+    // Tests run side by side: SRT on an OS-chosen UDP port (a test that publishes over SRT asks for it).
+    STREAMPLANE_SRT_PORT: 'off',
     STREAMPLANE_BIND: '127.0.0.1',
     STREAMPLANE_PUBLIC_HOST: '127.0.0.1',
     STREAMPLANE_DATA_DIR: dataDir,

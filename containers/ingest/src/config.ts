@@ -16,6 +16,13 @@ const positive = z.coerce.number().positive();
 const schema = z.object({
   STREAMPLANE_HTTP_PORT: port.default(8080),
   STREAMPLANE_RTMP_PORT: port.default(1935),
+  /** UDP port of the SRT listener (all SRT callers, routed by streamid); `off` runs no SRT ingest. */
+  STREAMPLANE_SRT_PORT: z.union([z.literal('off'), port]).default(9000),
+  /** RTMPS (RTMP over TLS) listener; needs STREAMPLANE_TLS_CERT and STREAMPLANE_TLS_KEY. */
+  STREAMPLANE_RTMPS_PORT: port.optional(),
+  /** PEM certificate (chain) and private key of the RTMPS listener. */
+  STREAMPLANE_TLS_CERT: z.string().min(1).optional(),
+  STREAMPLANE_TLS_KEY: z.string().min(1).optional(),
   STREAMPLANE_DATA_DIR: z.string().min(1).default('./.streamplane'),
   STREAMPLANE_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Interface the listeners bind to. */
@@ -73,6 +80,10 @@ const schema = z.object({
 export interface PlaneConfig {
   httpPort: number;
   rtmpPort: number;
+  /** Absent: no SRT ingest. */
+  srtPort?: number;
+  /** Absent: no RTMPS ingest. */
+  rtmps?: { port: number; certFile: string; keyFile: string };
   dataDir: string;
   apiToken?: string;
   bind: string;
@@ -92,12 +103,23 @@ export interface PlaneConfig {
   pullAllowCidrs: Cidr[];
 }
 
+function requireTlsFiles(c: { STREAMPLANE_RTMPS_PORT?: number | undefined; STREAMPLANE_TLS_CERT?: string | undefined; STREAMPLANE_TLS_KEY?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (c.STREAMPLANE_RTMPS_PORT === undefined) return;
+  for (const key of ['STREAMPLANE_TLS_CERT', 'STREAMPLANE_TLS_KEY'] as const) {
+    if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required with STREAMPLANE_RTMPS_PORT (a PEM file)' });
+  }
+}
+
 export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneConfig {
   const relevant = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('STREAMPLANE_')));
-  const c = parseEnvAll(schema, relevant);
+  const c = parseEnvAll(schema.superRefine(requireTlsFiles), relevant);
   return {
     httpPort: c.STREAMPLANE_HTTP_PORT,
     rtmpPort: c.STREAMPLANE_RTMP_PORT,
+    ...(c.STREAMPLANE_SRT_PORT !== 'off' ? { srtPort: c.STREAMPLANE_SRT_PORT } : {}),
+    ...(c.STREAMPLANE_RTMPS_PORT !== undefined && c.STREAMPLANE_TLS_CERT && c.STREAMPLANE_TLS_KEY
+      ? { rtmps: { port: c.STREAMPLANE_RTMPS_PORT, certFile: c.STREAMPLANE_TLS_CERT, keyFile: c.STREAMPLANE_TLS_KEY } }
+      : {}),
     dataDir: c.STREAMPLANE_DATA_DIR,
     ...(c.STREAMPLANE_API_TOKEN ? { apiToken: c.STREAMPLANE_API_TOKEN } : {}),
     bind: c.STREAMPLANE_BIND,

@@ -21,6 +21,11 @@ import { LiveSession } from './session/live-session';
 import { SessionManager } from './session/session-manager';
 import { StreamLabels } from './session/stream-labels';
 import { NodeReporter } from './monitoring/node-reporter';
+import { PublishHandoffs } from './handoff/publish-handoffs';
+import { TsIngest } from './handoff/ts-ingest';
+import { tsPushRoute, type HttpRoute } from './http-push/ts-push-route';
+import { RtmpsTerminator } from './rtmp/rtmps-terminator';
+import { SrtIngest } from './srt/srt-ingest';
 import type { NodeStore, SessionStore, StreamHealthStore } from '../../../core/ports/monitoring-stores';
 import type { ChannelMediaSource } from '../../../core/ports/channel-media';
 import { ChannelDirector } from './feeds/channel-director';
@@ -30,7 +35,7 @@ import { ffmpegLauncher, type PullLauncher } from './pulls/pull-process';
 
 export interface IngestAppDeps {
   config: Pick<PlaneConfig, 'rtmpPort' | 'bind' | 'publicHost' | 'dataDir' | 'ladder' | 'segmentSeconds' | 'liveWindowSegments' | 'ffmpegPath' | 'ffprobePath'> &
-    Partial<Pick<PlaneConfig, 'thumbnailSeconds'>>;
+    Partial<Pick<PlaneConfig, 'thumbnailSeconds' | 'srtPort' | 'rtmps'>>;
   sessionDeps: SessionDeps;
   emit: EmitEvent;
   objectStore: ObjectStore;
@@ -80,6 +85,17 @@ export interface IngestApp {
   sessions: SessionManager;
   /** `rtmp://HOST:PORT/live` as encoders should use it. */
   rtmpServer: string;
+  /** `rtmps://HOST:PORT/live`, when RTMPS is configured. */
+  rtmpsServer?: string;
+  /** `srt://HOST:PORT`, when SRT ingest runs. */
+  srtServer?: string;
+  /** The bound SRT (UDP) and RTMPS ports, when they run. */
+  srtPort?: number;
+  rtmpsPort?: number;
+  /** `PUT|POST /ingest/STREAM_KEY` (MPEG-TS push), for whichever HTTP server fronts this ingest. */
+  httpPushRoute: HttpRoute;
+  /** Pids of helper processes (the SRT hub, TS relays are children too), for benchmarks. */
+  helperPids(): number[];
   /** This node's report and self-check (the cloud's HTTP health check answers from it). */
   node: NodeReporter;
   /** Fallback playout and the reconnect slate (when `channelMedia` was given). */
@@ -133,12 +149,17 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
     : undefined;
   const labels = new StreamLabels();
   const monitoring = deps.monitoring ? { health: deps.monitoring.health, sessions: deps.monitoring.sessions, nodeId: deps.monitoring.nodeId, labels } : undefined;
+  // SRT and HTTP publishes are authorized by their front ends and join the RTMP path through handoffs.
+  const handoffs = new PublishHandoffs({ onAbandoned: (handoff) => void sessions?.onGone(handoff.decision) });
+  let rtmps: RtmpsTerminator | undefined;
   const ingest = new RtmpIngest({
     port: config.rtmpPort,
     host: config.bind,
     gate,
     logger,
     metrics,
+    handoffs,
+    proxiedAddress: (socket) => rtmps?.callerOf(socket),
     onAccepted: (publish) => sessions?.onAccepted(publish),
     onGone: (publish) => sessions?.onGone(publish) ?? Promise.resolve(),
   });
@@ -197,6 +218,22 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
   if (deps.recordings) await refinalizeClosedSessions(recovered, deps.sessionDeps, deps.recordings, logger);
   await ingest.start();
   ingestPort = ingest.port;
+  const tsIngest = new TsIngest({ gate, handoffs, rtmpPort: () => ingest.port, ffmpegPath: config.ffmpegPath, logger, metrics });
+  let srt: SrtIngest | undefined;
+  try {
+    if (config.rtmps) {
+      rtmps = new RtmpsTerminator({ host: config.bind, port: config.rtmps.port, certFile: config.rtmps.certFile, keyFile: config.rtmps.keyFile, rtmpPort: () => ingest.port, logger, metrics });
+      await rtmps.start();
+    }
+    if (config.srtPort !== undefined) {
+      srt = new SrtIngest({ host: config.bind, port: config.srtPort, ingest: tsIngest, logger, metrics });
+      await srt.start();
+    }
+  } catch (err) {
+    await rtmps?.stop();
+    await ingest.stop();
+    throw err;
+  }
   const manager = sessions;
   const node = new NodeReporter({
     nodeId: deps.monitoring?.nodeId ?? 'local',
@@ -214,6 +251,10 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
     channels,
     ...(pulls ? { pulls } : {}),
     rtmpServer: `rtmp://${config.publicHost}:${ingest.port}/live`,
+    ...(rtmps ? { rtmpsServer: `rtmps://${config.publicHost}:${rtmps.port}/live`, rtmpsPort: rtmps.port } : {}),
+    ...(srt ? { srtServer: `srt://${config.publicHost}:${srt.port}`, srtPort: srt.port } : {}),
+    httpPushRoute: tsPushRoute({ ingest: tsIngest, logger, metrics }),
+    helperPids: () => (srt?.hubPid !== undefined ? [srt.hubPid] : []),
     async stop() {
       node.stop();
       // Pull processes first: they publish into the listener that closes below.
@@ -221,6 +262,10 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
       // Sessions flush first (their publishers are cut as the listener stops right after).
       await manager.close();
       await channels?.close();
+      await srt?.stop();
+      await rtmps?.stop();
+      await tsIngest.stop();
+      handoffs.close();
       await ingest.stop();
     },
   };

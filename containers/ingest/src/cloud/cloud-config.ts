@@ -40,7 +40,8 @@ export interface CloudIngestConfig extends PlaneConfig {
 }
 
 export function loadCloudIngestConfig(env: Record<string, string | undefined>): CloudIngestConfig {
-  const plane = loadPlaneConfig(env);
+  // SRT only where the stack opened the NLB's UDP listener (it sets the port).
+  const plane = loadPlaneConfig({ STREAMPLANE_SRT_PORT: 'off', ...env });
   const c = parseEnvAll(schema, env);
   return {
     ...plane,

@@ -18,6 +18,7 @@ import { DynamoDbHealthStore } from '../../../../adapters/dynamodb-health-store'
 import { DynamoDbNodeStore } from '../../../../adapters/dynamodb-node-store';
 import { DynamoDbSessionStore } from '../../../../adapters/dynamodb-session-store';
 import { startHealthServer } from '../monitoring/health-server';
+import { startPushServer } from '../http-push/push-server';
 import { DynamoDbRecordingStore } from '../../../../adapters/dynamodb-recording-store';
 import { DynamoDbStreamStore } from '../../../../adapters/dynamodb-stream-store';
 import { fetchEcsTaskIdentity } from '../../../../adapters/ecs-task-metadata';
@@ -172,6 +173,9 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   // The container's health check (an HTTP probe of the event loop and pipelines, not TCP on 1935).
   const healthServer = overrides.healthCheckPort === null ? undefined : await startHealthServer(app.node, overrides.healthCheckPort !== undefined ? { port: overrides.healthCheckPort } : {});
 
+  // MPEG-TS over HTTP push, behind the NLB's HTTP (or TLS) listener.
+  const pushServer = await startPushServer({ port: config.httpPort, host: config.bind, route: app.httpPushRoute, logger });
+
   await beat();
   const timers = [
     setInterval(safely('heartbeat', beat), config.heartbeatSeconds * 1000),
@@ -191,6 +195,7 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     async stop() {
       for (const t of timers) clearInterval(t);
       await healthServer?.close();
+      await pushServer.close();
       // No new export jobs; one in progress is not waited for (it can take far longer than the drain
       // window) — its message was not deleted, so another task redoes it.
       void exports?.stop();

@@ -13,6 +13,7 @@ import type { Metrics } from '../../../../core/ports/metrics';
 import type { PublishDecision } from '../../../../core/streams/publish-decision';
 import { redactStreamKeys } from '../../../../core/streams/stream-key';
 import { nmsContext, nmsLogger, NmsRtmpServerClass, type NmsBroadcast, type NmsRtmpServer, type NmsSession } from './nms';
+import { HANDOFF_APP, isLoopback, type IngestProtocol, type PublishHandoffs } from '../handoff/publish-handoffs';
 
 export interface PublishRequest {
   app: string;
@@ -33,6 +34,10 @@ export interface AcceptedPublish {
   /** Seconds of DVR playlist to keep (absent: none). */
   dvrWindowSeconds?: number;
   remoteAddress: string;
+  /** How the publisher reached the plane (SRT and HTTP publishes arrive through a handoff). */
+  protocol?: IngestProtocol;
+  /** `passthrough`: one rendition, the source copied (no ladder). Absent: the ladder. */
+  transcode?: 'ladder' | 'passthrough';
   streamPath: string;
   broadcast: NmsBroadcast;
   /** Closes the publisher's connection (disable, delete, end now). */
@@ -53,6 +58,13 @@ export interface RtmpIngestOptions {
   handshakeTimeoutMs?: number;
   /** An accepted publisher that sends nothing for this long is treated as gone. */
   idleTimeoutMs?: number;
+  /** Publishes the SRT and HTTP front ends already authorized (app `handoff`, loopback only). */
+  handoffs?: PublishHandoffs;
+  /**
+   * The caller behind a loopback connection from the plane's own TLS terminator (RTMPS), so the gate and
+   * its rate limits see the real address. Undefined for any other connection.
+   */
+  proxiedAddress?(socket: Socket): string | undefined;
 }
 
 export class RtmpIngest {
@@ -144,7 +156,13 @@ export class RtmpIngest {
 
   private async onPrePublish(session: NmsSession): Promise<void> {
     const socket = session.socket;
-    const remoteAddress = addressOf(session);
+    let remoteAddress = addressOf(session);
+    let protocol: IngestProtocol = 'rtmp';
+    const proxied = socket && isLoopback(socket.remoteAddress) ? this.options.proxiedAddress?.(socket) : undefined;
+    if (proxied !== undefined) {
+      remoteAddress = proxied;
+      protocol = 'rtmps';
+    }
     if (socket) this.announced.add(socket);
     // No media is read from this connection until the gate has said yes.
     socket?.pause();
@@ -154,15 +172,31 @@ export class RtmpIngest {
 
     const started = Date.now();
     let decision: PublishDecision;
-    try {
-      decision = await this.options.gate({ app: session.streamApp, streamKey: session.streamName, remoteAddress });
-    } catch (err) {
-      this.options.logger.error('rtmp: publish gate failed; refusing publish', { remoteAddress, error: err instanceof Error ? err : String(err) });
-      this.options.metrics.count('publish_rejected', 1, { reason: 'gate_error' });
-      destroy(socket, session);
-      return;
+    let handoffDisconnect: (() => void) | undefined;
+    if (session.streamApp === HANDOFF_APP && proxied === undefined) {
+      // Already decided by the gate, with the caller's address, in the SRT or HTTP front end.
+      const handoff = isLoopback(socket?.remoteAddress) ? this.options.handoffs?.claim(session.streamName) : undefined;
+      if (!handoff) {
+        this.options.logger.warn('rtmp: handoff publish without a valid token refused', { remoteAddress });
+        this.options.metrics.count('publish_rejected', 1, { reason: 'bad_handoff' });
+        destroy(socket, session);
+        return;
+      }
+      decision = handoff.decision;
+      remoteAddress = handoff.remoteAddress;
+      protocol = handoff.protocol;
+      handoffDisconnect = handoff.disconnect;
+    } else {
+      try {
+        decision = await this.options.gate({ app: session.streamApp, streamKey: session.streamName, remoteAddress });
+      } catch (err) {
+        this.options.logger.error('rtmp: publish gate failed; refusing publish', { remoteAddress, error: err instanceof Error ? err : String(err) });
+        this.options.metrics.count('publish_rejected', 1, { reason: 'gate_error' });
+        destroy(socket, session);
+        return;
+      }
+      this.options.metrics.timing('publish_auth_latency', Date.now() - started);
     }
-    this.options.metrics.timing('publish_auth_latency', Date.now() - started);
 
     if (!decision.allowed) {
       // A rate-limited address is reported once per block by the gate; a line per attempt would let a flood fill the log.
@@ -180,10 +214,15 @@ export class RtmpIngest {
       recording: decision.recording,
       reconnectWindowSeconds: decision.reconnectWindowSeconds,
       ...(decision.dvrWindowSeconds ? { dvrWindowSeconds: decision.dvrWindowSeconds } : {}),
+      ...(decision.transcode ? { transcode: decision.transcode } : {}),
       remoteAddress,
+      protocol,
       streamPath: session.streamPath,
       broadcast: session.broadcast,
-      disconnect: () => destroy(socket, session),
+      disconnect: () => {
+        destroy(socket, session);
+        handoffDisconnect?.();
+      },
     };
     this.options.metrics.count('publish_accepted');
     this.accepted.set(session.id, publish);
@@ -203,7 +242,7 @@ export class RtmpIngest {
       this.options.logger.warn('rtmp: publisher sent nothing for too long; disconnecting', { streamId: publish.streamId });
       socket.destroy();
     });
-    this.options.logger.info('rtmp: publish accepted', { streamId: publish.streamId, sessionId: publish.sessionId, reconnect: publish.reconnect, remoteAddress });
+    this.options.logger.info('rtmp: publish accepted', { streamId: publish.streamId, sessionId: publish.sessionId, reconnect: publish.reconnect, remoteAddress, protocol });
     this.options.onAccepted(publish);
     socket.resume();
   }

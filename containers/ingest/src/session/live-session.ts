@@ -12,6 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { EmitEvent } from '../../../../core/events/emit-event';
 import { planLadder, toTranscodeDecision, type LadderOptions, type LadderPlan } from '../../../../core/transcode/ladder';
+import { planPassthrough } from '../../../../core/transcode/passthrough-plan';
 import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
 import type { ObjectStore } from '../../../../core/ports/object-store';
@@ -202,7 +203,7 @@ export class LiveSession {
       this.log.warn('session: could not read the channel ladder; planning from the source', { error: err instanceof Error ? err.message : String(err) });
       return undefined;
     });
-    const plan = pinned ?? planLadder(source, options.ladder);
+    const plan = pinned ?? (options.publish.transcode === 'passthrough' ? planPassthrough(source, options.ladder) : planLadder(source, options.ladder));
     options.channel?.onPlan(plan);
     if (this.phase !== 'starting') return;
     this.segmentSeconds = plan.segmentSeconds;

@@ -97,11 +97,12 @@ export class SessionManager {
     });
   }
 
-  onGone(publish: AcceptedPublish): Promise<void> {
+  /** The publisher went away (also one whose handoff never reached the RTMP leg: only the ids are known). */
+  onGone(publish: Pick<AcceptedPublish, 'streamId' | 'sessionId'>): Promise<void> {
     return this.track(this.handleGone(publish));
   }
 
-  private async handleGone(publish: AcceptedPublish): Promise<void> {
+  private async handleGone(publish: Pick<AcceptedPublish, 'streamId' | 'sessionId'>): Promise<void> {
     const { streamId, sessionId } = publish;
     const session = this.sessions.get(streamId);
     if (session) {

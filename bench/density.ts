@@ -1,0 +1,244 @@
+/**
+ * `npm run bench:density [-- seconds]`: how many passthrough streams one plane carries. Starts the local
+ * plane as its own process (`bin/local-plane.ts`), creates N `transcode: passthrough` streams and
+ * publishes a 720p30 2.5 Mbps H.264/AAC file into each with `ffmpeg -re -c copy` (publishers are this
+ * process's children, not the plane's, so they are excluded), at N = 10 and 20. Per N it measures over a
+ * steady window:
+ *  - the plane's CPU-seconds per stream-second: utime+stime (+ reaped children) of the plane process and
+ *    every descendant (ffmpeg packagers, thumbnails), from /proc;
+ *  - memory per stream: (RSS of the plane's tree with N streams − RSS idle) / N;
+ *  - playlists on time: every segment listed at most 1.5 segment durations after the last of its media was
+ *    sent (publisher start + its media end time; the publisher start is the earliest possible send time,
+ *    so lateness is, if anything, overstated).
+ * The baseline of the same run: one bare ffmpeg RTMP receiver remuxing to HLS (`-listen 1 … -c copy -f hls`)
+ * fed the same file, its CPU-s per stream-second. Targets (issue 17): ≤ 0.04 CPU-s per stream-second,
+ * ≤ 60 MB per stream, all on time at N = 20. On a shared machine the figures move with everyone's load.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const SECONDS = Number(process.argv[2] ?? 30);
+const COUNTS = (process.env.BENCH_N ?? '10,20').split(',').map(Number);
+const TOKEN = 'bench-token-0123456789abcdef';
+const SEGMENT = 2;
+const TICKS = 100; // USER_HZ on Linux
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function procStat(pid: number): Promise<{ ppid: number; cpu: number; rssBytes: number } | undefined> {
+  try {
+    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is state (field 3); utime is field 14 → index 11.
+    const cpu = (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS;
+    return { ppid: Number(fields[1]), cpu, rssBytes: Number(fields[21]) * 4096 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU-seconds (including reaped children) and RSS of `root` and all its live descendants. */
+async function treeUsage(root: number): Promise<{ cpu: number; rssBytes: number; processes: number }> {
+  const stats = new Map<number, { ppid: number; cpu: number; rssBytes: number }>();
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = await procStat(Number(name));
+    if (s) stats.set(Number(name), s);
+  }
+  const inTree = new Set([root]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, s] of stats) if (!inTree.has(pid) && inTree.has(s.ppid)) (inTree.add(pid), (grew = true));
+  }
+  let cpu = 0;
+  let rssBytes = 0;
+  for (const pid of inTree) {
+    const s = stats.get(pid);
+    if (s) (cpu += s.cpu), (rssBytes += s.rssBytes);
+  }
+  return { cpu, rssBytes, processes: inTree.size };
+}
+
+async function makeSource(dir: string): Promise<string> {
+  const source = join(dir, 'source-720p30.flv');
+  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '20',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-b:v', '2500k', '-maxrate', '2500k', '-bufsize', '5000k',
+    '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-f', 'flv', source], { maxBuffer: 16 * 1024 * 1024 });
+  return source;
+}
+
+function publisher(source: string, url: string): ChildProcess {
+  // A 20 s file looped (cheap to make on a busy machine); -c copy keeps the publisher itself nearly free.
+  return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', source, '-c', 'copy', '-f', 'flv', url], { stdio: 'ignore' });
+}
+
+function kill(children: ChildProcess[]): Promise<void> {
+  return Promise.all(children.map((c) => new Promise<void>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    c.once('exit', () => resolve());
+    c.kill('SIGKILL');
+  }))).then(() => undefined);
+}
+
+async function api<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(base + path, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Polls one stream's media playlist; records the worst lateness of any newly listed segment. */
+function watchPlaylist(url: string, startedAt: number, until: () => boolean): Promise<{ segments: number; worstLatenessS: number; late: number }> {
+  return (async () => {
+    const seen = new Set<string>();
+    let worst = -Infinity;
+    let late = 0;
+    while (!until()) {
+      const text = await fetch(url).then((r) => (r.ok ? r.text() : ''), () => '');
+      const now = Date.now();
+      let mediaEnd = 0;
+      let duration = 0;
+      let sequence = 0;
+      for (const line of text.split('\n')) {
+        const seq = /^#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(line);
+        if (seq) sequence = Number(seq[1]);
+        const inf = /^#EXTINF:([\d.]+)/.exec(line);
+        if (inf) duration = Number(inf[1]);
+        if (line && !line.startsWith('#')) {
+          // Media time from the session start: sequence × nominal duration is only right from segment 0
+          // on, so timing starts at the first segment we see listed from the very start.
+          mediaEnd += duration;
+          if (!seen.has(line)) {
+            seen.add(line);
+            if (sequence === 0) {
+              const lateness = (now - startedAt) / 1000 - mediaEnd;
+              worst = Math.max(worst, lateness);
+              if (lateness > 1.5 * SEGMENT) late++;
+            }
+          }
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return { segments: seen.size, worstLatenessS: worst, late };
+  })();
+}
+
+async function baseline(dir: string, source: string): Promise<number> {
+  const port = await freePort();
+  const out = join(dir, 'baseline');
+  await run('mkdir', ['-p', out]);
+  const receiver = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-listen', '1', '-i', `rtmp://127.0.0.1:${port}/live/x`, '-c', 'copy', '-f', 'hls', '-hls_time', String(SEGMENT), '-hls_list_size', '6', join(out, 'index.m3u8')], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500)); // the listener binds; the publisher retries below if not
+  let pub = publisher(source, `rtmp://127.0.0.1:${port}/live/x`);
+  const started = Date.now();
+  await new Promise((r) => setTimeout(r, 3000));
+  if (pub.exitCode !== null) pub = publisher(source, `rtmp://127.0.0.1:${port}/live/x`);
+  const before = (await treeUsage(receiver.pid!)).cpu;
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const cpu = (await treeUsage(receiver.pid!)).cpu - before;
+  const wall = (Date.now() - t0) / 1000;
+  await kill([pub, receiver]);
+  void started;
+  return cpu / wall;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-density-'));
+  const children: ChildProcess[] = [];
+  try {
+    const source = await makeSource(dir);
+    const base = await baseline(dir, source);
+    process.stdout.write(`baseline: one ffmpeg RTMP receiver remuxing to HLS: ${base.toFixed(4)} CPU-s per stream-second\n`);
+    const [httpPort, rtmpPort] = [await freePort(), await freePort()];
+    const plane = spawn(process.execPath, ['--import', 'tsx', 'bin/local-plane.ts'], {
+      env: { ...process.env, STREAMPLANE_HTTP_PORT: String(httpPort), STREAMPLANE_RTMP_PORT: String(rtmpPort), STREAMPLANE_SRT_PORT: 'off', STREAMPLANE_BIND: '127.0.0.1', STREAMPLANE_PUBLIC_HOST: '127.0.0.1', STREAMPLANE_DATA_DIR: join(dir, 'plane'), STREAMPLANE_API_TOKEN: TOKEN, STREAMPLANE_LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['ignore', 'ignore', process.env.BENCH_PLANE_LOGS ? 'inherit' : 'ignore'],
+    });
+    children.unshift(plane);
+    const apiBase = `http://127.0.0.1:${httpPort}`;
+    for (let i = 0; ; i++) {
+      if ((await fetch(`${apiBase}/healthz`).then((r) => r.ok, () => false))) break;
+      if (i > 600) throw new Error('the plane did not become ready');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const idle = await treeUsage(plane.pid!);
+    process.stdout.write(`plane idle: RSS ${(idle.rssBytes / 1e6).toFixed(0)} MB\n`);
+    const rows: string[] = [];
+    for (const n of COUNTS) {
+      const streams = await Promise.all(Array.from({ length: n }, (_, i) => api<{ id: string; streamKey: string }>(apiBase, 'POST', '/v1/streams', { name: `density ${n}-${i}`, transcode: 'passthrough', recording: false, reconnectWindowSeconds: 0 })));
+      const pubs = streams.map((s) => ({ s, startedAt: Date.now(), child: publisher(source, `rtmp://127.0.0.1:${rtmpPort}/live/${s.streamKey}`) }));
+      children.push(...pubs.map((p) => p.child));
+      let done = false;
+      const watchers = pubs.map((p) => watchPlaylist(`${apiBase}/live/${p.s.id}/${'720p'}/index.m3u8`, p.startedAt, () => done));
+      // Steady state: every stream live.
+      for (let i = 0; ; i++) {
+        const states = await Promise.all(streams.map((s) => api<{ status: string }>(apiBase, 'GET', `/v1/streams/${s.id}`).then((v) => v.status)));
+        if (states.every((st) => st === 'live')) break;
+        if (i > 240) throw new Error(`not every stream went live at N=${n}: ${states.join(', ')}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const before = await treeUsage(plane.pid!);
+      const t0 = Date.now();
+      let peakRss = before.rssBytes;
+      while (Date.now() - t0 < SECONDS * 1000) {
+        await new Promise((r) => setTimeout(r, 2000));
+        peakRss = Math.max(peakRss, (await treeUsage(plane.pid!)).rssBytes);
+      }
+      const after = await treeUsage(plane.pid!);
+      const wall = (Date.now() - t0) / 1000;
+      done = true;
+      const timing = await Promise.all(watchers);
+      await kill(pubs.map((p) => p.child));
+      const cpuPerStreamSecond = (after.cpu - before.cpu) / (wall * n);
+      const mbPerStream = (peakRss - idle.rssBytes) / n / 1e6;
+      const late = timing.reduce((a, t) => a + t.late, 0);
+      const worst = Math.max(...timing.map((t) => t.worstLatenessS));
+      const row =
+        `N=${n}: ${cpuPerStreamSecond.toFixed(4)} CPU-s per stream-second (${(cpuPerStreamSecond / base).toFixed(2)}× the bare ffmpeg receiver; ≈${Math.floor(2 / cpuPerStreamSecond)} streams per 2 vCPU), ` +
+        `${mbPerStream.toFixed(1)} MB per stream (tree ${after.processes} processes, peak RSS ${(peakRss / 1e6).toFixed(0)} MB), ` +
+        `playlists: ${late === 0 ? 'all on time' : `${late} segment(s) late`} (worst ${worst.toFixed(2)} s after its media was sent; limit ${1.5 * SEGMENT} s; ${timing.reduce((a, t) => a + t.segments, 0)} segments)`;
+      rows.push(row);
+      process.stdout.write(row + '\n');
+      // Let the sessions end before the next round.
+      for (let i = 0; i < 120; i++) {
+        const states = await Promise.all(streams.map((s) => api<{ status: string }>(apiBase, 'GET', `/v1/streams/${s.id}`).then((v) => v.status)));
+        if (states.every((st) => st === 'ended')) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    process.stdout.write(`\ntargets: ≤ 0.04 CPU-s per stream-second, ≤ 60 MB per stream, all playlists on time at N = 20\n${rows.join('\n')}\n`);
+  } finally {
+    // The plane first, by SIGTERM: it stops its own ffmpeg children (SIGKILL would orphan them).
+    const plane = children[0];
+    if (plane && plane.exitCode === null && plane.signalCode === null && children.length > 0 && plane.spawnfile === process.execPath) {
+      const exited = new Promise<void>((resolve) => plane.once('exit', () => resolve()));
+      plane.kill('SIGTERM');
+      const timer = setTimeout(() => plane.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await kill(children);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:density: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
