@@ -109,7 +109,10 @@ async function admitUrl(deps: Pick<SimulcastRegistryDeps, 'urlPolicy' | 'resolve
   const refuse = (message: string) => new ValidationError('The simulcast target URL is not allowed.', [{ path: 'body.url', message }]);
   const checked = checkTargetUrl(raw, deps.urlPolicy);
   if (!checked.ok) throw refuse(checked.message);
-  if (checked.scheme !== 'srt:' && !rtmpEndpointOf(checked.url, streamKey)) {
+  // The relay runner speaks RTMP(S) only so far: an SRT caller would need its stream id (the key) on
+  // ffmpeg's command line (Debian's ffmpeg 5.1 cannot read it from elsewhere). Refused, not faked.
+  if (checked.scheme === 'srt:') throw refuse('srt:// targets are not supported yet; use rtmp:// or rtmps://.');
+  if (!rtmpEndpointOf(checked.url, streamKey)) {
     throw refuse('An rtmp(s) URL needs an application and a stream name: give `streamKey`, or end the URL with the stream name.');
   }
   if (deps.resolveHost && !checked.literal) {
