@@ -38,6 +38,7 @@ import { startLocalRegistry, type LocalRegistry } from './local-registry';
 import { wireLocalRecordings } from './recordings-wiring';
 import { wireLocalWebhooks } from './webhooks-wiring';
 import { wireLocalPlayback } from './playback-wiring';
+import { wireLocalSimulcast } from './simulcast-wiring';
 
 
 export interface LocalPlane {
@@ -111,6 +112,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     let apiRoute: Route = async () => false;
     let recordingsRoute: Route = async () => false;
     let consoleRoute: Route = async () => false;
+    let simulcastRoute: Route = async () => false;
     // Playback keys API and the origin's signed-playback check (public media is served as before).
     const playback = await wireLocalPlayback({ dataDir, client, tableName: registry.tableName, streams: store, apiToken: () => token, logger });
     const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: [...MEDIA_PREFIXES], access: playback.access, logger });
@@ -125,6 +127,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
         playback.apiRoute,
         // Before the stream registry's catch-all /v1/ route: it serves only the recordings paths.
         (req, res, url) => recordingsRoute(req, res, url),
+        (req, res, url) => simulcastRoute(req, res, url),
         (req, res, url) => apiRoute(req, res, url),
         (req, res, url) => origin.handle(req, res, url.pathname),
       ],
@@ -156,6 +159,22 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     // Pushed before the ingest's cleanup, so it runs after the sessions flushed (cleanups run in reverse).
     cleanups.push(() => recordings.close());
 
+    // Simulcast targets API and the ingest's relays (one per enabled target while live).
+    const simulcast = await wireLocalSimulcast({
+      dataDir,
+      client,
+      tableName: registry.tableName,
+      streams: store,
+      emit,
+      bus,
+      apiToken: () => token,
+      logger,
+      ffmpegPath: config.ffmpegPath,
+      maxTargets: config.maxSimulcastTargets,
+      publishTimeoutSeconds: config.relayPublishTimeoutSeconds,
+    });
+    simulcastRoute = simulcast.apiRoute;
+
     const publishAuth = createPublishAuthHandler(sessionDeps);
     const app = await startIngestApp({
       config,
@@ -167,6 +186,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       metrics,
       authorize: (request) => publishAuth(request, fakeLambdaContext({ functionName: 'publish-auth', awsRequestId: 'local' })),
       recordings,
+      relays: simulcast.relays,
       monitoring: { ...monitoring, nodeId: localNodeId() },
     });
     cleanups.push(() => app.stop());

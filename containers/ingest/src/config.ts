@@ -40,6 +40,10 @@ const schema = z.object({
   STREAMPLANE_THUMBNAIL_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   /** Days recordings are kept before the sweeper deletes them; 0 keeps them until deleted. */
   STREAMPLANE_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(0),
+  /** Simulcast targets a stream may have. */
+  STREAMPLANE_MAX_SIMULCAST_TARGETS: z.coerce.number().int().min(1).max(100).default(10),
+  /** How long a simulcast target may take to accept the relay's publish before the attempt counts as failed. */
+  STREAMPLANE_RELAY_PUBLISH_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
   /** Webhook retry delays (`0,5s,5m,30m,2h,5h,10h,10h` by default); the soak compresses them. */
   STREAMPLANE_WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -72,6 +76,8 @@ export interface PlaneConfig {
   recordingRetentionDays: number;
   thumbnailSeconds: number;
   webhookRetryScheduleMs?: number[];
+  maxSimulcastTargets: number;
+  relayPublishTimeoutSeconds: number;
 }
 
 export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneConfig {
@@ -94,6 +100,8 @@ export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneC
     ffprobePath: c.STREAMPLANE_FFPROBE_PATH,
     recordingRetentionDays: c.STREAMPLANE_RECORDING_RETENTION_DAYS,
     thumbnailSeconds: c.STREAMPLANE_THUMBNAIL_SECONDS,
+    maxSimulcastTargets: c.STREAMPLANE_MAX_SIMULCAST_TARGETS,
+    relayPublishTimeoutSeconds: c.STREAMPLANE_RELAY_PUBLISH_TIMEOUT_SECONDS,
     ...(c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE ? { webhookRetryScheduleMs: c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE } : {}),
   };
 }

@@ -31,7 +31,11 @@ export interface RelayAttemptOptions {
 
 /** The ffmpeg command line of a relay: FLV in on stdin, FLV out to the loopback forwarder, no re-encode. */
 export function relayFfmpegArgs(loopbackUrl: string): string[] {
-  return ['-hide_banner', '-loglevel', 'error', '-f', 'flv', '-i', 'pipe:0', '-map', '0', '-c', 'copy', '-f', 'flv', '-flvflags', 'no_duration_filesize', loopbackUrl];
+  // Audio and video only: FLV's script data shows up as a data stream, and a mapped data stream that
+  // never gets packets makes the muxer hold everything back for its interleave window (10 s).
+  // The tap starts at a keyframe with the codec headers: one second of probing is plenty, and every second
+  // of probing is a second later on the target.
+  return ['-hide_banner', '-loglevel', 'error', '-analyzeduration', '1000000', '-f', 'flv', '-i', 'pipe:0', '-map', '0:v?', '-map', '0:a?', '-c', 'copy', '-f', 'flv', '-flvflags', 'no_duration_filesize', loopbackUrl];
 }
 
 export class RelayAttempt {
@@ -45,6 +49,7 @@ export class RelayAttempt {
   private ended = false;
   private connected = false;
   private spawnFailed = false;
+  private gracefulStop = false;
 
   constructor(private readonly options: RelayAttemptOptions) {
     this.done = new Promise((resolve) => {
@@ -103,7 +108,8 @@ export class RelayAttempt {
   }
 
   /** Stops the attempt (idempotent); `done` resolves with `reason` unless it ended already. */
-  stop(reason = 'stopped'): Promise<string> {
+  stop(reason = 'stopped', options: { graceful?: boolean } = {}): Promise<string> {
+    this.gracefulStop = options.graceful ?? false;
     this.end(reason);
     return this.done;
   }
@@ -115,12 +121,20 @@ export class RelayAttempt {
     this.timers = [];
     this.tap?.close();
     this.feed?.close();
-    this.forwarder?.close(reason);
     const child = this.child;
+    const forwarder = this.forwarder;
     if (child && !this.spawnFailed && child.exitCode === null && child.signalCode === null) {
-      child.stdin?.destroy();
-      child.kill('SIGKILL');
-      child.once('exit', () => this.finish(reason));
-    } else this.finish(reason);
+      // The end of the input lets ffmpeg send what it holds; a relay that does not exit promptly is killed.
+      child.stdin?.end();
+      const kill = setTimeout(() => child.kill('SIGKILL'), this.gracefulStop ? 2_000 : 0);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        forwarder?.close(reason);
+        this.finish(reason);
+      });
+    } else {
+      forwarder?.close(reason);
+      this.finish(reason);
+    }
   }
 }

@@ -68,7 +68,8 @@ export class TargetRelay {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.wake?.();
-    await this.attempt?.stop('stopped');
+    // The source ended: let ffmpeg hand the target what it still holds. Otherwise stop at once.
+    await this.attempt?.stop('stopped', { graceful: reason === 'session_ended' });
     await this.loop;
     await this.apply({ type: 'stop', reason });
   }
