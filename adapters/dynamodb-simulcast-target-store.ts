@@ -1,6 +1,6 @@
 /**
- * Simulcast targets on DynamoDB (`SimulcastTargetStore`). Layout: in the stream's own partition,
- * `STREAM#<streamId>` / `TARGET#<targetId>` (see dynamodb-table.ts), so a stream's targets are one
+ * Simulcast targets on DynamoDB (`SimulcastTargetStore`). Layout: one partition per stream,
+ * `SIMULCAST#<streamId>` / `TARGET#<targetId>` (see dynamodb-table.ts), so a stream's targets are one
  * strongly consistent query and no index is read. Status writes are conditional on the item existing,
  * so a relay never resurrects a deleted target.
  *
