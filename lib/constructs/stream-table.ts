@@ -251,6 +251,11 @@ export class StreamTable extends Construct {
     return this.grantItemFamilies(grantee, actions, [ITEM_FAMILIES.simulcastTarget]).combine(this.grantFamilyQueries(grantee, [ITEM_FAMILIES.simulcastTarget]));
   }
 
+  /** Read stream items only (the simulcast API checks the stream exists). */
+  grantReadStreamItems(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.stream]);
+  }
+
   /** The registry's event consumer projects session events onto session records (conditional puts). */
   grantProjectSessions(grantee: iam.IGrantable): iam.Grant {
     return this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem'], [ITEM_FAMILIES.session]);
