@@ -12,6 +12,8 @@
  *                                                expiresAt: TTL (epoch seconds), 7 days
  *   playback key PLAYBACK / KEY#<keyId>          public key only (see dynamodb-playback-key-store.ts)
  *   revocation   PLAYBACK / REVOKED#<viewerId>   expiresAt: TTL at its `until`
+ *   simulcast    SIMULCAST#<streamId> / TARGET#<targetId>   a simulcast target; its key only as ciphertext
+ *                                                (own partition family, so IAM can grant it alone)
  *
  * Both indexes are sparse (only items with the attributes appear) and overloaded (gsi1 serves streams
  * and per-stream events; the prefixes never collide). Index reads are eventually consistent in AWS, so
@@ -68,6 +70,7 @@ export const itemKeys = {
   playbackPartition: 'PLAYBACK',
   playbackKey: (keyId: string) => ({ [PARTITION_KEY]: 'PLAYBACK', [SORT_KEY]: `KEY#${keyId}` }),
   revocation: (viewerId: string) => ({ [PARTITION_KEY]: 'PLAYBACK', [SORT_KEY]: `REVOKED#${viewerId}` }),
+  simulcastTarget: (streamId: string, targetId: string) => ({ [PARTITION_KEY]: `SIMULCAST#${streamId}`, [SORT_KEY]: `TARGET#${targetId}` }),
   eventTime: (time: string, streamId: string | null, sequence: number) => `${time}#${streamId ?? '-'}#${String(sequence).padStart(16, '0')}`,
 } as const;
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signViewerToken } from '../core/playback/sign-token';
 import type { Audience } from '../core/playback/viewer-token';
+import { runTargets, TARGETS_USAGE } from './cli-targets';
 
 const USAGE = `Usage: streamplane <command> [options]
 
@@ -42,7 +43,7 @@ Commands:
   sessions ID [--limit N] [--cursor C]  a stream's publish sessions, newest first
   session SESSION_ID                    one session with its statistics
   nodes                                 ingest nodes and their status
-
+${TARGETS_USAGE}
 Options:
   --api-url URL   control API base URL (env STREAMPLANE_API_URL, default http://localhost:$STREAMPLANE_HTTP_PORT or 8080)
   --token TOKEN   API bearer token (env STREAMPLANE_API_TOKEN, else read from $STREAMPLANE_DATA_DIR/api-token)
@@ -82,6 +83,11 @@ async function main(argv: string[]): Promise<number> {
       aud: { type: 'string' },
       origin: { type: 'string' },
       ttl: { type: 'string' },
+      url: { type: 'string' },
+      enabled: { type: 'string' },
+      disabled: { type: 'boolean' },
+      'key-stdin': { type: 'boolean' },
+      'no-key': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -163,6 +169,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'session') return client.call('GET', `/v1/sessions/${encodeURIComponent(need(sub, 'session id'))}`);
   if (command === 'nodes') return client.call('GET', '/v1/nodes');
+  if (command === 'targets') {
+    const targetArgs = { sub, streamId: id, targetId: positionals[3], url: values.url, name: values.name, enabled: values.enabled, disabled: values.disabled };
+    const keyArgs = { keyFile: values['key-file'], keyStdin: values['key-stdin'], noKey: values['no-key'] };
+    return runTargets({ ...targetArgs, ...keyArgs }, (method, path, body) => client.call(method, path, body), (message) => new UsageError(message));
+  }
   if (command !== 'streams') throw new UsageError(`unknown command: ${command}`);
   const playbackSettings = (body: Record<string, unknown>) => {
     if (values['playback-policy'] !== undefined) {

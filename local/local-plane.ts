@@ -45,6 +45,7 @@ import type { ChannelMediaSource } from '../core/ports/channel-media';
 import { wireLocalPulls } from './pulls-wiring';
 import type { UrlPolicy } from '../core/webhooks/url-policy';
 import { systemResolver } from '../adapters/http-webhook-sender';
+import { wireLocalSimulcast } from './simulcast-wiring';
 
 
 export interface LocalPlane {
@@ -133,6 +134,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     let recordingsRoute: Route = async () => false;
     let consoleRoute: Route = async () => false;
     let ingestPushRoute: Route = async () => false;
+    let simulcastRoute: Route = async () => false;
     // Playback keys API and the origin's signed-playback check (public media is served as before).
     const playback = await wireLocalPlayback({ dataDir, client, tableName: registry.tableName, streams: store, apiToken: () => token, logger });
     const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: [...MEDIA_PREFIXES], access: playback.access, logger });
@@ -150,6 +152,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
         playback.apiRoute,
         // Before the stream registry's catch-all /v1/ route: it serves only the recordings paths.
         (req, res, url) => recordingsRoute(req, res, url),
+        (req, res, url) => simulcastRoute(req, res, url),
         (req, res, url) => apiRoute(req, res, url),
         (req, res, url) => origin.handle(req, res, url.pathname),
       ],
@@ -181,6 +184,22 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     // Pushed before the ingest's cleanup, so it runs after the sessions flushed (cleanups run in reverse).
     cleanups.push(() => recordings.close());
 
+    // Simulcast targets API and the ingest's relays (one per enabled target while live).
+    const simulcast = await wireLocalSimulcast({
+      dataDir,
+      client,
+      tableName: registry.tableName,
+      streams: store,
+      emit,
+      bus,
+      apiToken: () => token,
+      logger,
+      ffmpegPath: config.ffmpegPath,
+      maxTargets: config.maxSimulcastTargets,
+      publishTimeoutSeconds: config.relayPublishTimeoutSeconds,
+    });
+    simulcastRoute = simulcast.apiRoute;
+
     const publishAuth = createPublishAuthHandler(sessionDeps);
     // Pull sources: loopback (and configured private ranges) allowed, as for webhooks on this machine.
     const sourcePolicy: UrlPolicy = { allowLoopback: true, allowCidrs: config.pullAllowCidrs };
@@ -195,6 +214,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       metrics,
       authorize: (request) => publishAuth(request, fakeLambdaContext({ functionName: 'publish-auth', awsRequestId: 'local' })),
       recordings,
+      relays: simulcast.relays,
       monitoring: { ...monitoring, nodeId: localNodeId() },
       ...(parts.channelMedia ? { channelMedia: parts.channelMedia } : {}),
       pulls: { maxPulls: config.maxPulls, sourcePolicy, resolveHost },

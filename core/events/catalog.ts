@@ -115,6 +115,26 @@ export const EVENT_CATALOG = {
     data: z.object({ recordingId: z.string(), playback: z.object({ hls: z.string() }), durationSeconds: z.number() }),
   },
   'recording.failed': { version: 1, description: 'The recording could not be finalized.', data: z.object({ recordingId: z.string(), reason: z.string() }) },
+  'relay.started': {
+    version: 1,
+    description: 'A simulcast relay started for an enabled target while the stream is live (never carries the target\'s key).',
+    data: z.object({ targetId: z.string(), attempt: z.number().int().positive() }),
+  },
+  'relay.connected': {
+    version: 1,
+    description: 'A simulcast target accepted the relay\'s publish; the target is broadcasting.',
+    data: z.object({ targetId: z.string(), attempt: z.number().int().positive() }),
+  },
+  'relay.failed': {
+    version: 1,
+    description: 'An attempt of a simulcast relay failed (refused, stalled, fell behind, dropped); it retries with backoff (1, 2, 5, 10 s … 60 s).',
+    data: z.object({ targetId: z.string(), attempt: z.number().int().positive(), reason: z.string(), retryInSeconds: z.number() }),
+  },
+  'relay.stopped': {
+    version: 1,
+    description: 'A simulcast relay stopped: the session ended, or the target was disabled or deleted.',
+    data: z.object({ targetId: z.string(), reason: z.enum(['session_ended', 'disabled', 'deleted', 'shutdown']) }),
+  },
   'webhook.disabled': {
     version: 1,
     description: 'A webhook endpoint was disabled because every delivery attempt failed for too long. streamId is null.',

@@ -44,6 +44,8 @@ export const ITEM_FAMILIES = {
   session: 'SESSION#',
   /** Ingest node reports (adapters/dynamodb-node-store.ts). */
   node: 'NODE#',
+  /** Simulcast targets, keys only as KMS ciphertext (adapters/dynamodb-simulcast-target-store.ts). */
+  simulcastTarget: 'SIMULCAST#',
 } as const;
 
 /**
@@ -243,6 +245,20 @@ export class StreamTable extends Construct {
     return this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.health, ITEM_FAMILIES.session, ITEM_FAMILIES.node]).combine(
       this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.streamSessions, INDEX_PARTITIONS.nodes]),
     );
+  }
+
+  /**
+   * Simulcast targets. `manage`: the simulcast API (create, change, delete, list). `relay`: the ingest
+   * (list a live stream's targets, write their status).
+   */
+  grantSimulcastTargets(grantee: iam.IGrantable, access: 'manage' | 'relay'): iam.Grant {
+    const actions = access === 'manage' ? ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] : ['dynamodb:UpdateItem'];
+    return this.grantItemFamilies(grantee, actions, [ITEM_FAMILIES.simulcastTarget]).combine(this.grantFamilyQueries(grantee, [ITEM_FAMILIES.simulcastTarget]));
+  }
+
+  /** Read stream items only (the simulcast API checks the stream exists). */
+  grantReadStreamItems(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.stream]);
   }
 
   /** The registry's event consumer projects session events onto session records (conditional puts). */

@@ -36,6 +36,7 @@ import { PlaybackDistribution } from '../constructs/playback-distribution';
 import { PlaybackEdge } from '../constructs/playback-edge';
 import { EDGE_SYNC_EVENT_TYPES } from '../../core/playback/edge-sync-events';
 import { StreamTable } from '../constructs/stream-table';
+import { SimulcastKeys } from '../constructs/simulcast-keys';
 import { grantSendOnly, WorkQueue } from '../constructs/work-queue';
 import { PullJobQueue } from '../constructs/pull-job-queue';
 import { DEFAULT_LAMBDA_ENTRIES, type LambdaEntries } from './lambda-entries';
@@ -86,6 +87,9 @@ export class StreamplaneStack extends Stack {
   readonly playbackAuth: PlaneFunction;
   readonly playbackApi: PlaneFunction;
   readonly playbackEdgeSync: EventConsumer;
+  /** Simulcast targets API and the KMS key of their stream keys. */
+  readonly simulcastApi: PlaneFunction;
+  readonly simulcastKeys: SimulcastKeys;
   readonly network: PlaneNetwork;
   readonly eventBus: events.EventBus;
   readonly ingest: IngestService;
@@ -196,6 +200,8 @@ export class StreamplaneStack extends Stack {
     // --- Pull jobs: the control API queues one per start; ingest tasks with a free slot hold it while
     // the pull runs, so a dead task's pulls become visible again and another task takes them over.
     this.pullJobs = new PullJobQueue(this, 'PullJobs');
+    // --- Simulcast stream keys: KMS envelope encryption (the table holds only ciphertext).
+    this.simulcastKeys = new SimulcastKeys(this, 'SimulcastKeys', { removalPolicy });
 
     // --- Ingest: writes (never deletes) media under live/ and recordings/, its sessions' stream items and
     // recordings, its heartbeat, the bus, invoking publish auth, and taking MP4 export jobs.
@@ -227,6 +233,7 @@ export class StreamplaneStack extends Stack {
         STREAMPLANE_PULL_JOB_QUEUE_URL: this.pullJobs.queue.queueUrl,
         STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS: String(this.pullJobs.visibilityTimeout.toSeconds()),
         STREAMPLANE_MAX_PULLS: String(config.maxPullsPerTask),
+        STREAMPLANE_SIMULCAST_KMS_KEY_ARN: this.simulcastKeys.keyArn,
       },
     });
     media.grantReadPutUnder(this.ingest.taskRole, LIVE_PREFIX);
@@ -241,6 +248,9 @@ export class StreamplaneStack extends Stack {
     this.mp4Exports.grantConsume(this.ingest.taskRole);
     this.channelJobs.grantConsume(this.ingest.taskRole);
     this.pullJobs.grantTakeJobs(this.ingest.taskRole);
+    // Simulcast relays: list a live stream's targets, write their status, decrypt their keys.
+    table.grantSimulcastTargets(this.ingest.taskRole, 'relay');
+    this.simulcastKeys.grantDecryptKeys(this.ingest.taskRole);
 
     const rtmpServerUrl = ingestDomain ? `rtmps://${ingestDomain}:${RTMPS_PORT}/live` : this.ingest.rtmpServerUrl;
 
@@ -441,6 +451,20 @@ export class StreamplaneStack extends Stack {
     this.playbackEdge.grantWriteStore(this.playbackEdgeSync.handler.role);
     this.playbackEdge.secret.grantRead(this.playbackEdgeSync.handler.role);
 
+    // --- Simulcast targets API (/v1/streams/{id}/simulcast-targets…): targets, keys encrypted (never decrypted) here.
+    this.simulcastApi = new PlaneFunction(this, 'SimulcastApi', {
+      entry: entries.simulcastApi,
+      serviceName: 'simulcast-api',
+      description: 'The control API for simulcast targets (push relays)',
+      environment: { TABLE_NAME: table.tableName, SIMULCAST_KMS_KEY_ARN: this.simulcastKeys.keyArn, API_TOKEN_SECRET_ARN: this.apiToken.secretArn },
+      paramsAndSecrets: secretsExtension,
+      ...logging,
+    });
+    table.grantSimulcastTargets(this.simulcastApi.role, 'manage');
+    table.grantReadStreamItems(this.simulcastApi.role);
+    this.simulcastKeys.grantEncryptKeys(this.simulcastApi.role);
+    this.apiToken.grantRead(this.simulcastApi.role);
+
     this.api = new ControlApi(this, 'ControlApi', {
       handler: this.streamRegistry.function,
       routes: [
@@ -449,6 +473,7 @@ export class StreamplaneStack extends Stack {
         { path: '/v1/streams/{id}/recordings', handler: this.recordingsApi.function, subpaths: false },
         { path: '/v1/playback-keys', handler: this.playbackApi.function },
         { path: '/v1/playback-revocations', handler: this.playbackApi.function, subpaths: false },
+        { path: '/v1/streams/{id}/simulcast-targets', handler: this.simulcastApi.function },
       ],
       // Exactly the console's origin (the playback distribution serves it at /console/).
       corsAllowOrigins: [playbackBaseUrl],
@@ -481,6 +506,7 @@ export class StreamplaneStack extends Stack {
         PlaybackApi: this.playbackApi,
         PlaybackAuth: this.playbackAuth,
         PlaybackEdgeSync: this.playbackEdgeSync.handler,
+        SimulcastApi: this.simulcastApi,
         ...(this.recordingRetention ? { RecordingRetention: this.recordingRetention } : {}),
       },
       queues: {

@@ -171,10 +171,11 @@ describe('wiring and least privilege', () => {
       STREAMPLANE_PULL_JOB_QUEUE_URL: ref(stack.pullJobs.queue),
       STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS: '30',
       STREAMPLANE_MAX_PULLS: '4',
+      STREAMPLANE_SIMULCAST_KMS_KEY_ARN: getAtt(stack.simulcastKeys.key),
     });
   });
 
-  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, and take MP4 export, channel and pull jobs', () => {
+  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, take MP4 export, channel and pull jobs, and relay simulcast targets', () => {
     assert.deepEqual(grantsOf(stack.ingest.taskDefinition.taskRole), [
       {
         actions: ['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
@@ -193,6 +194,9 @@ describe('wiring and least privilege', () => {
       { actions: ['lambda:InvokeFunction'], resource: getAtt(stack.publishAuth.function), condition: undefined },
       // MP4 export, 24/7 channel and pull jobs: one statement, the three queues.
       { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: [getAtt(stack.channelJobs.queue), getAtt(stack.mp4Exports.queue), getAtt(stack.pullJobs.queue)], condition: undefined },
+      // Simulcast relays: list a live stream's targets and write their status (never create or delete them), decrypt their keys.
+      { actions: ['dynamodb:Query', 'dynamodb:UpdateItem'], resource: tableArn, condition: leadingKeys('SIMULCAST#*') },
+      { actions: ['kms:Decrypt'], resource: getAtt(stack.simulcastKeys.key), condition: { StringEquals: { 'kms:EncryptionContext:streamplane': 'simulcast-key' } } },
     ]);
   });
 
@@ -218,7 +222,7 @@ describe('wiring and least privilege', () => {
     assert.deepEqual(statements.map((s) => [actionsOf(s), s.Resource]), [[['sqs:SendMessage'], getAtt(stack.pullJobs.queue)]]);
   });
 
-  it('lets only the four API functions read the API token secret, and only playback-auth and the edge sync the derived-token secret', () => {
+  it('lets only the five API functions read the API token secret, and only playback-auth and the edge sync the derived-token secret', () => {
     const readersOf = (secretLogicalId: string) =>
       Object.entries(template.findResources('AWS::IAM::Policy'))
         .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue') && JSON.stringify(p.Properties.PolicyDocument).includes(`"Ref":"${secretLogicalId}"`))
@@ -226,7 +230,7 @@ describe('wiring and least privilege', () => {
     const secretReaders = Object.entries(template.findResources('AWS::IAM::Policy'))
       .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'))
       .map(([, p]) => JSON.stringify(p.Properties.Roles));
-    const apiRoles = [stack.streamRegistry, stack.webhooksApi, stack.recordingsApi, stack.playbackApi].map((fn) => JSON.stringify([ref(fn.role)]));
+    const apiRoles = [stack.streamRegistry, stack.webhooksApi, stack.recordingsApi, stack.playbackApi, stack.simulcastApi].map((fn) => JSON.stringify([ref(fn.role)]));
     const playbackRoles = [stack.playbackAuth, stack.playbackEdgeSync.handler].map((fn) => JSON.stringify([ref(fn.role)]));
     assert.deepEqual(readersOf(id(stack.apiToken)).sort(), apiRoles.sort());
     assert.deepEqual(readersOf(id(stack.playbackEdge.secret)).sort(), playbackRoles.sort());
@@ -255,7 +259,7 @@ describe('wiring and least privilege', () => {
 
   it('runs every function on nodejs24.x arm64 and alarms on its errors', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    assert.equal(Object.keys(functions).length, 12); // eleven plane functions + the console deployer
+    assert.equal(Object.keys(functions).length, 13); // twelve plane functions + the console deployer
     template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     const alarmed = new Set(
       Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map((a) =>
@@ -395,6 +399,36 @@ describe('webhooks', () => {
       },
       { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: leadingKeys('WEBHOOK*') },
       { actions: ['sqs:SendMessage'], resource: getAtt(retries.queue), condition: undefined },
+      { actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resource: ref(stack.apiToken), condition: undefined },
+    ]);
+  });
+});
+
+describe('simulcast', () => {
+  const context = { StringEquals: { 'kms:EncryptionContext:streamplane': 'simulcast-key' } };
+
+  it('keeps stream keys under a rotating KMS key, and routes /v1/streams/{id}/simulcast-targets to the simulcast API', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true, Description: 'Streamplane: envelope encryption of simulcast target stream keys' });
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey as string);
+    assert.ok(routes.includes('ANY /v1/streams/{id}/simulcast-targets'));
+    assert.ok(routes.includes('ANY /v1/streams/{id}/simulcast-targets/{proxy+}'));
+    assert.deepEqual(configOf(stack.simulcastApi), {
+      TABLE_NAME: ref(stack.table.table),
+      SIMULCAST_KMS_KEY_ARN: getAtt(stack.simulcastKeys.key),
+      API_TOKEN_SECRET_ARN: ref(stack.apiToken),
+    });
+  });
+
+  it('lets the simulcast API manage SIMULCAST# items, read stream items, only encrypt (GenerateDataKey) in its context, and read the token', () => {
+    assert.deepEqual(grantsOf(stack.simulcastApi.role), [
+      { actions: LOG_ACTIONS, resource: getAtt(stack.simulcastApi.logGroup), condition: undefined },
+      {
+        actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        resource: tableArn,
+        condition: leadingKeys('SIMULCAST#*'),
+      },
+      { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('STREAM#*') },
+      { actions: ['kms:GenerateDataKey'], resource: getAtt(stack.simulcastKeys.key), condition: context },
       { actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resource: ref(stack.apiToken), condition: undefined },
     ]);
   });

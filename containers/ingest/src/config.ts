@@ -63,6 +63,10 @@ const schema = z.object({
       }
     })
     .optional(),
+  /** Simulcast targets a stream may have. */
+  STREAMPLANE_MAX_SIMULCAST_TARGETS: z.coerce.number().int().min(1).max(100).default(10),
+  /** How long a simulcast target may take to accept the relay's publish before the attempt counts as failed. */
+  STREAMPLANE_RELAY_PUBLISH_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
   /** Webhook retry delays (`0,5s,5m,30m,2h,5h,10h,10h` by default); the soak compresses them. */
   STREAMPLANE_WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -101,6 +105,8 @@ export interface PlaneConfig {
   webhookRetryScheduleMs?: number[];
   maxPulls: number;
   pullAllowCidrs: Cidr[];
+  maxSimulcastTargets: number;
+  relayPublishTimeoutSeconds: number;
 }
 
 function requireTlsFiles(c: { STREAMPLANE_RTMPS_PORT?: number | undefined; STREAMPLANE_TLS_CERT?: string | undefined; STREAMPLANE_TLS_KEY?: string | undefined }, ctx: z.RefinementCtx): void {
@@ -134,6 +140,8 @@ export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneC
     ffprobePath: c.STREAMPLANE_FFPROBE_PATH,
     recordingRetentionDays: c.STREAMPLANE_RECORDING_RETENTION_DAYS,
     thumbnailSeconds: c.STREAMPLANE_THUMBNAIL_SECONDS,
+    maxSimulcastTargets: c.STREAMPLANE_MAX_SIMULCAST_TARGETS,
+    relayPublishTimeoutSeconds: c.STREAMPLANE_RELAY_PUBLISH_TIMEOUT_SECONDS,
     ...(c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE ? { webhookRetryScheduleMs: c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE } : {}),
     maxPulls: c.STREAMPLANE_MAX_PULLS,
     pullAllowCidrs: c.STREAMPLANE_PULL_ALLOW_CIDRS ?? [],

@@ -16,7 +16,7 @@ import { hasOpenSession, masterPlaylistPath } from '../../../core/streams/stream
 import type { PlaneConfig } from './config';
 import { rateLimitedGate } from './hooks/on-publish';
 import { recoverScratch, type ScratchRecoveryReport } from './packager/scratch-recovery';
-import { RtmpIngest, type PublishGate } from './rtmp/rtmp-ingest';
+import { RtmpIngest, type AcceptedPublish, type PublishGate } from './rtmp/rtmp-ingest';
 import { LiveSession } from './session/live-session';
 import { SessionManager } from './session/session-manager';
 import { StreamLabels } from './session/stream-labels';
@@ -67,6 +67,8 @@ export interface IngestAppDeps {
     retryScheduleMs?: ReadonlyArray<number>;
     onFinished?: (streamId: string, outcome: 'stopped' | 'failed' | 'closed') => void;
   };
+  /** Simulcast relays (relays/relay-manager.ts): told about every publish that starts and goes. */
+  relays?: { onAccepted(publish: AcceptedPublish): void; onGone(publish: AcceptedPublish): Promise<void>; close(): Promise<void> };
   recordings?: {
     startRecording(input: { streamId: string; sessionId: string }): Promise<unknown>;
     enqueueFinalization(request: { recordingId: string; streamId: string; sessionId: string }): Promise<void>;
@@ -160,8 +162,11 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
     metrics,
     handoffs,
     proxiedAddress: (socket) => rtmps?.callerOf(socket),
-    onAccepted: (publish) => sessions?.onAccepted(publish),
-    onGone: (publish) => sessions?.onGone(publish) ?? Promise.resolve(),
+    onAccepted: (publish) => {
+      sessions?.onAccepted(publish);
+      deps.relays?.onAccepted(publish);
+    },
+    onGone: (publish) => Promise.all([sessions?.onGone(publish), deps.relays?.onGone(publish)]).then(() => undefined),
   });
   sessions = new SessionManager({
     sessionDeps: deps.sessionDeps,
@@ -260,7 +265,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
       // Pull processes first: they publish into the listener that closes below.
       await pulls?.close();
       // Sessions flush first (their publishers are cut as the listener stops right after).
-      await manager.close();
+      await Promise.all([manager.close(), deps.relays?.close()]);
       await channels?.close();
       await srt?.stop();
       await rtmps?.stop();

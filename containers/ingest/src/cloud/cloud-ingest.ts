@@ -36,6 +36,7 @@ import type { IngestHeartbeatStore } from '../../../../core/ports/ingest-heartbe
 import type { Logger } from '../../../../core/ports/logger';
 import { noScaleInProtection, type ScaleInProtection } from '../../../../core/ports/scale-in-protection';
 import { startIngestApp, type IngestApp } from '../ingest-app';
+import { cloudRelays } from './cloud-relays';
 import { createMp4ExportConsumer } from '../recordings/mp4-export';
 import type { PublishGate } from '../rtmp/rtmp-ingest';
 import type { CloudIngestConfig } from './cloud-config';
@@ -114,6 +115,19 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     playbackBase: config.playbackBaseUrl,
     logger,
     metrics,
+    ...(config.simulcastKeyArn
+      ? {
+          relays: cloudRelays({
+            tableName: config.tableName,
+            keyId: config.simulcastKeyArn,
+            dynamo,
+            emit,
+            logger,
+            ffmpegPath: config.ffmpegPath,
+            publishTimeoutSeconds: config.relayPublishTimeoutSeconds,
+          }),
+        }
+      : {}),
     monitoring: {
       health: new DynamoDbHealthStore({ tableName: config.tableName, client: dynamo }),
       sessions: new DynamoDbSessionStore({ tableName: config.tableName, client: dynamo }),
