@@ -14,6 +14,7 @@ export const ID_PREFIXES = {
   delivery: 'dlv',
   recording: 'rec',
   playbackKey: 'pk',
+  media: 'med',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

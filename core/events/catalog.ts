@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { HEALTH_REASONS, HEALTH_STATUSES } from '../health/stream-health';
 import { REJECT_REASONS } from '../streams/publish-decision';
+import { MEDIA_FAILURES, MEDIA_KINDS } from '../media-library/media-item';
 
 const renditionSummary = z.object({
   name: z.string(),
@@ -104,6 +105,23 @@ export const EVENT_CATALOG = {
     data: z.object({ recordingId: z.string(), playback: z.object({ hls: z.string() }), durationSeconds: z.number() }),
   },
   'recording.failed': { version: 1, description: 'The recording could not be finalized.', data: z.object({ recordingId: z.string(), reason: z.string() }) },
+  'media.ready': {
+    version: 1,
+    description: 'An uploaded library file was probed and is playable. streamId is null.',
+    data: z.object({
+      mediaId: z.string(),
+      name: z.string(),
+      kind: z.enum(MEDIA_KINDS),
+      durationSeconds: z.number(),
+      codecs: z.array(z.string()),
+      bytes: z.number().int(),
+    }),
+  },
+  'media.failed': {
+    version: 1,
+    description: 'An uploaded library file was refused (not media, no audio or video stream, truncated, too large); its bytes are deleted. streamId is null.',
+    data: z.object({ mediaId: z.string(), name: z.string(), reason: z.enum(MEDIA_FAILURES), error: z.string() }),
+  },
   'webhook.disabled': {
     version: 1,
     description: 'A webhook endpoint was disabled because every delivery attempt failed for too long. streamId is null.',

@@ -21,6 +21,7 @@ import { DVR_NEEDS_RECORDING, type CreateStreamInput, type UpdateStreamInput } f
 /** What an absent field of an older record means. */
 const STREAM_FIELD_DEFAULTS: Partial<Record<keyof Stream, unknown>> = { playbackPolicy: 'public', dvrWindowSeconds: 0 };
 import { generateStreamKey, hashStreamKey } from './stream-key';
+import { applyChannelPatch, checkChannelMedia, type MediaLookup } from '../media-library/channel-media';
 
 export interface RegistryDeps {
   store: StreamStore;
@@ -28,6 +29,8 @@ export interface RegistryDeps {
   clock: Clock;
   /** Settings of new streams when the request leaves them out (deployment configuration). */
   defaults?: { reconnectWindowSeconds?: number };
+  /** The media library, to check fallback and slate ids (without it, channel media is refused with 503). */
+  media?: MediaLookup;
 }
 
 const MAX_CONFLICT_RETRIES = 8;
@@ -60,6 +63,7 @@ export async function requireStream(store: Pick<StreamStore, 'get'>, id: string)
 }
 
 export async function createStream(deps: RegistryDeps, input: CreateStreamInput): Promise<{ stream: Stream; streamKey: string }> {
+  await checkChannelMedia(deps.media, input);
   const now = deps.clock.now().toISOString();
   const streamKey = generateStreamKey();
   const stream: Stream = {
@@ -71,6 +75,9 @@ export async function createStream(deps: RegistryDeps, input: CreateStreamInput)
     reconnectWindowSeconds: input.reconnectWindowSeconds ?? deps.defaults?.reconnectWindowSeconds ?? DEFAULT_RECONNECT_WINDOW_SECONDS,
     playbackPolicy: input.playbackPolicy ?? 'public',
     dvrWindowSeconds: input.dvrWindowSeconds ?? 0,
+    ...(input.fallback ? { fallback: input.fallback } : {}),
+    ...(input.slateMediaId ? { slateMediaId: input.slateMediaId } : {}),
+    ...(input.reconnectSlate === false ? { reconnectSlate: false } : {}),
     createdAt: now,
     updatedAt: now,
     version: 1,
@@ -89,6 +96,7 @@ export async function listStreams(deps: Pick<RegistryDeps, 'store'>, options: { 
 }
 
 export async function updateStream(deps: RegistryDeps, id: string, patch: UpdateStreamInput): Promise<Stream> {
+  await checkChannelMedia(deps.media, patch);
   const changedFields: string[] = [];
   const result = await mutateStream(deps, id, (current) => {
     changedFields.length = 0;
@@ -100,6 +108,7 @@ export async function updateStream(deps: RegistryDeps, id: string, patch: Update
         changedFields.push(key);
       }
     }
+    changedFields.push(...applyChannelPatch(next, current, patch));
     if (!next.recording && (next.dvrWindowSeconds ?? 0) > 0) throw new ValidationError(`dvrWindowSeconds ${DVR_NEEDS_RECORDING}.`, [{ path: 'dvrWindowSeconds', message: DVR_NEEDS_RECORDING }]);
     return changedFields.length > 0 ? next : undefined;
   });

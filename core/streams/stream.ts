@@ -7,6 +7,7 @@
 import { IllegalTransitionError } from '../errors';
 import { liveDvrMasterPlaylistKey, liveMasterPlaylistKey, liveThumbnailKey } from '../media/layout';
 import type { PlaybackPolicy } from '../playback/playback-access';
+import { channelView, type ChannelFallback } from '../media-library/channel-media';
 
 export const STREAM_STATUSES = ['idle', 'connected', 'live', 'interrupted', 'ended', 'disabled'] as const;
 export type StreamStatus = (typeof STREAM_STATUSES)[number];
@@ -39,6 +40,12 @@ export interface Stream {
   /** The most recent session, kept after it ends. */
   lastSessionId?: string;
   transcode?: TranscodeDecision;
+  /** Channel: library files played while no publisher is live (absent/null = none; core/media-library/channel-media.ts). */
+  fallback?: ChannelFallback | null;
+  /** Channel: library item shown during the reconnect window (absent/null = the generated slate). */
+  slateMediaId?: string | null;
+  /** Channel: slate segments during the reconnect window (absent = true). */
+  reconnectSlate?: boolean;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every write; conditional updates compare it. */
@@ -121,6 +128,9 @@ export interface StreamView {
   transcode?: TranscodeDecision;
   ingest: { server: string; url?: string };
   playback: { hls: string; thumbnail: string; dvr?: string };
+  fallback: ChannelFallback | null;
+  slateMediaId: string | null;
+  reconnectSlate: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -151,6 +161,7 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
     dvrWindowSeconds: stream.dvrWindowSeconds ?? 0,
     ingest: { server: urls.rtmpServer },
     playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}`, thumbnail: `${urls.playbackBase}/${liveThumbnailKey(stream.id)}` },
+    ...channelView(stream),
     createdAt: stream.createdAt,
     updatedAt: stream.updatedAt,
   };

@@ -13,6 +13,7 @@ const DESCRIPTIONS: Readonly<Record<IdKind, string>> = {
   delivery: 'Delivery id: one event to one endpoint, across all its attempts.',
   recording: 'Recording id.',
   playbackKey: 'Playback key id (the `kid` of viewer tokens).',
+  media: 'Media library item id.',
 };
 
 export function idSchema(kind: IdKind) {

@@ -11,6 +11,7 @@ import type { EventLog } from '../../core/ports/event-bus';
 import type { Logger } from '../../core/ports/logger';
 import type { Metrics } from '../../core/ports/metrics';
 import type { StreamStore } from '../../core/ports/stream-store';
+import type { MediaLookup } from '../../core/media-library/channel-media';
 import type { PublicUrls } from '../../core/streams/stream';
 import type { TokenSource } from '../shared/bearer-auth';
 import { createHttpApiHandler } from '../shared/http-api';
@@ -31,6 +32,8 @@ export interface StreamRegistryDeps {
   /** Request counts (`api_requests`); default none. */
   metrics?: Metrics;
   defaults?: { reconnectWindowSeconds?: number };
+  /** The media library, to check a stream's fallback and slate ids. */
+  media?: MediaLookup;
   /** Stream health, sessions and nodes (`/v1/streams/{id}/health`, `…/sessions`, `/v1/sessions/{id}`, `/v1/nodes`). */
   monitoring?: MonitoringDeps;
 }
