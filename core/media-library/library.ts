@@ -29,7 +29,7 @@ export interface UploadTicket {
   expiresAt: string;
 }
 
-export async function createMediaItem(deps: MediaLibraryDeps & { uploads: MediaUploadTarget }, input: { name: string }): Promise<{ item: MediaItem; upload: UploadTicket }> {
+export async function createMediaItem(deps: Pick<MediaLibraryDeps, 'media' | 'clock'> & { uploads: MediaUploadTarget }, input: { name: string }): Promise<{ item: MediaItem; upload: UploadTicket }> {
   const now = deps.clock.now();
   const id = newId('media');
   const expiresAt = new Date(now.getTime() + UPLOAD_URL_TTL_SECONDS * 1000);

@@ -9,6 +9,7 @@ import { eventCatalogJsonSchema, EVENT_TYPES } from '../../core/events/catalog';
 import { recordingsOpenApi } from '../recordings-api/openapi';
 import { webhooksOpenApi } from '../webhooks-api/openapi';
 import { playbackOpenApi } from '../playback-api/openapi';
+import { mediaOpenApi } from '../media-api/openapi';
 import type { JsonObject, SharedProblem } from '../shared/api-route';
 import { jsonContent as json, jsonSchema as toJsonSchema, mergeDistinct, openApiFragment, schemaRef as ref } from '../shared/openapi';
 import { problemSchema, PROBLEM_CONTENT_TYPE } from '../shared/problem';
@@ -76,6 +77,7 @@ export function buildOpenApiDocument(): JsonObject {
   const recordings = recordingsOpenApi();
   const webhooks = webhooksOpenApi();
   const playback = playbackOpenApi();
+  const media = mediaOpenApi();
   return {
     openapi: OPENAPI_VERSION,
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -88,8 +90,8 @@ export function buildOpenApiDocument(): JsonObject {
         'webhook signing secrets only on create and rotate-secret.',
     },
     security: [{ bearerAuth: [] }],
-    tags: [streams.tag, recordings.tag, { name: 'events' }, webhooks.tag, playback.tag, { name: 'meta' }],
-    paths: mergeDistinct('path', streams.paths, recordings.paths, webhooks.paths, playback.paths, {
+    tags: [streams.tag, recordings.tag, { name: 'events' }, webhooks.tag, playback.tag, media.tag, { name: 'meta' }],
+    paths: mergeDistinct('path', streams.paths, recordings.paths, webhooks.paths, playback.paths, media.paths, {
       '/v1/events/stream': {
         get: {
           operationId: 'streamEvents',
@@ -153,7 +155,7 @@ export function buildOpenApiDocument(): JsonObject {
     ),
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The API token of the plane.' } },
-      schemas: mergeDistinct('schema', streams.schemas, recordings.schemas, webhooks.schemas, playback.schemas, { Problem: jsonSchema(problemSchema) }, eventSchemas()),
+      schemas: mergeDistinct('schema', streams.schemas, recordings.schemas, webhooks.schemas, playback.schemas, media.schemas, { Problem: jsonSchema(problemSchema) }, eventSchemas()),
       responses: Object.fromEntries(
         Object.entries(problemResponses).map(([name, description]) => [name, { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } } }]),
       ),

@@ -11,6 +11,7 @@ import { EVENT_STREAM_PATH } from '../../../local/http/event-stream-route';
 import { recordingsOpenApi } from '../../../lambdas/recordings-api/openapi';
 import { recordingsRoutes } from '../../../lambdas/recordings-api/routes';
 import { playbackRoutes } from '../../../lambdas/playback-api/routes';
+import { mediaRoutes } from '../../../lambdas/media-api/routes';
 import type { ApiRoute } from '../../../lambdas/shared/api-route';
 import { buildOpenApiDocument } from '../../../lambdas/stream-registry/openapi';
 import { streamRegistryRoutes } from '../../../lambdas/stream-registry/routes';
@@ -30,7 +31,7 @@ interface Operation extends Json {
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 // The route tables the routers serve (each handler gets its dependencies only when it is served).
-const servedRoutes: ReadonlyArray<ApiRoute<never>> = [...streamRegistryRoutes, ...webhooksRoutes, ...recordingsRoutes, ...playbackRoutes];
+const servedRoutes: ReadonlyArray<ApiRoute<never>> = [...streamRegistryRoutes, ...webhooksRoutes, ...recordingsRoutes, ...playbackRoutes, ...mediaRoutes];
 /** Served by the local plane's HTTP server, not by a Lambda router. */
 const planeOnlyOperations = [`GET ${EVENT_STREAM_PATH}`];
 
