@@ -38,6 +38,7 @@ import { startLocalRegistry, type LocalRegistry } from './local-registry';
 import { wireLocalRecordings } from './recordings-wiring';
 import { wireLocalWebhooks } from './webhooks-wiring';
 import { wireLocalPlayback } from './playback-wiring';
+import { wireLocalMedia } from './media-wiring';
 
 
 export interface LocalPlane {
@@ -111,6 +112,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     let apiRoute: Route = async () => false;
     let recordingsRoute: Route = async () => false;
     let consoleRoute: Route = async () => false;
+    let mediaRoutes: Route = async () => false;
     // Playback keys API and the origin's signed-playback check (public media is served as before).
     const playback = await wireLocalPlayback({ dataDir, client, tableName: registry.tableName, streams: store, apiToken: () => token, logger });
     const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: [...MEDIA_PREFIXES], access: playback.access, logger });
@@ -123,6 +125,8 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
         webhooks.eventStreamRoute,
         webhooks.apiRoute,
         playback.apiRoute,
+        // Media library API and uploads; before the catch-all /v1/ route, like recordings.
+        (req, res, url) => mediaRoutes(req, res, url),
         // Before the stream registry's catch-all /v1/ route: it serves only the recordings paths.
         (req, res, url) => recordingsRoute(req, res, url),
         (req, res, url) => apiRoute(req, res, url),
@@ -156,6 +160,22 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     // Pushed before the ingest's cleanup, so it runs after the sessions flushed (cleanups run in reverse).
     cleanups.push(() => recordings.close());
 
+    const media = wireLocalMedia({
+      client,
+      tableName: registry.tableName,
+      objectStore,
+      streams: store,
+      emit,
+      clock: systemClock,
+      logger,
+      apiToken: () => token,
+      uploadBase: httpBase,
+      maxBytes: config.mediaMaxBytes,
+      ffprobePath: config.ffprobePath,
+    });
+    cleanups.push(() => media.close());
+    mediaRoutes = async (req, res, url) => (await media.uploadRoute(req, res, url)) || media.apiRoute(req, res, url);
+
     const publishAuth = createPublishAuthHandler(sessionDeps);
     const app = await startIngestApp({
       config,
@@ -180,7 +200,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     recordingsRoute = recordings.apiRoute;
     ready.ingest = true;
 
-    const api = createStreamRegistryHandler({ store, eventLog, emit, clock: systemClock, urls, apiToken: () => token, logger, monitoring });
+    const api = createStreamRegistryHandler({ store, eventLog, emit, clock: systemClock, urls, apiToken: () => token, logger, monitoring, media: media.store });
     apiRoute = async (req, res, url) => {
       if (!url.pathname.startsWith('/v1/') && url.pathname !== '/v1') return false;
       await serveHttpApi(api, req, res, url);

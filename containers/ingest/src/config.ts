@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseRetrySchedule } from '../../../core/webhooks/webhooks';
 import { parseEnvAll } from '../../../core/config/env';
+import { DEFAULT_MEDIA_MAX_BYTES } from '../../../core/media-library/media-item';
 
 export { ConfigError } from '../../../core/config/env';
 
@@ -40,6 +41,8 @@ const schema = z.object({
   STREAMPLANE_THUMBNAIL_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   /** Days recordings are kept before the sweeper deletes them; 0 keeps them until deleted. */
   STREAMPLANE_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(0),
+  /** Largest media library upload in bytes (2 GiB by default); larger ones are refused with 413. */
+  STREAMPLANE_MEDIA_MAX_BYTES: z.coerce.number().int('must be a whole number of bytes').min(1).max(Number.MAX_SAFE_INTEGER).default(DEFAULT_MEDIA_MAX_BYTES),
   /** Webhook retry delays (`0,5s,5m,30m,2h,5h,10h,10h` by default); the soak compresses them. */
   STREAMPLANE_WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -72,6 +75,8 @@ export interface PlaneConfig {
   recordingRetentionDays: number;
   thumbnailSeconds: number;
   webhookRetryScheduleMs?: number[];
+  /** Largest media library upload, in bytes. */
+  mediaMaxBytes: number;
 }
 
 export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneConfig {
@@ -94,6 +99,7 @@ export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneC
     ffprobePath: c.STREAMPLANE_FFPROBE_PATH,
     recordingRetentionDays: c.STREAMPLANE_RECORDING_RETENTION_DAYS,
     thumbnailSeconds: c.STREAMPLANE_THUMBNAIL_SECONDS,
+    mediaMaxBytes: c.STREAMPLANE_MEDIA_MAX_BYTES,
     ...(c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE ? { webhookRetryScheduleMs: c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE } : {}),
   };
 }
