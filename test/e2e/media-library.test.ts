@@ -18,6 +18,7 @@ import { startTestPlane, type TestPlane } from '../support/plane';
 import { waitFor } from '../support/wait';
 
 const run = promisify(execFile);
+const CLI = new URL('../../bin/streamplane.mjs', import.meta.url).pathname;
 const MAX_BYTES = 1024 * 1024;
 
 interface MediaView {
@@ -226,5 +227,38 @@ describe('media library (real plane, real ffprobe)', () => {
     assert.equal(deleted.status, 204);
     assert.equal((await t.api('GET', `/v1/media/${ready.aac!.id}`)).status, 404);
     assert.equal(existsSync(storedFile(ready.aac!.id)), false);
+  });
+
+  it('CLI: `media upload FILE` streams, waits and prints the item; `streams update --fallback`; list, get, delete', async () => {
+    const cli = (...args: string[]) => run(process.execPath, [CLI, ...args], { env: { ...process.env, STREAMPLANE_API_URL: t.base, STREAMPLANE_API_TOKEN: t.plane.apiToken } });
+    const uploaded = JSON.parse((await cli('media', 'upload', files.mp3!, '--name', 'cli tone')).stdout) as MediaView;
+    assert.equal(uploaded.status, 'ready');
+    assert.equal(uploaded.name, 'cli tone');
+    assert.equal(uploaded.kind, 'audio');
+
+    const refused = await cli('media', 'upload', files.text!).then(
+      () => assert.fail('a failed item exits non-zero'),
+      (err: { code: number; stdout: string }) => err,
+    );
+    assert.equal(refused.code, 1);
+    assert.match((JSON.parse(refused.stdout) as MediaView).error ?? '', /^not media/);
+
+    const stream = await t.api<{ id: string }>('POST', '/v1/streams', { name: 'cli channel' });
+    const updated = JSON.parse((await cli('streams', 'update', stream.body.id, '--fallback', `${uploaded.id},${ready.mp4!.id}`, '--order', 'shuffle')).stdout) as Record<string, unknown>;
+    assert.deepEqual(updated.fallback, { mediaIds: [uploaded.id, ready.mp4!.id], order: 'shuffle' });
+
+    const got = JSON.parse((await cli('media', 'get', uploaded.id)).stdout) as MediaView;
+    assert.equal(got.id, uploaded.id);
+    const listed = JSON.parse((await cli('media', 'list', '--limit', '100')).stdout) as { items: MediaView[] };
+    assert.ok(listed.items.some((m) => m.id === uploaded.id));
+    const inUse = await cli('media', 'delete', uploaded.id).then(
+      () => assert.fail('in use'),
+      (err: { code: number; stderr: string }) => err,
+    );
+    assert.equal(inUse.code, 1);
+    assert.match(inUse.stderr, /in_use/);
+    await cli('streams', 'update', stream.body.id, '--fallback', 'none');
+    await cli('media', 'delete', uploaded.id);
+    assert.equal((await t.api('GET', `/v1/media/${uploaded.id}`)).status, 404);
   });
 });
