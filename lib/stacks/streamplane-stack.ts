@@ -37,6 +37,8 @@ import { PlaybackEdge } from '../constructs/playback-edge';
 import { EDGE_SYNC_EVENT_TYPES } from '../../core/playback/edge-sync-events';
 import { StreamTable } from '../constructs/stream-table';
 import { grantSendOnly, WorkQueue } from '../constructs/work-queue';
+import { MediaLibrary } from '../constructs/media-library';
+import { LIBRARY_PREFIX } from '../../core/media/layout';
 import { DEFAULT_LAMBDA_ENTRIES, type LambdaEntries } from './lambda-entries';
 import { addPlaneOutputs } from './plane-outputs';
 import { addRecordingRetention } from './recording-retention';
@@ -92,6 +94,8 @@ export class StreamplaneStack extends Stack {
   readonly streamRegistry: PlaneFunction;
   readonly webhooksApi: PlaneFunction;
   readonly recordingsApi: PlaneFunction;
+  readonly mediaApi: PlaneFunction;
+  readonly mediaLibrary: MediaLibrary;
   readonly registryEvents: EventConsumer;
   readonly failover: IngestFailover;
   readonly recordingFinalizer: EventConsumer;
@@ -181,6 +185,9 @@ export class StreamplaneStack extends Stack {
       purpose: 'MP4 exports of recordings (consumed by the ingest tasks)',
     });
 
+    // --- Media library: S3 ObjectCreated under media/ → probe queue, taken by the ingest (where ffprobe is).
+    this.mediaLibrary = new MediaLibrary(this, 'MediaLibrary', { media });
+
     // --- Ingest: writes (never deletes) media under live/ and recordings/, its sessions' stream items and
     // recordings, its heartbeat, the bus, invoking publish auth, and taking MP4 export jobs.
     const ingestDomain = config.certificateArn && config.ingestDomainName ? config.ingestDomainName : undefined;
@@ -205,6 +212,7 @@ export class StreamplaneStack extends Stack {
         STREAMPLANE_LADDER: config.ladder.join(','),
         STREAMPLANE_HEARTBEAT_SECONDS: String(HEARTBEAT_INTERVAL.toSeconds()),
         STREAMPLANE_MP4_EXPORT_QUEUE_URL: this.mp4Exports.queue.queueUrl,
+        STREAMPLANE_MEDIA_PROBE_QUEUE_URL: this.mediaLibrary.probes.queue.queueUrl,
       },
     });
     media.grantReadPutUnder(this.ingest.taskRole, LIVE_PREFIX);
@@ -217,6 +225,10 @@ export class StreamplaneStack extends Stack {
     this.eventBus.grantPutEventsTo(this.ingest.taskRole);
     this.publishAuth.grantInvokeLatest(this.ingest.taskRole);
     this.mp4Exports.grantConsume(this.ingest.taskRole);
+    // Probing library uploads: read the file (a presigned GET for ffprobe), delete a refused one, settle the item.
+    this.mediaLibrary.grantConsumeProbes(this.ingest.taskRole);
+    media.grantReadDeleteKeysUnder(this.ingest.taskRole, LIBRARY_PREFIX);
+    table.grantSettleMedia(this.ingest.taskRole);
 
     const rtmpServerUrl = ingestDomain ? `rtmps://${ingestDomain}:${RTMPS_PORT}/live` : this.ingest.rtmpServerUrl;
 
@@ -255,6 +267,8 @@ export class StreamplaneStack extends Stack {
     table.grantReadMonitoring(this.streamRegistry.role);
     this.eventBus.grantPutEventsTo(this.streamRegistry.role);
     this.apiToken.grantRead(this.streamRegistry.role);
+    // A stream's fallback and slate ids must name ready library items.
+    table.grantReadMedia(this.streamRegistry.role);
 
     // The registry's event consumer appends every plane event to the event log (GET /v1/events).
     this.registryEvents = new EventConsumer(this, 'RegistryEvents', {
@@ -380,6 +394,21 @@ export class StreamplaneStack extends Stack {
     this.mp4Exports.grantSend(this.recordingsApi.role);
     this.apiToken.grantRead(this.recordingsApi.role);
 
+    // --- Media API (/v1/media…): library items; presigns PUTs under media/ (PutObject there and nowhere
+    // else, no read), deletes a deleted item's file, lists streams to refuse deleting an item in use.
+    this.mediaApi = new PlaneFunction(this, 'MediaApi', {
+      entry: entries.mediaApi,
+      serviceName: 'media-api',
+      description: 'The control API for the media library (/v1/media...)',
+      environment: { TABLE_NAME: table.tableName, MEDIA_BUCKET: media.bucketName, API_TOKEN_SECRET_ARN: this.apiToken.secretArn },
+      paramsAndSecrets: secretsExtension,
+      ...logging,
+    });
+    table.grantMediaApi(this.mediaApi.role);
+    media.grantPresignPutUnder(this.mediaApi.role, LIBRARY_PREFIX);
+    media.grantDeleteKeysUnder(this.mediaApi.role, LIBRARY_PREFIX);
+    this.apiToken.grantRead(this.mediaApi.role);
+
     // --- Playback API (/v1/playback-keys…, /v1/playback-revocations): keys and revocations, mirrored to the edge.
     this.playbackApi = new PlaneFunction(this, 'PlaybackApi', {
       entry: entries.playbackApi,
@@ -419,6 +448,7 @@ export class StreamplaneStack extends Stack {
         { path: '/v1/streams/{id}/recordings', handler: this.recordingsApi.function, subpaths: false },
         { path: '/v1/playback-keys', handler: this.playbackApi.function },
         { path: '/v1/playback-revocations', handler: this.playbackApi.function, subpaths: false },
+        { path: '/v1/media', handler: this.mediaApi.function },
       ],
       // Exactly the console's origin (the playback distribution serves it at /console/).
       corsAllowOrigins: [playbackBaseUrl],
@@ -443,6 +473,7 @@ export class StreamplaneStack extends Stack {
         StreamRegistry: this.streamRegistry,
         WebhooksApi: this.webhooksApi,
         RecordingsApi: this.recordingsApi,
+        MediaApi: this.mediaApi,
         RegistryEvents: this.registryEvents.handler,
         Failover: this.failover.handler,
         RecordingFinalizer: this.recordingFinalizer.handler,
@@ -460,6 +491,7 @@ export class StreamplaneStack extends Stack {
         WebhookDispatcher: this.webhookDispatcher.inbox,
         WebhookRetries: this.webhookRetries,
         Mp4Exports: this.mp4Exports,
+        MediaProbes: this.mediaLibrary.probes,
         PlaybackEdgeSync: this.playbackEdgeSync.inbox,
       },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),

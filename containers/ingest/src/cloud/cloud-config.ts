@@ -14,6 +14,7 @@ const schema = z.object({
   STREAMPLANE_PLAYBACK_BASE_URL: z.url({ protocol: /^https?$/ }),
   STREAMPLANE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(15),
   STREAMPLANE_MP4_EXPORT_QUEUE_URL: z.url().optional(),
+  STREAMPLANE_MEDIA_PROBE_QUEUE_URL: z.url().optional(),
   ECS_CONTAINER_METADATA_URI_V4: z.url().optional(),
   ECS_AGENT_URI: z.url().optional(),
   HOSTNAME: z.string().optional(),
@@ -28,6 +29,8 @@ export interface CloudIngestConfig extends PlaneConfig {
   heartbeatSeconds: number;
   /** Queue of MP4 export jobs this task takes (remuxing needs ffmpeg, which the ingest image has). */
   mp4ExportQueueUrl?: string;
+  /** Queue of S3 notifications of media library uploads this task probes (ffprobe is in the ingest image). */
+  mediaProbeQueueUrl?: string;
   ecsMetadataUri?: string;
   ecsAgentUri?: string;
   hostName?: string;
@@ -45,6 +48,7 @@ export function loadCloudIngestConfig(env: Record<string, string | undefined>): 
     playbackBaseUrl: c.STREAMPLANE_PLAYBACK_BASE_URL.replace(/\/+$/, ''),
     heartbeatSeconds: c.STREAMPLANE_HEARTBEAT_SECONDS,
     ...(c.STREAMPLANE_MP4_EXPORT_QUEUE_URL ? { mp4ExportQueueUrl: c.STREAMPLANE_MP4_EXPORT_QUEUE_URL } : {}),
+    ...(c.STREAMPLANE_MEDIA_PROBE_QUEUE_URL ? { mediaProbeQueueUrl: c.STREAMPLANE_MEDIA_PROBE_QUEUE_URL } : {}),
     ...(c.ECS_CONTAINER_METADATA_URI_V4 ? { ecsMetadataUri: c.ECS_CONTAINER_METADATA_URI_V4 } : {}),
     ...(c.ECS_AGENT_URI ? { ecsAgentUri: c.ECS_AGENT_URI } : {}),
     ...(c.HOSTNAME ? { hostName: c.HOSTNAME } : {}),

@@ -36,6 +36,7 @@ import type { Logger } from '../../../../core/ports/logger';
 import { noScaleInProtection, type ScaleInProtection } from '../../../../core/ports/scale-in-protection';
 import { startIngestApp, type IngestApp } from '../ingest-app';
 import { createMp4ExportConsumer } from '../recordings/mp4-export';
+import { startMediaProbes } from '../media/cloud-probes';
 import type { PublishGate } from '../rtmp/rtmp-ingest';
 import type { CloudIngestConfig } from './cloud-config';
 
@@ -149,6 +150,10 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
       })
     : undefined;
   exports?.start();
+  // Media library uploads are probed here too: ffprobe is in this image, not in Lambda.
+  const probes = config.mediaProbeQueueUrl
+    ? startMediaProbes({ config: { ...config, mediaProbeQueueUrl: config.mediaProbeQueueUrl }, sqs: overrides.sqs ?? new SQSClient({}), s3: overrides.s3 ?? new S3Client({}), objectStore, emit, logger, client: dynamo })
+    : undefined;
 
   // The container's health check (an HTTP probe of the event loop and pipelines, not TCP on 1935).
   const healthServer = overrides.healthCheckPort === null ? undefined : await startHealthServer(app.node, overrides.healthCheckPort !== undefined ? { port: overrides.healthCheckPort } : {});
@@ -174,6 +179,7 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
       // No new export jobs; one in progress is not waited for (it can take far longer than the drain
       // window) — its message was not deleted, so another task redoes it.
       void exports?.stop();
+      void probes?.stop();
       await app.stop();
       // The last beat names what this task still answers for; failover takes over once it goes stale.
       await beat().catch(() => undefined);
