@@ -156,10 +156,11 @@ describe('wiring and least privilege', () => {
       STREAMPLANE_LADDER: '1080,720,480,360',
       STREAMPLANE_HEARTBEAT_SECONDS: '15',
       STREAMPLANE_MP4_EXPORT_QUEUE_URL: ref(stack.mp4Exports.queue),
+      STREAMPLANE_MEDIA_PROBE_QUEUE_URL: ref(stack.mediaLibrary.probes.queue),
     });
   });
 
-  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, and take MP4 export jobs', () => {
+  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, take MP4 export jobs, and probe library uploads (read and delete media/ keys, settle MEDIA# items)', () => {
     assert.deepEqual(grantsOf(stack.ingest.taskDefinition.taskRole), [
       {
         actions: ['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
@@ -176,7 +177,10 @@ describe('wiring and least privilege', () => {
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('HEALTH#*', 'SESSION#*', 'NODE#*') },
       { actions: ['events:PutEvents'], resource: getAtt(stack.eventBus), condition: undefined },
       { actions: ['lambda:InvokeFunction'], resource: getAtt(stack.publishAuth.function), condition: undefined },
-      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: getAtt(stack.mp4Exports.queue), condition: undefined },
+      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: [getAtt(stack.mediaLibrary.probes.queue), getAtt(stack.mp4Exports.queue)], condition: undefined },
+      { actions: ['s3:DeleteObject', 's3:GetObject'], resource: objectsUnder('media/'), condition: undefined },
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('MEDIA#*') },
+      { actions: ['dynamodb:UpdateItem'], resource: tableArn, condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SEQ#-'] } } },
     ]);
   });
 
@@ -196,7 +200,7 @@ describe('wiring and least privilege', () => {
     assert.equal(env.DEFAULT_RECONNECT_WINDOW_SECONDS, '60');
   });
 
-  it('lets only the four API functions read the API token secret, and only playback-auth and the edge sync the derived-token secret', () => {
+  it('lets only the five API functions read the API token secret, and only playback-auth and the edge sync the derived-token secret', () => {
     const readersOf = (secretLogicalId: string) =>
       Object.entries(template.findResources('AWS::IAM::Policy'))
         .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue') && JSON.stringify(p.Properties.PolicyDocument).includes(`"Ref":"${secretLogicalId}"`))
@@ -204,7 +208,7 @@ describe('wiring and least privilege', () => {
     const secretReaders = Object.entries(template.findResources('AWS::IAM::Policy'))
       .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'))
       .map(([, p]) => JSON.stringify(p.Properties.Roles));
-    const apiRoles = [stack.streamRegistry, stack.webhooksApi, stack.recordingsApi, stack.playbackApi].map((fn) => JSON.stringify([ref(fn.role)]));
+    const apiRoles = [stack.streamRegistry, stack.webhooksApi, stack.recordingsApi, stack.playbackApi, stack.mediaApi].map((fn) => JSON.stringify([ref(fn.role)]));
     const playbackRoles = [stack.playbackAuth, stack.playbackEdgeSync.handler].map((fn) => JSON.stringify([ref(fn.role)]));
     assert.deepEqual(readersOf(id(stack.apiToken)).sort(), apiRoles.sort());
     assert.deepEqual(readersOf(id(stack.playbackEdge.secret)).sort(), playbackRoles.sort());
@@ -233,7 +237,7 @@ describe('wiring and least privilege', () => {
 
   it('runs every function on nodejs24.x arm64 and alarms on its errors', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    assert.equal(Object.keys(functions).length, 12); // eleven plane functions + the console deployer
+    assert.equal(Object.keys(functions).length, 13); // twelve plane functions + the console deployer
     template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     const alarmed = new Set(
       Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map((a) =>

@@ -19,6 +19,13 @@ export interface ProbeWorkerDeps extends SettleDeps {
   logger?: Logger;
 }
 
+/** S3's EventBridge event ("Object Created"), as the cloud's rule delivers it to the probe queue. */
+const objectCreatedEvent = z.object({
+  'detail-type': z.literal('Object Created'),
+  detail: z.object({ object: z.object({ key: z.string(), size: z.number().int().nonnegative().optional() }) }),
+});
+
+/** An S3 event notification (the shape the local upload route sends, and S3's direct notifications). */
 const notification = z.object({
   Records: z
     .array(
@@ -49,21 +56,19 @@ export function createMediaProbeConsumer(deps: ProbeWorkerDeps): (event: SQSEven
           logger.warn('media probe: dropped a message that is not JSON', { messageId: record.messageId });
           continue;
         }
-        const parsed = notification.safeParse(body);
-        if (!parsed.success) {
+        const objects = createdObjects(body);
+        if (!objects) {
           logger.warn('media probe: dropped a message that is not an S3 notification', { messageId: record.messageId });
           continue;
         }
-        // `s3:TestEvent` and other shapes carry no Records.
-        for (const entry of parsed.data.Records ?? []) {
-          if (!entry.eventName.startsWith('ObjectCreated:')) continue;
-          const key = decodeURIComponent(entry.s3.object.key.replace(/\+/g, ' '));
+        for (const entry of objects) {
+          const key = decodeURIComponent(entry.key.replace(/\+/g, ' '));
           const mediaId = key.startsWith(prefix) ? parseLibraryObjectKey(key.slice(prefix.length)) : undefined;
           if (!mediaId) {
             logger.warn('media probe: ignored an object outside the media library', { messageId: record.messageId });
             continue;
           }
-          const result = await settleUpload(deps, { mediaId, bytes: entry.s3.object.size ?? 0 });
+          const result = await settleUpload(deps, { mediaId, bytes: entry.size ?? 0 });
           logger.info('media probe: settled', { mediaId, status: result.status, ...(result.status === 'skipped' ? { reason: result.reason } : {}) });
         }
       } catch (err) {
@@ -73,4 +78,14 @@ export function createMediaProbeConsumer(deps: ProbeWorkerDeps): (event: SQSEven
     }
     return { batchItemFailures: failures };
   };
+}
+
+/** The objects a message says were created (either shape), or undefined for anything else. */
+function createdObjects(body: unknown): Array<{ key: string; size?: number | undefined }> | undefined {
+  const event = objectCreatedEvent.safeParse(body);
+  if (event.success) return [event.data.detail.object];
+  const parsed = notification.safeParse(body);
+  if (!parsed.success) return undefined;
+  // `s3:TestEvent` and other shapes carry no Records.
+  return (parsed.data.Records ?? []).filter((r) => r.eventName.startsWith('ObjectCreated:')).map((r) => r.s3.object);
 }

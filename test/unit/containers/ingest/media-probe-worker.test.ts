@@ -41,6 +41,11 @@ describe('media probe worker', () => {
     assert.deepEqual(probed, [item.objectKey]);
     assert.equal((await media.get(item.id))?.status, 'ready');
 
+    const { item: viaBus } = await createMediaItem({ media, clock, uploads: { issue: async () => ({ url: 'u', method: 'PUT' }) } }, { name: 'c' });
+    const busEvent = { source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'b' }, object: { key: `tenant/${viaBus.objectKey}`, size: 100 } } };
+    assert.deepEqual((await consumer(sqs(JSON.stringify(busEvent)))).batchItemFailures, []);
+    assert.equal((await media.get(viaBus.id))?.status, 'ready', 'the EventBridge shape the cloud rule delivers');
+
     const { item: second } = await createMediaItem({ media, clock, uploads: { issue: async () => ({ url: 'u', method: 'PUT' }) } }, { name: 'b' });
     broken = true;
     assert.deepEqual((await consumer(sqs(objectCreatedMessage(`tenant/${second.objectKey}`, 100)))).batchItemFailures, [{ itemIdentifier: 'm0' }]);
