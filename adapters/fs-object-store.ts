@@ -10,8 +10,8 @@ import type { Stats } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ValidationError } from '../core/errors';
-import type { ObjectStore, PutOptions, StoredObject } from '../core/ports/object-store';
+import { StreamplaneError, ValidationError } from '../core/errors';
+import type { ObjectStore, PutOptions, PutStreamOptions, StoredObject, StreamingObjectStore } from '../core/ports/object-store';
 
 /** The sidecar tree. Keys may not have segments starting with `.`, so it can never collide with a key. */
 const META_DIR = '.meta';
@@ -41,7 +41,7 @@ export function validateObjectKey(key: string): void {
   if (problem) throw new ValidationError(`Invalid object key: ${problem}.`, [{ path: 'key', message: problem }]);
 }
 
-export class FsObjectStore implements ObjectStore {
+export class FsObjectStore implements ObjectStore, StreamingObjectStore {
   readonly root: string;
 
   constructor(root: string) {
@@ -54,6 +54,40 @@ export class FsObjectStore implements ObjectStore {
     // Metadata first: a crash in between leaves metadata without content, which reads as "no object".
     await writeAtomically(this.metaPath(key), meta, false);
     await writeAtomically(this.pathFor(key), body, true);
+  }
+
+  /**
+   * Streams `body` into a temp file beside the target (awaiting each write, so a fast sender is held back
+   * rather than buffered), then renames it into place; over `maxBytes`, or on any error, the temp file is
+   * removed and nothing is kept.
+   */
+  async putStream(key: string, body: AsyncIterable<Uint8Array>, options: PutStreamOptions): Promise<{ bytes: number }> {
+    validateObjectKey(key);
+    if (options.contentLength !== undefined && options.contentLength > options.maxBytes) throw tooLarge(options.maxBytes);
+    const path = this.pathFor(key);
+    const dir = dirname(path);
+    await mkdir(dir, { recursive: true });
+    const temp = `${dir}${sep}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+    let bytes = 0;
+    try {
+      const handle = await open(temp, 'wx');
+      try {
+        for await (const chunk of body) {
+          bytes += chunk.byteLength;
+          if (bytes > options.maxBytes) throw tooLarge(options.maxBytes);
+          await handle.write(chunk);
+        }
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await writeAtomically(this.metaPath(key), JSON.stringify({ contentType: options.contentType, cacheControl: options.cacheControl }), false);
+      await rename(temp, path);
+      return { bytes };
+    } catch (err) {
+      await unlink(temp).catch(() => {});
+      throw err;
+    }
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -220,4 +254,8 @@ async function writeAtomically(path: string, body: Uint8Array | string, durable:
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
+
+function tooLarge(maxBytes: number): StreamplaneError {
+  return new StreamplaneError('payload_too_large', `The body is over the limit of ${maxBytes} bytes.`);
 }

@@ -20,7 +20,8 @@ import {
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import { StreamplaneError, ValidationError } from '../core/errors';
-import type { ObjectStore, PutOptions, StoredObject } from '../core/ports/object-store';
+import type { ObjectStore, PutOptions, PutStreamOptions, StoredObject, StreamingObjectStore } from '../core/ports/object-store';
+import { Readable } from 'node:stream';
 import { validateObjectKey } from './fs-object-store';
 
 /** S3 deletes at most this many keys per request. */
@@ -44,7 +45,7 @@ export class ObjectStoreError extends StreamplaneError {
   }
 }
 
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements ObjectStore, StreamingObjectStore {
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly client: S3Client;
@@ -86,6 +87,22 @@ export class S3ObjectStore implements ObjectStore {
         { abortSignal },
       ),
     );
+  }
+
+  /**
+   * One streamed PUT (S3 stores the object only once every byte arrived). S3 needs the length up front
+   * for that; without `contentLength` the put is refused (media uploads go to presigned URLs instead).
+   * No deadline: a large body takes as long as the link needs.
+   */
+  async putStream(key: string, body: AsyncIterable<Uint8Array>, options: PutStreamOptions): Promise<{ bytes: number }> {
+    validateObjectKey(key);
+    const length = options.contentLength;
+    if (length === undefined) throw new ValidationError('A streamed S3 put needs the content length.', [{ path: 'contentLength', message: 'required' }]);
+    if (length > options.maxBytes) throw new StreamplaneError('payload_too_large', `The body is over the limit of ${options.maxBytes} bytes.`);
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Body: Readable.from(body), ContentLength: length, ContentType: options.contentType, CacheControl: options.cacheControl }),
+    );
+    return { bytes: length };
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { signViewerToken } from '../core/playback/sign-token';
 import type { Audience } from '../core/playback/viewer-token';
 import { runTargets, TARGETS_USAGE } from './cli-targets';
+import { mediaCommand, MediaUsageError } from './cli-media';
 
 const USAGE = `Usage: streamplane <command> [options]
 
@@ -25,11 +26,17 @@ Commands:
   streams get ID
   streams update ID [--name NAME] [--recording true|false] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS]
                  [--transcode ladder|passthrough] [--srt-passphrase PASSPHRASE|none]
+                 [--fallback MEDIA_ID,… | none] [--order sequential|shuffle] [--slate MEDIA_ID | none]
+                 [--reconnect-slate true|false]       channel settings (24/7 fallback playout, slate)
   streams reset-key ID                  a new key, printed with the new ingest URLs
   streams disable ID | enable ID | end ID
   streams start ID                      start pulling a stream created with a source (queued beyond the limit)
   streams stop-pulls                    stop every queued or running pull; prints how many
   streams delete ID
+  media upload FILE [--name NAME] [--wait SECONDS]
+                                        create a library item, stream FILE to its upload URL, wait for
+                                        the probe; prints the item (exit 1 if it failed, with why)
+  media list [--limit N] [--cursor C] | media get ID | media delete ID
   events [--stream ID] [--after EVENT_ID] [--limit N]
   playback-keys create [--public-key-file PEM] [--out PRIVATE_KEY_FILE]
                                         new ES256 key (the private key is shown once; with --out it is
@@ -88,6 +95,11 @@ async function main(argv: string[]): Promise<number> {
       disabled: { type: 'boolean' },
       'key-stdin': { type: 'boolean' },
       'no-key': { type: 'boolean' },
+      fallback: { type: 'string' },
+      order: { type: 'string' },
+      slate: { type: 'string' },
+      'reconnect-slate': { type: 'string' },
+      wait: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -174,6 +186,10 @@ async function main(argv: string[]): Promise<number> {
     const keyArgs = { keyFile: values['key-file'], keyStdin: values['key-stdin'], noKey: values['no-key'] };
     return runTargets({ ...targetArgs, ...keyArgs }, (method, path, body) => client.call(method, path, body), (message) => new UsageError(message));
   }
+  if (command === 'media') {
+    const wait = intOption(values.wait, '--wait');
+    return mediaCommand(client, sub, id, { ...(values.name ? { name: values.name } : {}), ...(values.limit ? { limit: values.limit } : {}), ...(values.cursor ? { cursor: values.cursor } : {}), ...(wait !== undefined ? { timeoutSeconds: wait } : {}) });
+  }
   if (command !== 'streams') throw new UsageError(`unknown command: ${command}`);
   const playbackSettings = (body: Record<string, unknown>) => {
     if (values['playback-policy'] !== undefined) {
@@ -187,6 +203,18 @@ async function main(argv: string[]): Promise<number> {
       body.transcode = values.transcode;
     }
     if (values['srt-passphrase'] !== undefined) body.srtPassphrase = values['srt-passphrase'] === 'none' ? null : values['srt-passphrase'];
+    return channelSettings(body);
+  };
+  const channelSettings = (body: Record<string, unknown>) => {
+    if (values.order !== undefined && !['sequential', 'shuffle'].includes(values.order)) throw new UsageError('--order must be sequential or shuffle');
+    if (values.fallback !== undefined) {
+      body.fallback = values.fallback === 'none' ? null : { mediaIds: values.fallback.split(',').map((v) => v.trim()).filter(Boolean), order: values.order ?? 'sequential' };
+    } else if (values.order !== undefined) throw new UsageError('--order goes with --fallback');
+    if (values.slate !== undefined) body.slateMediaId = values.slate === 'none' ? null : values.slate;
+    if (values['reconnect-slate'] !== undefined) {
+      if (!['true', 'false'].includes(values['reconnect-slate'])) throw new UsageError('--reconnect-slate must be true or false');
+      body.reconnectSlate = values['reconnect-slate'] === 'true';
+    }
     return body;
   };
 
@@ -241,6 +269,8 @@ function apiClient(apiUrl: string | undefined, token: string | undefined) {
   const base = (apiUrl ?? process.env.STREAMPLANE_API_URL ?? `http://localhost:${process.env.STREAMPLANE_HTTP_PORT ?? '8080'}`).replace(/\/+$/, '');
   const bearer = token ?? process.env.STREAMPLANE_API_TOKEN ?? readLocalToken();
   return {
+    base,
+    bearer,
     async call(method: string, path: string, body?: unknown, transform: (json: unknown) => unknown = (json) => json): Promise<number> {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (bearer) headers.authorization = `Bearer ${bearer}`;
@@ -283,7 +313,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError || (err instanceof Error && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
+    if (err instanceof UsageError || err instanceof MediaUsageError || (err instanceof Error && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`streamplane: ${err.message}\n\n${USAGE}`);
       process.exitCode = 2;
     } else {

@@ -15,6 +15,10 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'rate_limited'
   | 'unavailable'
+  | 'forbidden'
+  | 'in_use'
+  | 'unknown_media'
+  | 'media_not_ready'
   | 'internal';
 
 export class StreamplaneError extends Error {

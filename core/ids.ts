@@ -15,6 +15,7 @@ export const ID_PREFIXES = {
   recording: 'rec',
   playbackKey: 'pk',
   simulcastTarget: 'sct',
+  media: 'med',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

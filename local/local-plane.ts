@@ -46,6 +46,8 @@ import { wireLocalPulls } from './pulls-wiring';
 import type { UrlPolicy } from '../core/webhooks/url-policy';
 import { systemResolver } from '../adapters/http-webhook-sender';
 import { wireLocalSimulcast } from './simulcast-wiring';
+import { wireLocalMedia } from './media-wiring';
+import { libraryChannelMedia } from '../core/media-library/channel-media-source';
 
 
 export interface LocalPlane {
@@ -135,6 +137,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     let consoleRoute: Route = async () => false;
     let ingestPushRoute: Route = async () => false;
     let simulcastRoute: Route = async () => false;
+    let mediaRoutes: Route = async () => false;
     // Playback keys API and the origin's signed-playback check (public media is served as before).
     const playback = await wireLocalPlayback({ dataDir, client, tableName: registry.tableName, streams: store, apiToken: () => token, logger });
     const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: [...MEDIA_PREFIXES], access: playback.access, logger });
@@ -150,6 +153,8 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
         webhooks.eventStreamRoute,
         webhooks.apiRoute,
         playback.apiRoute,
+        // Media library API and uploads; before the catch-all /v1/ route, like recordings.
+        (req, res, url) => mediaRoutes(req, res, url),
         // Before the stream registry's catch-all /v1/ route: it serves only the recordings paths.
         (req, res, url) => recordingsRoute(req, res, url),
         (req, res, url) => simulcastRoute(req, res, url),
@@ -199,6 +204,21 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       publishTimeoutSeconds: config.relayPublishTimeoutSeconds,
     });
     simulcastRoute = simulcast.apiRoute;
+    const media = wireLocalMedia({
+      client,
+      tableName: registry.tableName,
+      objectStore,
+      streams: store,
+      emit,
+      clock: systemClock,
+      logger,
+      apiToken: () => token,
+      uploadBase: httpBase,
+      maxBytes: config.mediaMaxBytes,
+      ffprobePath: config.ffprobePath,
+    });
+    cleanups.push(() => media.close());
+    mediaRoutes = async (req, res, url) => (await media.uploadRoute(req, res, url)) || media.apiRoute(req, res, url);
 
     const publishAuth = createPublishAuthHandler(sessionDeps);
     // Pull sources: loopback (and configured private ranges) allowed, as for webhooks on this machine.
@@ -216,7 +236,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       recordings,
       relays: simulcast.relays,
       monitoring: { ...monitoring, nodeId: localNodeId() },
-      ...(parts.channelMedia ? { channelMedia: parts.channelMedia } : {}),
+      channelMedia: parts.channelMedia ?? libraryChannelMedia(store, media.store),
       pulls: { maxPulls: config.maxPulls, sourcePolicy, resolveHost },
     });
     cleanups.push(() => app.stop());
@@ -254,6 +274,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       monitoring,
       pullJobs: pulls.jobs,
       sources: { sourcePolicy, resolveHost },
+      media: media.store,
     });
     apiRoute = async (req, res, url) => {
       if (!url.pathname.startsWith('/v1/') && url.pathname !== '/v1') return false;

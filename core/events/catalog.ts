@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { HEALTH_REASONS, HEALTH_STATUSES } from '../health/stream-health';
 import { REJECT_REASONS } from '../streams/publish-decision';
+import { MEDIA_FAILURES, MEDIA_KINDS } from '../media-library/media-item';
 import { OUTPUT_REASONS, OUTPUTS } from '../channels/feed-selector';
 
 const renditionSummary = z.object({
@@ -134,6 +135,23 @@ export const EVENT_CATALOG = {
     version: 1,
     description: 'A simulcast relay stopped: the session ended, or the target was disabled or deleted.',
     data: z.object({ targetId: z.string(), reason: z.enum(['session_ended', 'disabled', 'deleted', 'shutdown']) }),
+  },
+  'media.ready': {
+    version: 1,
+    description: 'An uploaded library file was probed and is playable. streamId is null.',
+    data: z.object({
+      mediaId: z.string(),
+      name: z.string(),
+      kind: z.enum(MEDIA_KINDS),
+      durationSeconds: z.number(),
+      codecs: z.array(z.string()),
+      bytes: z.number().int(),
+    }),
+  },
+  'media.failed': {
+    version: 1,
+    description: 'An uploaded library file was refused (not media, no audio or video stream, truncated, too large); its bytes are deleted. streamId is null.',
+    data: z.object({ mediaId: z.string(), name: z.string(), reason: z.enum(MEDIA_FAILURES), error: z.string() }),
   },
   'webhook.disabled': {
     version: 1,

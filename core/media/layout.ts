@@ -257,3 +257,24 @@ export function resolvePlaylistUri(folder: string, uri: string): string | undefi
   }
   return parts.join('/');
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Media library (uploaded files for fallback playout and slates)
+
+/**
+ * Folder of the media library: `media/<mediaId>/source` holds an uploaded file as it was sent. Not one of
+ * `MEDIA_PREFIXES` on purpose: the origin and CDN never serve it (library files are inputs of the
+ * playout, not playback), and live retention never sweeps it.
+ */
+export const LIBRARY_PREFIX = 'media/';
+
+/** `media/<mediaId>/source`: the uploaded file of a library item. */
+export function libraryObjectKey(mediaId: string): string {
+  return `${LIBRARY_PREFIX}${mediaId}/source`;
+}
+
+/** The media id of a `media/<mediaId>/source` key (a validated id), or undefined for any other key. */
+export function parseLibraryObjectKey(key: string): string | undefined {
+  const match = /^media\/([^/]+)\/source$/.exec(key);
+  return match && isId('media', match[1]) ? match[1] : undefined;
+}

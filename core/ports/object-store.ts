@@ -16,3 +16,18 @@ export interface ObjectStore {
   list(prefix: string): Promise<StoredObject[]>;
   delete(keys: ReadonlyArray<string>): Promise<void>;
 }
+
+export interface PutStreamOptions extends PutOptions {
+  /** More bytes than this: the put fails with `payload_too_large` and nothing is kept. */
+  maxBytes: number;
+  /** The body's length when known up front (S3 needs it for a single streamed PUT). */
+  contentLength?: number;
+}
+
+/**
+ * An object store that takes a body as a stream (uploads of gigabytes), never holding it whole. The
+ * object appears only once every byte arrived; an aborted, failed or oversized put leaves nothing.
+ */
+export interface StreamingObjectStore {
+  putStream(key: string, body: AsyncIterable<Uint8Array>, options: PutStreamOptions): Promise<{ bytes: number }>;
+}

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { PLAYBACK_POLICIES } from '../playback/playback-access';
 import { MAX_DVR_WINDOW_SECONDS, MAX_RECONNECT_WINDOW_SECONDS, TRANSCODE_MODES } from './stream';
+import { fallbackInput, reconnectSlateInput, slateMediaIdInput } from '../media-library/channel-media';
 
 // Letters, marks, numbers, punctuation, spaces and emoji (with their modifiers, flags and joiners); no
 // control or other format characters, no path separators.
@@ -65,6 +66,9 @@ export const createStreamInput = z
     dvrWindowSeconds: dvrWindowSeconds.optional(),
     transcode: transcodeMode.optional(),
     srtPassphrase: srtPassphrase.optional(),
+    fallback: fallbackInput.optional(),
+    slateMediaId: slateMediaIdInput.optional(),
+    reconnectSlate: reconnectSlateInput.optional(),
   })
   .strict()
   .refine((v) => !(v.recording === false && (v.dvrWindowSeconds ?? 0) > 0), { message: DVR_NEEDS_RECORDING, path: ['dvrWindowSeconds'] });
@@ -79,6 +83,9 @@ export const updateStreamInput = z
     dvrWindowSeconds: dvrWindowSeconds.optional(),
     transcode: transcodeMode.optional(),
     srtPassphrase: srtPassphrase.nullable().optional().describe('SRT passphrase; `null` turns SRT encryption off.'),
+    fallback: fallbackInput.optional(),
+    slateMediaId: slateMediaIdInput.optional(),
+    reconnectSlate: reconnectSlateInput.optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'at least one field must be given');

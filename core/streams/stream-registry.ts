@@ -23,6 +23,7 @@ const STREAM_FIELD_DEFAULTS: Partial<Record<keyof Stream, unknown>> = { playback
 import { generateStreamKey, hashStreamKey } from './stream-key';
 import { admitSource, type SourceAdmissionDeps } from '../pulls/pull-admission';
 import { CLOUD_URL_POLICY } from '../webhooks/url-policy';
+import { applyChannelPatch, checkChannelMedia, type MediaLookup } from '../media-library/channel-media';
 
 export interface RegistryDeps {
   store: StreamStore;
@@ -32,6 +33,8 @@ export interface RegistryDeps {
   defaults?: { reconnectWindowSeconds?: number };
   /** Where pull sources may point (default: the cloud policy, public addresses only) and, optionally, a DNS check of their host. */
   sources?: Partial<SourceAdmissionDeps>;
+  /** The media library, to check fallback and slate ids (without it, channel media is refused with 503). */
+  media?: MediaLookup;
 }
 
 const MAX_CONFLICT_RETRIES = 8;
@@ -67,6 +70,7 @@ export async function createStream(deps: RegistryDeps, input: CreateStreamInput)
   const source = input.source
     ? { url: await admitSource({ sourcePolicy: deps.sources?.sourcePolicy ?? CLOUD_URL_POLICY, ...(deps.sources?.resolveHost ? { resolveHost: deps.sources.resolveHost } : {}) }, input.source.url) }
     : undefined;
+  await checkChannelMedia(deps.media, input);
   const now = deps.clock.now().toISOString();
   // A pulled stream gets a key nobody is ever shown: the table's key index needs one, no encoder can use it.
   const streamKey = generateStreamKey();
@@ -82,6 +86,9 @@ export async function createStream(deps: RegistryDeps, input: CreateStreamInput)
     ...(source ? { source } : {}),
     ...(input.transcode && input.transcode !== 'ladder' ? { transcodeMode: input.transcode } : {}),
     ...(input.srtPassphrase ? { srtPassphrase: input.srtPassphrase } : {}),
+    ...(input.fallback ? { fallback: input.fallback } : {}),
+    ...(input.slateMediaId ? { slateMediaId: input.slateMediaId } : {}),
+    ...(input.reconnectSlate === false ? { reconnectSlate: false } : {}),
     createdAt: now,
     updatedAt: now,
     version: 1,
@@ -100,6 +107,7 @@ export async function listStreams(deps: Pick<RegistryDeps, 'store'>, options: { 
 }
 
 export async function updateStream(deps: RegistryDeps, id: string, patch: UpdateStreamInput): Promise<Stream> {
+  await checkChannelMedia(deps.media, patch);
   const changedFields: string[] = [];
   const result = await mutateStream(deps, id, (current) => {
     changedFields.length = 0;
@@ -121,6 +129,7 @@ export async function updateStream(deps: RegistryDeps, id: string, patch: Update
       else next.srtPassphrase = patch.srtPassphrase;
       changedFields.push('srtPassphrase');
     }
+    changedFields.push(...applyChannelPatch(next, current, patch));
     if (!next.recording && (next.dvrWindowSeconds ?? 0) > 0) throw new ValidationError(`dvrWindowSeconds ${DVR_NEEDS_RECORDING}.`, [{ path: 'dvrWindowSeconds', message: DVR_NEEDS_RECORDING }]);
     return changedFields.length > 0 ? next : undefined;
   });

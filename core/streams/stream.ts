@@ -10,6 +10,7 @@ import type { PlaybackPolicy } from '../playback/playback-access';
 import type { Output } from '../channels/feed-selector';
 import { maskSourceUrl } from '../pulls/pull-source';
 import type { PullStatus } from '../pulls/pull-status';
+import { channelView, type ChannelFallback } from '../media-library/channel-media';
 
 export const STREAM_STATUSES = ['idle', 'connected', 'live', 'interrupted', 'ended', 'disabled'] as const;
 export type StreamStatus = (typeof STREAM_STATUSES)[number];
@@ -54,6 +55,12 @@ export interface Stream {
   transcodeMode?: TranscodeMode;
   /** SRT encryption passphrase (write-only through the API; handed to the SRT front end at the gate). */
   srtPassphrase?: string;
+  /** Channel: library files played while no publisher is live (absent/null = none; core/media-library/channel-media.ts). */
+  fallback?: ChannelFallback | null;
+  /** Channel: library item shown during the reconnect window (absent/null = the generated slate). */
+  slateMediaId?: string | null;
+  /** Channel: slate segments during the reconnect window (absent = true). */
+  reconnectSlate?: boolean;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every write; conditional updates compare it. */
@@ -145,6 +152,9 @@ export interface StreamView {
   /** Pull streams only: the state of the pull (`queued` while waiting for a slot). */
   pull?: PullStatus | { state: 'idle' };
   playback: { hls: string; thumbnail: string; dvr?: string };
+  fallback: ChannelFallback | null;
+  slateMediaId: string | null;
+  reconnectSlate: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -199,6 +209,7 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
     transcodeMode: stream.transcodeMode ?? 'ladder',
     ingest,
     playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}`, thumbnail: `${urls.playbackBase}/${liveThumbnailKey(stream.id)}` },
+    ...channelView(stream),
     createdAt: stream.createdAt,
     updatedAt: stream.updatedAt,
   };

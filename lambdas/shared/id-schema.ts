@@ -14,6 +14,7 @@ const DESCRIPTIONS: Readonly<Record<IdKind, string>> = {
   recording: 'Recording id.',
   playbackKey: 'Playback key id (the `kid` of viewer tokens).',
   simulcastTarget: 'Simulcast target id.',
+  media: 'Media library item id.',
 };
 
 export function idSchema(kind: IdKind) {

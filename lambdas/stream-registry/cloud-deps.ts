@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbEventLog } from '../../adapters/dynamodb-event-log';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
+import { DynamoDbMediaStore } from '../../adapters/dynamodb-media-store';
 import { DynamoDbHealthStore } from '../../adapters/dynamodb-health-store';
 import { DynamoDbNodeStore } from '../../adapters/dynamodb-node-store';
 import { DynamoDbSessionStore } from '../../adapters/dynamodb-session-store';
@@ -33,6 +34,7 @@ export async function streamRegistryCloudDeps(env?: Env): Promise<StreamRegistry
   const publisher = await createEventPublisher({ eventLog, ...(config.eventBusName ? { eventBusName: config.eventBusName } : {}) });
   return {
     store,
+    media: new DynamoDbMediaStore({ tableName: config.tableName, client }),
     eventLog,
     emit: eventEmitter({ store, publisher, clock: systemClock }),
     clock: systemClock,

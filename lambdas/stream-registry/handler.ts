@@ -13,6 +13,7 @@ import type { Metrics } from '../../core/ports/metrics';
 import type { StreamStore } from '../../core/ports/stream-store';
 import type { PullJobQueue } from '../../core/ports/pull-jobs';
 import type { SourceAdmissionDeps } from '../../core/pulls/pull-admission';
+import type { MediaLookup } from '../../core/media-library/channel-media';
 import type { PublicUrls } from '../../core/streams/stream';
 import type { TokenSource } from '../shared/bearer-auth';
 import { createHttpApiHandler } from '../shared/http-api';
@@ -37,6 +38,8 @@ export interface StreamRegistryDeps {
   pullJobs?: PullJobQueue;
   /** Pull source URL policy (default the cloud policy) and DNS check. */
   sources?: Partial<SourceAdmissionDeps>;
+  /** The media library, to check a stream's fallback and slate ids. */
+  media?: MediaLookup;
   /** Stream health, sessions and nodes (`/v1/streams/{id}/health`, `…/sessions`, `/v1/sessions/{id}`, `/v1/nodes`). */
   monitoring?: MonitoringDeps;
 }

@@ -10,6 +10,7 @@ import { recordingsOpenApi } from '../recordings-api/openapi';
 import { webhooksOpenApi } from '../webhooks-api/openapi';
 import { playbackOpenApi } from '../playback-api/openapi';
 import { simulcastOpenApi } from '../simulcast-api/openapi';
+import { mediaOpenApi } from '../media-api/openapi';
 import type { JsonObject, SharedProblem } from '../shared/api-route';
 import { jsonContent as json, jsonSchema as toJsonSchema, mergeDistinct, openApiFragment, schemaRef as ref } from '../shared/openapi';
 import { problemSchema, PROBLEM_CONTENT_TYPE } from '../shared/problem';
@@ -78,6 +79,7 @@ export function buildOpenApiDocument(): JsonObject {
   const webhooks = webhooksOpenApi();
   const playback = playbackOpenApi();
   const simulcast = simulcastOpenApi();
+  const media = mediaOpenApi();
   return {
     openapi: OPENAPI_VERSION,
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -90,8 +92,8 @@ export function buildOpenApiDocument(): JsonObject {
         'webhook signing secrets only on create and rotate-secret.',
     },
     security: [{ bearerAuth: [] }],
-    tags: [streams.tag, recordings.tag, { name: 'events' }, webhooks.tag, playback.tag, simulcast.tag, { name: 'meta' }],
-    paths: mergeDistinct('path', streams.paths, recordings.paths, webhooks.paths, playback.paths, simulcast.paths, {
+    tags: [streams.tag, recordings.tag, { name: 'events' }, webhooks.tag, playback.tag, simulcast.tag, media.tag, { name: 'meta' }],
+    paths: mergeDistinct('path', streams.paths, recordings.paths, webhooks.paths, playback.paths, simulcast.paths, media.paths, {
       '/v1/events/stream': {
         get: {
           operationId: 'streamEvents',
@@ -155,7 +157,7 @@ export function buildOpenApiDocument(): JsonObject {
     ),
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The API token of the plane.' } },
-      schemas: mergeDistinct('schema', streams.schemas, recordings.schemas, webhooks.schemas, playback.schemas, simulcast.schemas, { Problem: jsonSchema(problemSchema) }, eventSchemas()),
+      schemas: mergeDistinct('schema', streams.schemas, recordings.schemas, webhooks.schemas, playback.schemas, simulcast.schemas, media.schemas, { Problem: jsonSchema(problemSchema) }, eventSchemas()),
       responses: Object.fromEntries(
         Object.entries(problemResponses).map(([name, description]) => [name, { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } } }]),
       ),

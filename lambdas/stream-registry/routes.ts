@@ -8,6 +8,7 @@ import type { EmitEvent } from '../../core/events/emit-event';
 import type { Clock } from '../../core/ports/clock';
 import type { EventLog } from '../../core/ports/event-bus';
 import type { StreamStore } from '../../core/ports/stream-store';
+import type { MediaLookup } from '../../core/media-library/channel-media';
 import { toStreamView, type PublicUrls, type Stream } from '../../core/streams/stream';
 import {
   createStream,
@@ -47,6 +48,8 @@ export interface RouteDeps {
   clock: Clock;
   urls: PublicUrls;
   defaults?: { reconnectWindowSeconds?: number };
+  /** The media library: fallback and slate ids are checked against it. */
+  media?: MediaLookup;
   /** The OpenAPI document served at `/v1/openapi.json` (built lazily by the handler). */
   openApiDocument: () => unknown;
   /** Health, sessions and nodes; without them those routes answer 503 `unavailable`. */

@@ -11,6 +11,7 @@ import { STREAM_STATUSES, TRANSCODE_MODES } from '../../core/streams/stream';
 import { PLAYBACK_POLICIES } from '../../core/playback/playback-access';
 import { idSchema } from '../shared/id-schema';
 import { PULL_STATES } from '../../core/pulls/pull-status';
+import { FALLBACK_ORDERS } from '../../core/media-library/channel-media';
 
 export { createStreamInput, updateStreamInput } from '../../core/streams/stream-input';
 
@@ -90,6 +91,12 @@ export const streamView = z.object({
     thumbnail: z.string().describe("JPEG of the latest keyframe while live (refreshed every STREAMPLANE_THUMBNAIL_SECONDS, 10 by default); 404 before the first one."),
     dvr: z.string().optional().describe('DVR master playlist URL: the session so far over `dvrWindowSeconds`; present when DVR is on.'),
   }),
+  fallback: z
+    .object({ mediaIds: z.array(idSchema('media')), order: z.enum(FALLBACK_ORDERS) })
+    .nullable()
+    .describe('Library files played, looping, while no publisher is live; null: none.'),
+  slateMediaId: idSchema('media').nullable().describe('Library item shown during the reconnect window; null: the generated slate.'),
+  reconnectSlate: z.boolean().describe('Slate segments fill the reconnect window.'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

@@ -16,12 +16,15 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { LIVE_PREFIX, RECORDINGS_PREFIX, type MediaPrefix } from '../../core/media/layout';
+import { LIBRARY_PREFIX, LIVE_PREFIX, RECORDINGS_PREFIX, type MediaPrefix } from '../../core/media/layout';
 import { acknowledgeWildcardResources } from './nag-acknowledgments';
 
 // The prefixes come from the one layout every writer, reader and sweeper uses, so grants and lifecycle
 // rules cannot drift from where the packager and the finalizer put things.
 export { LIVE_PREFIX, RECORDINGS_PREFIX, type MediaPrefix } from '../../core/media/layout';
+
+/** Folders grants can name: the served media, and the media library (`media/`, never served). */
+export type BucketFolder = MediaPrefix | typeof LIBRARY_PREFIX;
 
 /**
  * Days the lifecycle rule on `recordings/` waits beyond the recording retention: the sweeper deletes a
@@ -107,7 +110,25 @@ export class MediaBucket extends Construct {
     return this.grantObjects(grantee, prefix, ['s3:DeleteObject']);
   }
 
-  private grantObjects(grantee: iam.IGrantable, prefix: MediaPrefix, actions: string[]): iam.Grant {
+  /**
+   * `s3:PutObject` under `prefix` and nothing else (no read, no list): what presigning an upload needs —
+   * the media API signs PUT URLs of `media/<id>/source` keys that clients then use.
+   */
+  grantPresignPutUnder(grantee: iam.IGrantable, prefix: typeof LIBRARY_PREFIX): iam.Grant {
+    return this.grantObjects(grantee, prefix, ['s3:PutObject'], { list: false });
+  }
+
+  /** Read and delete objects of known keys under `prefix`, without listing (the probe worker: ffprobe reads, a failed file is deleted). */
+  grantReadDeleteKeysUnder(grantee: iam.IGrantable, prefix: typeof LIBRARY_PREFIX): iam.Grant {
+    return this.grantObjects(grantee, prefix, ['s3:GetObject', 's3:DeleteObject'], { list: false });
+  }
+
+  /** Delete objects of known keys under `prefix`, without listing or reading them (the media API's DELETE). */
+  grantDeleteKeysUnder(grantee: iam.IGrantable, prefix: typeof LIBRARY_PREFIX): iam.Grant {
+    return this.grantObjects(grantee, prefix, ['s3:DeleteObject'], { list: false });
+  }
+
+  private grantObjects(grantee: iam.IGrantable, prefix: BucketFolder, actions: string[], options: { list: boolean } = { list: true }): iam.Grant {
     const objectsArn = this.bucket.arnForObjects(`${prefix}*`);
     const objects = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [objectsArn] });
     const principal = grantee.grantPrincipal;
@@ -118,10 +139,10 @@ export class MediaBucket extends Construct {
         `Object keys under ${prefix} are created at run time (one folder per stream or recording), so the prefix is the narrowest resource S3 can express; the bucket's other folders stay out of reach.`,
       );
     }
-    return objects.combine(this.grantListUnder(grantee, prefix));
+    return options.list ? objects.combine(this.grantListUnder(grantee, prefix)) : objects;
   }
 
-  private grantListUnder(grantee: iam.IGrantable, prefix: MediaPrefix): iam.Grant {
+  private grantListUnder(grantee: iam.IGrantable, prefix: BucketFolder): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['s3:ListBucket'],

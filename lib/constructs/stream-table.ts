@@ -22,6 +22,7 @@ import { RECONNECT_DEADLINE_INDEX_PARTITION, RECONNECT_DEADLINE_PARTITION_PREFIX
 import { RECORDING_ITEM_PREFIX, recordingKeys } from '../../adapters/dynamodb-recording-store';
 import { GSI1_NAME, GSI2_NAME, itemKeys, TABLE_SCHEMA } from '../../adapters/dynamodb-table';
 import { webhookKeys } from '../../adapters/dynamodb-webhook-store';
+import { MEDIA_ITEM_PREFIX, mediaKeys } from '../../adapters/dynamodb-media-store';
 
 /** Partition-key prefixes of the item families (see adapters/dynamodb-table.ts for the layout). */
 /** The partition of playback keys and revocations (adapters/dynamodb-playback-key-store.ts). */
@@ -46,6 +47,8 @@ export const ITEM_FAMILIES = {
   node: 'NODE#',
   /** Simulcast targets, keys only as KMS ciphertext (adapters/dynamodb-simulcast-target-store.ts). */
   simulcastTarget: 'SIMULCAST#',
+  /** Media library items (adapters/dynamodb-media-store.ts). */
+  media: MEDIA_ITEM_PREFIX,
 } as const;
 
 /**
@@ -73,6 +76,8 @@ export const INDEX_PARTITIONS = {
   nodes: 'NODES',
   /** gsi1 `RECS#<streamId>`: a stream's recordings. */
   streamRecordings: `${recordingKeys.streamPartition('')}*`,
+  /** gsi1 `MEDIA`: the media library, newest first. */
+  mediaLibrary: mediaKeys.listPartition,
 } as const;
 
 /** The sequence counter of events without a stream (`itemKeys.sequence(null)`), e.g. `webhook.disabled`. */
@@ -305,6 +310,26 @@ export class StreamTable extends Construct {
     const records = this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [ITEM_FAMILIES.recording]);
     const streams = this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.stream]);
     return records.combine(streams).combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.streamRecordings]));
+  }
+
+  /**
+   * The media API: create, read and delete library items, list them through gsi1, and list streams
+   * (gsi1 `STREAMS`) to refuse deleting an item a fallback or slate still uses.
+   */
+  grantMediaApi(grantee: iam.IGrantable): iam.Grant {
+    const items = this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [ITEM_FAMILIES.media]);
+    return items.combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.mediaLibrary, INDEX_PARTITIONS.streamList]));
+  }
+
+  /** Read library items by id: the registry checks a stream's fallback and slate ids. */
+  grantReadMedia(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.media]);
+  }
+
+  /** Settle uploads (the probe worker): read an item and replace it with a conditional write. Its events' sequence is `SEQ#-`. */
+  grantSettleMedia(grantee: iam.IGrantable): iam.Grant {
+    const items = this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem'], [ITEM_FAMILIES.media]);
+    return items.combine(this.grantItemKeys(grantee, ['dynamodb:UpdateItem'], [STREAMLESS_SEQUENCE_KEY]));
   }
 
   /** Playback keys and revocations (partition PLAYBACK): the playback API writes them, playback-auth reads. */

@@ -23,6 +23,7 @@ export interface LambdaEntries {
   readonly playbackAuth: string;
   readonly playbackEdgeSync: string;
   readonly simulcastApi: string;
+  readonly mediaApi: string;
 }
 
 export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
@@ -40,4 +41,5 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   playbackAuth: join(REPO_ROOT, 'lambdas/playback-auth/handler.ts'),
   playbackEdgeSync: join(REPO_ROOT, 'lambdas/playback-edge-sync/handler.ts'),
   simulcastApi: join(REPO_ROOT, 'lambdas/simulcast-api/handler.ts'),
+  mediaApi: join(REPO_ROOT, 'lambdas/media-api/handler.ts'),
 };

@@ -39,6 +39,8 @@ import { StreamTable } from '../constructs/stream-table';
 import { SimulcastKeys } from '../constructs/simulcast-keys';
 import { grantSendOnly, WorkQueue } from '../constructs/work-queue';
 import { PullJobQueue } from '../constructs/pull-job-queue';
+import { MediaLibrary } from '../constructs/media-library';
+import { LIBRARY_PREFIX } from '../../core/media/layout';
 import { DEFAULT_LAMBDA_ENTRIES, type LambdaEntries } from './lambda-entries';
 import { addPlaneOutputs } from './plane-outputs';
 import { addRecordingRetention } from './recording-retention';
@@ -97,6 +99,8 @@ export class StreamplaneStack extends Stack {
   readonly streamRegistry: PlaneFunction;
   readonly webhooksApi: PlaneFunction;
   readonly recordingsApi: PlaneFunction;
+  readonly mediaApi: PlaneFunction;
+  readonly mediaLibrary: MediaLibrary;
   readonly registryEvents: EventConsumer;
   readonly failover: IngestFailover;
   readonly recordingFinalizer: EventConsumer;
@@ -202,6 +206,8 @@ export class StreamplaneStack extends Stack {
     this.pullJobs = new PullJobQueue(this, 'PullJobs');
     // --- Simulcast stream keys: KMS envelope encryption (the table holds only ciphertext).
     this.simulcastKeys = new SimulcastKeys(this, 'SimulcastKeys', { removalPolicy });
+    // --- Media library: S3 ObjectCreated under media/ → probe queue, taken by the ingest (where ffprobe is).
+    this.mediaLibrary = new MediaLibrary(this, 'MediaLibrary', { media });
 
     // --- Ingest: writes (never deletes) media under live/ and recordings/, its sessions' stream items and
     // recordings, its heartbeat, the bus, invoking publish auth, and taking MP4 export jobs.
@@ -234,6 +240,7 @@ export class StreamplaneStack extends Stack {
         STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS: String(this.pullJobs.visibilityTimeout.toSeconds()),
         STREAMPLANE_MAX_PULLS: String(config.maxPullsPerTask),
         STREAMPLANE_SIMULCAST_KMS_KEY_ARN: this.simulcastKeys.keyArn,
+        STREAMPLANE_MEDIA_PROBE_QUEUE_URL: this.mediaLibrary.probes.queue.queueUrl,
       },
     });
     media.grantReadPutUnder(this.ingest.taskRole, LIVE_PREFIX);
@@ -251,6 +258,10 @@ export class StreamplaneStack extends Stack {
     // Simulcast relays: list a live stream's targets, write their status, decrypt their keys.
     table.grantSimulcastTargets(this.ingest.taskRole, 'relay');
     this.simulcastKeys.grantDecryptKeys(this.ingest.taskRole);
+    // Probing library uploads: read the file (a presigned GET for ffprobe), delete a refused one, settle the item.
+    this.mediaLibrary.grantConsumeProbes(this.ingest.taskRole);
+    media.grantReadDeleteKeysUnder(this.ingest.taskRole, LIBRARY_PREFIX);
+    table.grantSettleMedia(this.ingest.taskRole);
 
     const rtmpServerUrl = ingestDomain ? `rtmps://${ingestDomain}:${RTMPS_PORT}/live` : this.ingest.rtmpServerUrl;
 
@@ -294,6 +305,8 @@ export class StreamplaneStack extends Stack {
     this.apiToken.grantRead(this.streamRegistry.role);
     // POST /v1/streams/{id}/start queues a pull job.
     this.pullJobs.grantSendJobs(this.streamRegistry.role);
+    // A stream's fallback and slate ids must name ready library items.
+    table.grantReadMedia(this.streamRegistry.role);
 
     // The registry's event consumer appends every plane event to the event log (GET /v1/events).
     this.registryEvents = new EventConsumer(this, 'RegistryEvents', {
@@ -420,6 +433,21 @@ export class StreamplaneStack extends Stack {
     this.mp4Exports.grantSend(this.recordingsApi.role);
     this.apiToken.grantRead(this.recordingsApi.role);
 
+    // --- Media API (/v1/media…): library items; presigns PUTs under media/ (PutObject there and nowhere
+    // else, no read), deletes a deleted item's file, lists streams to refuse deleting an item in use.
+    this.mediaApi = new PlaneFunction(this, 'MediaApi', {
+      entry: entries.mediaApi,
+      serviceName: 'media-api',
+      description: 'The control API for the media library (/v1/media...)',
+      environment: { TABLE_NAME: table.tableName, MEDIA_BUCKET: media.bucketName, API_TOKEN_SECRET_ARN: this.apiToken.secretArn },
+      paramsAndSecrets: secretsExtension,
+      ...logging,
+    });
+    table.grantMediaApi(this.mediaApi.role);
+    media.grantPresignPutUnder(this.mediaApi.role, LIBRARY_PREFIX);
+    media.grantDeleteKeysUnder(this.mediaApi.role, LIBRARY_PREFIX);
+    this.apiToken.grantRead(this.mediaApi.role);
+
     // --- Playback API (/v1/playback-keys…, /v1/playback-revocations): keys and revocations, mirrored to the edge.
     this.playbackApi = new PlaneFunction(this, 'PlaybackApi', {
       entry: entries.playbackApi,
@@ -474,6 +502,7 @@ export class StreamplaneStack extends Stack {
         { path: '/v1/playback-keys', handler: this.playbackApi.function },
         { path: '/v1/playback-revocations', handler: this.playbackApi.function, subpaths: false },
         { path: '/v1/streams/{id}/simulcast-targets', handler: this.simulcastApi.function },
+        { path: '/v1/media', handler: this.mediaApi.function },
       ],
       // Exactly the console's origin (the playback distribution serves it at /console/).
       corsAllowOrigins: [playbackBaseUrl],
@@ -498,6 +527,7 @@ export class StreamplaneStack extends Stack {
         StreamRegistry: this.streamRegistry,
         WebhooksApi: this.webhooksApi,
         RecordingsApi: this.recordingsApi,
+        MediaApi: this.mediaApi,
         RegistryEvents: this.registryEvents.handler,
         Failover: this.failover.handler,
         RecordingFinalizer: this.recordingFinalizer.handler,
@@ -518,6 +548,7 @@ export class StreamplaneStack extends Stack {
         Mp4Exports: this.mp4Exports,
         ChannelJobs: this.channelJobs,
         PullJobs: this.pullJobs,
+        MediaProbes: this.mediaLibrary.probes,
         PlaybackEdgeSync: this.playbackEdgeSync.inbox,
       },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),

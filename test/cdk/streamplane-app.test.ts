@@ -172,10 +172,11 @@ describe('wiring and least privilege', () => {
       STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS: '30',
       STREAMPLANE_MAX_PULLS: '4',
       STREAMPLANE_SIMULCAST_KMS_KEY_ARN: getAtt(stack.simulcastKeys.key),
+      STREAMPLANE_MEDIA_PROBE_QUEUE_URL: ref(stack.mediaLibrary.probes.queue),
     });
   });
 
-  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, take MP4 export, channel and pull jobs, and relay simulcast targets', () => {
+  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, take MP4 export, channel and pull jobs, relay simulcast targets, and probe library uploads (read and delete media/ keys, settle MEDIA# items)', () => {
     assert.deepEqual(grantsOf(stack.ingest.taskDefinition.taskRole), [
       {
         actions: ['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
@@ -192,11 +193,14 @@ describe('wiring and least privilege', () => {
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('HEALTH#*', 'SESSION#*', 'NODE#*') },
       { actions: ['events:PutEvents'], resource: getAtt(stack.eventBus), condition: undefined },
       { actions: ['lambda:InvokeFunction'], resource: getAtt(stack.publishAuth.function), condition: undefined },
-      // MP4 export, 24/7 channel and pull jobs: one statement, the three queues.
-      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: [getAtt(stack.channelJobs.queue), getAtt(stack.mp4Exports.queue), getAtt(stack.pullJobs.queue)], condition: undefined },
+      // MP4 export, 24/7 channel, pull and media-probe jobs: one statement, the four queues.
+      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: [getAtt(stack.channelJobs.queue), getAtt(stack.mediaLibrary.probes.queue), getAtt(stack.mp4Exports.queue), getAtt(stack.pullJobs.queue)], condition: undefined },
       // Simulcast relays: list a live stream's targets and write their status (never create or delete them), decrypt their keys.
       { actions: ['dynamodb:Query', 'dynamodb:UpdateItem'], resource: tableArn, condition: leadingKeys('SIMULCAST#*') },
       { actions: ['kms:Decrypt'], resource: getAtt(stack.simulcastKeys.key), condition: { StringEquals: { 'kms:EncryptionContext:streamplane': 'simulcast-key' } } },
+      { actions: ['s3:DeleteObject', 's3:GetObject'], resource: objectsUnder('media/'), condition: undefined },
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('MEDIA#*') },
+      { actions: ['dynamodb:UpdateItem'], resource: tableArn, condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SEQ#-'] } } },
     ]);
   });
 
@@ -222,7 +226,7 @@ describe('wiring and least privilege', () => {
     assert.deepEqual(statements.map((s) => [actionsOf(s), s.Resource]), [[['sqs:SendMessage'], getAtt(stack.pullJobs.queue)]]);
   });
 
-  it('lets only the five API functions read the API token secret, and only playback-auth and the edge sync the derived-token secret', () => {
+  it('lets only the six API functions read the API token secret, and only playback-auth and the edge sync the derived-token secret', () => {
     const readersOf = (secretLogicalId: string) =>
       Object.entries(template.findResources('AWS::IAM::Policy'))
         .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue') && JSON.stringify(p.Properties.PolicyDocument).includes(`"Ref":"${secretLogicalId}"`))
@@ -230,7 +234,7 @@ describe('wiring and least privilege', () => {
     const secretReaders = Object.entries(template.findResources('AWS::IAM::Policy'))
       .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'))
       .map(([, p]) => JSON.stringify(p.Properties.Roles));
-    const apiRoles = [stack.streamRegistry, stack.webhooksApi, stack.recordingsApi, stack.playbackApi, stack.simulcastApi].map((fn) => JSON.stringify([ref(fn.role)]));
+    const apiRoles = [stack.streamRegistry, stack.webhooksApi, stack.recordingsApi, stack.playbackApi, stack.simulcastApi, stack.mediaApi].map((fn) => JSON.stringify([ref(fn.role)]));
     const playbackRoles = [stack.playbackAuth, stack.playbackEdgeSync.handler].map((fn) => JSON.stringify([ref(fn.role)]));
     assert.deepEqual(readersOf(id(stack.apiToken)).sort(), apiRoles.sort());
     assert.deepEqual(readersOf(id(stack.playbackEdge.secret)).sort(), playbackRoles.sort());

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseRetrySchedule } from '../../../core/webhooks/webhooks';
 import { parseEnvAll } from '../../../core/config/env';
 import { parseCidrList, type Cidr } from '../../../core/webhooks/url-policy';
+import { DEFAULT_MEDIA_MAX_BYTES } from '../../../core/media-library/media-item';
 
 export { ConfigError } from '../../../core/config/env';
 
@@ -67,6 +68,8 @@ const schema = z.object({
   STREAMPLANE_MAX_SIMULCAST_TARGETS: z.coerce.number().int().min(1).max(100).default(10),
   /** How long a simulcast target may take to accept the relay's publish before the attempt counts as failed. */
   STREAMPLANE_RELAY_PUBLISH_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
+  /** Largest media library upload in bytes (2 GiB by default); larger ones are refused with 413. */
+  STREAMPLANE_MEDIA_MAX_BYTES: z.coerce.number().int('must be a whole number of bytes').min(1).max(Number.MAX_SAFE_INTEGER).default(DEFAULT_MEDIA_MAX_BYTES),
   /** Webhook retry delays (`0,5s,5m,30m,2h,5h,10h,10h` by default); the soak compresses them. */
   STREAMPLANE_WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -107,6 +110,8 @@ export interface PlaneConfig {
   pullAllowCidrs: Cidr[];
   maxSimulcastTargets: number;
   relayPublishTimeoutSeconds: number;
+  /** Largest media library upload, in bytes. */
+  mediaMaxBytes: number;
 }
 
 function requireTlsFiles(c: { STREAMPLANE_RTMPS_PORT?: number | undefined; STREAMPLANE_TLS_CERT?: string | undefined; STREAMPLANE_TLS_KEY?: string | undefined }, ctx: z.RefinementCtx): void {
@@ -142,6 +147,7 @@ export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneC
     thumbnailSeconds: c.STREAMPLANE_THUMBNAIL_SECONDS,
     maxSimulcastTargets: c.STREAMPLANE_MAX_SIMULCAST_TARGETS,
     relayPublishTimeoutSeconds: c.STREAMPLANE_RELAY_PUBLISH_TIMEOUT_SECONDS,
+    mediaMaxBytes: c.STREAMPLANE_MEDIA_MAX_BYTES,
     ...(c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE ? { webhookRetryScheduleMs: c.STREAMPLANE_WEBHOOK_RETRY_SCHEDULE } : {}),
     maxPulls: c.STREAMPLANE_MAX_PULLS,
     pullAllowCidrs: c.STREAMPLANE_PULL_ALLOW_CIDRS ?? [],

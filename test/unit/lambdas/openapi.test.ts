@@ -12,6 +12,7 @@ import { recordingsOpenApi } from '../../../lambdas/recordings-api/openapi';
 import { recordingsRoutes } from '../../../lambdas/recordings-api/routes';
 import { playbackRoutes } from '../../../lambdas/playback-api/routes';
 import { simulcastRoutes } from '../../../lambdas/simulcast-api/routes';
+import { mediaRoutes } from '../../../lambdas/media-api/routes';
 import type { ApiRoute } from '../../../lambdas/shared/api-route';
 import { buildOpenApiDocument } from '../../../lambdas/stream-registry/openapi';
 import { streamRegistryRoutes } from '../../../lambdas/stream-registry/routes';
@@ -31,7 +32,7 @@ interface Operation extends Json {
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 // The route tables the routers serve (each handler gets its dependencies only when it is served).
-const servedRoutes: ReadonlyArray<ApiRoute<never>> = [...streamRegistryRoutes, ...webhooksRoutes, ...recordingsRoutes, ...playbackRoutes, ...simulcastRoutes];
+const servedRoutes: ReadonlyArray<ApiRoute<never>> = [...streamRegistryRoutes, ...webhooksRoutes, ...recordingsRoutes, ...playbackRoutes, ...simulcastRoutes, ...mediaRoutes];
 /** Served by the local plane's HTTP server, not by a Lambda router. */
 const planeOnlyOperations = [`GET ${EVENT_STREAM_PATH}`];
 

@@ -16,6 +16,8 @@ import { MemoryHealthStore, MemoryNodeStore, MemorySessionStore } from '../../su
 import { MemoryRecordingStore } from '../../support/memory-recording-store';
 import { MemoryStreamStore } from '../../support/memory-stream-store';
 import { MemoryWebhookStore } from '../../support/memory-webhook-store';
+import { mediaStoreContract } from '../../support/contracts/media-store.contract';
+import { MemoryMediaStore } from '../../support/memory-media-store';
 
 streamStoreContract('MemoryStreamStore', async () => new MemoryStreamStore());
 recordingStoreContract('MemoryRecordingStore', async () => new MemoryRecordingStore());
@@ -27,3 +29,4 @@ playbackKeyStoreContract('MemoryPlaybackKeyStore', async () => new MemoryPlaybac
 healthStoreContract('MemoryHealthStore', async (clock) => new MemoryHealthStore({ clock }));
 sessionStoreContract('MemorySessionStore', async () => new MemorySessionStore());
 nodeStoreContract('MemoryNodeStore', async (clock) => new MemoryNodeStore({ clock }));
+mediaStoreContract('MemoryMediaStore', async () => new MemoryMediaStore());

@@ -20,6 +20,7 @@ const schema = z.object({
   STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS: z.coerce.number().int().min(6).max(600).default(30),
   /** KMS key of simulcast stream keys; without it this task runs no relays. */
   STREAMPLANE_SIMULCAST_KMS_KEY_ARN: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'must be a KMS key ARN').optional(),
+  STREAMPLANE_MEDIA_PROBE_QUEUE_URL: z.url().optional(),
   ECS_CONTAINER_METADATA_URI_V4: z.url().optional(),
   ECS_AGENT_URI: z.url().optional(),
   HOSTNAME: z.string().optional(),
@@ -37,6 +38,8 @@ export interface CloudIngestConfig extends PlaneConfig {
   pullJobQueueUrl?: string;
   pullJobVisibilitySeconds: number;
   simulcastKeyArn?: string;
+  /** Queue of S3 notifications of media library uploads this task probes (ffprobe is in the ingest image). */
+  mediaProbeQueueUrl?: string;
   ecsMetadataUri?: string;
   ecsAgentUri?: string;
   hostName?: string;
@@ -58,6 +61,7 @@ export function loadCloudIngestConfig(env: Record<string, string | undefined>): 
     ...(c.STREAMPLANE_PULL_JOB_QUEUE_URL ? { pullJobQueueUrl: c.STREAMPLANE_PULL_JOB_QUEUE_URL } : {}),
     pullJobVisibilitySeconds: c.STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS,
     ...(c.STREAMPLANE_SIMULCAST_KMS_KEY_ARN ? { simulcastKeyArn: c.STREAMPLANE_SIMULCAST_KMS_KEY_ARN } : {}),
+    ...(c.STREAMPLANE_MEDIA_PROBE_QUEUE_URL ? { mediaProbeQueueUrl: c.STREAMPLANE_MEDIA_PROBE_QUEUE_URL } : {}),
     ...(c.ECS_CONTAINER_METADATA_URI_V4 ? { ecsMetadataUri: c.ECS_CONTAINER_METADATA_URI_V4 } : {}),
     ...(c.ECS_AGENT_URI ? { ecsAgentUri: c.ECS_AGENT_URI } : {}),
     ...(c.HOSTNAME ? { hostName: c.HOSTNAME } : {}),

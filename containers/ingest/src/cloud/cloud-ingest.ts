@@ -38,6 +38,7 @@ import { noScaleInProtection, type ScaleInProtection } from '../../../../core/po
 import { startIngestApp, type IngestApp } from '../ingest-app';
 import { cloudRelays } from './cloud-relays';
 import { createMp4ExportConsumer } from '../recordings/mp4-export';
+import { startMediaProbes } from '../media/cloud-probes';
 import type { PublishGate } from '../rtmp/rtmp-ingest';
 import type { CloudIngestConfig } from './cloud-config';
 import { PullJobConsumer } from '../pulls/pull-job-consumer';
@@ -183,6 +184,10 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     pullJobs = new PullJobConsumer({ client: overrides.sqs ?? new SQSClient({}), queueUrl: config.pullJobQueueUrl, runner: app.pulls, logger, visibilitySeconds: config.pullJobVisibilitySeconds });
     pullJobs.start();
   }
+  // Media library uploads are probed here too: ffprobe is in this image, not in Lambda.
+  const probes = config.mediaProbeQueueUrl
+    ? startMediaProbes({ config: { ...config, mediaProbeQueueUrl: config.mediaProbeQueueUrl }, sqs: overrides.sqs ?? new SQSClient({}), s3: overrides.s3 ?? new S3Client({}), objectStore, emit, logger, client: dynamo })
+    : undefined;
 
   // The container's health check (an HTTP probe of the event loop and pipelines, not TCP on 1935).
   const healthServer = overrides.healthCheckPort === null ? undefined : await startHealthServer(app.node, overrides.healthCheckPort !== undefined ? { port: overrides.healthCheckPort } : {});
@@ -215,6 +220,7 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
       void exports?.stop();
       // No new pull jobs; the running ones are handed back (visible again at once) as the app stops them.
       await pullJobs?.stop();
+      void probes?.stop();
       await app.stop();
       // The last beat names what this task still answers for; failover takes over once it goes stale.
       await beat().catch(() => undefined);
