@@ -212,7 +212,7 @@ function fromItem(item: Item): Stream {
     updatedAt: raw.updatedAt,
     version: raw.version,
   };
-  return copyDefined(stream, raw, ['playbackPolicy', 'dvrWindowSeconds', 'sessionId', 'sessionStartedAt', 'lastSessionId', 'transcode']);
+  return copyDefined(stream, raw, ['playbackPolicy', 'dvrWindowSeconds', 'latencyMode', 'sessionId', 'sessionStartedAt', 'lastSessionId', 'transcode']);
 }
 
 // Cursors are opaque to callers but come back from outside, so they are parsed, never trusted.

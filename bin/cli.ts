@@ -13,10 +13,10 @@ const USAGE = `Usage: streamplane <command> [options]
 
 Commands:
   dev                                   run the local plane (same as \`npm start\`)
-  streams create --name NAME [--no-recording] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS]
+  streams create --name NAME [--no-recording] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS] [--latency-mode normal|low]
   streams list [--limit N] [--cursor C]
   streams get ID
-  streams update ID [--name NAME] [--recording true|false] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS]
+  streams update ID [--name NAME] [--recording true|false] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS] [--latency-mode normal|low]
   streams reset-key ID
   streams disable ID | enable ID | end ID
   streams delete ID
@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
       after: { type: 'string' },
       'playback-policy': { type: 'string' },
       'dvr-window': { type: 'string' },
+      'latency-mode': { type: 'string' },
       'public-key-file': { type: 'string' },
       out: { type: 'string' },
       viewer: { type: 'string' },
@@ -158,6 +159,10 @@ async function main(argv: string[]): Promise<number> {
     }
     const dvr = intOption(values['dvr-window'], '--dvr-window');
     if (dvr !== undefined) body.dvrWindowSeconds = dvr;
+    if (values['latency-mode'] !== undefined) {
+      if (!['normal', 'low'].includes(values['latency-mode'])) throw new UsageError('--latency-mode must be normal or low');
+      body.latencyMode = values['latency-mode'];
+    }
     return body;
   };
 

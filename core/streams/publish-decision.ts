@@ -22,6 +22,8 @@ export const publishDecision = z.discriminatedUnion('allowed', [
     reconnectWindowSeconds: z.number().int().min(0),
     /** Seconds of DVR playlist to keep (absent or 0: none). */
     dvrWindowSeconds: z.number().int().min(0).optional(),
+    /** `low`: package this session as LL-HLS (absent: normal). */
+    latencyMode: z.enum(['normal', 'low']).optional(),
   }),
   z.object({ allowed: z.literal(false), reason: z.enum(REJECT_REASONS), streamId: z.string().min(1).nullable() }),
 ]);

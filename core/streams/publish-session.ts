@@ -87,6 +87,7 @@ export async function authorizePublish(deps: SessionDeps, request: PublishReques
     recording: after.recording,
     reconnectWindowSeconds: after.reconnectWindowSeconds,
     ...(after.recording && (after.dvrWindowSeconds ?? 0) > 0 ? { dvrWindowSeconds: after.dvrWindowSeconds } : {}),
+    ...(after.latencyMode === 'low' ? { latencyMode: 'low' as const } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { PLAYBACK_POLICIES } from '../playback/playback-access';
-import { MAX_DVR_WINDOW_SECONDS, MAX_RECONNECT_WINDOW_SECONDS } from './stream';
+import { LATENCY_MODES, MAX_DVR_WINDOW_SECONDS, MAX_RECONNECT_WINDOW_SECONDS } from './stream';
 
 // Letters, marks, numbers, punctuation, spaces and emoji (with their modifiers, flags and joiners); no
 // control or other format characters, no path separators.
@@ -33,6 +33,9 @@ export const dvrWindowSeconds = z
   .min(0)
   .max(MAX_DVR_WINDOW_SECONDS)
   .describe(`Seconds a viewer can seek back in \`playback.dvr\` (0 = off, the default; at most ${MAX_DVR_WINDOW_SECONDS}); needs \`recording\`.`);
+export const latencyMode = z
+  .enum(LATENCY_MODES)
+  .describe('`low`: LL-HLS (1 s CMAF segments in ~250 ms parts, blocking playlist reload; docs/low-latency.md); `normal` (the default): segment HLS any CDN caches. Takes effect at the next session.');
 /** The message of the one cross-field rule (create checks it here, update in the registry). */
 export const DVR_NEEDS_RECORDING = 'needs recording: the DVR playlist reuses the recording\'s segments';
 
@@ -43,6 +46,7 @@ export const createStreamInput = z
     reconnectWindowSeconds: reconnectWindowSeconds.optional(),
     playbackPolicy: playbackPolicy.optional(),
     dvrWindowSeconds: dvrWindowSeconds.optional(),
+    latencyMode: latencyMode.optional(),
   })
   .strict()
   .refine((v) => !(v.recording === false && (v.dvrWindowSeconds ?? 0) > 0), { message: DVR_NEEDS_RECORDING, path: ['dvrWindowSeconds'] });
@@ -55,6 +59,7 @@ export const updateStreamInput = z
     reconnectWindowSeconds: reconnectWindowSeconds.optional(),
     playbackPolicy: playbackPolicy.optional(),
     dvrWindowSeconds: dvrWindowSeconds.optional(),
+    latencyMode: latencyMode.optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'at least one field must be given');

@@ -19,7 +19,7 @@ import {
 import { DVR_NEEDS_RECORDING, type CreateStreamInput, type UpdateStreamInput } from './stream-input';
 
 /** What an absent field of an older record means. */
-const STREAM_FIELD_DEFAULTS: Partial<Record<keyof Stream, unknown>> = { playbackPolicy: 'public', dvrWindowSeconds: 0 };
+const STREAM_FIELD_DEFAULTS: Partial<Record<keyof Stream, unknown>> = { playbackPolicy: 'public', dvrWindowSeconds: 0, latencyMode: 'normal' };
 import { generateStreamKey, hashStreamKey } from './stream-key';
 
 export interface RegistryDeps {
@@ -71,6 +71,7 @@ export async function createStream(deps: RegistryDeps, input: CreateStreamInput)
     reconnectWindowSeconds: input.reconnectWindowSeconds ?? deps.defaults?.reconnectWindowSeconds ?? DEFAULT_RECONNECT_WINDOW_SECONDS,
     playbackPolicy: input.playbackPolicy ?? 'public',
     dvrWindowSeconds: input.dvrWindowSeconds ?? 0,
+    latencyMode: input.latencyMode ?? 'normal',
     createdAt: now,
     updatedAt: now,
     version: 1,
@@ -93,7 +94,7 @@ export async function updateStream(deps: RegistryDeps, id: string, patch: Update
   const result = await mutateStream(deps, id, (current) => {
     changedFields.length = 0;
     const next = { ...current };
-    for (const key of ['name', 'recording', 'reconnectWindowSeconds', 'playbackPolicy', 'dvrWindowSeconds'] as const) {
+    for (const key of ['name', 'recording', 'reconnectWindowSeconds', 'playbackPolicy', 'dvrWindowSeconds', 'latencyMode'] as const) {
       const value = patch[key];
       if (value !== undefined && value !== (current[key] ?? STREAM_FIELD_DEFAULTS[key])) {
         (next as Record<string, unknown>)[key] = value;

@@ -32,6 +32,8 @@ export interface Stream {
   playbackPolicy?: PlaybackPolicy;
   /** Seconds of the session a DVR playlist keeps (0/absent = no DVR playlist; needs recording). */
   dvrWindowSeconds?: number;
+  /** `low`: LL-HLS (CMAF parts, blocking reload; docs/low-latency.md) from the next session. Absent on old records = normal. */
+  latencyMode?: LatencyMode;
   /** Session currently on the stream (connected, live or interrupted). */
   sessionId?: string;
   /** When the current session started (first accepted publish). */
@@ -44,6 +46,10 @@ export interface Stream {
   /** Incremented on every write; conditional updates compare it. */
   version: number;
 }
+
+/** `normal`: segment HLS any CDN caches; `low`: LL-HLS with parts and blocking playlist reloads. */
+export const LATENCY_MODES = ['normal', 'low'] as const;
+export type LatencyMode = (typeof LATENCY_MODES)[number];
 
 export const DEFAULT_RECONNECT_WINDOW_SECONDS = 60;
 export const MAX_RECONNECT_WINDOW_SECONDS = 1800;
@@ -117,6 +123,7 @@ export interface StreamView {
   reconnectWindowSeconds: number;
   playbackPolicy: PlaybackPolicy;
   dvrWindowSeconds: number;
+  latencyMode: LatencyMode;
   sessionId?: string;
   transcode?: TranscodeDecision;
   ingest: { server: string; url?: string };
@@ -149,6 +156,7 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
     reconnectWindowSeconds: stream.reconnectWindowSeconds,
     playbackPolicy: stream.playbackPolicy ?? 'public',
     dvrWindowSeconds: stream.dvrWindowSeconds ?? 0,
+    latencyMode: stream.latencyMode ?? 'normal',
     ingest: { server: urls.rtmpServer },
     playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}`, thumbnail: `${urls.playbackBase}/${liveThumbnailKey(stream.id)}` },
     createdAt: stream.createdAt,

@@ -62,6 +62,7 @@ export const streamView = z.object({
   reconnectWindowSeconds: z.number().int(),
   playbackPolicy: z.enum(PLAYBACK_POLICIES),
   dvrWindowSeconds: z.number().int(),
+  latencyMode: z.enum(['normal', 'low']).describe('`low`: LL-HLS (parts, blocking playlist reload); `normal`: segment HLS.'),
   sessionId: z.string().optional().describe('The open session, while connected, live or interrupted.'),
   transcode: transcodeDecision.optional(),
   ingest: z.object({ server: z.string().describe('RTMP server URL for the encoder (OBS "Server").') }),

@@ -32,6 +32,8 @@ export interface AcceptedPublish {
   reconnectWindowSeconds: number;
   /** Seconds of DVR playlist to keep (absent: none). */
   dvrWindowSeconds?: number;
+  /** `low`: LL-HLS packaging for this session (absent: normal). */
+  latencyMode?: 'normal' | 'low';
   remoteAddress: string;
   streamPath: string;
   broadcast: NmsBroadcast;
@@ -180,6 +182,7 @@ export class RtmpIngest {
       recording: decision.recording,
       reconnectWindowSeconds: decision.reconnectWindowSeconds,
       ...(decision.dvrWindowSeconds ? { dvrWindowSeconds: decision.dvrWindowSeconds } : {}),
+      ...(decision.latencyMode === 'low' ? { latencyMode: 'low' as const } : {}),
       remoteAddress,
       streamPath: session.streamPath,
       broadcast: session.broadcast,
