@@ -30,6 +30,8 @@ import { createStreamRegistryHandler } from '../lambdas/stream-registry/handler'
 import type { PlaneConfig } from '../containers/ingest/src/config';
 import { createPlaneHttpServer, healthRoute, metricsRoute, type Route } from './http/plane-http-server';
 import { HlsOrigin } from './http/hls-origin';
+import { LowLatencyOrigin } from './http/ll-origin';
+import { MemoryLiveParts } from '../adapters/memory-live-parts';
 import { CONSOLE_PATH, createConsoleRoute } from './http/console-route';
 import { startIngestApp } from '../containers/ingest/src/ingest-app';
 import type { SessionManager } from '../containers/ingest/src/session/session-manager';
@@ -113,7 +115,8 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     let consoleRoute: Route = async () => false;
     // Playback keys API and the origin's signed-playback check (public media is served as before).
     const playback = await wireLocalPlayback({ dataDir, client, tableName: registry.tableName, streams: store, apiToken: () => token, logger });
-    const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: [...MEDIA_PREFIXES], access: playback.access, logger });
+    const liveParts = new MemoryLiveParts();
+    const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: [...MEDIA_PREFIXES], access: playback.access, logger, lowLatency: new LowLatencyOrigin({ store: objectStore, liveParts, logger }) });
     const http = createPlaneHttpServer({
       logger,
       routes: [
@@ -168,6 +171,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       authorize: (request) => publishAuth(request, fakeLambdaContext({ functionName: 'publish-auth', awsRequestId: 'local' })),
       recordings,
       monitoring: { ...monitoring, nodeId: localNodeId() },
+      liveParts,
     });
     cleanups.push(() => app.stop());
     const manager = app.sessions;

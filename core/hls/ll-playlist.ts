@@ -181,6 +181,7 @@ export interface ParsedLlPlaylist {
   canBlockReload: boolean;
   partHoldBack?: number;
   mediaSequence: number;
+  discontinuitySequence: number;
   segments: ParsedLlSegment[];
   /** Parts after the last EXTINF: the segment still being produced (sequence = last segment + 1). */
   pendingParts: ParsedLlPart[];
@@ -195,7 +196,7 @@ export function parseLlMediaPlaylist(text: string): ParsedLlPlaylist {
   if (typeof text !== 'string' || text.length > MAX_PLAYLIST_CHARS) throw new PlaylistError('playlist must be text of at most 4 MiB');
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   if (lines[0]?.trim() !== '#EXTM3U') throw new PlaylistError('not an HLS playlist: the first line must be #EXTM3U', 1);
-  const out: ParsedLlPlaylist = { targetDuration: NaN, canBlockReload: false, mediaSequence: 0, segments: [], pendingParts: [], renditionReports: [], endList: false };
+  const out: ParsedLlPlaylist = { targetDuration: NaN, canBlockReload: false, mediaSequence: 0, discontinuitySequence: 0, segments: [], pendingParts: [], renditionReports: [], endList: false };
   let parts: ParsedLlPart[] = [];
   let extinf: number | undefined;
   let discontinuity = false;
@@ -214,6 +215,9 @@ export function parseLlMediaPlaylist(text: string): ParsedLlPlaylist {
         break;
       case '#EXT-X-MEDIA-SEQUENCE':
         out.mediaSequence = integer(rest, n, tag);
+        break;
+      case '#EXT-X-DISCONTINUITY-SEQUENCE':
+        out.discontinuitySequence = integer(rest, n, tag);
         break;
       case '#EXT-X-PART-INF':
         out.partTarget = decimal(attributes(rest, n)['PART-TARGET'], n, 'PART-TARGET');

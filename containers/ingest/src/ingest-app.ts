@@ -21,6 +21,7 @@ import { LiveSession } from './session/live-session';
 import { SessionManager } from './session/session-manager';
 import { StreamLabels } from './session/stream-labels';
 import { NodeReporter } from './monitoring/node-reporter';
+import type { LivePartSink } from '../../../core/ports/live-parts';
 import type { NodeStore, SessionStore, StreamHealthStore } from '../../../core/ports/monitoring-stores';
 
 export interface IngestAppDeps {
@@ -29,6 +30,8 @@ export interface IngestAppDeps {
   sessionDeps: SessionDeps;
   emit: EmitEvent;
   objectStore: ObjectStore;
+  /** Low-latency sessions hand the part being written here (an origin in this process streams it). */
+  liveParts?: LivePartSink;
   /** The publish-auth hook: in-process locally, a Lambda invoke in the cloud. */
   authorize: PublishGate;
   /** Base URL of playback (local origin or CDN), without a trailing slash. */
@@ -106,6 +109,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
         ffmpegPath: config.ffmpegPath,
         ffprobePath: config.ffprobePath,
         ...(config.thumbnailSeconds !== undefined ? { thumbnailSeconds: config.thumbnailSeconds } : {}),
+        ...(deps.liveParts ? { liveParts: deps.liveParts } : {}),
         ...(monitoring ? { monitoring } : {}),
         ...(deps.recordings && publish.recording
           ? {
