@@ -58,7 +58,7 @@ describe('low-latency (LL-HLS) streams', () => {
     const created = await t.api<StreamBody>('POST', '/v1/streams', { name: 'low', latencyMode: 'low', reconnectWindowSeconds: 0 });
     assert.equal(created.status, 201);
     assert.equal(created.body.latencyMode, 'low');
-    const encoder = publish({ url: t.rtmpUrl(created.body.streamKey), width: 640, height: 360, seconds: 25 });
+    const encoder = publish({ url: t.rtmpUrl(created.body.streamKey), width: 854, height: 480, seconds: 25 });
 
     const masterText = await waitForMaster(created.body.playback.hls, 60_000);
     const variants = parseMaster(masterText);
@@ -102,8 +102,11 @@ describe('low-latency (LL-HLS) streams', () => {
     const newest = lastPartOf(after)!;
     assert.ok(newest.msn > wanted.msn || (newest.msn === wanted.msn && newest.part >= wanted.part), `asked for ${JSON.stringify(wanted)}, got up to ${JSON.stringify(newest)}`);
 
-    // The preload-hinted part: its first bytes arrive while the playlist still only hints it.
-    const hinted = parseLlMediaPlaylist((await fetchText(mediaUrl)).text).preloadHint!;
+    // A preload-hinted part: its first bytes arrive while the playlist still only hints it. The part after
+    // the current hint is asked for (a player slightly ahead), so the request is surely in before it opens.
+    const hint = parseLlMediaPlaylist((await fetchText(mediaUrl)).text).preloadHint!;
+    const [, run, n] = /^ll-(\d+)-(\d+)\.m4s$/.exec(hint.uri)!;
+    const hinted = { uri: `ll-${run}-${Number(n) + 1}.m4s` };
     const response = await fetch(new URL(hinted.uri, mediaUrl));
     assert.equal(response.status, 200);
     const reader = response.body!.getReader();
