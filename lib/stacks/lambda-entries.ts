@@ -22,6 +22,7 @@ export interface LambdaEntries {
   readonly playbackApi: string;
   readonly playbackAuth: string;
   readonly playbackEdgeSync: string;
+  readonly llPlaylist: string;
 }
 
 export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
@@ -38,4 +39,5 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   playbackApi: join(REPO_ROOT, 'lambdas/playback-api/handler.ts'),
   playbackAuth: join(REPO_ROOT, 'lambdas/playback-auth/handler.ts'),
   playbackEdgeSync: join(REPO_ROOT, 'lambdas/playback-edge-sync/handler.ts'),
+  llPlaylist: join(REPO_ROOT, 'lambdas/ll-playlist/handler.ts'),
 };
