@@ -467,6 +467,7 @@ export class StreamplaneStack extends Stack {
         ConsoleDeploy: this.console.deployer,
         PlaybackApi: this.playbackApi,
         PlaybackAuth: this.playbackAuth,
+        LlPlaylist: this.llPlaylist,
         PlaybackEdgeSync: this.playbackEdgeSync.handler,
         ...(this.recordingRetention ? { RecordingRetention: this.recordingRetention } : {}),
       },
