@@ -105,7 +105,8 @@ async function measure(t: TestPlane, siteUrl: string, mode: 'normal' | 'low'): P
     const page = await browser.newPage();
     await page.goto(siteUrl);
     await page.evaluate((src) => (window as unknown as { start(s: string): void }).start(src), created.body.playback.hls);
-    await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 2, undefined, { timeout: 60_000 });
+    console.error(`${mode}: playable ${(playableMs / 1000).toFixed(2)} s after the encoder started; waiting for playback`);
+    await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 2, undefined, { timeout: 120_000 });
     const pid = t.plane.sessions.session(created.body.id)?.transcoderPid;
     const cpuStart = await cpuSeconds(pid);
     const wallStart = Date.now();
