@@ -15,7 +15,7 @@ const USAGE = `Usage: streamplane <command> [options]
 
 Commands:
   dev                                   run the local plane (same as \`npm start\`)
-  streams create --name NAME [--no-recording] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS]
+  streams create --name NAME [--no-recording] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS] [--latency-mode normal|low]
                  [--source URL | --source-file FILE]
                                         with a source (rtsp://, rtmp://, srt://, http(s)://….m3u8) the stream
                                         pulls its input and has no key; --source-file keeps credentials out of
@@ -24,7 +24,7 @@ Commands:
                                         prints the stream with its ingest URLs (RTMP, RTMPS, SRT, HTTP)
   streams list [--limit N] [--cursor C]
   streams get ID
-  streams update ID [--name NAME] [--recording true|false] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS]
+  streams update ID [--name NAME] [--recording true|false] [--reconnect-window SECONDS] [--playback-policy public|signed] [--dvr-window SECONDS] [--latency-mode normal|low]
                  [--transcode ladder|passthrough] [--srt-passphrase PASSPHRASE|none]
                  [--fallback MEDIA_ID,… | none] [--order sequential|shuffle] [--slate MEDIA_ID | none]
                  [--reconnect-slate true|false]       channel settings (24/7 fallback playout, slate)
@@ -81,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
       'dvr-window': { type: 'string' },
       source: { type: 'string' },
       'source-file': { type: 'string' },
+      'latency-mode': { type: 'string' },
       'public-key-file': { type: 'string' },
       out: { type: 'string' },
       viewer: { type: 'string' },
@@ -214,6 +215,10 @@ async function main(argv: string[]): Promise<number> {
     if (values['reconnect-slate'] !== undefined) {
       if (!['true', 'false'].includes(values['reconnect-slate'])) throw new UsageError('--reconnect-slate must be true or false');
       body.reconnectSlate = values['reconnect-slate'] === 'true';
+    }
+    if (values['latency-mode'] !== undefined) {
+      if (!['normal', 'low'].includes(values['latency-mode'])) throw new UsageError('--latency-mode must be normal or low');
+      body.latencyMode = values['latency-mode'];
     }
     return body;
   };

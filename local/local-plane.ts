@@ -30,6 +30,8 @@ import { createStreamRegistryHandler } from '../lambdas/stream-registry/handler'
 import type { PlaneConfig } from '../containers/ingest/src/config';
 import { createPlaneHttpServer, healthRoute, metricsRoute, type Route } from './http/plane-http-server';
 import { HlsOrigin } from './http/hls-origin';
+import { LowLatencyOrigin } from './http/ll-origin';
+import { MemoryLiveParts } from '../adapters/memory-live-parts';
 import { CONSOLE_PATH, createConsoleRoute } from './http/console-route';
 import { startIngestApp, type IngestApp } from '../containers/ingest/src/ingest-app';
 import { isTsPush } from '../containers/ingest/src/http-push/ts-push-route';
@@ -140,7 +142,8 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     let mediaRoutes: Route = async () => false;
     // Playback keys API and the origin's signed-playback check (public media is served as before).
     const playback = await wireLocalPlayback({ dataDir, client, tableName: registry.tableName, streams: store, apiToken: () => token, logger });
-    const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: [...MEDIA_PREFIXES], access: playback.access, logger });
+    const liveParts = new MemoryLiveParts();
+    const origin = new HlsOrigin({ objectStore, rootDir: join(dataDir, 'media'), prefixes: [...MEDIA_PREFIXES], access: playback.access, logger, lowLatency: new LowLatencyOrigin({ store: objectStore, liveParts, logger }) });
     const http = createPlaneHttpServer({
       logger,
       isLiveBody: isTsPush,
@@ -238,6 +241,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
       monitoring: { ...monitoring, nodeId: localNodeId() },
       channelMedia: parts.channelMedia ?? libraryChannelMedia(store, media.store),
       pulls: { maxPulls: config.maxPulls, sourcePolicy, resolveHost },
+      liveParts,
     });
     cleanups.push(() => app.stop());
     const channels = wireLocalChannels({ bus, store, director: app.channels, logger });

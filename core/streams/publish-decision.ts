@@ -26,6 +26,8 @@ export const publishDecision = z.discriminatedUnion('allowed', [
     transcode: z.enum(['ladder', 'passthrough']).optional(),
     /** SRT only: the stream's passphrase, which the SRT front end sets on the caller's socket. */
     srtPassphrase: z.string().min(10).max(79).optional(),
+    /** `low`: package this session as LL-HLS (absent: normal). */
+    latencyMode: z.enum(['normal', 'low']).optional(),
   }),
   z.object({ allowed: z.literal(false), reason: z.enum(REJECT_REASONS), streamId: z.string().min(1).nullable() }),
 ]);

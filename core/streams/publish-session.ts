@@ -102,6 +102,7 @@ export async function openSession(
     ...(after.recording && (after.dvrWindowSeconds ?? 0) > 0 ? { dvrWindowSeconds: after.dvrWindowSeconds } : {}),
     ...(after.transcodeMode === 'passthrough' ? { transcode: 'passthrough' as const } : {}),
     ...(after.srtPassphrase ? { srtPassphrase: after.srtPassphrase } : {}),
+    ...(after.latencyMode === 'low' ? { latencyMode: 'low' as const } : {}),
   };
 }
 

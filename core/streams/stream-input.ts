@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { PLAYBACK_POLICIES } from '../playback/playback-access';
-import { MAX_DVR_WINDOW_SECONDS, MAX_RECONNECT_WINDOW_SECONDS, TRANSCODE_MODES } from './stream';
+import { LATENCY_MODES, MAX_DVR_WINDOW_SECONDS, MAX_RECONNECT_WINDOW_SECONDS, TRANSCODE_MODES } from './stream';
 import { fallbackInput, reconnectSlateInput, slateMediaIdInput } from '../media-library/channel-media';
 
 // Letters, marks, numbers, punctuation, spaces and emoji (with their modifiers, flags and joiners); no
@@ -42,6 +42,9 @@ export const srtPassphrase = z
   .string()
   .regex(/^[\x21-\x7e]{10,79}$/, 'must be 10 to 79 printable ASCII characters without spaces')
   .describe('SRT encryption passphrase callers must use (write-only; shown as `ingest.srtEncrypted`).');
+export const latencyMode = z
+  .enum(LATENCY_MODES)
+  .describe('`low`: LL-HLS (1 s CMAF segments in ~250 ms parts, blocking playlist reload; docs/low-latency.md); `normal` (the default): segment HLS any CDN caches. Takes effect at the next session.');
 /** The message of the one cross-field rule (create checks it here, update in the registry). */
 export const DVR_NEEDS_RECORDING = 'needs recording: the DVR playlist reuses the recording\'s segments';
 
@@ -69,6 +72,7 @@ export const createStreamInput = z
     fallback: fallbackInput.optional(),
     slateMediaId: slateMediaIdInput.optional(),
     reconnectSlate: reconnectSlateInput.optional(),
+    latencyMode: latencyMode.optional(),
   })
   .strict()
   .refine((v) => !(v.recording === false && (v.dvrWindowSeconds ?? 0) > 0), { message: DVR_NEEDS_RECORDING, path: ['dvrWindowSeconds'] });
@@ -86,6 +90,7 @@ export const updateStreamInput = z
     fallback: fallbackInput.optional(),
     slateMediaId: slateMediaIdInput.optional(),
     reconnectSlate: reconnectSlateInput.optional(),
+    latencyMode: latencyMode.optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'at least one field must be given');

@@ -36,6 +36,8 @@ export interface Stream {
   playbackPolicy?: PlaybackPolicy;
   /** Seconds of the session a DVR playlist keeps (0/absent = no DVR playlist; needs recording). */
   dvrWindowSeconds?: number;
+  /** `low`: LL-HLS (CMAF parts, blocking reload; docs/low-latency.md) from the next session. Absent on old records = normal. */
+  latencyMode?: LatencyMode;
   /** Session currently on the stream (connected, live or interrupted). */
   sessionId?: string;
   /** When the current session started (first accepted publish). */
@@ -69,6 +71,9 @@ export interface Stream {
 
 export const TRANSCODE_MODES = ['ladder', 'passthrough'] as const;
 export type TranscodeMode = (typeof TRANSCODE_MODES)[number];
+/** `normal`: segment HLS any CDN caches; `low`: LL-HLS with parts and blocking playlist reloads. */
+export const LATENCY_MODES = ['normal', 'low'] as const;
+export type LatencyMode = (typeof LATENCY_MODES)[number];
 
 export const DEFAULT_RECONNECT_WINDOW_SECONDS = 60;
 export const MAX_RECONNECT_WINDOW_SECONDS = 1800;
@@ -142,6 +147,7 @@ export interface StreamView {
   reconnectWindowSeconds: number;
   playbackPolicy: PlaybackPolicy;
   dvrWindowSeconds: number;
+  latencyMode: LatencyMode;
   sessionId?: string;
   transcode?: TranscodeDecision;
   /** What viewers get now: `off` | `live` | `fallback` | `slate`. */
@@ -208,6 +214,7 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
     output: stream.output ?? (stream.status === 'live' ? 'live' : 'off'),
     transcodeMode: stream.transcodeMode ?? 'ladder',
     ingest,
+    latencyMode: stream.latencyMode ?? 'normal',
     playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}`, thumbnail: `${urls.playbackBase}/${liveThumbnailKey(stream.id)}` },
     ...channelView(stream),
     createdAt: stream.createdAt,

@@ -65,6 +65,7 @@ export const streamView = z.object({
   reconnectWindowSeconds: z.number().int(),
   playbackPolicy: z.enum(PLAYBACK_POLICIES),
   dvrWindowSeconds: z.number().int(),
+  latencyMode: z.enum(['normal', 'low']).describe('`low`: LL-HLS (parts, blocking playlist reload); `normal`: segment HLS.'),
   sessionId: z.string().optional().describe('The open session, while connected, live or interrupted.'),
   transcode: transcodeDecision.optional(),
   output: z.enum(OUTPUTS).describe('What viewers get now at `playback.hls`: off, live (the publisher), fallback (the channel\'s playout) or slate (reconnect slate); every change emits `output.changed`.'),

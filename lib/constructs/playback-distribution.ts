@@ -31,7 +31,16 @@ export interface PlaybackDistributionProps {
    * behavior and the origin of signed master playlists. @default - everything is public
    */
   readonly signedPlayback?: { readonly viewerRequest: cloudfront.IFunction; readonly viewerResponse: cloudfront.IFunction; readonly authOrigin: cloudfront.IOrigin };
+  /**
+   * Low-latency HLS (lib/constructs/low-latency-origin.ts): `live/*\/ll.m3u8` and its parts reach an origin
+   * that can hold a blocking reload, with `_HLS_msn`/`_HLS_part`/`_HLS_skip` in the cache key (and only
+   * those). @default - no LL-HLS behaviors (low-latency playlists would be served by S3, never blocking)
+   */
+  readonly lowLatencyOrigin?: cloudfront.IOrigin;
 }
+
+/** The delivery directives of RFC 8216bis §6.2.5: the only query strings that key the LL playlist cache. */
+export const LL_HLS_QUERY_STRINGS = ['_HLS_msn', '_HLS_part', '_HLS_skip'] as const;
 
 /** Segments are immutable once written: cache them for up to a year. */
 const SEGMENT_TTL = Duration.days(365);
@@ -41,6 +50,8 @@ export class PlaybackDistribution extends Construct {
   readonly playlistCachePolicy: cloudfront.CachePolicy;
   readonly segmentCachePolicy: cloudfront.CachePolicy;
   readonly responseHeadersPolicy: cloudfront.ResponseHeadersPolicy;
+  /** Set with `lowLatencyOrigin`. */
+  readonly lowLatencyPlaylistCachePolicy?: cloudfront.CachePolicy;
 
   constructor(scope: Construct, id: string, props: PlaybackDistributionProps) {
     super(scope, id);
@@ -73,6 +84,18 @@ export class PlaybackDistribution extends Construct {
       maxTtl: SEGMENT_TTL,
       ...keyless,
     });
+    if (props.lowLatencyOrigin) {
+      // Each directive names a part that only ever gets more recent: caching the answer a moment is safe,
+      // and identical requests at an edge collapse into one origin request.
+      this.lowLatencyPlaylistCachePolicy = new cloudfront.CachePolicy(this, 'LowLatencyPlaylistCachePolicy', {
+        comment: 'LL-HLS playlists: keyed on the delivery directives, cached a moment',
+        minTtl: Duration.seconds(0),
+        defaultTtl: Duration.seconds(1),
+        maxTtl: Duration.seconds(segment),
+        ...keyless,
+        queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(...LL_HLS_QUERY_STRINGS),
+      });
+    }
     this.responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'CorsHeaders', {
       comment: 'CORS for web players, plus nosniff and HSTS',
       corsBehavior: {
@@ -129,6 +152,13 @@ export class PlaybackDistribution extends Construct {
       comment: 'Streamplane HLS playback',
       defaultBehavior: behavior(this.segmentCachePolicy, false),
       additionalBehaviors: {
+        ...(props.lowLatencyOrigin && this.lowLatencyPlaylistCachePolicy
+          ? {
+              // Before '*.m3u8' (CloudFront matches behaviors in order): LL playlists, then parts not stored yet.
+              'live/*/ll.m3u8': { ...behavior(this.lowLatencyPlaylistCachePolicy, true), origin: props.lowLatencyOrigin, originRequestPolicy: undefined },
+              'live/*/ll-*.m4s': { ...behavior(this.segmentCachePolicy, false), origin: props.lowLatencyOrigin, originRequestPolicy: undefined },
+            }
+          : {}),
         '*.m3u8': behavior(this.playlistCachePolicy, true, playlistRequests),
         // Puts the playback-auth origin into the distribution so the edge function can select it; its
         // answers are never cached (private, no-store).

@@ -24,6 +24,7 @@ export interface LambdaEntries {
   readonly playbackEdgeSync: string;
   readonly simulcastApi: string;
   readonly mediaApi: string;
+  readonly llPlaylist: string;
 }
 
 export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
@@ -42,4 +43,5 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   playbackEdgeSync: join(REPO_ROOT, 'lambdas/playback-edge-sync/handler.ts'),
   simulcastApi: join(REPO_ROOT, 'lambdas/simulcast-api/handler.ts'),
   mediaApi: join(REPO_ROOT, 'lambdas/media-api/handler.ts'),
+  llPlaylist: join(REPO_ROOT, 'lambdas/ll-playlist/handler.ts'),
 };

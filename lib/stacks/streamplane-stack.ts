@@ -33,6 +33,7 @@ import { PlaneFunction } from '../constructs/plane-function';
 import { PlaneMonitoring } from '../constructs/plane-monitoring';
 import { PlaneNetwork } from '../constructs/plane-network';
 import { PlaybackDistribution } from '../constructs/playback-distribution';
+import { LowLatencyOrigin } from '../constructs/low-latency-origin';
 import { PlaybackEdge } from '../constructs/playback-edge';
 import { EDGE_SYNC_EVENT_TYPES } from '../../core/playback/edge-sync-events';
 import { StreamTable } from '../constructs/stream-table';
@@ -87,6 +88,8 @@ export class StreamplaneStack extends Stack {
   /** Signed playback at the edge: function, KeyValueStore, playback-auth origin. */
   readonly playbackEdge: PlaybackEdge;
   readonly playbackAuth: PlaneFunction;
+  /** The blocking-reload origin of LL-HLS playlists (lambdas/ll-playlist). */
+  readonly llPlaylist: PlaneFunction;
   readonly playbackApi: PlaneFunction;
   readonly playbackEdgeSync: EventConsumer;
   /** Simulcast targets API and the KMS key of their stream keys. */
@@ -157,11 +160,25 @@ export class StreamplaneStack extends Stack {
     this.table.grantReadPlaybackPolicies(this.playbackAuth.role);
     this.media.grantReadUnder(this.playbackAuth.role, LIVE_PREFIX);
     this.media.grantReadUnder(this.playbackAuth.role, RECORDINGS_PREFIX);
+    // LL-HLS: blocking playlist reloads need an origin that can wait (S3 cannot): three target durations at most.
+    const llHoldSeconds = 3 * config.segmentDurationSeconds;
+    this.llPlaylist = new PlaneFunction(this, 'LlPlaylist', {
+      entry: entries.llPlaylist,
+      serviceName: 'll-playlist',
+      description: 'Holds LL-HLS playlist requests (_HLS_msn/_HLS_part) until the part is stored, behind CloudFront',
+      environment: { MEDIA_BUCKET: this.media.bucketName },
+      timeout: Duration.seconds(llHoldSeconds + 3),
+      memorySize: 256,
+      ...logging,
+    });
+    this.media.grantReadUnder(this.llPlaylist.role, LIVE_PREFIX);
+    const llOrigin = new LowLatencyOrigin(this, 'LowLatencyOrigin', { playlistFunction: this.llPlaylist.function, maxHoldSeconds: llHoldSeconds });
     this.playback = new PlaybackDistribution(this, 'Playback', {
       mediaBucket: this.media.bucket,
       segmentDurationSeconds: config.segmentDurationSeconds,
       accessLogBucket: this.accessLogs.bucket,
       signedPlayback: { viewerRequest: this.playbackEdge.viewerRequest, viewerResponse: this.playbackEdge.viewerResponse, authOrigin: this.playbackEdge.authOrigin },
+      lowLatencyOrigin: llOrigin.origin,
     });
     const playbackBaseUrl = `https://${this.playback.domainName}`;
     const table = this.table;
@@ -535,6 +552,7 @@ export class StreamplaneStack extends Stack {
         ConsoleDeploy: this.console.deployer,
         PlaybackApi: this.playbackApi,
         PlaybackAuth: this.playbackAuth,
+        LlPlaylist: this.llPlaylist,
         PlaybackEdgeSync: this.playbackEdgeSync.handler,
         SimulcastApi: this.simulcastApi,
         ...(this.recordingRetention ? { RecordingRetention: this.recordingRetention } : {}),

@@ -20,6 +20,7 @@ import type { ObjectStore } from '../../core/ports/object-store';
 import { silentLogger, type Logger } from '../../core/ports/logger';
 import { rewritePlaylist, type AccessDecision, type Grant } from '../../core/playback/playback-access';
 import { REFUSAL_MESSAGES } from '../../core/playback/viewer-token';
+import { sendBlockingProblem, type LowLatencyOrigin } from './ll-origin';
 
 /** One opened object: metadata plus a body that can be streamed once (whole or a byte range). */
 export interface OriginObject {
@@ -57,6 +58,8 @@ export interface HlsOriginOptions {
   logger?: Logger;
   /** Playback policy enforcement; without it everything under the prefixes is public (as before). */
   access?: OriginAccessControl;
+  /** LL-HLS: blocking playlist reloads and hinted parts streamed while written (ll-origin.ts). */
+  lowLatency?: LowLatencyOrigin;
 }
 
 /** What the origin asks before serving a key, and the secret it mints derived tokens with. */
@@ -180,6 +183,8 @@ export function createHlsOrigin(options: HlsOriginOptions): HlsOriginHandler {
       }
     }
 
+    if (options.lowLatency && (await serveLowLatency(req, res, method, key, options.lowLatency, grant, options.access?.secret))) return true;
+
     let object: OriginObject | undefined;
     try {
       object = await source.open(key);
@@ -199,6 +204,26 @@ export function createHlsOrigin(options: HlsOriginOptions): HlsOriginHandler {
     await serveObject(req, res, method, object, type, logger, key);
     return true;
   };
+}
+
+/** A blocking LL-HLS playlist request or a hinted part being written; false for anything else. */
+async function serveLowLatency(req: IncomingMessage, res: ServerResponse, method: string, key: string, ll: LowLatencyOrigin, grant: Grant | undefined, secret: Buffer | undefined): Promise<boolean> {
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  const answer = await ll.playlist(key, req.url?.split('?')[1], abort.signal);
+  if (!answer) return ll.part(req, res, key, method);
+  if (answer.status !== 200) {
+    sendBlockingProblem(res, answer);
+    return true;
+  }
+  const body = Buffer.from(grant && secret ? rewritePlaylist(answer.body, key, grant, secret) : answer.body);
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/vnd.apple.mpegurl');
+  // The URL names the part it waited for: a CDN may cache it like any playlist (signed ones: per viewer).
+  res.setHeader('Cache-Control', grant ? SIGNED_PLAYLIST_CACHE_CONTROL : PLAYLIST_CACHE_CONTROL);
+  res.setHeader('Content-Length', String(body.length));
+  res.end(method === 'HEAD' ? undefined : body);
+  return true;
 }
 
 /** Adapts any ObjectStore (S3, in-memory) to the origin: reads the whole object, which is fine for segments. */

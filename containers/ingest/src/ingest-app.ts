@@ -26,6 +26,7 @@ import { TsIngest } from './handoff/ts-ingest';
 import { tsPushRoute, type HttpRoute } from './http-push/ts-push-route';
 import { RtmpsTerminator } from './rtmp/rtmps-terminator';
 import { SrtIngest } from './srt/srt-ingest';
+import type { LivePartSink } from '../../../core/ports/live-parts';
 import type { NodeStore, SessionStore, StreamHealthStore } from '../../../core/ports/monitoring-stores';
 import type { ChannelMediaSource } from '../../../core/ports/channel-media';
 import { ChannelDirector } from './feeds/channel-director';
@@ -39,6 +40,8 @@ export interface IngestAppDeps {
   sessionDeps: SessionDeps;
   emit: EmitEvent;
   objectStore: ObjectStore;
+  /** Low-latency sessions hand the part being written here (an origin in this process streams it). */
+  liveParts?: LivePartSink;
   /** The publish-auth hook: in-process locally, a Lambda invoke in the cloud. */
   authorize: PublishGate;
   /** Base URL of playback (local origin or CDN), without a trailing slash. */
@@ -196,6 +199,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
         ffmpegPath: config.ffmpegPath,
         ffprobePath: config.ffprobePath,
         ...(config.thumbnailSeconds !== undefined ? { thumbnailSeconds: config.thumbnailSeconds } : {}),
+        ...(deps.liveParts ? { liveParts: deps.liveParts } : {}),
         ...(monitoring ? { monitoring } : {}),
         ...(channels
           ? {

@@ -5,6 +5,7 @@
 import { parseMediaPlaylist, writeMediaPlaylist } from '../../../../core/hls/playlist';
 import { isLiveMediaPlaylistKey, liveStreamPrefix } from '../../../../core/media/layout';
 import type { ObjectStore } from '../../../../core/ports/object-store';
+import { finalizeLlPlaylists } from './ll/ll-finalize';
 
 const PLAYLIST_CACHE_CONTROL = 'public, max-age=1';
 
@@ -33,5 +34,6 @@ export async function finalizeLivePlaylists(objectStore: ObjectStore, streamId: 
     await objectStore.put(key, text, { contentType: 'application/vnd.apple.mpegurl', cacheControl: PLAYLIST_CACHE_CONTROL });
     closed++;
   }
+  closed += await finalizeLlPlaylists(objectStore, streamId);
   return closed;
 }

@@ -30,6 +30,8 @@ export interface PlaylistWriterOptions {
   retryPolicy: RetryPolicy;
   logger: Logger;
   segmentSeconds: number;
+  /** The master's URI of a rendition's playlist (default `mediaPlaylistUri`). */
+  variantUri?: (rendition: string) => string;
   /** The packager's stop: ends the master write's retries. */
   signal: AbortSignal;
 }
@@ -45,7 +47,7 @@ export class PlaylistWriter {
     // Built now so a bad ladder (codecs, sizes) fails at construction, not when the stream goes live.
     this.masterText = writeMasterPlaylist({
       variants: options.plans.map((p) => ({
-        uri: mediaPlaylistUri(p.name),
+        uri: (options.variantUri ?? mediaPlaylistUri)(p.name),
         bandwidth: p.bandwidth,
         ...(p.averageBandwidth !== undefined ? { averageBandwidth: p.averageBandwidth } : {}),
         codecs: p.codecs,

@@ -52,6 +52,8 @@ export interface PackagerOptions {
   recordingId?: string;
   /** With a recording: keep `live/<streamId>/dvr.m3u8` over this many seconds of the session (dvr-writer.ts). */
   dvrWindowSeconds?: number;
+  /** The master's URI of a rendition's playlist. Default `<rendition>/index.m3u8`; low latency names `<rendition>/ll.m3u8`. */
+  masterVariantUri?: (rendition: string) => string;
 }
 
 export interface StopOptions {

@@ -33,6 +33,8 @@ export interface AcceptedPublish {
   reconnectWindowSeconds: number;
   /** Seconds of DVR playlist to keep (absent: none). */
   dvrWindowSeconds?: number;
+  /** `low`: LL-HLS packaging for this session (absent: normal). */
+  latencyMode?: 'normal' | 'low';
   remoteAddress: string;
   /** How the publisher reached the plane (SRT and HTTP publishes arrive through a handoff). */
   protocol?: IngestProtocol;
@@ -215,6 +217,7 @@ export class RtmpIngest {
       reconnectWindowSeconds: decision.reconnectWindowSeconds,
       ...(decision.dvrWindowSeconds ? { dvrWindowSeconds: decision.dvrWindowSeconds } : {}),
       ...(decision.transcode ? { transcode: decision.transcode } : {}),
+      ...(decision.latencyMode === 'low' ? { latencyMode: 'low' as const } : {}),
       remoteAddress,
       protocol,
       streamPath: session.streamPath,

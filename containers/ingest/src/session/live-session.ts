@@ -20,7 +20,10 @@ import { liveThumbnailKey, recordingPosterKey } from '../../../../core/media/lay
 import type { SessionStore, StreamHealthStore } from '../../../../core/ports/monitoring-stores';
 import type { SessionStats } from '../../../../core/sessions/session';
 import { markLive, type SessionDeps } from '../../../../core/streams/publish-session';
+import { lowLatencyLadder, lowLatencyVariantUri } from '../packager/ll/low-latency-mode';
+import { LlPackager } from '../packager/ll/ll-packager';
 import { Packager } from '../packager/packager';
+import type { LivePartSink } from '../../../../core/ports/live-parts';
 import { FlvTap } from '../rtmp/flv-tap';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
 import { buildTranscodeArgs, segmentListPath } from '../transcoder/ffmpeg-args';
@@ -71,6 +74,8 @@ export interface LiveSessionOptions {
      */
     takeover(): Promise<void>;
   };
+  /** Where a low-latency session's part being written goes, for an origin in this process (local plane). */
+  liveParts?: LivePartSink;
 }
 
 /** Health reports are written every this many monitor ticks (one a second); statistics every STATS_TICKS. */
@@ -85,6 +90,7 @@ export class LiveSession {
   private tap: FlvTap | undefined;
   private supervisor: TranscoderSupervisor | undefined;
   private packager: Packager | undefined;
+  private llPackager: LlPackager | undefined;
   private run = 0;
   private readonly scratchDir: string;
   private probeTimer: NodeJS.Timeout | undefined;
@@ -203,7 +209,8 @@ export class LiveSession {
       this.log.warn('session: could not read the channel ladder; planning from the source', { error: err instanceof Error ? err.message : String(err) });
       return undefined;
     });
-    const plan = pinned ?? (options.publish.transcode === 'passthrough' ? planPassthrough(source, options.ladder) : planLadder(source, options.ladder));
+    const low = options.publish.latencyMode === 'low';
+    const plan = pinned ?? (options.publish.transcode === 'passthrough' ? planPassthrough(source, options.ladder) : planLadder(source, low ? lowLatencyLadder(options.ladder) : options.ladder));
     options.channel?.onPlan(plan);
     if (this.phase !== 'starting') return;
     this.segmentSeconds = plan.segmentSeconds;
@@ -220,8 +227,21 @@ export class LiveSession {
       metrics: options.metrics,
       ...(options.recording ? { recordingId: options.recording.recordingId } : {}),
       ...(options.recording?.dvrWindowSeconds ? { dvrWindowSeconds: options.recording.dvrWindowSeconds } : {}),
+      ...(low ? { masterVariantUri: lowLatencyVariantUri } : {}),
     });
     this.packager = packager;
+    if (low) {
+      this.llPackager = new LlPackager({
+        streamId,
+        renditions: plan.renditions.map((r) => r.name),
+        objectStore: options.objectStore,
+        segmentSeconds: plan.segmentSeconds,
+        logger: this.log,
+        metrics: options.metrics,
+        ...(options.liveParts ? { liveParts: options.liveParts } : {}),
+      });
+      await this.llPackager.start();
+    }
     packager.on('live', () => {
       void markLive(options.sessionDeps, streamId, sessionId, decision, options.playbackUrl)
         .then((marked) => marked && this.log.info('session: live', { playback: options.playbackUrl }))
@@ -258,7 +278,7 @@ export class LiveSession {
         this.runDirs.push(outputDir);
         const thumbnailSeconds = options.thumbnailSeconds ?? 10;
         const thumbnail = thumbnailSeconds > 0 ? { thumbnail: { path: join(outputDir, THUMBNAIL_FILE), intervalSeconds: thumbnailSeconds } } : {};
-        return { args: buildTranscodeArgs(plan, { input: 'pipe:0', inputFormat: 'flv', outputDir, ...thumbnail }), outputDir };
+        return { args: buildTranscodeArgs(plan, { input: 'pipe:0', inputFormat: 'flv', outputDir, ...thumbnail, ...(low ? { lowLatency: true } : {}) }), outputDir };
       },
       prepare: async (outputDir: string) => {
         for (const r of plan.renditions) await mkdir(join(outputDir, r.name), { recursive: true });
@@ -269,6 +289,7 @@ export class LiveSession {
         }
         // Reads the previous run to its end before the new ffmpeg writes anything.
         await packager.attach(outputDir);
+        await this.llPackager?.attach(outputDir);
       },
       logger: this.log,
     });
@@ -340,6 +361,7 @@ export class LiveSession {
       await this.supervisor?.stop();
       this.transcoderDone = true;
       await this.handoff;
+      await this.llPackager?.stop({ endList: options.endList });
       const stats = await this.packager?.stop({ endList: options.endList });
       pending = Object.values(stats?.renditions ?? {}).reduce((sum, r) => sum + r.pending, 0);
       // The last thumbnail of the run, then the session's summary as of its end.

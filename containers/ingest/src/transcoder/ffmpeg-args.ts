@@ -10,6 +10,10 @@
  */
 import { join } from 'node:path';
 import type { LadderPlan, Rendition } from '../../../../core/transcode/ladder';
+import { teeWithLowLatency } from './ll-ffmpeg-args';
+
+/** The fragmented MP4 a low-latency rendition writes next to its segments (the LL packager reads it). */
+export const LL_SCRATCH_FILE = 'll.mp4';
 
 export interface TranscodeIo {
   /** `pipe:0` for the live FLV on stdin, or a file (benchmarks). */
@@ -29,6 +33,8 @@ export interface TranscodeIo {
    * from and filter chains that make them. Defaults: input 0's first video and audio streams.
    */
   inputs?: { args: string[]; video?: string; audio?: string; filter?: string };
+  /** `latencyMode: low`: each rendition also writes fragmented MP4 for the LL packager (ll-ffmpeg-args.ts). */
+  lowLatency?: boolean;
 }
 
 /** Height of thumbnails unless asked otherwise: small, the width follows the source's aspect ratio. */
@@ -120,7 +126,8 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
       if (plan.audio.passthrough) args.push('-c:a', 'copy');
       else args.push('-c:a', 'aac', '-b:a', `${plan.audio.bitrateKbps}k`, '-ar', String(plan.audio.sampleRate), '-ac', String(plan.audio.channels));
     }
-    args.push(...segmentArgs(r, plan, io.outputDir));
+    const segments = segmentArgs(r, plan, io.outputDir);
+    args.push(...(io.lowLatency ? teeWithLowLatency(segments, join(io.outputDir, r.name, LL_SCRATCH_FILE)) : segments));
   }
   if (thumbnail && graph.thumbnail) {
     args.push(

@@ -8,6 +8,7 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { z } from 'zod';
+import { nominalFrameRate } from '../../../../core/transcode/frame-rate';
 import type { SourceInfo } from '../../../../core/transcode/ladder';
 
 export class SourceProbeError extends Error {
@@ -129,7 +130,6 @@ const probeJson = z.object({
 
 type ProbePacket = z.infer<typeof probeJson>['packets'][number];
 
-const STANDARD_FPS = [23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60];
 
 /** ffprobe JSON (`-show_entries stream=…:packet=…`) → SourceInfo. Throws SourceProbeError if it has no media. */
 export function sourceInfoFromProbe(json: unknown): SourceInfo {
@@ -202,11 +202,10 @@ function observedRate(packets: TimedPacket[]): number | undefined {
 
 /** The declared rate unless the packets plainly disagree; observed rates are snapped to standard ones. */
 function chooseFps(declared: number | undefined, observed: number | undefined): number {
-  if (declared !== undefined && (observed === undefined || Math.abs(declared - observed) / declared < 0.2)) return round3(declared);
-  if (observed !== undefined) {
-    const standard = STANDARD_FPS.find((s) => Math.abs(s - observed) / s < 0.02);
-    return round3(standard ?? observed);
-  }
+  // Both are measured on FLV's millisecond timestamps (a 30 fps source reads 30.303): snapped to the
+  // nominal rate the encoder was set to (core/transcode/frame-rate.ts), which FRAME-RATE advertises.
+  if (declared !== undefined && (observed === undefined || Math.abs(declared - observed) / declared < 0.2)) return nominalFrameRate(declared);
+  if (observed !== undefined) return nominalFrameRate(observed);
   return 30;
 }
 
