@@ -10,6 +10,7 @@
  * Must never: write before the rendition has a segment, or name a segment outside the recording.
  */
 import { targetDurationFor, writeMasterPlaylist } from '../../../../core/hls/playlist';
+import { LIVE_OBJECT_REFRESH_MS, liveObjectRefreshDue } from '../../../../core/media/live-refresh';
 import { dvrPlaylistUri, liveDvrMasterPlaylistKey, liveDvrMediaPlaylistKey, segmentUri } from '../../../../core/media/layout';
 import type { Logger } from '../../../../core/ports/logger';
 import type { ObjectStore } from '../../../../core/ports/object-store';
@@ -26,12 +27,16 @@ export interface DvrWriterOptions {
   windowSeconds: number;
   segmentSeconds: number;
   logger: Logger;
+  /** How often the stored DVR master is rewritten while segments flow. Default LIVE_OBJECT_REFRESH_MS. */
+  masterRefreshMs?: number;
 }
 
 export class DvrWriter {
   private readonly tracks = new Map<string, RenditionTrack>();
   private readonly masterText: string;
-  private masterStored = false;
+  /** When the DVR master was last stored (ms since the epoch); rewritten like the live master (live-refresh.ts). */
+  private masterStoredAtMs: number | undefined;
+  private masterWriting = false;
   private targetDuration: number;
 
   constructor(private readonly options: DvrWriterOptions) {
@@ -54,17 +59,22 @@ export class DvrWriter {
   }
 
   /** Adds a published segment (or gap) and stores the rendition's DVR playlist, then the master once all have one. */
-  async append(rendition: string, entry: TrackEntry, fill: GapFiller): Promise<void> {
+  async append(rendition: string, entry: TrackEntry, fill: GapFiller, nowMs: number): Promise<void> {
     const track = this.tracks.get(rendition);
     if (!track) return;
     track.append(entry, fill);
     await this.store(rendition, track, false);
-    if (!this.masterStored && [...this.tracks.values()].every((t) => t.hasSegments)) {
+    const due = this.masterStoredAtMs === undefined || liveObjectRefreshDue(this.masterStoredAtMs, nowMs, this.options.masterRefreshMs ?? LIVE_OBJECT_REFRESH_MS);
+    // Renditions append concurrently: one write at a time, so two segments never both write the master.
+    if (due && !this.masterWriting && [...this.tracks.values()].every((t) => t.hasSegments)) {
+      this.masterWriting = true;
       try {
         await this.options.store.put(liveDvrMasterPlaylistKey(this.options.streamId), this.masterText, PLAYLIST_PUT_OPTIONS);
-        this.masterStored = true;
+        this.masterStoredAtMs = nowMs;
       } catch (err) {
         this.options.logger.warn('packager: DVR master write failed; retrying with the next segment', { streamId: this.options.streamId, error: describeError(err) });
+      } finally {
+        this.masterWriting = false;
       }
     }
   }

@@ -52,6 +52,11 @@ export interface PackagerOptions {
   recordingId?: string;
   /** With a recording: keep `live/<streamId>/dvr.m3u8` over this many seconds of the session (dvr-writer.ts). */
   dvrWindowSeconds?: number;
+  /**
+   * How often the master (and DVR master) playlists are rewritten while segments flow, so the `live/`
+   * lifecycle expiry never removes them during a long session. Default LIVE_OBJECT_REFRESH_MS (6 h).
+   */
+  masterRefreshMs?: number;
 }
 
 export interface StopOptions {
