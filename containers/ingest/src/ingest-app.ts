@@ -16,7 +16,8 @@ import { hasOpenSession, masterPlaylistPath } from '../../../core/streams/stream
 import type { PlaneConfig } from './config';
 import { rateLimitedGate } from './hooks/on-publish';
 import { recoverScratch, type ScratchRecoveryReport } from './packager/scratch-recovery';
-import { RtmpIngest, type PublishGate } from './rtmp/rtmp-ingest';
+import { RtmpIngest, type PublishAdmission, type PublishGate } from './rtmp/rtmp-ingest';
+import { IngestDrain } from './session/ingest-drain';
 import { LiveSession } from './session/live-session';
 import { SessionManager } from './session/session-manager';
 import { StreamLabels } from './session/stream-labels';
@@ -31,6 +32,8 @@ export interface IngestAppDeps {
   objectStore: ObjectStore;
   /** The publish-auth hook: in-process locally, a Lambda invoke in the cloud. */
   authorize: PublishGate;
+  /** This task's own admission check (its stream budget), asked before the gate. @default admits all */
+  admission?: PublishAdmission;
   /** Base URL of playback (local origin or CDN), without a trailing slash. */
   playbackBase: string;
   logger: Logger;
@@ -60,6 +63,8 @@ export interface IngestApp {
   rtmpServer: string;
   /** This node's report and self-check (the cloud's HTTP health check answers from it). */
   node: NodeReporter;
+  /** No new publishers, live ones handed off at a keyframe (deploys, SIGTERM). */
+  drain: IngestDrain;
   stop(): Promise<void>;
 }
 
@@ -70,12 +75,15 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
   let sessions: SessionManager | undefined;
   const labels = new StreamLabels();
   const monitoring = deps.monitoring ? { health: deps.monitoring.health, sessions: deps.monitoring.sessions, nodeId: deps.monitoring.nodeId, labels } : undefined;
+  const drain: IngestDrain = new IngestDrain({ publishers: () => ingest.publishers, logger, metrics });
   const ingest = new RtmpIngest({
     port: config.rtmpPort,
     host: config.bind,
     gate,
     logger,
     metrics,
+    // A draining task refuses first; then the task's own admission budget (if any) decides.
+    admission: () => drain.admission() ?? deps.admission?.(),
     onAccepted: (publish) => sessions?.onAccepted(publish),
     onGone: (publish) => sessions?.onGone(publish) ?? Promise.resolve(),
   });
@@ -137,6 +145,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
     recovered,
     sessions: manager,
     node,
+    drain,
     rtmpServer: `rtmp://${config.publicHost}:${ingest.port}/live`,
     async stop() {
       node.stop();

@@ -14,6 +14,9 @@ const schema = z.object({
   STREAMPLANE_PLAYBACK_BASE_URL: z.url({ protocol: /^https?$/ }),
   STREAMPLANE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(15),
   STREAMPLANE_MP4_EXPORT_QUEUE_URL: z.url().optional(),
+  STREAMPLANE_HEALTH_CHECK_HOST: z.union([z.ipv4(), z.literal('localhost')]).default('127.0.0.1'),
+  STREAMPLANE_DRAIN_SECONDS: z.coerce.number().int().min(5).max(600).default(30),
+  STREAMPLANE_REVISION_CHECK_SECONDS: z.coerce.number().int().min(5).max(600).default(30),
   ECS_CONTAINER_METADATA_URI_V4: z.url().optional(),
   ECS_AGENT_URI: z.url().optional(),
   HOSTNAME: z.string().optional(),
@@ -28,6 +31,12 @@ export interface CloudIngestConfig extends PlaneConfig {
   heartbeatSeconds: number;
   /** Queue of MP4 export jobs this task takes (remuxing needs ffmpeg, which the ingest image has). */
   mp4ExportQueueUrl?: string;
+  /** Where the health server listens: loopback, or the task's address so the NLB can probe it too. */
+  healthCheckHost: string;
+  /** How long a drain waits for live publishers to leave before closing them (bounds a deploy per task). */
+  drainSeconds: number;
+  /** How often the task checks whether a deploy replaced its revision. */
+  revisionCheckSeconds: number;
   ecsMetadataUri?: string;
   ecsAgentUri?: string;
   hostName?: string;
@@ -44,6 +53,9 @@ export function loadCloudIngestConfig(env: Record<string, string | undefined>): 
     publishAuthFunction: c.STREAMPLANE_PUBLISH_AUTH_FUNCTION,
     playbackBaseUrl: c.STREAMPLANE_PLAYBACK_BASE_URL.replace(/\/+$/, ''),
     heartbeatSeconds: c.STREAMPLANE_HEARTBEAT_SECONDS,
+    healthCheckHost: c.STREAMPLANE_HEALTH_CHECK_HOST,
+    drainSeconds: c.STREAMPLANE_DRAIN_SECONDS,
+    revisionCheckSeconds: c.STREAMPLANE_REVISION_CHECK_SECONDS,
     ...(c.STREAMPLANE_MP4_EXPORT_QUEUE_URL ? { mp4ExportQueueUrl: c.STREAMPLANE_MP4_EXPORT_QUEUE_URL } : {}),
     ...(c.ECS_CONTAINER_METADATA_URI_V4 ? { ecsMetadataUri: c.ECS_CONTAINER_METADATA_URI_V4 } : {}),
     ...(c.ECS_AGENT_URI ? { ecsAgentUri: c.ECS_AGENT_URI } : {}),

@@ -34,7 +34,10 @@ import type { EventPublisher } from '../../../../core/ports/event-bus';
 import type { IngestHeartbeatStore } from '../../../../core/ports/ingest-heartbeats';
 import type { Logger } from '../../../../core/ports/logger';
 import { noScaleInProtection, type ScaleInProtection } from '../../../../core/ports/scale-in-protection';
+import { alwaysCurrentRevision, type RevisionStatus, type ServiceRevision } from '../../../../core/ports/service-revision';
+import { EcsServiceRevision } from '../../../../adapters/ecs-service-revision';
 import { startIngestApp, type IngestApp } from '../ingest-app';
+import type { DrainReason } from '../session/ingest-drain';
 import { createMp4ExportConsumer } from '../recordings/mp4-export';
 import type { PublishGate } from '../rtmp/rtmp-ingest';
 import type { CloudIngestConfig } from './cloud-config';
@@ -57,13 +60,21 @@ export interface CloudIngestOverrides {
   protection?: ScaleInProtection;
   metrics?: EmfMetrics;
   taskId?: string;
+  /** @default ECS DescribeTasks/DescribeServices when the task metadata endpoint is set, else always current */
+  revision?: ServiceRevision;
 }
 
 export interface CloudIngest {
   app: IngestApp;
   taskId: string;
+  /** Port of the health server (`/healthz`, `/readyz`), when it runs. */
+  healthPort?: number;
   /** Beats now (also runs on its own interval and whenever the carried set changes). */
   beat(): Promise<void>;
+  /** Drains (see session/ingest-drain.ts); resolves when no publisher is left or after `drainSeconds`. */
+  drain(reason: DrainReason): Promise<void>;
+  /** Checks the revision now (also runs every `revisionCheckSeconds`); an outdated task starts draining. */
+  checkRevision(): Promise<RevisionStatus>;
   stop(): Promise<void>;
 }
 
@@ -76,8 +87,10 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   const objectStore = new S3ObjectStore({ bucket: config.mediaBucket, client: overrides.s3 ?? new S3Client({}) });
   const heartbeats = overrides.heartbeats ?? new DynamoDbIngestHeartbeats({ tableName: config.tableName, client: dynamo });
   const protection = overrides.protection ?? (config.ecsAgentUri ? new EcsTaskProtection({ agentUri: config.ecsAgentUri }) : noScaleInProtection);
-  const taskId =
-    overrides.taskId ?? (config.ecsMetadataUri ? (await fetchEcsTaskIdentity({ metadataUri: config.ecsMetadataUri })).taskId : (config.hostName ?? hostname()));
+  const identity = config.ecsMetadataUri && !overrides.taskId ? await fetchEcsTaskIdentity({ metadataUri: config.ecsMetadataUri }) : undefined;
+  const taskId = overrides.taskId ?? identity?.taskId ?? config.hostName ?? hostname();
+  const revision: ServiceRevision =
+    overrides.revision ?? (identity ? new EcsServiceRevision({ cluster: identity.cluster, taskArn: identity.taskArn, logger }) : alwaysCurrentRevision);
   const authClient = new LambdaPublishAuthClient({ functionName: config.publishAuthFunction, ...(overrides.lambda ? { client: overrides.lambda } : {}) });
   const authorize: PublishGate = overrides.authorize ?? ((request) => authClient.authorize(request));
 
@@ -115,12 +128,18 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
 
   let carried = '';
   let protectedUntil = 0;
+  // Once a drain has settled the task no longer asks for protection: ECS may stop it (SIGTERM, then the
+  // stop flushes what is left), which is what bounds a deploy behind a task that carried live streams.
+  let drained = false;
   const beat = async (): Promise<void> => {
     const streamIds = app.sessions.carriedStreamIds();
     carried = streamIds.join(',');
     await heartbeats.beat(taskId, streamIds, systemClock.now());
     const now = Date.now();
-    if (streamIds.length > 0 && protectedUntil - now < (PROTECTION_MINUTES * 60_000 * 2) / 3) {
+    if (drained && protectedUntil > 0) {
+      await protection.release();
+      protectedUntil = 0;
+    } else if (!drained && streamIds.length > 0 && protectedUntil - now < (PROTECTION_MINUTES * 60_000 * 2) / 3) {
       await protection.protect(PROTECTION_MINUTES);
       protectedUntil = now + PROTECTION_MINUTES * 60_000;
     } else if (streamIds.length === 0 && protectedUntil > 0) {
@@ -151,7 +170,28 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   exports?.start();
 
   // The container's health check (an HTTP probe of the event loop and pipelines, not TCP on 1935).
-  const healthServer = overrides.healthCheckPort === null ? undefined : await startHealthServer(app.node, overrides.healthCheckPort !== undefined ? { port: overrides.healthCheckPort } : {});
+  const healthServer =
+    overrides.healthCheckPort === null
+      ? undefined
+      : await startHealthServer(app.node, {
+          host: config.healthCheckHost,
+          readiness: () => (app.drain.draining ? `draining:${app.drain.draining}` : undefined),
+          ...(overrides.healthCheckPort !== undefined ? { port: overrides.healthCheckPort } : {}),
+        });
+
+  const drain = (reason: DrainReason): Promise<void> =>
+    app.drain.drain(reason, config.drainSeconds * 1000).then(async () => {
+      drained = true;
+      await beat().catch((err: unknown) => logger.warn('ingest: heartbeat after the drain failed', { error: err instanceof Error ? err : String(err) }));
+    });
+  const checkRevision = async (): Promise<RevisionStatus> => {
+    const status = await revision.check();
+    if (status === 'outdated' && !app.drain.draining) {
+      logger.info('ingest: a deploy replaced this task\'s revision; draining');
+      void drain('deploy');
+    }
+    return status;
+  };
 
   await beat();
   const timers = [
@@ -160,6 +200,7 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     setInterval(safely('heartbeat', async () => (app.sessions.carriedStreamIds().join(',') !== carried ? beat() : undefined)), 1000),
     setInterval(safely('reconcile', () => app.sessions.reconcile()), RECONCILE_MS),
     setInterval(() => metrics.flush(), METRICS_FLUSH_MS),
+    setInterval(safely('revision check', checkRevision), config.revisionCheckSeconds * 1000),
   ];
   for (const t of timers) t.unref();
   logger.info('ingest: running', { taskId, rtmpPort: app.ingest.port });
@@ -167,7 +208,10 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   return {
     app,
     taskId,
+    ...(healthServer ? { healthPort: healthServer.port } : {}),
     beat,
+    drain,
+    checkRevision,
     async stop() {
       for (const t of timers) clearInterval(t);
       await healthServer?.close();
