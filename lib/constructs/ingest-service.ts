@@ -2,10 +2,12 @@
  * The ingest: Fargate tasks running containers/ingest (node-media-server + ffmpeg, the same app as the
  * local plane with AWS adapters chosen by configuration) behind an internet-facing Network Load Balancer.
  * RTMP arrives on TCP 1935; with a certificate, RTMPS terminates at the NLB on 443 and continues as RTMP
- * to the same targets. Client addresses are preserved (the publish gate rate-limits by address). Tasks
+ * to the same targets. Client addresses are preserved (the publish gate rate-limits by address). The
+ * target group probes the app's readiness over HTTP (a hung or draining task gets no new encoders). Tasks
  * scale on CPU, protect themselves from scale-in while they carry live streams (ECS task protection via
  * the agent endpoint, which needs the permission granted here), and drain on SIGTERM within the stop
- * timeout. The root filesystem is read-only; scratch (segments before upload, temp files) lives on the
+ * timeout; an old revision's task drains during a deploy (hand-off at a keyframe, then protection is
+ * released). The root filesystem is read-only; scratch (segments before upload, temp files) lives on the
  * task's ephemeral volume at /scratch.
  *
  * Must never: open the tasks to anything but the load balancer, or give the task role more than its
@@ -28,8 +30,12 @@ export const RTMPS_PORT = 443;
 const INGEST_APP = 'live';
 const SCRATCH_PATH = '/scratch';
 const CONTAINER_NAME = 'ingest';
-/** Loopback port of the ingest's health-check server (containers/ingest/src/monitoring/health-server.ts). */
-const HEALTH_CHECK_PORT = 8081;
+/** Port of the ingest's health-check server (containers/ingest/src/monitoring/health-server.ts). */
+export const HEALTH_CHECK_PORT = 8081;
+/** How often a task asks ECS whether a deploy replaced its revision (containers/ingest/src/cloud). */
+export const REVISION_CHECK_SECONDS = 30;
+/** ECS's stop timeout: SIGTERM to SIGKILL. */
+export const STOP_TIMEOUT = Duration.seconds(120);
 
 /** The repository root: the Docker build context of the ingest image (filtered by .dockerignore). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -52,6 +58,14 @@ export interface IngestServiceProps {
   readonly maxTasks?: number;
   /** Average CPU the autoscaling keeps the service at. @default 60 */
   readonly targetCpuPercent?: number;
+  /**
+   * How long a draining task (an old revision during a deploy, or on SIGTERM) waits for its live
+   * publishers to leave (they are handed off at their next keyframe) before closing them. With the
+   * revision check and the stop it bounds how long a deploy waits for a task that carried live streams.
+   * 5 to 60 s: the drain and the session flush that follows must fit in the 120 s stop timeout.
+   * @default 30
+   */
+  readonly drainSeconds?: number;
   /** ACM certificate ARN for RTMPS on 443. @default - RTMP only */
   readonly certificateArn?: string;
   /** IPv4 ranges allowed to connect. */
@@ -89,6 +103,10 @@ export class IngestService extends Construct {
     if (targetCpuPercent < 10 || targetCpuPercent > 90) {
       throw new Error(`IngestService: targetCpuPercent must be from 10 to 90, got ${targetCpuPercent}.`);
     }
+    const drainSeconds = props.drainSeconds ?? 30;
+    if (!Number.isInteger(drainSeconds) || drainSeconds < 5 || drainSeconds > 60) {
+      throw new Error(`IngestService: drainSeconds must be a whole number from 5 to 60 (the drain and the session flush must fit in the ${STOP_TIMEOUT.toSeconds()} s stop timeout), got ${drainSeconds}.`);
+    }
     if (props.allowedCidrs.length === 0) throw new Error('IngestService: allowedCidrs must name at least one IPv4 range.');
     if (props.certificateArn !== undefined && !/^arn:aws[a-z-]*:acm:/.test(props.certificateArn)) {
       throw new Error(`IngestService: certificateArn must be an ACM certificate ARN, got ${props.certificateArn}.`);
@@ -121,7 +139,7 @@ export class IngestService extends Construct {
       image,
       essential: true,
       readonlyRootFilesystem: true,
-      stopTimeout: Duration.seconds(120),
+      stopTimeout: STOP_TIMEOUT,
       linuxParameters: new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'ingest', mode: ecs.AwsLogDriverMode.NON_BLOCKING, maxBufferSize: Size.mebibytes(25) }),
       portMappings: [{ containerPort: RTMP_PORT, protocol: ecs.Protocol.TCP, name: 'rtmp' }],
@@ -142,6 +160,10 @@ export class IngestService extends Construct {
         STREAMPLANE_DATA_DIR: `${SCRATCH_PATH}/data`,
         TMPDIR: `${SCRATCH_PATH}/tmp`,
         STREAMPLANE_LOG_FORMAT: 'json',
+        // On the task's address so the NLB's health check reaches it too (the security group admits the NLB only).
+        STREAMPLANE_HEALTH_CHECK_HOST: '0.0.0.0',
+        STREAMPLANE_DRAIN_SECONDS: String(drainSeconds),
+        STREAMPLANE_REVISION_CHECK_SECONDS: String(REVISION_CHECK_SECONDS),
         ...props.environment,
       },
     });
@@ -151,10 +173,15 @@ export class IngestService extends Construct {
     const cluster = props.cluster;
     const clusterTasks = Stack.of(this).formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` });
     this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateTaskProtection', 'ecs:GetTaskProtection'], resources: [clusterTasks] }));
+    // Deploys with live streams: a task reads its own task definition and service once (DescribeTasks), then
+    // the service's primary deployment (DescribeServices) to learn that a deploy replaced its revision.
+    const clusterServices = Stack.of(this).formatArn({ service: 'ecs', resource: 'service', resourceName: `${cluster.clusterName}/*` });
+    this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [clusterTasks] }));
+    this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [clusterServices] }));
     acknowledgeWildcardResources(
       this.taskDefinition.taskRole,
-      [clusterTasks],
-      'A task can only learn its own ARN at run time, so protection is granted on the tasks of this cluster; the agent endpoint only ever changes the calling task.',
+      [clusterTasks, clusterServices],
+      'A task can only learn its own ARN (and its service, whose name CloudFormation generates after the task definition) at run time, so protection and the describe calls are granted on the tasks and services of this cluster; the agent endpoint only ever changes the calling task, and describing changes nothing.',
     );
     if (!props.image) {
       acknowledgeWildcardResources(
@@ -212,7 +239,8 @@ export class IngestService extends Construct {
       enableECSManagedTags: true,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
-    this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(RTMP_PORT), 'RTMP and health checks from the NLB');
+    this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(RTMP_PORT), 'RTMP from the NLB');
+    this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(HEALTH_CHECK_PORT), 'Health checks (/readyz) from the NLB');
 
     this.targetGroup = new elbv2.NetworkTargetGroup(this, 'Targets', {
       vpc,
@@ -222,15 +250,24 @@ export class IngestService extends Construct {
       preserveClientIp: true,
       // Short: a deployment waits this long per task; live publishers are protected by task protection instead.
       deregistrationDelay: Duration.seconds(30),
+      // The app's own readiness (health-server.ts): 503 when the self-check fails (what the container health
+      // check sees: a hung task) or when the task takes no new publisher (draining, budget used up), so the
+      // NLB sends new encoders elsewhere. Not TCP on 1935: a stuck event loop still completes TCP handshakes.
       healthCheck: {
-        protocol: elbv2.Protocol.TCP,
-        port: String(RTMP_PORT),
+        protocol: elbv2.Protocol.HTTP,
+        port: String(HEALTH_CHECK_PORT),
+        path: '/readyz',
+        healthyHttpCodes: '200',
         interval: Duration.seconds(10),
+        timeout: Duration.seconds(5),
         healthyThresholdCount: 2,
         unhealthyThresholdCount: 2,
       },
       targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: RTMP_PORT, protocol: ecs.Protocol.TCP })],
     });
+    // "Not ready" must only stop new connections: a draining or full task's live publishers stay connected
+    // (a hung task is replaced by ECS through its container health check, and failover moves its streams).
+    this.targetGroup.setAttribute('target_health_state.unhealthy.connection_termination.enabled', 'false');
     this.loadBalancer.addListener('Rtmp', { port: RTMP_PORT, protocol: elbv2.Protocol.TCP, defaultTargetGroups: [this.targetGroup] });
     if (props.certificateArn) {
       this.loadBalancer.addListener('Rtmps', {

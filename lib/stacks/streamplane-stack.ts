@@ -166,6 +166,8 @@ export class StreamplaneStack extends Stack {
       serviceName: 'publish-auth',
       description: 'Decides whether a stream key may publish (invoked by the ingest)',
       environment: busEnv,
+      // Reserved so a webhook or API storm cannot take the account's concurrency from publishes.
+      ...(config.publishAuthReservedConcurrency > 0 ? { reservedConcurrentExecutions: config.publishAuthReservedConcurrency } : {}),
       ...logging,
     });
     table.grantResolveStreamKeys(this.publishAuth.role);
@@ -192,6 +194,7 @@ export class StreamplaneStack extends Stack {
       memoryMiB: config.ingestMemoryMiB,
       minTasks: config.ingestMinTasks,
       maxTasks: config.ingestMaxTasks,
+      drainSeconds: config.ingestDrainSeconds,
       ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
       allowedCidrs: config.ingestAllowedCidrs,
       ...logging,
@@ -438,6 +441,8 @@ export class StreamplaneStack extends Stack {
     this.monitoring = new PlaneMonitoring(this, 'Monitoring', {
       dashboardName: config.stackPrefix,
       ingest: this.ingest,
+      table: table.table,
+      failover: this.failover.handler,
       functions: {
         PublishAuth: this.publishAuth,
         StreamRegistry: this.streamRegistry,

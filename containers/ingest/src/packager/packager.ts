@@ -350,6 +350,8 @@ export class Packager extends EventEmitter<PackagerEvents> {
       onUploadRetry: (err, attempt, wait) => {
         rendition.stats.uploadRetries++;
         this.metrics.count('packager_upload_retries', 1, { rendition: name });
+        // One series for the whole task (no rendition): what the SegmentUploadFailures alarm watches.
+        this.metrics.count('segment_upload_failures', 1);
         this.logger.warn('packager: segment upload failed; retrying', { streamId: this.streamId, rendition: name, sequence: job.sequence, attempt, retryInMs: wait, error: describeError(err) });
       },
     });
