@@ -24,6 +24,7 @@ import { Construct } from 'constructs';
 import type { PlaneConfig } from '../config';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { ConsoleSite } from '../constructs/console-site';
+import { ApiRateLimit } from '../constructs/api-rate-limit';
 import { ControlApi } from '../constructs/control-api';
 import { EventConsumer } from '../constructs/event-consumer';
 import { IngestFailover } from '../constructs/ingest-failover';
@@ -103,6 +104,8 @@ export class StreamplaneStack extends Stack {
   readonly webhookRetries: WorkQueue;
   readonly mp4Exports: WorkQueue;
   readonly api: ControlApi;
+  /** With `apiRateLimitPerFiveMinutes`: CloudFront + WAF in front of the API. */
+  readonly apiRateLimit?: ApiRateLimit;
   /** The web console at https://<PlaybackDomain>/console/ (and the watch pages at /watch/<streamId>). */
   readonly console: ConsoleSite;
   readonly apiToken: secretsmanager.Secret;
@@ -428,11 +431,17 @@ export class StreamplaneStack extends Stack {
       ...logging,
     });
 
+    // --- Per-client rate limit in front of the API (CloudFront + WAF, us-east-1 only; see api-rate-limit.ts).
+    if (config.apiRateLimitPerFiveMinutes > 0) {
+      this.apiRateLimit = new ApiRateLimit(this, 'ApiRateLimit', { apiUrl: this.api.url, requestsPerFiveMinutes: config.apiRateLimitPerFiveMinutes, accessLogBucket: this.accessLogs.bucket });
+    }
+    const publicApiUrl = this.apiRateLimit?.url ?? this.api.url;
+
     // --- Web console: static files under console/ of the media bucket, behind the same distribution.
     this.console = new ConsoleSite(this, 'Console', {
       bucket: media.bucket,
       distribution: this.playback.distribution,
-      apiUrl: this.api.url,
+      apiUrl: publicApiUrl,
       deployerEntry: entries.consoleDeploy,
       ...logging,
     });
