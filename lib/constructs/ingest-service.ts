@@ -14,6 +14,7 @@
  * grants (media prefixes, its stream items, the bus, the publish-auth function — granted by the stack).
  */
 import { Duration, IgnoreMode, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -25,6 +26,8 @@ import { fileURLToPath } from 'node:url';
 import { acknowledgeWildcardResources } from './nag-acknowledgments';
 
 export const RTMP_PORT = 1935;
+/** The ingest's gauge of its used stream budget in percent (containers/ingest/src/cloud/cloud-ingest.ts). */
+export const STREAM_CAPACITY_METRIC = 'stream_capacity_used_percent';
 export const RTMPS_PORT = 443;
 /** The RTMP application name (core's INGEST_APP): `rtmp://HOST:PORT/live/STREAM_KEY`. */
 const INGEST_APP = 'live';
@@ -56,6 +59,8 @@ export interface IngestServiceProps {
   readonly minTasks?: number;
   /** @default 4 */
   readonly maxTasks?: number;
+  /** Share of the fleet's stream budget autoscaling keeps in use (the rest is headroom for new streams). @default 70 */
+  readonly targetCapacityPercent?: number;
   /** Average CPU the autoscaling keeps the service at. @default 60 */
   readonly targetCpuPercent?: number;
   /**
@@ -164,6 +169,8 @@ export class IngestService extends Construct {
         STREAMPLANE_HEALTH_CHECK_HOST: '0.0.0.0',
         STREAMPLANE_DRAIN_SECONDS: String(drainSeconds),
         STREAMPLANE_REVISION_CHECK_SECONDS: String(REVISION_CHECK_SECONDS),
+        // The admission budget: the ladder's planned CPU against this (core/capacity/stream-budget.ts).
+        STREAMPLANE_TASK_VCPU: String(cpu / 1024),
         ...props.environment,
       },
     });
@@ -280,6 +287,15 @@ export class IngestService extends Construct {
     }
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
+    // The fleet's used stream capacity (each task's live streams over its admission budget, averaged):
+    // scale out before tasks are full, so a refused encoder's retry finds room. CPU below stays as a safety
+    // net (target tracking scales out when either policy asks, and in only when both agree).
+    scaling.scaleToTrackCustomMetric('StreamCapacity', {
+      metric: new cloudwatch.Metric({ namespace: 'Streamplane', metricName: STREAM_CAPACITY_METRIC, dimensionsMap: { service: 'ingest' }, statistic: 'Average', period: Duration.minutes(1) }),
+      targetValue: props.targetCapacityPercent ?? 70,
+      scaleOutCooldown: Duration.seconds(60),
+      scaleInCooldown: Duration.minutes(5),
+    });
     scaling.scaleOnCpuUtilization('Cpu', {
       targetUtilizationPercent: targetCpuPercent,
       scaleOutCooldown: Duration.seconds(60),

@@ -150,6 +150,7 @@ describe('IngestService', () => {
             { Name: 'STREAMPLANE_HEALTH_CHECK_HOST', Value: '0.0.0.0' },
             { Name: 'STREAMPLANE_DRAIN_SECONDS', Value: '30' },
             { Name: 'STREAMPLANE_REVISION_CHECK_SECONDS', Value: '30' },
+            { Name: 'STREAMPLANE_TASK_VCPU', Value: '2' },
             { Name: 'STREAMPLANE_TABLE_NAME', Value: 'table' },
           ],
         }),
@@ -165,6 +166,18 @@ describe('IngestService', () => {
         TargetValue: 60,
         PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
         ScaleInCooldown: 300,
+      }),
+    });
+  });
+
+  it('scales on the fleet\'s used stream capacity (the ingest\'s own gauge), with headroom', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        TargetValue: 70,
+        CustomizedMetricSpecification: { Namespace: 'Streamplane', MetricName: 'stream_capacity_used_percent', Dimensions: [{ Name: 'service', Value: 'ingest' }], Statistic: 'Average' },
+        ScaleInCooldown: 300,
+        ScaleOutCooldown: 60,
       }),
     });
   });

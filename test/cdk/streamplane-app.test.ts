@@ -151,6 +151,8 @@ describe('wiring and least privilege', () => {
       STREAMPLANE_HEALTH_CHECK_HOST: '0.0.0.0',
       STREAMPLANE_DRAIN_SECONDS: '30',
       STREAMPLANE_REVISION_CHECK_SECONDS: '30',
+      // The admission budget's denominator (2048 CPU units).
+      STREAMPLANE_TASK_VCPU: '2',
       STREAMPLANE_MEDIA_BUCKET: ref(stack.media.bucket),
       STREAMPLANE_TABLE_NAME: ref(stack.table.table),
       STREAMPLANE_EVENT_BUS_NAME: ref(stack.eventBus),

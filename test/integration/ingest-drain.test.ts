@@ -3,7 +3,8 @@
  * publishes with an RTMP error the encoder logs, turns its readiness check 503 (the NLB sends new encoders
  * elsewhere) while staying live, hands its live publisher off at a keyframe, and stops asking for scale-in
  * protection. The encoder's reconnect lands on the new task inside the reconnect window and continues the
- * same session and recording, numbering on with a discontinuity.
+ * same session and recording, numbering on with a discontinuity. A task whose stream budget is used up
+ * refuses the next publish the same way (the encoder's retry lands elsewhere).
  *
  * The real cloud ingest (node-media-server, ffmpeg, packager) against dynalite and s3rver, with the
  * publish-auth Lambda's real handler behind a mocked Lambda client. node-media-server is a process-wide
@@ -152,5 +153,54 @@ describe('ingest drain on deploy', () => {
     assert.equal((await store.get(stream.id))?.sessionId, sessionId, 'one session across the hand-off');
     assert.ok(after.segments.some((s) => s.discontinuity), 'the seam is a discontinuity');
     await reconnect.kill();
+  });
+
+  it('admits streams up to its budget and refuses the next with an RTMP error, turning not-ready while full', async () => {
+    const store = new DynamoDbStreamStore({ tableName: TEST_TABLE, client: dynamo.client });
+    const publisher = new EventBridgeEventPublisher({ eventBusName: 'streamplane-test', client: new EventBridgeClient({ region: 'us-east-1' }) });
+    const emit = eventEmitter({ store, publisher, clock: systemClock });
+    const first = await createStream({ store, emit, clock: systemClock }, { name: 'first' });
+    const second = await createStream({ store, emit, clock: systemClock }, { name: 'second' });
+    const emf: string[] = [];
+    const ingest = await startCloudIngest(
+      loadCloudIngestConfig({
+        STREAMPLANE_RTMP_PORT: '0',
+        STREAMPLANE_BIND: '127.0.0.1',
+        STREAMPLANE_DATA_DIR: join(scratch, 'full-task'),
+        STREAMPLANE_LADDER: '360',
+        STREAMPLANE_MEDIA_BUCKET: BUCKET,
+        STREAMPLANE_TABLE_NAME: TEST_TABLE,
+        STREAMPLANE_EVENT_BUS_NAME: 'streamplane-test',
+        STREAMPLANE_PUBLISH_AUTH_FUNCTION: 'publish-auth',
+        STREAMPLANE_PLAYBACK_BASE_URL: 'https://d111111abcdef8.cloudfront.net',
+        STREAMPLANE_HEARTBEAT_SECONDS: '1',
+        STREAMPLANE_STREAM_BUDGET: '1',
+      }),
+      silentLogger,
+      {
+        s3: localS3.client,
+        dynamo: dynamo.client,
+        publisher,
+        lambda: new LambdaClient({ region: 'us-east-1' }),
+        taskId: 'full-task',
+        healthCheckPort: 0,
+        metrics: new EmfMetrics({ namespace: 'Streamplane', dimensions: { service: 'ingest' }, write: (line) => emf.push(line) }),
+      },
+    );
+    tasks.push(ingest);
+    const health = (path: string) => fetch(`http://127.0.0.1:${ingest.healthPort}${path}`).then((r) => r.status);
+    assert.equal(await health('/readyz'), 200);
+
+    const admitted = publish({ url: `rtmp://127.0.0.1:${ingest.app.ingest.port}/live/${first.streamKey}`, width: 640, height: 360, seconds: 30 });
+    await waitFor('the first stream connected', async () => (await store.get(first.stream.id))?.status === 'live' || ingest.app.ingest.publishers.length === 1, { timeoutMs: 20_000 });
+    await waitFor('not ready while full', async () => (await health('/readyz')) === 503);
+    assert.equal(await health('/healthz'), 200);
+
+    const refused = publish({ url: `rtmp://127.0.0.1:${ingest.app.ingest.port}/live/${second.streamKey}`, width: 640, height: 360, seconds: 10 });
+    assert.notEqual((await refused.exited).code, 0);
+    assert.match(refused.stderr(), /Ingest task full/);
+    assert.equal((await store.get(second.stream.id))?.status, 'idle', 'the refused stream never connected (no auth call, no session)');
+    await admitted.kill();
+    await waitFor('ready again once the stream left', async () => (await health('/readyz')) === 200, { timeoutMs: 20_000 });
   });
 });

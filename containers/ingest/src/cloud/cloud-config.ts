@@ -15,6 +15,8 @@ const schema = z.object({
   STREAMPLANE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(15),
   STREAMPLANE_MP4_EXPORT_QUEUE_URL: z.url().optional(),
   STREAMPLANE_HEALTH_CHECK_HOST: z.union([z.ipv4(), z.literal('localhost')]).default('127.0.0.1'),
+  STREAMPLANE_TASK_VCPU: z.coerce.number().min(0.25).max(16).optional(),
+  STREAMPLANE_STREAM_BUDGET: z.coerce.number().int().min(1).max(1000).optional(),
   STREAMPLANE_DRAIN_SECONDS: z.coerce.number().int().min(5).max(600).default(30),
   STREAMPLANE_REVISION_CHECK_SECONDS: z.coerce.number().int().min(5).max(600).default(30),
   ECS_CONTAINER_METADATA_URI_V4: z.url().optional(),
@@ -33,6 +35,10 @@ export interface CloudIngestConfig extends PlaneConfig {
   mp4ExportQueueUrl?: string;
   /** Where the health server listens: loopback, or the task's address so the NLB can probe it too. */
   healthCheckHost: string;
+  /** vCPU of this task (Fargate CPU units / 1024): the admission budget is computed from it. */
+  taskVcpu?: number;
+  /** Live streams this task admits; overrides the budget computed from taskVcpu and the ladder. */
+  streamBudget?: number;
   /** How long a drain waits for live publishers to leave before closing them (bounds a deploy per task). */
   drainSeconds: number;
   /** How often the task checks whether a deploy replaced its revision. */
@@ -54,6 +60,8 @@ export function loadCloudIngestConfig(env: Record<string, string | undefined>): 
     playbackBaseUrl: c.STREAMPLANE_PLAYBACK_BASE_URL.replace(/\/+$/, ''),
     heartbeatSeconds: c.STREAMPLANE_HEARTBEAT_SECONDS,
     healthCheckHost: c.STREAMPLANE_HEALTH_CHECK_HOST,
+    ...(c.STREAMPLANE_TASK_VCPU !== undefined ? { taskVcpu: c.STREAMPLANE_TASK_VCPU } : {}),
+    ...(c.STREAMPLANE_STREAM_BUDGET !== undefined ? { streamBudget: c.STREAMPLANE_STREAM_BUDGET } : {}),
     drainSeconds: c.STREAMPLANE_DRAIN_SECONDS,
     revisionCheckSeconds: c.STREAMPLANE_REVISION_CHECK_SECONDS,
     ...(c.STREAMPLANE_MP4_EXPORT_QUEUE_URL ? { mp4ExportQueueUrl: c.STREAMPLANE_MP4_EXPORT_QUEUE_URL } : {}),

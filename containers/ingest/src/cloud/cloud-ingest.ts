@@ -36,11 +36,15 @@ import type { Logger } from '../../../../core/ports/logger';
 import { noScaleInProtection, type ScaleInProtection } from '../../../../core/ports/scale-in-protection';
 import { alwaysCurrentRevision, type RevisionStatus, type ServiceRevision } from '../../../../core/ports/service-revision';
 import { EcsServiceRevision } from '../../../../adapters/ecs-service-revision';
+import { ladderVcpu, streamBudget, usedCapacityPercent } from '../../../../core/capacity/stream-budget';
 import { startIngestApp, type IngestApp } from '../ingest-app';
 import type { DrainReason } from '../session/ingest-drain';
 import { createMp4ExportConsumer } from '../recordings/mp4-export';
 import type { PublishGate } from '../rtmp/rtmp-ingest';
 import type { CloudIngestConfig } from './cloud-config';
+
+/** What an encoder is told when this task's stream budget is used up. */
+export const FULL_DESCRIPTION = 'Ingest task full: reconnect, another task takes the stream';
 
 /** Protection is asked for this long and renewed at a third of it. */
 const PROTECTION_MINUTES = 30;
@@ -102,7 +106,13 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     playbackBase: config.playbackBaseUrl,
     logger,
   };
+  // The admission budget: the planned ladder's CPU against this task's vCPU (core/capacity/stream-budget.ts).
+  const budget =
+    config.streamBudget ?? (config.taskVcpu !== undefined ? streamBudget({ taskVcpu: config.taskVcpu, streamVcpu: ladderVcpu({ rungs: config.ladder }) }) : undefined);
+  let appRef: IngestApp | undefined;
+  const full = (): boolean => budget !== undefined && (appRef?.ingest.publishers.length ?? 0) >= budget;
   const app = await startIngestApp({
+    admission: () => (full() ? { reason: 'capacity', description: FULL_DESCRIPTION } : undefined),
     config,
     sessionDeps: { store, emit, clock: systemClock },
     emit,
@@ -126,6 +136,9 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     },
   });
 
+  appRef = app;
+  if (budget !== undefined) logger.info('ingest: stream budget', { budget, taskVcpu: config.taskVcpu });
+
   let carried = '';
   let protectedUntil = 0;
   // Once a drain has settled the task no longer asks for protection: ECS may stop it (SIGTERM, then the
@@ -134,6 +147,8 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   const beat = async (): Promise<void> => {
     const streamIds = app.sessions.carriedStreamIds();
     carried = streamIds.join(',');
+    // What the service scales on: the fleet's average used share of the per-task budgets.
+    if (budget !== undefined) metrics.gauge('stream_capacity_used_percent', usedCapacityPercent(app.ingest.publishers.length, budget));
     await heartbeats.beat(taskId, streamIds, systemClock.now());
     const now = Date.now();
     if (drained && protectedUntil > 0) {
@@ -175,7 +190,7 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
       ? undefined
       : await startHealthServer(app.node, {
           host: config.healthCheckHost,
-          readiness: () => (app.drain.draining ? `draining:${app.drain.draining}` : undefined),
+          readiness: () => (app.drain.draining ? `draining:${app.drain.draining}` : full() ? 'full' : undefined),
           ...(overrides.healthCheckPort !== undefined ? { port: overrides.healthCheckPort } : {}),
         });
 
