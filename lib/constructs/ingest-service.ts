@@ -3,7 +3,7 @@
  * local plane with AWS adapters chosen by configuration) behind an internet-facing Network Load Balancer.
  * RTMP arrives on TCP 1935; with a certificate, RTMPS terminates at the NLB on 443 and continues as RTMP
  * to the same targets. Client addresses are preserved (the publish gate rate-limits by address). The
- * target group probes the app's readiness over HTTP (a hung or draining task gets no new encoders). Tasks
+ * target group probes the app's self-check over HTTP (a hung task gets no new encoders). Tasks
  * scale on CPU, protect themselves from scale-in while they carry live streams (ECS task protection via
  * the agent endpoint, which needs the permission granted here), and drain on SIGTERM within the stop
  * timeout; an old revision's task drains during a deploy (hand-off at a keyframe, then protection is
@@ -247,7 +247,7 @@ export class IngestService extends Construct {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
     this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(RTMP_PORT), 'RTMP from the NLB');
-    this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(HEALTH_CHECK_PORT), 'Health checks (/readyz) from the NLB');
+    this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(HEALTH_CHECK_PORT), 'Health checks (/healthz) from the NLB');
 
     this.targetGroup = new elbv2.NetworkTargetGroup(this, 'Targets', {
       vpc,
@@ -257,13 +257,13 @@ export class IngestService extends Construct {
       preserveClientIp: true,
       // Short: a deployment waits this long per task; live publishers are protected by task protection instead.
       deregistrationDelay: Duration.seconds(30),
-      // The app's own readiness (health-server.ts): 503 when the self-check fails (what the container health
-      // check sees: a hung task) or when the task takes no new publisher (draining, budget used up), so the
-      // NLB sends new encoders elsewhere. Not TCP on 1935: a stuck event loop still completes TCP handshakes.
+      // The same HTTP self-check as the container health check (health-server.ts /healthz), not TCP on 1935:
+      // a stuck event loop still completes TCP handshakes. Not /readyz: ECS replaces a task whose target is
+      // unhealthy, and a full or draining task must keep its live streams; those refuse at the RTMP level.
       healthCheck: {
         protocol: elbv2.Protocol.HTTP,
         port: String(HEALTH_CHECK_PORT),
-        path: '/readyz',
+        path: '/healthz',
         healthyHttpCodes: '200',
         interval: Duration.seconds(10),
         timeout: Duration.seconds(5),
@@ -272,8 +272,8 @@ export class IngestService extends Construct {
       },
       targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: RTMP_PORT, protocol: ecs.Protocol.TCP })],
     });
-    // "Not ready" must only stop new connections: a draining or full task's live publishers stay connected
-    // (a hung task is replaced by ECS through its container health check, and failover moves its streams).
+    // An unhealthy target only stops getting new connections; its live publishers are cut by ECS replacing
+    // the task (SIGTERM: the drain hands them off at a keyframe), not abruptly by the NLB.
     this.targetGroup.setAttribute('target_health_state.unhealthy.connection_termination.enabled', 'false');
     this.loadBalancer.addListener('Rtmp', { port: RTMP_PORT, protocol: elbv2.Protocol.TCP, defaultTargetGroups: [this.targetGroup] });
     if (props.certificateArn) {

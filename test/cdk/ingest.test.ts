@@ -191,11 +191,11 @@ describe('IngestService', () => {
     assert.deepEqual(statements.map((s) => s.Resource), [arnOf('task'), arnOf('service')]);
   });
 
-  it('health-checks targets over HTTP on the app\'s readiness, not TCP, and keeps live publishers of a not-ready task', () => {
+  it('health-checks targets over HTTP on the app\'s self-check (as the container health check), not TCP, and never cuts live publishers itself', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       HealthCheckProtocol: 'HTTP',
       HealthCheckPort: '8081',
-      HealthCheckPath: '/readyz',
+      HealthCheckPath: '/healthz',
       Matcher: { HttpCode: '200' },
       HealthCheckIntervalSeconds: 10,
       HealthyThresholdCount: 2,

@@ -5,10 +5,10 @@
  *   (the request itself cannot be answered) or whose pipelines stopped producing playlists while fed is
  *   reported unhealthy and ECS replaces it; failover then moves its streams. The container's own health
  *   check calls it, and the NLB target group probes it too, so a hung task also stops getting encoders.
- * - `GET /readyz` (readiness): 503 while the task is healthy but should take no new publisher — it is
- *   draining (an old revision during a deploy, or SIGTERM) or its admission budget is used up — so the
- *   NLB sends new encoders elsewhere while its live sessions continue. Never used by ECS (a draining task
- *   is not broken).
+ * - `GET /readyz` (readiness, for operators and probes): 503 while the task is healthy but takes no new
+ *   publisher — draining (an old revision during a deploy, or SIGTERM) or its admission budget used up.
+ *   Never a load-balancer or ECS check: ECS replaces a task whose target is unhealthy, and a full or
+ *   draining task must keep its live sessions (it refuses new publishes at the RTMP level instead).
  *
  * Bound to loopback by default; in AWS to the task's address, reachable only from the NLB's security group.
  * Must never: answer anything but these two paths, or say more than the self-check's problem codes.
