@@ -29,6 +29,9 @@ export const CONFIG_KEYS = {
   ingestMinTasks: 'Ingest tasks always running.',
   ingestMaxTasks: 'Upper bound for CPU autoscaling of the ingest.',
   maxPullsPerTask: 'Pulls (streams with a source URL) one ingest task runs at once; further starts wait queued for a free slot.',
+  ingestDrainSeconds: 'How long a draining ingest task (old revision during a deploy, or stopping) waits for its live publishers to reconnect elsewhere before closing them.',
+  apiRateLimitPerFiveMinutes: 'Requests one client address may send to the control API in any 5 minutes (CloudFront + AWS WAF rate-based rule in front of the API); 0 turns the rate limit off. Needs region us-east-1.',
+  publishAuthReservedConcurrency: 'Concurrent executions reserved for the publish-auth function (so no other function can starve publishes); 0 reserves none.',
   liveRetentionDays: 'Days live segments are kept under live/ (recordings are kept separately).',
   recordingRetentionDays: 'Days recordings are kept under recordings/; 0 keeps them until deleted.',
   logRetentionDays: 'Retention of CloudWatch log groups and access-log objects.',
@@ -55,6 +58,9 @@ const EXPECTED: Record<ConfigKey, string> = {
   ingestMinTasks: 'a whole number from 1 to 100',
   ingestMaxTasks: 'a whole number from 1 to 100, at least ingestMinTasks',
   maxPullsPerTask: 'a whole number from 1 to 100',
+  ingestDrainSeconds: 'a whole number of seconds from 5 to 60 (the drain and the flush after it fit in the 120 s stop timeout)',
+  publishAuthReservedConcurrency: 'a whole number from 0 to 1000',
+  apiRateLimitPerFiveMinutes: 'a whole number: 0 (off) or from 10 to 2000000000',
   liveRetentionDays: 'a whole number of days from 1 to 365',
   recordingRetentionDays: 'a whole number of days from 0 (keep) to 36500',
   logRetentionDays: 'a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)',
@@ -129,6 +135,9 @@ const schema = z
     ingestMinTasks: numberFrom(z.number().int().min(1).max(100)),
     ingestMaxTasks: numberFrom(z.number().int().min(1).max(100)),
     maxPullsPerTask: numberFrom(z.number().int().min(1).max(100)),
+    ingestDrainSeconds: numberFrom(z.number().int().min(5).max(60)),
+    publishAuthReservedConcurrency: numberFrom(z.number().int().min(0).max(1000)),
+    apiRateLimitPerFiveMinutes: numberFrom(z.number().int().min(0).max(2_000_000_000)).refine((n) => n === 0 || n >= 10, 'expected 0 (off) or at least 10 (WAF\'s smallest rate limit)'),
     liveRetentionDays: numberFrom(z.number().int().min(1).max(365)),
     recordingRetentionDays: numberFrom(z.number().int().min(0).max(36500)),
     logRetentionDays: numberFrom(z.number().int()).refine(
@@ -141,6 +150,13 @@ const schema = z
   .superRefine((c, ctx) => {
     if (c.ingestDomainName && !c.certificateArn) {
       ctx.addIssue({ code: 'custom', path: ['ingestDomainName'], message: 'only means something with certificateArn (RTMPS needs a certificate for that name)' });
+    }
+    if (c.apiRateLimitPerFiveMinutes > 0 && c.region !== 'us-east-1') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiRateLimitPerFiveMinutes'],
+        message: `needs region us-east-1 (a WAF web ACL for CloudFront lives there; got region ${c.region ?? 'unset'}): set -c region=us-east-1 -c account=<id>, or 0`,
+      });
     }
     if (c.ingestMaxTasks < c.ingestMinTasks) {
       ctx.addIssue({ code: 'custom', path: ['ingestMaxTasks'], message: `expected at least ingestMinTasks (${c.ingestMinTasks})` });
@@ -173,6 +189,9 @@ export const DEFAULT_CONFIG: PlaneConfig = {
   ingestMinTasks: 1,
   ingestMaxTasks: 4,
   maxPullsPerTask: 4,
+  ingestDrainSeconds: 30,
+  publishAuthReservedConcurrency: 20,
+  apiRateLimitPerFiveMinutes: 0,
   liveRetentionDays: 1,
   recordingRetentionDays: 0,
   logRetentionDays: 30,

@@ -2,16 +2,19 @@
  * The ingest: Fargate tasks running containers/ingest (node-media-server + ffmpeg, the same app as the
  * local plane with AWS adapters chosen by configuration) behind an internet-facing Network Load Balancer.
  * RTMP arrives on TCP 1935; with a certificate, RTMPS terminates at the NLB on 443 and continues as RTMP
- * to the same targets. Client addresses are preserved (the publish gate rate-limits by address). Tasks
+ * to the same targets. Client addresses are preserved (the publish gate rate-limits by address). The
+ * target group probes the app's self-check over HTTP (a hung task gets no new encoders). Tasks
  * scale on CPU, protect themselves from scale-in while they carry live streams (ECS task protection via
  * the agent endpoint, which needs the permission granted here), and drain on SIGTERM within the stop
- * timeout. The root filesystem is read-only; scratch (segments before upload, temp files) lives on the
+ * timeout; an old revision's task drains during a deploy (hand-off at a keyframe, then protection is
+ * released). The root filesystem is read-only; scratch (segments before upload, temp files) lives on the
  * task's ephemeral volume at /scratch.
  *
  * Must never: open the tasks to anything but the load balancer, or give the task role more than its
  * grants (media prefixes, its stream items, the bus, the publish-auth function — granted by the stack).
  */
 import { Duration, IgnoreMode, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -23,6 +26,8 @@ import { fileURLToPath } from 'node:url';
 import { acknowledgeWildcardResources } from './nag-acknowledgments';
 
 export const RTMP_PORT = 1935;
+/** The ingest's gauge of its used stream budget in percent (containers/ingest/src/cloud/cloud-ingest.ts). */
+export const STREAM_CAPACITY_METRIC = 'stream_capacity_used_percent';
 export const RTMPS_PORT = 443;
 /** SRT callers (UDP), all on one port, routed by streamid (containers/ingest/src/srt). */
 export const SRT_PORT = 9000;
@@ -33,8 +38,12 @@ export const HTTPS_INGEST_PORT = 8443;
 const INGEST_APP = 'live';
 const SCRATCH_PATH = '/scratch';
 const CONTAINER_NAME = 'ingest';
-/** Loopback port of the ingest's health-check server (containers/ingest/src/monitoring/health-server.ts). */
-const HEALTH_CHECK_PORT = 8081;
+/** Port of the ingest's health-check server (containers/ingest/src/monitoring/health-server.ts). */
+export const HEALTH_CHECK_PORT = 8081;
+/** How often a task asks ECS whether a deploy replaced its revision (containers/ingest/src/cloud). */
+export const REVISION_CHECK_SECONDS = 30;
+/** ECS's stop timeout: SIGTERM to SIGKILL. */
+export const STOP_TIMEOUT = Duration.seconds(120);
 
 /** The repository root: the Docker build context of the ingest image (filtered by .dockerignore). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -55,8 +64,18 @@ export interface IngestServiceProps {
   readonly minTasks?: number;
   /** @default 4 */
   readonly maxTasks?: number;
+  /** Share of the fleet's stream budget autoscaling keeps in use (the rest is headroom for new streams). @default 70 */
+  readonly targetCapacityPercent?: number;
   /** Average CPU the autoscaling keeps the service at. @default 60 */
   readonly targetCpuPercent?: number;
+  /**
+   * How long a draining task (an old revision during a deploy, or on SIGTERM) waits for its live
+   * publishers to leave (they are handed off at their next keyframe) before closing them. With the
+   * revision check and the stop it bounds how long a deploy waits for a task that carried live streams.
+   * 5 to 60 s: the drain and the session flush that follows must fit in the 120 s stop timeout.
+   * @default 30
+   */
+  readonly drainSeconds?: number;
   /** ACM certificate ARN for RTMPS on 443. @default - RTMP only */
   readonly certificateArn?: string;
   /** IPv4 ranges allowed to connect. */
@@ -102,6 +121,10 @@ export class IngestService extends Construct {
     if (targetCpuPercent < 10 || targetCpuPercent > 90) {
       throw new Error(`IngestService: targetCpuPercent must be from 10 to 90, got ${targetCpuPercent}.`);
     }
+    const drainSeconds = props.drainSeconds ?? 30;
+    if (!Number.isInteger(drainSeconds) || drainSeconds < 5 || drainSeconds > 60) {
+      throw new Error(`IngestService: drainSeconds must be a whole number from 5 to 60 (the drain and the session flush must fit in the ${STOP_TIMEOUT.toSeconds()} s stop timeout), got ${drainSeconds}.`);
+    }
     if (props.allowedCidrs.length === 0) throw new Error('IngestService: allowedCidrs must name at least one IPv4 range.');
     if (props.certificateArn !== undefined && !/^arn:aws[a-z-]*:acm:/.test(props.certificateArn)) {
       throw new Error(`IngestService: certificateArn must be an ACM certificate ARN, got ${props.certificateArn}.`);
@@ -134,7 +157,7 @@ export class IngestService extends Construct {
       image,
       essential: true,
       readonlyRootFilesystem: true,
-      stopTimeout: Duration.seconds(120),
+      stopTimeout: STOP_TIMEOUT,
       linuxParameters: new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'ingest', mode: ecs.AwsLogDriverMode.NON_BLOCKING, maxBufferSize: Size.mebibytes(25) }),
       portMappings: [
@@ -161,6 +184,12 @@ export class IngestService extends Construct {
         STREAMPLANE_DATA_DIR: `${SCRATCH_PATH}/data`,
         TMPDIR: `${SCRATCH_PATH}/tmp`,
         STREAMPLANE_LOG_FORMAT: 'json',
+        // On the task's address so the NLB's health check reaches it too (the security group admits the NLB only).
+        STREAMPLANE_HEALTH_CHECK_HOST: '0.0.0.0',
+        STREAMPLANE_DRAIN_SECONDS: String(drainSeconds),
+        STREAMPLANE_REVISION_CHECK_SECONDS: String(REVISION_CHECK_SECONDS),
+        // The admission budget: the ladder's planned CPU against this (core/capacity/stream-budget.ts).
+        STREAMPLANE_TASK_VCPU: String(cpu / 1024),
         ...props.environment,
       },
     });
@@ -170,10 +199,15 @@ export class IngestService extends Construct {
     const cluster = props.cluster;
     const clusterTasks = Stack.of(this).formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` });
     this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateTaskProtection', 'ecs:GetTaskProtection'], resources: [clusterTasks] }));
+    // Deploys with live streams: a task reads its own task definition and service once (DescribeTasks), then
+    // the service's primary deployment (DescribeServices) to learn that a deploy replaced its revision.
+    const clusterServices = Stack.of(this).formatArn({ service: 'ecs', resource: 'service', resourceName: `${cluster.clusterName}/*` });
+    this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [clusterTasks] }));
+    this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [clusterServices] }));
     acknowledgeWildcardResources(
       this.taskDefinition.taskRole,
-      [clusterTasks],
-      'A task can only learn its own ARN at run time, so protection is granted on the tasks of this cluster; the agent endpoint only ever changes the calling task.',
+      [clusterTasks, clusterServices],
+      'A task can only learn its own ARN (and its service, whose name CloudFormation generates after the task definition) at run time, so protection and the describe calls are granted on the tasks and services of this cluster; the agent endpoint only ever changes the calling task, and describing changes nothing.',
     );
     if (!props.image) {
       acknowledgeWildcardResources(
@@ -236,6 +270,8 @@ export class IngestService extends Construct {
     this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(RTMP_PORT), 'RTMP and health checks from the NLB');
     if (props.srtIngest) this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.udp(SRT_PORT), 'SRT from the NLB');
     if (props.httpIngest) this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(HTTP_INGEST_PORT), 'MPEG-TS push from the NLB');
+    this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(RTMP_PORT), 'RTMP from the NLB');
+    this.service.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(HEALTH_CHECK_PORT), 'Health checks (/healthz) from the NLB');
 
     this.targetGroup = new elbv2.NetworkTargetGroup(this, 'Targets', {
       vpc,
@@ -245,15 +281,24 @@ export class IngestService extends Construct {
       preserveClientIp: true,
       // Short: a deployment waits this long per task; live publishers are protected by task protection instead.
       deregistrationDelay: Duration.seconds(30),
+      // The same HTTP self-check as the container health check (health-server.ts /healthz), not TCP on 1935:
+      // a stuck event loop still completes TCP handshakes. Not /readyz: ECS replaces a task whose target is
+      // unhealthy, and a full or draining task must keep its live streams; those refuse at the RTMP level.
       healthCheck: {
-        protocol: elbv2.Protocol.TCP,
-        port: String(RTMP_PORT),
+        protocol: elbv2.Protocol.HTTP,
+        port: String(HEALTH_CHECK_PORT),
+        path: '/healthz',
+        healthyHttpCodes: '200',
         interval: Duration.seconds(10),
+        timeout: Duration.seconds(5),
         healthyThresholdCount: 2,
         unhealthyThresholdCount: 2,
       },
       targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: RTMP_PORT, protocol: ecs.Protocol.TCP })],
     });
+    // An unhealthy target only stops getting new connections; its live publishers are cut by ECS replacing
+    // the task (SIGTERM: the drain hands them off at a keyframe), not abruptly by the NLB.
+    this.targetGroup.setAttribute('target_health_state.unhealthy.connection_termination.enabled', 'false');
     this.loadBalancer.addListener('Rtmp', { port: RTMP_PORT, protocol: elbv2.Protocol.TCP, defaultTargetGroups: [this.targetGroup] });
     if (props.certificateArn) {
       this.loadBalancer.addListener('Rtmps', {
@@ -269,6 +314,15 @@ export class IngestService extends Construct {
     if (props.httpIngest) this.addHttpIngestListener(vpc, props.certificateArn);
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
+    // The fleet's used stream capacity (each task's live streams over its admission budget, averaged):
+    // scale out before tasks are full, so a refused encoder's retry finds room. CPU below stays as a safety
+    // net (target tracking scales out when either policy asks, and in only when both agree).
+    scaling.scaleToTrackCustomMetric('StreamCapacity', {
+      metric: new cloudwatch.Metric({ namespace: 'Streamplane', metricName: STREAM_CAPACITY_METRIC, dimensionsMap: { service: 'ingest' }, statistic: 'Average', period: Duration.minutes(1) }),
+      targetValue: props.targetCapacityPercent ?? 70,
+      scaleOutCooldown: Duration.seconds(60),
+      scaleInCooldown: Duration.minutes(5),
+    });
     scaling.scaleOnCpuUtilization('Cpu', {
       targetUtilizationPercent: targetCpuPercent,
       scaleOutCooldown: Duration.seconds(60),

@@ -2,7 +2,8 @@
  * The media bucket: HLS segments and playlists of live streams under `live/`, recordings under
  * `recordings/`. Private (only CloudFront reads it, through origin access control), encrypted, TLS-only,
  * access-logged. Live segments that are not part of a recording expire by lifecycle after a short
- * retention; recordings are kept, or — with a recording retention — expire a grace period after it, as a
+ * retention (counted from each object's last write: the packager rewrites a running session's masters
+ * well inside it, core/media/live-refresh.ts, so only ended sessions' objects ever expire); recordings are kept, or — with a recording retention — expire a grace period after it, as a
  * backstop behind the retention sweeper.
  *
  * Grants name the prefix they allow and the object actions of one role, so the ingest can write under
@@ -17,6 +18,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { LIBRARY_PREFIX, LIVE_PREFIX, RECORDINGS_PREFIX, type MediaPrefix } from '../../core/media/layout';
+import { LIVE_OBJECT_REFRESH_MS, liveRetentionCoversRefresh } from '../../core/media/live-refresh';
 import { acknowledgeWildcardResources } from './nag-acknowledgments';
 
 // The prefixes come from the one layout every writer, reader and sweeper uses, so grants and lifecycle
@@ -57,6 +59,10 @@ export class MediaBucket extends Construct {
     const recordingRetentionDays = props.recordingRetentionDays ?? 0;
     if (!Number.isInteger(liveRetentionDays) || liveRetentionDays < 1) {
       throw new Error(`MediaBucket: liveRetentionDays must be a whole number of days of at least 1, got ${liveRetentionDays}.`);
+    }
+    // The packager rewrites write-once live objects (masters) every LIVE_OBJECT_REFRESH_MS; the expiry must outlast that.
+    if (!liveRetentionCoversRefresh(liveRetentionDays)) {
+      throw new Error(`MediaBucket: liveRetentionDays ${liveRetentionDays} is shorter than three master refresh intervals (${LIVE_OBJECT_REFRESH_MS / 3_600_000} h each).`);
     }
     if (!Number.isInteger(recordingRetentionDays) || recordingRetentionDays < 0) {
       throw new Error(`MediaBucket: recordingRetentionDays must be 0 (keep) or a whole number of days, got ${recordingRetentionDays}.`);

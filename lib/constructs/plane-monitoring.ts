@@ -1,7 +1,8 @@
 /**
  * What an operator looks at: one CloudWatch dashboard (ingest EMF metrics — publishes, rejects, live
  * streams, transcoder restarts, segment upload latency — next to the NLB, the Fargate service, the Lambdas
- * and the queues), alarms on Lambda errors and on the ingest losing healthy targets, and an SNS topic all
+ * and the queues), alarms on Lambda errors and throttles, DynamoDB throttles, an overloaded task, failed S3
+ * uploads, the failover sweep stopping, and the ingest losing healthy targets, and an SNS topic all
  * alarms of the plane notify (subscribe an address with the `alarmEmail` context key).
  *
  * Must never: alarm on things nobody can act on (every alarm description says what to look at).
@@ -11,6 +12,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IngestService } from './ingest-service';
@@ -33,6 +35,12 @@ export interface PlaneMonitoringProps {
   readonly alarmEmail?: string;
   /** @default 'Streamplane' */
   readonly dashboardName?: string;
+  /** The registry table: alarms on throttled reads and writes (hot partitions, on-demand limits). @default - none */
+  readonly table?: dynamodb.ITable;
+  /** The failover function: alarms when its one-minute sweep stops running. @default - none */
+  readonly failover?: PlaneFunction;
+  /** Per-task CPU (the busiest task, from the ingest's own report) that counts as overloaded. @default 90 */
+  readonly taskCpuAlarmPercent?: number;
 }
 
 /**
@@ -51,6 +59,10 @@ export const INGEST_METRICS = {
   nodeUnhealthy: 'node_unhealthy',
   /** Streams on the task whose transcoder runs below realtime right now. */
   streamsBehindRealtime: 'streams_behind_realtime_now',
+  /** The task's CPU use in percent (node-reporter.ts), one value per task: Maximum is the busiest task. */
+  nodeCpuPercent: 'node_cpu_percent',
+  /** Failed segment and playlist uploads to S3 (each retried), without a rendition dimension (packager.ts). */
+  segmentUploadFailures: 'segment_upload_failures',
 } as const;
 
 export class PlaneMonitoring extends Construct {
@@ -117,6 +129,72 @@ export class PlaneMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     );
+    // Throttled functions drop or delay work silently (an SQS consumer retries, an invoke fails fast).
+    for (const [name, fn] of Object.entries(props.functions)) {
+      this.alarms.push(
+        new cloudwatch.Alarm(this, `${name}Throttles`, {
+          alarmDescription: `The ${name} function was throttled in the last 5 minutes (account or reserved concurrency used up). See its ConcurrentExecutions and the account's Lambda concurrency quota.`,
+          metric: fn.function.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    if (props.table) {
+      const throttles = new cloudwatch.MathExpression({
+        expression: 'reads + writes',
+        usingMetrics: {
+          reads: props.table.metric('ReadThrottleEvents', { period: Duration.minutes(1), statistic: 'Sum' }),
+          writes: props.table.metric('WriteThrottleEvents', { period: Duration.minutes(1), statistic: 'Sum' }),
+        },
+        label: 'throttled requests',
+        period: Duration.minutes(1),
+      });
+      this.alarms.push(
+        new cloudwatch.Alarm(this, 'TableThrottles', {
+          alarmDescription: 'DynamoDB throttled reads or writes of the registry table for 3 minutes: a hot partition (docs/scale.md) or the table\'s on-demand limits. See CloudWatch Contributor Insights for the table and the ingest and Lambda logs for retried calls.',
+          metric: throttles,
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 3,
+          datapointsToAlarm: 3,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    this.alarms.push(
+      new cloudwatch.Alarm(this, 'IngestTaskCpuHigh', {
+        alarmDescription: `An ingest task ran above ${props.taskCpuAlarmPercent ?? 90}% CPU for 5 minutes: its transcoders fall behind realtime. See GET /v1/nodes (cpuPercent per task); raise ingestCpu or lower the per-task stream budget.`,
+        metric: ingestGauge(INGEST_METRICS.nodeCpuPercent),
+        threshold: props.taskCpuAlarmPercent ?? 90,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 5,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'SegmentUploadFailures', {
+        alarmDescription: 'The ingest failed more than 10 segment uploads to S3 in each of two 5-minute periods (each is retried until it succeeds, but viewers stall meanwhile). Look for "upload failed" in the ingest log group and at S3 5xx/throttling.',
+        metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: INGEST_METRICS.segmentUploadFailures, dimensionsMap: { service: 'ingest' }, statistic: 'Sum', period: Duration.minutes(5) }),
+        threshold: 10,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    if (props.failover) {
+      this.alarms.push(
+        new cloudwatch.Alarm(this, 'FailoverSweepStopped', {
+          alarmDescription: 'The failover sweep (every minute) did not run for 5 minutes: lost tasks\' streams are not recovered and reconnect windows do not expire. Check the Failover Sweep rule (enabled?) and the function\'s log group.',
+          metric: props.failover.function.metricInvocations({ period: Duration.minutes(5), statistic: 'Sum' }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          // No datapoint at all is the failure this alarm is for.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        }),
+      );
+    }
     for (const alarm of this.alarms) alarm.addAlarmAction(notify);
     for (const queue of Object.values(props.queues)) for (const alarm of queue.alarms) alarm.addAlarmAction(notify);
 

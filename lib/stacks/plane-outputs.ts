@@ -31,6 +31,9 @@ export function addPlaneOutputs(stack: StreamplaneStack, props: PlaneOutputsProp
   if (stack.ingest.httpIngestBaseUrl) new CfnOutput(stack, 'HttpIngestUrl', { description: 'MPEG-TS push base URL (PUT or POST to /ingest/STREAM_KEY)', value: stack.ingest.httpIngestBaseUrl });
   new CfnOutput(stack, 'IngestLoadBalancerDns', { description: 'NLB DNS name (TCP 1935, UDP 9000 SRT, TCP 8080 MPEG-TS push; TLS 443 and 8443 with a certificate)', value: stack.ingest.loadBalancer.loadBalancerDnsName });
   new CfnOutput(stack, 'ApiUrl', { description: 'Control API base URL (paths start with /v1/)', value: stack.api.url });
+  if (stack.apiRateLimit) {
+    new CfnOutput(stack, 'RateLimitedApiUrl', { description: 'Control API through CloudFront + WAF (per-client rate limit): what clients should use', value: stack.apiRateLimit.url });
+  }
   new CfnOutput(stack, 'ApiTokenCommand', {
     description: 'Prints the API bearer token',
     value: `aws secretsmanager get-secret-value --secret-id ${stack.apiToken.secretArn} --region ${stack.region} --query SecretString --output text | jq -r .token`,

@@ -24,6 +24,7 @@ import { Construct } from 'constructs';
 import type { PlaneConfig } from '../config';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { ConsoleSite } from '../constructs/console-site';
+import { ApiRateLimit } from '../constructs/api-rate-limit';
 import { ControlApi } from '../constructs/control-api';
 import { EventConsumer } from '../constructs/event-consumer';
 import { IngestFailover } from '../constructs/ingest-failover';
@@ -118,6 +119,8 @@ export class StreamplaneStack extends Stack {
   readonly channelJobs: WorkQueue;
   readonly pullJobs: PullJobQueue;
   readonly api: ControlApi;
+  /** With `apiRateLimitPerFiveMinutes`: CloudFront + WAF in front of the API. */
+  readonly apiRateLimit?: ApiRateLimit;
   /** The web console at https://<PlaybackDomain>/console/ (and the watch pages at /watch/<streamId>). */
   readonly console: ConsoleSite;
   readonly apiToken: secretsmanager.Secret;
@@ -195,6 +198,8 @@ export class StreamplaneStack extends Stack {
       serviceName: 'publish-auth',
       description: 'Decides whether a stream key may publish (invoked by the ingest)',
       environment: busEnv,
+      // Reserved so a webhook or API storm cannot take the account's concurrency from publishes.
+      ...(config.publishAuthReservedConcurrency > 0 ? { reservedConcurrentExecutions: config.publishAuthReservedConcurrency } : {}),
       ...logging,
     });
     table.grantResolveStreamKeys(this.publishAuth.role);
@@ -237,6 +242,7 @@ export class StreamplaneStack extends Stack {
       memoryMiB: config.ingestMemoryMiB,
       minTasks: config.ingestMinTasks,
       maxTasks: config.ingestMaxTasks,
+      drainSeconds: config.ingestDrainSeconds,
       ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
       srtIngest: true,
       httpIngest: true,
@@ -526,11 +532,17 @@ export class StreamplaneStack extends Stack {
       ...logging,
     });
 
+    // --- Per-client rate limit in front of the API (CloudFront + WAF, us-east-1 only; see api-rate-limit.ts).
+    if (config.apiRateLimitPerFiveMinutes > 0) {
+      this.apiRateLimit = new ApiRateLimit(this, 'ApiRateLimit', { apiUrl: this.api.url, requestsPerFiveMinutes: config.apiRateLimitPerFiveMinutes, accessLogBucket: this.accessLogs.bucket });
+    }
+    const publicApiUrl = this.apiRateLimit?.url ?? this.api.url;
+
     // --- Web console: static files under console/ of the media bucket, behind the same distribution.
     this.console = new ConsoleSite(this, 'Console', {
       bucket: media.bucket,
       distribution: this.playback.distribution,
-      apiUrl: this.api.url,
+      apiUrl: publicApiUrl,
       deployerEntry: entries.consoleDeploy,
       ...logging,
     });
@@ -539,6 +551,8 @@ export class StreamplaneStack extends Stack {
     this.monitoring = new PlaneMonitoring(this, 'Monitoring', {
       dashboardName: config.stackPrefix,
       ingest: this.ingest,
+      table: table.table,
+      failover: this.failover.handler,
       functions: {
         PublishAuth: this.publishAuth,
         StreamRegistry: this.streamRegistry,

@@ -79,8 +79,6 @@ describe('IngestService', () => {
       Port: 1935,
       Protocol: 'TCP',
       TargetType: 'ip',
-      HealthCheckProtocol: 'TCP',
-      HealthCheckPort: '1935',
       TargetGroupAttributes: Match.arrayWith([
         { Key: 'deregistration_delay.timeout_seconds', Value: '30' },
         { Key: 'preserve_client_ip.enabled', Value: 'true' },
@@ -149,6 +147,10 @@ describe('IngestService', () => {
             { Name: 'STREAMPLANE_DATA_DIR', Value: '/scratch/data' },
             { Name: 'TMPDIR', Value: '/scratch/tmp' },
             { Name: 'STREAMPLANE_LOG_FORMAT', Value: 'json' },
+            { Name: 'STREAMPLANE_HEALTH_CHECK_HOST', Value: '0.0.0.0' },
+            { Name: 'STREAMPLANE_DRAIN_SECONDS', Value: '30' },
+            { Name: 'STREAMPLANE_REVISION_CHECK_SECONDS', Value: '30' },
+            { Name: 'STREAMPLANE_TASK_VCPU', Value: '2' },
             { Name: 'STREAMPLANE_TABLE_NAME', Value: 'table' },
           ],
         }),
@@ -168,12 +170,51 @@ describe('IngestService', () => {
     });
   });
 
-  it('lets a task change its own scale-in protection, on this cluster\'s tasks only', () => {
-    const statements = statementsOf(template, stack, ingest.taskDefinition.taskRole);
-    assert.deepEqual(statements.map((s) => actionsOf(s)), [['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection']]);
-    assert.deepEqual(statements[0]?.Resource, {
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':task/', { Ref: id(network.cluster) }, '/*']],
+  it('scales on the fleet\'s used stream capacity (the ingest\'s own gauge), with headroom', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        TargetValue: 70,
+        CustomizedMetricSpecification: { Namespace: 'Streamplane', MetricName: 'stream_capacity_used_percent', Dimensions: [{ Name: 'service', Value: 'ingest' }], Statistic: 'Average' },
+        ScaleInCooldown: 300,
+        ScaleOutCooldown: 60,
+      }),
     });
+  });
+
+  it('lets a task change its own scale-in protection and learn whether a deploy replaced it, on this cluster only', () => {
+    const statements = statementsOf(template, stack, ingest.taskDefinition.taskRole);
+    assert.deepEqual(statements.map((s) => actionsOf(s)), [['ecs:DescribeTasks', 'ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'], ['ecs:DescribeServices']]);
+    const arnOf = (kind: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${kind}/`, { Ref: id(network.cluster) }, '/*']],
+    });
+    assert.deepEqual(statements.map((s) => s.Resource), [arnOf('task'), arnOf('service')]);
+  });
+
+  it('health-checks targets over HTTP on the app\'s self-check (as the container health check), not TCP, and never cuts live publishers itself', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      HealthCheckProtocol: 'HTTP',
+      HealthCheckPort: '8081',
+      HealthCheckPath: '/healthz',
+      Matcher: { HttpCode: '200' },
+      HealthCheckIntervalSeconds: 10,
+      HealthyThresholdCount: 2,
+      UnhealthyThresholdCount: 2,
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'target_health_state.unhealthy.connection_termination.enabled', Value: 'false' }]),
+    });
+    // The NLB (and only the NLB) reaches the health port; the app listens on the task's address for it.
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 8081,
+      ToPort: 8081,
+      SourceSecurityGroupId: Match.objectLike({ 'Fn::GetAtt': Match.arrayWith(['GroupId']) }),
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { FromPort: 8081, ToPort: 8081, IpProtocol: 'tcp' });
+  });
+
+  it('bounds a drain to fit the stop timeout', () => {
+    const cluster = new PlaneNetwork(testStack(), 'N').cluster;
+    assert.throws(() => new IngestService(cluster.stack, 'I', { cluster, drainSeconds: 90, allowedCidrs: ['0.0.0.0/0'], environment: {} }), /drainSeconds must be a whole number from 5 to 60 .* got 90/);
   });
 
   it('refuses bounds that cannot scale', () => {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AccessLogBucket } from '../../lib/constructs/access-log-bucket';
 import { LIVE_PREFIX, MediaBucket, RECORDINGS_PREFIX } from '../../lib/constructs/media-bucket';
+import { LIVE_OBJECT_REFRESH_MS } from '../../core/media/live-refresh';
 import { PlaybackDistribution } from '../../lib/constructs/playback-distribution';
 import { actionsOf, statementsOf, testStack } from './support';
 
@@ -70,6 +71,16 @@ describe('MediaBucket', () => {
       { ExpirationInDays: 1, Id: 'expire-live-segments', Prefix: 'live/', Status: 'Enabled' },
       { AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Id: 'abort-incomplete-uploads', Status: 'Enabled' },
     ]);
+  });
+
+  it('expires nothing a running session still needs: the live expiry outlasts the packager\'s master refresh', () => {
+    // Write-once live objects (master, DVR master) are rewritten every LIVE_OBJECT_REFRESH_MS while segments
+    // flow; S3 counts the expiry from the last write, so the rule can only remove an ended session's objects.
+    for (const bucket of [media, keeping]) {
+      const rule = (lifecycleOf(bucket) as Array<{ Prefix?: string; ExpirationInDays?: number }>).find((r) => r.Prefix === 'live/');
+      assert.ok(rule?.ExpirationInDays !== undefined);
+      assert.ok(rule.ExpirationInDays * 86_400_000 >= 3 * LIVE_OBJECT_REFRESH_MS, `live/ expires after ${rule.ExpirationInDays} days`);
+    }
   });
 
   it('grants object writes under one prefix only, and lists that prefix only', () => {

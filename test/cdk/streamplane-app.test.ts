@@ -158,6 +158,12 @@ describe('wiring and least privilege', () => {
       // Node's os.tmpdir() and ffmpeg: the root filesystem is read-only.
       TMPDIR: '/scratch/tmp',
       STREAMPLANE_LOG_FORMAT: 'json',
+      // The health server on the task's address (the NLB probes /readyz), the drain bound and revision check.
+      STREAMPLANE_HEALTH_CHECK_HOST: '0.0.0.0',
+      STREAMPLANE_DRAIN_SECONDS: '30',
+      STREAMPLANE_REVISION_CHECK_SECONDS: '30',
+      // The admission budget's denominator (2048 CPU units).
+      STREAMPLANE_TASK_VCPU: '2',
       STREAMPLANE_MEDIA_BUCKET: ref(stack.media.bucket),
       STREAMPLANE_TABLE_NAME: ref(stack.table.table),
       STREAMPLANE_EVENT_BUS_NAME: ref(stack.eventBus),
@@ -179,8 +185,14 @@ describe('wiring and least privilege', () => {
   it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, take MP4 export, channel and pull jobs, relay simulcast targets, and probe library uploads (read and delete media/ keys, settle MEDIA# items)', () => {
     assert.deepEqual(grantsOf(stack.ingest.taskDefinition.taskRole), [
       {
-        actions: ['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
+        actions: ['ecs:DescribeTasks', 'ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
         resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':task/', ref(stack.network.cluster), '/*']] },
+        condition: undefined,
+      },
+      // Whether a deploy replaced this task's revision (the drain): the service's deployments, read only.
+      {
+        actions: ['ecs:DescribeServices'],
+        resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':service/', ref(stack.network.cluster), '/*']] },
         condition: undefined,
       },
       { actions: ['s3:GetObject', 's3:PutObject'], resource: [objectsUnder('live/'), objectsUnder('recordings/')], condition: undefined },
@@ -272,6 +284,12 @@ describe('wiring and least privilege', () => {
       ),
     );
     for (const logicalId of Object.keys(functions)) assert.ok(alarmed.has(JSON.stringify({ Ref: logicalId })), `${logicalId} has no error alarm`);
+  });
+
+  it('reserves concurrency for publish auth, so no other function can starve publishes (and none for the rest)', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Decides whether a stream key may publish (invoked by the ingest)', ReservedConcurrentExecutions: 20 });
+    const reserved = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.ReservedConcurrentExecutions !== undefined);
+    assert.equal(reserved.length, 1);
   });
 
   it('alarms when the ingest could not publish an event after its retries (the metric the EventBridge publisher emits)', () => {

@@ -7,6 +7,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { FsObjectStore } from '../../adapters/fs-object-store';
 import { parseMediaPlaylist, type ParsedMediaPlaylist } from '../../core/hls/playlist';
 import { parseSegmentFileName, segmentFileName } from '../../core/media/layout';
+import { LIVE_OBJECT_REFRESH_MS, liveRetentionCoversRefresh } from '../../core/media/live-refresh';
 import { recordingIdFor } from '../../core/recordings/recording';
 import { planVod } from '../../core/recordings/vod-plan';
 import type { ObjectStore, PutOptions, StoredObject } from '../../core/ports/object-store';
@@ -440,6 +441,40 @@ describe('Packager', () => {
     for (const r of ['720p', '360p']) await writeSegment(run3, r, 0, { start: 0 });
     await waitFor('other session', () => other.segments.length === 2, SOON);
     await waitFor('DVR playlist of the other session', async () => (await dvr('720p')).segments.length === 1, SOON);
+  });
+
+  it('rewrites the master and DVR master of a long session before the live/ lifecycle expiry could remove them', async () => {
+    freshStore();
+    // A clock the test moves: hours of a 24/7 session pass between two segments.
+    let nowMs = Date.UTC(2026, 0, 1);
+    const clock = { now: () => new Date(nowMs) };
+    const recordingId = recordingIdFor('ses_packagerrecordingbbb');
+    const { packager, segments, lives } = newPackager({ clock, recordingId, dvrWindowSeconds: 60 });
+    await packager.start();
+    const run = newRunDir();
+    await packager.attach(run);
+    for (const r of ['720p', '360p']) await writeSegment(run, r, 0);
+    await waitFor('live', () => lives.length === 1, SOON);
+    const masterKey = `live/${STREAM}/master.m3u8`;
+    const dvrKey = `live/${STREAM}/dvr.m3u8`;
+    await waitFor('DVR master written', () => store.putCounts.get(dvrKey) === 1, SOON);
+    assert.equal(store.putCounts.get(masterKey), 1);
+
+    // Within the refresh interval: segments flow, the masters are not rewritten (no extra PUTs).
+    nowMs += LIVE_OBJECT_REFRESH_MS - 1000;
+    for (const r of ['720p', '360p']) await writeSegment(run, r, 1);
+    await waitFor('second segments', () => segments.length === 4, SOON);
+    assert.equal(store.putCounts.get(masterKey), 1);
+    assert.equal(store.putCounts.get(dvrKey), 1);
+
+    // Past it: the next segment rewrites both, with the same text, and they stay fresh from then on.
+    nowMs += 2000;
+    for (const r of ['720p', '360p']) await writeSegment(run, r, 2);
+    await waitFor('master rewritten', () => store.putCounts.get(masterKey) === 2 && store.putCounts.get(dvrKey) === 2, SOON);
+    const master = Buffer.from((await fsStore.get(masterKey))!).toString();
+    assert.match(master, /720p\/index\.m3u8\n/);
+    assert.ok(liveRetentionCoversRefresh(1), 'the shortest live retention (1 day) outlives three refresh intervals');
+    assert.equal(lives.length, 1, 'a refresh is not a second go-live');
   });
 
   it('refuses bad options and misuse', async () => {

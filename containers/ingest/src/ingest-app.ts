@@ -16,7 +16,8 @@ import { hasOpenSession, masterPlaylistPath } from '../../../core/streams/stream
 import type { PlaneConfig } from './config';
 import { rateLimitedGate } from './hooks/on-publish';
 import { recoverScratch, type ScratchRecoveryReport } from './packager/scratch-recovery';
-import { RtmpIngest, type AcceptedPublish, type PublishGate } from './rtmp/rtmp-ingest';
+import { RtmpIngest, type AcceptedPublish, type PublishAdmission, type PublishGate } from './rtmp/rtmp-ingest';
+import { IngestDrain } from './session/ingest-drain';
 import { LiveSession } from './session/live-session';
 import { SessionManager } from './session/session-manager';
 import { StreamLabels } from './session/stream-labels';
@@ -44,6 +45,8 @@ export interface IngestAppDeps {
   liveParts?: LivePartSink;
   /** The publish-auth hook: in-process locally, a Lambda invoke in the cloud. */
   authorize: PublishGate;
+  /** This task's own admission check (its stream budget), asked before the gate. @default admits all */
+  admission?: PublishAdmission;
   /** Base URL of playback (local origin or CDN), without a trailing slash. */
   playbackBase: string;
   logger: Logger;
@@ -107,6 +110,8 @@ export interface IngestApp {
   channels: ChannelDirector | undefined;
   /** The pull runner, when `pulls` was given. */
   pulls?: PullRunner;
+  /** No new publishers, live ones handed off at a keyframe (deploys, SIGTERM). */
+  drain: IngestDrain;
   stop(): Promise<void>;
 }
 
@@ -157,6 +162,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
   // SRT and HTTP publishes are authorized by their front ends and join the RTMP path through handoffs.
   const handoffs = new PublishHandoffs({ onAbandoned: (handoff) => void sessions?.onGone(handoff.decision) });
   let rtmps: RtmpsTerminator | undefined;
+  const drain: IngestDrain = new IngestDrain({ publishers: () => ingest.publishers, logger, metrics });
   const ingest = new RtmpIngest({
     port: config.rtmpPort,
     host: config.bind,
@@ -170,6 +176,8 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
       deps.relays?.onAccepted(publish);
     },
     onGone: (publish) => Promise.all([sessions?.onGone(publish), deps.relays?.onGone(publish)]).then(() => undefined),
+    // A draining task refuses first; then the task's own admission budget (if any) decides.
+    admission: () => drain.admission() ?? deps.admission?.(),
   });
   sessions = new SessionManager({
     sessionDeps: deps.sessionDeps,
@@ -259,6 +267,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
     node,
     channels,
     ...(pulls ? { pulls } : {}),
+    drain,
     rtmpServer: `rtmp://${config.publicHost}:${ingest.port}/live`,
     ...(rtmps ? { rtmpsServer: `rtmps://${config.publicHost}:${rtmps.port}/live`, rtmpsPort: rtmps.port } : {}),
     ...(srt ? { srtServer: `srt://${config.publicHost}:${srt.port}`, srtPort: srt.port } : {}),

@@ -21,6 +21,11 @@ const schema = z.object({
   /** KMS key of simulcast stream keys; without it this task runs no relays. */
   STREAMPLANE_SIMULCAST_KMS_KEY_ARN: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'must be a KMS key ARN').optional(),
   STREAMPLANE_MEDIA_PROBE_QUEUE_URL: z.url().optional(),
+  STREAMPLANE_HEALTH_CHECK_HOST: z.union([z.ipv4(), z.literal('localhost')]).default('127.0.0.1'),
+  STREAMPLANE_TASK_VCPU: z.coerce.number().min(0.25).max(16).optional(),
+  STREAMPLANE_STREAM_BUDGET: z.coerce.number().int().min(1).max(1000).optional(),
+  STREAMPLANE_DRAIN_SECONDS: z.coerce.number().int().min(5).max(600).default(30),
+  STREAMPLANE_REVISION_CHECK_SECONDS: z.coerce.number().int().min(5).max(600).default(30),
   ECS_CONTAINER_METADATA_URI_V4: z.url().optional(),
   ECS_AGENT_URI: z.url().optional(),
   HOSTNAME: z.string().optional(),
@@ -40,6 +45,16 @@ export interface CloudIngestConfig extends PlaneConfig {
   simulcastKeyArn?: string;
   /** Queue of S3 notifications of media library uploads this task probes (ffprobe is in the ingest image). */
   mediaProbeQueueUrl?: string;
+  /** Where the health server listens: loopback, or the task's address so the NLB can probe it too. */
+  healthCheckHost: string;
+  /** vCPU of this task (Fargate CPU units / 1024): the admission budget is computed from it. */
+  taskVcpu?: number;
+  /** Live streams this task admits; overrides the budget computed from taskVcpu and the ladder. */
+  streamBudget?: number;
+  /** How long a drain waits for live publishers to leave before closing them (bounds a deploy per task). */
+  drainSeconds: number;
+  /** How often the task checks whether a deploy replaced its revision. */
+  revisionCheckSeconds: number;
   ecsMetadataUri?: string;
   ecsAgentUri?: string;
   hostName?: string;
@@ -57,6 +72,11 @@ export function loadCloudIngestConfig(env: Record<string, string | undefined>): 
     publishAuthFunction: c.STREAMPLANE_PUBLISH_AUTH_FUNCTION,
     playbackBaseUrl: c.STREAMPLANE_PLAYBACK_BASE_URL.replace(/\/+$/, ''),
     heartbeatSeconds: c.STREAMPLANE_HEARTBEAT_SECONDS,
+    healthCheckHost: c.STREAMPLANE_HEALTH_CHECK_HOST,
+    ...(c.STREAMPLANE_TASK_VCPU !== undefined ? { taskVcpu: c.STREAMPLANE_TASK_VCPU } : {}),
+    ...(c.STREAMPLANE_STREAM_BUDGET !== undefined ? { streamBudget: c.STREAMPLANE_STREAM_BUDGET } : {}),
+    drainSeconds: c.STREAMPLANE_DRAIN_SECONDS,
+    revisionCheckSeconds: c.STREAMPLANE_REVISION_CHECK_SECONDS,
     ...(c.STREAMPLANE_MP4_EXPORT_QUEUE_URL ? { mp4ExportQueueUrl: c.STREAMPLANE_MP4_EXPORT_QUEUE_URL } : {}),
     ...(c.STREAMPLANE_PULL_JOB_QUEUE_URL ? { pullJobQueueUrl: c.STREAMPLANE_PULL_JOB_QUEUE_URL } : {}),
     pullJobVisibilitySeconds: c.STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS,

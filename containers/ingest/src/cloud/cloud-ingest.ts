@@ -35,8 +35,12 @@ import type { EventPublisher } from '../../../../core/ports/event-bus';
 import type { IngestHeartbeatStore } from '../../../../core/ports/ingest-heartbeats';
 import type { Logger } from '../../../../core/ports/logger';
 import { noScaleInProtection, type ScaleInProtection } from '../../../../core/ports/scale-in-protection';
+import { alwaysCurrentRevision, type RevisionStatus, type ServiceRevision } from '../../../../core/ports/service-revision';
+import { EcsServiceRevision } from '../../../../adapters/ecs-service-revision';
+import { ladderVcpu, streamBudget, usedCapacityPercent } from '../../../../core/capacity/stream-budget';
 import { startIngestApp, type IngestApp } from '../ingest-app';
 import { cloudRelays } from './cloud-relays';
+import type { DrainReason } from '../session/ingest-drain';
 import { createMp4ExportConsumer } from '../recordings/mp4-export';
 import { startMediaProbes } from '../media/cloud-probes';
 import type { PublishGate } from '../rtmp/rtmp-ingest';
@@ -44,6 +48,9 @@ import type { CloudIngestConfig } from './cloud-config';
 import { PullJobConsumer } from '../pulls/pull-job-consumer';
 import { systemResolver } from '../../../../adapters/http-webhook-sender';
 import { CLOUD_URL_POLICY } from '../../../../core/webhooks/url-policy';
+
+/** What an encoder is told when this task's stream budget is used up. */
+export const FULL_DESCRIPTION = 'Ingest task full: reconnect, another task takes the stream';
 
 /** Protection is asked for this long and renewed at a third of it. */
 const PROTECTION_MINUTES = 30;
@@ -63,13 +70,21 @@ export interface CloudIngestOverrides {
   protection?: ScaleInProtection;
   metrics?: EmfMetrics;
   taskId?: string;
+  /** @default ECS DescribeTasks/DescribeServices when the task metadata endpoint is set, else always current */
+  revision?: ServiceRevision;
 }
 
 export interface CloudIngest {
   app: IngestApp;
   taskId: string;
+  /** Port of the health server (`/healthz`, `/readyz`), when it runs. */
+  healthPort?: number;
   /** Beats now (also runs on its own interval and whenever the carried set changes). */
   beat(): Promise<void>;
+  /** Drains (see session/ingest-drain.ts); resolves when no publisher is left or after `drainSeconds`. */
+  drain(reason: DrainReason): Promise<void>;
+  /** Checks the revision now (also runs every `revisionCheckSeconds`); an outdated task starts draining. */
+  checkRevision(): Promise<RevisionStatus>;
   stop(): Promise<void>;
 }
 
@@ -82,8 +97,10 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   const objectStore = new S3ObjectStore({ bucket: config.mediaBucket, client: overrides.s3 ?? new S3Client({}) });
   const heartbeats = overrides.heartbeats ?? new DynamoDbIngestHeartbeats({ tableName: config.tableName, client: dynamo });
   const protection = overrides.protection ?? (config.ecsAgentUri ? new EcsTaskProtection({ agentUri: config.ecsAgentUri }) : noScaleInProtection);
-  const taskId =
-    overrides.taskId ?? (config.ecsMetadataUri ? (await fetchEcsTaskIdentity({ metadataUri: config.ecsMetadataUri })).taskId : (config.hostName ?? hostname()));
+  const identity = config.ecsMetadataUri && !overrides.taskId ? await fetchEcsTaskIdentity({ metadataUri: config.ecsMetadataUri }) : undefined;
+  const taskId = overrides.taskId ?? identity?.taskId ?? config.hostName ?? hostname();
+  const revision: ServiceRevision =
+    overrides.revision ?? (identity ? new EcsServiceRevision({ cluster: identity.cluster, taskArn: identity.taskArn, logger }) : alwaysCurrentRevision);
   const authClient = new LambdaPublishAuthClient({ functionName: config.publishAuthFunction, ...(overrides.lambda ? { client: overrides.lambda } : {}) });
   const authorize: PublishGate = overrides.authorize ?? ((request) => authClient.authorize(request));
 
@@ -97,7 +114,13 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   };
   // Pull jobs: taken only while this task has a free pull slot; held while the pull runs here.
   let pullJobs: PullJobConsumer | undefined;
+  // The admission budget: the planned ladder's CPU against this task's vCPU (core/capacity/stream-budget.ts).
+  const budget =
+    config.streamBudget ?? (config.taskVcpu !== undefined ? streamBudget({ taskVcpu: config.taskVcpu, streamVcpu: ladderVcpu({ rungs: config.ladder }) }) : undefined);
+  let appRef: IngestApp | undefined;
+  const full = (): boolean => budget !== undefined && (appRef?.ingest.publishers.length ?? 0) >= budget;
   const app = await startIngestApp({
+    admission: () => (full() ? { reason: 'capacity', description: FULL_DESCRIPTION } : undefined),
     config,
     ...(config.pullJobQueueUrl
       ? {
@@ -144,14 +167,25 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     },
   });
 
+  appRef = app;
+  if (budget !== undefined) logger.info('ingest: stream budget', { budget, taskVcpu: config.taskVcpu });
+
   let carried = '';
   let protectedUntil = 0;
+  // Once a drain has settled the task no longer asks for protection: ECS may stop it (SIGTERM, then the
+  // stop flushes what is left), which is what bounds a deploy behind a task that carried live streams.
+  let drained = false;
   const beat = async (): Promise<void> => {
     const streamIds = app.sessions.carriedStreamIds();
     carried = streamIds.join(',');
+    // What the service scales on: the fleet's average used share of the per-task budgets.
+    if (budget !== undefined) metrics.gauge('stream_capacity_used_percent', usedCapacityPercent(app.ingest.publishers.length, budget));
     await heartbeats.beat(taskId, streamIds, systemClock.now());
     const now = Date.now();
-    if (streamIds.length > 0 && protectedUntil - now < (PROTECTION_MINUTES * 60_000 * 2) / 3) {
+    if (drained && protectedUntil > 0) {
+      await protection.release();
+      protectedUntil = 0;
+    } else if (!drained && streamIds.length > 0 && protectedUntil - now < (PROTECTION_MINUTES * 60_000 * 2) / 3) {
       await protection.protect(PROTECTION_MINUTES);
       protectedUntil = now + PROTECTION_MINUTES * 60_000;
     } else if (streamIds.length === 0 && protectedUntil > 0) {
@@ -190,7 +224,28 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     : undefined;
 
   // The container's health check (an HTTP probe of the event loop and pipelines, not TCP on 1935).
-  const healthServer = overrides.healthCheckPort === null ? undefined : await startHealthServer(app.node, overrides.healthCheckPort !== undefined ? { port: overrides.healthCheckPort } : {});
+  const healthServer =
+    overrides.healthCheckPort === null
+      ? undefined
+      : await startHealthServer(app.node, {
+          host: config.healthCheckHost,
+          readiness: () => (app.drain.draining ? `draining:${app.drain.draining}` : full() ? 'full' : undefined),
+          ...(overrides.healthCheckPort !== undefined ? { port: overrides.healthCheckPort } : {}),
+        });
+
+  const drain = (reason: DrainReason): Promise<void> =>
+    app.drain.drain(reason, config.drainSeconds * 1000).then(async () => {
+      drained = true;
+      await beat().catch((err: unknown) => logger.warn('ingest: heartbeat after the drain failed', { error: err instanceof Error ? err : String(err) }));
+    });
+  const checkRevision = async (): Promise<RevisionStatus> => {
+    const status = await revision.check();
+    if (status === 'outdated' && !app.drain.draining) {
+      logger.info('ingest: a deploy replaced this task\'s revision; draining');
+      void drain('deploy');
+    }
+    return status;
+  };
 
   // MPEG-TS over HTTP push, behind the NLB's HTTP (or TLS) listener.
   const pushServer = await startPushServer({ port: config.httpPort, host: config.bind, route: app.httpPushRoute, logger });
@@ -203,6 +258,7 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     setInterval(safely('reconcile', () => app.sessions.reconcile()), RECONCILE_MS),
     // No bus reaches the task: a pull stopped through the API is seen by the runner's own reconcile.
     setInterval(() => metrics.flush(), METRICS_FLUSH_MS),
+    setInterval(safely('revision check', checkRevision), config.revisionCheckSeconds * 1000),
   ];
   for (const t of timers) t.unref();
   logger.info('ingest: running', { taskId, rtmpPort: app.ingest.port });
@@ -210,7 +266,10 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   return {
     app,
     taskId,
+    ...(healthServer ? { healthPort: healthServer.port } : {}),
     beat,
+    drain,
+    checkRevision,
     async stop() {
       for (const t of timers) clearInterval(t);
       await healthServer?.close();

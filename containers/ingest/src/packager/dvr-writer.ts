@@ -14,6 +14,7 @@
  */
 import { liveSegmentsFromPlaylist, parseMediaPlaylist, targetDurationFor, writeMasterPlaylist } from '../../../../core/hls/playlist';
 import { dvrPlaylistUri, liveDvrMasterPlaylistKey, liveDvrMediaPlaylistKey, recordingRenditionPrefix, segmentUri } from '../../../../core/media/layout';
+import { LIVE_OBJECT_REFRESH_MS, liveObjectRefreshDue } from '../../../../core/media/live-refresh';
 import type { Logger } from '../../../../core/ports/logger';
 import type { ObjectStore } from '../../../../core/ports/object-store';
 import { describeError } from './errors';
@@ -29,13 +30,17 @@ export interface DvrWriterOptions {
   windowSeconds: number;
   segmentSeconds: number;
   logger: Logger;
+  /** How often the stored DVR master is rewritten while segments flow. Default LIVE_OBJECT_REFRESH_MS. */
+  masterRefreshMs?: number;
 }
 
 export class DvrWriter {
   private readonly tracks = new Map<string, RenditionTrack>();
   private readonly windowSegments: number;
   private readonly masterText: string;
-  private masterStored = false;
+  /** When the DVR master was last stored (ms since the epoch); rewritten like the live master (live-refresh.ts). */
+  private masterStoredAtMs: number | undefined;
+  private masterWriting = false;
   private targetDuration: number;
 
   constructor(private readonly options: DvrWriterOptions) {
@@ -79,19 +84,24 @@ export class DvrWriter {
   }
 
   /** Adds a published segment (or gap) and stores the rendition's DVR playlist, then the master once all have one. */
-  async append(rendition: string, entry: TrackEntry, fill: GapFiller): Promise<void> {
+  async append(rendition: string, entry: TrackEntry, fill: GapFiller, nowMs: number): Promise<void> {
     const track = this.tracks.get(rendition);
     if (!track) return;
     // A resumed window can only be behind live numbering; a segment below it is already listed.
     if (entry.sequence < track.nextSequence) return;
     track.append(entry, fill);
     await this.store(rendition, track, false);
-    if (!this.masterStored && [...this.tracks.values()].every((t) => t.hasSegments)) {
+    const due = this.masterStoredAtMs === undefined || liveObjectRefreshDue(this.masterStoredAtMs, nowMs, this.options.masterRefreshMs ?? LIVE_OBJECT_REFRESH_MS);
+    // Renditions append concurrently: one write at a time, so two segments never both write the master.
+    if (due && !this.masterWriting && [...this.tracks.values()].every((t) => t.hasSegments)) {
+      this.masterWriting = true;
       try {
         await this.options.store.put(liveDvrMasterPlaylistKey(this.options.streamId), this.masterText, PLAYLIST_PUT_OPTIONS);
-        this.masterStored = true;
+        this.masterStoredAtMs = nowMs;
       } catch (err) {
         this.options.logger.warn('packager: DVR master write failed; retrying with the next segment', { streamId: this.options.streamId, error: describeError(err) });
+      } finally {
+        this.masterWriting = false;
       }
     }
   }

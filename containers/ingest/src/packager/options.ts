@@ -27,6 +27,7 @@ export function validateOptions(options: PackagerOptions): void {
   if (liveWindow !== undefined && !(Number.isInteger(liveWindow) && liveWindow >= MIN_LIVE_WINDOW && liveWindow <= 1000)) problems.push({ path: 'liveWindow', message: `must be an integer from ${MIN_LIVE_WINDOW} to 1000` });
   if (pollIntervalMs !== undefined && !(Number.isFinite(pollIntervalMs) && pollIntervalMs >= 5)) problems.push({ path: 'pollIntervalMs', message: 'must be at least 5' });
   if (settleMs !== undefined && !(Number.isFinite(settleMs) && settleMs >= 0)) problems.push({ path: 'settleMs', message: 'must be a non-negative number' });
+  if (options.masterRefreshMs !== undefined && !(Number.isFinite(options.masterRefreshMs) && options.masterRefreshMs >= 1000)) problems.push({ path: 'masterRefreshMs', message: 'must be at least 1000' });
   if (!options.objectStore) problems.push({ path: 'objectStore', message: 'is required' });
   if (options.recordingId !== undefined && !isId('recording', options.recordingId)) problems.push({ path: 'recordingId', message: 'must be a recording id (rec_…)' });
   if (problems.length > 0) throw new ValidationError(`Invalid packager options: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}.`, problems);

@@ -91,11 +91,12 @@ export class Packager extends EventEmitter<PackagerEvents> {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.settleMs = options.settleMs ?? 100;
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    const refresh = options.masterRefreshMs !== undefined ? { masterRefreshMs: options.masterRefreshMs } : {};
     this.timeline = new GenerationTimeline(segmentSeconds, options.programDateTime ?? true);
     this.dvr = this.recordingId && (options.dvrWindowSeconds ?? 0) > 0
-      ? new DvrWriter({ streamId: this.streamId, recordingId: this.recordingId, plans: this.plans, store: this.store, windowSeconds: options.dvrWindowSeconds as number, segmentSeconds, logger: this.logger })
+      ? new DvrWriter({ streamId: this.streamId, recordingId: this.recordingId, plans: this.plans, store: this.store, windowSeconds: options.dvrWindowSeconds as number, segmentSeconds, logger: this.logger, ...refresh })
       : undefined;
-    this.playlists = new PlaylistWriter({ streamId: this.streamId, plans: this.plans, store: this.store, retryPolicy: this.retryPolicy, logger: this.logger, segmentSeconds, signal: this.abort.signal, ...(options.masterVariantUri ? { variantUri: options.masterVariantUri } : {}) });
+    this.playlists = new PlaylistWriter({ streamId: this.streamId, plans: this.plans, store: this.store, retryPolicy: this.retryPolicy, logger: this.logger, segmentSeconds, signal: this.abort.signal, ...refresh, ...(options.masterVariantUri ? { variantUri: options.masterVariantUri } : {}) });
     for (const plan of this.plans) {
       this.renditionStats.set(plan.name, emptyRenditionStats());
     }
@@ -350,6 +351,8 @@ export class Packager extends EventEmitter<PackagerEvents> {
       onUploadRetry: (err, attempt, wait) => {
         rendition.stats.uploadRetries++;
         this.metrics.count('packager_upload_retries', 1, { rendition: name });
+        // One series for the whole task (no rendition): what the SegmentUploadFailures alarm watches.
+        this.metrics.count('segment_upload_failures', 1);
         this.logger.warn('packager: segment upload failed; retrying', { streamId: this.streamId, rendition: name, sequence: job.sequence, attempt, retryInMs: wait, error: describeError(err) });
       },
     });
@@ -361,7 +364,8 @@ export class Packager extends EventEmitter<PackagerEvents> {
     if (job.pdtMs !== undefined) entry.programDateTime = new Date(job.pdtMs).toISOString();
     const { gapSequences, discontinuity } = rendition.track.append(entry, (seq) => this.timeline.gapFiller(seq));
     await this.playlists.storeMediaPlaylist(name, rendition.track, false, signal);
-    await this.dvr?.append(name, entry, (seq) => this.timeline.gapFiller(seq));
+    await this.dvr?.append(name, entry, (seq) => this.timeline.gapFiller(seq), this.clock.now().getTime());
+    this.playlists.refreshMasterIfDue(this.clock.now().getTime(), () => this.changes.notify());
 
     if (body) await unlink(job.file).catch((err: unknown) => this.logger.warn('packager: could not delete a stored segment from scratch', { streamId: this.streamId, file: job.file, error: describeError(err) }));
 
@@ -386,6 +390,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
     this.playlists.publishMaster(
       (masterKey) => this.safeEmit('live', { streamId: this.streamId, masterKey, at: this.clock.now() }),
       () => this.changes.notify(),
+      this.clock.now().getTime(),
     );
   }
 

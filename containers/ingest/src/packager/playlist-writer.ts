@@ -1,11 +1,14 @@
 /**
  * The playlists of one stream's packager: each rendition's live media playlist (under one target
- * duration that only grows), the master playlist written once the stream is playable, and a recorded
- * session's rendition plan. Every write retries until it succeeds or the packager stops.
+ * duration that only grows), the master playlist written once the stream is playable (and rewritten at
+ * least every LIVE_OBJECT_REFRESH_MS while segments flow, so the `live/` lifecycle expiry never removes it
+ * under a 24/7 session's viewers), and a recorded session's rendition plan. Every write retries until it
+ * succeeds or the packager stops.
  * Must never lower the target duration, write the master before it is asked to, or drop a name from the
  * rendition plan that an earlier run wrote.
  */
 import { targetDurationFor, writeMasterPlaylist } from '../../../../core/hls/playlist';
+import { LIVE_OBJECT_REFRESH_MS, liveObjectRefreshDue } from '../../../../core/media/live-refresh';
 import { liveMasterPlaylistKey, liveMediaPlaylistKey, mediaPlaylistUri, renditionsFileKey } from '../../../../core/media/layout';
 import type { Logger } from '../../../../core/ports/logger';
 import type { ObjectStore, PutOptions } from '../../../../core/ports/object-store';
@@ -34,6 +37,8 @@ export interface PlaylistWriterOptions {
   variantUri?: (rendition: string) => string;
   /** The packager's stop: ends the master write's retries. */
   signal: AbortSignal;
+  /** How often the stored master is rewritten while the stream is live. Default LIVE_OBJECT_REFRESH_MS. */
+  masterRefreshMs?: number;
 }
 
 export class PlaylistWriter {
@@ -41,6 +46,8 @@ export class PlaylistWriter {
   private liveState: 'waiting' | 'publishing' | 'live' = 'waiting';
   private masterTask: Promise<void> | undefined;
   private readonly masterText: string;
+  /** When the master was last stored (ms since the epoch), once live. */
+  private masterStoredAtMs: number | undefined;
 
   constructor(private readonly options: PlaylistWriterOptions) {
     this.targetDuration = targetDurationFor([], options.segmentSeconds);
@@ -103,7 +110,7 @@ export class PlaylistWriter {
    * `onSettled` when the write is over either way. A failed write leaves the writer waiting, so the next
    * published segment tries again.
    */
-  publishMaster(onLive: (masterKey: string) => void, onSettled: () => void): void {
+  publishMaster(onLive: (masterKey: string) => void, onSettled: () => void, nowMs: number): void {
     if (this.liveState !== 'waiting') return;
     this.liveState = 'publishing';
     const { streamId, logger, signal } = this.options;
@@ -114,12 +121,36 @@ export class PlaylistWriter {
     })
       .then(() => {
         this.liveState = 'live';
+        this.masterStoredAtMs = nowMs;
         logger.info('packager: stream is playable', { streamId, masterKey: key });
         onLive(key);
       })
       .catch((err: unknown) => {
         this.liveState = 'waiting';
         if (!signal.aborted) logger.error('packager: could not publish the master playlist', { streamId, error: describeError(err) });
+      })
+      .finally(() => {
+        this.masterTask = undefined;
+        onSettled();
+      });
+  }
+
+  /**
+   * Rewrites the stored master (same text) when its last write is older than the refresh interval, in the
+   * background like the first write. A failure keeps the old time, so the next segment tries again.
+   */
+  refreshMasterIfDue(nowMs: number, onSettled: () => void): void {
+    if (this.liveState !== 'live' || this.masterTask) return;
+    if (!liveObjectRefreshDue(this.masterStoredAtMs, nowMs, this.options.masterRefreshMs ?? LIVE_OBJECT_REFRESH_MS)) return;
+    const { streamId, logger, signal } = this.options;
+    const key = liveMasterPlaylistKey(streamId);
+    this.masterTask = this.options.store
+      .put(key, this.masterText, PLAYLIST_PUT_OPTIONS)
+      .then(() => {
+        this.masterStoredAtMs = nowMs;
+      })
+      .catch((err: unknown) => {
+        if (!signal.aborted) logger.warn('packager: master playlist refresh failed; retrying with the next segment', { streamId, error: describeError(err) });
       })
       .finally(() => {
         this.masterTask = undefined;

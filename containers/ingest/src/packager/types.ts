@@ -54,6 +54,11 @@ export interface PackagerOptions {
   dvrWindowSeconds?: number;
   /** The master's URI of a rendition's playlist. Default `<rendition>/index.m3u8`; low latency names `<rendition>/ll.m3u8`. */
   masterVariantUri?: (rendition: string) => string;
+  /**
+   * How often the master (and DVR master) playlists are rewritten while segments flow, so the `live/`
+   * lifecycle expiry never removes them during a long session. Default LIVE_OBJECT_REFRESH_MS (6 h).
+   */
+  masterRefreshMs?: number;
 }
 
 export interface StopOptions {

@@ -12,6 +12,8 @@ import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
 import type { PublishDecision } from '../../../../core/streams/publish-decision';
 import { redactStreamKeys } from '../../../../core/streams/stream-key';
+import { closeAtNextKeyframe } from './keyframe-close';
+import { closeWithStatus } from './rtmp-status';
 import { nmsContext, nmsLogger, NmsRtmpServerClass, type NmsBroadcast, type NmsRtmpServer, type NmsSession } from './nms';
 import { HANDOFF_APP, isLoopback, type IngestProtocol, type PublishHandoffs } from '../handoff/publish-handoffs';
 
@@ -44,7 +46,15 @@ export interface AcceptedPublish {
   broadcast: NmsBroadcast;
   /** Closes the publisher's connection (disable, delete, end now). */
   disconnect(): void;
+  /** Closes it at its next keyframe, telling the encoder why (it should reconnect). @see keyframe-close.ts */
+  handOff(description: string): void;
 }
+
+/**
+ * Whether this task takes a new publisher at all, asked before the publish gate (so a draining or full task
+ * costs no auth call): undefined admits, a refusal is sent to the encoder as an RTMP error status.
+ */
+export type PublishAdmission = () => { reason: string; description: string } | undefined;
 
 export interface RtmpIngestOptions {
   port: number;
@@ -67,6 +77,8 @@ export interface RtmpIngestOptions {
    * its rate limits see the real address. Undefined for any other connection.
    */
   proxiedAddress?(socket: Socket): string | undefined;
+  /** @default admits every publish */
+  admission?: PublishAdmission;
 }
 
 export class RtmpIngest {
@@ -134,6 +146,11 @@ export class RtmpIngest {
     return found;
   }
 
+  /** The accepted publishers right now. */
+  get publishers(): AcceptedPublish[] {
+    return [...this.accepted.values()];
+  }
+
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
@@ -171,6 +188,14 @@ export class RtmpIngest {
     session.broadcast.publishGraceMs = 0;
     let closed = false;
     socket?.once('close', () => (closed = true));
+
+    const refusal = this.options.admission?.();
+    if (refusal) {
+      this.options.logger.info('rtmp: publish refused by this task (the encoder reconnects elsewhere)', { reason: refusal.reason, remoteAddress });
+      this.options.metrics.count('publish_rejected', 1, { reason: refusal.reason });
+      closeWithStatus(session, refusal.description);
+      return;
+    }
 
     const started = Date.now();
     let decision: PublishDecision;
@@ -225,6 +250,17 @@ export class RtmpIngest {
       disconnect: () => {
         destroy(socket, session);
         handoffDisconnect?.();
+      },
+      handOff: (description) => {
+        const disarm = closeAtNextKeyframe({
+          streamPath: session.streamPath,
+          broadcast: session.broadcast,
+          close: (reason) => {
+            this.options.logger.info('rtmp: handing the publisher off to another task', { streamId: publish.streamId, sessionId: publish.sessionId, at: reason });
+            closeWithStatus(session, description);
+          },
+        });
+        socket?.once('close', disarm);
       },
     };
     this.options.metrics.count('publish_accepted');
