@@ -31,7 +31,8 @@ export function planeProcess(options: { httpPort: number; rtmpPort: number; env:
       return running() ? child?.pid : undefined;
     },
     async start() {
-      const env = { ...process.env, ...options.env, STREAMPLANE_HTTP_PORT: String(options.httpPort), STREAMPLANE_RTMP_PORT: String(options.rtmpPort) };
+      // SRT is off: its default UDP port would clash with other planes on the machine (tests run side by side).
+      const env = { ...process.env, STREAMPLANE_SRT_PORT: 'off', ...options.env, STREAMPLANE_HTTP_PORT: String(options.httpPort), STREAMPLANE_RTMP_PORT: String(options.rtmpPort) };
       child = spawn(process.execPath, ['--import', 'tsx', 'bin/local-plane.ts'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
       const started = child;
       let tail = '';

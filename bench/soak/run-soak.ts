@@ -33,7 +33,7 @@ export interface SoakReport {
   minutes: number;
   streams: number;
   faults: Record<FaultKind, number>;
-  segments: { seenLive: number; stored: number; inRecordings: number; strandedOnScratch: number; lost: number; lostExamples: string[] };
+  segments: { seenLive: number; playout: number; stored: number; inRecordings: number; strandedOnScratch: number; lost: number; lostExamples: string[] };
   playlist: { polls: number; regressions: number; examples: string[] };
   webhooks: { emitted: number; delivered: number; lost: number; duplicates: number; invalidSignatures: number };
   recordings: { total: number; ready: number; notFinalized: number };
@@ -181,7 +181,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
   const mediaDir = join(dataDir, 'media');
   const stored = (await filesUnder(join(mediaDir, 'recordings'))).filter((f) => f.endsWith('.ts') || f.endsWith('.m4s')).map((f) => `/${relative(mediaDir, f)}`);
-  const seenLive = new Set([...viewers.seen.values()].flatMap((set) => [...set]));
+  const seenAll = [...viewers.seen.values()].flatMap((set) => [...set]);
+  // Slate and fallback segments (stored under live/, never under recordings/) are playout, not the
+  // publishers' media: recordings hold live sessions only, by design.
+  const playout = new Set(seenAll.filter((path) => path.startsWith('/live/')));
+  const seenLive = new Set(seenAll.filter((path) => !playout.has(path)));
   const lost = [...new Set([...seenLive, ...stored])].filter((path) => !inRecordings.has(path));
 
 
@@ -218,7 +222,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     minutes: options.minutes,
     streams: options.streams,
     faults: counts,
-    segments: { seenLive: seenLive.size, stored: stored.length, inRecordings: inRecordings.size, strandedOnScratch: strandedOnScratch.length, lost: lost.length, lostExamples: lost.slice(0, 5) },
+    segments: { seenLive: seenLive.size, playout: playout.size, stored: stored.length, inRecordings: inRecordings.size, strandedOnScratch: strandedOnScratch.length, lost: lost.length, lostExamples: lost.slice(0, 5) },
     playlist: { polls: viewers.polls, regressions: viewers.regressions.length, examples: viewers.regressions.slice(0, 5).map((r) => `${r.stream}/${r.rendition}: ${r.what}`) },
     webhooks: { emitted: events.length, delivered: events.length - lostWebhooks, lost: lostWebhooks, duplicates, invalidSignatures: sink.invalidSignatures },
     recordings: { total: recordings.length, ready: recordings.length - notFinalized, notFinalized },

@@ -144,7 +144,9 @@ describe('low-latency (LL-HLS) streams', () => {
     assert.deepEqual(result.errors.filter((e) => e.fatal), [], JSON.stringify(result.errors));
     await page.close();
 
-    // The recording: the usual VOD layout (MPEG-TS segments), not parts.
+    // The recording: the usual VOD layout (MPEG-TS segments), not parts. Enough media first: on a quiet
+    // machine the player is playing after only two or three segments.
+    await waitFor('five complete low-latency segments', async () => parseLlMediaPlaylist((await fetchText(mediaUrl)).text).segments.length >= 5 || undefined, { timeoutMs: 30_000 });
     await encoder.kill();
     const recording = await waitFor('a ready recording', async () => {
       const items = (await t.api<{ items: Array<{ status: string; playback: { hls: string } }> }>('GET', `/v1/streams/${created.body.id}/recordings`)).body.items;
@@ -154,7 +156,7 @@ describe('low-latency (LL-HLS) streams', () => {
     const vodVariant = parseMaster(vodMaster.text)[0]!;
     const vodMedia = parseMediaPlaylist((await fetchText(new URL(vodVariant.uri, recording!.playback.hls).toString())).text);
     assert.equal(vodMedia.endList, true);
-    assert.ok(vodMedia.segments.length >= 5 && vodMedia.segments.every((s) => s.uri.endsWith('.ts')));
+    assert.ok(vodMedia.segments.length >= 5 && vodMedia.segments.every((s) => s.uri.endsWith('.ts')), JSON.stringify(vodMedia.segments.map((s) => s.uri)));
     // The live LL playlist ends too.
     const ended = parseLlMediaPlaylist((await fetchText(mediaUrl)).text);
     assert.equal(ended.endList, true);

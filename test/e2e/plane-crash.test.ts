@@ -47,6 +47,8 @@ describe('plane crash mid-session', () => {
       STREAMPLANE_DATA_DIR: dataDir,
       STREAMPLANE_API_TOKEN: TOKEN,
       STREAMPLANE_LADDER: '360,180',
+      // Not under test here; its default UDP port would clash with planes other test files run meanwhile.
+      STREAMPLANE_SRT_PORT: 'off',
     };
     child = spawn(process.execPath, ['--import', 'tsx', 'bin/local-plane.ts'], { cwd: root, env, stdio: 'ignore' });
     const base = `http://127.0.0.1:${httpPort}`;

@@ -94,10 +94,13 @@ describe('publish refusal', () => {
       }),
     );
     assert.equal((await fetch(`${t.base}/healthz`)).status, 200);
-    const created = await t.api<{ streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: 'after garbage' });
+    const created = await t.api<{ id: string; streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: 'after garbage' });
     const encoder = publish({ url: t.rtmpUrl(created.body.streamKey), width: 640, height: 360, seconds: 10 });
     await waitForMaster(created.body.playback.hls);
     await encoder.kill();
+    // Its reconnect slate would run for the whole window: end the stream so later refusals find no ffmpeg at all.
+    assert.equal((await t.api('POST', `/v1/streams/${created.body.id}/end`)).status, 200);
+    await waitFor('the stream\'s slate to stop', async () => (await ffmpegProcessesMatching(t.dataDir)).length === 0 || undefined, { timeoutMs: 20_000 });
   });
 
   it('rate-limits an address that keeps presenting bad keys', async () => {

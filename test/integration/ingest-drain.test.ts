@@ -79,6 +79,8 @@ describe('ingest drain on deploy', () => {
     const config = (task: string) =>
       loadCloudIngestConfig({
         STREAMPLANE_RTMP_PORT: '0',
+        STREAMPLANE_SRT_PORT: 'off',
+        STREAMPLANE_HTTP_PORT: '0',
         STREAMPLANE_BIND: '127.0.0.1',
         STREAMPLANE_DATA_DIR: join(scratch, task),
         STREAMPLANE_LADDER: '360',
@@ -165,6 +167,8 @@ describe('ingest drain on deploy', () => {
     const ingest = await startCloudIngest(
       loadCloudIngestConfig({
         STREAMPLANE_RTMP_PORT: '0',
+        STREAMPLANE_SRT_PORT: 'off',
+        STREAMPLANE_HTTP_PORT: '0',
         STREAMPLANE_BIND: '127.0.0.1',
         STREAMPLANE_DATA_DIR: join(scratch, 'full-task'),
         STREAMPLANE_LADDER: '360',

@@ -209,7 +209,8 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
         ...(config.thumbnailSeconds !== undefined ? { thumbnailSeconds: config.thumbnailSeconds } : {}),
         ...(deps.liveParts ? { liveParts: deps.liveParts } : {}),
         ...(monitoring ? { monitoring } : {}),
-        ...(channels
+        // Low-latency sessions stay out of channel playout: its feeds make classic segments only.
+        ...(channels && publish.latencyMode !== 'low'
           ? {
               channel: {
                 plan: () => channels.planFor(publish.streamId),

@@ -138,7 +138,9 @@ export class ChannelDirector {
     const change = selectOutput(state.output, {
       publisher: state.publisher,
       fallback,
-      reconnectSlate: media?.reconnectSlate ?? false,
+      // Slate and fallback feeds make classic segments only: a low-latency stream's players (on ll.m3u8)
+      // would get nothing from them, so its reconnect window stays as it was (no slate).
+      reconnectSlate: (media?.reconnectSlate ?? false) && stream?.latencyMode !== 'low',
       available: Boolean(stream && media && stream.status !== 'disabled'),
     });
     const to = change?.to ?? state.output;

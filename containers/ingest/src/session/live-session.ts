@@ -343,7 +343,10 @@ export class LiveSession {
     });
     await takeover().catch((err: unknown) => this.log.error('session: the channel takeover failed; going live anyway', { error: err instanceof Error ? err : String(err) }));
     await packager.start();
-    for (let i = 0; i < this.runDirs.length; i++) await packager.attach(this.runDirs[i] as string);
+    for (const runDir of this.runDirs) {
+      await packager.attach(runDir);
+      await this.llPackager?.attach(runDir);
+    }
     this.handedOver = true;
   }
 
