@@ -6,6 +6,7 @@
  *
  * Must never: leave a child process or listener behind after `stop`, or print a stream key.
  */
+import { hostAddresses } from '../adapters/host-addresses';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,7 +47,6 @@ import { wireLocalChannels } from './channels-wiring';
 import type { ChannelMediaSource } from '../core/ports/channel-media';
 import { wireLocalPulls } from './pulls-wiring';
 import type { UrlPolicy } from '../core/webhooks/url-policy';
-import { systemResolver } from '../adapters/http-webhook-sender';
 import { wireLocalSimulcast } from './simulcast-wiring';
 import { wireLocalMedia } from './media-wiring';
 import { libraryChannelMedia } from '../core/media-library/channel-media-source';
@@ -226,7 +226,7 @@ export async function startLocalPlane(config: PlaneConfig, logger: Logger = crea
     const publishAuth = createPublishAuthHandler(sessionDeps);
     // Pull sources: loopback (and configured private ranges) allowed, as for webhooks on this machine.
     const sourcePolicy: UrlPolicy = { allowLoopback: true, allowCidrs: config.pullAllowCidrs };
-    const resolveHost = async (host: string) => (await systemResolver(host)).map((a) => a.address);
+    const resolveHost = hostAddresses();
     const app = await startIngestApp({
       config,
       sessionDeps,

@@ -12,11 +12,12 @@
  * Must never: let the local plane send webhooks to private addresses other than loopback unless
  * `allowCidrs` says so, or keep timers, sockets or subscriptions after `close`.
  */
+import { hostAddresses } from '../adapters/host-addresses';
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { DynamoDbWebhookStore } from '../adapters/dynamodb-webhook-store';
-import { HttpWebhookSender, systemResolver, type HostResolver } from '../adapters/http-webhook-sender';
+import { HttpWebhookSender, type HostResolver } from '../adapters/http-webhook-sender';
 import { LocalQueue, type DelayScheduler } from '../adapters/local-queue';
 import { serveHttpApi } from '../adapters/local-http-api';
 import { QueueDeadLetterSink, QueueRetryScheduler, type QueueSender } from '../adapters/sqs-retry-scheduler';
@@ -123,7 +124,7 @@ export function wireLocalWebhooks(options: LocalWebhooksOptions): LocalWebhooks 
     store,
     clock,
     urlPolicy: policy,
-    resolveHost: async (host) => (await (options.resolve ?? systemResolver)(host)).map((a) => a.address),
+    resolveHost: hostAddresses(options.resolve ? { resolve: options.resolve } : {}),
     enqueue: (message) => scheduler.schedule(message, 0),
     apiToken: options.apiToken,
     logger,

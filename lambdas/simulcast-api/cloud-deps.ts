@@ -4,7 +4,7 @@
  * allow-listed) with a DNS check, and the API token from its secret; EMF metrics flushed per invocation.
  * The ingest tasks pick up changes by polling the table while a stream is live.
  */
-import { lookup } from 'node:dns/promises';
+import { hostAddresses } from '../../adapters/host-addresses';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbSimulcastTargetStore } from '../../adapters/dynamodb-simulcast-target-store';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
@@ -18,7 +18,6 @@ import { loadSimulcastApiConfig } from './config';
 import { createSimulcastApiHandler, type SimulcastApiDeps, type SimulcastApiHandler } from './handler';
 
 const SERVICE = 'simulcast-api';
-const DNS_CHECK_TIMEOUT_MS = 3_000;
 
 export async function simulcastApiCloudDeps(env?: Env): Promise<SimulcastApiDeps & { metrics: EmfMetrics }> {
   const config = loadSimulcastApiConfig(env);
@@ -29,7 +28,7 @@ export async function simulcastApiCloudDeps(env?: Env): Promise<SimulcastApiDeps
     cipher: new KmsKeyCipher({ keyId: config.keyId }),
     clock: systemClock,
     urlPolicy: { allowLoopback: false, allowCidrs: config.allowCidrs },
-    resolveHost: (host) => withTimeout(lookup(host, { all: true }).then((all) => all.map((a) => a.address)), DNS_CHECK_TIMEOUT_MS),
+    resolveHost: hostAddresses(),
     maxTargets: config.maxTargets,
     apiToken: apiTokenSource(config.apiToken),
     logger: powertoolsLogger(SERVICE),
@@ -42,12 +41,3 @@ export async function buildSimulcastApiHandler(env?: Env): Promise<SimulcastApiH
   return withMetricsFlush(createSimulcastApiHandler(deps), deps.metrics);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('DNS check timed out')), ms);
-    }),
-  ]);
-}

@@ -3,6 +3,7 @@
  * store and the event log, EventBridge (or the log) for events, the API token from its secret; EMF
  * metrics (`api_requests`) flushed per invocation.
  */
+import { hostAddresses } from '../../adapters/host-addresses';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbEventLog } from '../../adapters/dynamodb-event-log';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
@@ -19,7 +20,6 @@ import type { Env } from '../shared/config';
 import { powertoolsLogger } from '../shared/logger';
 import { EmfMetrics, withMetricsFlush } from '../shared/metrics';
 import { SqsPullJobQueue } from '../../adapters/sqs-pull-job-queue';
-import { systemResolver } from '../../adapters/http-webhook-sender';
 import { CLOUD_URL_POLICY } from '../../core/webhooks/url-policy';
 import { createStreamRegistryHandler, type StreamRegistryDeps, type StreamRegistryHandler } from './handler';
 
@@ -49,7 +49,7 @@ export async function streamRegistryCloudDeps(env?: Env): Promise<StreamRegistry
     ...(config.defaultReconnectWindowSeconds !== undefined ? { defaults: { reconnectWindowSeconds: config.defaultReconnectWindowSeconds } } : {}),
     metrics: new EmfMetrics(SERVICE),
     // Pull sources: public addresses only (checked as given and as they resolve now), jobs to SQS.
-    sources: { sourcePolicy: CLOUD_URL_POLICY, resolveHost: async (host: string) => (await systemResolver(host)).map((a) => a.address) },
+    sources: { sourcePolicy: CLOUD_URL_POLICY, resolveHost: hostAddresses() },
     ...(config.pullJobQueueUrl ? { pullJobs: new SqsPullJobQueue({ queueUrl: config.pullJobQueueUrl }) } : {}),
     monitoring: {
       health: new DynamoDbHealthStore({ tableName: config.tableName, client }),

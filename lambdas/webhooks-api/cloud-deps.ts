@@ -4,9 +4,9 @@
  * resolver for the registration-time DNS check, and the API token from its secret; EMF metrics
  * (`api_requests`) flushed per invocation.
  */
+import { hostAddresses } from '../../adapters/host-addresses';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbWebhookStore } from '../../adapters/dynamodb-webhook-store';
-import { systemResolver } from '../../adapters/http-webhook-sender';
 import { QueueRetryScheduler, sqsQueueSender } from '../../adapters/sqs-retry-scheduler';
 import { systemClock } from '../../core/ports/clock';
 import { apiTokenSource } from '../shared/api-token';
@@ -16,7 +16,6 @@ import { EmfMetrics, withMetricsFlush } from '../shared/metrics';
 import { loadWebhooksApiConfig } from './config';
 import { createWebhooksApiHandler, type WebhooksApiDeps, type WebhooksApiHandler } from './handler';
 
-const DNS_CHECK_TIMEOUT_MS = 3_000;
 
 const SERVICE = 'webhooks-api';
 
@@ -28,7 +27,7 @@ export async function webhooksApiCloudDeps(env?: Env): Promise<WebhooksApiDeps &
     store,
     clock: systemClock,
     urlPolicy: { allowLoopback: false, allowCidrs: config.allowCidrs },
-    resolveHost: (host) => withTimeout(systemResolver(host).then((all) => all.map((a) => a.address)), DNS_CHECK_TIMEOUT_MS),
+    resolveHost: hostAddresses(),
     enqueue: (message) => scheduler.schedule(message, 0),
     apiToken: apiTokenSource(config.apiToken),
     logger: powertoolsLogger(SERVICE),
@@ -41,12 +40,3 @@ export async function buildWebhooksApiHandler(env?: Env): Promise<WebhooksApiHan
   return withMetricsFlush(createWebhooksApiHandler(deps), deps.metrics);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('DNS check timed out')), ms);
-    }),
-  ]);
-}

@@ -7,6 +7,7 @@
  * Must never: let the autoscaler stop a task that carries a live stream (protection is renewed well
  * before it lapses), or keep beating after it stopped carrying streams it no longer owns.
  */
+import { hostAddresses } from '../../../../adapters/host-addresses';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -46,7 +47,6 @@ import { startMediaProbes } from '../media/cloud-probes';
 import type { PublishGate } from '../rtmp/rtmp-ingest';
 import type { CloudIngestConfig } from './cloud-config';
 import { PullJobConsumer } from '../pulls/pull-job-consumer';
-import { systemResolver } from '../../../../adapters/http-webhook-sender';
 import { CLOUD_URL_POLICY } from '../../../../core/webhooks/url-policy';
 
 /** What an encoder is told when this task's stream budget is used up. */
@@ -127,7 +127,7 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
           pulls: {
             maxPulls: config.maxPulls,
             sourcePolicy: { ...CLOUD_URL_POLICY, allowCidrs: config.pullAllowCidrs },
-            resolveHost: async (host: string) => (await systemResolver(host)).map((a) => a.address),
+            resolveHost: hostAddresses(),
             onFinished: (streamId: string, outcome: 'stopped' | 'failed' | 'closed') => void pullJobs?.finished(streamId, outcome),
           },
         }
