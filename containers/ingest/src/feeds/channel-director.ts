@@ -134,13 +134,14 @@ export class ChannelDirector {
     const state = this.state(streamId);
     const stream = await this.options.streams.get(streamId);
     const media = stream ? await this.options.media.resolve(streamId) : undefined;
-    const fallback = Boolean(media?.fallback && media.fallback.items.length > 0);
+    // Slate and fallback feeds make classic segments only: a low-latency stream's players (on ll.m3u8)
+    // would get nothing from them, so such a stream is no channel (its live sessions skip the hand-over too).
+    const channel = stream?.latencyMode !== 'low';
+    const fallback = channel && Boolean(media?.fallback && media.fallback.items.length > 0);
     const change = selectOutput(state.output, {
       publisher: state.publisher,
       fallback,
-      // Slate and fallback feeds make classic segments only: a low-latency stream's players (on ll.m3u8)
-      // would get nothing from them, so its reconnect window stays as it was (no slate).
-      reconnectSlate: (media?.reconnectSlate ?? false) && stream?.latencyMode !== 'low',
+      reconnectSlate: channel && (media?.reconnectSlate ?? false),
       available: Boolean(stream && media && stream.status !== 'disabled'),
     });
     const to = change?.to ?? state.output;
