@@ -137,9 +137,12 @@ describe('pull sources (RTSP, HLS) on the local plane', { timeout: 240_000 }, ()
       }, { timeoutMs: 60_000 });
       assert.match(failed.pull?.lastError ?? '', c.error);
       assert.equal(failed.status, 'idle');
-      const list = await events(created.body.id);
-      const failure = list.find((e) => e.type === 'stream.failed');
-      assert.ok(failure, `${c.name}: stream.failed`);
+      // The state is written before the event reaches the log: wait for the event, bounded.
+      const { list, failure } = await waitFor(`${c.name}: stream.failed`, async () => {
+        const list = await events(created.body.id);
+        const failure = list.find((e) => e.type === 'stream.failed');
+        return failure ? { list, failure } : undefined;
+      }, { timeoutMs: 10_000 });
       assert.equal(failure.data.attempts, 3);
       assert.ok(!JSON.stringify([failed, list]).includes(PASSWORD) && !JSON.stringify([failed, list]).includes('wrong-pass-word'), 'no credential in lastError or events');
     }
