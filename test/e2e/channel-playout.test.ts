@@ -10,14 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
 import { FsObjectStore } from '../../adapters/fs-object-store';
 import { FixtureChannelMedia, makeMediaFile, storeMedia } from '../support/channel-media';
-import { publish, stopAll } from '../support/ffmpeg';
-import { launchChromium } from '../support/browser';
+import { publish } from '../support/ffmpeg';
 import { fetchMediaPlaylist, fetchText, parseMaster, waitForMaster } from '../support/hls';
-import { startTestPlane, type TestPlane } from '../support/plane';
-import { startPlayerSite, type PlayerSite } from '../support/player-site';
+import { usePlayerHarness } from '../support/player-harness';
 import { waitFor } from '../support/wait';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>player</title>
@@ -75,37 +72,28 @@ function assertSequencesIncrease(samples: Sample[]): void {
 }
 
 describe('24/7 channel: fallback playout, live takeover and the reconnect slate', () => {
-  let t: TestPlane;
-  let site: PlayerSite | undefined;
-  let browser: Browser | undefined;
-  let mediaDir: string;
   const channelMedia = new FixtureChannelMedia();
+  const h = usePlayerHarness(PAGE, { env: { STREAMPLANE_LADDER: '180', STREAMPLANE_THUMBNAIL_SECONDS: '0' }, parts: { channelMedia } });
+  let mediaDir: string;
 
   before(async () => {
     mediaDir = await mkdtemp(join(tmpdir(), 'streamplane-channel-media-'));
-    t = await startTestPlane({ env: { STREAMPLANE_LADDER: '180', STREAMPLANE_THUMBNAIL_SECONDS: '0' }, parts: { channelMedia } });
-    site = await startPlayerSite(PAGE);
-    browser = await launchChromium();
   });
   after(async () => {
-    await browser?.close();
-    await stopAll();
-    await site?.close();
-    await t?.stop();
     await rm(mediaDir, { recursive: true, force: true });
   });
 
   it('plays fallback → live → slate → live → fallback in hls.js with sequences increasing, and records only the live sessions', async () => {
-    const store = new FsObjectStore(join(t.dataDir, 'media'));
+    const store = new FsObjectStore(join(h.plane.dataDir, 'media'));
     const clip = await storeMedia(store, 'media_clip', await makeMediaFile(mediaDir, 'clip', 'mp4', 6), 'video', 6);
     const song = await storeMedia(store, 'media_song', await makeMediaFile(mediaDir, 'song', 'm4a', 5, { frequency: 330 }), 'audio', 5);
-    const created = await t.api<{ id: string; streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: 'tv', reconnectWindowSeconds: 20 });
+    const created = await h.plane.api<{ id: string; streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: 'tv', reconnectWindowSeconds: 20 });
     const { id, streamKey } = created.body;
     channelMedia.set(id, { fallback: { items: [clip, song], order: 'sequential' }, slate: null, reconnectSlate: true });
     // A PATCH is how the settings arrive: the stream.updated event makes the ingest apply them.
-    assert.equal((await t.api('PATCH', `/v1/streams/${id}`, { name: 'tv channel' })).status, 200);
+    assert.equal((await h.plane.api('PATCH', `/v1/streams/${id}`, { name: 'tv channel' })).status, 200);
 
-    const output = async () => (await t.api<{ output: string }>('GET', `/v1/streams/${id}`)).body.output;
+    const output = async () => (await h.plane.api<{ output: string }>('GET', `/v1/streams/${id}`)).body.output;
     const master = await waitForMaster(created.body.playback.hls, 60_000);
     const variants = parseMaster(master);
     assert.deepEqual(variants.map((v) => v.resolution?.height), [180]);
@@ -113,15 +101,15 @@ describe('24/7 channel: fallback playout, live takeover and the reconnect slate'
     const urls = new Map(variants.map((v) => [v.uri, new URL(v.uri, created.body.playback.hls).toString()]));
     const watcher = watchPlaylists(urls);
 
-    const page = await (browser as Browser).newPage();
-    await page.goto((site as PlayerSite).url);
+    const page = await h.browser.newPage();
+    await page.goto(h.site.url);
     await page.evaluate((src) => (window as unknown as { start(s: string): void }).start(src), created.body.playback.hls);
     const time = () => page.evaluate(() => (window as unknown as { time(): number }).time());
     await waitFor('fallback playing in the browser', async () => (await time()) > 3, { timeoutMs: 60_000 });
 
     // Live takes over.
     const publishedAt = Date.now();
-    let encoder = publish({ url: t.rtmpUrl(streamKey), width: 320, height: 180, seconds: 12 });
+    let encoder = publish({ url: h.plane.rtmpUrl(streamKey), width: 320, height: 180, seconds: 12 });
     await waitFor('output live', async () => (await output()) === 'live', { timeoutMs: 40_000, intervalMs: 100 });
     const switchMs = Date.now() - publishedAt;
     const atLive = await time();
@@ -133,7 +121,7 @@ describe('24/7 channel: fallback playout, live takeover and the reconnect slate'
     const atSlate = await time();
     // It reconnects at once (the slate plays on until its first segment), goes live again, then ends:
     // after the window the fallback resumes.
-    encoder = publish({ url: t.rtmpUrl(streamKey), width: 320, height: 180, seconds: 10 });
+    encoder = publish({ url: h.plane.rtmpUrl(streamKey), width: 320, height: 180, seconds: 10 });
     await waitFor('slate playing', async () => (await time()) > atSlate + 2, { timeoutMs: 30_000 });
     await waitFor('output live again', async () => (await output()) === 'live', { timeoutMs: 40_000, intervalMs: 100 });
     await encoder.exited;
@@ -148,7 +136,7 @@ describe('24/7 channel: fallback playout, live takeover and the reconnect slate'
     const last = watcher.samples.at(-1) as Sample;
     assert.ok(last.discontinuities >= 4, `a discontinuity at every switch (saw ${last.discontinuities})`);
 
-    const events = await t.api<{ items: Array<{ type: string; data: { from: string; to: string; reason: string } }> }>('GET', `/v1/events?streamId=${id}&type=output.changed&limit=50`);
+    const events = await h.plane.api<{ items: Array<{ type: string; data: { from: string; to: string; reason: string } }> }>('GET', `/v1/events?streamId=${id}&type=output.changed&limit=50`);
     assert.deepEqual(
       events.body.items.map((e) => `${e.data.from}>${e.data.to}:${e.data.reason}`),
       ['off>fallback:fallback_configured', 'fallback>live:publisher_live', 'live>slate:publisher_interrupted', 'slate>live:publisher_live', 'live>slate:publisher_interrupted', 'slate>fallback:session_ended'],
@@ -156,25 +144,25 @@ describe('24/7 channel: fallback playout, live takeover and the reconnect slate'
 
     // The recording: both publishes of the one session, no fallback, no slate.
     const recordings = await waitFor('the recording ready', async () => {
-      const list = await t.api<{ items: Array<{ id: string; status: string; durationSeconds: number | null; playback?: { hls: string } }> }>('GET', `/v1/streams/${id}/recordings`);
+      const list = await h.plane.api<{ items: Array<{ id: string; status: string; durationSeconds: number | null; playback?: { hls: string } }> }>('GET', `/v1/streams/${id}/recordings`);
       return list.body.items.find((r) => r.status === 'ready');
     }, { timeoutMs: 60_000 });
     assert.ok(recordings.durationSeconds !== null && recordings.durationSeconds >= 14 && recordings.durationSeconds <= 26, `recording holds the live media only: ${recordings.durationSeconds} s`);
-    const metrics = t.plane.metrics.render();
+    const metrics = h.plane.plane.metrics.render();
     const sum = Number(/streamplane_channel_takeover_ms_sum (\d+)/.exec(metrics)?.[1]);
     const count = Number(/streamplane_channel_takeover_ms_count (\d+)/.exec(metrics)?.[1]);
     console.log(`# switch to live: ${Math.round(sum / count)} ms on average (${count} takeovers) from the live feed's first segment to it in the playlist; ${switchMs} ms from publish start to output live (segment 2 s)`);
   });
 
   it('an audio-only radio channel stays audio-only through a host session, and records only the host', async () => {
-    const store = new FsObjectStore(join(t.dataDir, 'media'));
+    const store = new FsObjectStore(join(h.plane.dataDir, 'media'));
     const jingle = await storeMedia(store, 'media_jingle', await makeMediaFile(mediaDir, 'jingle', 'mp3', 4, { frequency: 880 }), 'audio', 4);
     const show = await storeMedia(store, 'media_show', await makeMediaFile(mediaDir, 'show', 'm4a', 6, { frequency: 220 }), 'audio', 6);
-    const created = await t.api<{ id: string; streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: 'radio', reconnectWindowSeconds: 0 });
+    const created = await h.plane.api<{ id: string; streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: 'radio', reconnectWindowSeconds: 0 });
     const { id, streamKey } = created.body;
     channelMedia.set(id, { fallback: { items: [jingle, show], order: 'shuffle' }, slate: null, reconnectSlate: false });
-    assert.equal((await t.api('PATCH', `/v1/streams/${id}`, { name: 'radio channel' })).status, 200);
-    const output = async () => (await t.api<{ output: string }>('GET', `/v1/streams/${id}`)).body.output;
+    assert.equal((await h.plane.api('PATCH', `/v1/streams/${id}`, { name: 'radio channel' })).status, 200);
+    const output = async () => (await h.plane.api<{ output: string }>('GET', `/v1/streams/${id}`)).body.output;
 
     const master = await waitForMaster(created.body.playback.hls, 60_000);
     const audioOnly = (text: string) => parseMaster(text).map((v) => `${v.uri} ${v.codecs} ${v.resolution ? 'video' : 'audio'}`);
@@ -183,7 +171,7 @@ describe('24/7 channel: fallback playout, live takeover and the reconnect slate'
     const urls = new Map([['audio', new URL('audio/index.m3u8', created.body.playback.hls).toString()]]);
     const watcher = watchPlaylists(urls);
 
-    const host = publish({ url: t.rtmpUrl(streamKey), video: false, seconds: 10 });
+    const host = publish({ url: h.plane.rtmpUrl(streamKey), video: false, seconds: 10 });
     await waitFor('the host on air', async () => (await output()) === 'live', { timeoutMs: 40_000, intervalMs: 100 });
     assert.deepEqual(audioOnly((await fetchText(created.body.playback.hls)).text), ['audio/index.m3u8 mp4a.40.2 audio']);
     await host.exited;
@@ -197,7 +185,7 @@ describe('24/7 channel: fallback playout, live takeover and the reconnect slate'
     assert.equal(playlist?.endList, false, 'the channel\'s playlist stays open after the session');
 
     const recording = await waitFor('the host\'s recording ready', async () => {
-      const list = await t.api<{ items: Array<{ status: string; durationSeconds: number | null }> }>('GET', `/v1/streams/${id}/recordings`);
+      const list = await h.plane.api<{ items: Array<{ status: string; durationSeconds: number | null }> }>('GET', `/v1/streams/${id}/recordings`);
       return list.body.items.find((r) => r.status === 'ready');
     }, { timeoutMs: 60_000 });
     assert.ok(recording.durationSeconds !== null && recording.durationSeconds >= 7 && recording.durationSeconds <= 13, `the recording holds the host's 10 s only: ${recording.durationSeconds} s`);

@@ -5,13 +5,10 @@
  * plays it, seeks 60 s back into a 90 s window, plays from there and jumps back to the live edge. The
  * DVR playlist follows the stream's playback policy.
  */
-import { startPlayerSite, type PlayerSite } from '../support/player-site';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser';
-import { publish, stopAll } from '../support/ffmpeg';
-import { startTestPlane, type TestPlane } from '../support/plane';
+import { describe, it } from 'node:test';
+import { usePlayerHarness } from '../support/player-harness';
+import { publish } from '../support/ffmpeg';
 import { waitFor } from '../support/wait';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>dvr</title>
@@ -30,35 +27,21 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>dvr</title>
 </script>`;
 
 describe('DVR window', () => {
-  let t: TestPlane;
-  let site: PlayerSite | undefined;
-  let browser: Browser;
-
-  before(async () => {
-    t = await startTestPlane({ env: { STREAMPLANE_SEGMENT_SECONDS: '1' } });
-    site = await startPlayerSite(PAGE);
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await stopAll();
-    await site?.close();
-    await t?.stop();
-  });
+  const h = usePlayerHarness(PAGE, { env: { STREAMPLANE_SEGMENT_SECONDS: '1' } });
 
   it('refuses a DVR window without recording, with a clear error', async () => {
-    const refused = await t.api<{ code: string }>('POST', '/v1/streams', { name: 'no rec', recording: false, dvrWindowSeconds: 60 });
+    const refused = await h.plane.api<{ code: string }>('POST', '/v1/streams', { name: 'no rec', recording: false, dvrWindowSeconds: 60 });
     assert.equal(refused.status, 400);
     assert.equal(refused.body.code, 'validation');
-    const tooLong = await t.api<{ code: string }>('POST', '/v1/streams', { name: 'too long', dvrWindowSeconds: 4 * 3600 + 1 });
+    const tooLong = await h.plane.api<{ code: string }>('POST', '/v1/streams', { name: 'too long', dvrWindowSeconds: 4 * 3600 + 1 });
     assert.equal(tooLong.status, 400);
-    const created = await t.api<{ id: string }>('POST', '/v1/streams', { name: 'rec', dvrWindowSeconds: 60 });
-    const patched = await t.api<{ code: string }>('PATCH', `/v1/streams/${created.body.id}`, { recording: false });
+    const created = await h.plane.api<{ id: string }>('POST', '/v1/streams', { name: 'rec', dvrWindowSeconds: 60 });
+    const patched = await h.plane.api<{ code: string }>('PATCH', `/v1/streams/${created.body.id}`, { recording: false });
     assert.equal(patched.status, 400, 'turning recording off under a DVR window is refused');
   });
 
   it('seeks back 60 s in the DVR playlist of a live stream and returns to the live edge', async () => {
-    const created = await t.api<{ id: string; streamKey: string; dvrWindowSeconds: number; playback: { hls: string; dvr?: string } }>('POST', '/v1/streams', {
+    const created = await h.plane.api<{ id: string; streamKey: string; dvrWindowSeconds: number; playback: { hls: string; dvr?: string } }>('POST', '/v1/streams', {
       name: 'dvr',
       dvrWindowSeconds: 90,
       reconnectWindowSeconds: 0,
@@ -67,7 +50,7 @@ describe('DVR window', () => {
     assert.equal(created.body.dvrWindowSeconds, 90);
     const dvrUrl = created.body.playback.dvr;
     assert.ok(dvrUrl?.endsWith(`/live/${created.body.id}/dvr.m3u8`), dvrUrl);
-    const encoder = publish({ url: t.rtmpUrl(created.body.streamKey), width: 320, height: 180, gopSeconds: 1, seconds: 150 });
+    const encoder = publish({ url: h.plane.rtmpUrl(created.body.streamKey), width: 320, height: 180, gopSeconds: 1, seconds: 150 });
 
     // Enough history to seek 60 s back: the DVR playlist holds 66+ one-second segments.
     const mediaUrl = await waitFor('a DVR window of 66 s', async () => {
@@ -85,8 +68,8 @@ describe('DVR window', () => {
     assert.match(media, /\.\.\/\.\.\/\.\.\/recordings\/rec_[a-z2-7]{20}\//, 'it names the recording\'s segments');
     assert.doesNotMatch(media, /#EXT-X-ENDLIST/);
 
-    const page = await browser.newPage();
-    await page.goto(site!.url);
+    const page = await h.browser.newPage();
+    await page.goto(h.site.url);
     await page.evaluate((src) => (window as unknown as { start(s: string): void }).start(src), dvrUrl as string);
     await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 0 && !(document.getElementById('v') as HTMLVideoElement).paused, undefined, { timeout: 60_000 });
     const atLive = await page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime);
@@ -124,7 +107,7 @@ describe('DVR window', () => {
     await page.close();
 
     // The DVR playlist follows the stream's playback policy.
-    assert.equal((await t.api('PATCH', `/v1/streams/${created.body.id}`, { playbackPolicy: 'signed' })).status, 200);
+    assert.equal((await h.plane.api('PATCH', `/v1/streams/${created.body.id}`, { playbackPolicy: 'signed' })).status, 200);
     assert.equal((await fetch(dvrUrl as string)).status, 403);
     assert.equal((await fetch(mediaUrl)).status, 403);
     await encoder.kill();

@@ -4,14 +4,11 @@
  * exercised as on a real site), plays the live master playlist: it sees the whole ladder, decodes real
  * frames, advances in time, and switches renditions without a fatal error.
  */
-import { startPlayerSite, type PlayerSite } from '../support/player-site';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { publish, stopAll } from '../support/ffmpeg';
-import { launchChromium } from '../support/browser';
+import { describe, it } from 'node:test';
+import { publish } from '../support/ffmpeg';
+import { usePlayerHarness } from '../support/player-harness';
 import { waitForMaster } from '../support/hls';
-import { startTestPlane, type TestPlane } from '../support/plane';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>player</title>
 <video id="v" muted playsinline width="640" height="360"></video>
@@ -38,31 +35,15 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>player</title>
 </script>`;
 
 describe('hls.js playback in Chromium', () => {
-  let t: TestPlane;
-  let site: PlayerSite | undefined;
-  let siteUrl: string;
-  let browser: Browser;
-  before(async () => {
-    t = await startTestPlane();
-    site = await startPlayerSite(PAGE);
-    // "localhost" vs the plane's "127.0.0.1": a different origin, so the player relies on the origin's CORS.
-    siteUrl = site.url;
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await stopAll();
-    await site?.close();
-    await t?.stop();
-  });
+  const h = usePlayerHarness(PAGE);
 
   it('plays the live ladder, decodes real frames and switches renditions', async () => {
-    const created = await t.api<{ streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: 'browser', reconnectWindowSeconds: 0 });
-    const encoder = publish({ url: t.rtmpUrl(created.body.streamKey), width: 1280, height: 720, seconds: 40 });
+    const created = await h.plane.api<{ streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: 'browser', reconnectWindowSeconds: 0 });
+    const encoder = publish({ url: h.plane.rtmpUrl(created.body.streamKey), width: 1280, height: 720, seconds: 40 });
     await waitForMaster(created.body.playback.hls);
 
-    const page = await browser.newPage();
-    await page.goto(siteUrl);
+    const page = await h.browser.newPage();
+    await page.goto(h.site.url);
     await page.evaluate((src) => (window as unknown as { start(s: string): void }).start(src), created.body.playback.hls);
     await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 3, undefined, { timeout: 60_000 });
 

@@ -7,15 +7,12 @@
  * usual VOD layout of segments. A normal stream of a 30 fps source advertises FRAME-RATE=30.000.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { lastPartOf, parseLlMediaPlaylist } from '../../core/hls/ll-playlist';
 import { parseMediaPlaylist } from '../../core/hls/playlist';
-import { launchChromium } from '../support/browser';
-import { publish, stopAll } from '../support/ffmpeg';
+import { usePlayerHarness } from '../support/player-harness';
+import { publish } from '../support/ffmpeg';
 import { fetchText, parseMaster, waitForMaster } from '../support/hls';
-import { startTestPlane, type TestPlane } from '../support/plane';
-import { startPlayerSite, type PlayerSite } from '../support/player-site';
 import { waitFor } from '../support/wait';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>player</title>
@@ -39,26 +36,13 @@ interface StreamBody {
 }
 
 describe('low-latency (LL-HLS) streams', () => {
-  let t: TestPlane;
-  let site: PlayerSite;
-  let browser: Browser;
-  before(async () => {
-    t = await startTestPlane();
-    site = await startPlayerSite(PAGE);
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await stopAll();
-    await site?.close();
-    await t?.stop();
-  });
+  const h = usePlayerHarness(PAGE);
 
   it('serves valid LL-HLS with blocking reloads and streamed hinted parts, plays in hls.js, and records segments', async () => {
-    const created = await t.api<StreamBody>('POST', '/v1/streams', { name: 'low', latencyMode: 'low', reconnectWindowSeconds: 0 });
+    const created = await h.plane.api<StreamBody>('POST', '/v1/streams', { name: 'low', latencyMode: 'low', reconnectWindowSeconds: 0 });
     assert.equal(created.status, 201);
     assert.equal(created.body.latencyMode, 'low');
-    const encoder = publish({ url: t.rtmpUrl(created.body.streamKey), width: 854, height: 480, seconds: 25 });
+    const encoder = publish({ url: h.plane.rtmpUrl(created.body.streamKey), width: 854, height: 480, seconds: 25 });
 
     const masterText = await waitForMaster(created.body.playback.hls, 60_000);
     const variants = parseMaster(masterText);
@@ -135,8 +119,8 @@ describe('low-latency (LL-HLS) streams', () => {
     }
 
     // hls.js at its defaults (lowLatencyMode: true) plays it as LL-HLS.
-    const page = await browser.newPage();
-    await page.goto(site.url);
+    const page = await h.browser.newPage();
+    await page.goto(h.site.url);
     await page.evaluate((src) => (window as unknown as { start(s: string): void }).start(src), created.body.playback.hls);
     await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 3, undefined, { timeout: 60_000 });
     const result = await page.evaluate(() => (window as unknown as { result: { errors: Array<{ fatal: boolean }>; lowLatency: boolean } }).result);
@@ -149,7 +133,7 @@ describe('low-latency (LL-HLS) streams', () => {
     await waitFor('five complete low-latency segments', async () => parseLlMediaPlaylist((await fetchText(mediaUrl)).text).segments.length >= 5 || undefined, { timeoutMs: 30_000 });
     await encoder.kill();
     const recording = await waitFor('a ready recording', async () => {
-      const items = (await t.api<{ items: Array<{ status: string; playback: { hls: string } }> }>('GET', `/v1/streams/${created.body.id}/recordings`)).body.items;
+      const items = (await h.plane.api<{ items: Array<{ status: string; playback: { hls: string } }> }>('GET', `/v1/streams/${created.body.id}/recordings`)).body.items;
       return items.length === 1 && items[0]!.status === 'ready' ? items[0] : undefined;
     }, { timeoutMs: 60_000 });
     const vodMaster = await fetchText(recording!.playback.hls);
@@ -163,9 +147,9 @@ describe('low-latency (LL-HLS) streams', () => {
   });
 
   it('advertises the nominal FRAME-RATE (30.000) of a 30 fps source in normal mode', async () => {
-    const created = await t.api<StreamBody>('POST', '/v1/streams', { name: 'normal', reconnectWindowSeconds: 0, recording: false });
+    const created = await h.plane.api<StreamBody>('POST', '/v1/streams', { name: 'normal', reconnectWindowSeconds: 0, recording: false });
     assert.equal(created.body.latencyMode, 'normal');
-    const encoder = publish({ url: t.rtmpUrl(created.body.streamKey), width: 320, height: 180, seconds: 10 });
+    const encoder = publish({ url: h.plane.rtmpUrl(created.body.streamKey), width: 320, height: 180, seconds: 10 });
     const master = await waitForMaster(created.body.playback.hls, 60_000);
     assert.match(master, /FRAME-RATE=30\.000/);
     assert.doesNotMatch(master, /FRAME-RATE=30\.3/);
