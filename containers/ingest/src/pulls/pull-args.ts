@@ -41,7 +41,9 @@ export function sourceOptions(sourceUrl: string, ioTimeoutSeconds = 10): Array<[
   const scheme = sourceUrl.slice(0, sourceUrl.indexOf(':')).toLowerCase();
   if (scheme === 'rtsp' || scheme === 'rtsps') return [['rtsp_transport', 'tcp'], ['timeout', timeoutUs]];
   if (scheme === 'http' || scheme === 'https') return [['rw_timeout', timeoutUs], ['live_start_index', '-1']];
-  if (scheme === 'srt') return [['timeout', timeoutUs]];
+  // SRT carries MPEG-TS whose codec headers come with the first keyframe: probing 1 s (not ffmpeg's 5 s /
+  // 5 MB default) finds H.264 and AAC, and every second of probing is a second later to playable.
+  if (scheme === 'srt') return [['timeout', timeoutUs], ['analyzeduration', '1000000'], ['probesize', '500000']];
   return [['rw_timeout', timeoutUs]];
 }
 

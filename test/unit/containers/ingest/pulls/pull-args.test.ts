@@ -25,7 +25,7 @@ describe('pull command line', () => {
   it('names the source and per-scheme input options in the script, quoted the ffconcat way', () => {
     assert.equal(pullScript({ sourceUrl: 'rtsp://admin:secret@cam/live' }), "ffconcat version 1.0\nfile 'rtsp://admin:secret@cam/live'\noption rtsp_transport 'tcp'\noption timeout '10000000'\n");
     assert.equal(pullScript({ sourceUrl: 'https://cdn.example.com/live/index.m3u8', ioTimeoutSeconds: 5 }), "ffconcat version 1.0\nfile 'https://cdn.example.com/live/index.m3u8'\noption rw_timeout '5000000'\noption live_start_index '-1'\n");
-    assert.equal(pullScript({ sourceUrl: 'srt://enc:9000?passphrase=p' }), "ffconcat version 1.0\nfile 'srt://enc:9000?passphrase=p'\noption timeout '10000000'\n");
+    assert.equal(pullScript({ sourceUrl: 'srt://enc:9000?passphrase=p' }), "ffconcat version 1.0\nfile 'srt://enc:9000?passphrase=p'\noption timeout '10000000'\noption analyzeduration '1000000'\noption probesize '500000'\n");
     assert.equal(pullScript({ sourceUrl: "rtmp://live/app/it's" }).split('\n')[1], "file 'rtmp://live/app/it'\\''s'");
     assert.throws(() => pullScript({ sourceUrl: 'rtmp://live/app/x\nfile /etc/passwd' }), /control characters/);
   });
