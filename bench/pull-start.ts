@@ -1,9 +1,10 @@
 /**
  * `npm run bench:pulls [rounds]`: how long a pull takes from `POST /start` to a playable master
- * playlist (ffprobe finds video), for an RTSP camera (GStreamer's RTSP server) and a live HLS source,
+ * playlist (ffprobe finds video), for an RTSP camera (GStreamer's RTSP server), a live HLS source and an
+ * SRT listener (Debian's ffmpeg, with a passphrase),
  * against the baseline of a push (ffmpeg publishing the same 320x180 pattern over RTMP, from its first
  * byte to playable) measured in the same run on the same plane. Rounds are interleaved so a busy shared
- * machine hits all three alike; the median of each is reported with the ratio to the push. Target: each
+ * machine hits all of them alike; the median of each is reported with the ratio to the push. Target: each
  * pull playable within 10 s of start, and within about 2x the push.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { loadPlaneConfig } from '../containers/ingest/src/config';
 import { silentLogger } from '../core/ports/logger';
 import { startLocalPlane } from '../local/local-plane';
 import { ffprobeStreams, publish, stopAll } from '../test/support/ffmpeg';
-import { startHlsSource, startRtspServer, type PullPeer } from '../test/support/pull-peers';
+import { startHlsSource, startRtspServer, startSrtListener, type PullPeer } from '../test/support/pull-peers';
 import { waitFor } from '../test/support/wait';
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   };
   const playable = (hls: string) => waitFor('playable', async () => (await ffprobeStreams(hls)).streams.some((s) => s.codec_type === 'video'), { timeoutMs: 60_000, intervalMs: 100 });
   const peers: PullPeer[] = [await startRtspServer(), await startHlsSource()];
-  const times: Record<'push' | 'rtsp' | 'hls', number[]> = { push: [], rtsp: [], hls: [] };
+  const times: Record<'push' | 'rtsp' | 'hls' | 'srt', number[]> = { push: [], rtsp: [], hls: [], srt: [] };
   try {
     for (let round = 0; round < rounds; round++) {
       // Push baseline: from the encoder's start to playable.
@@ -42,7 +43,10 @@ async function main(): Promise<void> {
       times.push.push((Date.now() - t0) / 1000);
       await encoder.kill();
       await api('POST', `/v1/streams/${pushed.id}/end`);
-      for (const [kind, peer] of [['rtsp', peers[0]], ['hls', peers[1]]] as const) {
+      // The SRT listener serves one caller and exits with it: a fresh one per round.
+      const srt = await startSrtListener({ passphrase: 'bench-srt-passphrase' });
+      peers.push(srt);
+      for (const [kind, peer] of [['rtsp', peers[0]], ['hls', peers[1]], ['srt', srt]] as const) {
         const s = await api<{ id: string; playback: { hls: string } }>('POST', '/v1/streams', { name: `${kind} ${round}`, source: { url: peer?.url } });
         t0 = Date.now();
         await api('POST', `/v1/streams/${s.id}/start`);
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
   const push = median(times.push);
   console.log(`rounds: ${rounds}`);
   console.log(`push (baseline): ${push.toFixed(1)} s to playable`);
-  for (const kind of ['rtsp', 'hls'] as const) {
+  for (const kind of ['rtsp', 'hls', 'srt'] as const) {
     const m = median(times[kind]);
     console.log(`${kind} pull: ${m.toFixed(1)} s from start to playable (${(m / push).toFixed(2)}x push) ${m <= 10 ? 'OK' : 'OVER 10 s'}`);
   }

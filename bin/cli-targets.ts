@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-export const TARGETS_USAGE = `  targets add STREAM_ID --url rtmp(s)://SERVER/APP [--key-file FILE | --key-stdin] [--name NAME] [--disabled]
+export const TARGETS_USAGE = `  targets add STREAM_ID --url rtmp(s)://SERVER/APP|srt://HOST:PORT [--key-file FILE | --key-stdin] [--name NAME] [--disabled]
   targets list STREAM_ID
   targets get STREAM_ID TARGET_ID
   targets update STREAM_ID TARGET_ID [--url URL] [--name NAME] [--enabled true|false] [--key-file FILE | --key-stdin | --no-key]

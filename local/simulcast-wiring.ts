@@ -19,6 +19,7 @@ import type { StreamStore } from '../core/ports/stream-store';
 import { LOCAL_URL_POLICY, type UrlPolicy } from '../core/webhooks/url-policy';
 import { RelayManager } from '../containers/ingest/src/relays/relay-manager';
 import type { TokenSource } from '../lambdas/shared/bearer-auth';
+import { deleteStreamTargets } from '../core/relays/stream-targets-cleanup';
 import { createSimulcastApiHandler } from '../lambdas/simulcast-api/handler';
 import { isSimulcastApiPath } from '../lambdas/simulcast-api/routes';
 import type { Route } from './http/plane-http-server';
@@ -78,7 +79,7 @@ export async function wireLocalSimulcast(options: LocalSimulcastOptions): Promis
   });
   const unsubscribe = options.bus.subscribe(async (event) => {
     if (event.type !== 'stream.deleted' || !event.streamId) return;
-    for (const target of await targets.list(event.streamId).catch(() => [])) await targets.delete(event.streamId, target.id).catch(() => false);
+    await deleteStreamTargets(targets, event.streamId).catch((err: unknown) => options.logger.warn('simulcast: could not delete the targets of a deleted stream', { streamId: event.streamId, error: err instanceof Error ? err.message : String(err) }));
   });
   return {
     apiRoute: async (req, res, url) => {

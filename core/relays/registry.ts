@@ -15,6 +15,7 @@ import type { SimulcastTargetStore, TargetChanges } from '../ports/simulcast-tar
 import type { StreamStore } from '../ports/stream-store';
 import type { UrlPolicy } from '../webhooks/url-policy';
 import { defaultTargetName, DEFAULT_MAX_TARGETS_PER_STREAM, rtmpEndpointOf, type SimulcastTarget } from './target';
+import { checkSrtTargetQuery, srtEndpointOf } from './srt-target';
 import { checkTargetAddress, checkTargetUrl } from './target-url';
 
 export interface SimulcastRegistryDeps {
@@ -109,10 +110,11 @@ async function admitUrl(deps: Pick<SimulcastRegistryDeps, 'urlPolicy' | 'resolve
   const refuse = (message: string) => new ValidationError('The simulcast target URL is not allowed.', [{ path: 'body.url', message }]);
   const checked = checkTargetUrl(raw, deps.urlPolicy);
   if (!checked.ok) throw refuse(checked.message);
-  // The relay runner speaks RTMP(S) only so far: an SRT caller would need its stream id (the key) on
-  // ffmpeg's command line (Debian's ffmpeg 5.1 cannot read it from elsewhere). Refused, not faked.
-  if (checked.scheme === 'srt:') throw refuse('srt:// targets are not supported yet; use rtmp:// or rtmps://.');
-  if (!rtmpEndpointOf(checked.url, streamKey)) {
+  if (checked.scheme === 'srt:') {
+    // The key is the SRT streamid (srt-target.ts); a key that is only known as "present" was checked when set.
+    const srt = streamKey === undefined || streamKey === 'present' ? checkSrtTargetQuery(checked.url) : srtEndpointOf(checked.url, streamKey);
+    if (!srt.ok) throw refuse(srt.message);
+  } else if (!rtmpEndpointOf(checked.url, streamKey)) {
     throw refuse('An rtmp(s) URL needs an application and a stream name: give `streamKey`, or end the URL with the stream name.');
   }
   if (deps.resolveHost && !checked.literal) {

@@ -14,14 +14,14 @@ const url = z
   .string()
   .min(1, 'must not be empty')
   .max(MAX_WEBHOOK_URL_LENGTH, `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`)
-  .describe('Server URL the relay publishes to: rtmp:// or rtmps:// (as the platform shows it, e.g. rtmp://a.rtmp.youtube.com/live2).');
+  .describe('Server URL the relay publishes to: rtmp:// or rtmps:// (as the platform shows it, e.g. rtmp://a.rtmp.youtube.com/live2), or srt://host:port (caller; plain settings such as `latency` only, no passphrase).');
 
 const streamKey = z
   .string()
   .min(1, 'must not be empty')
   .max(MAX_STREAM_KEY_LENGTH, `must be at most ${MAX_STREAM_KEY_LENGTH} characters`)
   .refine((v) => !/[\s\p{Cc}]/u.test(v), 'must not contain spaces or control characters')
-  .describe('The platform\'s stream key, appended to `url` as `/<streamKey>`. Write-only: stored encrypted, never returned.');
+  .describe('The platform\'s stream key. rtmp(s): appended to `url` as `/<streamKey>`. srt: the SRT `streamid`, or `streamid=…&passphrase=…` when the service also gives a passphrase. Write-only: stored encrypted, never returned.');
 
 const name = z
   .string()

@@ -254,10 +254,11 @@ export class StreamTable extends Construct {
 
   /**
    * Simulcast targets. `manage`: the simulcast API (create, change, delete, list). `relay`: the ingest
-   * (list a live stream's targets, write their status).
+   * (list a live stream's targets, write their status). `cleanup`: the simulcast cleanup consumer (list a
+   * deleted stream's targets, delete them).
    */
-  grantSimulcastTargets(grantee: iam.IGrantable, access: 'manage' | 'relay'): iam.Grant {
-    const actions = access === 'manage' ? ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] : ['dynamodb:UpdateItem'];
+  grantSimulcastTargets(grantee: iam.IGrantable, access: 'manage' | 'relay' | 'cleanup'): iam.Grant {
+    const actions = access === 'manage' ? ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] : access === 'cleanup' ? ['dynamodb:DeleteItem'] : ['dynamodb:UpdateItem'];
     return this.grantItemFamilies(grantee, actions, [ITEM_FAMILIES.simulcastTarget]).combine(this.grantFamilyQueries(grantee, [ITEM_FAMILIES.simulcastTarget]));
   }
 

@@ -23,6 +23,7 @@ export interface LambdaEntries {
   readonly playbackAuth: string;
   readonly playbackEdgeSync: string;
   readonly simulcastApi: string;
+  readonly simulcastCleanup: string;
   readonly mediaApi: string;
   readonly llPlaylist: string;
 }
@@ -42,6 +43,7 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   playbackAuth: join(REPO_ROOT, 'lambdas/playback-auth/handler.ts'),
   playbackEdgeSync: join(REPO_ROOT, 'lambdas/playback-edge-sync/handler.ts'),
   simulcastApi: join(REPO_ROOT, 'lambdas/simulcast-api/handler.ts'),
+  simulcastCleanup: join(REPO_ROOT, 'lambdas/simulcast-cleanup/handler.ts'),
   mediaApi: join(REPO_ROOT, 'lambdas/media-api/handler.ts'),
   llPlaylist: join(REPO_ROOT, 'lambdas/ll-playlist/handler.ts'),
 };

@@ -37,6 +37,7 @@ import { PlaybackDistribution } from '../constructs/playback-distribution';
 import { LowLatencyOrigin } from '../constructs/low-latency-origin';
 import { PlaybackEdge } from '../constructs/playback-edge';
 import { EDGE_SYNC_EVENT_TYPES } from '../../core/playback/edge-sync-events';
+import { SIMULCAST_CLEANUP_EVENT_TYPES } from '../../core/relays/stream-targets-cleanup';
 import { StreamTable } from '../constructs/stream-table';
 import { SimulcastKeys } from '../constructs/simulcast-keys';
 import { grantSendOnly, WorkQueue } from '../constructs/work-queue';
@@ -96,6 +97,8 @@ export class StreamplaneStack extends Stack {
   /** Simulcast targets API and the KMS key of their stream keys. */
   readonly simulcastApi: PlaneFunction;
   readonly simulcastKeys: SimulcastKeys;
+  /** Deletes the simulcast targets (and key ciphertexts) of deleted streams. */
+  readonly simulcastCleanup: EventConsumer;
   readonly network: PlaneNetwork;
   readonly eventBus: events.EventBus;
   readonly ingest: IngestService;
@@ -515,6 +518,17 @@ export class StreamplaneStack extends Stack {
     table.grantReadStreamItems(this.simulcastApi.role);
     this.simulcastKeys.grantEncryptKeys(this.simulcastApi.role);
     this.apiToken.grantRead(this.simulcastApi.role);
+    // --- Simulcast cleanup: a deleted stream's targets (and their key ciphertexts) go with it.
+    this.simulcastCleanup = new EventConsumer(this, 'SimulcastCleanup', {
+      entry: entries.simulcastCleanup,
+      serviceName: 'simulcast-cleanup',
+      description: 'Deletes the simulcast targets and key ciphertexts of deleted streams',
+      eventBus: this.eventBus,
+      eventTypes: [...SIMULCAST_CLEANUP_EVENT_TYPES],
+      environment: { TABLE_NAME: table.tableName },
+      ...logging,
+    });
+    table.grantSimulcastTargets(this.simulcastCleanup.handler.role, 'cleanup');
 
     this.api = new ControlApi(this, 'ControlApi', {
       handler: this.streamRegistry.function,
@@ -569,6 +583,7 @@ export class StreamplaneStack extends Stack {
         LlPlaylist: this.llPlaylist,
         PlaybackEdgeSync: this.playbackEdgeSync.handler,
         SimulcastApi: this.simulcastApi,
+        SimulcastCleanup: this.simulcastCleanup.handler,
         ...(this.recordingRetention ? { RecordingRetention: this.recordingRetention } : {}),
       },
       queues: {
@@ -582,6 +597,7 @@ export class StreamplaneStack extends Stack {
         PullJobs: this.pullJobs,
         MediaProbes: this.mediaLibrary.probes,
         PlaybackEdgeSync: this.playbackEdgeSync.inbox,
+        SimulcastCleanup: this.simulcastCleanup.inbox,
       },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });

@@ -275,8 +275,8 @@ describe('wiring and least privilege', () => {
 
   it('runs every function on nodejs24.x arm64 and alarms on its errors', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // Eleven plane functions of the first rounds, simulcast-api, media-api and ll-playlist, and the console deployer.
-    assert.equal(Object.keys(functions).length, 15);
+    // Eleven plane functions of the first rounds, simulcast-api, simulcast-cleanup, media-api and ll-playlist, and the console deployer.
+    assert.equal(Object.keys(functions).length, 16);
     template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     const alarmed = new Set(
       Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map((a) =>
@@ -453,6 +453,19 @@ describe('simulcast', () => {
       { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('STREAM#*') },
       { actions: ['kms:GenerateDataKey'], resource: getAtt(stack.simulcastKeys.key), condition: context },
       { actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resource: ref(stack.apiToken), condition: undefined },
+    ]);
+  });
+
+  it('deletes a deleted stream\'s targets: stream.deleted routed to the cleanup consumer, which may only query and delete SIMULCAST# items (no KMS)', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['streamplane'], 'detail-type': ['stream.deleted'] },
+      Targets: [Match.objectLike({ Arn: getAtt(stack.simulcastCleanup.inbox.queue) })],
+    });
+    assert.deepEqual(configOf(stack.simulcastCleanup.handler), { TABLE_NAME: ref(stack.table.table) });
+    assert.deepEqual(grantsOf(stack.simulcastCleanup.handler.role), [
+      { actions: LOG_ACTIONS, resource: getAtt(stack.simulcastCleanup.handler.logGroup), condition: undefined },
+      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], resource: getAtt(stack.simulcastCleanup.inbox.queue), condition: undefined },
+      { actions: ['dynamodb:DeleteItem', 'dynamodb:Query'], resource: tableArn, condition: leadingKeys('SIMULCAST#*') },
     ]);
   });
 });

@@ -8,7 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ffmpegProcessesMatching, ffprobeStreams } from '../support/ffmpeg';
+import { ffprobeStreams } from '../support/ffmpeg';
+import { processesConnectedTo, processesShowing } from '../support/proc';
 import { freePort } from '../support/net';
 import { startTestPlane, type TestPlane } from '../support/plane';
 import { startHlsSource, startNonMediaServer, startRtspServer, type PullPeer } from '../support/pull-peers';
@@ -68,7 +69,9 @@ describe('pull sources (RTSP, HLS) on the local plane', { timeout: 240_000 }, ()
     assert.ok(['queued', 'starting', 'pulling'].includes(again.body.pull?.state ?? ''), `state ${again.body.pull?.state}`);
     await waitFor('the RTSP pull to be playable', () => playable(cam.body.playback.hls), { timeoutMs: 60_000, intervalMs: 250 });
     const camSeconds = (Date.now() - camStart) / 1000;
-    assert.equal((await ffmpegProcessesMatching(`127.0.0.1:${rtsp.port}/cam`)).length, 1, 'one pull process for the camera');
+    assert.equal((await processesConnectedTo(rtsp.port)).length, 1, 'one pull process for the camera');
+    // Nobody on the machine sees the credentials: no argv (or environment) of any process started here holds them.
+    assert.deepEqual(await processesShowing(PASSWORD, [rtsp.pid]), [], 'the RTSP password is in a process argument list');
     const camView = await get(cam.body.id);
     assert.equal(camView.status, 'live');
     assert.equal(camView.pull?.state, 'pulling');
@@ -94,15 +97,16 @@ describe('pull sources (RTSP, HLS) on the local plane', { timeout: 240_000 }, ()
     const stationStart = Date.now();
     await waitFor('the HLS pull to be playable', () => playable(station.body.playback.hls), { timeoutMs: 60_000, intervalMs: 250 });
     const stationSeconds = (Date.now() - stationStart) / 1000;
+    assert.deepEqual(await processesShowing(`127.0.0.1:${hls.port}/live.m3u8`), [], 'the HLS source URL is in a process argument list');
     assert.equal((await get(cam.body.id)).pull?.state, 'stopped');
-    await waitFor('the camera pull process gone', async () => (await ffmpegProcessesMatching(`127.0.0.1:${rtsp.port}/cam`)).length === 0, { timeoutMs: 10_000 });
+    await waitFor('the camera pull process gone', async () => (await processesConnectedTo(rtsp.port)).length === 0, { timeoutMs: 10_000 });
 
     // stop-pulls ends the running station.
     const stopped = await t.api<{ stopped: number; streamIds: string[] }>('POST', '/v1/streams/stop-pulls');
     assert.equal(stopped.status, 200);
     assert.deepEqual(stopped.body, { stopped: 1, streamIds: [station.body.id] });
     await waitFor('the station ended', async () => (await get(station.body.id)).status === 'ended', { timeoutMs: 15_000 });
-    await waitFor('the station pull process gone', async () => (await ffmpegProcessesMatching(`127.0.0.1:${hls.port}/live.m3u8`)).length === 0, { timeoutMs: 10_000 });
+    await waitFor('the station pull process gone', async () => (await processesConnectedTo(hls.port)).length === 0, { timeoutMs: 10_000 });
     assert.equal((await t.api<{ stopped: number }>('POST', '/v1/streams/stop-pulls')).body.stopped, 0);
 
     // Assess: the same events as a push, and the password nowhere in the API or the events.

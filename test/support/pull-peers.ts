@@ -16,6 +16,8 @@ import { waitFor } from './wait';
 export interface PullPeer {
   url: string;
   port: number;
+  /** The peer's own process, when it is one (tests that scan the plane's processes leave it out). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -47,7 +49,7 @@ export async function startRtspServer(options: { width?: number; height?: number
     throw err;
   }
   const auth = options.user && options.password ? `${options.user}:${options.password}@` : '';
-  return { url: `rtsp://${auth}127.0.0.1:${port}/cam`, port, stop: () => killChild(child) };
+  return { url: `rtsp://${auth}127.0.0.1:${port}/cam`, port, ...(child.pid ? { pid: child.pid } : {}), stop: () => killChild(child) };
 }
 
 function serveDir(root: string, port: number): Promise<Server> {
@@ -137,7 +139,7 @@ export async function startSrtListener(options: { width?: number; height?: numbe
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const auth = options.passphrase ? `?passphrase=${options.passphrase}` : '';
-  return { url: `srt://127.0.0.1:${port}${auth}`, port, stop: () => killChild(child) };
+  return { url: `srt://127.0.0.1:${port}${auth}`, port, ...(child.pid ? { pid: child.pid } : {}), stop: () => killChild(child) };
 }
 
 /** ffmpeg as an RTMP server (`-listen 1`) publishing a test pattern to the one client that plays it: rtmp://127.0.0.1:PORT/live/feed. */
@@ -155,5 +157,5 @@ export async function startRtmpServer(options: { width?: number; height?: number
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  return { url: `rtmp://127.0.0.1:${port}/live/feed`, port, stop: () => killChild(child) };
+  return { url: `rtmp://127.0.0.1:${port}/live/feed`, port, ...(child.pid ? { pid: child.pid } : {}), stop: () => killChild(child) };
 }

@@ -1,9 +1,10 @@
 /**
- * One attempt of a pull as a child process: ffmpeg spawned without a shell, its stderr kept as a short
+ * One attempt of a pull as a child process: ffmpeg spawned without a shell, the source named on its stdin
+ * (pull-args.ts: never in argv), its stderr kept as a short
  * tail (for `lastError`, redacted by the runner), killed on request (SIGTERM, then SIGKILL). The runner
  * takes a `PullLauncher`, so tests can run it with fake processes.
  *
- * Must never: outlive `kill()`, hold more than a bounded tail of stderr, or log its arguments.
+ * Must never: outlive `kill()`, hold more than a bounded tail of stderr, or log its arguments or script.
  */
 import { spawn } from 'node:child_process';
 
@@ -21,13 +22,16 @@ export interface PullProcess {
   kill(): Promise<void>;
 }
 
-export type PullLauncher = (args: string[]) => PullProcess;
+/** `script` (secret-bearing: it names the source) goes to the process's stdin, never into its argv. */
+export type PullLauncher = (args: string[], script: string) => PullProcess;
 
 const MAX_TAIL = 2_000;
 
 export function ffmpegLauncher(ffmpegPath: string, killAfterMs = 2_000): PullLauncher {
-  return (args) => {
-    const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return (args, script) => {
+    const child = spawn(ffmpegPath, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(script);
     let tail = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       tail = (tail + chunk.toString('utf8')).slice(-MAX_TAIL);

@@ -26,7 +26,7 @@ import type { PublishDecision } from '../../../../core/streams/publish-decision'
 import type { SessionDeps } from '../../../../core/streams/publish-session';
 import { checkAddress, ipLiteralOf, type UrlPolicy } from '../../../../core/webhooks/url-policy';
 import type { PublishGate, PublishRequest } from '../rtmp/rtmp-ingest';
-import { pullArgs } from './pull-args';
+import { pullArgs, pullScript } from './pull-args';
 import { exitReason, type PullLauncher, type PullProcess } from './pull-process';
 
 export interface PullRunnerOptions {
@@ -250,7 +250,7 @@ export class PullRunner {
     this.tokens.set(token, run);
     const target = `${this.options.rtmpBase()}/${PULL_APP}/${token}`;
     const started = Date.now();
-    const child = this.options.launch(pullArgs({ sourceUrl: run.sourceUrl, target }));
+    const child = this.options.launch(pullArgs({ sourceUrl: run.sourceUrl, target }), pullScript({ sourceUrl: run.sourceUrl }));
     run.process = child;
     this.options.logger.info('pull: opening source', { streamId: run.streamId, attempt: run.attempts, pid: child.pid });
     const exit = await child.exited;

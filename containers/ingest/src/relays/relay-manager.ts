@@ -1,6 +1,6 @@
 /**
  * The simulcast relays of this ingest: while a publish is on, one TargetRelay per enabled target of its
- * stream. Reconciles with the target store when a publish starts, when told a stream's targets changed
+ * stream (RTMP(S) through the loopback forwarder, SRT through the libsrt sender). Reconciles with the target store when a publish starts, when told a stream's targets changed
  * (the local plane's API says so at once), and every `pollMs` (the cloud, where the API cannot reach the
  * ingest): a target enabled, added or changed starts or restarts its relay, one disabled or deleted stops
  * its relay — only that relay. Relays stop when the publish goes.
@@ -13,7 +13,8 @@ import type { Clock } from '../../../../core/ports/clock';
 import type { KeyCipher } from '../../../../core/ports/key-cipher';
 import type { Logger } from '../../../../core/ports/logger';
 import type { SimulcastTargetStore } from '../../../../core/ports/simulcast-target-store';
-import { rtmpEndpointOf, type SimulcastTarget } from '../../../../core/relays/target';
+import { srtEndpointOf, type SrtEndpoint } from '../../../../core/relays/srt-target';
+import { rtmpEndpointOf, type RtmpEndpoint, type SimulcastTarget } from '../../../../core/relays/target';
 import type { RelayStopReason } from '../../../../core/relays/relay-state';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
 import { TargetRelay, type RelaySettings } from './target-relay';
@@ -125,9 +126,17 @@ export class RelayManager {
         return undefined;
       }
     }
-    const endpoint = rtmpEndpointOf(target.url, key);
+    let endpoint: RtmpEndpoint | SrtEndpoint | undefined;
+    let refusal = 'the target URL is not an rtmp(s) publish URL';
+    if (target.url.startsWith('srt://')) {
+      const srt = srtEndpointOf(target.url, key);
+      if (srt.ok) endpoint = srt.endpoint;
+      else refusal = srt.message;
+    } else {
+      endpoint = rtmpEndpointOf(target.url, key);
+    }
     if (!endpoint) {
-      await this.options.store.setStatus(streamId, target.id, { status: 'errored', lastError: 'the target URL is not an rtmp(s) publish URL' }, this.options.clock.now().toISOString());
+      await this.options.store.setStatus(streamId, target.id, { status: 'errored', lastError: refusal }, this.options.clock.now().toISOString());
       return undefined;
     }
     return new TargetRelay(target.id, fingerprintOf(target), endpoint, entry.publish, {

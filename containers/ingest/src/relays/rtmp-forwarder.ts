@@ -17,14 +17,13 @@
  * buffer without bound towards a target that stopped reading (it pauses ffmpeg instead, and the relay's
  * feed buffer overflows and reconnects).
  */
-import { lookup } from 'node:dns/promises';
 import { createServer, connect as tcpConnect, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { RtmpEndpoint } from '../../../../core/relays/target';
-import { checkTargetAddress } from '../../../../core/relays/target-url';
 import type { UrlPolicy } from '../../../../core/webhooks/url-policy';
 import { decodeAmf0, encodeAmf0, type AmfObject } from './amf0';
 import { loopbackPeerIs } from './loopback-peer';
+import { resolveTargetAddress } from './target-address';
 import { ChunkReader, MSG_AMF0_COMMAND, MSG_SET_CHUNK_SIZE, writeMessage, type RtmpMessage } from './rtmp-chunks';
 
 const HANDSHAKE_BYTES = 1 + 1536 + 1536;
@@ -110,15 +109,7 @@ export class RtmpForwarder {
 
   private async dial(): Promise<Socket> {
     const { endpoint, policy } = this.options;
-    const addresses = isIP(endpoint.host) ? [endpoint.host] : await (this.options.resolve ?? systemResolve)(endpoint.host).catch(() => {
-      throw new Error(`could not resolve ${endpoint.host}`);
-    });
-    if (addresses.length === 0) throw new Error(`could not resolve ${endpoint.host}`);
-    for (const address of addresses) {
-      const decision = checkTargetAddress(address, policy);
-      if (!decision.ok) throw new Error(decision.message);
-    }
-    const address = addresses[0]!;
+    const address = await resolveTargetAddress(endpoint.host, policy, this.options.resolve);
     const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
     return new Promise<Socket>((resolve, reject) => {
       const socket = endpoint.secure
@@ -230,8 +221,4 @@ function describeSocketError(err: NodeJS.ErrnoException): string {
   if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') return 'target unreachable';
   if (err.code?.startsWith('ERR_TLS') || /certificate|SSL|TLS/i.test(err.message)) return 'TLS handshake with the target failed';
   return err.code ?? 'socket error';
-}
-
-async function systemResolve(host: string): Promise<string[]> {
-  return (await lookup(host, { all: true })).map((a) => a.address);
 }

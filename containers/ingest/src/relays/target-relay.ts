@@ -13,13 +13,17 @@ import type { Logger } from '../../../../core/ports/logger';
 import type { SimulcastTargetStore } from '../../../../core/ports/simulcast-target-store';
 import { relayBackoffMs } from '../../../../core/relays/backoff';
 import { initialRelayState, nextRelayState, type RelayEffect, type RelayInput, type RelayState, type RelayStopReason } from '../../../../core/relays/relay-state';
+import type { SrtEndpoint } from '../../../../core/relays/srt-target';
 import type { RtmpEndpoint } from '../../../../core/relays/target';
 import type { UrlPolicy } from '../../../../core/webhooks/url-policy';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
 import { RelayAttempt } from './relay-attempt';
+import { SrtRelayAttempt } from './srt-relay-attempt';
 
 export interface RelaySettings {
   ffmpegPath: string;
+  /** The python3 that runs the SRT sender (srt/srt_send.py). */
+  pythonPath?: string;
   policy: UrlPolicy;
   publishTimeoutMs: number;
   buffer: { maxBytes: number; maxLagMs: number };
@@ -38,7 +42,7 @@ export interface TargetRelayDeps {
 
 export class TargetRelay {
   private state: RelayState = initialRelayState;
-  private attempt: RelayAttempt | undefined;
+  private attempt: RelayAttempt | SrtRelayAttempt | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -47,7 +51,8 @@ export class TargetRelay {
     readonly targetId: string,
     /** What the relay was started with: a change of URL or key restarts it. */
     readonly fingerprint: string,
-    private readonly endpoint: RtmpEndpoint,
+    /** Where to publish: RTMP(S) through the loopback forwarder, or SRT through the libsrt sender. */
+    private readonly endpoint: RtmpEndpoint | SrtEndpoint,
     private readonly publish: Pick<AcceptedPublish, 'streamId' | 'sessionId' | 'streamPath' | 'broadcast'>,
     private readonly deps: TargetRelayDeps,
   ) {}
@@ -79,17 +84,21 @@ export class TargetRelay {
   private async run(): Promise<void> {
     const { settings } = this.deps;
     while (!this.stopped) {
-      const attempt = new RelayAttempt({
+      const common = {
         ffmpegPath: settings.ffmpegPath,
         streamPath: this.publish.streamPath,
         broadcast: this.publish.broadcast,
-        endpoint: this.endpoint,
         policy: settings.policy,
         publishTimeoutMs: settings.publishTimeoutMs,
         buffer: settings.buffer,
         ...(settings.resolve ? { resolve: settings.resolve } : {}),
         onConnected: () => void this.apply({ type: 'connected' }),
-      });
+      };
+      const endpoint = this.endpoint;
+      const attempt =
+        'kind' in endpoint
+          ? new SrtRelayAttempt({ ...common, endpoint, ...(settings.pythonPath ? { pythonPath: settings.pythonPath } : {}) })
+          : new RelayAttempt({ ...common, endpoint });
       this.attempt = attempt;
       await attempt.start();
       const reason = await attempt.done;
