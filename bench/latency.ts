@@ -52,6 +52,7 @@ interface ModeResult {
   stages: Record<string, number | string | undefined> | undefined;
   /** hls.js buffer stalls while sampling (non-fatal bufferStalledError). */
   stalls: number;
+  spawnedAt: number;
   samples: number[];
   cpuPerMediaSecond: number | undefined;
   errors: string[];
@@ -131,7 +132,7 @@ async function measure(t: TestPlane, siteUrl: string, mode: 'normal' | 'low'): P
     await browser.close();
     await encoder.stop();
   }
-  return { mode, playableMs, stages, stalls, samples, cpuPerMediaSecond: cpu, errors };
+  return { mode, playableMs, stages, stalls, spawnedAt: encoder.spawnedAt, samples, cpuPerMediaSecond: cpu, errors };
 }
 
 function quantile(values: number[], q: number): number {
@@ -150,11 +151,12 @@ try {
     console.log(`${r.mode.padEnd(7)} ${String(r.samples.length).padStart(7)}  ${(quantile(r.samples, 0.5) / 1000).toFixed(2).padStart(8)}  ${(quantile(r.samples, 0.95) / 1000).toFixed(2).padStart(5)}  ${(r.playableMs / 1000).toFixed(2).padStart(10)}  ${r.cpuPerMediaSecond?.toFixed(3).padStart(28) ?? '(restarted: n/a)'.padStart(28)}  ${String(r.stalls).padStart(6)}  ${r.errors.join(',') || '-'}`);
   }
   console.log('\nstart-up stages, s after the session\'s first byte (encoder spawn → first byte is the encoder\'s own start):');
-  console.log('mode    fast_start   probed  ffmpeg_fed  first_segment  uploaded  master');
+  console.log('mode    fast_start   source    connect  probed  ffmpeg_fed  first_segment  uploaded  master   (connect: encoder spawn → first byte)');
   const s = (v: number | string | undefined) => (typeof v === 'number' ? (v / 1000).toFixed(2) : '-');
   for (const r of results) {
     const st = r.stages ?? {};
-    console.log(`${r.mode.padEnd(7)} ${String(st.fastStart ?? '-').padEnd(11)}  ${s(st.probedMs).padStart(6)}  ${s(st.transcoderFedMs).padStart(10)}  ${s(st.firstSegmentMs).padStart(13)}  ${s(st.firstUploadMs).padStart(8)}  ${s(st.masterMs).padStart(6)}`);
+    const connect = typeof st.firstByteAt === 'number' ? st.firstByteAt - r.spawnedAt : undefined;
+    console.log(`${r.mode.padEnd(7)} ${String(st.fastStart ?? '-').padEnd(11)}  ${String(st.source ?? '-').padEnd(8)}  ${s(connect).padStart(7)}  ${s(st.probedMs).padStart(6)}  ${s(st.transcoderFedMs).padStart(10)}  ${s(st.firstSegmentMs).padStart(13)}  ${s(st.firstUploadMs).padStart(8)}  ${s(st.masterMs).padStart(6)}`);
   }
   const [normal, low] = results;
   if (normal?.cpuPerMediaSecond && low?.cpuPerMediaSecond) console.log(`CPU low/normal: ${(low.cpuPerMediaSecond / normal.cpuPerMediaSecond).toFixed(3)} (target ≤ 1.10)`);

@@ -92,6 +92,10 @@ type Phase = 'probing' | 'starting' | 'running' | 'stopping' | 'stopped';
  */
 export interface StartupStages {
   fastStart: 'final' | 'provisional' | 'refined' | 'classic' | undefined;
+  /** Where the plan's source facts came from: the publisher's declaration, or ffprobe. */
+  source?: 'declared' | 'ffprobe';
+  /** When the first byte arrived (epoch ms). */
+  firstByteAt?: number;
   probedMs?: number;
   transcoderFedMs?: number;
   firstSegmentMs?: number;
@@ -150,10 +154,10 @@ export class LiveSession {
 
   /** How this session's start-up went so far (benchmarks and the startup log line read it). */
   get startup(): StartupStages {
-    return { ...this.stages };
+    return { ...this.stages, ...(this.firstByteAt !== undefined ? { firstByteAt: this.firstByteAt } : {}) };
   }
 
-  private stage(name: Exclude<keyof StartupStages, 'fastStart'>): void {
+  private stage(name: 'probedMs' | 'transcoderFedMs' | 'firstUploadMs' | 'masterMs'): void {
     if (this.stages[name] === undefined && this.firstByteAt !== undefined) this.stages[name] = Date.now() - this.firstByteAt;
   }
 
@@ -256,6 +260,7 @@ export class LiveSession {
     this.quickTried = true;
     const declared = quick ? this.declaration.sourceInfo() : undefined;
     const source = declared ?? (await probeSource(this.probe.contents(), { ffprobePath: options.ffprobePath }));
+    this.stages.source = declared ? 'declared' : 'ffprobe';
     if (declared) this.log.info('session: source as declared by the publisher (metadata and sequence headers)', { video: declared.video, audio: declared.audio });
     const gopAtLeast = this.probe.keyframeIntervalLowerBoundSeconds;
     if (!quick && source.video && source.video.keyframeIntervalSeconds === undefined && gopAtLeast !== undefined) {
