@@ -293,7 +293,7 @@ export class LiveSession {
       this.stages.fastStart = fast.kind;
       if (fast.kind === 'provisional') this.provisional = { source, llDirs: [] };
     } else plan = planLadder(source, this.ladder);
-    this.stages.fastStart ??= 'classic';
+    this.stages.fastStart ??= quick ? 'final' : 'classic';
     this.stage('probedMs');
     this.plan = plan;
     options.channel?.onPlan(plan);
