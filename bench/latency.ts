@@ -27,7 +27,8 @@ const PAGE = `<!doctype html><meta charset="utf-8"><video id="v" muted playsinli
 <script>
   const video = document.getElementById('v');
   window.errors = [];
-  window.start = (src) => { const hls = new Hls(); hls.on(Hls.Events.ERROR, (_e, d) => d.fatal && window.errors.push(d.details)); hls.loadSource(src); hls.attachMedia(video); video.play().catch(() => {}); };
+  window.stalls = 0;
+  window.start = (src) => { const hls = new Hls(); hls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) window.errors.push(d.details); else if (d.details === 'bufferStalledError') window.stalls++; }); hls.loadSource(src); hls.attachMedia(video); video.play().catch(() => {}); };
   const canvas = document.createElement('canvas');
   window.frameNumber = () => {
     if (!video.videoWidth || video.readyState < 2) return null;
@@ -47,6 +48,11 @@ const PAGE = `<!doctype html><meta charset="utf-8"><video id="v" muted playsinli
 interface ModeResult {
   mode: string;
   playableMs: number;
+  /** The session's own start-up stages, ms after its first byte (containers/ingest/src/session/live-session.ts). */
+  stages: Record<string, number | string | undefined> | undefined;
+  /** hls.js buffer stalls while sampling (non-fatal bufferStalledError). */
+  stalls: number;
+  spawnedAt: number;
   samples: number[];
   cpuPerMediaSecond: number | undefined;
   errors: string[];
@@ -101,6 +107,8 @@ async function measure(t: TestPlane, siteUrl: string, mode: 'normal' | 'low'): P
   const samples: number[] = [];
   let cpu: number | undefined;
   let errors: string[] = [];
+  let stalls = 0;
+  const stages = t.plane.sessions.session(created.body.id)?.startup as Record<string, number | string | undefined> | undefined;
   try {
     const page = await browser.newPage();
     await page.goto(siteUrl);
@@ -119,11 +127,12 @@ async function measure(t: TestPlane, siteUrl: string, mode: 'normal' | 'low'): P
     const cpuEnd = await cpuSeconds(pid);
     if (cpuStart !== undefined && cpuEnd !== undefined && pid === t.plane.sessions.session(created.body.id)?.transcoderPid) cpu = (cpuEnd - cpuStart) / ((Date.now() - wallStart) / 1000);
     errors = await page.evaluate(() => (window as unknown as { errors: string[] }).errors);
+    stalls = await page.evaluate(() => (window as unknown as { stalls: number }).stalls);
   } finally {
     await browser.close();
     await encoder.stop();
   }
-  return { mode, playableMs, samples, cpuPerMediaSecond: cpu, errors };
+  return { mode, playableMs, stages, stalls, spawnedAt: encoder.spawnedAt, samples, cpuPerMediaSecond: cpu, errors };
 }
 
 function quantile(values: number[], q: number): number {
@@ -137,9 +146,17 @@ try {
   const results: ModeResult[] = [];
   for (const mode of ['normal', 'low'] as const) results.push(await measure(t, site.url, mode));
   console.log('\nglass-to-glass (hls.js defaults, Chromium, 720p30 publish; shared machine: figures move with its load)');
-  console.log('mode    samples  median_s  p95_s  playable_s  transcoder_cpu_s_per_media_s  fatal_errors');
+  console.log('mode    samples  median_s  p95_s  playable_s  transcoder_cpu_s_per_media_s  stalls  fatal_errors');
   for (const r of results) {
-    console.log(`${r.mode.padEnd(7)} ${String(r.samples.length).padStart(7)}  ${(quantile(r.samples, 0.5) / 1000).toFixed(2).padStart(8)}  ${(quantile(r.samples, 0.95) / 1000).toFixed(2).padStart(5)}  ${(r.playableMs / 1000).toFixed(2).padStart(10)}  ${r.cpuPerMediaSecond?.toFixed(3).padStart(28) ?? '(restarted: n/a)'.padStart(28)}  ${r.errors.join(',') || '-'}`);
+    console.log(`${r.mode.padEnd(7)} ${String(r.samples.length).padStart(7)}  ${(quantile(r.samples, 0.5) / 1000).toFixed(2).padStart(8)}  ${(quantile(r.samples, 0.95) / 1000).toFixed(2).padStart(5)}  ${(r.playableMs / 1000).toFixed(2).padStart(10)}  ${r.cpuPerMediaSecond?.toFixed(3).padStart(28) ?? '(restarted: n/a)'.padStart(28)}  ${String(r.stalls).padStart(6)}  ${r.errors.join(',') || '-'}`);
+  }
+  console.log('\nstart-up stages, s after the session\'s first byte (encoder spawn → first byte is the encoder\'s own start):');
+  console.log('mode    fast_start   source    connect  probed  ffmpeg_fed  first_segment  uploaded  master   (connect: encoder spawn → first byte)');
+  const s = (v: number | string | undefined) => (typeof v === 'number' ? (v / 1000).toFixed(2) : '-');
+  for (const r of results) {
+    const st = r.stages ?? {};
+    const connect = typeof st.firstByteAt === 'number' ? st.firstByteAt - r.spawnedAt : undefined;
+    console.log(`${r.mode.padEnd(7)} ${String(st.fastStart ?? '-').padEnd(11)}  ${String(st.source ?? '-').padEnd(8)}  ${s(connect).padStart(7)}  ${s(st.probedMs).padStart(6)}  ${s(st.transcoderFedMs).padStart(10)}  ${s(st.firstSegmentMs).padStart(13)}  ${s(st.firstUploadMs).padStart(8)}  ${s(st.masterMs).padStart(6)}`);
   }
   const [normal, low] = results;
   if (normal?.cpuPerMediaSecond && low?.cpuPerMediaSecond) console.log(`CPU low/normal: ${(low.cpuPerMediaSecond / normal.cpuPerMediaSecond).toFixed(3)} (target ≤ 1.10)`);

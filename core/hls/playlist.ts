@@ -47,6 +47,8 @@ export interface MediaPlaylistInput {
   endList?: boolean;
   playlistType?: 'EVENT' | 'VOD';
   independentSegments?: boolean;
+  /** `EXT-X-SERVER-CONTROL:HOLD-BACK` (core/hls/hold-back.ts) of a live playlist; not written once it ends. */
+  holdBackSeconds?: number;
 }
 
 /**
@@ -87,6 +89,7 @@ export function writeMediaPlaylist(input: MediaPlaylistInput): string {
   if (input.discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${input.discontinuitySequence}`);
   if (input.playlistType) lines.push(`#EXT-X-PLAYLIST-TYPE:${input.playlistType}`);
   if (input.independentSegments) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
+  if (input.holdBackSeconds !== undefined && !input.endList) lines.push(`#EXT-X-SERVER-CONTROL:HOLD-BACK=${formatDuration(input.holdBackSeconds)}`);
   for (const s of input.segments) {
     if (s.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
     if (s.programDateTime !== undefined) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${s.programDateTime}`);
@@ -294,7 +297,7 @@ export interface LiveSegment {
  */
 export function mediaPlaylistFromWindow(
   window: ReadonlyArray<LiveSegment>,
-  options: { targetDuration: number; endList?: boolean; independentSegments?: boolean },
+  options: { targetDuration: number; endList?: boolean; independentSegments?: boolean; holdBackSeconds?: number },
 ): MediaPlaylistInput {
   const first = window[0];
   if (!first) throw new PlaylistError('a live window needs at least one segment');
@@ -321,6 +324,7 @@ export function mediaPlaylistFromWindow(
   };
   if (options.endList) input.endList = true;
   if (options.independentSegments) input.independentSegments = true;
+  if (options.holdBackSeconds !== undefined) input.holdBackSeconds = options.holdBackSeconds;
   return input;
 }
 

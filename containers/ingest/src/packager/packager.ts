@@ -88,7 +88,8 @@ export class Packager extends EventEmitter<PackagerEvents> {
     this.logger = options.logger ?? silentLogger;
     this.metrics = options.metrics ?? noopMetrics;
     this.clock = options.clock ?? systemClock;
-    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    // A listed segment waits on average half of this before it is uploaded: a start-up and latency cost.
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.settleMs = options.settleMs ?? 100;
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     const refresh = options.masterRefreshMs !== undefined ? { masterRefreshMs: options.masterRefreshMs } : {};

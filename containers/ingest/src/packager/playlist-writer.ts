@@ -9,6 +9,7 @@
  */
 import { targetDurationFor, writeMasterPlaylist } from '../../../../core/hls/playlist';
 import { LIVE_OBJECT_REFRESH_MS, liveObjectRefreshDue } from '../../../../core/media/live-refresh';
+import { liveHoldBackSeconds } from '../../../../core/hls/hold-back';
 import { liveMasterPlaylistKey, liveMediaPlaylistKey, mediaPlaylistUri, renditionsFileKey } from '../../../../core/media/layout';
 import type { Logger } from '../../../../core/ports/logger';
 import type { ObjectStore, PutOptions } from '../../../../core/ports/object-store';
@@ -22,7 +23,12 @@ import type { RenditionPlan } from './types';
  * Live playlists change every segment (2 s): one second is about half a segment, so a CDN serves a window
  * at most one refresh old while a crowd's refreshes still collapse into one origin read.
  */
-export const PLAYLIST_PUT_OPTIONS: PutOptions = { contentType: 'application/vnd.apple.mpegurl', cacheControl: 'public, max-age=1' };
+/**
+ * Live playlists: a CDN keeps them one second (`s-maxage`), a browser revalidates every reload
+ * (`max-age=0`): hls.js reloads an unchanged playlist after half a target duration, and a copy the
+ * browser itself still held fresh would hide a new segment for up to a second more.
+ */
+export const PLAYLIST_PUT_OPTIONS: PutOptions = { contentType: 'application/vnd.apple.mpegurl', cacheControl: 'public, max-age=0, s-maxage=1' };
 /** The recording's rendition plan: read by the finalizer only, never cached. */
 export const RENDITION_PLAN_PUT_OPTIONS: PutOptions = { contentType: 'application/json', cacheControl: 'no-cache' };
 
@@ -97,7 +103,8 @@ export class PlaylistWriter {
 
   async storeMediaPlaylist(rendition: string, track: RenditionTrack, endList: boolean, signal: AbortSignal): Promise<void> {
     this.targetDuration = targetDurationFor(track.durations(), this.targetDuration);
-    const text = track.render({ targetDuration: this.targetDuration, endList });
+    // Live playlists tell hls.js how close to the edge to sit (core/hls/hold-back.ts).
+    const text = track.render({ targetDuration: this.targetDuration, endList, holdBackSeconds: liveHoldBackSeconds(this.targetDuration) });
     await retry(() => this.options.store.put(liveMediaPlaylistKey(this.options.streamId, rendition), text, PLAYLIST_PUT_OPTIONS), this.options.retryPolicy, {
       signal,
       onRetry: (err, attempt) => this.options.logger.warn('packager: playlist write failed; retrying', { streamId: this.options.streamId, rendition, attempt, error: describeError(err) }),

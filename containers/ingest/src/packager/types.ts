@@ -34,7 +34,7 @@ export interface PackagerOptions {
   logger?: Logger;
   metrics?: Metrics;
   clock?: Clock;
-  /** How often segment lists are read. Default 250 ms. */
+  /** How often segment lists are read. Default 100 ms. */
   pollIntervalMs?: number;
   /**
    * ffmpeg lists a segment a moment before it closes the file; a listed file counts as complete once the

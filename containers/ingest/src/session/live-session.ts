@@ -11,7 +11,8 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { EmitEvent } from '../../../../core/events/emit-event';
-import { planLadder, toTranscodeDecision, type LadderOptions, type LadderPlan } from '../../../../core/transcode/ladder';
+import { KeyframeWatch, planFastStart, refineProvisional } from '../../../../core/transcode/fast-start';
+import { DEFAULT_SEGMENT_SECONDS, planLadder, toTranscodeDecision, type LadderOptions, type LadderPlan, type SourceInfo } from '../../../../core/transcode/ladder';
 import { planPassthrough } from '../../../../core/transcode/passthrough-plan';
 import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
@@ -24,7 +25,8 @@ import { lowLatencyLadder, lowLatencyVariantUri } from '../packager/ll/low-laten
 import { LlPackager } from '../packager/ll/ll-packager';
 import { Packager } from '../packager/packager';
 import type { LivePartSink } from '../../../../core/ports/live-parts';
-import { FlvTap } from '../rtmp/flv-tap';
+import { FlvDeclaration } from '../rtmp/flv-metadata';
+import { FlvTap, inspectFlvTags } from '../rtmp/flv-tap';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
 import { buildTranscodeArgs, segmentListPath } from '../transcoder/ffmpeg-args';
 import { probeSource } from '../transcoder/source-probe';
@@ -84,6 +86,23 @@ const STATS_TICKS = 10;
 
 type Phase = 'probing' | 'starting' | 'running' | 'stopping' | 'stopped';
 
+/**
+ * Start-up of a session, in ms since the publisher's first byte: probe done (ladder planned), the
+ * transcoder fed, its first segment listed on scratch, that segment stored, the master playable.
+ */
+export interface StartupStages {
+  fastStart: 'final' | 'provisional' | 'refined' | 'classic' | undefined;
+  /** Where the plan's source facts came from: the publisher's declaration, or ffprobe. */
+  source?: 'declared' | 'ffprobe';
+  /** When the first byte arrived (epoch ms). */
+  firstByteAt?: number;
+  probedMs?: number;
+  transcoderFedMs?: number;
+  firstSegmentMs?: number;
+  firstUploadMs?: number;
+  masterMs?: number;
+}
+
 export class LiveSession {
   private phase: Phase = 'probing';
   private readonly probe = new ProbeBuffer({ maxMediaMs: 2_500, maxBytes: 16 * 1024 * 1024 });
@@ -113,11 +132,33 @@ export class LiveSession {
   private handedOver = false;
   private transcoderDone = false;
   private readonly createdAt = Date.now();
+  /** The ladder options of this session's mode, and the plan ffmpeg runs (the packager keeps the first one). */
+  private readonly ladder: LadderOptions;
+  private plan: LadderPlan | undefined;
+  /** A fast start's provisional plan awaits the first GOP's length; until then every chunk is kept. */
+  private provisional: { source: SourceInfo; llDirs: string[] } | undefined;
+  private readonly keyframes: KeyframeWatch;
+  private quickTried = false;
+  /** What the publisher declares (onMetaData, sequence headers): a fast start needs no ffprobe when it suffices. */
+  private readonly declaration = new FlvDeclaration();
+  private firstByteAt: number | undefined;
+  private readonly stages: StartupStages = { fastStart: undefined };
 
   constructor(private readonly options: LiveSessionOptions) {
     const { streamId, sessionId } = options.publish;
     this.scratchDir = join(options.scratchRoot, streamId, `${sessionId}-${Date.now()}`);
     this.log = childLogger(options.logger, { streamId, sessionId });
+    this.ladder = options.publish.latencyMode === 'low' ? lowLatencyLadder(options.ladder) : options.ladder;
+    this.keyframes = new KeyframeWatch(this.ladder.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS);
+  }
+
+  /** How this session's start-up went so far (benchmarks and the startup log line read it). */
+  get startup(): StartupStages {
+    return { ...this.stages, ...(this.firstByteAt !== undefined ? { firstByteAt: this.firstByteAt } : {}) };
+  }
+
+  private stage(name: 'probedMs' | 'transcoderFedMs' | 'firstUploadMs' | 'masterMs'): void {
+    if (this.stages[name] === undefined && this.firstByteAt !== undefined) this.stages[name] = Date.now() - this.firstByteAt;
   }
 
   get streamId(): string {
@@ -167,10 +208,30 @@ export class LiveSession {
 
   private onChunk(chunk: Buffer): void {
     this.feed.onChunk(chunk);
+    this.firstByteAt ??= Date.now();
+    if (this.keyframes.keyframeIntervalSeconds === undefined) for (const tag of inspectFlvTags(chunk)) this.keyframes.observe(tag);
     if (this.phase === 'running') {
+      if (this.provisional) {
+        // Decided before ffmpeg sees this chunk: it cannot have cut a segment of the provisional plan yet.
+        const refined = this.takeRefinement();
+        if (refined) {
+          this.probe.add(chunk);
+          this.phase = 'starting';
+          this.starting = this.replan(refined).catch((err: unknown) => {
+            this.log.error('session: transcoder could not restart with the refined ladder', { error: err instanceof Error ? err : String(err) });
+            this.options.publish.disconnect();
+          });
+          return;
+        }
+        // Still unconfirmed: everything since the first byte stays at hand for a replay.
+        if (this.provisional) this.probe.add(chunk);
+      }
       this.supervisor?.write(chunk);
     } else if (this.phase === 'probing') {
-      if (this.probe.add(chunk)) this.beginTranscoding();
+      const ready = this.probe.add(chunk);
+      if (!this.quickTried) this.declaration.add(chunk);
+      const fastStartable = !this.quickTried && this.options.publish.transcode !== 'passthrough' && (this.probe.quickReady || (this.probe.sawKeyframe && this.declaration.sourceInfo() !== undefined));
+      if (ready || fastStartable) this.beginTranscoding();
     } else if (this.phase === 'starting') {
       this.probe.add(chunk);
     }
@@ -193,9 +254,16 @@ export class LiveSession {
   private async startPipeline(): Promise<void> {
     const { options } = this;
     const { streamId, sessionId } = options.publish;
-    const source = await probeSource(this.probe.contents(), { ffprobePath: options.ffprobePath });
+    // A fast start probes from the first keyframe; the classic probe (passthrough-only streams, sources
+    // that declare no bitrate, or no keyframe within seconds) waits for two keyframes.
+    const quick = !this.probe.ready;
+    this.quickTried = true;
+    const declared = quick ? this.declaration.sourceInfo() : undefined;
+    const source = declared ?? (await probeSource(this.probe.contents(), { ffprobePath: options.ffprobePath }));
+    this.stages.source = declared ? 'declared' : 'ffprobe';
+    if (declared) this.log.info('session: source as declared by the publisher (metadata and sequence headers)', { video: declared.video, audio: declared.audio });
     const gopAtLeast = this.probe.keyframeIntervalLowerBoundSeconds;
-    if (source.video && source.video.keyframeIntervalSeconds === undefined && gopAtLeast !== undefined) {
+    if (!quick && source.video && source.video.keyframeIntervalSeconds === undefined && gopAtLeast !== undefined) {
       source.video.keyframeIntervalSeconds = gopAtLeast;
     }
     if (this.phase !== 'starting') return;
@@ -210,12 +278,28 @@ export class LiveSession {
       return undefined;
     });
     const low = options.publish.latencyMode === 'low';
-    const plan = pinned ?? (options.publish.transcode === 'passthrough' ? planPassthrough(source, options.ladder) : planLadder(source, low ? lowLatencyLadder(options.ladder) : options.ladder));
+    let plan: LadderPlan;
+    if (pinned) plan = pinned;
+    else if (options.publish.transcode === 'passthrough') plan = planPassthrough(source, options.ladder);
+    else if (quick) {
+      const fast = planFastStart(source, this.ladder);
+      if (fast.kind === 'wait') {
+        this.log.info('session: no fast start; probing two keyframes', { reason: fast.reason });
+        this.phase = 'probing';
+        if (this.probe.ready) this.beginTranscoding();
+        return;
+      }
+      plan = fast.plan;
+      this.stages.fastStart = fast.kind;
+      if (fast.kind === 'provisional') this.provisional = { source, llDirs: [] };
+    } else plan = planLadder(source, this.ladder);
+    this.stages.fastStart ??= quick ? 'final' : 'classic';
+    this.stage('probedMs');
+    this.plan = plan;
     options.channel?.onPlan(plan);
     if (this.phase !== 'starting') return;
     this.segmentSeconds = plan.segmentSeconds;
-    const decision = toTranscodeDecision(plan);
-    this.log.info('session: ladder planned', { topRung: plan.topRung, reason: plan.reason, renditions: plan.renditions.map((r) => r.name) });
+    this.log.info('session: ladder planned', { topRung: plan.topRung, reason: plan.reason, renditions: plan.renditions.map((r) => r.name), fastStart: this.stages.fastStart, probedMs: this.stages.probedMs });
 
     const packager = new Packager({
       streamId,
@@ -243,11 +327,16 @@ export class LiveSession {
       await this.llPackager.start();
     }
     packager.on('live', () => {
+      this.stage('masterMs');
+      this.log.info('session: startup', { ...this.stages });
+      const decision = toTranscodeDecision(this.plan ?? plan);
       void markLive(options.sessionDeps, streamId, sessionId, decision, options.playbackUrl)
         .then((marked) => marked && this.log.info('session: live', { playback: options.playbackUrl }))
         .catch((err: unknown) => this.log.error('session: could not mark live', { error: err instanceof Error ? err : String(err) }));
     });
     packager.on('segment', (segment) => {
+      if (this.stages.firstSegmentMs === undefined && this.firstByteAt !== undefined) this.stages.firstSegmentMs = Date.now() - segment.publishLatencyMs - this.firstByteAt;
+      this.stage('firstUploadMs');
       this.lastSegmentAt = Date.now();
       options.metrics.timing('segment_upload_latency', segment.uploadMs);
     });
@@ -267,9 +356,75 @@ export class LiveSession {
         );
       });
     }
-    const channel = options.channel;
-    if (!channel) await packager.start();
+    if (!options.channel) await packager.start();
 
+    await this.launchTranscoder();
+  }
+
+  /**
+   * Starts ffmpeg for `this.plan` and feeds it everything buffered so far. A provisional plan found wrong
+   * while ffmpeg was starting is replaced before ffmpeg sees a byte.
+   */
+  private async launchTranscoder(): Promise<void> {
+    for (;;) {
+      const supervisor = this.newSupervisor();
+      this.supervisor = supervisor;
+      await supervisor.start();
+      if (this.phase !== 'starting') return;
+      const refined = this.takeRefinement();
+      if (!refined) {
+        this.stage('transcoderFedMs');
+        supervisor.write(this.probe.contents());
+        this.phase = 'running';
+        return;
+      }
+      await this.abandonRun(refined);
+      if (this.phase !== 'starting') return;
+    }
+  }
+
+  /** The provisional plan's source turned out to key too rarely: drop the run (nothing was cut yet), start over. */
+  private async replan(refined: LadderPlan): Promise<void> {
+    await this.abandonRun(refined);
+    if (this.phase !== 'starting') return;
+    await this.launchTranscoder();
+  }
+
+  private async abandonRun(refined: LadderPlan): Promise<void> {
+    const supervisor = this.supervisor;
+    this.supervisor = undefined;
+    this.stages.fastStart = 'refined';
+    this.log.info('session: keyframes too far apart for the provisional ladder; encoding every rung', { reason: refined.reason, keyframeIntervalSeconds: this.keyframes.keyframeIntervalSeconds });
+    await supervisor?.abandon();
+    this.plan = refined;
+  }
+
+  /**
+   * Once the first GOP's length is known: the refined plan if the provisional one does not hold, else
+   * undefined (and the low-latency packager, held back until now, follows the runs it skipped).
+   */
+  private takeRefinement(): LadderPlan | undefined {
+    const pending = this.provisional;
+    const gop = this.keyframes.keyframeIntervalSeconds;
+    if (!pending || gop === undefined || !this.plan) return undefined;
+    this.provisional = undefined;
+    const refined = refineProvisional(pending.source, this.ladder, this.plan, gop);
+    if (!refined) {
+      this.log.info('session: fast start confirmed', { keyframeIntervalSeconds: gop, topRung: this.plan.topRung });
+      for (const dir of pending.llDirs) {
+        void this.llPackager?.attach(dir).catch((err: unknown) => this.log.error('session: low-latency packager could not follow the run', { error: err instanceof Error ? err : String(err) }));
+      }
+    }
+    return refined;
+  }
+
+  private newSupervisor(): TranscoderSupervisor {
+    const { options } = this;
+    const { streamId, sessionId } = options.publish;
+    const packager = this.packager as Packager;
+    const channel = options.channel;
+    const low = options.publish.latencyMode === 'low';
+    const plan = this.plan as LadderPlan;
     const supervisor = new TranscoderSupervisor({
       ffmpegPath: options.ffmpegPath,
       args: () => {
@@ -289,14 +444,15 @@ export class LiveSession {
         }
         // Reads the previous run to its end before the new ffmpeg writes anything.
         await packager.attach(outputDir);
-        await this.llPackager?.attach(outputDir);
+        // Parts of a provisional run would be published as they are written: held until it is confirmed.
+        if (this.provisional) this.provisional.llDirs.push(outputDir);
+        else await this.llPackager?.attach(outputDir);
       },
       logger: this.log,
     });
-    this.supervisor = supervisor;
     supervisor.on('progress', (progress) => this.feed.onProgress(progress));
     supervisor.on('exit', (exit: { code: number | null; signal: string | null; willRestart: boolean; restarts: number; message: string; reason: 'exited' | 'stalled_progress' | 'stalled_output' }) => {
-      if (this.phase === 'stopping' || this.phase === 'stopped') return;
+      if (this.phase === 'stopping' || this.phase === 'stopped' || this.supervisor !== supervisor) return;
       options.metrics.count('transcoder_restarts');
       this.log.warn('session: transcoder exited', exit);
       void options.emit({
@@ -307,6 +463,7 @@ export class LiveSession {
       }).catch(() => undefined);
     });
     supervisor.on('spawn', (run: { restarts: number }) => {
+      if (this.supervisor !== supervisor) return;
       this.runStartedAt = Date.now();
       if (run.restarts === 0) return;
       this.feed.onReplay();
@@ -314,10 +471,7 @@ export class LiveSession {
       this.tap?.close();
       this.tap = this.openTap();
     });
-    await supervisor.start();
-    if (this.phase !== 'starting') return;
-    supervisor.write(this.probe.contents());
-    this.phase = 'running';
+    return supervisor;
   }
 
   /**

@@ -1,6 +1,8 @@
 /**
  * Collects the first seconds of a publish so the source can be probed before the ladder is planned.
- * Ready once two video keyframes were seen (the keyframe interval is then measurable), once the media
+ * `quickReady` once the first keyframe and a few frames after it were seen (`quickFrames`, or
+ * `quickMs` of media): enough for the metadata, the sequence headers and a frame rate, which is what a
+ * fast start plans from (core/transcode/fast-start.ts). `ready` (the classic probe) two video keyframes were seen (the keyframe interval is then measurable), once the media
  * spans `maxMediaMs` (audio-only sources, or keyframes too far apart for passthrough anyway), or once
  * `maxBytes` is reached. Everything collected is replayed into the transcoder, so nothing is lost.
  */
@@ -9,6 +11,10 @@ import { inspectFlvTags } from '../rtmp/flv-tap';
 export interface ProbeBufferOptions {
   maxMediaMs: number;
   maxBytes: number;
+  /** Video frames from the first keyframe (itself included) that make `quickReady`. Default 6. */
+  quickFrames?: number;
+  /** Or this much media after the first keyframe. Default 500. */
+  quickMs?: number;
 }
 
 export class ProbeBuffer {
@@ -18,6 +24,7 @@ export class ProbeBuffer {
   private firstMs: number | undefined;
   private firstKeyframeMs: number | undefined;
   private lastMs = 0;
+  private framesFromKeyframe = 0;
 
   constructor(private readonly options: ProbeBufferOptions) {}
 
@@ -33,8 +40,19 @@ export class ProbeBuffer {
         this.keyframes++;
         this.firstKeyframeMs ??= tag.timestampMs;
       }
+      if (tag.type === 'video' && !tag.config && this.firstKeyframeMs !== undefined) this.framesFromKeyframe++;
     }
     return this.ready;
+  }
+
+  get sawKeyframe(): boolean {
+    return this.firstKeyframeMs !== undefined;
+  }
+
+  /** The first keyframe and a few frames after it: enough for ffprobe to plan a fast start. */
+  get quickReady(): boolean {
+    if (this.firstKeyframeMs === undefined) return false;
+    return this.framesFromKeyframe >= (this.options.quickFrames ?? 6) || this.lastMs - this.firstKeyframeMs >= (this.options.quickMs ?? 500) || this.bytes >= this.options.maxBytes;
   }
 
   get ready(): boolean {

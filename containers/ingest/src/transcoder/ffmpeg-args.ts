@@ -159,7 +159,7 @@ function x264Args(r: Rendition, plan: LadderPlan): string[] {
   return [
     '-c:v', 'libx264',
     '-preset', X264_PRESET,
-    '-profile:v', 'high',
+    '-profile:v', profileOf(r.codecs),
     ...(level ? ['-level:v', level] : []),
     '-pix_fmt', 'yuv420p',
     '-crf', String(X264_CRF),
@@ -275,6 +275,16 @@ function shortSide(r: Rendition): number {
 }
 
 /** The `-level` value matching the level already written into the rendition's codecs string. */
+/**
+ * The x264 profile the rung's codecs string advertises: `high` for every rung planned as encoded; the
+ * source's own for an encoded stand-in of a copied rung (core/transcode/fast-start.ts), so the master
+ * playlist stays true.
+ */
+function profileOf(codecs: string): 'baseline' | 'main' | 'high' {
+  const idc = /avc1\.([0-9a-f]{2})/i.exec(codecs)?.[1]?.toLowerCase();
+  return idc === '42' ? 'baseline' : idc === '4d' ? 'main' : 'high';
+}
+
 function levelOf(codecs: string): string | undefined {
   const match = /avc1\.[0-9a-f]{4}([0-9a-f]{2})/i.exec(codecs);
   if (!match) return undefined;

@@ -178,6 +178,8 @@ export function sourceInfoFromProbe(json: unknown): SourceInfo {
 
 interface TimedPacket {
   pts: number;
+  /** Decode time: evenly spaced even when B-frames reorder presentation (a few packets' pts are not). */
+  dts: number | undefined;
   size: number;
   key: boolean;
 }
@@ -189,14 +191,16 @@ function packetsOf(packets: ProbePacket[], index: number): TimedPacket[] {
     if (p.stream_index !== index) continue;
     const pts = num(p.pts_time) ?? num(p.dts_time);
     if (pts === undefined) continue;
-    out.push({ pts, size: num(p.size) ?? 0, key: (p.flags ?? '').includes('K') });
+    out.push({ pts, dts: num(p.dts_time), size: num(p.size) ?? 0, key: (p.flags ?? '').includes('K') });
   }
   return out.sort((a, b) => a.pts - b.pts);
 }
 
 function observedRate(packets: TimedPacket[]): number | undefined {
   if (packets.length < 5) return undefined;
-  const span = packets[packets.length - 1]!.pts - packets[0]!.pts;
+  // Over decode times when all have one: the first frames of a B-frame GOP span more presentation time.
+  const times = packets.every((p) => p.dts !== undefined) ? packets.map((p) => p.dts as number).sort((a, b) => a - b) : packets.map((p) => p.pts);
+  const span = times[times.length - 1]! - times[0]!;
   return span > 0 ? (packets.length - 1) / span : undefined;
 }
 

@@ -205,6 +205,28 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
     return this.stopPromise;
   }
 
+  /**
+   * Ends the run at once (SIGKILL: ffmpeg finishes no segment) and for good: for a run whose plan turned
+   * out wrong before it could cut its first segment (a fast start's provisional ladder). Resolves once
+   * ffmpeg has exited. Like `stop`, idempotent, and whichever comes first decides.
+   */
+  abandon(): Promise<void> {
+    this.stopPromise ??= (async () => {
+      const previous = this.state;
+      this.state = 'stopping';
+      clearTimeout(this.backoffTimer);
+      clearInterval(this.watchdog);
+      const child = this.child;
+      if (child && previous !== 'stopped') {
+        const exited = this.waitForExit();
+        safeKill(child, 'SIGKILL');
+        await exited;
+      }
+      this.state = 'stopped';
+    })();
+    return this.stopPromise;
+  }
+
   private async shutdown(): Promise<void> {
     const previous = this.state;
     this.state = 'stopping';
