@@ -28,7 +28,7 @@ export class DynamoDbWebhookAttempts implements WebhookAttemptLog {
     const unique = randomBytes(4).toString('hex');
     const item = {
       ...attempt,
-      [PARTITION_KEY]: webhookKeys.endpointPartition(attempt.endpointId),
+      [PARTITION_KEY]: webhookKeys.deliveryPartition(attempt.endpointId, attempt.deliveryId),
       [SORT_KEY]: webhookKeys.attemptSort(attempt.deliveryId, attempt.attempt, attempt.startedAt, unique),
       [GSI1_PARTITION_KEY]: webhookKeys.attemptPartition(attempt.endpointId).key(attempt.deliveryId),
       [GSI1_SORT_KEY]: webhookKeys.attemptIndexSort(attempt.startedAt, attempt.deliveryId, attempt.attempt, unique),
@@ -43,13 +43,14 @@ export class DynamoDbWebhookAttempts implements WebhookAttemptLog {
     const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor, attemptCursor);
     let query: IndexQuery;
     if (options.deliveryId !== undefined) {
-      // One delivery's attempts: a prefix of the endpoint's base-table partition (one partition, no shards).
+      // One delivery's attempts: a prefix of its delivery shard's base-table partition (and of the pre-sharding one).
       const prefix = webhookKeys.attemptPrefix(options.deliveryId);
       if (start && !start.sk.startsWith(prefix)) throw invalidCursor();
       query = {
         partitionAttribute: PARTITION_KEY,
         sortAttribute: SORT_KEY,
-        partitions: [partition],
+        // Its delivery's shard, and the endpoint's partition attempts were written to before sharding.
+        partitions: [webhookKeys.deliveryPartition(endpointId, options.deliveryId), partition],
         order: 'newest-first',
         lower: { value: prefix },
         // '$' sorts right after '#': every attempt sort key of this delivery is below it.

@@ -110,7 +110,8 @@ export class DynamoDbWebhookDeliveries implements WebhookDeliveryStore {
   }
 
   async getDelivery(endpointId: string, deliveryId: string): Promise<Delivery | undefined> {
-    const item = await this.table.get(webhookKeys.delivery(endpointId, deliveryId));
+    // A delivery written before sharding is still found where it was.
+    const item = (await this.table.get(webhookKeys.delivery(endpointId, deliveryId))) ?? (await this.table.get(webhookKeys.legacyDelivery(endpointId, deliveryId)));
     return item ? deliveryFromItem(item) : undefined;
   }
 

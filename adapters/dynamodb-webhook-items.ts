@@ -4,9 +4,9 @@
  * IAM can confine a function to these items with one `dynamodb:LeadingKeys` pattern (`WEBHOOK*`).
  *
  *   endpoint  WEBHOOK#<whId> / ENDPOINT                       gsi1: WEBHOOKS#<nn> / <createdAt>#<whId>   (list)
- *   delivery  WEBHOOK#<whId> / DLV#<dlvId>                    gsi2: WEBHOOK_PENDING#<nn> / <dueAt>#<dlvId>
+ *   delivery  WEBHOOK#<whId>#D<nn> / DLV#<dlvId>                  gsi2: WEBHOOK_PENDING#<nn> / <dueAt>#<dlvId>
  *             (one per event and endpoint; claim, status)           only while in flight or retrying
- *   attempt   WEBHOOK#<whId> / DLV#<dlvId>#ATT#<nnnn>#<time>#<r>  gsi1: WEBHOOK#<whId>#ATTEMPTS#<nn> / <time>#<dlvId>#<nnnn>#<r>
+ *   attempt   WEBHOOK#<whId>#D<nn> / DLV#<dlvId>#ATT#<nnnn>#<time>#<r>  gsi1: WEBHOOK#<whId>#ATTEMPTS#<nn> / <time>#<dlvId>#<nnnn>#<r>
  *
  * `<nn>`: index shards (dynamodb-shards.ts) by endpoint id (list) or delivery id (pending, attempts), read
  * merged with the unsharded partitions of items written before sharding.
@@ -19,7 +19,7 @@ import { isId } from '../core/ids';
 import type { Delivery, DeliveryAttempt } from '../core/ports/webhook-store';
 import type { WebhookEndpoint } from '../core/webhooks/webhooks';
 import { GSI1_PARTITION_KEY, GSI1_SORT_KEY, INDEX_SHARDS, PARTITION_KEY, SORT_KEY } from './dynamodb-table';
-import { shardedPartition, type ShardedPartition } from './dynamodb-shards';
+import { shardedPartition, shardOf, type ShardedPartition } from './dynamodb-shards';
 import { copyDefined } from './dynamodb-support';
 import type { Item } from './dynamodb-table-client';
 
@@ -39,7 +39,14 @@ export const webhookKeys = {
   endpointSort: (createdAt: string, id: string) => `${createdAt}#${id}`,
   endpointIndex: (createdAt: string, id: string) => ({ [GSI1_PARTITION_KEY]: endpointListPartition.key(id), [GSI1_SORT_KEY]: `${createdAt}#${id}` }),
   endpointPartition: (endpointId: string) => `WEBHOOK#${endpointId}`,
-  delivery: (endpointId: string, deliveryId: string) => ({ [PARTITION_KEY]: `WEBHOOK#${endpointId}`, [SORT_KEY]: `DLV#${deliveryId}` }),
+  /**
+   * Deliveries and attempts of one endpoint take ~3 writes per event: at 10,000 streams one partition would
+   * take them all, so they sit in `WEBHOOK#<whId>#D<nn>` by delivery id (still `WEBHOOK*` for IAM).
+   */
+  deliveryPartition: (endpointId: string, deliveryId: string) => `WEBHOOK#${endpointId}#D${String(shardOf(deliveryId, INDEX_SHARDS)).padStart(2, '0')}`,
+  delivery: (endpointId: string, deliveryId: string) => ({ [PARTITION_KEY]: webhookKeys.deliveryPartition(endpointId, deliveryId), [SORT_KEY]: `DLV#${deliveryId}` }),
+  /** Where deliveries written before sharding are. */
+  legacyDelivery: (endpointId: string, deliveryId: string) => ({ [PARTITION_KEY]: `WEBHOOK#${endpointId}`, [SORT_KEY]: `DLV#${deliveryId}` }),
   pendingPartition,
   pendingSort: (dueAt: string, deliveryId: string) => `${dueAt}#${deliveryId}`,
   attemptPrefix: (deliveryId: string) => `DLV#${deliveryId}#ATT#`,
