@@ -4,20 +4,8 @@
  * failover time and the AWS projection; exits 1 when a DynamoDB partition would run over 50 % of its limit.
  */
 import { formatReport, project } from './simulate-scale/projection';
-import { runScenario, type ScenarioOptions } from './simulate-scale/scenario';
-
-export const DEFAULT_SCENARIO: Omit<ScenarioOptions, 'streams'> = {
-  streamsPerTask: 20,
-  webhookEndpoints: 2,
-  connectSeconds: 60,
-  steadySeconds: 60,
-  heartbeatSeconds: 10,
-  staleAfterSeconds: 30,
-  sweepEverySeconds: 10,
-  renditions: 4,
-  segmentSeconds: 2,
-  concurrency: 16,
-};
+import { DEFAULT_SCENARIO } from './simulate-scale/defaults';
+import { runScenario } from './simulate-scale/scenario';
 
 async function main(): Promise<void> {
   const counts = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
