@@ -1,7 +1,8 @@
 /**
  * The recent-events log on DynamoDB (`EventLog`), in the plane's single table (see dynamodb-table.ts):
  * one item per event keyed by its id, so appends are idempotent (a redelivered event is stored once);
- * gsi1 orders one stream's events by sequence, gsi2 orders all events by time. Items expire after
+ * gsi1 orders one stream's events by sequence, gsi2 orders all events by time (spread over
+ * `EVENTS#<shard>` by event id and merged on read, so no one partition takes every event's write). Items expire after
  * seven days (TTL on `expiresAt`); since TTL deletion lags (and dynalite has none), queries also filter
  * expired items out themselves.
  *
@@ -19,6 +20,7 @@ import { systemClock, type Clock } from '../core/ports/clock';
 import type { EventLog, EventQuery } from '../core/ports/event-bus';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, GSI2_NAME, GSI2_PARTITION_KEY, GSI2_SORT_KEY, itemKeys, TTL_ATTRIBUTE } from './dynamodb-table';
 import { TableClient } from './dynamodb-table-client';
+import { indexPage } from './dynamodb-sharded-index';
 import { checkLimit, conditionHeld } from './dynamodb-support';
 
 export const EVENT_RETENTION_SECONDS = 7 * 24 * 3600;
@@ -49,9 +51,9 @@ export class DynamoDbEventLog implements EventLog {
     const base = Number.isFinite(time) ? time : this.clock.now().getTime();
     const item = {
       ...itemKeys.event(event.id),
-      [GSI1_PARTITION_KEY]: itemKeys.eventStreamPartition(event.streamId),
+      [GSI1_PARTITION_KEY]: itemKeys.eventStreamPartition(event.streamId, event.id),
       [GSI1_SORT_KEY]: itemKeys.eventSequence(event.sequence),
-      [GSI2_PARTITION_KEY]: itemKeys.eventTimePartition,
+      [GSI2_PARTITION_KEY]: itemKeys.eventTimePartition.key(event.id),
       [GSI2_SORT_KEY]: itemKeys.eventTime(event.time, event.streamId, event.sequence),
       type: event.type,
       [TTL_ATTRIBUTE]: Math.floor(base / 1000) + this.retentionSeconds,
@@ -69,18 +71,12 @@ export class DynamoDbEventLog implements EventLog {
     }
     const perStream = query.streamId !== undefined;
     const index = perStream
-      ? { name: GSI1_NAME, pk: GSI1_PARTITION_KEY, sk: GSI1_SORT_KEY, partition: itemKeys.eventStreamPartition(query.streamId as string) }
-      : { name: GSI2_NAME, pk: GSI2_PARTITION_KEY, sk: GSI2_SORT_KEY, partition: itemKeys.eventTimePartition };
+      ? { name: GSI1_NAME, pk: GSI1_PARTITION_KEY, sk: GSI1_SORT_KEY, partitions: [itemKeys.eventStreamPartition(query.streamId as string)] }
+      : { name: GSI2_NAME, pk: GSI2_PARTITION_KEY, sk: GSI2_SORT_KEY, partitions: itemKeys.eventTimePartition.partitions };
+    const after = query.after === undefined ? undefined : await this.positionOf(query.after, index.pk, index.partitions, index.sk);
 
-    const names: Record<string, string> = { '#pk': index.pk, '#exp': TTL_ATTRIBUTE };
-    const values: Record<string, unknown> = { ':pk': index.partition, ':now': Math.floor(this.clock.now().getTime() / 1000) };
-    let keyCondition = '#pk = :pk';
-    if (query.after !== undefined) {
-      const position = await this.positionOf(query.after, index.pk, index.partition, index.sk);
-      names['#sk'] = index.sk;
-      values[':after'] = position;
-      keyCondition += ' AND #sk > :after';
-    }
+    const names: Record<string, string> = { '#exp': TTL_ATTRIBUTE };
+    const values: Record<string, unknown> = { ':now': Math.floor(this.clock.now().getTime() / 1000) };
     let filter = '#exp > :now';
     if (query.types && query.types.length > 0) {
       names['#type'] = 'type';
@@ -92,38 +88,39 @@ export class DynamoDbEventLog implements EventLog {
     }
 
     // Forward from a known position; otherwise backwards from the newest, reversed at the end.
-    const forward = query.after !== undefined;
-    const events: StreamplaneEvent[] = [];
-    const pages = this.table.pages({
-      IndexName: index.name,
-      KeyConditionExpression: keyCondition,
-      FilterExpression: filter,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: marshall(values),
-      ScanIndexForward: forward,
-      // Limit counts items before the filter; read a little more than asked to need fewer pages.
-      Limit: Math.min(MAX_QUERY_LIMIT, Math.max(query.limit, 100)),
-    });
-    for await (const out of pages) {
-      for (const item of out.Items ?? []) {
+    const forward = after !== undefined;
+    const page = await indexPage(
+      this.table,
+      {
+        indexName: index.name,
+        partitionAttribute: index.pk,
+        sortAttribute: index.sk,
+        partitions: index.partitions,
+        order: forward ? 'oldest-first' : 'newest-first',
+        ...(after !== undefined ? { after } : {}),
+        filter: { expression: filter, names, values },
+        // The filter drops items after Limit counts them: read a little more than asked to need fewer pages.
+        pageSize: Math.min(MAX_QUERY_LIMIT, Math.max(Math.ceil((query.limit * 2) / index.partitions.length), 100)),
+      },
+      query.limit,
+      (item) => {
         const body = item.body?.S;
-        if (body !== undefined) events.push(JSON.parse(body) as StreamplaneEvent);
-        if (events.length === query.limit) break;
-      }
-      if (events.length >= query.limit) break;
-    }
+        return body === undefined ? undefined : (JSON.parse(body) as StreamplaneEvent);
+      },
+    );
+    const events = page.items.map((hit) => hit.value);
     return forward ? events : events.reverse();
   }
 
   /** Where `after` sits in the index being read; it must be an event this log holds, in that partition. */
-  private async positionOf(eventId: string, pkAttribute: string, partition: string, skAttribute: string): Promise<string> {
+  private async positionOf(eventId: string, pkAttribute: string, partitions: ReadonlyArray<string>, skAttribute: string): Promise<string> {
     const item = await this.table.get(itemKeys.event(eventId));
     const expired = Number(item?.[TTL_ATTRIBUTE]?.N ?? 0) <= Math.floor(this.clock.now().getTime() / 1000);
     if (!item || expired) {
       throw new ValidationError('after names no event in the log (it may have expired).', [{ path: 'after', message: 'unknown event' }]);
     }
     const position = item[skAttribute]?.S;
-    if (item[pkAttribute]?.S !== partition || position === undefined) {
+    if (!partitions.includes(item[pkAttribute]?.S ?? '') || position === undefined) {
       throw new ValidationError('after names an event of another stream.', [{ path: 'after', message: 'not an event of this stream' }]);
     }
     return position;

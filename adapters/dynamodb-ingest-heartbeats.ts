@@ -1,7 +1,7 @@
 /**
  * Ingest heartbeats on DynamoDB (`IngestHeartbeatStore`), in the plane's single table: one item per task
- * (`HEARTBEAT#<taskId>` / `HEARTBEAT`), also placed in the overloaded gsi1 under the partition
- * `HEARTBEATS` sorted by write time, so stale and fresh tasks are one range query each (never a Scan of a
+ * (`HEARTBEAT#<taskId>` / `HEARTBEAT`), also placed in the overloaded gsi1 under the partitions
+ * `HEARTBEATS#<shard>` sorted by write time, so stale and fresh tasks are one range query each (never a Scan of a
  * table that also holds every stream and event). The index is eventually consistent, so a stale listing
  * is confirmed against the item itself before anyone acts on it.
  *
@@ -13,6 +13,8 @@ import { z } from 'zod';
 import type { IngestHeartbeat, IngestHeartbeatStore } from '../core/ports/ingest-heartbeats';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './dynamodb-table';
 import { TableClient, type Item } from './dynamodb-table-client';
+import { indexAll, type IndexQuery } from './dynamodb-sharded-index';
+import { shardedPartition } from './dynamodb-shards';
 import { conditionHeld } from './dynamodb-support';
 
 export const HEARTBEAT_PARTITION_PREFIX = 'HEARTBEAT#';
@@ -22,9 +24,12 @@ export const HEARTBEAT_INDEX_PARTITION = 'HEARTBEATS';
 const HEARTBEAT_TTL_SECONDS = 7 * 24 * 3600;
 const TASK_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Every task rewrites its beat every few seconds: spread by task id over shards, merged on read. */
+export const heartbeatIndex = shardedPartition(HEARTBEAT_INDEX_PARTITION, 8);
+
 export const heartbeatKeys = {
   item: (taskId: string) => ({ [PARTITION_KEY]: `${HEARTBEAT_PARTITION_PREFIX}${taskId}`, [SORT_KEY]: 'HEARTBEAT' }),
-  index: (at: Date, taskId: string) => ({ [GSI1_PARTITION_KEY]: HEARTBEAT_INDEX_PARTITION, [GSI1_SORT_KEY]: `${at.toISOString()}#${taskId}` }),
+  index: (at: Date, taskId: string) => ({ [GSI1_PARTITION_KEY]: heartbeatIndex.key(taskId), [GSI1_SORT_KEY]: `${at.toISOString()}#${taskId}` }),
 } as const;
 
 const itemSchema = z.object({
@@ -68,7 +73,7 @@ export class DynamoDbIngestHeartbeats implements IngestHeartbeatStore {
   }
 
   async listStale(olderThan: Date): Promise<IngestHeartbeat[]> {
-    const candidates = await this.query('#sk < :bound', olderThan.toISOString());
+    const candidates = await this.query({ upper: { value: olderThan.toISOString() } });
     const confirmed: IngestHeartbeat[] = [];
     for (const candidate of candidates) {
       const current = await this.get(candidate.taskId);
@@ -78,7 +83,7 @@ export class DynamoDbIngestHeartbeats implements IngestHeartbeatStore {
   }
 
   async listFresh(since: Date): Promise<IngestHeartbeat[]> {
-    return this.query('#sk >= :bound', since.toISOString());
+    return this.query({ lower: { value: since.toISOString(), inclusive: true } });
   }
 
   async remove(taskId: string, expectedAt?: Date): Promise<boolean> {
@@ -93,14 +98,11 @@ export class DynamoDbIngestHeartbeats implements IngestHeartbeatStore {
     );
   }
 
-  private async query(condition: string, bound: string): Promise<IngestHeartbeat[]> {
-    return this.table.all(
-      {
-        IndexName: GSI1_NAME,
-        KeyConditionExpression: `#pk = :pk AND ${condition}`,
-        ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY, '#sk': GSI1_SORT_KEY },
-        ExpressionAttributeValues: marshall({ ':pk': HEARTBEAT_INDEX_PARTITION, ':bound': bound }),
-      },
+  /** Beats in a range of write times, oldest first, across every shard. */
+  private async query(range: Pick<IndexQuery, 'lower' | 'upper'>): Promise<IngestHeartbeat[]> {
+    return indexAll(
+      this.table,
+      { indexName: GSI1_NAME, partitionAttribute: GSI1_PARTITION_KEY, sortAttribute: GSI1_SORT_KEY, partitions: heartbeatIndex.partitions, order: 'oldest-first', ...range },
       fromItem,
     );
   }

@@ -3,7 +3,8 @@
  * dynamodb-table.ts). Every base-table key starts with `MEDIA#`, so IAM can confine a function to these
  * items with one `dynamodb:LeadingKeys` pattern.
  *
- *   media item  MEDIA#<medId> / MEDIA     gsi1: MEDIA / <createdAt>#<medId>   (the library, newest first)
+ *   media item  MEDIA#<medId> / MEDIA     gsi1: MEDIA#<nn> / <createdAt>#<medId>   (the library, newest first,
+ *                                         four shards merged on read; see dynamodb-shards.ts)
  *
  * Must never: return storage attributes, or overwrite an item without its version check.
  */
@@ -17,13 +18,16 @@ import type { MediaStore } from '../core/ports/media-store';
 import type { Page } from '../core/ports/stream-store';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY } from './dynamodb-table';
 import { TableClient, type Item } from './dynamodb-table-client';
+import { indexPage } from './dynamodb-sharded-index';
+import { shardedPartition } from './dynamodb-shards';
 import { checkLimit, conditionHeld, copyDefined, decodeCursor, encodeCursor, writeOrThrow } from './dynamodb-support';
 
 /** Key builders: the only place media item keys are spelled. */
+const listPartition = shardedPartition('MEDIA', 4);
 export const mediaKeys = {
   item: (id: string) => ({ [PARTITION_KEY]: `MEDIA#${id}`, [SORT_KEY]: 'MEDIA' }),
-  listPartition: 'MEDIA',
-  listIndex: (createdAt: string, id: string) => ({ [GSI1_PARTITION_KEY]: 'MEDIA', [GSI1_SORT_KEY]: `${createdAt}#${id}` }),
+  listPartition,
+  listIndex: (createdAt: string, id: string) => ({ [GSI1_PARTITION_KEY]: listPartition.key(id), [GSI1_SORT_KEY]: `${createdAt}#${id}` }),
 } as const;
 
 /** The base-table key prefix of media items, for IAM `dynamodb:LeadingKeys`. */
@@ -68,20 +72,22 @@ export class DynamoDbMediaStore implements MediaStore {
   async list(options: { limit: number; cursor?: string }): Promise<Page<MediaItem>> {
     checkLimit(options.limit, MAX_LIST_LIMIT);
     const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor, cursorSchema);
-    const page = await this.table.page(
+    const page = await indexPage(
+      this.table,
       {
-        IndexName: GSI1_NAME,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY },
-        ExpressionAttributeValues: marshall({ ':pk': mediaKeys.listPartition }),
-        ScanIndexForward: false,
-        ...(start ? { ExclusiveStartKey: marshall({ ...mediaKeys.item(start.id), ...mediaKeys.listIndex(start.createdAt, start.id) }) } : {}),
+        indexName: GSI1_NAME,
+        partitionAttribute: GSI1_PARTITION_KEY,
+        sortAttribute: GSI1_SORT_KEY,
+        partitions: mediaKeys.listPartition.partitions,
+        order: 'newest-first',
+        ...(start ? { after: `${start.createdAt}#${start.id}` } : {}),
       },
       options.limit,
       (item) => fromItem(item),
     );
-    const last = page.items[page.items.length - 1];
-    return page.more && last ? { items: page.items, next: encodeCursor({ createdAt: last.createdAt, id: last.id }) } : { items: page.items };
+    const items = page.items.map((hit) => hit.value);
+    const last = items[items.length - 1];
+    return page.more && last ? { items, next: encodeCursor({ createdAt: last.createdAt, id: last.id }) } : { items };
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Ingest node reports on DynamoDB (`NodeStore`): one item per node at `NODE#<id>` / `NODE`, listed through
- * gsi1 under `NODES` (a handful of items, never a Scan), expiring a day after the node's last report.
+ * gsi1 under `NODES#<shard>` merged by id (a handful of items, never a Scan), expiring a day after the node's last report.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -9,13 +9,18 @@ import { systemClock, type Clock } from '../core/ports/clock';
 import type { NodeStore } from '../core/ports/monitoring-stores';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './dynamodb-table';
 import { TableClient } from './dynamodb-table-client';
+import { indexAll } from './dynamodb-sharded-index';
+import { shardedPartition } from './dynamodb-shards';
 
 const TTL_SECONDS = 24 * 3600;
 export const NODE_INDEX_PARTITION = 'NODES';
 
+/** Every node rewrites its report periodically: spread by node id, merged on read. */
+export const nodeIndex = shardedPartition(NODE_INDEX_PARTITION, 4);
+
 export const nodeKeys = {
   item: (nodeId: string) => ({ [PARTITION_KEY]: `NODE#${nodeId}`, [SORT_KEY]: 'NODE' }),
-  index: (nodeId: string) => ({ [GSI1_PARTITION_KEY]: NODE_INDEX_PARTITION, [GSI1_SORT_KEY]: nodeId }),
+  index: (nodeId: string) => ({ [GSI1_PARTITION_KEY]: nodeIndex.key(nodeId), [GSI1_SORT_KEY]: nodeId }),
 } as const;
 
 export class DynamoDbNodeStore implements NodeStore {
@@ -40,13 +45,9 @@ export class DynamoDbNodeStore implements NodeStore {
 
   async list(): Promise<NodeReport[]> {
     const now = this.clock.now().getTime() / 1000;
-    const items = await this.table.all(
-      {
-        IndexName: GSI1_NAME,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY },
-        ExpressionAttributeValues: marshall({ ':pk': NODE_INDEX_PARTITION }),
-      },
+    const items = await indexAll(
+      this.table,
+      { indexName: GSI1_NAME, partitionAttribute: GSI1_PARTITION_KEY, sortAttribute: GSI1_SORT_KEY, partitions: nodeIndex.partitions, order: 'oldest-first' },
       (item) => unmarshall(item) as { report: string; expiresAt: number },
     );
     // TTL deletion lags (and dynalite has none): an expired item is gone for readers.

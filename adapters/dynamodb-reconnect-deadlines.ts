@@ -1,7 +1,7 @@
 /**
  * Reconnect deadlines of sessions whose ingest task was lost (`ReconnectDeadlineStore`), in the plane's
  * single table: one item per stream (`RECONNECT#<streamId>` / `RECONNECT`), also in the overloaded gsi1
- * under `RECONNECT_DEADLINES` sorted by due time, so the due ones are one range query. Due items found
+ * under `RECONNECT_DEADLINES#<shard>` sorted by due time, so the due ones are one range query. Due items found
  * through the (eventually consistent) index are re-read before they are returned.
  *
  * Must never: remove a deadline that was replaced by a newer one (a later interruption of the stream).
@@ -12,6 +12,8 @@ import { z } from 'zod';
 import type { ReconnectDeadline, ReconnectDeadlineStore } from '../core/ports/reconnect-deadlines';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './dynamodb-table';
 import { TableClient, type Item } from './dynamodb-table-client';
+import { indexAll } from './dynamodb-sharded-index';
+import { shardedPartition } from './dynamodb-shards';
 import { conditionHeld } from './dynamodb-support';
 
 export const RECONNECT_DEADLINE_PARTITION_PREFIX = 'RECONNECT#';
@@ -19,10 +21,13 @@ export const RECONNECT_DEADLINE_INDEX_PARTITION = 'RECONNECT_DEADLINES';
 /** Left-over items (a stream deleted meanwhile) expire a week after they were due. */
 const DEADLINE_TTL_SECONDS = 7 * 24 * 3600;
 
+/** A lost task writes one deadline per stream it carried at once: spread by stream id, merged on read. */
+export const reconnectDeadlineIndex = shardedPartition(RECONNECT_DEADLINE_INDEX_PARTITION, 8);
+
 export const reconnectDeadlineKeys = {
   item: (streamId: string) => ({ [PARTITION_KEY]: `${RECONNECT_DEADLINE_PARTITION_PREFIX}${streamId}`, [SORT_KEY]: 'RECONNECT' }),
   index: (endAfter: Date, streamId: string) => ({
-    [GSI1_PARTITION_KEY]: RECONNECT_DEADLINE_INDEX_PARTITION,
+    [GSI1_PARTITION_KEY]: reconnectDeadlineIndex.key(streamId),
     [GSI1_SORT_KEY]: `${endAfter.toISOString()}#${streamId}`,
   }),
 } as const;
@@ -58,13 +63,9 @@ export class DynamoDbReconnectDeadlines implements ReconnectDeadlineStore {
   async listDue(now: Date): Promise<ReconnectDeadline[]> {
     // Sort keys are `<endAfter>#<streamId>`; '$' sorts right after '#', so this bound includes endAfter == now.
     const bound = `${now.toISOString()}$`;
-    const candidates = await this.table.all(
-      {
-        IndexName: GSI1_NAME,
-        KeyConditionExpression: '#pk = :pk AND #sk < :bound',
-        ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY, '#sk': GSI1_SORT_KEY },
-        ExpressionAttributeValues: marshall({ ':pk': RECONNECT_DEADLINE_INDEX_PARTITION, ':bound': bound }),
-      },
+    const candidates = await indexAll(
+      this.table,
+      { indexName: GSI1_NAME, partitionAttribute: GSI1_PARTITION_KEY, sortAttribute: GSI1_SORT_KEY, partitions: reconnectDeadlineIndex.partitions, order: 'oldest-first', upper: { value: bound } },
       fromItem,
     );
     const due: ReconnectDeadline[] = [];

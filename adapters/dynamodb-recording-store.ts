@@ -4,7 +4,8 @@
  * items with one `dynamodb:LeadingKeys` pattern.
  *
  *   recording  REC#<recId> / REC     gsi1: RECS#<streamId> / <createdAt>#<recId>            (per stream, newest first)
- *                                    gsi2: RECS_UNSETTLED | RECS_SETTLED / <createdAt>#<recId>
+ *                                    gsi2: RECS_UNSETTLED#<nn> | RECS_SETTLED#<nn> / <createdAt>#<recId>
+ *                                          (sharded by recording id, merged oldest first on read)
  *
  * gsi2's partition follows the record's state: unsettled while it is recording, finalizing or has its final
  * event pending (what a restarted plane re-queues), settled after (what retention scans). Index reads are
@@ -21,19 +22,25 @@ import { isId } from '../core/ids';
 import type { RecordingStore } from '../core/ports/recording-store';
 import type { Page } from '../core/ports/stream-store';
 import { isUnsettled, MP4_STATUSES, RECORDING_STATUSES, type Recording } from '../core/recordings/recording';
-import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, GSI2_NAME, GSI2_PARTITION_KEY, GSI2_SORT_KEY, PARTITION_KEY, SORT_KEY } from './dynamodb-table';
-import { TableClient, type Item, type QueryInput } from './dynamodb-table-client';
+import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, GSI2_NAME, GSI2_PARTITION_KEY, GSI2_SORT_KEY, INDEX_SHARDS, PARTITION_KEY, SORT_KEY } from './dynamodb-table';
+import { TableClient, type Item } from './dynamodb-table-client';
+import { indexPage, type IndexQuery } from './dynamodb-sharded-index';
+import { shardedPartition, type ShardedPartition } from './dynamodb-shards';
 import { checkLimit, conditionHeld, copyDefined, decodeCursor, encodeCursor, invalidCursor, writeOrThrow } from './dynamodb-support';
+
+// Every recording rewrite (segment counts while it records) lands in one of these: sharded by recording id.
+const unsettledPartition = shardedPartition('RECS_UNSETTLED', INDEX_SHARDS);
+const settledPartition = shardedPartition('RECS_SETTLED', INDEX_SHARDS);
 
 /** Key builders: the only place recording item keys are spelled. */
 export const recordingKeys = {
   recording: (id: string) => ({ [PARTITION_KEY]: `REC#${id}`, [SORT_KEY]: 'REC' }),
   streamPartition: (streamId: string) => `RECS#${streamId}`,
   streamIndex: (streamId: string, createdAt: string, id: string) => ({ [GSI1_PARTITION_KEY]: `RECS#${streamId}`, [GSI1_SORT_KEY]: `${createdAt}#${id}` }),
-  unsettledPartition: 'RECS_UNSETTLED',
-  settledPartition: 'RECS_SETTLED',
+  unsettledPartition,
+  settledPartition,
   stateIndex: (recording: Pick<Recording, 'status' | 'announce' | 'createdAt' | 'id'>) => ({
-    [GSI2_PARTITION_KEY]: isUnsettled(recording) ? 'RECS_UNSETTLED' : 'RECS_SETTLED',
+    [GSI2_PARTITION_KEY]: (isUnsettled(recording) ? unsettledPartition : settledPartition).key(recording.id),
     [GSI2_SORT_KEY]: `${recording.createdAt}#${recording.id}`,
   }),
 } as const;
@@ -100,12 +107,12 @@ export class DynamoDbRecordingStore implements RecordingStore {
     const start = options.cursor === undefined ? undefined : decodeScopedCursor(options.cursor, streamId);
     return this.queryPage(
       {
-        IndexName: GSI1_NAME,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY },
-        ExpressionAttributeValues: marshall({ ':pk': recordingKeys.streamPartition(streamId) }),
-        ScanIndexForward: false,
-        ...(start ? { ExclusiveStartKey: marshall({ ...recordingKeys.recording(start.id), ...recordingKeys.streamIndex(streamId, start.createdAt, start.id) }) } : {}),
+        indexName: GSI1_NAME,
+        partitionAttribute: GSI1_PARTITION_KEY,
+        sortAttribute: GSI1_SORT_KEY,
+        partitions: [recordingKeys.streamPartition(streamId)],
+        order: 'newest-first',
+        ...(start ? { after: `${start.createdAt}#${start.id}` } : {}),
       },
       options.limit,
       streamId,
@@ -122,32 +129,34 @@ export class DynamoDbRecordingStore implements RecordingStore {
   }
 
   /** Oldest first from one gsi2 partition, optionally only items created before `before`. */
-  private async listState(partition: string, before: Date | undefined, options: { limit: number; cursor?: string }, keep: (r: Recording) => boolean): Promise<Page<Recording>> {
+  private async listState(partition: ShardedPartition, before: Date | undefined, options: { limit: number; cursor?: string }, keep: (r: Recording) => boolean): Promise<Page<Recording>> {
     checkLimit(options.limit, MAX_LIST_LIMIT);
-    const start = options.cursor === undefined ? undefined : decodeScopedCursor(options.cursor, partition);
+    const start = options.cursor === undefined ? undefined : decodeScopedCursor(options.cursor, partition.legacy);
     return this.queryPage(
       {
-        IndexName: GSI2_NAME,
-        KeyConditionExpression: before ? '#pk = :pk AND #sk < :before' : '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': GSI2_PARTITION_KEY, ...(before ? { '#sk': GSI2_SORT_KEY } : {}) },
-        ExpressionAttributeValues: marshall({ ':pk': partition, ...(before ? { ':before': before.toISOString() } : {}) }),
-        ScanIndexForward: true,
-        ...(start ? { ExclusiveStartKey: marshall({ ...recordingKeys.recording(start.id), [GSI2_PARTITION_KEY]: partition, [GSI2_SORT_KEY]: `${start.createdAt}#${start.id}` }) } : {}),
+        indexName: GSI2_NAME,
+        partitionAttribute: GSI2_PARTITION_KEY,
+        sortAttribute: GSI2_SORT_KEY,
+        partitions: partition.partitions,
+        order: 'oldest-first',
+        ...(before ? { upper: { value: before.toISOString() } } : {}),
+        ...(start ? { after: `${start.createdAt}#${start.id}` } : {}),
       },
       options.limit,
-      partition,
+      partition.legacy,
       keep,
     );
   }
 
   /** A page of recordings whose cursor is bound to `scope` (the listing it came from). */
-  private async queryPage(input: QueryInput, limit: number, scope: string, keep: (r: Recording) => boolean = () => true): Promise<Page<Recording>> {
-    const page = await this.table.page(input, limit, (item) => {
+  private async queryPage(query: IndexQuery, limit: number, scope: string, keep: (r: Recording) => boolean = () => true): Promise<Page<Recording>> {
+    const page = await indexPage(this.table, query, limit, (item) => {
       const recording = fromItem(item);
       return keep(recording) ? recording : undefined;
     });
-    const last = page.items[page.items.length - 1];
-    return page.more && last ? { items: page.items, next: encodeCursor({ scope, createdAt: last.createdAt, id: last.id }) } : { items: page.items };
+    const items = page.items.map((hit) => hit.value);
+    const last = items[items.length - 1];
+    return page.more && last ? { items, next: encodeCursor({ scope, createdAt: last.createdAt, id: last.id }) } : { items };
   }
 }
 

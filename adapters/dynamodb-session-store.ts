@@ -15,6 +15,7 @@ import type { SessionRecord, SessionStats } from '../core/sessions/session';
 import { checkLimit, decodeCursor, encodeCursor, invalidCursor, writeOrThrow } from './dynamodb-support';
 import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY } from './dynamodb-table';
 import { TableClient, type Item } from './dynamodb-table-client';
+import { indexPage } from './dynamodb-sharded-index';
 
 const MAX_LIST_LIMIT = 100;
 
@@ -93,20 +94,24 @@ export class DynamoDbSessionStore implements SessionStore {
     checkLimit(options.limit, MAX_LIST_LIMIT);
     const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor, cursorSchema);
     if (start && start.streamId !== streamId) throw invalidCursor();
-    const page = await this.table.page(
+    // One stream's sessions: a per-stream partition, never hot, so one partition and no shards.
+    const index = sessionKeys.index(streamId, start?.startedAt ?? '', start?.id ?? '');
+    const page = await indexPage(
+      this.table,
       {
-        IndexName: GSI1_NAME,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY },
-        ExpressionAttributeValues: marshall({ ':pk': `SESSIONS#${streamId}` }),
-        ScanIndexForward: false,
-        ...(start ? { ExclusiveStartKey: marshall({ ...sessionKeys.record(start.id), ...sessionKeys.index(streamId, start.startedAt, start.id) }) } : {}),
+        indexName: GSI1_NAME,
+        partitionAttribute: GSI1_PARTITION_KEY,
+        sortAttribute: GSI1_SORT_KEY,
+        partitions: [index[GSI1_PARTITION_KEY]],
+        order: 'newest-first',
+        ...(start ? { after: index[GSI1_SORT_KEY] } : {}),
       },
       options.limit,
       recordFrom,
     );
-    const last = page.items[page.items.length - 1];
-    return page.more && last ? { items: page.items, next: encodeCursor({ streamId, startedAt: last.startedAt, id: last.id }) } : { items: page.items };
+    const items = page.items.map((hit) => hit.value);
+    const last = items[items.length - 1];
+    return page.more && last ? { items, next: encodeCursor({ streamId, startedAt: last.startedAt, id: last.id }) } : { items };
   }
 
   async getStats(sessionId: string): Promise<SessionStats | undefined> {

@@ -1,7 +1,7 @@
 /**
  * The stream registry on DynamoDB (`StreamStore`). Layout: see dynamodb-table.ts — a stream item
  * `STREAM#<id>/STREAM`, a key-index item `KEY#<hash>/KEY → streamId`, a counter `SEQ#<id>/SEQ`, and
- * the listing index gsi1 (`STREAMS`, `<createdAt>#<id>`).
+ * the listing index gsi1 (`STREAMS#<shard>`, `<createdAt>#<id>`, merged newest first across shards).
  *
  * Consistency without transactions: dynalite 4 has no TransactWriteItems, so the stream item is the single
  * source of truth and the key item is only an index into it. `getByKeyHash` reads the key item, then the
@@ -18,10 +18,13 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { ConflictError, DuplicateError, NotFoundError, StreamplaneError } from '../core/errors';
 import { isId } from '../core/ids';
+import { systemClock, type Clock } from '../core/ports/clock';
 import { silentLogger, type Logger } from '../core/ports/logger';
 import type { Page, StreamStore } from '../core/ports/stream-store';
 import type { Stream, StreamStatus } from '../core/streams/stream';
-import { GSI1_NAME, GSI1_PARTITION_KEY, itemKeys } from './dynamodb-table';
+import { GSI1_NAME, GSI1_PARTITION_KEY, GSI1_SORT_KEY, itemKeys } from './dynamodb-table';
+import { indexPage } from './dynamodb-sharded-index';
+import { streamlessSequence } from './dynamodb-streamless-sequence';
 import { TableClient, type Item } from './dynamodb-table-client';
 import { checkLimit, copyDefined, decodeCursor, encodeCursor, ifCondition, isConditionFailure, writeOrThrow } from './dynamodb-support';
 
@@ -30,6 +33,8 @@ export interface DynamoDbStreamStoreOptions {
   client?: DynamoDBClient;
   /** Told about failed best-effort cleanups (orphan key items); never given a key. */
   logger?: Logger;
+  /** Where stream-less event sequences come from (see dynamodb-streamless-sequence.ts). */
+  clock?: Clock;
 }
 
 const MAX_LIST_LIMIT = 1000;
@@ -38,10 +43,12 @@ const MAX_DELETE_ATTEMPTS = 8;
 export class DynamoDbStreamStore implements StreamStore {
   private readonly table: TableClient;
   private readonly logger: Logger;
+  private readonly streamless: { next(): number };
 
   constructor(options: DynamoDbStreamStoreOptions) {
     this.table = new TableClient(options);
     this.logger = options.logger ?? silentLogger;
+    this.streamless = streamlessSequence(options.clock ?? systemClock);
   }
 
   async create(stream: Stream): Promise<void> {
@@ -71,20 +78,22 @@ export class DynamoDbStreamStore implements StreamStore {
   async list(options: { limit: number; cursor?: string }): Promise<Page<Stream>> {
     checkLimit(options.limit, MAX_LIST_LIMIT);
     const start = options.cursor === undefined ? undefined : decodeCursor(options.cursor, cursorSchema);
-    const page = await this.table.page(
+    const page = await indexPage(
+      this.table,
       {
-        IndexName: GSI1_NAME,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': GSI1_PARTITION_KEY },
-        ExpressionAttributeValues: marshall({ ':pk': itemKeys.streamListPartition }),
-        ScanIndexForward: false,
-        ...(start ? { ExclusiveStartKey: marshall({ ...itemKeys.stream(start.id), ...itemKeys.streamIndex(start.createdAt, start.id) }) } : {}),
+        indexName: GSI1_NAME,
+        partitionAttribute: GSI1_PARTITION_KEY,
+        sortAttribute: GSI1_SORT_KEY,
+        partitions: itemKeys.streamListPartition.partitions,
+        order: 'newest-first',
+        ...(start ? { after: itemKeys.streamSort(start.createdAt, start.id) } : {}),
       },
       options.limit,
       fromItem,
     );
-    const last = page.items[page.items.length - 1];
-    return page.more && last ? { items: page.items, next: encodeCursor({ createdAt: last.createdAt, id: last.id }) } : { items: page.items };
+    const items = page.items.map((hit) => hit.value);
+    const last = items[items.length - 1];
+    return page.more && last ? { items, next: encodeCursor({ createdAt: last.createdAt, id: last.id }) } : { items };
   }
 
   async put(next: Stream, condition: { expectedVersion: number; expectedStatus?: ReadonlyArray<StreamStatus> }): Promise<void> {
@@ -160,6 +169,8 @@ export class DynamoDbStreamStore implements StreamStore {
   }
 
   async nextSequence(streamId: string | null): Promise<number> {
+    // Stream-less events would all hit one counter item: they take a clock-derived number instead.
+    if (streamId === null) return this.streamless.next();
     const out = await this.table.update({
       Key: marshall(itemKeys.sequence(streamId)),
       UpdateExpression: 'ADD #value :one',

@@ -3,17 +3,25 @@
  * (`ensureTable`) and the CDK construct build exactly the same thing from the same constants.
  *
  * Items (pk / sk, then index keys):
- *   stream       STREAM#<streamId> / STREAM      gsi1: STREAMS / <createdAt>#<streamId>   (list, newest first)
+ *   stream       STREAM#<streamId> / STREAM      gsi1: STREAMS#<nn> / <createdAt>#<streamId>   (list, newest first)
  *   key index    KEY#<sha256 hex>  / KEY         → streamId; never holds the key itself
- *   sequence     SEQ#<streamId|->  / SEQ         atomic event counter (ADD); kept after a stream is deleted
- *                                                so a deleted stream's last events still increase
- *   event        EVENT#<eventId>   / EVENT       gsi1: EVENTS#<streamId|-> / <sequence, 16 digits>
- *                                                gsi2: EVENTS / <time>#<streamId|->#<sequence> (all streams by time)
+ *   sequence     SEQ#<streamId>    / SEQ         per-stream atomic event counter (ADD); kept after a stream is
+ *                                                deleted so a deleted stream's last events still increase.
+ *                                                Stream-less events take no counter (see dynamodb-stream-store.ts);
+ *                                                a deployed table's old `SEQ#-` item is simply no longer written.
+ *   event        EVENT#<eventId>   / EVENT       gsi1: EVENTS#<streamId> | EVENTS#-#<nn> / <sequence, 16 digits>
+ *                                                gsi2: EVENTS#<nn> / <time>#<streamId|->#<sequence> (all streams by time)
  *                                                expiresAt: TTL (epoch seconds), 7 days
  *   playback key PLAYBACK / KEY#<keyId>          public key only (see dynamodb-playback-key-store.ts)
  *   revocation   PLAYBACK / REVOKED#<viewerId>   expiresAt: TTL at its `until`
  *   simulcast    SIMULCAST#<streamId> / TARGET#<targetId>   a simulcast target; its key only as ciphertext
  *                                                (own partition family, so IAM can grant it alone)
+ *
+ * Sharding (dynamodb-shards.ts): every index partition that all items of a kind share (`STREAMS`,
+ * `EVENTS`, and the webhook, recording, media, heartbeat, node and deadline listings in their adapters) is
+ * spread over `<base>#00`…`<base>#NN` by a hash of the item's id, so no physical partition takes more than
+ * 1/K of the writes (one caps near 1,000 WCU/s); reads merge the shards and the unsharded `<base>` that
+ * items written before sharding still sit in (dynamodb-sharded-index.ts), until they are next rewritten.
  *
  * Both indexes are sparse (only items with the attributes appear) and overloaded (gsi1 serves streams
  * and per-stream events; the prefixes never collide). Index reads are eventually consistent in AWS, so
@@ -32,6 +40,7 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { setTimeout as delay } from 'node:timers/promises';
+import { shardedPartition } from './dynamodb-shards';
 
 export const PARTITION_KEY = 'pk';
 export const SORT_KEY = 'sk';
@@ -55,17 +64,28 @@ export const TABLE_SCHEMA = {
   billingMode: 'PAY_PER_REQUEST',
 } as const;
 
+/**
+ * Shards of the plane-wide index partitions. 16 x 1,000 WCU/s per listing: a stream rewrite or an event
+ * lands on one shard; at 10,000 streams the simulation (bench/simulate-scale.ts) keeps each under half.
+ */
+export const INDEX_SHARDS = 16;
+export const streamListPartition = shardedPartition('STREAMS', INDEX_SHARDS);
+export const eventTimePartition = shardedPartition('EVENTS', INDEX_SHARDS);
+export const streamlessEventPartition = shardedPartition('EVENTS#-', INDEX_SHARDS);
+
 /** Key builders: the only place item keys are spelled. */
 export const itemKeys = {
   stream: (streamId: string) => ({ [PARTITION_KEY]: `STREAM#${streamId}`, [SORT_KEY]: 'STREAM' }),
-  streamListPartition: 'STREAMS',
-  streamIndex: (createdAt: string, streamId: string) => ({ [GSI1_PARTITION_KEY]: 'STREAMS', [GSI1_SORT_KEY]: `${createdAt}#${streamId}` }),
+  streamListPartition,
+  streamSort: (createdAt: string, streamId: string) => `${createdAt}#${streamId}`,
+  streamIndex: (createdAt: string, streamId: string) => ({ [GSI1_PARTITION_KEY]: streamListPartition.key(streamId), [GSI1_SORT_KEY]: `${createdAt}#${streamId}` }),
   keyHash: (keyHash: string) => ({ [PARTITION_KEY]: `KEY#${keyHash}`, [SORT_KEY]: 'KEY' }),
   sequence: (streamId: string | null) => ({ [PARTITION_KEY]: `SEQ#${streamId ?? '-'}`, [SORT_KEY]: 'SEQ' }),
   event: (eventId: string) => ({ [PARTITION_KEY]: `EVENT#${eventId}`, [SORT_KEY]: 'EVENT' }),
-  eventStreamPartition: (streamId: string | null) => `EVENTS#${streamId ?? '-'}`,
+  /** One stream's events; stream-less ones (never listed per stream) spread by event id. */
+  eventStreamPartition: (streamId: string | null, eventId = '') => (streamId === null ? streamlessEventPartition.key(eventId) : `EVENTS#${streamId}`),
   eventSequence: (sequence: number) => String(sequence).padStart(16, '0'),
-  eventTimePartition: 'EVENTS',
+  eventTimePartition,
   /** Time first; stream and sequence break ties so one stream's events keep their order within a millisecond. */
   playbackPartition: 'PLAYBACK',
   playbackKey: (keyId: string) => ({ [PARTITION_KEY]: 'PLAYBACK', [SORT_KEY]: `KEY#${keyId}` }),

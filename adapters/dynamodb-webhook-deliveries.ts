@@ -10,6 +10,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { ClaimRequest, CompleteRequest, Delivery, WebhookStore } from '../core/ports/webhook-store';
 import { GSI2_NAME, GSI2_PARTITION_KEY, GSI2_SORT_KEY, PARTITION_KEY, TTL_ATTRIBUTE } from './dynamodb-table';
 import type { TableClient } from './dynamodb-table-client';
+import { indexPage } from './dynamodb-sharded-index';
 import { checkLimit, conditionHeld } from './dynamodb-support';
 import { buildUpdate, type UpdateExpression } from './dynamodb-update-expression';
 import { DELIVERY_RETENTION_SECONDS, deliveryFromItem, webhookKeys } from './dynamodb-webhook-items';
@@ -39,7 +40,7 @@ export class DynamoDbWebhookDeliveries implements WebhookDeliveryStore {
         leaseUntil: request.leaseUntil.getTime(),
         updatedAt: request.now.toISOString(),
         [TTL_ATTRIBUTE]: this.expiresAt(request.now),
-        [GSI2_PARTITION_KEY]: webhookKeys.pendingPartition,
+        [GSI2_PARTITION_KEY]: webhookKeys.pendingPartition.key(request.deliveryId),
         [GSI2_SORT_KEY]: webhookKeys.pendingSort(request.leaseUntil.toISOString(), request.deliveryId),
       },
       ['nextAttemptAt'],
@@ -109,26 +110,21 @@ export class DynamoDbWebhookDeliveries implements WebhookDeliveryStore {
   }
 
   async getDelivery(endpointId: string, deliveryId: string): Promise<Delivery | undefined> {
-    const item = await this.table.get(webhookKeys.delivery(endpointId, deliveryId));
+    // A delivery written before sharding is still found where it was.
+    const item = (await this.table.get(webhookKeys.delivery(endpointId, deliveryId))) ?? (await this.table.get(webhookKeys.legacyDelivery(endpointId, deliveryId)));
     return item ? deliveryFromItem(item) : undefined;
   }
 
   async pendingDeliveries(limit: number): Promise<Array<Delivery & { dueAt: string }>> {
     checkLimit(limit, MAX_PENDING_READ);
-    const pending: Array<Delivery & { dueAt: string }> = [];
-    const query = {
-      IndexName: GSI2_NAME,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': GSI2_PARTITION_KEY },
-      ExpressionAttributeValues: marshall({ ':pk': webhookKeys.pendingPartition }),
-      ScanIndexForward: true,
-      Limit: Math.min(PENDING_PAGE, limit),
-    };
-    for await (const page of this.table.pages(query)) {
-      for (const item of page.Items ?? []) pending.push({ ...deliveryFromItem(item), dueAt: (item[GSI2_SORT_KEY]?.S ?? '').split('#')[0] as string });
-      if (pending.length >= limit) break;
-    }
-    return pending.slice(0, limit);
+    // Oldest due first across the shards; reading stops once `limit` are found.
+    const page = await indexPage(
+      this.table,
+      { indexName: GSI2_NAME, partitionAttribute: GSI2_PARTITION_KEY, sortAttribute: GSI2_SORT_KEY, partitions: webhookKeys.pendingPartition.partitions, order: 'oldest-first', pageSize: Math.min(PENDING_PAGE, limit) },
+      limit,
+      (item) => ({ ...deliveryFromItem(item), dueAt: (item[GSI2_SORT_KEY]?.S ?? '').split('#')[0] as string }),
+    );
+    return page.items.map((hit) => hit.value);
   }
 
   private expiresAt(now: Date): number {

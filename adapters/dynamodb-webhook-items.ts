@@ -3,10 +3,13 @@
  * names from dynamodb-table.ts), and how items become models again. Every key starts with `WEBHOOK`, so
  * IAM can confine a function to these items with one `dynamodb:LeadingKeys` pattern (`WEBHOOK*`).
  *
- *   endpoint  WEBHOOK#<whId> / ENDPOINT                       gsi1: WEBHOOKS / <createdAt>#<whId>   (list)
- *   delivery  WEBHOOK#<whId> / DLV#<dlvId>                    gsi2: WEBHOOK_PENDING / <dueAt>#<dlvId>
+ *   endpoint  WEBHOOK#<whId> / ENDPOINT                       gsi1: WEBHOOKS#<nn> / <createdAt>#<whId>   (list)
+ *   delivery  WEBHOOK#<whId>#D<nn> / DLV#<dlvId>                  gsi2: WEBHOOK_PENDING#<nn> / <dueAt>#<dlvId>
  *             (one per event and endpoint; claim, status)           only while in flight or retrying
- *   attempt   WEBHOOK#<whId> / DLV#<dlvId>#ATT#<nnnn>#<time>#<r>  gsi1: WEBHOOK#<whId>#ATTEMPTS / <time>#<dlvId>#<nnnn>#<r>
+ *   attempt   WEBHOOK#<whId>#D<nn> / DLV#<dlvId>#ATT#<nnnn>#<time>#<r>  gsi1: WEBHOOK#<whId>#ATTEMPTS#<nn> / <time>#<dlvId>#<nnnn>#<r>
+ *
+ * `<nn>`: index shards (dynamodb-shards.ts) by endpoint id (list) or delivery id (pending, attempts), read
+ * merged with the unsharded partitions of items written before sharding.
  *
  * Must never: let storage attributes (pk, gsi1sk…) reach a model, or accept a cursor naming another kind of item.
  */
@@ -15,7 +18,8 @@ import { z } from 'zod';
 import { isId } from '../core/ids';
 import type { Delivery, DeliveryAttempt } from '../core/ports/webhook-store';
 import type { WebhookEndpoint } from '../core/webhooks/webhooks';
-import { GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY } from './dynamodb-table';
+import { GSI1_PARTITION_KEY, GSI1_SORT_KEY, INDEX_SHARDS, PARTITION_KEY, SORT_KEY } from './dynamodb-table';
+import { shardedPartition, shardOf, type ShardedPartition } from './dynamodb-shards';
 import { copyDefined } from './dynamodb-support';
 import type { Item } from './dynamodb-table-client';
 
@@ -23,18 +27,39 @@ export const DELIVERY_RETENTION_SECONDS = 30 * 24 * 3600;
 /** Largest page of endpoints or attempts one call returns. */
 export const MAX_WEBHOOK_LIST_LIMIT = 100;
 
+/** Endpoints are few and rarely written: four shards. Pending deliveries and attempts follow the event rate. */
+const endpointListPartition = shardedPartition('WEBHOOKS', 4);
+const pendingPartition = shardedPartition('WEBHOOK_PENDING', INDEX_SHARDS);
+const attemptPartitions = new Map<string, ShardedPartition>();
+
 /** Key builders: the only place webhook item keys are spelled. */
 export const webhookKeys = {
   endpoint: (id: string) => ({ [PARTITION_KEY]: `WEBHOOK#${id}`, [SORT_KEY]: 'ENDPOINT' }),
-  endpointListPartition: 'WEBHOOKS',
-  endpointIndex: (createdAt: string, id: string) => ({ [GSI1_PARTITION_KEY]: 'WEBHOOKS', [GSI1_SORT_KEY]: `${createdAt}#${id}` }),
+  endpointListPartition,
+  endpointSort: (createdAt: string, id: string) => `${createdAt}#${id}`,
+  endpointIndex: (createdAt: string, id: string) => ({ [GSI1_PARTITION_KEY]: endpointListPartition.key(id), [GSI1_SORT_KEY]: `${createdAt}#${id}` }),
   endpointPartition: (endpointId: string) => `WEBHOOK#${endpointId}`,
-  delivery: (endpointId: string, deliveryId: string) => ({ [PARTITION_KEY]: `WEBHOOK#${endpointId}`, [SORT_KEY]: `DLV#${deliveryId}` }),
-  pendingPartition: 'WEBHOOK_PENDING',
+  /**
+   * Deliveries and attempts of one endpoint take ~3 writes per event: at 10,000 streams one partition would
+   * take them all, so they sit in `WEBHOOK#<whId>#D<nn>` by delivery id (still `WEBHOOK*` for IAM).
+   */
+  deliveryPartition: (endpointId: string, deliveryId: string) => `WEBHOOK#${endpointId}#D${String(shardOf(deliveryId, INDEX_SHARDS)).padStart(2, '0')}`,
+  delivery: (endpointId: string, deliveryId: string) => ({ [PARTITION_KEY]: webhookKeys.deliveryPartition(endpointId, deliveryId), [SORT_KEY]: `DLV#${deliveryId}` }),
+  /** Where deliveries written before sharding are. */
+  legacyDelivery: (endpointId: string, deliveryId: string) => ({ [PARTITION_KEY]: `WEBHOOK#${endpointId}`, [SORT_KEY]: `DLV#${deliveryId}` }),
+  pendingPartition,
   pendingSort: (dueAt: string, deliveryId: string) => `${dueAt}#${deliveryId}`,
   attemptPrefix: (deliveryId: string) => `DLV#${deliveryId}#ATT#`,
   attemptSort: (deliveryId: string, attempt: number, startedAt: string, unique: string) => `DLV#${deliveryId}#ATT#${pad(attempt)}#${startedAt}#${unique}`,
-  attemptPartition: (endpointId: string) => `WEBHOOK#${endpointId}#ATTEMPTS`,
+  attemptPartition: (endpointId: string): ShardedPartition => {
+    let partition = attemptPartitions.get(endpointId);
+    if (!partition) {
+      partition = shardedPartition(`WEBHOOK#${endpointId}#ATTEMPTS`, INDEX_SHARDS);
+      if (attemptPartitions.size > 10_000) attemptPartitions.clear();
+      attemptPartitions.set(endpointId, partition);
+    }
+    return partition;
+  },
   attemptIndexSort: (startedAt: string, deliveryId: string, attempt: number, unique: string) => `${startedAt}#${deliveryId}#${pad(attempt)}#${unique}`,
 } as const;
 

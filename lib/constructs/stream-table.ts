@@ -57,30 +57,39 @@ export const ITEM_FAMILIES = {
  * partitions it may read, not just the index.
  */
 export const INDEX_PARTITIONS = {
-  /** gsi1 `STREAMS`: the stream list. */
-  streamList: itemKeys.streamListPartition,
+  /** gsi1 `STREAMS`: the stream list as written before sharding (still read until rewritten). */
+  streamList: itemKeys.streamListPartition.legacy,
+  /** gsi1 `STREAMS#<nn>`: the stream list's shards (adapters/dynamodb-shards.ts). */
+  streamListShards: `${itemKeys.streamListPartition.legacy}#*`,
   /** gsi1 `EVENTS#<streamId|->`: one stream's events by sequence. */
   streamEvents: `${itemKeys.eventStreamPartition('')}*`,
-  /** gsi2 `EVENTS`: every event by time. */
-  eventsByTime: itemKeys.eventTimePartition,
+  /** gsi2 `EVENTS`: every event by time, as written before sharding. */
+  eventsByTime: itemKeys.eventTimePartition.legacy,
+  /** gsi2 `EVENTS#<nn>`: its shards. */
+  eventsByTimeShards: `${itemKeys.eventTimePartition.legacy}#*`,
   /** gsi1 `HEARTBEATS` and `RECONNECT_DEADLINES`: what the failover sweeps. */
   heartbeats: HEARTBEAT_INDEX_PARTITION,
   reconnectDeadlines: RECONNECT_DEADLINE_INDEX_PARTITION,
+  heartbeatShards: `${HEARTBEAT_INDEX_PARTITION}#*`,
+  reconnectDeadlineShards: `${RECONNECT_DEADLINE_INDEX_PARTITION}#*`,
   /** gsi1 `WEBHOOKS`: the endpoint list. */
-  webhookEndpoints: webhookKeys.endpointListPartition,
+  webhookEndpoints: webhookKeys.endpointListPartition.legacy,
+  webhookEndpointShards: `${webhookKeys.endpointListPartition.legacy}#*`,
   /** gsi1 `WEBHOOKS` and `WEBHOOK#<id>#ATTEMPTS`: endpoints and their attempt logs. */
   webhooks: 'WEBHOOK*',
   /** gsi1 `SESSIONS#<streamId>`: a stream's sessions. */
   streamSessions: 'SESSIONS#*',
   /** gsi1 `NODES`: the ingest node list. */
   nodes: 'NODES',
+  nodeShards: 'NODES#*',
   /** gsi1 `RECS#<streamId>`: a stream's recordings. */
   streamRecordings: `${recordingKeys.streamPartition('')}*`,
   /** gsi1 `MEDIA`: the media library, newest first. */
-  mediaLibrary: mediaKeys.listPartition,
+  mediaLibrary: mediaKeys.listPartition.legacy,
+  mediaLibraryShards: `${mediaKeys.listPartition.legacy}#*`,
 } as const;
 
-/** The sequence counter of events without a stream (`itemKeys.sequence(null)`), e.g. `webhook.disabled`. */
+/** The retired sequence counter of stream-less events (`itemKeys.sequence(null)`): no longer written, so granted to no one. */
 export const STREAMLESS_SEQUENCE_KEY = `${ITEM_FAMILIES.sequence}-`;
 
 const ITEM_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
@@ -209,7 +218,7 @@ export class StreamTable extends Construct {
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
       [ITEM_FAMILIES.heartbeat, ITEM_FAMILIES.reconnectDeadline],
     );
-    return items.combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.heartbeats, INDEX_PARTITIONS.reconnectDeadlines]));
+    return items.combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.heartbeats, INDEX_PARTITIONS.reconnectDeadlines, INDEX_PARTITIONS.heartbeatShards, INDEX_PARTITIONS.reconnectDeadlineShards]));
   }
 
   /**
@@ -224,8 +233,8 @@ export class StreamTable extends Construct {
       [ITEM_FAMILIES.stream, ITEM_FAMILIES.keyIndex, ITEM_FAMILIES.sequence, ITEM_FAMILIES.event],
     );
     return items
-      .combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.streamList, INDEX_PARTITIONS.streamEvents]))
-      .combine(this.grantIndexQuery(grantee, GSI2_NAME, [INDEX_PARTITIONS.eventsByTime]));
+      .combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.streamList, INDEX_PARTITIONS.streamListShards, INDEX_PARTITIONS.streamEvents]))
+      .combine(this.grantIndexQuery(grantee, GSI2_NAME, [INDEX_PARTITIONS.eventsByTime, INDEX_PARTITIONS.eventsByTimeShards]));
   }
 
   /**
@@ -248,7 +257,7 @@ export class StreamTable extends Construct {
   /** The control API's monitoring reads: health, sessions (one, and a stream's through gsi1), the node list. */
   grantReadMonitoring(grantee: iam.IGrantable): iam.Grant {
     return this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.health, ITEM_FAMILIES.session, ITEM_FAMILIES.node]).combine(
-      this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.streamSessions, INDEX_PARTITIONS.nodes]),
+      this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.streamSessions, INDEX_PARTITIONS.nodes, INDEX_PARTITIONS.nodeShards]),
     );
   }
 
@@ -278,13 +287,12 @@ export class StreamTable extends Construct {
 
   /**
    * The webhook dispatcher: endpoints, deliveries and attempts (claims and completions are conditional
-   * updates, attempts are puts), the endpoint list through gsi1, and the sequence counter of stream-less
-   * events (`SEQ#-`, for `webhook.disabled`) — never a stream's counter.
+   * updates, attempts are puts) and the endpoint list through gsi1. Its one event (`webhook.disabled`) has
+   * no stream, so its sequence needs no counter (adapters/dynamodb-streamless-sequence.ts) — no `SEQ#` grant.
    */
   grantWebhookDeliveries(grantee: iam.IGrantable): iam.Grant {
     const items = this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [ITEM_FAMILIES.webhook]);
-    const sequence = this.grantItemKeys(grantee, ['dynamodb:UpdateItem'], [STREAMLESS_SEQUENCE_KEY]);
-    return items.combine(sequence).combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.webhookEndpoints]));
+    return items.combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.webhookEndpoints, INDEX_PARTITIONS.webhookEndpointShards]));
   }
 
   /** Create and advance the recording of a session (the ingest, when its first segment is stored). */
@@ -319,7 +327,7 @@ export class StreamTable extends Construct {
    */
   grantMediaApi(grantee: iam.IGrantable): iam.Grant {
     const items = this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [ITEM_FAMILIES.media]);
-    return items.combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.mediaLibrary, INDEX_PARTITIONS.streamList]));
+    return items.combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.mediaLibrary, INDEX_PARTITIONS.mediaLibraryShards, INDEX_PARTITIONS.streamList, INDEX_PARTITIONS.streamListShards]));
   }
 
   /** Read library items by id: the registry checks a stream's fallback and slate ids. */
@@ -327,10 +335,10 @@ export class StreamTable extends Construct {
     return this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.media]);
   }
 
-  /** Settle uploads (the probe worker): read an item and replace it with a conditional write. Its events' sequence is `SEQ#-`. */
+  /** Settle uploads (the probe worker): read an item and replace it with a conditional write. Its events have no stream, so no sequence counter. */
   grantSettleMedia(grantee: iam.IGrantable): iam.Grant {
     const items = this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem'], [ITEM_FAMILIES.media]);
-    return items.combine(this.grantItemKeys(grantee, ['dynamodb:UpdateItem'], [STREAMLESS_SEQUENCE_KEY]));
+    return items;
   }
 
   /** Playback keys and revocations (partition PLAYBACK): the playback API writes them, playback-auth reads. */

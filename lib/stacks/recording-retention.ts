@@ -49,7 +49,7 @@ export function addRecordingRetention(scope: Construct, props: RecordingRetentio
     ...(props.logRemovalPolicy !== undefined ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
   });
   table.grantItemFamilies(sweep.role, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [ITEM_FAMILIES.recording]);
-  table.grantIndexQuery(sweep.role, GSI2_NAME, [recordingKeys.settledPartition]);
+  table.grantIndexQuery(sweep.role, GSI2_NAME, [recordingKeys.settledPartition.legacy, `${recordingKeys.settledPartition.legacy}#*`]);
   media.grantDeleteUnder(sweep.role, RECORDINGS_PREFIX);
   const schedule = new events.Rule(scope, 'RecordingRetentionSchedule', {
     description: 'Deletes recordings past their retention, once a day',

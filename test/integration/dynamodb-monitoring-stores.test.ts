@@ -68,7 +68,8 @@ describe('DynamoDB monitoring items', () => {
     assert.equal(h?.pk, `HEALTH#${streamId}`);
     assert.equal(h?.expiresAt, epoch + 86_400);
     const n = await raw(tableName, nodeKeys.item('node-a'));
-    assert.deepEqual([n?.pk, n?.gsi1pk, n?.gsi1sk, n?.expiresAt], ['NODE#node-a', 'NODES', 'node-a', epoch + 86_400]);
+    assert.deepEqual([n?.pk, n?.gsi1pk, n?.gsi1sk, n?.expiresAt], ['NODE#node-a', nodeKeys.index('node-a').gsi1pk, 'node-a', epoch + 86_400]);
+    assert.match(n?.gsi1pk ?? '', /^NODES#\d{2}$/, 'node reports are listed through a NODES shard');
   });
 
   it('keeps session records and statistics without a TTL, the record indexed under its stream by start time', async () => {

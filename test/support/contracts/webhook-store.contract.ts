@@ -178,5 +178,62 @@ export function webhookStoreContract(name: string, makeStore: () => Promise<Webh
       assert.equal(await store.countEndpoints(), 2);
       assert.deepEqual((await store.allEndpoints()).map((x) => x.id).sort(), [e.id, older.id].sort());
     });
+
+    it('merges attempts of many deliveries, endpoints and pending deliveries across partitions in order', async () => {
+      const store = await makeStore();
+      const e = endpoint('2030-01-01T00:00:00.000Z');
+      await store.createEndpoint(e);
+      const more: string[] = [e.id];
+      for (let i = 1; i < 12; i++) {
+        const x = endpoint(new Date(Date.UTC(2030, 0, 1) + i * 1000).toISOString());
+        await store.createEndpoint(x);
+        more.push(x.id);
+      }
+      const endpointPages: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listEndpoints({ limit: 5, ...(cursor ? { cursor } : {}) });
+        endpointPages.push(...page.items.map((x) => x.id));
+        cursor = page.next;
+      } while (cursor);
+      assert.deepEqual(endpointPages, [...more].reverse(), 'endpoints newest first across pages');
+      assert.equal(await store.countEndpoints(), 12);
+
+      // One attempt per delivery: 40 deliveries spread over every shard a store may use.
+      const startedAt = (i: number) => new Date(Date.UTC(2030, 0, 2, 0, 0, i)).toISOString();
+      for (let i = 0; i < 40; i++) {
+        const eventId = newId('event');
+        await store.appendAttempt({
+          deliveryId: deliveryIdFor(e.id, eventId),
+          endpointId: e.id,
+          eventId,
+          eventType: 'stream.live',
+          streamId: null,
+          attempt: 1,
+          trigger: 'event',
+          startedAt: startedAt(i),
+          outcome: 'succeeded',
+          statusCode: 200,
+          latencyMs: i,
+        });
+      }
+      const times: string[] = [];
+      cursor = undefined;
+      do {
+        const page = await store.listAttempts(e.id, { limit: 7, ...(cursor ? { cursor } : {}) });
+        times.push(...page.items.map((a) => a.startedAt));
+        cursor = page.next;
+      } while (cursor);
+      assert.deepEqual(times, Array.from({ length: 40 }, (_, i) => startedAt(39 - i)), 'attempts newest first, nothing twice or skipped');
+
+      // Pending deliveries: oldest due first, across deliveries of many events.
+      const base = Date.UTC(2030, 0, 3);
+      for (let i = 0; i < 20; i++) assert.ok(await store.claimAttempt(claim(e.id, newId('event'), 1, base + (19 - i) * 1000)));
+      const pending = await store.pendingDeliveries(100);
+      const due = pending.map((p) => p.dueAt);
+      assert.equal(pending.length, 20);
+      assert.deepEqual(due, [...due].sort(), 'oldest due first');
+      assert.deepEqual((await store.pendingDeliveries(5)).map((p) => p.dueAt), due.slice(0, 5));
+    });
   });
 }
