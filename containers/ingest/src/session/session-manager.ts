@@ -124,13 +124,11 @@ export class SessionManager {
   onAccepted(publish: AcceptedPublish): void {
     this.cancelEnd(publish.streamId);
     if (publish.standby) {
-      // Backup ingest: the other encoder is on air here: this one waits in standby, untranscoded.
-      if (this.sessions.has(publish.streamId)) {
-        this.backup.hold(publish);
-        return;
-      }
-      // It joined just as the active one left: it is the stream's feed now.
-      this.announceTakeover(publish, { from: roleOf(publish) === 'primary' ? 'backup' : 'primary', to: roleOf(publish), reason: 'disconnected' });
+      // Backup ingest: the other encoder is on air — here, or on another ingest task (cloud), or it just
+      // left. This one waits in standby, untranscoded; without the active feed here the switch follows the
+      // stream record and promotes it once the other feed is absent there.
+      this.backup.hold(publish, { remote: !this.sessions.has(publish.streamId) });
+      return;
     }
     this.options.channel?.accepted(publish.streamId);
     const previous = this.stopping.get(publish.streamId) ?? Promise.resolve();
@@ -158,22 +156,26 @@ export class SessionManager {
       const active = this.sessions.get(publish.streamId);
       // Neither on air nor in standby here (a switch already replaced it): nothing to do.
       if (active && active.publish !== publish) return;
-      const othersPresent = await leaveFeed(this.options.sessionDeps, publish.streamId, publish.sessionId, roleOf(publish)).catch((err: unknown) => {
-        this.logError('could not record the feed leaving', publish.streamId, err);
-        return false;
-      });
-      if (othersPresent && active) {
-        const standby = this.backup.take(publish.streamId);
+      const leave = () =>
+        leaveFeed(this.options.sessionDeps, publish.streamId, publish.sessionId, roleOf(publish)).catch((err: unknown) => {
+          this.logError('could not record the feed leaving', publish.streamId, err);
+          return false;
+        });
+      if (active && this.backup.standby(publish.streamId)) {
+        const othersPresent = await leave();
+        const standby = othersPresent ? this.backup.take(publish.streamId) : undefined;
         if (standby) {
           this.switchFeeds(publish.streamId, standby, { from: roleOf(publish), to: roleOf(standby.publish), reason: 'disconnected' });
           return;
         }
-        // The other encoder joined but is not here yet: its accept puts it on air; the session stays open.
+      } else if (active) {
+        // The other encoder, if any, waits elsewhere (another task) and takes over once the record says this
+        // feed is gone: flush first, so that its packager resumes only after this one wrote its last segment.
         this.sessions.delete(publish.streamId);
         this.updateGauge();
         await this.stopSession(publish.streamId, active);
-        return;
-      }
+        if (await leave()) return;
+      } else if (await leave()) return;
     }
     const { streamId, sessionId } = publish;
     const session = this.sessions.get(streamId);
