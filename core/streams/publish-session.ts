@@ -111,7 +111,8 @@ export async function openSession(
     streamId: after.id,
     sessionId,
     reconnect,
-    role,
+    // Only what the ingest needs: a primary (the usual case) carries no role.
+    ...(role === 'backup' ? { role } : {}),
     ...(standby ? { standby: true } : {}),
     recording: after.recording,
     reconnectWindowSeconds: after.reconnectWindowSeconds,
