@@ -28,6 +28,7 @@ Commands:
                  [--transcode ladder|passthrough] [--srt-passphrase PASSPHRASE|none]
                  [--fallback MEDIA_ID,… | none] [--order sequential|shuffle] [--slate MEDIA_ID | none]
                  [--reconnect-slate true|false]       channel settings (24/7 fallback playout, slate)
+                 [--backup-policy revert|stay] [--backup-revert-seconds N]   backup ingest (docs/backup-ingest.md)
   streams reset-key ID                  a new key, printed with the new ingest URLs
   streams disable ID | enable ID | end ID
   streams start ID                      start pulling a stream created with a source (queued beyond the limit)
@@ -100,6 +101,8 @@ async function main(argv: string[]): Promise<number> {
       order: { type: 'string' },
       slate: { type: 'string' },
       'reconnect-slate': { type: 'string' },
+      'backup-policy': { type: 'string' },
+      'backup-revert-seconds': { type: 'string' },
       wait: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -220,6 +223,12 @@ async function main(argv: string[]): Promise<number> {
       if (!['normal', 'low'].includes(values['latency-mode'])) throw new UsageError('--latency-mode must be normal or low');
       body.latencyMode = values['latency-mode'];
     }
+    if (values['backup-policy'] !== undefined) {
+      if (!['revert', 'stay'].includes(values['backup-policy'])) throw new UsageError('--backup-policy must be revert or stay');
+      body.backupPolicy = values['backup-policy'];
+    }
+    const revert = intOption(values['backup-revert-seconds'], '--backup-revert-seconds');
+    if (revert !== undefined) body.backupRevertSeconds = revert;
     return body;
   };
 

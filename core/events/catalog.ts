@@ -29,7 +29,17 @@ export const EVENT_CATALOG = {
   'stream.connected': {
     version: 1,
     description: 'An encoder connected with a valid key and a session started (or continued after a reconnect).',
-    data: z.object({ remoteAddress: z.string().optional(), reconnect: z.boolean() }),
+    data: z.object({
+      remoteAddress: z.string().optional(),
+      reconnect: z.boolean(),
+      /** Backup ingest: the encoder's role (`live` app: primary, `live-backup`: backup). */
+      role: z.enum(['primary', 'backup']).optional(),
+    }),
+  },
+  'stream.takeover': {
+    version: 1,
+    description: 'Backup ingest: the other encoder feed took over the output (same session, same playback URL, one discontinuity).',
+    data: z.object({ from: z.enum(['primary', 'backup']), to: z.enum(['primary', 'backup']), reason: z.enum(['disconnected', 'starved', 'reverted']) }),
   },
   'stream.live': {
     version: 1,

@@ -28,6 +28,10 @@ export const publishDecision = z.discriminatedUnion('allowed', [
     srtPassphrase: z.string().min(10).max(79).optional(),
     /** `low`: package this session as LL-HLS (absent: normal). */
     latencyMode: z.enum(['normal', 'low']).optional(),
+    /** Backup ingest: which encoder this is (`live` app: primary, `live-backup`: backup; absent: primary). */
+    role: z.enum(['primary', 'backup']).optional(),
+    /** Backup ingest: it joined a session the other encoder feeds, as standby (not transcoded). */
+    standby: z.literal(true).optional(),
   }),
   z.object({ allowed: z.literal(false), reason: z.enum(REJECT_REASONS), streamId: z.string().min(1).nullable() }),
 ]);

@@ -13,6 +13,8 @@ import { canTransition, endedSession, type SessionEndGuard, type Stream, type Tr
 import { hashStreamKey, isWellFormedStreamKey } from './stream-key';
 import type { PublishDecision, RejectReason } from './publish-decision';
 import { emitEnded, mutateStream } from './stream-registry';
+import { roleOfApp, type FeedRole } from '../channels/backup-selector';
+import { connectedAsActive, joinedAsStandby } from './feed-view';
 
 export interface SessionDeps {
   store: StreamStore;
@@ -41,13 +43,15 @@ export async function authorizePublish(deps: SessionDeps, request: PublishReques
     });
     return { allowed: false, reason, streamId };
   };
-  if (request.app !== INGEST_APP) return reject('wrong_app', null);
+  // `live` is the primary encoder's app, `live-backup` the backup's (same key).
+  const role = roleOfApp(request.app);
+  if (!role) return reject('wrong_app', null);
   if (!isWellFormedStreamKey(request.streamKey)) return reject('malformed_key', null);
   const found = await deps.store.getByKeyHash(hashStreamKey(request.streamKey));
   if (!found) return reject('unknown_key', null);
   if (found.status === 'disabled') return reject('disabled', found.id);
 
-  return openSession(deps, found.id, { keyHash: found.keyHash, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) }, reject);
+  return openSession(deps, found.id, { keyHash: found.keyHash, role, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) }, reject);
 }
 
 /**
@@ -57,19 +61,29 @@ export async function authorizePublish(deps: SessionDeps, request: PublishReques
 export async function openSession(
   deps: SessionDeps,
   streamId: string,
-  request: { keyHash?: string; remoteAddress?: string },
+  request: { keyHash?: string; remoteAddress?: string; role?: FeedRole },
   reject: (reason: RejectReason, streamId: string | null) => Promise<PublishDecision>,
 ): Promise<PublishDecision> {
   let reconnect = false;
+  let standby = false;
+  const role = request.role ?? 'primary';
   let result: { before: Stream; after: Stream } | undefined;
   try {
     result = await mutateStream(deps, streamId, (current) => {
       if (request.keyHash !== undefined && current.keyHash !== request.keyHash) throw new NotFoundError('stream', current.id);
       if (current.status === 'disabled') throw new IllegalTransitionError('disabled', 'connect');
+      const now = deps.clock.now().toISOString();
+      standby = false;
+      if ((current.status === 'connected' || current.status === 'live') && current.sessionId !== undefined && current.source === undefined) {
+        // Backup ingest: the other role's encoder feeds the session; this one joins it as standby.
+        const joined = joinedAsStandby(current, role, now);
+        if (!joined) throw new IllegalTransitionError(current.status, 'connect');
+        standby = true;
+        return joined;
+      }
       if (!canTransition(current.status, 'connect')) throw new IllegalTransitionError(current.status, 'connect');
       reconnect = current.status === 'interrupted' && current.sessionId !== undefined;
-      const now = deps.clock.now().toISOString();
-      const next: Stream = { ...current, status: 'connected' };
+      const next: Stream = { ...current, status: 'connected', feeds: connectedAsActive(reconnect ? current : { ...current, feeds: {} }, role, now) };
       if (!reconnect) {
         next.sessionId = newId('session');
         next.sessionStartedAt = now;
@@ -89,7 +103,7 @@ export async function openSession(
     type: 'stream.connected',
     streamId: after.id,
     sessionId,
-    data: { reconnect, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) },
+    data: { reconnect, role, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) },
   });
   if (reconnect) await deps.emit({ type: 'stream.recovered', streamId: after.id, sessionId, data: {} });
   return {
@@ -97,6 +111,9 @@ export async function openSession(
     streamId: after.id,
     sessionId,
     reconnect,
+    // Only what the ingest needs: a primary (the usual case) carries no role.
+    ...(role === 'backup' ? { role } : {}),
+    ...(standby ? { standby: true } : {}),
     recording: after.recording,
     reconnectWindowSeconds: after.reconnectWindowSeconds,
     ...(after.recording && (after.dvrWindowSeconds ?? 0) > 0 ? { dvrWindowSeconds: after.dvrWindowSeconds } : {}),

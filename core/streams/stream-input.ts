@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PLAYBACK_POLICIES } from '../playback/playback-access';
 import { LATENCY_MODES, MAX_DVR_WINDOW_SECONDS, MAX_RECONNECT_WINDOW_SECONDS, TRANSCODE_MODES } from './stream';
 import { fallbackInput, reconnectSlateInput, slateMediaIdInput } from '../media-library/channel-media';
+import { BACKUP_POLICIES, MAX_BACKUP_REVERT_SECONDS } from '../channels/backup-selector';
 
 // Letters, marks, numbers, punctuation, spaces and emoji (with their modifiers, flags and joiners); no
 // control or other format characters, no path separators.
@@ -45,6 +46,15 @@ export const srtPassphrase = z
 export const latencyMode = z
   .enum(LATENCY_MODES)
   .describe('`low`: LL-HLS (1 s CMAF segments in ~250 ms parts, blocking playlist reload; docs/low-latency.md); `normal` (the default): segment HLS any CDN caches. Takes effect at the next session.');
+export const backupPolicy = z
+  .enum(BACKUP_POLICIES)
+  .describe('Backup ingest: after the backup encoder took over, `revert` (the default) goes back to the primary once it has sent media steadily for `backupRevertSeconds`; `stay` keeps the backup on air.');
+export const backupRevertSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_BACKUP_REVERT_SECONDS)
+  .describe(`Seconds of steady primary media before the output reverts to it (default 10, 1 to ${MAX_BACKUP_REVERT_SECONDS}).`);
 /** The message of the one cross-field rule (create checks it here, update in the registry). */
 export const DVR_NEEDS_RECORDING = 'needs recording: the DVR playlist reuses the recording\'s segments';
 
@@ -73,6 +83,8 @@ export const createStreamInput = z
     slateMediaId: slateMediaIdInput.optional(),
     reconnectSlate: reconnectSlateInput.optional(),
     latencyMode: latencyMode.optional(),
+    backupPolicy: backupPolicy.optional(),
+    backupRevertSeconds: backupRevertSeconds.optional(),
   })
   .strict()
   .refine((v) => !(v.recording === false && (v.dvrWindowSeconds ?? 0) > 0), { message: DVR_NEEDS_RECORDING, path: ['dvrWindowSeconds'] });
@@ -91,6 +103,8 @@ export const updateStreamInput = z
     slateMediaId: slateMediaIdInput.optional(),
     reconnectSlate: reconnectSlateInput.optional(),
     latencyMode: latencyMode.optional(),
+    backupPolicy: backupPolicy.optional(),
+    backupRevertSeconds: backupRevertSeconds.optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'at least one field must be given');

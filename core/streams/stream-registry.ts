@@ -19,7 +19,7 @@ import {
 import { DVR_NEEDS_RECORDING, type CreateStreamInput, type UpdateStreamInput } from './stream-input';
 
 /** What an absent field of an older record means. */
-const STREAM_FIELD_DEFAULTS: Partial<Record<keyof Stream, unknown>> = { playbackPolicy: 'public', dvrWindowSeconds: 0, latencyMode: 'normal' };
+const STREAM_FIELD_DEFAULTS: Partial<Record<keyof Stream, unknown>> = { playbackPolicy: 'public', dvrWindowSeconds: 0, latencyMode: 'normal', backupPolicy: 'revert', backupRevertSeconds: 10 };
 import { generateStreamKey, hashStreamKey } from './stream-key';
 import { admitSource, type SourceAdmissionDeps } from '../pulls/pull-admission';
 import { CLOUD_URL_POLICY } from '../webhooks/url-policy';
@@ -90,6 +90,8 @@ export async function createStream(deps: RegistryDeps, input: CreateStreamInput)
     ...(input.slateMediaId ? { slateMediaId: input.slateMediaId } : {}),
     ...(input.reconnectSlate === false ? { reconnectSlate: false } : {}),
     latencyMode: input.latencyMode ?? 'normal',
+    ...(input.backupPolicy && input.backupPolicy !== 'revert' ? { backupPolicy: input.backupPolicy } : {}),
+    ...(input.backupRevertSeconds !== undefined ? { backupRevertSeconds: input.backupRevertSeconds } : {}),
     createdAt: now,
     updatedAt: now,
     version: 1,
@@ -113,7 +115,7 @@ export async function updateStream(deps: RegistryDeps, id: string, patch: Update
   const result = await mutateStream(deps, id, (current) => {
     changedFields.length = 0;
     const next = { ...current };
-    for (const key of ['name', 'recording', 'reconnectWindowSeconds', 'playbackPolicy', 'dvrWindowSeconds', 'latencyMode'] as const) {
+    for (const key of ['name', 'recording', 'reconnectWindowSeconds', 'playbackPolicy', 'dvrWindowSeconds', 'latencyMode', 'backupPolicy', 'backupRevertSeconds'] as const) {
       const value = patch[key];
       if (value !== undefined && value !== (current[key] ?? STREAM_FIELD_DEFAULTS[key])) {
         (next as Record<string, unknown>)[key] = value;

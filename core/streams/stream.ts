@@ -11,6 +11,8 @@ import type { Output } from '../channels/feed-selector';
 import { maskSourceUrl } from '../pulls/pull-source';
 import type { PullStatus } from '../pulls/pull-status';
 import { channelView, type ChannelFallback } from '../media-library/channel-media';
+import { DEFAULT_BACKUP_POLICY, DEFAULT_BACKUP_REVERT_SECONDS, ROLE_APPS, type BackupPolicy } from '../channels/backup-selector';
+import { feedsView, type FeedView, type StreamFeeds } from './feed-view';
 
 export const STREAM_STATUSES = ['idle', 'connected', 'live', 'interrupted', 'ended', 'disabled'] as const;
 export type StreamStatus = (typeof STREAM_STATUSES)[number];
@@ -63,6 +65,12 @@ export interface Stream {
   slateMediaId?: string | null;
   /** Channel: slate segments during the reconnect window (absent = true). */
   reconnectSlate?: boolean;
+  /** Backup ingest: after a takeover by the backup, go back to the primary (`revert`, absent) or `stay`. */
+  backupPolicy?: BackupPolicy;
+  /** Backup ingest: seconds of steady primary media before a revert (absent = 10). */
+  backupRevertSeconds?: number;
+  /** Backup ingest: the encoder feeds of the open session (core/streams/stream-feeds.ts). */
+  feeds?: StreamFeeds;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every write; conditional updates compare it. */
@@ -136,6 +144,7 @@ export function closeSession(next: Stream, current: Stream): void {
   delete next.sessionId;
   delete next.sessionStartedAt;
   delete next.transcode;
+  delete next.feeds;
   if (current.sessionId) next.lastSessionId = current.sessionId;
 }
 
@@ -161,6 +170,8 @@ export interface StreamView {
   fallback: ChannelFallback | null;
   slateMediaId: string | null;
   reconnectSlate: boolean;
+  backupPolicy: BackupPolicy;
+  backupRevertSeconds: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -178,6 +189,12 @@ export interface IngestView {
   srtEncrypted?: boolean;
   /** `http://HOST:PORT/ingest/KEY`: PUT or POST a chunked MPEG-TS body. */
   http?: string;
+  /** `rtmp://HOST:PORT/live-backup`: the backup encoder's server (same key). */
+  backupServer?: string;
+  /** `rtmp://HOST:PORT/live-backup/KEY` (create and reset-key only). */
+  backupUrl?: string;
+  /** The encoder feeds: primary and backup, each active, standby or absent. */
+  feeds?: FeedView[];
 }
 
 export interface PublicUrls {
@@ -203,6 +220,9 @@ export function masterPlaylistPath(streamId: string): string {
  */
 export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: string): StreamView & { streamKey?: string } {
   const ingest: IngestView = { server: urls.rtmpServer, ...(urls.rtmpsServer ? { rtmpsServer: urls.rtmpsServer } : {}), ...(urls.srtServer ? { srtEncrypted: stream.srtPassphrase !== undefined } : {}) };
+  const backupServer = backupServerOf(urls.rtmpServer);
+  if (backupServer) ingest.backupServer = backupServer;
+  ingest.feeds = feedsView(stream);
   const view: StreamView & { streamKey?: string } = {
     id: stream.id,
     name: stream.name,
@@ -217,6 +237,8 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
     latencyMode: stream.latencyMode ?? 'normal',
     playback: { hls: `${urls.playbackBase}/${masterPlaylistPath(stream.id)}`, thumbnail: `${urls.playbackBase}/${liveThumbnailKey(stream.id)}` },
     ...channelView(stream),
+    backupPolicy: stream.backupPolicy ?? DEFAULT_BACKUP_POLICY,
+    backupRevertSeconds: stream.backupRevertSeconds ?? DEFAULT_BACKUP_REVERT_SECONDS,
     createdAt: stream.createdAt,
     updatedAt: stream.updatedAt,
   };
@@ -235,6 +257,13 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
     if (urls.rtmpsServer) ingest.rtmpsUrl = `${urls.rtmpsServer}/${streamKey}`;
     if (urls.srtServer) ingest.srt = `${urls.srtServer}?streamid=${streamKey}`;
     if (urls.httpIngestBase) ingest.http = `${urls.httpIngestBase}/${streamKey}`;
+    if (backupServer) ingest.backupUrl = `${backupServer}/${streamKey}`;
   }
   return view;
+}
+
+/** The backup app beside the primary one: `rtmp://HOST:PORT/live` → `rtmp://HOST:PORT/live-backup`. */
+export function backupServerOf(rtmpServer: string): string | undefined {
+  const suffix = `/${ROLE_APPS.primary}`;
+  return rtmpServer.endsWith(suffix) ? `${rtmpServer.slice(0, -suffix.length)}/${ROLE_APPS.backup}` : undefined;
 }

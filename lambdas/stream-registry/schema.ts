@@ -12,6 +12,8 @@ import { PLAYBACK_POLICIES } from '../../core/playback/playback-access';
 import { idSchema } from '../shared/id-schema';
 import { PULL_STATES } from '../../core/pulls/pull-status';
 import { FALLBACK_ORDERS } from '../../core/media-library/channel-media';
+import { BACKUP_POLICIES, FEED_ROLES } from '../../core/channels/backup-selector';
+import { FEED_STATES } from '../../core/streams/feed-view';
 
 export { createStreamInput, updateStreamInput } from '../../core/streams/stream-input';
 
@@ -49,6 +51,17 @@ export const listEventsQuery = z
 /** Action endpoints take no body; an empty object is tolerated, anything else is refused. */
 export const emptyBody = z.object({}).strict().optional();
 
+const ingestFeeds = z
+  .array(
+    z.object({
+      role: z.enum(FEED_ROLES),
+      state: z.enum(FEED_STATES).describe('`active`: on air; `standby`: connected, read and measured, not transcoded; `absent`: not connected.'),
+      since: z.iso.datetime().nullable().describe('When the feed entered its state; null for one that never connected.'),
+    }),
+  )
+  .describe('Backup ingest: the primary and backup encoder feeds of the stream (docs/backup-ingest.md).');
+const backupServer = z.string().optional().describe('Backup encoder server URL (`rtmp://HOST:PORT/live-backup`, same stream key; OBS "Backup Server").');
+
 const transcodeDecision = z.object({
   topRung: z.enum(['passthrough', 'encode', 'none']),
   reason: z.string(),
@@ -74,6 +87,8 @@ export const streamView = z.object({
       server: z.string().describe('RTMP server URL for the encoder (OBS "Server").'),
       rtmpsServer: z.string().optional().describe('RTMPS (RTMP over TLS) server URL, where TLS ingest is configured.'),
       srtEncrypted: z.boolean().optional().describe('SRT callers must encrypt with the passphrase set on the stream (present where SRT ingest runs).'),
+      backupServer,
+      feeds: ingestFeeds.optional(),
     }),
     z.object({ type: z.literal('pull'), url: z.string().describe('The pull source, masked: `rtsp://***@host/path` (credentials are never shown).') }),
   ]),
@@ -98,6 +113,8 @@ export const streamView = z.object({
     .describe('Library files played, looping, while no publisher is live; null: none.'),
   slateMediaId: idSchema('media').nullable().describe('Library item shown during the reconnect window; null: the generated slate.'),
   reconnectSlate: z.boolean().describe('Slate segments fill the reconnect window.'),
+  backupPolicy: z.enum(BACKUP_POLICIES).describe('After a backup takeover: `revert` to the primary once it is steady again, or `stay` on the backup.'),
+  backupRevertSeconds: z.number().int().describe('Seconds of steady primary media before a revert.'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -113,6 +130,9 @@ export const streamViewWithKey = streamView.extend({
     srtEncrypted: z.boolean().optional(),
     srt: z.string().optional().describe('SRT caller URL: `srt://HOST:PORT?streamid=KEY` (add `&passphrase=…` when `srtEncrypted`).'),
     http: z.string().optional().describe('MPEG-TS push URL: PUT or POST a chunked MPEG-TS body (`ffmpeg -f mpegts -method PUT URL`).'),
+    backupServer,
+    backupUrl: z.string().optional().describe('Backup server and key in one URL: `rtmp://HOST:PORT/live-backup/STREAM_KEY`.'),
+    feeds: ingestFeeds.optional(),
   }),
 });
 

@@ -86,7 +86,7 @@ describe('publish-auth hook (dynalite)', () => {
     assert.equal(stored?.status, 'connected');
     assert.equal(stored?.sessionId, result.sessionId);
     const connected = (await eventLog.query({ streamId: stream.id, types: ['stream.connected'], limit: 1 }))[0];
-    assert.deepEqual(connected?.data, { reconnect: false, remoteAddress: ADDRESS });
+    assert.deepEqual(connected?.data, { reconnect: false, role: 'primary', remoteAddress: ADDRESS });
     assert.equal(JSON.stringify(connected).includes(streamKey), false);
   });
 

@@ -24,6 +24,10 @@ export interface PublishOptions {
   format?: 'flv' | 'mpegts';
   /** Extra output options before the URL (e.g. `-method PUT` for HTTP push). */
   outputArgs?: string[];
+  /** lavfi video source (default `testsrc2`; e.g. `smptebars`, `testsrc`), to tell two encoders apart. */
+  pattern?: string;
+  /** Tone in Hz (default 440). */
+  frequency?: number;
 }
 
 export interface Publisher {
@@ -36,8 +40,8 @@ export interface Publisher {
 export function publish(options: PublishOptions): Publisher {
   const { width = 1280, height = 720, fps = 30, gopSeconds = 2, seconds = 20, audio = true, video = true } = options;
   const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re'];
-  if (video) args.push('-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`);
-  if (audio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
+  if (video) args.push('-f', 'lavfi', '-i', `${options.pattern ?? 'testsrc2'}=size=${width}x${height}:rate=${fps}`);
+  if (audio) args.push('-f', 'lavfi', '-i', `sine=frequency=${options.frequency ?? 440}:sample_rate=48000`);
   args.push('-t', String(seconds));
   if (video) {
     args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', String(Math.round(fps * gopSeconds)), '-keyint_min', String(Math.round(fps * gopSeconds)), '-sc_threshold', '0');

@@ -173,7 +173,8 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
     proxiedAddress: (socket) => rtmps?.callerOf(socket),
     onAccepted: (publish) => {
       sessions?.onAccepted(publish);
-      deps.relays?.onAccepted(publish);
+      // A standby encoder is not on air: relays follow the active feed (onTakeover below).
+      if (!publish.standby) deps.relays?.onAccepted(publish);
     },
     onGone: (publish) => Promise.all([sessions?.onGone(publish), deps.relays?.onGone(publish)]).then(() => undefined),
     // A draining task refuses first; then the task's own admission budget (if any) decides.
@@ -185,6 +186,8 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
     logger,
     metrics,
     disconnect: (streamId) => ingest.disconnectStream(streamId),
+    emit: deps.emit,
+    onTakeover: (publish) => deps.relays?.onAccepted(publish),
     ...(channels ? { channel: channels } : {}),
     ...(deps.recordings
       ? {
@@ -192,7 +195,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
             (deps.recordings as NonNullable<IngestAppDeps['recordings']>).enqueueFinalization({ recordingId: recordingIdFor(sessionId), streamId, sessionId }),
         }
       : {}),
-    createSession: (publish) =>
+    createSession: (publish, handover) =>
       new LiveSession({
         publish,
         sessionDeps: deps.sessionDeps,
@@ -210,13 +213,27 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
         ...(deps.liveParts ? { liveParts: deps.liveParts } : {}),
         ...(monitoring ? { monitoring } : {}),
         // Low-latency sessions stay out of channel playout: its feeds make classic segments only.
-        ...(channels && publish.latencyMode !== 'low'
+        ...(channels && publish.latencyMode !== 'low' && !handover
           ? {
               channel: {
                 plan: () => channels.planFor(publish.streamId),
                 onPlan: (plan) => channels.sessionPlanned(publish.streamId, plan),
                 takeover: () => channels.takeover(publish.streamId),
               },
+            }
+          : {}),
+        // Backup ingest: a switch of encoders hands over the same way a live feed takes over a channel.
+        ...(handover
+          ? {
+              channel: {
+                plan: async () => handover.plan ?? (await channels?.planFor(publish.streamId)),
+                onPlan: (plan) => channels?.sessionPlanned(publish.streamId, plan),
+                takeover: async () => {
+                  await handover.stopPrevious();
+                  await channels?.takeover(publish.streamId);
+                },
+              },
+              probeMediaMs: 1_000,
             }
           : {}),
         ...(deps.recordings && publish.recording

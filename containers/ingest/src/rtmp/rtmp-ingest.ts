@@ -42,6 +42,10 @@ export interface AcceptedPublish {
   protocol?: IngestProtocol;
   /** `passthrough`: one rendition, the source copied (no ladder). Absent: the ladder. */
   transcode?: 'ladder' | 'passthrough';
+  /** Backup ingest: which encoder (app `live`: primary, `live-backup`: backup). Absent: primary. */
+  role?: 'primary' | 'backup';
+  /** Backup ingest: it joined a session the other encoder feeds, so it starts in standby. */
+  standby?: boolean;
   streamPath: string;
   broadcast: NmsBroadcast;
   /** Closes the publisher's connection (disable, delete, end now). */
@@ -243,6 +247,8 @@ export class RtmpIngest {
       ...(decision.dvrWindowSeconds ? { dvrWindowSeconds: decision.dvrWindowSeconds } : {}),
       ...(decision.transcode ? { transcode: decision.transcode } : {}),
       ...(decision.latencyMode === 'low' ? { latencyMode: 'low' as const } : {}),
+      ...(decision.role ? { role: decision.role } : {}),
+      ...(decision.standby ? { standby: true } : {}),
       remoteAddress,
       protocol,
       streamPath: session.streamPath,

@@ -78,6 +78,11 @@ export interface LiveSessionOptions {
   };
   /** Where a low-latency session's part being written goes, for an origin in this process (local plane). */
   liveParts?: LivePartSink;
+  /**
+   * Media buffered to probe the source before the transcoder starts (default 2.5 s). A backup takeover
+   * probes less: the feed's GOP was replayed at once and viewers wait for the switch.
+   */
+  probeMediaMs?: number;
 }
 
 /** Health reports are written every this many monitor ticks (one a second); statistics every STATS_TICKS. */
@@ -105,7 +110,8 @@ export interface StartupStages {
 
 export class LiveSession {
   private phase: Phase = 'probing';
-  private readonly probe = new ProbeBuffer({ maxMediaMs: 2_500, maxBytes: 16 * 1024 * 1024 });
+  private readonly probe: ProbeBuffer;
+  private ladderPlan: LadderPlan | undefined;
   private tap: FlvTap | undefined;
   private supervisor: TranscoderSupervisor | undefined;
   private packager: Packager | undefined;
@@ -146,6 +152,7 @@ export class LiveSession {
 
   constructor(private readonly options: LiveSessionOptions) {
     const { streamId, sessionId } = options.publish;
+    this.probe = new ProbeBuffer({ maxMediaMs: options.probeMediaMs ?? 2_500, maxBytes: 16 * 1024 * 1024 });
     this.scratchDir = join(options.scratchRoot, streamId, `${sessionId}-${Date.now()}`);
     this.log = childLogger(options.logger, { streamId, sessionId });
     this.ladder = options.publish.latencyMode === 'low' ? lowLatencyLadder(options.ladder) : options.ladder;
@@ -169,6 +176,25 @@ export class LiveSession {
     return this.options.publish.sessionId;
   }
 
+
+  /** The accepted publish this session transcodes. */
+  get publish(): AcceptedPublish {
+    return this.options.publish;
+  }
+
+  /** The ladder it encodes to, once planned (a backup takeover keeps it, so the master never changes). */
+  get plan(): LadderPlan | undefined {
+    return this.ladderPlan;
+  }
+
+  /**
+   * Backup ingest: media arrived within `starvedAfterMs` (a session still waiting for its first media gets
+   * that long from its start before it counts as starved).
+   */
+  mediaHealthy(starvedAfterMs: number): boolean {
+    const since = this.feed.sinceLastMediaMs;
+    return since === undefined ? Date.now() - this.createdAt <= starvedAfterMs : since <= starvedAfterMs;
+  }
 
   /** The transcoder's process id while it runs (tests kill it to exercise recovery). */
   get transcoderPid(): number | undefined {
@@ -297,6 +323,7 @@ export class LiveSession {
     this.stage('probedMs');
     this.plan = plan;
     options.channel?.onPlan(plan);
+    this.ladderPlan = plan;
     if (this.phase !== 'starting') return;
     this.segmentSeconds = plan.segmentSeconds;
     this.log.info('session: ladder planned', { topRung: plan.topRung, reason: plan.reason, renditions: plan.renditions.map((r) => r.name), fastStart: this.stages.fastStart, probedMs: this.stages.probedMs });

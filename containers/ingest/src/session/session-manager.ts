@@ -4,8 +4,13 @@
  * control events (stream disabled, deleted or ended through the API) by closing the publisher, and on
  * start-up takes over sessions left open by a previous run of the plane.
  *
+ * Backup ingest: a second encoder of the stream (the other role) is held in standby (backup-switch.ts);
+ * when the active one disconnects or starves, or the primary is back steadily, the standby is promoted:
+ * a new live session of the same session id that continues the playlists as a new generation.
+ *
  * Must never: end a session that a reconnect has resumed (every end is conditional on the session id),
- * or keep two transcoders for one stream.
+ * interrupt a session while its other encoder is still connected, or keep two transcoders for one
+ * stream (during a switch the old one is stopped before the new one writes to the playlists).
  */
 import type { StreamplaneEvent } from '../../../../core/events/catalog';
 import type { Logger } from '../../../../core/ports/logger';
@@ -16,8 +21,24 @@ import { hasOpenSession } from '../../../../core/streams/stream';
 import { finalizeLivePlaylists } from '../packager/finalize';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
 import type { LiveSession } from './live-session';
+import type { EmitEvent } from '../../../../core/events/emit-event';
+import type { Takeover } from '../../../../core/channels/backup-selector';
+import { leaveFeed, recordTakeover } from '../../../../core/streams/stream-feeds';
+import type { LadderPlan } from '../../../../core/transcode/ladder';
+import { BackupSwitch, roleOf } from './backup-switch';
+import type { StandbyFeed } from './standby-feed';
 
-export type LiveSessionFactory = (publish: AcceptedPublish) => LiveSession;
+/**
+ * Backup ingest: the session a switch creates hands over like a channel takeover — `stopPrevious` is
+ * awaited once its first segment exists, before its packager resumes the playlists; `plan` is the
+ * ladder the output already has (the master playlist never changes at a switch).
+ */
+export interface FeedHandover {
+  stopPrevious(): Promise<void>;
+  plan: LadderPlan | undefined;
+}
+
+export type LiveSessionFactory = (publish: AcceptedPublish, handover?: FeedHandover) => LiveSession;
 
 export interface SessionManagerOptions {
   sessionDeps: SessionDeps;
@@ -43,6 +64,10 @@ export interface SessionManagerOptions {
     interrupted(streamId: string): Promise<void>;
     sessionEnded(streamId: string): Promise<boolean>;
   };
+  /** Backup ingest: where `stream.takeover` goes. Without it takeovers still happen, unannounced. */
+  emit?: EmitEvent;
+  /** Backup ingest: a takeover put `publish` on air (simulcast relays follow it). */
+  onTakeover?(publish: AcceptedPublish): void;
 }
 
 export class SessionManager {
@@ -52,8 +77,20 @@ export class SessionManager {
   /** Work a publisher's exit or an end timer started (state writes, playlist closing): `close` waits for it. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
+  /** Backup ingest: the standby feeds and the switch decisions. */
+  readonly backup: BackupSwitch;
 
-  constructor(private readonly options: SessionManagerOptions) {}
+  constructor(private readonly options: SessionManagerOptions) {
+    this.backup = new BackupSwitch({
+      store: options.sessionDeps.store,
+      logger: options.logger,
+      host: {
+        active: (streamId) => this.sessions.get(streamId),
+        promote: (streamId, standby, takeover) => this.switchFeeds(streamId, standby, takeover),
+      },
+    });
+    this.backup.start();
+  }
 
   get liveCount(): number {
     return this.sessions.size;
@@ -86,6 +123,13 @@ export class SessionManager {
 
   onAccepted(publish: AcceptedPublish): void {
     this.cancelEnd(publish.streamId);
+    if (publish.standby) {
+      // Backup ingest: the other encoder is on air — here, or on another ingest task (cloud), or it just
+      // left. This one waits in standby, untranscoded; without the active feed here the switch follows the
+      // stream record and promotes it once the other feed is absent there.
+      this.backup.hold(publish, { remote: !this.sessions.has(publish.streamId) });
+      return;
+    }
     this.options.channel?.accepted(publish.streamId);
     const previous = this.stopping.get(publish.streamId) ?? Promise.resolve();
     const session = this.options.createSession(publish);
@@ -102,7 +146,37 @@ export class SessionManager {
     return this.track(this.handleGone(publish));
   }
 
-  private async handleGone(publish: Pick<AcceptedPublish, 'streamId' | 'sessionId'>): Promise<void> {
+  private async handleGone(publish: Pick<AcceptedPublish, 'streamId' | 'sessionId'> | AcceptedPublish): Promise<void> {
+    if (isAccepted(publish)) {
+      if (this.backup.release(publish)) {
+        // The standby left: nothing changes for viewers.
+        await leaveFeed(this.options.sessionDeps, publish.streamId, publish.sessionId, roleOf(publish)).catch((err: unknown) => this.logError('could not record the standby feed leaving', publish.streamId, err));
+        return;
+      }
+      const active = this.sessions.get(publish.streamId);
+      // Neither on air nor in standby here (a switch already replaced it): nothing to do.
+      if (active && active.publish !== publish) return;
+      const leave = () =>
+        leaveFeed(this.options.sessionDeps, publish.streamId, publish.sessionId, roleOf(publish)).catch((err: unknown) => {
+          this.logError('could not record the feed leaving', publish.streamId, err);
+          return false;
+        });
+      if (active && this.backup.standby(publish.streamId)) {
+        const othersPresent = await leave();
+        const standby = othersPresent ? this.backup.take(publish.streamId) : undefined;
+        if (standby) {
+          this.switchFeeds(publish.streamId, standby, { from: roleOf(publish), to: roleOf(standby.publish), reason: 'disconnected' });
+          return;
+        }
+      } else if (active) {
+        // The other encoder, if any, waits elsewhere (another task) and takes over once the record says this
+        // feed is gone: flush first, so that its packager resumes only after this one wrote its last segment.
+        this.sessions.delete(publish.streamId);
+        this.updateGauge();
+        await this.stopSession(publish.streamId, active);
+        if (await leave()) return;
+      } else if (await leave()) return;
+    }
     const { streamId, sessionId } = publish;
     const session = this.sessions.get(streamId);
     if (session) {
@@ -130,6 +204,7 @@ export class SessionManager {
   /** Control events from the bus: a stream that may no longer publish loses its publisher. */
   onEvent(event: StreamplaneEvent): void {
     if (!event.streamId) return;
+    if (event.type === 'stream.updated' && this.backup.standby(event.streamId)) void this.backup.refresh(event.streamId);
     if (event.type === 'stream.disabled' || event.type === 'stream.deleted' || (event.type === 'stream.ended' && isEndedByControl(event))) {
       this.cancelEnd(event.streamId);
       this.options.disconnect(event.streamId);
@@ -165,6 +240,7 @@ export class SessionManager {
   /** Flushes every live session. Their streams stay interrupted; the next start times them out. */
   async close(): Promise<void> {
     this.closed = true;
+    this.backup.close();
     for (const timer of this.endTimers.values()) clearTimeout(timer);
     this.endTimers.clear();
     const sessions = [...this.sessions.values()];
@@ -172,6 +248,60 @@ export class SessionManager {
     await Promise.allSettled([...sessions.map((s) => s.stop({ endList: false })), ...this.stopping.values()]);
     // A publisher that left just before: its session end and closed playlists are written before we return.
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Backup ingest: puts `standby` on air. A feed that disconnected or starved is stopped now (its last
+   * segments flushed); on a revert the backup keeps the output until the primary's first segment exists.
+   * Either way the promoted session's packager starts only after the old one stopped, so one writer at a
+   * time continues the playlists: same session, sequence numbers going on, one discontinuity.
+   */
+  private switchFeeds(streamId: string, standby: StandbyFeed, takeover: Takeover): void {
+    const old = this.sessions.get(streamId);
+    standby.close();
+    let stopPrevious: () => Promise<void>;
+    if (old) {
+      const stopNow = takeover.reason !== 'reverted';
+      let stopped: Promise<void> | undefined = stopNow ? this.stopSession(streamId, old) : undefined;
+      stopPrevious = () => (stopped ??= this.stopSession(streamId, old));
+      // A starved or replaced encoder is still connected: it waits in standby (and may take over again).
+      if (takeover.reason !== 'disconnected') this.backup.hold(old.publish);
+    } else {
+      const pending = this.stopping.get(streamId) ?? Promise.resolve();
+      stopPrevious = () => pending;
+    }
+    this.options.logger.info('backup: takeover', { streamId, ...takeover });
+    const low = standby.publish.latencyMode === 'low';
+    // Low-latency sessions take no hand-over (their parts would have two writers): they start after the stop.
+    const session = this.options.createSession(standby.publish, low ? undefined : { stopPrevious, plan: old?.plan });
+    this.sessions.set(streamId, session);
+    this.updateGauge();
+    if (low) void stopPrevious().then(() => this.sessions.get(streamId) === session && session.start());
+    else session.start();
+    this.announceTakeover(standby.publish, takeover);
+    this.options.onTakeover?.(standby.publish);
+  }
+
+  private announceTakeover(publish: AcceptedPublish, takeover: Takeover): void {
+    const { streamId, sessionId } = publish;
+    void this.track(
+      (async () => {
+        await recordTakeover(this.options.sessionDeps, streamId, sessionId, takeover.to);
+        await this.options.emit?.({ type: 'stream.takeover', streamId, sessionId, data: { ...takeover } });
+      })().catch((err: unknown) => this.logError('could not record the takeover', streamId, err)),
+    );
+  }
+
+  private stopSession(streamId: string, session: LiveSession): Promise<void> {
+    const stopped = session.stop({ endList: false });
+    this.stopping.set(streamId, stopped);
+    return stopped.finally(() => {
+      if (this.stopping.get(streamId) === stopped) this.stopping.delete(streamId);
+    });
+  }
+
+  private logError(message: string, streamId: string, err: unknown): void {
+    this.options.logger.error(`session: ${message}`, { streamId, error: err instanceof Error ? err : String(err) });
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -221,6 +351,10 @@ export class SessionManager {
   private updateGauge(): void {
     this.options.metrics.gauge('live_streams', this.sessions.size);
   }
+}
+
+function isAccepted(publish: Pick<AcceptedPublish, 'streamId' | 'sessionId'>): publish is AcceptedPublish {
+  return 'broadcast' in publish;
 }
 
 function isEndedByControl(event: StreamplaneEvent): boolean {

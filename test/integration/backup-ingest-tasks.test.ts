@@ -1,0 +1,135 @@
+/**
+ * Backup ingest across two ingest tasks (the cloud: the NLB put the primary on one task, the backup on the
+ * other), with DynamoDB → dynalite, S3 → s3rver and the real publish-auth handler behind a mocked Lambda
+ * client. The task without the active feed holds its encoder in standby and transcodes nothing; when the
+ * primary's encoder dies, its task flushes, records the feed gone, and only then the backup's task resumes
+ * the same playlists in the bucket: one session, sequences continuing, one discontinuity, never two
+ * writers (the primary's task has no session left when the backup's starts writing).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
+import { DynamoDbIngestHeartbeats } from '../../adapters/dynamodb-ingest-heartbeats';
+import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
+import { S3ObjectStore } from '../../adapters/s3-object-store';
+import { eventEmitter } from '../../core/events/emit-event';
+import { systemClock } from '../../core/ports/clock';
+import { parseMediaPlaylist } from '../../core/hls/playlist';
+import { createStream } from '../../core/streams/stream-registry';
+import { feedsView } from '../../core/streams/feed-view';
+import { publish, stopAll } from '../support/ffmpeg';
+import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
+import { startTestS3, type TestS3 } from '../support/local-s3';
+import { waitFor } from '../support/wait';
+
+const BUCKET = 'streamplane-media';
+
+interface Task {
+  id: string;
+  rtmpPort: number;
+  events: string[];
+  stop(): Promise<void>;
+}
+
+/** One ingest task in its own process (test/support/peers/cloud-task.ts), stopped by its pid. */
+async function startTask(id: string, env: Record<string, string>): Promise<Task> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../support/peers/cloud-task.ts')], { env: { ...process.env, ...env, TASK_ID: id }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const events: string[] = [];
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const rtmpPort = await new Promise<number>((resolve, reject) => {
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line.startsWith('READY ')) resolve(Number(line.slice(6)));
+        else if (line.startsWith('EVENT ')) events.push(line.slice(6));
+      }
+    });
+    void exited.then(() => reject(new Error(`task ${id} exited before it was ready`)));
+  });
+  return {
+    id,
+    rtmpPort,
+    events,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid as number, 'SIGTERM');
+      await exited;
+    },
+  };
+}
+
+describe('backup ingest across two ingest tasks', () => {
+  let dynamo: TestDynamo;
+  let localS3: TestS3;
+  const scratch: string[] = [];
+  const tasks: Task[] = [];
+
+  before(async () => {
+    dynamo = await startTestDynamo();
+    localS3 = await startTestS3(BUCKET);
+  });
+
+  after(async () => {
+    await stopAll();
+    for (const task of tasks) await task.stop();
+    await localS3.stop();
+    await dynamo.stop();
+    for (const dir of scratch) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the backup in standby on its task and hands it the playlists when the primary dies', async () => {
+    const store = new DynamoDbStreamStore({ tableName: TEST_TABLE, client: dynamo.client });
+    const emit = eventEmitter({ store, publisher: { publish: async () => undefined }, clock: systemClock });
+    const { stream, streamKey } = await createStream({ store, emit, clock: systemClock }, { name: 'two tasks', reconnectWindowSeconds: 30, recording: false });
+    const endpoint = await localS3.client.config.endpoint?.();
+    const s3Endpoint = `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`;
+    for (const taskId of ['task-primary', 'task-backup']) {
+      const dir = await mkdtemp(join(tmpdir(), `streamplane-${taskId}-`));
+      scratch.push(dir);
+      tasks.push(await startTask(taskId, { TASK_DYNAMO_ENDPOINT: dynamo.server.endpoint, TASK_S3_ENDPOINT: s3Endpoint, TASK_BUCKET: BUCKET, TASK_TABLE: TEST_TABLE, TASK_DATA_DIR: dir }));
+    }
+    const [taskA, taskB] = tasks as [Task, Task];
+    const heartbeats = new DynamoDbIngestHeartbeats({ tableName: TEST_TABLE, client: dynamo.client });
+    const carries = async (task: Task) => (await heartbeats.get(task.id))?.streamIds.includes(stream.id) ?? false;
+    const feeds = async () => feedsView((await store.get(stream.id))!).map((f) => `${f.role}:${f.state}`).join(' ');
+    const bucket = new S3ObjectStore({ bucket: BUCKET, client: localS3.client });
+    const playlistKey = `live/${stream.id}/180p/index.m3u8`;
+    const playlist = async () => {
+      const body = await bucket.get(playlistKey);
+      return body ? parseMediaPlaylist(Buffer.from(body).toString('utf8')) : undefined;
+    };
+
+    const primary = publish({ url: `rtmp://127.0.0.1:${taskA.rtmpPort}/live/${streamKey}`, width: 320, height: 180, gopSeconds: 1, seconds: 120 });
+    await waitFor('the primary live', async () => (await store.get(stream.id))?.status === 'live', { timeoutMs: 40_000 });
+    const backup = publish({ url: `rtmp://127.0.0.1:${taskB.rtmpPort}/live-backup/${streamKey}`, width: 320, height: 180, gopSeconds: 1, seconds: 120, pattern: 'smptebars', frequency: 880 });
+    await waitFor('the backup in standby', async () => (await feeds()) === 'primary:active backup:standby', { timeoutMs: 20_000 });
+    await waitFor('the primary task carries the stream', () => carries(taskA), { timeoutMs: 10_000 });
+    assert.equal(await carries(taskB), false, 'the standby task transcodes nothing');
+    await waitFor('a few primary segments', async () => ((await playlist())?.segments.length ?? 0) >= 2, { timeoutMs: 20_000 });
+    const before = await playlist();
+    const lastBefore = (before?.mediaSequence ?? 0) + (before?.segments.length ?? 0) - 1;
+
+    await primary.kill('SIGKILL');
+    await waitFor('the backup task on air', () => carries(taskB), { timeoutMs: 15_000, intervalMs: 100 });
+    assert.equal(await carries(taskA), false, 'the primary task stopped writing before the backup task started');
+    await waitFor('backup active', async () => (await feeds()) === 'primary:absent backup:active', { timeoutMs: 10_000 });
+    const resumed = await waitFor('backup segments in the same playlist', async () => {
+      const p = await playlist();
+      const tail = p ? p.mediaSequence + p.segments.length - 1 : -1;
+      return p && tail >= lastBefore + 2 && p.segments.some((s) => s.discontinuity) ? p : undefined;
+    }, { timeoutMs: 30_000 });
+    assert.ok(resumed.mediaSequence >= (before?.mediaSequence ?? 0), 'the media sequence never went back');
+    const after = await store.get(stream.id);
+    assert.equal(after?.status, 'live', 'one session throughout, never interrupted');
+    const types = [...taskA.events, ...taskB.events];
+    assert.ok(types.includes('stream.takeover'), types.join(','));
+    assert.ok(!types.includes('stream.interrupted'), types.join(','));
+    await backup.kill('SIGKILL');
+  });
+});
