@@ -111,7 +111,6 @@ export interface StartupStages {
 export class LiveSession {
   private phase: Phase = 'probing';
   private readonly probe: ProbeBuffer;
-  private ladderPlan: LadderPlan | undefined;
   private tap: FlvTap | undefined;
   private supervisor: TranscoderSupervisor | undefined;
   private packager: Packager | undefined;
@@ -140,7 +139,7 @@ export class LiveSession {
   private readonly createdAt = Date.now();
   /** The ladder options of this session's mode, and the plan ffmpeg runs (the packager keeps the first one). */
   private readonly ladder: LadderOptions;
-  private plan: LadderPlan | undefined;
+  private runPlan: LadderPlan | undefined;
   /** A fast start's provisional plan awaits the first GOP's length; until then every chunk is kept. */
   private provisional: { source: SourceInfo; llDirs: string[] } | undefined;
   private readonly keyframes: KeyframeWatch;
@@ -184,7 +183,7 @@ export class LiveSession {
 
   /** The ladder it encodes to, once planned (a backup takeover keeps it, so the master never changes). */
   get plan(): LadderPlan | undefined {
-    return this.ladderPlan;
+    return this.runPlan;
   }
 
   /**
@@ -321,9 +320,8 @@ export class LiveSession {
     } else plan = planLadder(source, this.ladder);
     this.stages.fastStart ??= quick ? 'final' : 'classic';
     this.stage('probedMs');
-    this.plan = plan;
+    this.runPlan = plan;
     options.channel?.onPlan(plan);
-    this.ladderPlan = plan;
     if (this.phase !== 'starting') return;
     this.segmentSeconds = plan.segmentSeconds;
     this.log.info('session: ladder planned', { topRung: plan.topRung, reason: plan.reason, renditions: plan.renditions.map((r) => r.name), fastStart: this.stages.fastStart, probedMs: this.stages.probedMs });
@@ -356,7 +354,7 @@ export class LiveSession {
     packager.on('live', () => {
       this.stage('masterMs');
       this.log.info('session: startup', { ...this.stages });
-      const decision = toTranscodeDecision(this.plan ?? plan);
+      const decision = toTranscodeDecision(this.runPlan ?? plan);
       void markLive(options.sessionDeps, streamId, sessionId, decision, options.playbackUrl)
         .then((marked) => marked && this.log.info('session: live', { playback: options.playbackUrl }))
         .catch((err: unknown) => this.log.error('session: could not mark live', { error: err instanceof Error ? err : String(err) }));
@@ -389,7 +387,7 @@ export class LiveSession {
   }
 
   /**
-   * Starts ffmpeg for `this.plan` and feeds it everything buffered so far. A provisional plan found wrong
+   * Starts ffmpeg for `this.runPlan` and feeds it everything buffered so far. A provisional plan found wrong
    * while ffmpeg was starting is replaced before ffmpeg sees a byte.
    */
   private async launchTranscoder(): Promise<void> {
@@ -423,7 +421,7 @@ export class LiveSession {
     this.stages.fastStart = 'refined';
     this.log.info('session: keyframes too far apart for the provisional ladder; encoding every rung', { reason: refined.reason, keyframeIntervalSeconds: this.keyframes.keyframeIntervalSeconds });
     await supervisor?.abandon();
-    this.plan = refined;
+    this.runPlan = refined;
   }
 
   /**
@@ -433,11 +431,11 @@ export class LiveSession {
   private takeRefinement(): LadderPlan | undefined {
     const pending = this.provisional;
     const gop = this.keyframes.keyframeIntervalSeconds;
-    if (!pending || gop === undefined || !this.plan) return undefined;
+    if (!pending || gop === undefined || !this.runPlan) return undefined;
     this.provisional = undefined;
-    const refined = refineProvisional(pending.source, this.ladder, this.plan, gop);
+    const refined = refineProvisional(pending.source, this.ladder, this.runPlan, gop);
     if (!refined) {
-      this.log.info('session: fast start confirmed', { keyframeIntervalSeconds: gop, topRung: this.plan.topRung });
+      this.log.info('session: fast start confirmed', { keyframeIntervalSeconds: gop, topRung: this.runPlan.topRung });
       for (const dir of pending.llDirs) {
         void this.llPackager?.attach(dir).catch((err: unknown) => this.log.error('session: low-latency packager could not follow the run', { error: err instanceof Error ? err : String(err) }));
       }
@@ -451,7 +449,7 @@ export class LiveSession {
     const packager = this.packager as Packager;
     const channel = options.channel;
     const low = options.publish.latencyMode === 'low';
-    const plan = this.plan as LadderPlan;
+    const plan = this.runPlan as LadderPlan;
     const supervisor = new TranscoderSupervisor({
       ffmpegPath: options.ffmpegPath,
       args: () => {
