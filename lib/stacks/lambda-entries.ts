@@ -25,6 +25,7 @@ export interface LambdaEntries {
   readonly simulcastApi: string;
   readonly mediaApi: string;
   readonly llPlaylist: string;
+  readonly mp4ExportDispatch: string;
 }
 
 export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
@@ -44,4 +45,5 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   simulcastApi: join(REPO_ROOT, 'lambdas/simulcast-api/handler.ts'),
   mediaApi: join(REPO_ROOT, 'lambdas/media-api/handler.ts'),
   llPlaylist: join(REPO_ROOT, 'lambdas/ll-playlist/handler.ts'),
+  mp4ExportDispatch: join(REPO_ROOT, 'lambdas/mp4-export-dispatch/handler.ts'),
 };
