@@ -181,8 +181,8 @@ export async function exportRecordingMp4(deps: Mp4ExportDeps, recordingId: strin
 }
 
 /**
- * A queue consumer for export jobs (`{ "recordingId": "rec_…" }`), in the shape of an SQS handler so the
- * local queue and an SQS poller in the ingest can both drive it. A failed export is recorded on the
+ * A queue consumer for export jobs (`{ "recordingId": "rec_…" }`), in the shape of an SQS handler: what the
+ * local plane's in-process queue drives (in the cloud each job is a task of its own, export-worker.ts). A failed export is recorded on the
  * recording (the user may ask again), so only unreadable messages are reported as failures.
  */
 export function createMp4ExportConsumer(deps: Mp4ExportDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
