@@ -6,7 +6,7 @@
  *
  * Covered: the control API (create, read and list streams), publish auth (a real key), the registry's
  * event consumer (the events publish auth put on the bus), failover (its scheduled sweep) and the
- * recording finalizer (the session's finalization request). One synth for all of them.
+ * recording finalizer (a recording with real segments in s3rver, made ready). One synth for all of them.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -20,6 +20,17 @@ import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-d
 import { startTestS3, type TestS3 } from '../support/local-s3';
 import { httpEvent } from '../support/http-event';
 import { synthApp, type SynthResult } from '../cdk/support';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { DynamoDbRecordingStore } from '../../adapters/dynamodb-recording-store';
+import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
+import { S3ObjectStore } from '../../adapters/s3-object-store';
+import { newId } from '../../core/ids';
+import { systemClock } from '../../core/ports/clock';
+import { recordingIdFor } from '../../core/recordings/recording';
+import { startRecording } from '../../core/recordings/start';
+import { recordingEmitter } from '../support/recorded-events';
+import { encodeRun, placeRun } from '../support/recording-media';
 import type { PlaneFunction } from '../../lib/constructs/plane-function';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,6 +46,7 @@ describe('Lambda bundles from cdk synth against their IAM policies', () => {
   let dynamo: TestDynamo;
   let s3: TestS3;
   let recorder: CallRecorder;
+  let media: string;
   const savedEnv = { ...process.env };
 
   before(async () => {
@@ -45,6 +57,7 @@ describe('Lambda bundles from cdk synth against their IAM policies', () => {
     assert.deepEqual(synth.violations, []);
     resources = synth.template.Resources as Resources;
     [dynamo, s3] = await Promise.all([startTestDynamo(), startTestS3()]);
+    media = await mkdtemp(join(tmpdir(), 'sp-bundle-media-'));
     recorder = await startCallRecorder({ dynamodb: dynamo.server.endpoint, s3: s3.endpoint });
     const id = (c: { node: { defaultChild?: unknown } }) => synth.stack.getLogicalId(c.node.defaultChild as never);
     resolve = resolverFor(resources, { [id(synth.stack.table.table)]: TEST_TABLE, [id(synth.stack.media.bucket)]: s3.bucket, [id(synth.stack.eventBus)]: BUS });
@@ -68,6 +81,7 @@ describe('Lambda bundles from cdk synth against their IAM policies', () => {
     Object.assign(process.env, savedEnv);
     await recorder?.stop();
     await Promise.all([dynamo?.stop(), s3?.stop()]);
+    if (media) await rm(media, { recursive: true, force: true });
   });
 
   /** Loads a function's bundle from the assembly with its synthesized environment (the API token given directly). */
@@ -134,10 +148,17 @@ describe('Lambda bundles from cdk synth against their IAM policies', () => {
 
     await failover.invoke({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString() });
 
-    const sessionId = decision.sessionId as string;
-    const recordingId = `rec_${sessionId.slice('ses_'.length)}`;
-    const finalized = (await finalizer.invoke({ Records: [{ messageId: 'f-1', eventSource: 'aws:sqs', body: JSON.stringify({ recordingId, streamId: stream.id, sessionId }), attributes: { ApproximateReceiveCount: '1' } }] })) as { batchItemFailures: unknown[] };
-    assert.ok(Array.isArray(finalized.batchItemFailures));
+    // A recording of a finished session (its segments in s3rver, written directly, not through the recorder).
+    const streamId = newId('stream');
+    const sessionId = newId('session');
+    const recordingId = recordingIdFor(sessionId);
+    const streams = new DynamoDbStreamStore({ tableName: TEST_TABLE, client: dynamo.client });
+    const recordings = new DynamoDbRecordingStore({ tableName: TEST_TABLE, client: dynamo.client });
+    await startRecording({ recordings, objectStore: new S3ObjectStore({ bucket: s3.bucket, client: s3.client }), emit: recordingEmitter(streams, systemClock).emit, clock: systemClock, playbackBase: 'https://cdn.invalid' }, { streamId, sessionId });
+    await placeRun(new S3ObjectStore({ bucket: s3.bucket, client: s3.client }), recordingId, await encodeRun(media, 4), { firstSequence: 0, disc: 0 });
+    const finalized = (await finalizer.invoke({ Records: [{ messageId: 'f-1', eventSource: 'aws:sqs', body: JSON.stringify({ recordingId, streamId, sessionId }), attributes: { ApproximateReceiveCount: '1' } }] })) as { batchItemFailures: unknown[] };
+    assert.deepEqual(finalized.batchItemFailures, []);
+    assert.equal((await recordings.get(recordingId))?.status, 'ready', 'the finalizer bundle finished the recording');
 
     // Assess: every recorded call is allowed by the caller's own role.
     const roles = new Map([api, auth, consumer, failover, finalizer].map((f) => [f.name, roleStatements(resources, f.roleId, resolve)]));
