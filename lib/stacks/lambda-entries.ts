@@ -26,6 +26,7 @@ export interface LambdaEntries {
   readonly simulcastCleanup: string;
   readonly mediaApi: string;
   readonly llPlaylist: string;
+  readonly mp4ExportDispatch: string;
 }
 
 export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
@@ -46,4 +47,5 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   simulcastCleanup: join(REPO_ROOT, 'lambdas/simulcast-cleanup/handler.ts'),
   mediaApi: join(REPO_ROOT, 'lambdas/media-api/handler.ts'),
   llPlaylist: join(REPO_ROOT, 'lambdas/ll-playlist/handler.ts'),
+  mp4ExportDispatch: join(REPO_ROOT, 'lambdas/mp4-export-dispatch/handler.ts'),
 };

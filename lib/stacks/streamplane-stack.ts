@@ -47,6 +47,7 @@ import { LIBRARY_PREFIX } from '../../core/media/layout';
 import { DEFAULT_LAMBDA_ENTRIES, type LambdaEntries } from './lambda-entries';
 import { addPlaneOutputs } from './plane-outputs';
 import { addRecordingRetention } from './recording-retention';
+import { Mp4ExportWorker } from '../constructs/mp4-export-worker';
 
 export interface StreamplaneStackProps extends StackProps {
   readonly config: PlaneConfig;
@@ -76,11 +77,10 @@ const WEBHOOK_DISPATCHER_TIMEOUT = Duration.minutes(1);
 const WEBHOOK_DISPATCHER_CONCURRENCY = 10;
 
 /**
- * How long an MP4 export job stays invisible once the ingest took it: the export's ffmpeg is killed after
- * 30 minutes (containers/ingest/src/recordings/mp4-export.ts), plus fetching the playlist and uploading
- * up to 2 GiB.
+ * How long an MP4 export job stays invisible once the dispatcher took it: six times the dispatcher's
+ * 30-second timeout (what Lambda asks of an SQS event source); the export itself runs in its own task.
  */
-const MP4_EXPORT_VISIBILITY = Duration.minutes(40);
+const MP4_EXPORT_VISIBILITY = Duration.minutes(3);
 
 export class StreamplaneStack extends Stack {
   readonly table: StreamTable;
@@ -118,6 +118,8 @@ export class StreamplaneStack extends Stack {
   readonly webhookDispatcher: EventConsumer;
   readonly webhookRetries: WorkQueue;
   readonly mp4Exports: WorkQueue;
+  /** The export task definition and its dispatcher (RunTask per job). */
+  readonly mp4ExportWorker: Mp4ExportWorker;
   /** 24/7 channels no task is ingesting: `{ streamId }` jobs an ingest task with capacity takes (docs/channels.md). */
   readonly channelJobs: WorkQueue;
   readonly pullJobs: PullJobQueue;
@@ -209,13 +211,13 @@ export class StreamplaneStack extends Stack {
     table.grantSessionTransitions(this.publishAuth.role);
     this.eventBus.grantPutEventsTo(this.publishAuth.role);
 
-    // --- MP4 exports: the recordings API queues `{ recordingId }` jobs, the ingest (where ffmpeg is) takes
-    // them. A job that failed three times (up to 40 minutes each) is dead-lettered rather than retried on.
+    // --- MP4 exports: the recordings API queues `{ recordingId }` jobs, the dispatcher starts one Fargate task
+    // per job (never the live ingest tasks). A job whose task would not start three times is dead-lettered.
     this.mp4Exports = new WorkQueue(this, 'Mp4Exports', {
       visibilityTimeout: MP4_EXPORT_VISIBILITY,
       maxReceiveCount: 3,
       maxMessageAge: Duration.hours(1),
-      purpose: 'MP4 exports of recordings (consumed by the ingest tasks)',
+      purpose: 'MP4 exports of recordings (each started as its own Fargate task by the dispatcher)',
     });
 
     // --- Channel jobs: a stream with a fallback and no publisher needs one ingest task to play it. The job
@@ -235,7 +237,7 @@ export class StreamplaneStack extends Stack {
     this.mediaLibrary = new MediaLibrary(this, 'MediaLibrary', { media });
 
     // --- Ingest: writes (never deletes) media under live/ and recordings/, its sessions' stream items and
-    // recordings, its heartbeat, the bus, invoking publish auth, and taking MP4 export jobs.
+    // recordings, its heartbeat, the bus, invoking publish auth (MP4 exports run in tasks of their own).
     const ingestDomain = config.certificateArn && config.ingestDomainName ? config.ingestDomainName : undefined;
     this.ingest = new IngestService(this, 'Ingest', {
       cluster: this.network.cluster,
@@ -260,7 +262,6 @@ export class StreamplaneStack extends Stack {
         STREAMPLANE_SEGMENT_SECONDS: String(config.segmentDurationSeconds),
         STREAMPLANE_LADDER: config.ladder.join(','),
         STREAMPLANE_HEARTBEAT_SECONDS: String(HEARTBEAT_INTERVAL.toSeconds()),
-        STREAMPLANE_MP4_EXPORT_QUEUE_URL: this.mp4Exports.queue.queueUrl,
         STREAMPLANE_CHANNEL_JOB_QUEUE_URL: this.channelJobs.queue.queueUrl,
         STREAMPLANE_PULL_JOB_QUEUE_URL: this.pullJobs.queue.queueUrl,
         STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS: String(this.pullJobs.visibilityTimeout.toSeconds()),
@@ -278,7 +279,6 @@ export class StreamplaneStack extends Stack {
     table.grantWriteMonitoring(this.ingest.taskRole);
     this.eventBus.grantPutEventsTo(this.ingest.taskRole);
     this.publishAuth.grantInvokeLatest(this.ingest.taskRole);
-    this.mp4Exports.grantConsume(this.ingest.taskRole);
     this.channelJobs.grantConsume(this.ingest.taskRole);
     this.pullJobs.grantTakeJobs(this.ingest.taskRole);
     // Simulcast relays: list a live stream's targets, write their status, decrypt their keys.
@@ -288,6 +288,18 @@ export class StreamplaneStack extends Stack {
     this.mediaLibrary.grantConsumeProbes(this.ingest.taskRole);
     media.grantReadDeleteKeysUnder(this.ingest.taskRole, LIBRARY_PREFIX);
     table.grantSettleMedia(this.ingest.taskRole);
+
+    // --- MP4 export tasks: the ingest image with the export command, one Fargate task per job.
+    this.mp4ExportWorker = new Mp4ExportWorker(this, 'Mp4ExportWorker', {
+      cluster: this.network.cluster,
+      jobs: this.mp4Exports,
+      table,
+      media,
+      dispatchEntry: entries.mp4ExportDispatch,
+      ...(props.ingestImage ? { image: props.ingestImage } : {}),
+      architecture: config.ingestArchitecture,
+      ...logging,
+    });
 
     const rtmpServerUrl = ingestDomain ? `rtmps://${ingestDomain}:${RTMPS_PORT}/live` : this.ingest.rtmpServerUrl;
 
@@ -584,6 +596,7 @@ export class StreamplaneStack extends Stack {
         PlaybackEdgeSync: this.playbackEdgeSync.handler,
         SimulcastApi: this.simulcastApi,
         SimulcastCleanup: this.simulcastCleanup.handler,
+        Mp4ExportDispatch: this.mp4ExportWorker.dispatcher,
         ...(this.recordingRetention ? { RecordingRetention: this.recordingRetention } : {}),
       },
       queues: {

@@ -172,7 +172,6 @@ describe('wiring and least privilege', () => {
       STREAMPLANE_SEGMENT_SECONDS: '2',
       STREAMPLANE_LADDER: '1080,720,480,360',
       STREAMPLANE_HEARTBEAT_SECONDS: '15',
-      STREAMPLANE_MP4_EXPORT_QUEUE_URL: ref(stack.mp4Exports.queue),
       STREAMPLANE_CHANNEL_JOB_QUEUE_URL: ref(stack.channelJobs.queue),
       STREAMPLANE_PULL_JOB_QUEUE_URL: ref(stack.pullJobs.queue),
       STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS: '30',
@@ -182,7 +181,7 @@ describe('wiring and least privilege', () => {
     });
   });
 
-  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, take MP4 export, channel and pull jobs, relay simulcast targets, and probe library uploads (read and delete media/ keys, settle MEDIA# items)', () => {
+  it('lets the ingest write (never delete) media under live/ and recordings/, keep its sessions, recordings and monitoring reports, invoke publish auth, take channel and pull jobs (never MP4 exports), relay simulcast targets, and probe library uploads (read and delete media/ keys, settle MEDIA# items)', () => {
     assert.deepEqual(grantsOf(stack.ingest.taskDefinition.taskRole), [
       {
         actions: ['ecs:DescribeTasks', 'ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
@@ -205,8 +204,8 @@ describe('wiring and least privilege', () => {
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('HEALTH#*', 'SESSION#*', 'NODE#*') },
       { actions: ['events:PutEvents'], resource: getAtt(stack.eventBus), condition: undefined },
       { actions: ['lambda:InvokeFunction'], resource: getAtt(stack.publishAuth.function), condition: undefined },
-      // MP4 export, 24/7 channel, pull and media-probe jobs: one statement, the four queues.
-      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: [getAtt(stack.channelJobs.queue), getAtt(stack.mediaLibrary.probes.queue), getAtt(stack.mp4Exports.queue), getAtt(stack.pullJobs.queue)], condition: undefined },
+      // 24/7 channel, pull and media-probe jobs: one statement, the three queues (MP4 exports run in tasks of their own).
+      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: [getAtt(stack.channelJobs.queue), getAtt(stack.mediaLibrary.probes.queue), getAtt(stack.pullJobs.queue)], condition: undefined },
       // Simulcast relays: list a live stream's targets and write their status (never create or delete them), decrypt their keys.
       { actions: ['dynamodb:Query', 'dynamodb:UpdateItem'], resource: tableArn, condition: leadingKeys('SIMULCAST#*') },
       { actions: ['kms:Decrypt'], resource: getAtt(stack.simulcastKeys.key), condition: { StringEquals: { 'kms:EncryptionContext:streamplane': 'simulcast-key' } } },
@@ -274,8 +273,8 @@ describe('wiring and least privilege', () => {
 
   it('runs every function on nodejs24.x arm64 and alarms on its errors', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // Eleven plane functions of the first rounds, simulcast-api, simulcast-cleanup, media-api and ll-playlist, and the console deployer.
-    assert.equal(Object.keys(functions).length, 16);
+    // Eleven plane functions of the first rounds, simulcast-api, simulcast-cleanup, media-api, ll-playlist, the MP4 export dispatcher, and the console deployer.
+    assert.equal(Object.keys(functions).length, 17);
     template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     const alarmed = new Set(
       Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map((a) =>
@@ -537,9 +536,10 @@ describe('recordings', () => {
     assert.ok(stack.channelJobs.messageAgeAlarm, 'an alarm on the age of the oldest job');
   });
 
-  it('queues MP4 exports with a visibility timeout beyond one export (35 min or more) and a dead-letter queue of their own', () => {
+  it('queues MP4 exports for the dispatcher (visibility six times its timeout, as Lambda asks) with a dead-letter queue of their own', () => {
     const queue = resourcesOf(defaults.template)[id(exports.queue)]?.Properties;
-    assert.ok((queue?.VisibilityTimeout as number) >= 35 * 60, `visibility ${queue?.VisibilityTimeout}s`);
+    const dispatcher = resourcesOf(defaults.template)[id(stack.mp4ExportWorker.dispatcher.function)]?.Properties;
+    assert.ok((queue?.VisibilityTimeout as number) >= 6 * (dispatcher?.Timeout as number), `visibility ${queue?.VisibilityTimeout}s, dispatcher timeout ${dispatcher?.Timeout}s`);
     assert.equal(queue?.SqsManagedSseEnabled, true);
     assert.deepEqual(queue?.RedrivePolicy, { deadLetterTargetArn: getAtt(exports.deadLetterQueue), maxReceiveCount: 3 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {

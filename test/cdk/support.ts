@@ -58,14 +58,16 @@ export interface SynthResult {
   template: Record<string, unknown>;
   /** cdk-nag findings that were not acknowledged (empty when the synth passed validation). */
   violations: NagViolation[];
+  /** The cloud assembly (asset folders included), removed at exit. */
+  outdir: string;
 }
 
 /**
  * Synthesizes the app as bin/app.ts does (cdk-nag plugin included) with `overrides` on top of cdk.json.
  * A validation failure is returned as data so the test can show every finding.
  */
-export function synthApp(overrides: Record<string, unknown> = {}, options: { ingestImage?: ecs.ContainerImage } = {}): SynthResult {
-  const outdir = mkdtempSync(join(tmpdir(), 'streamplane-app-'));
+export function synthApp(overrides: Record<string, unknown> = {}, options: { ingestImage?: ecs.ContainerImage; outdirParent?: string } = {}): SynthResult {
+  const outdir = mkdtempSync(join(options.outdirParent ?? tmpdir(), 'streamplane-app-'));
   process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
   const app = new App({ outdir, context: { ...cdkJsonContext(), ...overrides } });
   const config = loadConfig((key) => app.node.tryGetContext(key));
@@ -89,7 +91,7 @@ export function synthApp(overrides: Record<string, unknown> = {}, options: { ing
   if (failed && violations.length === 0) throw failed;
   const templatePath = join(outdir, `${stack.artifactId}.template.json`);
   const template = existsSync(templatePath) ? (JSON.parse(readFileSync(templatePath, 'utf8')) as Record<string, unknown>) : {};
-  return { stack, config, template, violations };
+  return { stack, config, template, violations, outdir };
 }
 
 /**

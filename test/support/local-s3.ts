@@ -11,6 +11,8 @@ import S3rver from 's3rver';
 
 export interface TestS3 {
   bucket: string;
+  /** `http://127.0.0.1:<port>` of the server. */
+  endpoint: string;
   client: S3Client;
   stop(): Promise<void>;
 }
@@ -30,6 +32,7 @@ export async function startTestS3(bucket = 'streamplane-media'): Promise<TestS3>
   });
   return {
     bucket,
+    endpoint: `http://127.0.0.1:${address.port}`,
     client,
     async stop() {
       client.destroy();

@@ -13,7 +13,6 @@ const schema = z.object({
   STREAMPLANE_PUBLISH_AUTH_FUNCTION: z.string().min(1),
   STREAMPLANE_PLAYBACK_BASE_URL: z.url({ protocol: /^https?$/ }),
   STREAMPLANE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(15),
-  STREAMPLANE_MP4_EXPORT_QUEUE_URL: z.url().optional(),
   /** Queue of pull jobs (pulled streams); this task takes up to STREAMPLANE_MAX_PULLS of them. */
   STREAMPLANE_PULL_JOB_QUEUE_URL: z.url().optional(),
   /** The pull-job queue's visibility timeout: a dead task's pulls are taken over after about this long. */
@@ -38,8 +37,6 @@ export interface CloudIngestConfig extends PlaneConfig {
   publishAuthFunction: string;
   playbackBaseUrl: string;
   heartbeatSeconds: number;
-  /** Queue of MP4 export jobs this task takes (remuxing needs ffmpeg, which the ingest image has). */
-  mp4ExportQueueUrl?: string;
   pullJobQueueUrl?: string;
   pullJobVisibilitySeconds: number;
   simulcastKeyArn?: string;
@@ -77,7 +74,6 @@ export function loadCloudIngestConfig(env: Record<string, string | undefined>): 
     ...(c.STREAMPLANE_STREAM_BUDGET !== undefined ? { streamBudget: c.STREAMPLANE_STREAM_BUDGET } : {}),
     drainSeconds: c.STREAMPLANE_DRAIN_SECONDS,
     revisionCheckSeconds: c.STREAMPLANE_REVISION_CHECK_SECONDS,
-    ...(c.STREAMPLANE_MP4_EXPORT_QUEUE_URL ? { mp4ExportQueueUrl: c.STREAMPLANE_MP4_EXPORT_QUEUE_URL } : {}),
     ...(c.STREAMPLANE_PULL_JOB_QUEUE_URL ? { pullJobQueueUrl: c.STREAMPLANE_PULL_JOB_QUEUE_URL } : {}),
     pullJobVisibilitySeconds: c.STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS,
     ...(c.STREAMPLANE_SIMULCAST_KMS_KEY_ARN ? { simulcastKeyArn: c.STREAMPLANE_SIMULCAST_KMS_KEY_ARN } : {}),

@@ -12,7 +12,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { DynamoDbIngestHeartbeats } from '../../../../adapters/dynamodb-ingest-heartbeats';
 import { DynamoDbHealthStore } from '../../../../adapters/dynamodb-health-store';
@@ -28,7 +27,6 @@ import { EmfMetrics } from '../../../../adapters/emf-metrics';
 import { EventBridgeEventPublisher } from '../../../../adapters/eventbridge-event-publisher';
 import { LambdaPublishAuthClient } from '../../../../adapters/lambda-publish-auth-client';
 import { S3ObjectStore } from '../../../../adapters/s3-object-store';
-import { SqsQueuePoller } from '../../../../adapters/sqs-queue-poller';
 import { eventEmitter } from '../../../../core/events/emit-event';
 import { startRecording } from '../../../../core/recordings/start';
 import { systemClock } from '../../../../core/ports/clock';
@@ -42,7 +40,6 @@ import { ladderVcpu, streamBudget, usedCapacityPercent } from '../../../../core/
 import { startIngestApp, type IngestApp } from '../ingest-app';
 import { cloudRelays } from './cloud-relays';
 import type { DrainReason } from '../session/ingest-drain';
-import { createMp4ExportConsumer } from '../recordings/mp4-export';
 import { startMediaProbes } from '../media/cloud-probes';
 import type { PublishGate } from '../rtmp/rtmp-ingest';
 import type { CloudIngestConfig } from './cloud-config';
@@ -196,24 +193,8 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   const safely = (what: string, fn: () => Promise<unknown>) => () =>
     void fn().catch((err: unknown) => logger.error(`ingest: ${what} failed`, { error: err instanceof Error ? err : String(err) }));
 
-  // MP4 exports remux with ffmpeg, which this image has and the Lambdas do not: the task takes the jobs.
-  const exports = config.mp4ExportQueueUrl
-    ? new SqsQueuePoller({
-        client: overrides.sqs ?? new SQSClient({}),
-        queueUrl: config.mp4ExportQueueUrl,
-        logger,
-        handler: createMp4ExportConsumer({
-          recordings: recordingDeps.recordings,
-          objectStore,
-          clock: systemClock,
-          source: { baseUrl: config.playbackBaseUrl },
-          scratchDir: join(config.dataDir, 'exports'),
-          logger,
-          ffmpegPath: config.ffmpegPath,
-        }),
-      })
-    : undefined;
-  exports?.start();
+  // MP4 exports never run here (they would take CPU from live transcodes): each is a task of its own
+  // (recordings/export-worker.ts, started by the mp4-export-dispatch Lambda).
   if (config.pullJobQueueUrl && app.pulls) {
     pullJobs = new PullJobConsumer({ client: overrides.sqs ?? new SQSClient({}), queueUrl: config.pullJobQueueUrl, runner: app.pulls, logger, visibilitySeconds: config.pullJobVisibilitySeconds });
     pullJobs.start();
@@ -274,9 +255,6 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
       for (const t of timers) clearInterval(t);
       await healthServer?.close();
       await pushServer.close();
-      // No new export jobs; one in progress is not waited for (it can take far longer than the drain
-      // window) — its message was not deleted, so another task redoes it.
-      void exports?.stop();
       // No new pull jobs; the running ones are handed back (visible again at once) as the app stops them.
       await pullJobs?.stop();
       void probes?.stop();

@@ -1,7 +1,8 @@
 /**
  * MP4 export of a ready recording, for download: the top rendition's segments remuxed (no re-encode) into
- * `recordings/<id>/recording.mp4`. Runs where ffmpeg is — the ingest container in the cloud, the plane
- * locally — fed by a queue of `{ recordingId }` jobs.
+ * `recordings/<id>/recording.mp4`. Runs where ffmpeg is, never on a live ingest task: in the cloud a Fargate
+ * task of its own per job (export-worker.ts, started through ecs:RunTask), locally in the plane's process
+ * fed by an in-process queue of `{ recordingId }` jobs.
  *
  * Why the concat demuxer rather than the HLS playlist as input: at each discontinuity (reconnect,
  * transcoder restart) the timestamps start over, which the HLS demuxer passes through and the MP4 muxer
@@ -30,8 +31,12 @@ import { completeMp4Export } from '../../../../core/recordings/mp4-requests';
 
 export const MP4_PUT_OPTIONS: PutOptions = { contentType: 'video/mp4', cacheControl: 'public, max-age=86400' };
 
-/** Where ffmpeg reads segments from: the local store's folder, or the origin / CDN. */
-export type Mp4Source = { dir: string } | { baseUrl: string };
+/**
+ * Where ffmpeg reads segments from: the local store's folder, the origin / CDN, or `{ objects: true }`:
+ * each segment fetched through the object store into the export's temp folder first (the worker task, which
+ * may read the bucket but not go through the CDN, where signed playback would ask it for a token).
+ */
+export type Mp4Source = { dir: string } | { baseUrl: string } | { objects: true };
 
 export interface Mp4ExportDeps {
   recordings: RecordingStore;
@@ -148,7 +153,8 @@ export async function exportRecordingMp4(deps: Mp4ExportDeps, recordingId: strin
     work = await mkdtemp(join(parent, 'sp-mp4-'));
     const listPath = join(work, 'segments.txt');
     const outputPath = join(work, 'recording.mp4');
-    const locate = (file: string) => segmentLocation(deps.source, recordingId, rendition, file);
+    const staged = 'objects' in deps.source ? await stageSegments(deps.objectStore, recordingId, rendition, files, work) : undefined;
+    const locate = (file: string) => (staged ? join(staged, file) : segmentLocation(deps.source as Exclude<Mp4Source, { objects: true }>, recordingId, rendition, file));
     await writeFile(listPath, `ffconcat version 1.0\n${files.map((f) => `file ${quoteConcat(locate(f))}`).join('\n')}\n`);
     await runFfmpeg(deps.ffmpegPath ?? 'ffmpeg', mp4ExportArgs({ listPath, outputPath }), deps.timeoutMs ?? 30 * 60_000, deps.signal);
 
@@ -175,8 +181,8 @@ export async function exportRecordingMp4(deps: Mp4ExportDeps, recordingId: strin
 }
 
 /**
- * A queue consumer for export jobs (`{ "recordingId": "rec_…" }`), in the shape of an SQS handler so the
- * local queue and an SQS poller in the ingest can both drive it. A failed export is recorded on the
+ * A queue consumer for export jobs (`{ "recordingId": "rec_…" }`), in the shape of an SQS handler: what the
+ * local plane's in-process queue drives (in the cloud each job is a task of its own, export-worker.ts). A failed export is recorded on the
  * recording (the user may ask again), so only unreadable messages are reported as failures.
  */
 export function createMp4ExportConsumer(deps: Mp4ExportDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
@@ -223,7 +229,19 @@ async function chooseRendition(store: ObjectStore, recording: Recording): Promis
   return best[0];
 }
 
-function segmentLocation(source: Mp4Source, recordingId: string, rendition: string, file: string): string {
+/** Copies the segments to `<work>/segments/` through the object store, one at a time (memory stays one segment). */
+async function stageSegments(store: ObjectStore, recordingId: string, rendition: string, files: ReadonlyArray<string>, work: string): Promise<string> {
+  const dir = join(work, 'segments');
+  await mkdir(dir);
+  for (const file of new Set(files)) {
+    const body = await store.get(`${recordingRenditionPrefix(recordingId, rendition)}${file}`);
+    if (!body) throw new Mp4ExportError(`segment ${file} of ${rendition} is missing`);
+    await writeFile(join(dir, file), body);
+  }
+  return dir;
+}
+
+function segmentLocation(source: Exclude<Mp4Source, { objects: true }>, recordingId: string, rendition: string, file: string): string {
   const key = `${recordingRenditionPrefix(recordingId, rendition)}${file}`;
   return 'dir' in source ? join(source.dir, ...key.split('/')) : `${source.baseUrl.replace(/\/+$/, '')}/${key}`;
 }
