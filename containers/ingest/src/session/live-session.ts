@@ -78,9 +78,15 @@ export interface LiveSessionOptions {
   liveParts?: LivePartSink;
 }
 
-/** Health reports are written every this many monitor ticks (one a second); statistics every STATS_TICKS. */
+/** The thumbnail is checked every this many monitor ticks (one a second); statistics every STATS_TICKS. */
 const HEALTH_TICKS = 2;
 const STATS_TICKS = 10;
+/**
+ * A health report is stored every REPORT_TICKS, and at the next HEALTH_TICKS check whenever its status or
+ * reasons changed (or none is stored yet): a report is a table write, the plane's largest steady cost
+ * per stream after the media itself, and readers only need the figures fresher than the 30 s staleness.
+ */
+const REPORT_TICKS = 6;
 
 type Phase = 'probing' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -107,6 +113,8 @@ export class LiveSession {
   private thumbnailMtimeMs = 0;
   private posterWritten = false;
   private monitorBusy = false;
+  /** Status and reasons of the last stored health report, and the tick it was stored at. */
+  private lastReport: { key: string; tick: number } | undefined;
   /** Channel takeover: run folders not yet given to the packager, and the hand-over in progress. */
   private readonly runDirs: string[] = [];
   private handoff: Promise<void> | undefined;
@@ -403,7 +411,13 @@ export class LiveSession {
     try {
       if (this.ticks % HEALTH_TICKS === 0) {
         await this.publishThumbnail();
-        if (monitoring) await monitoring.health.put({ streamId, sessionId, nodeId: monitoring.nodeId, ...this.feed.view(new Date()) });
+        const view = this.feed.view(new Date());
+        const key = `${view.status} ${view.reasons.join(',')}`;
+        const due = !this.lastReport || this.lastReport.key !== key || this.ticks - this.lastReport.tick >= REPORT_TICKS;
+        if (monitoring && due) {
+          await monitoring.health.put({ streamId, sessionId, nodeId: monitoring.nodeId, ...view });
+          this.lastReport = { key, tick: this.ticks };
+        }
       }
       if (this.ticks % STATS_TICKS === 0) await this.writeStats();
     } catch (err) {
