@@ -6,7 +6,9 @@
  * steady window:
  *  - the plane's CPU-seconds per stream-second: utime+stime (+ reaped children) of the plane process and
  *    every descendant (ffmpeg packagers, thumbnails), from /proc;
- *  - memory per stream: (RSS of the plane's tree with N streams − RSS idle) / N;
+ *  - memory per stream: (PSS of the plane's tree with N streams − PSS idle) / N, at the peak. PSS
+ *    (/proc/<pid>/smaps_rollup) shares each library page among the processes mapping it: RSS would count
+ *    ffmpeg's ~44 MB of shared libraries once per stream, memory the machine holds once. RSS is printed too;
  *  - playlists on time: every segment listed at most 1.5 segment durations after the last of its media was
  *    sent (publisher start + its media end time; the publisher start is the earliest possible send time,
  *    so lateness is, if anything, overstated).
@@ -51,8 +53,15 @@ async function procStat(pid: number): Promise<{ ppid: number; cpu: number; rssBy
   }
 }
 
-/** CPU-seconds (including reaped children) and RSS of `root` and all its live descendants. */
-async function treeUsage(root: number): Promise<{ cpu: number; rssBytes: number; processes: number }> {
+/** Proportional set size of one process, bytes (0 when it is gone or the kernel has no smaps_rollup). */
+async function pssBytes(pid: number): Promise<number> {
+  const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+  const kb = /^Pss:\s+(\d+) kB/m.exec(text);
+  return kb ? Number(kb[1]) * 1024 : 0;
+}
+
+/** CPU-seconds (including reaped children), RSS and PSS of `root` and all its live descendants. */
+async function treeUsage(root: number): Promise<{ cpu: number; rssBytes: number; pssBytes: number; processes: number }> {
   const stats = new Map<number, { ppid: number; cpu: number; rssBytes: number }>();
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -67,11 +76,12 @@ async function treeUsage(root: number): Promise<{ cpu: number; rssBytes: number;
   }
   let cpu = 0;
   let rssBytes = 0;
+  let pss = 0;
   for (const pid of inTree) {
     const s = stats.get(pid);
-    if (s) (cpu += s.cpu), (rssBytes += s.rssBytes);
+    if (s) (cpu += s.cpu), (rssBytes += s.rssBytes), (pss += await pssBytes(pid));
   }
-  return { cpu, rssBytes, processes: inTree.size };
+  return { cpu, rssBytes, pssBytes: pss, processes: inTree.size };
 }
 
 async function makeSource(dir: string): Promise<string> {
@@ -178,7 +188,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
     const idle = await treeUsage(plane.pid!);
-    process.stdout.write(`plane idle: RSS ${(idle.rssBytes / 1e6).toFixed(0)} MB\n`);
+    process.stdout.write(`plane idle: PSS ${(idle.pssBytes / 1e6).toFixed(0)} MB, RSS ${(idle.rssBytes / 1e6).toFixed(0)} MB\n`);
     const rows: string[] = [];
     for (const n of COUNTS) {
       const streams = await Promise.all(Array.from({ length: n }, (_, i) => api<{ id: string; streamKey: string }>(apiBase, 'POST', '/v1/streams', { name: `density ${n}-${i}`, transcode: 'passthrough', recording: false, reconnectWindowSeconds: 0 })));
@@ -196,9 +206,12 @@ async function main(): Promise<void> {
       const before = await treeUsage(plane.pid!);
       const t0 = Date.now();
       let peakRss = before.rssBytes;
+      let peakPss = before.pssBytes;
       while (Date.now() - t0 < SECONDS * 1000) {
         await new Promise((r) => setTimeout(r, 2000));
-        peakRss = Math.max(peakRss, (await treeUsage(plane.pid!)).rssBytes);
+        const now = await treeUsage(plane.pid!);
+        peakRss = Math.max(peakRss, now.rssBytes);
+        peakPss = Math.max(peakPss, now.pssBytes);
       }
       const after = await treeUsage(plane.pid!);
       const wall = (Date.now() - t0) / 1000;
@@ -206,12 +219,13 @@ async function main(): Promise<void> {
       const timing = await Promise.all(watchers);
       await kill(pubs.map((p) => p.child));
       const cpuPerStreamSecond = (after.cpu - before.cpu) / (wall * n);
-      const mbPerStream = (peakRss - idle.rssBytes) / n / 1e6;
+      const mbPerStream = (peakPss - idle.pssBytes) / n / 1e6;
+      const rssMbPerStream = (peakRss - idle.rssBytes) / n / 1e6;
       const late = timing.reduce((a, t) => a + t.late, 0);
       const worst = Math.max(...timing.map((t) => t.worstLatenessS));
       const row =
         `N=${n}: ${cpuPerStreamSecond.toFixed(4)} CPU-s per stream-second (${(cpuPerStreamSecond / base).toFixed(2)}× the bare ffmpeg receiver; ≈${Math.floor(2 / cpuPerStreamSecond)} streams per 2 vCPU), ` +
-        `${mbPerStream.toFixed(1)} MB per stream (tree ${after.processes} processes, peak RSS ${(peakRss / 1e6).toFixed(0)} MB), ` +
+        `${mbPerStream.toFixed(1)} MB per stream (PSS; ${rssMbPerStream.toFixed(1)} MB by RSS; tree ${after.processes} processes, peak PSS ${(peakPss / 1e6).toFixed(0)} MB), ` +
         `playlists: ${late === 0 ? 'all on time' : `${late} segment(s) late`} (worst ${worst.toFixed(2)} s after its media was sent; limit ${1.5 * SEGMENT} s; ${timing.reduce((a, t) => a + t.segments, 0)} segments)`;
       rows.push(row);
       process.stdout.write(row + '\n');
