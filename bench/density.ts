@@ -94,7 +94,42 @@ async function makeSource(dir: string): Promise<string> {
 
 function publisher(source: string, url: string): ChildProcess {
   // A 20 s file looped (cheap to make on a busy machine); -c copy keeps the publisher itself nearly free.
-  return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', source, '-c', 'copy', '-f', 'flv', url], { stdio: 'ignore' });
+  return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', source, '-c', 'copy', '-f', 'flv', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/**
+ * A publisher that reconnects like an encoder does (OBS retries every few seconds) until the steady window
+ * starts: on a loaded machine a connection can fail while N others are being set up at once. Why each
+ * attempt ended is kept for the report.
+ */
+class Encoder {
+  child: ChildProcess;
+  readonly failures: string[] = [];
+  private retrying = true;
+
+  constructor(private readonly source: string, private readonly url: string, private readonly onSpawn: (child: ChildProcess) => void) {
+    this.child = this.start();
+  }
+
+  private start(): ChildProcess {
+    const child = publisher(this.source, this.url);
+    this.onSpawn(child);
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-400)));
+    child.once('exit', (code, signal) => {
+      if (!this.retrying) return;
+      this.failures.push(`exit ${code ?? signal}: ${err.trim().split('\n').pop() ?? ''}`);
+      setTimeout(() => {
+        if (this.retrying) this.child = this.start();
+      }, 2000);
+    });
+    return child;
+  }
+
+  /** From the steady window on, an exit is a failure the playlists will show, not something to hide. */
+  stopRetrying(): void {
+    this.retrying = false;
+  }
 }
 
 function kill(children: ChildProcess[]): Promise<void> {
@@ -192,17 +227,19 @@ async function main(): Promise<void> {
     const rows: string[] = [];
     for (const n of COUNTS) {
       const streams = await Promise.all(Array.from({ length: n }, (_, i) => api<{ id: string; streamKey: string }>(apiBase, 'POST', '/v1/streams', { name: `density ${n}-${i}`, transcode: 'passthrough', recording: false, reconnectWindowSeconds: 0 })));
-      const pubs = streams.map((s) => ({ s, startedAt: Date.now(), child: publisher(source, `rtmp://127.0.0.1:${rtmpPort}/live/${s.streamKey}`) }));
-      children.push(...pubs.map((p) => p.child));
+      const pubs = streams.map((s) => ({ s, startedAt: Date.now(), encoder: new Encoder(source, `rtmp://127.0.0.1:${rtmpPort}/live/${s.streamKey}`, (c) => children.push(c)) }));
       let done = false;
       const watchers = pubs.map((p) => watchPlaylist(`${apiBase}/live/${p.s.id}/${'720p'}/index.m3u8`, p.startedAt, () => done));
       // Steady state: every stream live.
       for (let i = 0; ; i++) {
         const states = await Promise.all(streams.map((s) => api<{ status: string }>(apiBase, 'GET', `/v1/streams/${s.id}`).then((v) => v.status)));
         if (states.every((st) => st === 'live')) break;
-        if (i > 240) throw new Error(`not every stream went live at N=${n}: ${states.join(', ')}`);
+        if (i > 240) throw new Error(`not every stream went live at N=${n}: ${states.join(', ')}; publisher exits: ${pubs.flatMap((p) => p.encoder.failures).join(' | ') || 'none'}`);
         await new Promise((r) => setTimeout(r, 500));
       }
+      for (const p of pubs) p.encoder.stopRetrying();
+      const reconnects = pubs.reduce((a, p) => a + p.encoder.failures.length, 0);
+      if (reconnects > 0) process.stdout.write(`N=${n}: ${reconnects} publisher reconnect(s) before all were live: ${pubs.flatMap((p) => p.encoder.failures).slice(0, 3).join(' | ')}\n`);
       const before = await treeUsage(plane.pid!);
       const t0 = Date.now();
       let peakRss = before.rssBytes;
@@ -217,7 +254,7 @@ async function main(): Promise<void> {
       const wall = (Date.now() - t0) / 1000;
       done = true;
       const timing = await Promise.all(watchers);
-      await kill(pubs.map((p) => p.child));
+      await kill(pubs.map((p) => p.encoder.child));
       const cpuPerStreamSecond = (after.cpu - before.cpu) / (wall * n);
       const mbPerStream = (peakPss - idle.pssBytes) / n / 1e6;
       const rssMbPerStream = (peakRss - idle.rssBytes) / n / 1e6;
