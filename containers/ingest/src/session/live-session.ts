@@ -83,10 +83,17 @@ const HEALTH_TICKS = 2;
 const STATS_TICKS = 10;
 /**
  * A health report is stored every REPORT_TICKS, and at the next HEALTH_TICKS check whenever its status or
- * reasons changed (or none is stored yet): a report is a table write, the plane's largest steady cost
- * per stream after the media itself, and readers only need the figures fresher than the 30 s staleness.
+ * reasons changed, one of its figures (bitrates, fps, keyframe interval) moved by more than
+ * REPORT_MOVE, or none is stored yet: a report is a table write, the plane's largest steady cost per
+ * stream after the media itself, and a steady feed's figures barely move between checks.
  */
 const REPORT_TICKS = 6;
+const REPORT_MOVE = 0.05;
+
+function moved(before: number | null | undefined, now: number | null): boolean {
+  if (before === null || before === undefined || now === null) return before !== now;
+  return Math.abs(now - before) > REPORT_MOVE * Math.max(Math.abs(before), 1e-9);
+}
 
 type Phase = 'probing' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -114,7 +121,7 @@ export class LiveSession {
   private posterWritten = false;
   private monitorBusy = false;
   /** Status and reasons of the last stored health report, and the tick it was stored at. */
-  private lastReport: { key: string; tick: number } | undefined;
+  private lastReport: { key: string; tick: number; figures: Array<number | null> } | undefined;
   /** Channel takeover: run folders not yet given to the packager, and the hand-over in progress. */
   private readonly runDirs: string[] = [];
   private handoff: Promise<void> | undefined;
@@ -413,10 +420,12 @@ export class LiveSession {
         await this.publishThumbnail();
         const view = this.feed.view(new Date());
         const key = `${view.status} ${view.reasons.join(',')}`;
-        const due = !this.lastReport || this.lastReport.key !== key || this.ticks - this.lastReport.tick >= REPORT_TICKS;
+        const figures = [view.ingest.videoKbps10s, view.ingest.audioKbps10s, view.ingest.fps, view.ingest.keyframeIntervalSeconds].map((f) => f ?? null);
+        const last = this.lastReport;
+        const due = !last || last.key !== key || this.ticks - last.tick >= REPORT_TICKS || figures.some((f, i) => moved(last.figures[i], f));
         if (monitoring && due) {
           await monitoring.health.put({ streamId, sessionId, nodeId: monitoring.nodeId, ...view });
-          this.lastReport = { key, tick: this.ticks };
+          this.lastReport = { key, tick: this.ticks, figures };
         }
       }
       if (this.ticks % STATS_TICKS === 0) await this.writeStats();
