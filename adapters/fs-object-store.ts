@@ -233,10 +233,15 @@ function keyProblem(key: string, isPrefix: boolean): string | undefined {
 
 async function writeAtomically(path: string, body: Uint8Array | string, durable: boolean): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
   const temp = `${dir}${sep}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
-    const handle = await open(temp, 'wx');
+    // The folder almost always exists (every segment of a rendition lands in one): create it only when
+    // the open says it is missing, rather than a recursive mkdir before every write.
+    const handle = await open(temp, 'wx').catch(async (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(dir, { recursive: true });
+      return open(temp, 'wx');
+    });
     try {
       await handle.writeFile(body);
       // Segments are deleted from scratch once put() returns, so the bytes must be on disk by then.

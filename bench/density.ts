@@ -6,7 +6,9 @@
  * steady window:
  *  - the plane's CPU-seconds per stream-second: utime+stime (+ reaped children) of the plane process and
  *    every descendant (ffmpeg packagers, thumbnails), from /proc;
- *  - memory per stream: (RSS of the plane's tree with N streams − RSS idle) / N;
+ *  - memory per stream: (PSS of the plane's tree with N streams − PSS idle) / N, at the peak. PSS
+ *    (/proc/<pid>/smaps_rollup) shares each library page among the processes mapping it: RSS would count
+ *    ffmpeg's ~44 MB of shared libraries once per stream, memory the machine holds once. RSS is printed too;
  *  - playlists on time: every segment listed at most 1.5 segment durations after the last of its media was
  *    sent (publisher start + its media end time; the publisher start is the earliest possible send time,
  *    so lateness is, if anything, overstated).
@@ -51,8 +53,15 @@ async function procStat(pid: number): Promise<{ ppid: number; cpu: number; rssBy
   }
 }
 
-/** CPU-seconds (including reaped children) and RSS of `root` and all its live descendants. */
-async function treeUsage(root: number): Promise<{ cpu: number; rssBytes: number; processes: number }> {
+/** Proportional set size of one process, bytes (0 when it is gone or the kernel has no smaps_rollup). */
+async function pssBytes(pid: number): Promise<number> {
+  const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+  const kb = /^Pss:\s+(\d+) kB/m.exec(text);
+  return kb ? Number(kb[1]) * 1024 : 0;
+}
+
+/** CPU-seconds (including reaped children), RSS and PSS of `root` and all its live descendants. */
+async function treeUsage(root: number): Promise<{ cpu: number; rssBytes: number; pssBytes: number; processes: number }> {
   const stats = new Map<number, { ppid: number; cpu: number; rssBytes: number }>();
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -67,11 +76,12 @@ async function treeUsage(root: number): Promise<{ cpu: number; rssBytes: number;
   }
   let cpu = 0;
   let rssBytes = 0;
+  let pss = 0;
   for (const pid of inTree) {
     const s = stats.get(pid);
-    if (s) (cpu += s.cpu), (rssBytes += s.rssBytes);
+    if (s) (cpu += s.cpu), (rssBytes += s.rssBytes), (pss += await pssBytes(pid));
   }
-  return { cpu, rssBytes, processes: inTree.size };
+  return { cpu, rssBytes, pssBytes: pss, processes: inTree.size };
 }
 
 async function makeSource(dir: string): Promise<string> {
@@ -84,7 +94,45 @@ async function makeSource(dir: string): Promise<string> {
 
 function publisher(source: string, url: string): ChildProcess {
   // A 20 s file looped (cheap to make on a busy machine); -c copy keeps the publisher itself nearly free.
-  return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', source, '-c', 'copy', '-f', 'flv', url], { stdio: 'ignore' });
+  return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', source, '-c', 'copy', '-f', 'flv', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/**
+ * A publisher that reconnects like an encoder does (OBS retries every few seconds) until the steady window
+ * starts: on a loaded machine a connection can fail while N others are being set up at once. Why each
+ * attempt ended is kept for the report.
+ */
+class Encoder {
+  child: ChildProcess;
+  /** When the current publisher was started (its media starts then at the earliest). */
+  startedAt = Date.now();
+  readonly failures: string[] = [];
+  private retrying = true;
+
+  constructor(private readonly source: string, private readonly url: string, private readonly onSpawn: (child: ChildProcess) => void) {
+    this.child = this.start();
+  }
+
+  private start(): ChildProcess {
+    this.startedAt = Date.now();
+    const child = publisher(this.source, this.url);
+    this.onSpawn(child);
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-400)));
+    child.once('exit', (code, signal) => {
+      if (!this.retrying) return;
+      this.failures.push(`exit ${code ?? signal}: ${err.trim().split('\n').pop() ?? ''}`);
+      setTimeout(() => {
+        if (this.retrying) this.child = this.start();
+      }, 2000);
+    });
+    return child;
+  }
+
+  /** From the steady window on, an exit is a failure the playlists will show, not something to hide. */
+  stopRetrying(): void {
+    this.retrying = false;
+  }
 }
 
 function kill(children: ChildProcess[]): Promise<void> {
@@ -101,40 +149,53 @@ async function api<T>(base: string, method: string, path: string, body?: unknown
   return (await response.json()) as T;
 }
 
-/** Polls one stream's media playlist; records the worst lateness of any newly listed segment. */
-function watchPlaylist(url: string, startedAt: number, until: () => boolean): Promise<{ segments: number; worstLatenessS: number; late: number }> {
+/**
+ * Polls one stream's media playlist; records the worst lateness of any newly listed segment: the time it
+ * was first seen listed minus (its publisher's start + the media time at the segment's end). Media time
+ * sums the EXTINF of every segment of the session from sequence 0 (one not seen — the poll missed it —
+ * counts as the nominal duration); a sequence that goes back is a new session (the publisher reconnected)
+ * and restarts from that publisher's start.
+ */
+function watchPlaylist(url: string, startedAt: () => number, until: () => boolean): Promise<{ segments: number; worstLatenessS: number; late: number }> {
   return (async () => {
     const seen = new Set<string>();
+    let durations = new Map<number, number>();
+    let firstSequence = -1;
+    let segments = 0;
     let worst = -Infinity;
     let late = 0;
     while (!until()) {
       const text = await fetch(url).then((r) => (r.ok ? r.text() : ''), () => '');
       const now = Date.now();
-      let mediaEnd = 0;
       let duration = 0;
       let sequence = 0;
       for (const line of text.split('\n')) {
         const seq = /^#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(line);
-        if (seq) sequence = Number(seq[1]);
+        if (seq) {
+          sequence = Number(seq[1]);
+          // The list's first sequence only moves forward within a session.
+          if (sequence < firstSequence) durations = new Map();
+          firstSequence = sequence;
+        }
         const inf = /^#EXTINF:([\d.]+)/.exec(line);
         if (inf) duration = Number(inf[1]);
         if (line && !line.startsWith('#')) {
-          // Media time from the session start: sequence × nominal duration is only right from segment 0
-          // on, so timing starts at the first segment we see listed from the very start.
-          mediaEnd += duration;
-          if (!seen.has(line)) {
-            seen.add(line);
-            if (sequence === 0) {
-              const lateness = (now - startedAt) / 1000 - mediaEnd;
-              worst = Math.max(worst, lateness);
-              if (lateness > 1.5 * SEGMENT) late++;
-            }
-          }
+          const at = sequence++;
+          const key = `${startedAt()} ${at} ${line}`;
+          durations.set(at, duration);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          segments++;
+          let mediaEnd = 0;
+          for (let i = 0; i <= at; i++) mediaEnd += durations.get(i) ?? SEGMENT;
+          const lateness = (now - startedAt()) / 1000 - mediaEnd;
+          worst = Math.max(worst, lateness);
+          if (lateness > 1.5 * SEGMENT) late++;
         }
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    return { segments: seen.size, worstLatenessS: worst, late };
+    return { segments, worstLatenessS: worst, late };
   })();
 }
 
@@ -178,41 +239,55 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
     const idle = await treeUsage(plane.pid!);
-    process.stdout.write(`plane idle: RSS ${(idle.rssBytes / 1e6).toFixed(0)} MB\n`);
+    process.stdout.write(`plane idle: PSS ${(idle.pssBytes / 1e6).toFixed(0)} MB, RSS ${(idle.rssBytes / 1e6).toFixed(0)} MB\n`);
     const rows: string[] = [];
     for (const n of COUNTS) {
       const streams = await Promise.all(Array.from({ length: n }, (_, i) => api<{ id: string; streamKey: string }>(apiBase, 'POST', '/v1/streams', { name: `density ${n}-${i}`, transcode: 'passthrough', recording: false, reconnectWindowSeconds: 0 })));
-      const pubs = streams.map((s) => ({ s, startedAt: Date.now(), child: publisher(source, `rtmp://127.0.0.1:${rtmpPort}/live/${s.streamKey}`) }));
-      children.push(...pubs.map((p) => p.child));
+      // Encoders connect a quarter of a second apart (N connecting in the same instant is not what a plane
+      // sees, and on a loaded machine some handshakes then time out).
+      const pubs: Array<{ s: (typeof streams)[number]; encoder: Encoder }> = [];
+      for (const s of streams) {
+        pubs.push({ s, encoder: new Encoder(source, `rtmp://127.0.0.1:${rtmpPort}/live/${s.streamKey}`, (c) => children.push(c)) });
+        await new Promise((r) => setTimeout(r, 250));
+      }
       let done = false;
-      const watchers = pubs.map((p) => watchPlaylist(`${apiBase}/live/${p.s.id}/${'720p'}/index.m3u8`, p.startedAt, () => done));
+      const watchers = pubs.map((p) => watchPlaylist(`${apiBase}/live/${p.s.id}/${'720p'}/index.m3u8`, () => p.encoder.startedAt, () => done));
       // Steady state: every stream live.
       for (let i = 0; ; i++) {
         const states = await Promise.all(streams.map((s) => api<{ status: string }>(apiBase, 'GET', `/v1/streams/${s.id}`).then((v) => v.status)));
         if (states.every((st) => st === 'live')) break;
-        if (i > 240) throw new Error(`not every stream went live at N=${n}: ${states.join(', ')}`);
+        if (i > 240) throw new Error(`not every stream went live at N=${n}: ${states.join(', ')}; publisher exits: ${pubs.flatMap((p) => p.encoder.failures).join(' | ') || 'none'}`);
         await new Promise((r) => setTimeout(r, 500));
       }
+      for (const p of pubs) p.encoder.stopRetrying();
+      const reconnects = pubs.reduce((a, p) => a + p.encoder.failures.length, 0);
+      if (reconnects > 0) process.stdout.write(`N=${n}: ${reconnects} publisher reconnect(s) before all were live: ${pubs.flatMap((p) => p.encoder.failures).slice(0, 3).join(' | ')}\n`);
       const before = await treeUsage(plane.pid!);
       const t0 = Date.now();
       let peakRss = before.rssBytes;
+      let peakPss = before.pssBytes;
       while (Date.now() - t0 < SECONDS * 1000) {
         await new Promise((r) => setTimeout(r, 2000));
-        peakRss = Math.max(peakRss, (await treeUsage(plane.pid!)).rssBytes);
+        const now = await treeUsage(plane.pid!);
+        peakRss = Math.max(peakRss, now.rssBytes);
+        peakPss = Math.max(peakPss, now.pssBytes);
       }
       const after = await treeUsage(plane.pid!);
       const wall = (Date.now() - t0) / 1000;
       done = true;
-      const timing = await Promise.all(watchers);
-      await kill(pubs.map((p) => p.child));
+      // A stream whose publisher reconnected is not timed: its playlist may number on across sessions.
+      const timing = (await Promise.all(watchers)).filter((_, i) => pubs[i]!.encoder.failures.length === 0);
+      const untimed = n - timing.length;
+      await kill(pubs.map((p) => p.encoder.child));
       const cpuPerStreamSecond = (after.cpu - before.cpu) / (wall * n);
-      const mbPerStream = (peakRss - idle.rssBytes) / n / 1e6;
+      const mbPerStream = (peakPss - idle.pssBytes) / n / 1e6;
+      const rssMbPerStream = (peakRss - idle.rssBytes) / n / 1e6;
       const late = timing.reduce((a, t) => a + t.late, 0);
       const worst = Math.max(...timing.map((t) => t.worstLatenessS));
       const row =
         `N=${n}: ${cpuPerStreamSecond.toFixed(4)} CPU-s per stream-second (${(cpuPerStreamSecond / base).toFixed(2)}× the bare ffmpeg receiver; ≈${Math.floor(2 / cpuPerStreamSecond)} streams per 2 vCPU), ` +
-        `${mbPerStream.toFixed(1)} MB per stream (tree ${after.processes} processes, peak RSS ${(peakRss / 1e6).toFixed(0)} MB), ` +
-        `playlists: ${late === 0 ? 'all on time' : `${late} segment(s) late`} (worst ${worst.toFixed(2)} s after its media was sent; limit ${1.5 * SEGMENT} s; ${timing.reduce((a, t) => a + t.segments, 0)} segments)`;
+        `${mbPerStream.toFixed(1)} MB per stream (PSS; ${rssMbPerStream.toFixed(1)} MB by RSS; tree ${after.processes} processes, peak PSS ${(peakPss / 1e6).toFixed(0)} MB), ` +
+        `playlists: ${late === 0 ? 'all on time' : `${late} segment(s) late`} (worst ${worst.toFixed(2)} s after its media was sent; limit ${1.5 * SEGMENT} s; ${timing.reduce((a, t) => a + t.segments, 0)} segments${untimed > 0 ? `; ${untimed} reconnected stream(s) not timed` : ''})`;
       rows.push(row);
       process.stdout.write(row + '\n');
       // Let the sessions end before the next round.

@@ -2,9 +2,15 @@
  * The plane's own cost outside ffmpeg, for `npm run bench:transcode`: starts the real local plane (`npm
  * start`'s entry, as its own Node process), publishes one source over RTMP in real time, and splits the
  * CPU of that process tree into the Node process itself (RTMP ingest, probe buffering, packager, segment
- * uploads, API, events) and its children (the transcoding ffmpeg and the source ffprobe), read from
- * /proc/<pid>/stat (utime+stime of the Node process, cutime+cstime of the children it has reaped). Any
- * other long-lived child (tsx's esbuild service, as the plane runs from source here) counts as Node.
+ * uploads, API, events) and its children (the transcoding ffmpeg, the source ffprobe), read from
+ * /proc/<pid>/stat. Any other long-lived child (tsx's esbuild service, as the plane runs from source here)
+ * counts as Node.
+ *
+ * Two figures: the steady state — a window of `mediaSeconds` while the stream is live (the source is
+ * published three times in a row, so the window lies inside one session), Node against the live ffmpeg over the
+ * same window: what every streamed hour costs — and the whole session (create-to-end, including the
+ * probe, going live, the recording and the end), whose one-off part is reported in CPU-s per session.
+ * The bench polls the API only outside the steady window.
  *
  * Must never leave the plane, the publisher or the data folder behind (all killed by PID, folder removed),
  * or count the publisher's CPU (it is the bench's child, not the plane's).
@@ -16,21 +22,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface PlaneOverhead {
-  /** Media seconds published. */
+  /** Length of the steady window, seconds of media published in real time while live. */
   mediaSeconds: number;
-  /** CPU-seconds of the Node process (all its threads) from the first RTMP byte to the transcoder's exit. */
+  /** CPU-seconds of the Node process (all its threads, plus long-lived helpers) over the steady window. */
   nodeCpuSeconds: number;
-  /** CPU-seconds of the processes it ran and reaped in that time (the transcoder ffmpeg, ffprobe). */
+  /** CPU-seconds of its ffmpeg/ffprobe children over the same window (live and reaped). */
   childrenCpuSeconds: number;
   /**
-   * The same source's transcode on the whole file (the bench's figure for our command), when known: on a
-   * loaded machine the live ffmpeg may fall behind and drop input, doing less work than the media needs.
+   * The same source's transcode on the whole file (the bench's figure for our command), scaled to the
+   * window, when known: on a loaded machine the live ffmpeg may fall behind and drop input, doing less
+   * work than the media needs.
    */
   fileTranscodeCpuSeconds?: number;
   /** nodeCpuSeconds / the larger of childrenCpuSeconds and fileTranscodeCpuSeconds. */
   fraction: number;
-  /** Idle cost of the Node process over the same length of time before publishing, for context. */
+  /** Idle cost of the Node process over a window as long as the steady one, before publishing. */
   idleNodeCpuSeconds: number;
+  /** Whole session, from the publisher's start to the stream ending: wall seconds and Node CPU-seconds. */
+  session: { seconds: number; nodeCpuSeconds: number; childrenCpuSeconds: number; oneOffNodeCpuSeconds: number };
 }
 
 /** Kernel clock ticks per second (USER_HZ): 100 on every Linux this runs on. */
@@ -76,11 +85,6 @@ async function childrenOf(pid: number): Promise<Child[]> {
 
 const MEDIA_TOOLS = new Set(['ffmpeg', 'ffprobe']);
 
-/** CPU so far of the long-lived helpers the Node process keeps (tsx's esbuild service when run from source). */
-async function helperCpu(pid: number): Promise<number> {
-  return (await childrenOf(pid)).filter((c) => !MEDIA_TOOLS.has(c.comm)).reduce((sum, c) => sum + c.cpu, 0);
-}
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -92,13 +96,13 @@ function freePort(): Promise<number> {
   });
 }
 
-async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>, everyMs = 100): Promise<T> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
     if (Date.now() > end) throw new Error(`plane overhead: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
@@ -115,12 +119,16 @@ function kill(child: ChildProcess | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** Publishes `flv` (`mediaSeconds` long) into a fresh local plane in real time and splits its CPU. */
+/**
+ * Publishes `flv` (`fileMediaSeconds` long) into a fresh local plane in real time and splits its CPU over a
+ * steady window of `mediaSeconds` (at most twice the file's length) and over the whole session.
+ */
 export async function measurePlaneOverhead(
   flv: string,
   mediaSeconds: number,
   onChild: (pid: number, alive: boolean) => void,
   fileTranscodeCpuSeconds?: number,
+  fileMediaSeconds = mediaSeconds,
 ): Promise<PlaneOverhead> {
   const dataDir = await mkdtemp(join(tmpdir(), 'streamplane-bench-plane-'));
   const [httpPort, rtmpPort] = [await freePort(), await freePort()];
@@ -128,11 +136,14 @@ export async function measurePlaneOverhead(
   let publisher: ChildProcess | undefined;
   let planeLog = '';
   try {
-    plane = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'bin', 'local-plane.ts')], {
+    // BENCH_PLANE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the plane's Node process.
+    const nodeArgs = (process.env.BENCH_PLANE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    plane = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(import.meta.dirname, '..', 'bin', 'local-plane.ts')], {
       env: {
         ...process.env,
         STREAMPLANE_HTTP_PORT: String(httpPort),
         STREAMPLANE_RTMP_PORT: String(rtmpPort),
+        STREAMPLANE_SRT_PORT: 'off',
         STREAMPLANE_BIND: '127.0.0.1',
         STREAMPLANE_PUBLIC_HOST: '127.0.0.1',
         STREAMPLANE_DATA_DIR: dataDir,
@@ -161,41 +172,68 @@ export async function measurePlaneOverhead(
     // The idle cost over the same span, for context (timers, health checks).
     const idle0 = await procTimes(planePid);
     const idleStart = Date.now();
-    await new Promise((r) => setTimeout(r, Math.min(mediaSeconds, 5) * 1000));
+    await new Promise((r) => setTimeout(r, Math.min(mediaSeconds, 10) * 1000));
     const idle1 = await procTimes(planePid);
     const idleNodeCpuSeconds = ((idle1.self - idle0.self) * mediaSeconds * 1000) / (Date.now() - idleStart);
 
-    const publishOnce = async (extra: string[]) => {
-      publisher = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-i', flv, ...extra, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`], { stdio: 'ignore' });
+    const publishOnce = async (extra: string[], whileLive?: () => Promise<void>) => {
+      publisher = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', ...extra, '-i', flv, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`], { stdio: 'ignore' });
       onChild(publisher.pid!, true);
-      await until('the stream to go live', 60_000, async () => ((await api('GET', `/v1/streams/${id}`)).body.status === 'live' ? true : undefined));
+      // Polled every 250 ms (a console polls every 3 s): the API's own cost stays out of the window anyway.
+      await until('the stream to go live', 60_000, async () => ((await api('GET', `/v1/streams/${id}`)).body.status === 'live' ? true : undefined), 250);
+      await whileLive?.();
       const publishCode = await exited(publisher);
       onChild(publisher.pid!, false);
       if (publishCode !== 0) throw new Error(`plane overhead: the publisher exited with ${publishCode}`);
       // The transcoder drains and exits once the publisher is gone; then its CPU is in the plane's cutime.
-      await until('the transcoder to exit', 60_000, async () => ((await childrenOf(planePid)).some((c) => MEDIA_TOOLS.has(c.comm)) ? undefined : true));
-      await until('the stream to end', 60_000, async () => ((await api('GET', `/v1/streams/${id}`)).body.status !== 'live' ? true : undefined));
+      await until('the transcoder to exit', 60_000, async () => ((await childrenOf(planePid)).some((c) => MEDIA_TOOLS.has(c.comm)) ? undefined : true), 250);
+      await until('the stream to end', 60_000, async () => ((await api('GET', `/v1/streams/${id}`)).body.status !== 'live' ? true : undefined), 250);
     };
     // A first short publish loads (and, run from source, transpiles) the ingest's modules: a one-time cost
     // per task, not per streamed hour, so it is kept out of the figure.
     await publishOnce(['-t', '4']);
 
-    const before = await procTimes(planePid);
-    const helpersBefore = await helperCpu(planePid);
-    await publishOnce([]);
-    const after = await procTimes(planePid);
-    // Helpers that stay alive (not reaped, so not in cutime) count on the Node side: they are not ffmpeg.
-    const nodeCpuSeconds = after.self - before.self + ((await helperCpu(planePid)) - helpersBefore);
-    const childrenCpuSeconds = after.children - before.children;
+    // The measured session: the file three times in a row (one publish), the steady window inside it.
+    const sample = async () => {
+      const t = await procTimes(planePid);
+      const kids = await childrenOf(planePid);
+      const media = kids.filter((k) => MEDIA_TOOLS.has(k.comm)).reduce((sum, k) => sum + k.cpu, 0);
+      const helpers = kids.filter((k) => !MEDIA_TOOLS.has(k.comm)).reduce((sum, k) => sum + k.cpu, 0);
+      return { node: t.self + helpers, media: t.children + media, at: Date.now() };
+    };
+    const start = await sample();
+    let w0 = start;
+    let w1 = start;
+    await publishOnce(['-stream_loop', '2'], async () => {
+      // Past going live: the first segments are listed, the packager and uploads run as they will all hour.
+      await new Promise((r) => setTimeout(r, 2000));
+      w0 = await sample();
+      await new Promise((r) => setTimeout(r, mediaSeconds * 1000));
+      w1 = await sample();
+    });
+    const end = await sample();
+    const windowSeconds = (w1.at - w0.at) / 1000;
+    const nodeCpuSeconds = w1.node - w0.node;
+    const childrenCpuSeconds = w1.media - w0.media;
     if (!(childrenCpuSeconds > 0)) throw new Error(`plane overhead: no transcoder CPU recorded; plane log:\n${planeLog}`);
-    const transcode = Math.max(childrenCpuSeconds, fileTranscodeCpuSeconds ?? 0);
+    const fileScaled = fileTranscodeCpuSeconds !== undefined ? (fileTranscodeCpuSeconds * windowSeconds) / fileMediaSeconds : undefined;
+    const transcode = Math.max(childrenCpuSeconds, fileScaled ?? 0);
+    const sessionSeconds = (end.at - start.at) / 1000;
+    const sessionNode = end.node - start.node;
     return {
-      mediaSeconds,
+      mediaSeconds: windowSeconds,
       nodeCpuSeconds,
       childrenCpuSeconds,
-      ...(fileTranscodeCpuSeconds !== undefined ? { fileTranscodeCpuSeconds } : {}),
+      ...(fileScaled !== undefined ? { fileTranscodeCpuSeconds: fileScaled } : {}),
       fraction: nodeCpuSeconds / transcode,
-      idleNodeCpuSeconds,
+      idleNodeCpuSeconds: (idleNodeCpuSeconds * windowSeconds) / mediaSeconds,
+      session: {
+        seconds: sessionSeconds,
+        nodeCpuSeconds: sessionNode,
+        childrenCpuSeconds: end.media - start.media,
+        // What the session cost beyond its steady rate: probe, going live, recording, the end.
+        oneOffNodeCpuSeconds: Math.max(0, sessionNode - (nodeCpuSeconds / windowSeconds) * sessionSeconds),
+      },
     };
   } finally {
     kill(publisher, 'SIGKILL');

@@ -13,7 +13,8 @@
  *             encoded 1080p rung, Y-PSNR against the source scaled to the rung's size with lanczos (a
  *             scaler neither side uses) and the video bitrate from packet sizes.
  *   plane     once, on the first passthrough source: the real local plane (its own Node process) fed
- *             over RTMP in real time; the Node process's CPU against its ffmpeg's (bench/plane-overhead.ts).
+ *             over RTMP in real time; the Node process's CPU against its ffmpeg's over a steady window
+ *             while live, and the one-off cost of a session (bench/plane-overhead.ts).
  *   alignment frames are compared by index. The baseline's CFR output repeats its first frame once (FLV
  *             timestamps are whole milliseconds); such leading extra frames are trimmed before comparing.
  *
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
     if (options.overhead && first) {
       console.log(`\nplane overhead: publishing ${first.id} in real time into the local plane …`);
       const file = results.find((r) => r.source === first.id)?.ours.cpuSeconds;
-      const measured = await measurePlaneOverhead(sourceFile(sourceDir, first, options.seconds), options.seconds, (pid, alive) => (alive ? children.add(pid) : children.delete(pid)), file);
+      const measured = await measurePlaneOverhead(sourceFile(sourceDir, first, options.seconds), options.seconds, (pid, alive) => (alive ? children.add(pid) : children.delete(pid)), file, options.seconds);
       overhead = { source: first.id, ...measured };
     }
   } finally {
@@ -440,10 +441,15 @@ function printReport(results: SourceResult[], overhead: (PlaneOverhead & { sourc
     const ok = overhead.fraction < TARGETS.planeOverheadFraction;
     allMet &&= ok;
     console.log(
-      `\nplane overhead (${overhead.source}, ${overhead.mediaSeconds} s published in real time): Node process ${overhead.nodeCpuSeconds.toFixed(2)} CPU-s ` +
-        `(idle over the same time: ${overhead.idleNodeCpuSeconds.toFixed(2)}) against ${overhead.childrenCpuSeconds.toFixed(2)} CPU-s of its ffmpeg + ffprobe ` +
-        `(the same command on the file: ${overhead.fileTranscodeCpuSeconds?.toFixed(2) ?? '—'}) = ` +
+      `\nplane overhead (${overhead.source}, steady: ${overhead.mediaSeconds.toFixed(1)} s while live, published in real time): Node process ${overhead.nodeCpuSeconds.toFixed(2)} CPU-s ` +
+        `(idle over the same time: ${overhead.idleNodeCpuSeconds.toFixed(2)}) against ${overhead.childrenCpuSeconds.toFixed(2)} CPU-s of its ffmpeg ` +
+        `(the same command on the file, scaled to the window: ${overhead.fileTranscodeCpuSeconds?.toFixed(2) ?? '—'}) = ` +
         `${(overhead.fraction * 100).toFixed(1)} % (target < ${TARGETS.planeOverheadFraction * 100} %) ${mark(ok)}`,
+    );
+    const s = overhead.session;
+    console.log(
+      `  whole session (${s.seconds.toFixed(1)} s from the publisher's start to the stream ending): Node ${s.nodeCpuSeconds.toFixed(2)} CPU-s against ${s.childrenCpuSeconds.toFixed(2)} of ffmpeg + ffprobe; ` +
+        `${s.oneOffNodeCpuSeconds.toFixed(2)} CPU-s of it once per session (probe, going live, recording, end) = ${((s.oneOffNodeCpuSeconds / 3600) * 100 / (overhead.childrenCpuSeconds / overhead.mediaSeconds)).toFixed(3)} % over a streamed hour`,
     );
   }
   console.log('\n(targets use Y-PSNR; ratios compare runs made minutes apart on the same machine — on a shared machine only the ratios mean much)');

@@ -4,7 +4,7 @@
  * arrives. Must never return a line twice or skip one, and never hold the file open between polls (ffmpeg
  * owns it; a restart may replace it).
  */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 
 const CHUNK = 64 * 1024;
 /** A segment list line is ~40 bytes; a "line" this long means the file is not a segment list. */
@@ -18,6 +18,14 @@ export class LineTailer {
 
   /** New complete lines since the last call (without line endings, blank lines dropped). Missing file: none yet. */
   async readLines(): Promise<string[]> {
+    // Most polls find nothing new (a line every segment, polls four times a second): one stat() answers
+    // that without opening, stat-ing and closing the file (a third of the packager's steady CPU).
+    try {
+      if ((await stat(this.path)).size === this.offset) return [];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
     let handle;
     try {
       handle = await open(this.path, 'r');

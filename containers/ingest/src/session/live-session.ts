@@ -85,9 +85,22 @@ export interface LiveSessionOptions {
   probeMediaMs?: number;
 }
 
-/** Health reports are written every this many monitor ticks (one a second); statistics every STATS_TICKS. */
+/** The thumbnail is checked every this many monitor ticks (one a second); statistics every STATS_TICKS. */
 const HEALTH_TICKS = 2;
 const STATS_TICKS = 10;
+/**
+ * A health report is stored every REPORT_TICKS, and at the next HEALTH_TICKS check whenever its status or
+ * reasons changed, one of its figures (bitrates, fps, keyframe interval) moved by more than
+ * REPORT_MOVE, or none is stored yet: a report is a table write, the plane's largest steady cost per
+ * stream after the media itself, and a steady feed's figures barely move between checks.
+ */
+const REPORT_TICKS = 6;
+const REPORT_MOVE = 0.05;
+
+function moved(before: number | null | undefined, now: number | null): boolean {
+  if (before === null || before === undefined || now === null) return before !== now;
+  return Math.abs(now - before) > REPORT_MOVE * Math.max(Math.abs(before), 1e-9);
+}
 
 type Phase = 'probing' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -131,6 +144,8 @@ export class LiveSession {
   private thumbnailMtimeMs = 0;
   private posterWritten = false;
   private monitorBusy = false;
+  /** Status and reasons of the last stored health report, and the tick it was stored at. */
+  private lastReport: { key: string; tick: number; figures: Array<number | null> } | undefined;
   /** Channel takeover: run folders not yet given to the packager, and the hand-over in progress. */
   private readonly runDirs: string[] = [];
   private handoff: Promise<void> | undefined;
@@ -582,7 +597,15 @@ export class LiveSession {
     try {
       if (this.ticks % HEALTH_TICKS === 0) {
         await this.publishThumbnail();
-        if (monitoring) await monitoring.health.put({ streamId, sessionId, nodeId: monitoring.nodeId, ...this.feed.view(new Date()) });
+        const view = this.feed.view(new Date());
+        const key = `${view.status} ${view.reasons.join(',')}`;
+        const figures = [view.ingest.videoKbps10s, view.ingest.audioKbps10s, view.ingest.fps, view.ingest.keyframeIntervalSeconds].map((f) => f ?? null);
+        const last = this.lastReport;
+        const due = !last || last.key !== key || this.ticks - last.tick >= REPORT_TICKS || figures.some((f, i) => moved(last.figures[i], f));
+        if (monitoring && due) {
+          await monitoring.health.put({ streamId, sessionId, nodeId: monitoring.nodeId, ...view });
+          this.lastReport = { key, tick: this.ticks, figures };
+        }
       }
       if (this.ticks % STATS_TICKS === 0) await this.writeStats();
     } catch (err) {

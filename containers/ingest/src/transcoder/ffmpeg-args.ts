@@ -100,8 +100,10 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
   const video = plan.renditions.filter((r) => r.kind === 'video');
   const thumbnail = io.thumbnail && video.length > 0 ? io.thumbnail : undefined;
   const encodesVideo = video.some((r) => !r.passthrough);
-  // Nothing else decodes the video: the thumbnail alone needs only keyframes decoded (copy is unaffected).
-  if (thumbnail && !encodesVideo) args.push('-skip_frame', 'nokey');
+  // Nothing else decodes the video: the thumbnail alone needs only keyframes decoded (copy is unaffected),
+  // one every few seconds, so one decoder thread: frame threads would each hold a decoder context and
+  // frames (−4 MB of a passthrough stream's ~28 MB, bench:density), for no speed anyone waits for.
+  if (thumbnail && !encodesVideo) args.push('-skip_frame', 'nokey', '-threads', '1');
   const videoIn = io.inputs?.video ?? '0:v:0';
   const audioIn = io.inputs?.audio ?? '0:a:0';
   if (io.inputs) args.push(...io.inputs.args);
@@ -130,6 +132,8 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
     args.push(...(io.lowLatency ? teeWithLowLatency(segments, join(io.outputDir, r.name, LL_SCRATCH_FILE)) : segments));
   }
   if (thumbnail && graph.thumbnail) {
+    // One JPEG every few seconds: one encoder thread, and (with no rung encoded) one filter thread.
+    if (!encodesVideo) args.push('-filter_complex_threads', '1', '-threads', '1');
     args.push(
       '-map', `[${graph.thumbnail}]`,
       // Limited-range 4:2:0 as decoded: no range conversion (and no deprecation warning per frame).

@@ -232,12 +232,13 @@ describe('buildTranscodeArgs thumbnails', () => {
     const plan = planLadder({ video: { ...H264_1080P30, width: 640, height: 360, level: 30, bitrateKbps: 800 }, audio: AAC }, { rungs: [360] });
     assert.ok(plan.renditions.every((r) => r.kind !== 'video' || r.passthrough), 'the plan copies its only video rung');
     const a = buildTranscodeArgs(plan, { ...IO, thumbnail: { ...THUMB, intervalSeconds: 5, height: 90 } });
-    assert.deepEqual(a.slice(8, 15), [
-      '-skip_frame', 'nokey', '-f', 'flv', '-i', 'pipe:0',
+    assert.deepEqual(a.slice(8, 17), [
+      '-skip_frame', 'nokey', '-threads', '1', '-f', 'flv', '-i', 'pipe:0',
       '-filter_complex',
     ]);
-    assert.equal(a[15], "[0:v:0]select='key*(isnan(prev_selected_t)+gte(t-prev_selected_t,5))',scale=w=-2:h=90,format=yuv420p[vthumb]");
-    assert.deepEqual(a.slice(-JPEG_OUTPUT.length), JPEG_OUTPUT);
+    assert.equal(a[17], "[0:v:0]select='key*(isnan(prev_selected_t)+gte(t-prev_selected_t,5))',scale=w=-2:h=90,format=yuv420p[vthumb]");
+    // One decoder, filter and JPEG encoder thread for one keyframe every few seconds (memory per stream).
+    assert.deepEqual(a.slice(-(JPEG_OUTPUT.length + 4)), ['-filter_complex_threads', '1', '-threads', '1', ...JPEG_OUTPUT]);
   });
 
   it('an audio-only source gets no thumbnail output', () => {
