@@ -25,6 +25,7 @@ export interface LambdaEntries {
   readonly simulcastApi: string;
   readonly mediaApi: string;
   readonly llPlaylist: string;
+  readonly channelJobs: string;
 }
 
 export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
@@ -43,5 +44,6 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   playbackEdgeSync: join(REPO_ROOT, 'lambdas/playback-edge-sync/handler.ts'),
   simulcastApi: join(REPO_ROOT, 'lambdas/simulcast-api/handler.ts'),
   mediaApi: join(REPO_ROOT, 'lambdas/media-api/handler.ts'),
+  channelJobs: join(REPO_ROOT, 'lambdas/channel-jobs/handler.ts'),
   llPlaylist: join(REPO_ROOT, 'lambdas/ll-playlist/handler.ts'),
 };
