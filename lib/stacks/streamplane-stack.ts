@@ -593,6 +593,7 @@ export class StreamplaneStack extends Stack {
         LlPlaylist: this.llPlaylist,
         PlaybackEdgeSync: this.playbackEdgeSync.handler,
         SimulcastApi: this.simulcastApi,
+        ChannelJobProducer: this.channelJobProducer.consumer.handler,
         ...(this.recordingRetention ? { RecordingRetention: this.recordingRetention } : {}),
       },
       queues: {
@@ -603,6 +604,7 @@ export class StreamplaneStack extends Stack {
         WebhookRetries: this.webhookRetries,
         Mp4Exports: this.mp4Exports,
         ChannelJobs: this.channelJobs,
+        ChannelJobEvents: this.channelJobProducer.consumer.inbox,
         PullJobs: this.pullJobs,
         MediaProbes: this.mediaLibrary.probes,
         PlaybackEdgeSync: this.playbackEdgeSync.inbox,
