@@ -23,6 +23,7 @@ import { RECORDING_ITEM_PREFIX, recordingKeys } from '../../adapters/dynamodb-re
 import { GSI1_NAME, GSI2_NAME, itemKeys, TABLE_SCHEMA } from '../../adapters/dynamodb-table';
 import { webhookKeys } from '../../adapters/dynamodb-webhook-store';
 import { MEDIA_ITEM_PREFIX, mediaKeys } from '../../adapters/dynamodb-media-store';
+import { OUTPUT_LEASE_PARTITION_PREFIX } from '../../adapters/dynamodb-output-lease';
 
 /** Partition-key prefixes of the item families (see adapters/dynamodb-table.ts for the layout). */
 /** The partition of playback keys and revocations (adapters/dynamodb-playback-key-store.ts). */
@@ -49,6 +50,8 @@ export const ITEM_FAMILIES = {
   simulcastTarget: 'SIMULCAST#',
   /** Media library items (adapters/dynamodb-media-store.ts). */
   media: MEDIA_ITEM_PREFIX,
+  /** Output leases: which task writes a stream's playlists (adapters/dynamodb-output-lease.ts). */
+  outputLease: OUTPUT_LEASE_PARTITION_PREFIX,
 } as const;
 
 /**
@@ -333,6 +336,21 @@ export class StreamTable extends Construct {
   /** Read library items by id: the registry checks a stream's fallback and slate ids. */
   grantReadMedia(grantee: iam.IGrantable): iam.Grant {
     return this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.media]);
+  }
+
+  /** Hold output leases (ingest tasks): read, and replace with a write conditional on the revision read. */
+  grantHoldOutputLeases(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem'], [ITEM_FAMILIES.outputLease]);
+  }
+
+  /** Who holds a stream's output (the channel-job producer): read only. */
+  grantReadOutputLeases(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItemFamilies(grantee, ['dynamodb:GetItem'], [ITEM_FAMILIES.outputLease]);
+  }
+
+  /** Read stream items and page through the stream list (gsi1 `STREAMS` and its shards), nothing else of the registry. */
+  grantListStreams(grantee: iam.IGrantable): iam.Grant {
+    return this.grantReadStreamItems(grantee).combine(this.grantIndexQuery(grantee, GSI1_NAME, [INDEX_PARTITIONS.streamList, INDEX_PARTITIONS.streamListShards]));
   }
 
   /** Settle uploads (the probe worker): read an item and replace it with a conditional write. Its events have no stream, so no sequence counter. */

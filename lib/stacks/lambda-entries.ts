@@ -27,6 +27,7 @@ export interface LambdaEntries {
   readonly mediaApi: string;
   readonly llPlaylist: string;
   readonly mp4ExportDispatch: string;
+  readonly channelJobs: string;
 }
 
 export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
@@ -46,6 +47,7 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   simulcastApi: join(REPO_ROOT, 'lambdas/simulcast-api/handler.ts'),
   simulcastCleanup: join(REPO_ROOT, 'lambdas/simulcast-cleanup/handler.ts'),
   mediaApi: join(REPO_ROOT, 'lambdas/media-api/handler.ts'),
+  channelJobs: join(REPO_ROOT, 'lambdas/channel-jobs/handler.ts'),
   llPlaylist: join(REPO_ROOT, 'lambdas/ll-playlist/handler.ts'),
   mp4ExportDispatch: join(REPO_ROOT, 'lambdas/mp4-export-dispatch/handler.ts'),
 };

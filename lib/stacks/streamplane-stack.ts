@@ -42,6 +42,7 @@ import { StreamTable } from '../constructs/stream-table';
 import { SimulcastKeys } from '../constructs/simulcast-keys';
 import { grantSendOnly, WorkQueue } from '../constructs/work-queue';
 import { PullJobQueue } from '../constructs/pull-job-queue';
+import { ChannelJobProducer } from '../constructs/channel-job-producer';
 import { MediaLibrary } from '../constructs/media-library';
 import { LIBRARY_PREFIX } from '../../core/media/layout';
 import { DEFAULT_LAMBDA_ENTRIES, type LambdaEntries } from './lambda-entries';
@@ -122,6 +123,8 @@ export class StreamplaneStack extends Stack {
   readonly mp4ExportWorker: Mp4ExportWorker;
   /** 24/7 channels no task is ingesting: `{ streamId }` jobs an ingest task with capacity takes (docs/channels.md). */
   readonly channelJobs: WorkQueue;
+  /** Queues channel jobs: on stream events and on a sweep (lambdas/channel-jobs). */
+  readonly channelJobProducer: ChannelJobProducer;
   readonly pullJobs: PullJobQueue;
   readonly api: ControlApi;
   /** With `apiRateLimitPerFiveMinutes`: CloudFront + WAF in front of the API. */
@@ -222,10 +225,14 @@ export class StreamplaneStack extends Stack {
 
     // --- Channel jobs: a stream with a fallback and no publisher needs one ingest task to play it. The job
     // stays invisible while the task that took it renews its lease; a task lost lets it reappear.
+    // The job is held (visibility extended) for as long as the task plays or stands by for the channel, so
+    // a held job is old and healthy: kept the 14 days SQS allows, alarmed only shortly before it would be
+    // dropped (the producer's sweep queues a new one once nobody plays the channel).
     this.channelJobs = new WorkQueue(this, 'ChannelJobs', {
-      visibilityTimeout: Duration.minutes(2),
+      visibilityTimeout: Duration.seconds(30),
+      retentionPeriod: Duration.days(14),
       maxReceiveCount: 10,
-      maxMessageAge: Duration.minutes(5),
+      maxMessageAge: Duration.days(13),
       purpose: '24/7 channel playout jobs for streams without a publisher (consumed by the ingest tasks)',
     });
     // --- Pull jobs: the control API queues one per start; ingest tasks with a free slot hold it while
@@ -263,6 +270,7 @@ export class StreamplaneStack extends Stack {
         STREAMPLANE_LADDER: config.ladder.join(','),
         STREAMPLANE_HEARTBEAT_SECONDS: String(HEARTBEAT_INTERVAL.toSeconds()),
         STREAMPLANE_CHANNEL_JOB_QUEUE_URL: this.channelJobs.queue.queueUrl,
+        STREAMPLANE_CHANNEL_JOB_VISIBILITY_SECONDS: '30',
         STREAMPLANE_PULL_JOB_QUEUE_URL: this.pullJobs.queue.queueUrl,
         STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS: String(this.pullJobs.visibilityTimeout.toSeconds()),
         STREAMPLANE_MAX_PULLS: String(config.maxPullsPerTask),
@@ -280,6 +288,8 @@ export class StreamplaneStack extends Stack {
     this.eventBus.grantPutEventsTo(this.ingest.taskRole);
     this.publishAuth.grantInvokeLatest(this.ingest.taskRole);
     this.channelJobs.grantConsume(this.ingest.taskRole);
+    // The output lease: one writer of a stream's playlists (channel playout or a live session).
+    table.grantHoldOutputLeases(this.ingest.taskRole);
     this.pullJobs.grantTakeJobs(this.ingest.taskRole);
     // Simulcast relays: list a live stream's targets, write their status, decrypt their keys.
     table.grantSimulcastTargets(this.ingest.taskRole, 'relay');
@@ -358,6 +368,20 @@ export class StreamplaneStack extends Stack {
     table.grantAppendEvents(this.registryEvents.handler.role);
     table.grantProjectSessions(this.registryEvents.handler.role);
     table.grantProjectOutput(this.registryEvents.handler.role);
+
+    // --- Channel jobs: queued for streams with a fallback that nobody plays (events + a sweep). Reads
+    // streams, media and output leases; sends to ChannelJobs — the only role that may.
+    this.channelJobProducer = new ChannelJobProducer(this, 'ChannelJobProducer', {
+      entry: entries.channelJobs,
+      eventBus: this.eventBus,
+      environment: { TABLE_NAME: table.tableName, CHANNEL_JOB_QUEUE_URL: this.channelJobs.queue.queueUrl },
+      ...logging,
+    });
+    const producerRole = this.channelJobProducer.consumer.handler.role;
+    table.grantListStreams(producerRole);
+    table.grantReadMedia(producerRole);
+    table.grantReadOutputLeases(producerRole);
+    this.channelJobs.grantSend(producerRole);
 
     // --- Failover: stream state, heartbeats and reconnect deadlines, the bus.
     this.failover = new IngestFailover(this, 'Failover', {
@@ -597,6 +621,7 @@ export class StreamplaneStack extends Stack {
         SimulcastApi: this.simulcastApi,
         SimulcastCleanup: this.simulcastCleanup.handler,
         Mp4ExportDispatch: this.mp4ExportWorker.dispatcher,
+        ChannelJobProducer: this.channelJobProducer.consumer.handler,
         ...(this.recordingRetention ? { RecordingRetention: this.recordingRetention } : {}),
       },
       queues: {
@@ -607,6 +632,7 @@ export class StreamplaneStack extends Stack {
         WebhookRetries: this.webhookRetries,
         Mp4Exports: this.mp4Exports,
         ChannelJobs: this.channelJobs,
+        ChannelJobEvents: this.channelJobProducer.consumer.inbox,
         PullJobs: this.pullJobs,
         MediaProbes: this.mediaLibrary.probes,
         PlaybackEdgeSync: this.playbackEdgeSync.inbox,

@@ -173,6 +173,7 @@ describe('wiring and least privilege', () => {
       STREAMPLANE_LADDER: '1080,720,480,360',
       STREAMPLANE_HEARTBEAT_SECONDS: '15',
       STREAMPLANE_CHANNEL_JOB_QUEUE_URL: ref(stack.channelJobs.queue),
+      STREAMPLANE_CHANNEL_JOB_VISIBILITY_SECONDS: '30',
       STREAMPLANE_PULL_JOB_QUEUE_URL: ref(stack.pullJobs.queue),
       STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS: '30',
       STREAMPLANE_MAX_PULLS: '4',
@@ -206,6 +207,8 @@ describe('wiring and least privilege', () => {
       { actions: ['lambda:InvokeFunction'], resource: getAtt(stack.publishAuth.function), condition: undefined },
       // 24/7 channel, pull and media-probe jobs: one statement, the three queues (MP4 exports run in tasks of their own).
       { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], resource: [getAtt(stack.channelJobs.queue), getAtt(stack.mediaLibrary.probes.queue), getAtt(stack.pullJobs.queue)], condition: undefined },
+      // The output lease: which task writes a stream's playlists (read, conditional replace; never delete).
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: leadingKeys('LEASE#*') },
       // Simulcast relays: list a live stream's targets and write their status (never create or delete them), decrypt their keys.
       { actions: ['dynamodb:Query', 'dynamodb:UpdateItem'], resource: tableArn, condition: leadingKeys('SIMULCAST#*') },
       { actions: ['kms:Decrypt'], resource: getAtt(stack.simulcastKeys.key), condition: { StringEquals: { 'kms:EncryptionContext:streamplane': 'simulcast-key' } } },
@@ -273,8 +276,8 @@ describe('wiring and least privilege', () => {
 
   it('runs every function on nodejs24.x arm64 and alarms on its errors', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // Eleven plane functions of the first rounds, simulcast-api, simulcast-cleanup, media-api, ll-playlist, the MP4 export dispatcher, and the console deployer.
-    assert.equal(Object.keys(functions).length, 17);
+    // Eleven plane functions of the first rounds, simulcast-api, simulcast-cleanup, media-api, ll-playlist, channel-jobs, the MP4 export dispatcher, and the console deployer.
+    assert.equal(Object.keys(functions).length, 18);
     template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     const alarmed = new Set(
       Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map((a) =>
@@ -526,6 +529,20 @@ describe('recordings', () => {
       { actions: ['sqs:SendMessage'], resource: getAtt(exports.queue), condition: undefined },
       { actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resource: ref(stack.apiToken), condition: undefined },
     ]);
+  });
+
+  it('lets only the channel-jobs producer send channel jobs, reading streams, media and output leases and nothing else', () => {
+    const role = stack.channelJobProducer.consumer.handler.role;
+    const statements = grantsOf(role);
+    assert.deepEqual(statements.filter((g) => (g.actions as string[]).some((a) => a.startsWith('dynamodb:') || a === 'sqs:SendMessage')), [
+      { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('STREAM#*') },
+      { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: leadingKeys('STREAMS') },
+      { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('MEDIA#*') },
+      { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('LEASE#*') },
+      { actions: ['sqs:SendMessage'], resource: getAtt(stack.channelJobs.queue), condition: undefined },
+    ]);
+    const senders = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('"sqs:SendMessage"') && JSON.stringify(p).includes(id(stack.channelJobs.queue)));
+    assert.equal(senders.length, 1, 'one policy may send channel jobs');
   });
 
   it('queues 24/7 channel jobs for the ingest, encrypted, with a dead-letter queue and alarms of their own', () => {

@@ -30,7 +30,7 @@ import { SrtIngest } from './srt/srt-ingest';
 import type { LivePartSink } from '../../../core/ports/live-parts';
 import type { NodeStore, SessionStore, StreamHealthStore } from '../../../core/ports/monitoring-stores';
 import type { ChannelMediaSource } from '../../../core/ports/channel-media';
-import { ChannelDirector } from './feeds/channel-director';
+import { ChannelDirector, type ChannelHosting } from './feeds/channel-director';
 import type { UrlPolicy } from '../../../core/webhooks/url-policy';
 import { PullRunner } from './pulls/pull-runner';
 import { ffmpegLauncher, type PullLauncher } from './pulls/pull-process';
@@ -84,6 +84,8 @@ export interface IngestAppDeps {
    * library). Without it no stream plays a fallback or a slate, and `output` is not tracked.
    */
   channelMedia?: ChannelMediaSource;
+  /** Cloud: channel playout shared between tasks through channel jobs and the output lease (see ChannelDirector). */
+  channelHosting?: ChannelHosting;
 }
 
 export interface IngestApp {
@@ -155,6 +157,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
           metrics,
         },
         logger,
+        ...(deps.channelHosting ? { hosting: deps.channelHosting } : {}),
       })
     : undefined;
   const labels = new StreamLabels();

@@ -17,6 +17,14 @@ const schema = z.object({
   STREAMPLANE_PULL_JOB_QUEUE_URL: z.url().optional(),
   /** The pull-job queue's visibility timeout: a dead task's pulls are taken over after about this long. */
   STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS: z.coerce.number().int().min(6).max(600).default(30),
+  /** Queue of 24/7 channel jobs (streams with a fallback and no publisher); without it this task plays no channels. */
+  STREAMPLANE_CHANNEL_JOB_QUEUE_URL: z.url().optional(),
+  /** The channel-job queue's visibility timeout: a dead task's channels are taken over after about this long. */
+  STREAMPLANE_CHANNEL_JOB_VISIBILITY_SECONDS: z.coerce.number().int().min(6).max(600).default(30),
+  /** Channels this task plays (or stands by for) at once; each playout is one ffmpeg through the ladder. */
+  STREAMPLANE_MAX_CHANNELS: z.coerce.number().int().min(0).max(100).default(2),
+  /** Lifetime of an output lease without renewal: a dead task's playlists are free again after this long. */
+  STREAMPLANE_OUTPUT_LEASE_SECONDS: z.coerce.number().int().min(3).max(120).default(15),
   /** KMS key of simulcast stream keys; without it this task runs no relays. */
   STREAMPLANE_SIMULCAST_KMS_KEY_ARN: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'must be a KMS key ARN').optional(),
   STREAMPLANE_MEDIA_PROBE_QUEUE_URL: z.url().optional(),
@@ -39,6 +47,10 @@ export interface CloudIngestConfig extends PlaneConfig {
   heartbeatSeconds: number;
   pullJobQueueUrl?: string;
   pullJobVisibilitySeconds: number;
+  channelJobQueueUrl?: string;
+  channelJobVisibilitySeconds: number;
+  maxChannels: number;
+  outputLeaseSeconds: number;
   simulcastKeyArn?: string;
   /** Queue of S3 notifications of media library uploads this task probes (ffprobe is in the ingest image). */
   mediaProbeQueueUrl?: string;
@@ -76,6 +88,10 @@ export function loadCloudIngestConfig(env: Record<string, string | undefined>): 
     revisionCheckSeconds: c.STREAMPLANE_REVISION_CHECK_SECONDS,
     ...(c.STREAMPLANE_PULL_JOB_QUEUE_URL ? { pullJobQueueUrl: c.STREAMPLANE_PULL_JOB_QUEUE_URL } : {}),
     pullJobVisibilitySeconds: c.STREAMPLANE_PULL_JOB_VISIBILITY_SECONDS,
+    ...(c.STREAMPLANE_CHANNEL_JOB_QUEUE_URL ? { channelJobQueueUrl: c.STREAMPLANE_CHANNEL_JOB_QUEUE_URL } : {}),
+    channelJobVisibilitySeconds: c.STREAMPLANE_CHANNEL_JOB_VISIBILITY_SECONDS,
+    maxChannels: c.STREAMPLANE_MAX_CHANNELS,
+    outputLeaseSeconds: c.STREAMPLANE_OUTPUT_LEASE_SECONDS,
     ...(c.STREAMPLANE_SIMULCAST_KMS_KEY_ARN ? { simulcastKeyArn: c.STREAMPLANE_SIMULCAST_KMS_KEY_ARN } : {}),
     ...(c.STREAMPLANE_MEDIA_PROBE_QUEUE_URL ? { mediaProbeQueueUrl: c.STREAMPLANE_MEDIA_PROBE_QUEUE_URL } : {}),
     ...(c.ECS_CONTAINER_METADATA_URI_V4 ? { ecsMetadataUri: c.ECS_CONTAINER_METADATA_URI_V4 } : {}),

@@ -44,6 +44,7 @@ import { startMediaProbes } from '../media/cloud-probes';
 import type { PublishGate } from '../rtmp/rtmp-ingest';
 import type { CloudIngestConfig } from './cloud-config';
 import { PullJobConsumer } from '../pulls/pull-job-consumer';
+import { cloudChannels } from './cloud-channels';
 import { CLOUD_URL_POLICY } from '../../../../core/webhooks/url-policy';
 
 /** What an encoder is told when this task's stream budget is used up. */
@@ -67,6 +68,10 @@ export interface CloudIngestOverrides {
   protection?: ScaleInProtection;
   metrics?: EmfMetrics;
   taskId?: string;
+  /** How often held channel jobs are looked at (tests). @default 1000 */
+  channelTickMs?: number;
+  /** Long-poll wait of the job queues this task polls (tests). @default 20 */
+  sqsWaitSeconds?: number;
   /** @default ECS DescribeTasks/DescribeServices when the task metadata endpoint is set, else always current */
   revision?: ServiceRevision;
 }
@@ -116,7 +121,22 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     config.streamBudget ?? (config.taskVcpu !== undefined ? streamBudget({ taskVcpu: config.taskVcpu, streamVcpu: ladderVcpu({ rungs: config.ladder }) }) : undefined);
   let appRef: IngestApp | undefined;
   const full = (): boolean => budget !== undefined && (appRef?.ingest.publishers.length ?? 0) >= budget;
+  // 24/7 channels: fallback playout taken as jobs, one writer per stream through the output lease.
+  const channels = config.channelJobQueueUrl
+    ? cloudChannels({
+        config: { ...config, channelJobQueueUrl: config.channelJobQueueUrl },
+        taskId,
+        store,
+        dynamo,
+        sqs: overrides.sqs ?? new SQSClient({}),
+        clock: systemClock,
+        logger,
+        ...(overrides.channelTickMs !== undefined ? { tickMs: overrides.channelTickMs } : {}),
+        ...(overrides.sqsWaitSeconds !== undefined ? { waitSeconds: overrides.sqsWaitSeconds } : {}),
+      })
+    : undefined;
   const app = await startIngestApp({
+    ...(channels ? { channelMedia: channels.media, channelHosting: channels.hosting } : {}),
     admission: () => (full() ? { reason: 'capacity', description: FULL_DESCRIPTION } : undefined),
     config,
     ...(config.pullJobQueueUrl
@@ -165,6 +185,7 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   });
 
   appRef = app;
+  if (channels && app.channels) channels.bind(app.channels);
   if (budget !== undefined) logger.info('ingest: stream budget', { budget, taskVcpu: config.taskVcpu });
 
   let carried = '';
@@ -257,6 +278,8 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
       await pushServer.close();
       // No new pull jobs; the running ones are handed back (visible again at once) as the app stops them.
       await pullJobs?.stop();
+      // Channel jobs are handed back and their playouts stopped before the app (the director) closes.
+      await channels?.stop();
       void probes?.stop();
       await app.stop();
       // The last beat names what this task still answers for; failover takes over once it goes stale.

@@ -4,6 +4,10 @@
  * sees — a publish accepted, its first segment on scratch, the publisher gone, the session ended, settings
  * changed — starts and stops the channel feeds after its answer, and emits `output.changed`. Actions on one
  * stream run one after the other, so two feeds never write a stream's playlists at once.
+ * In the cloud (`hosting`) many tasks share the streams: a task plays a stream's fallback only while it
+ * hosts its channel job (feeds/channel-job-host.ts), and a live session claims the stream's output lease
+ * before it takes over (feeds/live-output-lease.ts); a task that merely stops producing a channel's
+ * output it does not host says nothing — the task that carries on announces the change.
  * Must never: keep a fallback or slate playing once a live feed takes over (takeover waits for its stop),
  * or run two feeds for one stream.
  */
@@ -26,6 +30,18 @@ export interface ChannelDirectorOptions {
   /** What every feed shares (store, scratch, ffmpeg, window). */
   feeds: Omit<ChannelFeedOptions, 'streamId' | 'kind' | 'plan' | 'items' | 'order' | 'slate'>;
   logger: Logger;
+  /** Cloud: which streams this task plays fallback for, and the live side of the output lease. Absent: all (one machine). */
+  hosting?: ChannelHosting;
+}
+
+/** How a task shares channel playout with other tasks (see the module comment). */
+export interface ChannelHosting {
+  /** True while this task holds the stream's channel job and its output lease (channel priority). */
+  hosts(streamId: string): boolean;
+  /** Resolves once this task's live session holds the stream's output lease (after any hand-over). */
+  claimLive(streamId: string): Promise<void>;
+  /** The live session ended here: give the lease up so the channel's host plays on. */
+  releaseLive(streamId: string): Promise<void>;
 }
 
 interface ChannelState {
@@ -36,6 +52,8 @@ interface ChannelState {
   playing: string | undefined;
   /** The last live session's ladder: what a slate of a stream without a fallback is encoded to. */
   sessionPlan: LadderPlan | undefined;
+  /** The stream has a ready fallback (as of the last apply), whoever plays it. */
+  channel: boolean;
   chain: Promise<unknown>;
 }
 
@@ -94,7 +112,9 @@ export class ChannelDirector {
   }
 
   /** The live feed's first segment is on scratch: stop the feed on air, then the live packager takes over. */
-  takeover(streamId: string): Promise<void> {
+  async takeover(streamId: string): Promise<void> {
+    // Outside the stream's chain: a channel feed of this very task hands over through that chain.
+    await this.options.hosting?.claimLive(streamId);
     return this.serial(streamId, async () => {
       this.state(streamId).publisher = 'live';
       await this.apply(streamId);
@@ -115,8 +135,11 @@ export class ChannelDirector {
     await this.serial(streamId, async () => {
       this.state(streamId).publisher = 'none';
       await this.apply(streamId);
-      carriesOn = this.state(streamId).feed !== undefined;
+      const state = this.state(streamId);
+      // In the cloud the channel's host (maybe another task) plays on: the playlists stay open.
+      carriesOn = state.feed !== undefined || (this.options.hosting !== undefined && state.channel);
     });
+    await this.options.hosting?.releaseLive(streamId);
     return carriesOn;
   }
 
@@ -137,7 +160,14 @@ export class ChannelDirector {
     // Slate and fallback feeds make classic segments only: a low-latency stream's players (on ll.m3u8)
     // would get nothing from them, so such a stream is no channel (its live sessions skip the hand-over too).
     const channel = stream?.latencyMode !== 'low';
-    const fallback = channel && Boolean(media?.fallback && media.fallback.items.length > 0);
+    const configured = channel && Boolean(media?.fallback && media.fallback.items.length > 0);
+    state.channel = configured;
+    const hosting = this.options.hosting;
+    // Not hosted here: another task plays the fallback (or will); this one only runs its live sessions.
+    const elsewhere = hosting !== undefined && state.publisher === 'none' && !hosting.hosts(streamId);
+    const fallback = configured && !elsewhere;
+    // A task producing nothing for the stream sees the output as stored (another task may have changed it).
+    if (hosting && !state.feed && state.output !== 'live' && stream?.output) state.output = stream.output;
     const change = selectOutput(state.output, {
       publisher: state.publisher,
       fallback,
@@ -167,6 +197,8 @@ export class ChannelDirector {
     }
     if (!change) return;
     state.output = change.to;
+    // Stopping a fallback that another task carries on (or will): that task announces the change.
+    if (elsewhere && configured && change.to === 'off' && stream?.status !== 'disabled') return;
     this.options.logger.info('channel: output changed', { streamId, ...change });
     await this.options.emit({ type: 'output.changed', streamId, data: change }).catch((err: unknown) => this.fail(streamId, 'could not emit output.changed', err));
   }
@@ -192,7 +224,7 @@ export class ChannelDirector {
   private state(streamId: string): ChannelState {
     let state = this.states.get(streamId);
     if (!state) {
-      state = { output: 'off', publisher: 'none', feed: undefined, playing: undefined, sessionPlan: undefined, chain: Promise.resolve() };
+      state = { output: 'off', publisher: 'none', feed: undefined, playing: undefined, sessionPlan: undefined, channel: false, chain: Promise.resolve() };
       this.states.set(streamId, state);
     }
     return state;

@@ -1,0 +1,186 @@
+/**
+ * 24/7 channels across two cloud ingest tasks against local AWS stand-ins (dynalite, s3rver, an in-memory
+ * SQS queue with real visibility semantics, the real publish-auth handler behind a mocked Lambda client):
+ * a channel job makes one task play the fallback, holding the output lease at channel priority; a
+ * publisher on the other task claims the lease, the channel task hands over at a segment boundary and the
+ * live packager continues the same playlists from the bucket; after the session the fallback resumes;
+ * when the channel task stops, its job is handed back and the other task plays on. Throughout, every
+ * media sequence only increases and each switch is a discontinuity.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createConsoleLogger } from '../../adapters/console-logger';
+import { EmfMetrics } from '../../adapters/emf-metrics';
+import { DynamoDbMediaStore } from '../../adapters/dynamodb-media-store';
+import { DynamoDbOutputLeaseStore } from '../../adapters/dynamodb-output-lease';
+import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
+import { EventBridgeEventPublisher } from '../../adapters/eventbridge-event-publisher';
+import { S3ObjectStore } from '../../adapters/s3-object-store';
+import { SqsChannelJobQueue } from '../../adapters/sqs-channel-job-queue';
+import { eventEmitter } from '../../core/events/emit-event';
+import { parseMediaPlaylist } from '../../core/hls/playlist';
+import { newId } from '../../core/ids';
+import { systemClock } from '../../core/ports/clock';
+import { silentLogger } from '../../core/ports/logger';
+import { createStream } from '../../core/streams/stream-registry';
+import { loadCloudIngestConfig } from '../../containers/ingest/src/cloud/cloud-config';
+import { startCloudIngest, type CloudIngest } from '../../containers/ingest/src/cloud/cloud-ingest';
+import { createPublishAuthHandler } from '../../lambdas/publish-auth/handler';
+import { makeMediaFile } from '../support/channel-media';
+import { FakeSqs } from '../support/fake-sqs';
+import { publish, stopAll } from '../support/ffmpeg';
+import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
+import { startTestS3, type TestS3 } from '../support/local-s3';
+import { waitFor } from '../support/wait';
+
+const BUCKET = 'streamplane-media';
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/channel-jobs';
+
+interface Sample { mediaSequence: number; uris: string[]; discontinuities: number }
+
+describe('24/7 channel jobs across two cloud ingest tasks', () => {
+  let dynamo: TestDynamo;
+  let localS3: TestS3;
+  const dirs: string[] = [];
+  const tasks = new Map<string, CloudIngest>();
+  const bridge = mockClient(EventBridgeClient);
+  const lambda = mockClient(LambdaClient);
+  const queue = new FakeSqs();
+
+  before(async () => {
+    dynamo = await startTestDynamo();
+    localS3 = await startTestS3(BUCKET);
+    bridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+  });
+
+  after(async () => {
+    await stopAll();
+    for (const task of tasks.values()) await task.stop().catch(() => undefined);
+    await localS3.stop();
+    await dynamo.stop();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    bridge.restore();
+    lambda.restore();
+  });
+
+  it('plays the fallback on one task, hands over to a publisher on the other and back, and survives the channel task stopping', async () => {
+    // Prepare: the registry, the media library with one ready clip, and two tasks sharing one queue.
+    const store = new DynamoDbStreamStore({ tableName: TEST_TABLE, client: dynamo.client });
+    const publisher = new EventBridgeEventPublisher({ eventBusName: 'streamplane-test', client: new EventBridgeClient({ region: 'us-east-1' }) });
+    const emit = eventEmitter({ store, publisher, clock: systemClock });
+    const auth = createPublishAuthHandler({ store, emit, clock: systemClock });
+    lambda.on(InvokeCommand).callsFake(async (input: { Payload?: Uint8Array }) => {
+      const request = JSON.parse(Buffer.from(input.Payload ?? new Uint8Array()).toString('utf8')) as Parameters<typeof auth>[0];
+      return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(await auth(request, {} as Context))) };
+    });
+    const bucket = new S3ObjectStore({ bucket: BUCKET, client: localS3.client });
+    const media = new DynamoDbMediaStore({ tableName: TEST_TABLE, client: dynamo.client });
+    const fixtures = await mkdtemp(join(tmpdir(), 'streamplane-channel-fixtures-'));
+    dirs.push(fixtures);
+    const clip = await makeMediaFile(fixtures, 'loop', 'mp4', 4);
+    const mediaId = newId('media');
+    const now = new Date().toISOString();
+    await bucket.put(`media/${mediaId}/source`, await readFile(clip), { contentType: 'video/mp4', cacheControl: 'no-store' });
+    await media.create({
+      id: mediaId, name: 'loop', status: 'ready', objectKey: `media/${mediaId}/source`, uploadExpiresAt: now,
+      durationSeconds: 4, kind: 'video', codecs: ['h264', 'aac'], width: 320, height: 180, bytes: 1, createdAt: now, updatedAt: now, version: 1,
+    });
+    const { stream, streamKey } = await createStream({ store, emit, clock: systemClock, media }, {
+      name: 'channel', reconnectWindowSeconds: 0, recording: false, fallback: { mediaIds: [mediaId], order: 'sequential' },
+    });
+    for (const taskId of ['task-a', 'task-b']) {
+      const scratch = await mkdtemp(join(tmpdir(), `streamplane-${taskId}-`));
+      dirs.push(scratch);
+      const config = loadCloudIngestConfig({
+        STREAMPLANE_RTMP_PORT: '0', STREAMPLANE_HTTP_PORT: '0', STREAMPLANE_BIND: '127.0.0.1', STREAMPLANE_DATA_DIR: scratch,
+        STREAMPLANE_MEDIA_BUCKET: BUCKET, STREAMPLANE_TABLE_NAME: TEST_TABLE, STREAMPLANE_EVENT_BUS_NAME: 'streamplane-test',
+        STREAMPLANE_PUBLISH_AUTH_FUNCTION: 'publish-auth', STREAMPLANE_PLAYBACK_BASE_URL: 'https://d111111abcdef8.cloudfront.net',
+        STREAMPLANE_HEARTBEAT_SECONDS: '5', STREAMPLANE_SEGMENT_SECONDS: '1', STREAMPLANE_LADDER: '180',
+        STREAMPLANE_CHANNEL_JOB_QUEUE_URL: QUEUE_URL, STREAMPLANE_CHANNEL_JOB_VISIBILITY_SECONDS: '6', STREAMPLANE_OUTPUT_LEASE_SECONDS: '3',
+      });
+      const logger = process.env.TEST_LOG ? createConsoleLogger({ level: 'info' }).child({ task: taskId }) : silentLogger;
+      tasks.set(taskId, await startCloudIngest(config, logger, {
+        s3: localS3.client, dynamo: dynamo.client, publisher, lambda: new LambdaClient({ region: 'us-east-1' }), sqs: queue.client(),
+        taskId, healthCheckPort: null, channelTickMs: 250, sqsWaitSeconds: 1,
+        metrics: new EmfMetrics({ namespace: 'Streamplane', dimensions: { service: 'ingest' }, write: () => undefined }),
+      }));
+    }
+    const leases = new DynamoDbOutputLeaseStore({ tableName: TEST_TABLE, client: dynamo.client });
+    const playlistKey = `live/${stream.id}/180p/index.m3u8`;
+    const samples: Sample[] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const body = await bucket.get(playlistKey).catch(() => undefined);
+        // s3rver (unlike S3) may answer a read racing a write with a partial body: skip what is not whole.
+        const text = body ? Buffer.from(body).toString('utf8') : '';
+        if (text.startsWith('#EXTM3U') && text.endsWith('\n')) {
+          const p = parseMediaPlaylist(text);
+          samples.push({ mediaSequence: p.mediaSequence, uris: p.segments.map((s) => s.uri), discontinuities: p.discontinuitySequence + p.segments.filter((s) => s.discontinuity).length });
+        }
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    })();
+    const holder = async () => {
+      const lease = await leases.get(stream.id);
+      return lease && !lease.released && lease.expiresAt.getTime() > Date.now() ? lease : undefined;
+    };
+    const tail = () => { const s = samples.at(-1); return s ? s.mediaSequence + s.uris.length - 1 : -1; };
+
+    // Act 1: the producer's job; exactly one task plays the channel.
+    await new SqsChannelJobQueue({ queueUrl: QUEUE_URL, client: queue.client() }).send({ streamId: stream.id, requestedAt: new Date().toISOString(), reason: 'fallback_configured' });
+    const channelLease = await waitFor('a task holding the lease at channel priority', async () => ((await holder())?.priority === 'channel' ? holder() : undefined), { timeoutMs: 30_000 });
+    const playerId = (channelLease?.holder ?? '').replace(/:channel$/, '');
+    const otherId = playerId === 'task-a' ? 'task-b' : 'task-a';
+    await waitFor('fallback segments in the bucket', () => tail() >= 2, { timeoutMs: 40_000 });
+    assert.equal(queue.inFlight(), 1, 'the job is held by the playing task');
+
+    // Act 2: a publisher on the other task takes over through the lease.
+    const other = tasks.get(otherId) as CloudIngest;
+    const beforeLive = tail();
+    const encoder = publish({ url: `rtmp://127.0.0.1:${other.app.ingest.port}/live/${streamKey}`, width: 320, height: 180, seconds: 8 });
+    const liveLease = await waitFor('the publisher\'s task holding the lease', async () => ((await holder())?.holder === `${otherId}:live` ? holder() : undefined), { timeoutMs: 40_000 });
+    assert.ok((liveLease?.generation ?? 0) > (channelLease?.generation ?? 0), 'a new generation');
+    assert.equal(tasks.get(playerId)?.app.channels?.feedPid(stream.id), undefined, 'the channel task stopped its feed');
+    await waitFor('live segments after the fallback ones', () => tail() > beforeLive + 2, { timeoutMs: 40_000 });
+    await encoder.exited;
+
+    // Act 3: the session ends; the fallback resumes from the channel task on the same playlists.
+    const afterLive = await waitFor('the channel task playing again', async () => ((await holder())?.holder === `${playerId}:channel` ? holder() : undefined), { timeoutMs: 40_000 });
+    const resumedAt = tail();
+    await waitFor('fallback segments after the session', () => tail() > resumedAt + 1, { timeoutMs: 40_000 });
+
+    // Act 4: the channel task stops; its job is handed back and the other task plays on.
+    await tasks.get(playerId)?.stop();
+    tasks.delete(playerId);
+    const takenOver = await waitFor('the other task holding the channel', async () => ((await holder())?.holder === `${otherId}:channel` ? holder() : undefined), { timeoutMs: 40_000 });
+    const stoppedAt = tail();
+    await waitFor('fallback segments from the other task', () => tail() > stoppedAt + 1, { timeoutMs: 40_000 });
+    watching = false;
+    await watcher;
+
+    // Assess: one timeline across every writer.
+    assert.ok((afterLive?.generation ?? 0) > (liveLease?.generation ?? 0) && (takenOver?.generation ?? 0) > (afterLive?.generation ?? 0), 'generations only increase');
+    const names = new Map<number, string>();
+    let lastSequence = -1;
+    for (const s of samples) {
+      assert.ok(s.mediaSequence >= lastSequence, `media sequence went back from ${lastSequence} to ${s.mediaSequence}`);
+      lastSequence = s.mediaSequence;
+      s.uris.forEach((uri, i) => {
+        const known = names.get(s.mediaSequence + i);
+        assert.ok(known === undefined || known === uri, `sequence ${s.mediaSequence + i} named ${known} and then ${uri}`);
+        names.set(s.mediaSequence + i, uri);
+      });
+    }
+    const last = samples.at(-1) as Sample;
+    assert.ok(last.discontinuities >= 3, `a discontinuity at each switch (fallback → live → fallback → fallback), saw ${last.discontinuities}`);
+    assert.equal(queue.inFlight(), 1, 'one job, held by the task that plays');
+  });
+});
