@@ -536,7 +536,7 @@ describe('recordings', () => {
     const statements = grantsOf(role);
     assert.deepEqual(statements.filter((g) => (g.actions as string[]).some((a) => a.startsWith('dynamodb:') || a === 'sqs:SendMessage')), [
       { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('STREAM#*') },
-      { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: leadingKeys('STREAMS') },
+      { actions: ['dynamodb:Query'], resource: indexArn('gsi1'), condition: leadingKeys('STREAMS', 'STREAMS#*') },
       { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('MEDIA#*') },
       { actions: ['dynamodb:GetItem'], resource: tableArn, condition: leadingKeys('LEASE#*') },
       { actions: ['sqs:SendMessage'], resource: getAtt(stack.channelJobs.queue), condition: undefined },
