@@ -10,14 +10,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { publish, stopAll, type Publisher } from '../support/ffmpeg';
-import { launchChromium } from '../support/browser';
+import { describe, it } from 'node:test';
+import { publish, type Publisher } from '../support/ffmpeg';
+import { usePlayerHarness } from '../support/player-harness';
 import { fetchMediaPlaylist, fetchText, parseMaster, waitForMaster } from '../support/hls';
 import { parseMediaPlaylist } from '../../core/hls/playlist';
-import { startTestPlane, type TestPlane } from '../support/plane';
-import { startPlayerSite, type PlayerSite } from '../support/player-site';
 import { staysTrue, waitFor } from '../support/wait';
 
 const execFileAsync = promisify(execFile);
@@ -126,24 +123,10 @@ async function measure(seconds: number): Promise<{ cpuPercent: number; rssMb: nu
 }
 
 describe('backup ingest: two encoders, one output', () => {
-  let t: TestPlane;
-  let site: PlayerSite | undefined;
-  let browser: Browser | undefined;
-
-  before(async () => {
-    t = await startTestPlane({ env: { STREAMPLANE_LADDER: '180', STREAMPLANE_THUMBNAIL_SECONDS: '0' } });
-    site = await startPlayerSite(PAGE);
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await stopAll();
-    await site?.close();
-    await t?.stop();
-  });
+  const h = usePlayerHarness(PAGE, { env: { STREAMPLANE_LADDER: '180', STREAMPLANE_THUMBNAIL_SECONDS: '0' } });
 
   it('takes over on disconnect and starvation, reverts, ignores a leaving standby, and records one VOD', async () => {
-    const created = await t.api<{ id: string; streamKey: string; playback: { hls: string }; ingest: { url: string; backupUrl: string; backupServer: string } }>('POST', '/v1/streams', {
+    const created = await h.plane.api<{ id: string; streamKey: string; playback: { hls: string }; ingest: { url: string; backupUrl: string; backupServer: string } }>('POST', '/v1/streams', {
       name: 'two encoders',
       reconnectWindowSeconds: 10,
       backupRevertSeconds: REVERT_SECONDS,
@@ -152,16 +135,16 @@ describe('backup ingest: two encoders, one output', () => {
     const { id, streamKey } = created.body;
     assert.equal(created.body.ingest.backupUrl, `${created.body.ingest.backupServer}/${streamKey}`);
     assert.match(created.body.ingest.backupServer, /\/live-backup$/);
-    const backupUrl = t.rtmpUrl(streamKey).replace('/live/', '/live-backup/');
+    const backupUrl = h.plane.rtmpUrl(streamKey).replace('/live/', '/live-backup/');
     type View = { status: string; sessionId?: string; ingest: { backupUrl?: string; feeds: Array<{ role: string; state: string }> } };
-    const view = async () => (await t.api<View>('GET', `/v1/streams/${id}`)).body;
+    const view = async () => (await h.plane.api<View>('GET', `/v1/streams/${id}`)).body;
     const feeds = async () => (await view()).ingest.feeds.map((f) => `${f.role}:${f.state}`).join(' ');
     const takeovers = async () =>
-      (await t.api<{ items: Array<{ data: { from: string; to: string; reason: string } }> }>('GET', `/v1/events?streamId=${id}&type=stream.takeover&limit=50`)).body.items.map((e) => `${e.data.from}>${e.data.to}:${e.data.reason}`);
+      (await h.plane.api<{ items: Array<{ data: { from: string; to: string; reason: string } }> }>('GET', `/v1/events?streamId=${id}&type=stream.takeover&limit=50`)).body.items.map((e) => `${e.data.from}>${e.data.to}:${e.data.reason}`);
     assert.equal((await view()).ingest.backupUrl, undefined, 'the key-bearing URL is shown on create only');
 
     // The primary goes live.
-    let primary: Publisher = publish({ url: t.rtmpUrl(streamKey), width: 320, height: 180, gopSeconds: 1, seconds: 300, ...PRIMARY });
+    let primary: Publisher = publish({ url: h.plane.rtmpUrl(streamKey), width: 320, height: 180, gopSeconds: 1, seconds: 300, ...PRIMARY });
     const master = await waitForMaster(created.body.playback.hls, 60_000);
     const variant = parseMaster(master)[0];
     assert.ok(variant);
@@ -180,13 +163,13 @@ describe('backup ingest: two encoders, one output', () => {
     const third = publish({ url: backupUrl, width: 320, height: 180, seconds: 20, ...BACKUP });
     await third.exited;
     await waitFor('already_publishing', async () => {
-      const events = await t.api<{ items: Array<{ data: { reason: string } }> }>('GET', `/v1/events?streamId=${id}&type=stream.rejected&limit=10`);
+      const events = await h.plane.api<{ items: Array<{ data: { reason: string } }> }>('GET', `/v1/events?streamId=${id}&type=stream.rejected&limit=10`);
       return events.body.items.some((e) => e.data.reason === 'already_publishing');
     }, { timeoutMs: 10_000 });
 
     const watcher = watchPlaylist(mediaUrl);
-    const page = await (browser as Browser).newPage();
-    await page.goto((site as PlayerSite).url);
+    const page = await h.browser.newPage();
+    await page.goto(h.site.url);
     await page.evaluate((src) => (window as unknown as { start(s: string): void }).start(src), created.body.playback.hls);
     const time = () => page.evaluate(() => (window as unknown as { time(): number }).time());
     await waitFor('playing in the browser', async () => (await time()) > 3, { timeoutMs: 60_000 });
@@ -202,7 +185,7 @@ describe('backup ingest: two encoders, one output', () => {
     assert.equal((await view()).status, 'live', 'the session never went interrupted');
 
     // 2. The primary comes back: standby, then it takes the output back after the revert delay.
-    primary = publish({ url: t.rtmpUrl(streamKey), width: 320, height: 180, gopSeconds: 1, seconds: 300, ...PRIMARY });
+    primary = publish({ url: h.plane.rtmpUrl(streamKey), width: 320, height: 180, gopSeconds: 1, seconds: 300, ...PRIMARY });
     await waitFor('primary in standby', async () => (await feeds()) === 'primary:standby backup:active', { timeoutMs: 20_000 });
     const standbyAt = Date.now();
     await waitFor('revert to the primary', async () => (await takeovers()).includes('backup>primary:reverted'), { timeoutMs: 30_000, intervalMs: 100 });
@@ -223,7 +206,7 @@ describe('backup ingest: two encoders, one output', () => {
     // 4. A starved primary (SIGSTOP 5 s) hands the output to the backup, reason `starved`; then it reverts.
     backup = publish({ url: backupUrl, width: 320, height: 180, gopSeconds: 1, seconds: 300, ...BACKUP });
     await waitFor('backup in standby again', async () => (await feeds()) === 'primary:active backup:standby', { timeoutMs: 20_000 });
-    await waitFor('backup steady', async () => (await view()).status === 'live' && t.plane.sessions.backup.standby(id)?.health.healthy(Date.now()) === true, { timeoutMs: 10_000 });
+    await waitFor('backup steady', async () => (await view()).status === 'live' && h.plane.plane.sessions.backup.standby(id)?.health.healthy(Date.now()) === true, { timeoutMs: 10_000 });
     primary.process.kill('SIGSTOP');
     const stoppedAt = Date.now();
     await waitFor('starved takeover', async () => (await takeovers()).includes('primary>backup:starved'), { timeoutMs: 10_000, intervalMs: 100 });
@@ -239,16 +222,16 @@ describe('backup ingest: two encoders, one output', () => {
     assert.deepEqual(errors.filter((e) => e.fatal), [], JSON.stringify(errors));
     assertSequencesIncrease(watcher.samples);
     assert.deepEqual(await takeovers(), ['primary>backup:disconnected', 'backup>primary:reverted', 'primary>backup:starved', 'backup>primary:reverted']);
-    const connected = await t.api<{ items: Array<{ data: { role: string } }> }>('GET', `/v1/events?streamId=${id}&type=stream.connected&limit=20`);
+    const connected = await h.plane.api<{ items: Array<{ data: { role: string } }> }>('GET', `/v1/events?streamId=${id}&type=stream.connected&limit=20`);
     assert.deepEqual(connected.body.items.map((e) => e.data.role), ['primary', 'backup', 'primary', 'backup']);
 
     // One session, one recording with both feeds' content in order.
     const sessionId = (await view()).sessionId;
     await primary.kill('SIGKILL');
     await backup.kill('SIGKILL');
-    assert.equal((await t.api('POST', `/v1/streams/${id}/end`)).status, 200);
+    assert.equal((await h.plane.api('POST', `/v1/streams/${id}/end`)).status, 200);
     const recording = await waitFor('the recording ready', async () => {
-      const list = await t.api<{ items: Array<{ id: string; sessionId: string; status: string; durationSeconds: number | null; playback: { hls: string } }> }>('GET', `/v1/streams/${id}/recordings`);
+      const list = await h.plane.api<{ items: Array<{ id: string; sessionId: string; status: string; durationSeconds: number | null; playback: { hls: string } }> }>('GET', `/v1/streams/${id}/recordings`);
       return list.body.items.length === 1 && list.body.items[0]?.status === 'ready' ? list.body.items[0] : undefined;
     }, { timeoutMs: 90_000 });
     assert.equal(recording.sessionId, sessionId);

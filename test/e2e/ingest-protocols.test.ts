@@ -91,7 +91,14 @@ describe('ingest protocols', () => {
     const got = await t.api<Record<string, unknown>>('GET', `/v1/streams/${stream.id}`);
     const text = JSON.stringify(got.body);
     assert.ok(!text.includes(stream.streamKey) && !text.includes('correct-horse'), 'neither the key nor the passphrase is listed');
-    assert.deepEqual(got.body.ingest, { server: stream.ingest.server, rtmpsServer: stream.ingest.rtmpsServer, srtEncrypted: true });
+    assert.deepEqual(got.body.ingest, {
+      server: stream.ingest.server,
+      rtmpsServer: stream.ingest.rtmpsServer,
+      srtEncrypted: true,
+      // Backup ingest: the key-less server and both feeds, never the key-bearing backupUrl.
+      backupServer: stream.ingest.server.replace(/\/live$/, '/live-backup'),
+      feeds: [{ role: 'primary', state: 'absent', since: null }, { role: 'backup', state: 'absent', since: null }],
+    });
     const bad = await t.api<{ code: string }>('PATCH', `/v1/streams/${stream.id}`, { srtPassphrase: 'short' });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.code, 'validation');
