@@ -3,7 +3,7 @@
  * local plane: a source with 2 s keyframes starts from what it declares (metadata, sequence headers) and
  * its first keyframe, through every stage in order; a source whose keyframes turn out too far apart for
  * the provisional passthrough rung is re-encoded under the master it was planned with, which is written
- * once and tells the truth; live playlists carry HOLD-BACK and stay cacheable by a CDN. Ordering and
+ * once and tells the truth; live playlists stay spec-conformant and cacheable by a CDN. Ordering and
  * content only: no timing is asserted (bench:latency measures it).
  */
 import assert from 'node:assert/strict';
@@ -35,7 +35,7 @@ describe('fast start and normal-mode live playlists', () => {
     return created.body;
   }
 
-  it('starts a 2 s-keyframe source from its declaration, stage after stage, and serves HOLD-BACK playlists a CDN may cache', async () => {
+  it('starts a 2 s-keyframe source from its declaration, stage after stage, and serves live playlists a CDN may cache', async () => {
     const stream = await createStream('fast start');
     const encoder = publish({ url: t.rtmpUrl(stream.streamKey), width: 640, height: 360, seconds: 12 });
     const master = await waitForMaster(stream.playback.hls);
@@ -56,7 +56,8 @@ describe('fast start and normal-mode live playlists', () => {
     const media = await fetchText(new URL(variants[0]!.uri, stream.playback.hls).toString());
     assert.equal(media.status, 200);
     assert.match(media.text, /#EXT-X-TARGETDURATION:2\n/);
-    assert.match(media.text, /#EXT-X-SERVER-CONTROL:HOLD-BACK=3\.000\n/);
+    const holdBack = /HOLD-BACK=([\d.]+)/.exec(media.text.replace(/PART-HOLD-BACK=[\d.]+/g, ''));
+    assert.ok(!holdBack || Number(holdBack[1]) >= 3 * 2, 'a HOLD-BACK, if any, is at least three target durations (RFC 8216bis)');
     assert.equal(/CAN-BLOCK-RELOAD|EXT-X-PART/.test(media.text), false, 'normal mode never blocks');
     assert.equal(media.headers.get('cache-control'), 'public, max-age=0, s-maxage=1');
     await encoder.kill();

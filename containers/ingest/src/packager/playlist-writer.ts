@@ -9,7 +9,6 @@
  */
 import { targetDurationFor, writeMasterPlaylist } from '../../../../core/hls/playlist';
 import { LIVE_OBJECT_REFRESH_MS, liveObjectRefreshDue } from '../../../../core/media/live-refresh';
-import { liveHoldBackSeconds } from '../../../../core/hls/hold-back';
 import { liveMasterPlaylistKey, liveMediaPlaylistKey, mediaPlaylistUri, renditionsFileKey } from '../../../../core/media/layout';
 import type { Logger } from '../../../../core/ports/logger';
 import type { ObjectStore, PutOptions } from '../../../../core/ports/object-store';
@@ -103,8 +102,7 @@ export class PlaylistWriter {
 
   async storeMediaPlaylist(rendition: string, track: RenditionTrack, endList: boolean, signal: AbortSignal): Promise<void> {
     this.targetDuration = targetDurationFor(track.durations(), this.targetDuration);
-    // Live playlists tell hls.js how close to the edge to sit (core/hls/hold-back.ts).
-    const text = track.render({ targetDuration: this.targetDuration, endList, holdBackSeconds: liveHoldBackSeconds(this.targetDuration) });
+    const text = track.render({ targetDuration: this.targetDuration, endList });
     await retry(() => this.options.store.put(liveMediaPlaylistKey(this.options.streamId, rendition), text, PLAYLIST_PUT_OPTIONS), this.options.retryPolicy, {
       signal,
       onRetry: (err, attempt) => this.options.logger.warn('packager: playlist write failed; retrying', { streamId: this.options.streamId, rendition, attempt, error: describeError(err) }),

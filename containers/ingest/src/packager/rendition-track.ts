@@ -75,9 +75,8 @@ export class RenditionTrack {
   }
 
   /** The media playlist text for the current window. Throws if nothing was ever published. */
-  render(options: { targetDuration: number; endList?: boolean; holdBackSeconds?: number }): string {
-    const holdBack = options.holdBackSeconds !== undefined ? { holdBackSeconds: options.holdBackSeconds } : {};
-    return writeMediaPlaylist(mediaPlaylistFromWindow(this.window, { targetDuration: options.targetDuration, endList: options.endList ?? false, ...holdBack }));
+  render(options: { targetDuration: number; endList?: boolean }): string {
+    return writeMediaPlaylist(mediaPlaylistFromWindow(this.window, { targetDuration: options.targetDuration, endList: options.endList ?? false }));
   }
 
   /** Durations in the window (the target duration must cover them). */
