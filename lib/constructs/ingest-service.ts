@@ -13,17 +13,18 @@
  * Must never: open the tasks to anything but the load balancer, or give the task role more than its
  * grants (media prefixes, its stream items, the bus, the publish-auth function — granted by the stack).
  */
-import { Duration, IgnoreMode, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
+import { ingestImage, ingestRuntimePlatform, type IngestArchitecture } from './ingest-image';
 import { acknowledgeWildcardResources } from './nag-acknowledgments';
+
+export { REPO_ROOT, type IngestArchitecture } from './ingest-image';
 
 export const RTMP_PORT = 1935;
 /** The ingest's gauge of its used stream budget in percent (containers/ingest/src/cloud/cloud-ingest.ts). */
@@ -46,9 +47,7 @@ export const REVISION_CHECK_SECONDS = 30;
 export const STOP_TIMEOUT = Duration.seconds(120);
 
 /** The repository root: the Docker build context of the ingest image (filtered by .dockerignore). */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export type IngestArchitecture = 'arm64' | 'x86_64';
 
 export interface IngestServiceProps {
   readonly cluster: ecs.ICluster;
@@ -139,19 +138,12 @@ export class IngestService extends Construct {
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu,
       memoryLimitMiB: memoryMiB,
-      runtimePlatform: {
-        cpuArchitecture: architecture === 'arm64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
+      runtimePlatform: ingestRuntimePlatform(architecture),
       volumes: [{ name: 'scratch' }],
     });
     const image =
       props.image ??
-      ecs.ContainerImage.fromAsset(REPO_ROOT, {
-        file: 'containers/ingest/Dockerfile',
-        platform: architecture === 'arm64' ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
-        ignoreMode: IgnoreMode.DOCKER,
-      });
+ingestImage(architecture);
     const container = this.taskDefinition.addContainer('Ingest', {
       containerName: CONTAINER_NAME,
       image,

@@ -12,9 +12,8 @@
  * Must never: let the dispatcher run any other task definition, pass any other role, or give the task
  * more than reads under recordings/ and the put of `recordings/<id>/recording.mp4`.
  */
-import { Duration, IgnoreMode, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -24,7 +23,7 @@ import { RECORDINGS_PREFIX } from '../../core/media/layout';
 import type { MediaBucket } from './media-bucket';
 import { acknowledgeWildcardResources } from './nag-acknowledgments';
 import { PlaneFunction } from './plane-function';
-import { REPO_ROOT, type IngestArchitecture } from './ingest-service';
+import { ingestImage, ingestRuntimePlatform, type IngestArchitecture } from './ingest-image';
 import { ITEM_FAMILIES, type StreamTable } from './stream-table';
 import type { WorkQueue } from './work-queue';
 
@@ -82,20 +81,13 @@ export class Mp4ExportWorker extends Construct {
       cpu,
       memoryLimitMiB: memoryMiB,
       ...(storage > 21 ? { ephemeralStorageGiB: storage } : {}),
-      runtimePlatform: {
-        cpuArchitecture: architecture === 'arm64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
+      runtimePlatform: ingestRuntimePlatform(architecture),
       volumes: [{ name: 'scratch' }],
     });
     const image =
       props.image ??
       // The same source, Dockerfile and platform as the ingest's image: one asset, built and pushed once.
-      ecs.ContainerImage.fromAsset(REPO_ROOT, {
-        file: 'containers/ingest/Dockerfile',
-        platform: architecture === 'arm64' ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
-        ignoreMode: IgnoreMode.DOCKER,
-      });
+      ingestImage(architecture);
     const container = this.taskDefinition.addContainer('Export', {
       containerName: EXPORT_CONTAINER_NAME,
       image,
