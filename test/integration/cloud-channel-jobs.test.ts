@@ -13,18 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { Context } from 'aws-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createConsoleLogger } from '../../adapters/console-logger';
 import { EmfMetrics } from '../../adapters/emf-metrics';
 import { DynamoDbMediaStore } from '../../adapters/dynamodb-media-store';
 import { DynamoDbOutputLeaseStore } from '../../adapters/dynamodb-output-lease';
-import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
-import { EventBridgeEventPublisher } from '../../adapters/eventbridge-event-publisher';
 import { S3ObjectStore } from '../../adapters/s3-object-store';
 import { SqsChannelJobQueue } from '../../adapters/sqs-channel-job-queue';
-import { eventEmitter } from '../../core/events/emit-event';
 import { parseMediaPlaylist } from '../../core/hls/playlist';
 import { newId } from '../../core/ids';
 import { systemClock } from '../../core/ports/clock';
@@ -32,10 +28,10 @@ import { silentLogger } from '../../core/ports/logger';
 import { createStream } from '../../core/streams/stream-registry';
 import { loadCloudIngestConfig } from '../../containers/ingest/src/cloud/cloud-config';
 import { startCloudIngest, type CloudIngest } from '../../containers/ingest/src/cloud/cloud-ingest';
-import { createPublishAuthHandler } from '../../lambdas/publish-auth/handler';
 import { makeMediaFile } from '../support/channel-media';
 import { FakeSqs } from '../support/fake-sqs';
 import { publish, stopAll } from '../support/ffmpeg';
+import { cloudRegistry } from '../support/cloud-registry';
 import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
 import { startTestS3, type TestS3 } from '../support/local-s3';
 import { waitFor } from '../support/wait';
@@ -72,14 +68,7 @@ describe('24/7 channel jobs across two cloud ingest tasks', () => {
 
   it('plays the fallback on one task, hands over to a publisher on the other and back, and survives the channel task stopping', async () => {
     // Prepare: the registry, the media library with one ready clip, and two tasks sharing one queue.
-    const store = new DynamoDbStreamStore({ tableName: TEST_TABLE, client: dynamo.client });
-    const publisher = new EventBridgeEventPublisher({ eventBusName: 'streamplane-test', client: new EventBridgeClient({ region: 'us-east-1' }) });
-    const emit = eventEmitter({ store, publisher, clock: systemClock });
-    const auth = createPublishAuthHandler({ store, emit, clock: systemClock });
-    lambda.on(InvokeCommand).callsFake(async (input: { Payload?: Uint8Array }) => {
-      const request = JSON.parse(Buffer.from(input.Payload ?? new Uint8Array()).toString('utf8')) as Parameters<typeof auth>[0];
-      return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(await auth(request, {} as Context))) };
-    });
+    const { store, publisher, emit } = cloudRegistry({ dynamo: dynamo.client, tableName: TEST_TABLE, lambda });
     const bucket = new S3ObjectStore({ bucket: BUCKET, client: localS3.client });
     const media = new DynamoDbMediaStore({ tableName: TEST_TABLE, client: dynamo.client });
     const fixtures = await mkdtemp(join(tmpdir(), 'streamplane-channel-fixtures-'));

@@ -10,23 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbIngestHeartbeats } from '../../adapters/dynamodb-ingest-heartbeats';
-import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
-import { EventBridgeEventPublisher } from '../../adapters/eventbridge-event-publisher';
 import { S3ObjectStore } from '../../adapters/s3-object-store';
-import { eventEmitter } from '../../core/events/emit-event';
 import { systemClock } from '../../core/ports/clock';
 import { silentLogger } from '../../core/ports/logger';
 import { createStream } from '../../core/streams/stream-registry';
 import { loadCloudIngestConfig } from '../../containers/ingest/src/cloud/cloud-config';
 import { startCloudIngest, type CloudIngest } from '../../containers/ingest/src/cloud/cloud-ingest';
 import { EmfMetrics } from '../../adapters/emf-metrics';
-import { createPublishAuthHandler } from '../../lambdas/publish-auth/handler';
 import { publish, stopAll } from '../support/ffmpeg';
+import { cloudRegistry } from '../support/cloud-registry';
 import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
 import { startTestS3, type TestS3 } from '../support/local-s3';
 import { waitFor } from '../support/wait';
@@ -62,16 +58,7 @@ describe('cloud ingest against local AWS stand-ins', () => {
   });
 
   it('turns a publish into HLS objects in the bucket, events on the bus and a heartbeat', async () => {
-    const store = new DynamoDbStreamStore({ tableName: TEST_TABLE, client: dynamo.client });
-    const publisher = new EventBridgeEventPublisher({ eventBusName: 'streamplane-test', client: new EventBridgeClient({ region: 'us-east-1' }) });
-    const emit = eventEmitter({ store, publisher, clock: systemClock });
-    // The Lambda service is the one part with no local stand-in: the mock hands the payload to the real handler.
-    const auth = createPublishAuthHandler({ store, emit, clock: systemClock });
-    lambda.on(InvokeCommand).callsFake(async (input: { Payload?: Uint8Array }) => {
-      const request = JSON.parse(Buffer.from(input.Payload ?? new Uint8Array()).toString('utf8')) as Parameters<typeof auth>[0];
-      const decision = await auth(request, {} as Context);
-      return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(decision)) };
-    });
+    const { store, publisher, emit } = cloudRegistry({ dynamo: dynamo.client, tableName: TEST_TABLE, lambda });
 
     const { stream, streamKey } = await createStream({ store, emit, clock: systemClock }, { name: 'cloud', reconnectWindowSeconds: 0 });
     const config = loadCloudIngestConfig({

@@ -17,8 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { Context } from 'aws-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
 import { EventBridgeEventPublisher } from '../../adapters/eventbridge-event-publisher';
@@ -32,8 +31,8 @@ import type { RevisionStatus } from '../../core/ports/service-revision';
 import { createStream } from '../../core/streams/stream-registry';
 import { loadCloudIngestConfig } from '../../containers/ingest/src/cloud/cloud-config';
 import { startCloudIngest, type CloudIngest } from '../../containers/ingest/src/cloud/cloud-ingest';
-import { createPublishAuthHandler } from '../../lambdas/publish-auth/handler';
 import { publish, stopAll } from '../support/ffmpeg';
+import { cloudRegistry } from '../support/cloud-registry';
 import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
 import { startTestS3, type TestS3 } from '../support/local-s3';
 import { waitFor } from '../support/wait';
@@ -67,14 +66,7 @@ describe('ingest drain on deploy', () => {
 
   it('refuses new publishes, hands the live one off at a keyframe, and the reconnect continues the session on the new task', async () => {
     // Prepare: the registry, the auth Lambda, and the "old revision" task.
-    const store = new DynamoDbStreamStore({ tableName: TEST_TABLE, client: dynamo.client });
-    const publisher = new EventBridgeEventPublisher({ eventBusName: 'streamplane-test', client: new EventBridgeClient({ region: 'us-east-1' }) });
-    const emit = eventEmitter({ store, publisher, clock: systemClock });
-    const auth = createPublishAuthHandler({ store, emit, clock: systemClock });
-    lambda.on(InvokeCommand).callsFake(async (input: { Payload?: Uint8Array }) => {
-      const request = JSON.parse(Buffer.from(input.Payload ?? new Uint8Array()).toString('utf8')) as Parameters<typeof auth>[0];
-      return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(await auth(request, {} as Context))) };
-    });
+    const { store, publisher, emit } = cloudRegistry({ dynamo: dynamo.client, tableName: TEST_TABLE, lambda });
     const { stream, streamKey } = await createStream({ store, emit, clock: systemClock }, { name: 'drain', reconnectWindowSeconds: 120 });
     const config = (task: string) =>
       loadCloudIngestConfig({

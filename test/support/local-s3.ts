@@ -21,15 +21,7 @@ export async function startTestS3(bucket = 'streamplane-media'): Promise<TestS3>
   const directory = await mkdtemp(join(tmpdir(), 'streamplane-s3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
   const address: AddressInfo = await server.run();
-  const client = new S3Client({
-    endpoint: `http://127.0.0.1:${address.port}`,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    // s3rver predates the SDK's default CRC32 checksums.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = s3rverClient(`http://127.0.0.1:${address.port}`);
   return {
     bucket,
     endpoint: `http://127.0.0.1:${address.port}`,
@@ -40,4 +32,17 @@ export async function startTestS3(bucket = 'streamplane-media'): Promise<TestS3>
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** An S3 client for an s3rver at `endpoint` (path-style, its fixed credentials). */
+export function s3rverClient(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    // s3rver predates the SDK's default CRC32 checksums.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }

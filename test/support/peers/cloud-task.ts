@@ -6,44 +6,26 @@
  * `EVENT <type>` for every event it puts on the bus; SIGTERM stops it.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { localDynamoClient } from '../../../adapters/dynalite-server';
-import { DynamoDbStreamStore } from '../../../adapters/dynamodb-stream-store';
-import { EventBridgeEventPublisher } from '../../../adapters/eventbridge-event-publisher';
 import { EmfMetrics } from '../../../adapters/emf-metrics';
-import { eventEmitter } from '../../../core/events/emit-event';
-import { systemClock } from '../../../core/ports/clock';
 import { silentLogger } from '../../../core/ports/logger';
 import { loadCloudIngestConfig } from '../../../containers/ingest/src/cloud/cloud-config';
 import { startCloudIngest } from '../../../containers/ingest/src/cloud/cloud-ingest';
-import { createPublishAuthHandler } from '../../../lambdas/publish-auth/handler';
+import { cloudRegistry } from '../cloud-registry';
+import { s3rverClient } from '../local-s3';
 
 const env = process.env as Record<string, string>;
 const dynamo = localDynamoClient(env.TASK_DYNAMO_ENDPOINT as string);
-const s3 = new S3Client({
-  endpoint: env.TASK_S3_ENDPOINT,
-  region: 'us-east-1',
-  forcePathStyle: true,
-  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-});
+const s3 = s3rverClient(env.TASK_S3_ENDPOINT as string);
 const bridge = mockClient(EventBridgeClient);
 bridge.on(PutEventsCommand).callsFake((input: { Entries?: Array<{ DetailType?: string }> }) => {
   for (const entry of input.Entries ?? []) process.stdout.write(`EVENT ${entry.DetailType}\n`);
   return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map(() => ({ EventId: 'e' })) };
 });
-const publisher = new EventBridgeEventPublisher({ eventBusName: 'streamplane-test', client: new EventBridgeClient({ region: 'us-east-1' }) });
-const store = new DynamoDbStreamStore({ tableName: env.TASK_TABLE as string, client: dynamo });
-const auth = createPublishAuthHandler({ store, emit: eventEmitter({ store, publisher, clock: systemClock }), clock: systemClock });
 const lambda = mockClient(LambdaClient);
-lambda.on(InvokeCommand).callsFake(async (input: { Payload?: Uint8Array }) => {
-  const request = JSON.parse(Buffer.from(input.Payload ?? new Uint8Array()).toString('utf8')) as Parameters<typeof auth>[0];
-  return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(await auth(request, {} as Context))) };
-});
+const { publisher } = cloudRegistry({ dynamo, tableName: env.TASK_TABLE as string, lambda });
 
 const config = loadCloudIngestConfig({
   STREAMPLANE_RTMP_PORT: '0',
