@@ -80,7 +80,7 @@ export const itemKeys = {
   streamSort: (createdAt: string, streamId: string) => `${createdAt}#${streamId}`,
   streamIndex: (createdAt: string, streamId: string) => ({ [GSI1_PARTITION_KEY]: streamListPartition.key(streamId), [GSI1_SORT_KEY]: `${createdAt}#${streamId}` }),
   keyHash: (keyHash: string) => ({ [PARTITION_KEY]: `KEY#${keyHash}`, [SORT_KEY]: 'KEY' }),
-  sequence: (streamId: string | null) => ({ [PARTITION_KEY]: `SEQ#${streamId ?? '-'}`, [SORT_KEY]: 'SEQ' }),
+  sequence: (streamId: string) => ({ [PARTITION_KEY]: `SEQ#${streamId}`, [SORT_KEY]: 'SEQ' }),
   event: (eventId: string) => ({ [PARTITION_KEY]: `EVENT#${eventId}`, [SORT_KEY]: 'EVENT' }),
   /** One stream's events; stream-less ones (never listed per stream) spread by event id. */
   eventStreamPartition: (streamId: string | null, eventId = '') => (streamId === null ? streamlessEventPartition.key(eventId) : `EVENTS#${streamId}`),

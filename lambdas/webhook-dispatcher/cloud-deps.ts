@@ -30,7 +30,7 @@ export async function webhookDispatcherCloudDeps(env?: Env): Promise<WebhookDisp
   const dynamo = new DynamoDBClient({});
   const sqs = new SQSClient({});
   const store = new DynamoDbWebhookStore({ tableName: config.tableName, client: dynamo });
-  // Only nextSequence is used (SEQ#- item), for the stream-less webhook.disabled event.
+  // Only nextSequence is used, for the stream-less webhook.disabled event (a clock-derived number, no counter item).
   const sequences = new DynamoDbStreamStore({ tableName: config.tableName, client: dynamo, logger });
   const publisher = await createEventPublisher({
     eventLog: new DynamoDbEventLog({ tableName: config.tableName, client: dynamo }),

@@ -92,8 +92,6 @@ export const INDEX_PARTITIONS = {
   mediaLibraryShards: `${mediaKeys.listPartition.legacy}#*`,
 } as const;
 
-/** The retired sequence counter of stream-less events (`itemKeys.sequence(null)`): no longer written, so granted to no one. */
-export const STREAMLESS_SEQUENCE_KEY = `${ITEM_FAMILIES.sequence}-`;
 
 const ITEM_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
 const ITEM_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
