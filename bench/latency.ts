@@ -1,66 +1,62 @@
 /**
  * `npm run bench:latency`: glass-to-glass latency and time to playable, `normal` vs `low` (LL-HLS), as a
- * viewer sees them. A local plane runs in this process; ffmpeg publishes a 720p30 test source with the
- * frame number burned into the picture as 20 black/white boxes (bit k of n is box k); hls.js at its
- * defaults (lowLatencyMode is on by default) plays the stream in Debian's Chromium, and the page reads
- * the boxes off the displayed frame (canvas) every 250 ms. Latency = now − when that frame was made,
- * where frame n was made at t0 + n/30 s (`-re`, t0 from ffmpeg's own progress reports).
+ * viewer sees them, and where the time goes. A local plane runs in this process; ffmpeg publishes a
+ * 720p30 test source (OBS-like: x264 veryfast, keyframes every 2 s) with the frame number burned into the
+ * picture; hls.js at its defaults plays the stream in Debian's Chromium and the page reads the number off
+ * the displayed frame every 250 ms. Latency = now − when that frame was made (frame n at t0 + n/30 s,
+ * `-re`, t0 from ffmpeg's own progress reports).
+ * Two viewers per mode: one opens the page as soon as the master is playable ("at live"), one joins
+ * mid-stream (`--late` s later), because hls.js starts a viewer differently when the playlist holds only
+ * one segment (it cannot start further back than the playlist's start) than once the window is full.
+ * The stage budget per segment (or part) joins server times (closed on scratch, listed in the playlist:
+ * bench/latency-stages.ts) with the player's (requested, buffered: bench/latency-page.ts).
  * Also the transcoder's CPU seconds per media second (from /proc) in each mode.
- * Figures depend on the machine's load: they are a ratio between modes measured in the same run, not
- * an absolute promise. Usage: npm run bench:latency [-- --seconds 45 --samples 40]
+ * Figures depend on the machine's load (printed beside them): compare stages and modes within one run.
+ * Usage: npm run bench:latency [-- --seconds 60 --late 20]
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../test/support/browser';
 import { startPlayerSite } from '../test/support/player-site';
 import { startTestPlane, type TestPlane } from '../test/support/plane';
+import { COUNTER_BITS, COUNTER_BOX, viewerPage, type PageLog } from './latency-page';
+import { StageRecorder } from './latency-stages';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '45' }, samples: { type: 'string', default: '40' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, late: { type: 'string', default: '20' }, modes: { type: 'string', default: 'normal,low' } } });
 const PUBLISH_SECONDS = Number(values.seconds);
-const SAMPLES = Number(values.samples);
+const LATE_JOIN_SECONDS = Number(values.late);
+const MODES = String(values.modes).split(',') as Array<'normal' | 'low'>;
 const FPS = 30;
-const BITS = 20;
-const BOX = 40;
 
-const PAGE = `<!doctype html><meta charset="utf-8"><video id="v" muted playsinline></video><script src="/hls.min.js"></script>
-<script>
-  const video = document.getElementById('v');
-  window.errors = [];
-  window.stalls = 0;
-  window.start = (src) => { const hls = new Hls(); hls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) window.errors.push(d.details); else if (d.details === 'bufferStalledError') window.stalls++; }); hls.loadSource(src); hls.attachMedia(video); video.play().catch(() => {}); };
-  const canvas = document.createElement('canvas');
-  window.frameNumber = () => {
-    if (!video.videoWidth || video.readyState < 2) return null;
-    canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-    const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    ctx.drawImage(video, 0, 0);
-    const sx = video.videoWidth / 1280, sy = video.videoHeight / 720;
-    let n = 0;
-    for (let k = 0; k < ${BITS}; k++) {
-      const px = ctx.getImageData(Math.round((k * ${BOX} + ${BOX / 2}) * sx), Math.round(${BOX / 2} * sy), 1, 1).data;
-      if (px[0] + px[1] + px[2] > 384) n += 2 ** k;
-    }
-    return n;
-  };
-</script>`;
+interface Viewer {
+  join: 'at live' | 'mid-stream';
+  page: Page;
+  startedAt: number;
+  samples: number[];
+  log?: PageLog;
+}
 
 interface ModeResult {
-  mode: string;
+  mode: 'normal' | 'low';
   playableMs: number;
-  /** The session's own start-up stages, ms after its first byte (containers/ingest/src/session/live-session.ts). */
   stages: Record<string, number | string | undefined> | undefined;
-  /** hls.js buffer stalls while sampling (non-fatal bufferStalledError). */
-  stalls: number;
   spawnedAt: number;
-  samples: number[];
+  t0: number | undefined;
+  viewers: Viewer[];
+  recorder: StageRecorder;
+  renditions: string[];
+  passthrough: string | undefined;
   cpuPerMediaSecond: number | undefined;
-  errors: string[];
+  load: { start: number; end: number };
 }
 
 function counterFilter(): string {
-  const boxes = Array.from({ length: BITS }, (_, k) => `drawbox=x=${k * BOX}:y=0:w=${BOX}:h=${BOX}:color=white:t=fill:enable='mod(floor(n/${2 ** k}),2)'`);
-  return [`drawbox=x=0:y=0:w=${BITS * BOX}:h=${BOX}:color=black:t=fill`, ...boxes].join(',');
+  const boxes = Array.from({ length: COUNTER_BITS }, (_, k) => `drawbox=x=${k * COUNTER_BOX}:y=0:w=${COUNTER_BOX}:h=${COUNTER_BOX}:color=white:t=fill:enable='mod(floor(n/${2 ** k}),2)'`);
+  return [`drawbox=x=0:y=0:w=${COUNTER_BITS * COUNTER_BOX}:h=${COUNTER_BOX}:color=black:t=fill`, ...boxes].join(',');
 }
 
 function startEncoder(url: string): { t0: () => number | undefined; spawnedAt: number; stop(): Promise<void> } {
@@ -93,74 +89,169 @@ async function cpuSeconds(pid: number | undefined): Promise<number | undefined> 
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, clock ticks (USER_HZ = 100)
 }
 
-async function measure(t: TestPlane, siteUrl: string, mode: 'normal' | 'low'): Promise<ModeResult> {
+async function openViewer(browser: Browser, siteUrl: string, src: string, join: Viewer['join']): Promise<Viewer> {
+  const page = await browser.newPage();
+  await page.goto(siteUrl);
+  const startedAt = Date.now();
+  await page.evaluate((s) => (window as unknown as { start(s: string): void }).start(s), src);
+  return { join, page, startedAt, samples: [] };
+}
+
+async function measure(t: TestPlane, browser: Browser, siteUrl: string, mode: 'normal' | 'low'): Promise<ModeResult> {
+  const load = { start: loadavg()[0]!, end: NaN };
   const created = await t.api<{ id: string; streamKey: string; playback: { hls: string } }>('POST', '/v1/streams', { name: `bench-${mode}`, latencyMode: mode, reconnectWindowSeconds: 0, recording: false });
+  const src = created.body.playback.hls;
   const encoder = startEncoder(t.rtmpUrl(created.body.streamKey));
   let playableMs = NaN;
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
-    if ((await fetch(created.body.playback.hls)).status === 200) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 25))) {
+    if ((await fetch(src)).status === 200) {
       playableMs = Date.now() - encoder.spawnedAt;
       break;
     }
   }
-  const browser = await launchChromium();
-  const samples: number[] = [];
+  const session = t.plane.sessions.session(created.body.id);
+  const plan = session?.plan;
+  const renditions = plan?.renditions.map((r) => r.name) ?? [];
+  const recorder = new StageRecorder(join(t.dataDir, 'scratch'), created.body.id, renditions, (r) => new URL(`${r}/${mode === 'low' ? 'll' : 'index'}.m3u8`, src).toString(), mode === 'low');
+  recorder.start();
+  const viewers: Viewer[] = [];
   let cpu: number | undefined;
-  let errors: string[] = [];
-  let stalls = 0;
-  const stages = t.plane.sessions.session(created.body.id)?.startup as Record<string, number | string | undefined> | undefined;
   try {
-    const page = await browser.newPage();
-    await page.goto(siteUrl);
-    await page.evaluate((src) => (window as unknown as { start(s: string): void }).start(src), created.body.playback.hls);
-    console.error(`${mode}: playable ${(playableMs / 1000).toFixed(2)} s after the encoder started; waiting for playback`);
-    await page.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).currentTime > 2, undefined, { timeout: 120_000 });
-    const pid = t.plane.sessions.session(created.body.id)?.transcoderPid;
+    viewers.push(await openViewer(browser, siteUrl, src, 'at live'));
+    console.error(`${mode}: playable ${(playableMs / 1000).toFixed(2)} s after the encoder started (load ${loadavg()[0]!.toFixed(1)})`);
+    const pid = session?.transcoderPid;
     const cpuStart = await cpuSeconds(pid);
     const wallStart = Date.now();
-    while (samples.length < SAMPLES && Date.now() - encoder.spawnedAt < (PUBLISH_SECONDS - 1) * 1000) {
-      const n = await page.evaluate(() => (window as unknown as { frameNumber(): number | null }).frameNumber());
+    const lateAt = Date.now() + LATE_JOIN_SECONDS * 1000;
+    while (Date.now() - encoder.spawnedAt < (PUBLISH_SECONDS - 1) * 1000) {
+      if (viewers.length === 1 && Date.now() >= lateAt) viewers.push(await openViewer(browser, siteUrl, src, 'mid-stream'));
       const t0 = encoder.t0();
-      if (n !== null && t0 !== undefined && n > 0) samples.push(Date.now() - (t0 + (n / FPS) * 1000));
+      for (const v of viewers) {
+        const n = await v.page.evaluate(() => (window as unknown as { frameNumber(): number | null }).frameNumber());
+        if (n !== null && t0 !== undefined && n > 0) v.samples.push(Date.now() - (t0 + (n / FPS) * 1000));
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
     const cpuEnd = await cpuSeconds(pid);
     if (cpuStart !== undefined && cpuEnd !== undefined && pid === t.plane.sessions.session(created.body.id)?.transcoderPid) cpu = (cpuEnd - cpuStart) / ((Date.now() - wallStart) / 1000);
-    errors = await page.evaluate(() => (window as unknown as { errors: string[] }).errors);
-    stalls = await page.evaluate(() => (window as unknown as { stalls: number }).stalls);
+    for (const v of viewers) v.log = await v.page.evaluate(() => (window as unknown as { log: PageLog }).log);
   } finally {
-    await browser.close();
+    recorder.stop();
+    for (const v of viewers) await v.page.close().catch(() => {});
     await encoder.stop();
   }
-  return { mode, playableMs, stages, stalls, spawnedAt: encoder.spawnedAt, samples, cpuPerMediaSecond: cpu, errors };
+  load.end = loadavg()[0]!;
+  const stages = session?.startup as Record<string, number | string | undefined> | undefined;
+  const passthrough = plan?.renditions.find((r) => r.kind === 'video' && r.passthrough)?.name;
+  return { mode, playableMs, stages, spawnedAt: encoder.spawnedAt, t0: encoder.t0(), viewers, recorder, renditions, passthrough, cpuPerMediaSecond: cpu, load };
 }
 
 function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = [...values].filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
+const sec = (ms: number | undefined, width = 0) => (ms === undefined || !Number.isFinite(ms) ? '-' : (ms / 1000).toFixed(2)).padStart(width);
+
+/** The rendition a level of the viewer's master is (`…/<rendition>/index.m3u8`). */
+function renditionOf(log: PageLog, level: number): string | undefined {
+  const url = log.levels[level]?.url;
+  return url ? /\/([^/]+)\/[^/]+\.m3u8/.exec(new URL(url).pathname)?.[1] : undefined;
+}
+
+/**
+ * Per segment (normal) or part (low) the viewer buffered while sampling: capture of its last frame →
+ * closed on scratch (normal) → listed in the playlist → requested by hls.js → buffered → displayed
+ * (capture + this viewer's median latency). Medians over the items.
+ */
+function budget(r: ModeResult, v: Viewer): Record<string, number> {
+  const log = v.log;
+  const g2g = quantile(v.samples, 0.5);
+  if (!log || r.t0 === undefined || !Number.isFinite(g2g)) return {};
+  const t0 = r.t0;
+  const rows: Record<string, number[]> = { capture_closed: [], closed_listed: [], capture_listed: [], listed_requested: [], requested_buffered: [], buffered_displayed: [] };
+  const requested = new Map<string, number>();
+  for (const f of log.frags) if (f.event === 'loading' && !requested.has(`${f.level}/${f.sn}/${f.part}`)) requested.set(`${f.level}/${f.sn}/${f.part}`, f.at);
+  for (const f of log.frags) {
+    if (f.event !== 'buffered' || !log.playing || f.at < log.playing.at) continue;
+    const rendition = renditionOf(log, f.level);
+    if (!rendition) continue;
+    const times = r.recorder.segments.get(rendition)?.get(f.sn);
+    const start = r.recorder.mediaStart(rendition, f.sn);
+    if (!times || start === undefined) continue;
+    let end: number | undefined;
+    let listedAt: number | undefined;
+    if (f.part >= 0) {
+      let sum = 0;
+      for (let i = 0; i <= f.part; i++) sum += times.parts.get(i)?.duration ?? NaN;
+      end = start + sum;
+      listedAt = times.parts.get(f.part)?.listedAt;
+    } else {
+      end = times.end ?? (times.duration !== undefined ? start + times.duration : undefined);
+      listedAt = times.listedAt;
+      if (times.closedAt !== undefined && times.end !== undefined) rows.capture_closed!.push(times.closedAt - (t0 + times.end * 1000));
+      if (times.closedAt !== undefined && listedAt !== undefined) rows.closed_listed!.push(listedAt - times.closedAt);
+    }
+    if (end === undefined || !Number.isFinite(end)) continue;
+    const captured = t0 + end * 1000;
+    const req = requested.get(`${f.level}/${f.sn}/${f.part}`);
+    if (listedAt !== undefined) rows.capture_listed!.push(listedAt - captured);
+    if (listedAt !== undefined && req !== undefined) rows.listed_requested!.push(req - listedAt);
+    if (req !== undefined) rows.requested_buffered!.push(f.at - req);
+    rows.buffered_displayed!.push(captured + g2g - f.at);
+  }
+  return Object.fromEntries(Object.entries(rows).map(([k, values]) => [k, quantile(values, 0.5)]));
+}
+
+/** capture → closed on scratch per rendition (median over the session's segments): encoder delay shows as the difference to a copied rung. */
+function closeDelays(r: ModeResult): string {
+  if (r.t0 === undefined) return '-';
+  return r.renditions.map((name) => {
+    const values = [...(r.recorder.segments.get(name)?.values() ?? [])].filter((s) => s.closedAt !== undefined && s.end !== undefined).map((s) => (s.closedAt as number) - ((r.t0 as number) + (s.end as number) * 1000));
+    return `${name}${name === r.passthrough ? ' (copied)' : ''} ${sec(quantile(values, 0.5))}`;
+  }).join(', ');
+}
+
+const site = await startPlayerSite(viewerPage());
+const browser = await launchChromium();
 const t = await startTestPlane();
-const site = await startPlayerSite(PAGE);
 try {
   const results: ModeResult[] = [];
-  for (const mode of ['normal', 'low'] as const) results.push(await measure(t, site.url, mode));
-  console.log('\nglass-to-glass (hls.js defaults, Chromium, 720p30 publish; shared machine: figures move with its load)');
-  console.log('mode    samples  median_s  p95_s  playable_s  transcoder_cpu_s_per_media_s  stalls  fatal_errors');
+  for (const mode of MODES) results.push(await measure(t, browser, site.url, mode));
+  console.log('\nglass-to-glass (hls.js defaults, Chromium, 720p30 publish); load = 1-min load average at the mode\'s start/end on this machine');
+  console.log('mode    viewer      samples  median_s  p95_s  hls_target_s  start_TD  HOLD-BACK  PART-HOLD-BACK  stalls  fatal_errors  load');
   for (const r of results) {
-    console.log(`${r.mode.padEnd(7)} ${String(r.samples.length).padStart(7)}  ${(quantile(r.samples, 0.5) / 1000).toFixed(2).padStart(8)}  ${(quantile(r.samples, 0.95) / 1000).toFixed(2).padStart(5)}  ${(r.playableMs / 1000).toFixed(2).padStart(10)}  ${r.cpuPerMediaSecond?.toFixed(3).padStart(28) ?? '(restarted: n/a)'.padStart(28)}  ${String(r.stalls).padStart(6)}  ${r.errors.join(',') || '-'}`);
+    for (const v of r.viewers) {
+      const log = v.log;
+      const startLoad = log?.levelLoads.find((l) => l.level === log.playing?.level) ?? log?.levelLoads[0];
+      console.log(`${r.mode.padEnd(7)} ${v.join.padEnd(10)}  ${String(v.samples.length).padStart(7)}  ${sec(quantile(v.samples, 0.5), 8)}  ${sec(quantile(v.samples, 0.95), 5)}  ${(log?.playing?.targetLatency?.toFixed(2) ?? '-').padStart(12)}  ${String(startLoad?.targetDuration ?? '-').padStart(8)}  ${(startLoad?.holdBack?.toFixed(2) ?? '-').padStart(9)}  ${(startLoad?.partHoldBack?.toFixed(2) ?? '-').padStart(14)}  ${String(log?.stalls ?? '-').padStart(6)}  ${(log?.errors.join(',') || '-').padEnd(12)}  ${r.load.start.toFixed(1)}/${r.load.end.toFixed(1)}`);
+    }
   }
+  console.log('\nwhere the time goes, s (medians per segment in normal, per part in low, of what each viewer buffered; displayed = capture + its median latency):');
+  console.log('mode    viewer      capture→closed  closed→listed  capture→listed  listed→requested  requested→buffered  buffered→displayed');
+  for (const r of results) {
+    for (const v of r.viewers) {
+      const b = budget(r, v);
+      console.log(`${r.mode.padEnd(7)} ${v.join.padEnd(10)}  ${sec(b.capture_closed, 14)}  ${sec(b.closed_listed, 13)}  ${sec(b.capture_listed, 14)}  ${sec(b.listed_requested, 16)}  ${sec(b.requested_buffered, 18)}  ${sec(b.buffered_displayed, 18)}`);
+    }
+  }
+  console.log('\ncapture → segment closed on scratch, per rendition (median): the encoded rungs\' extra over a copied rung is x264\'s delay');
+  for (const r of results) console.log(`${r.mode.padEnd(7)} ${closeDelays(r)}`);
   console.log('\nstart-up stages, s after the session\'s first byte (encoder spawn → first byte is the encoder\'s own start):');
-  console.log('mode    fast_start   source    connect  probed  ffmpeg_fed  first_segment  uploaded  master   (connect: encoder spawn → first byte)');
+  console.log('mode    fast_start   source    connect  probed  ffmpeg_fed  first_segment  uploaded  master  spawn→playable   (connect: encoder spawn → first byte)');
   const s = (v: number | string | undefined) => (typeof v === 'number' ? (v / 1000).toFixed(2) : '-');
   for (const r of results) {
     const st = r.stages ?? {};
     const connect = typeof st.firstByteAt === 'number' ? st.firstByteAt - r.spawnedAt : undefined;
-    console.log(`${r.mode.padEnd(7)} ${String(st.fastStart ?? '-').padEnd(11)}  ${String(st.source ?? '-').padEnd(8)}  ${s(connect).padStart(7)}  ${s(st.probedMs).padStart(6)}  ${s(st.transcoderFedMs).padStart(10)}  ${s(st.firstSegmentMs).padStart(13)}  ${s(st.firstUploadMs).padStart(8)}  ${s(st.masterMs).padStart(6)}`);
+    console.log(`${r.mode.padEnd(7)} ${String(st.fastStart ?? '-').padEnd(11)}  ${String(st.source ?? '-').padEnd(8)}  ${s(connect).padStart(7)}  ${s(st.probedMs).padStart(6)}  ${s(st.transcoderFedMs).padStart(10)}  ${s(st.firstSegmentMs).padStart(13)}  ${s(st.firstUploadMs).padStart(8)}  ${s(st.masterMs).padStart(6)}  ${sec(r.playableMs, 14)}`);
   }
-  const [normal, low] = results;
+  console.log('\ntranscoder CPU-s per media-s (wall-clock while sampling; bench:latency-cpu measures it without real time):');
+  for (const r of results) console.log(`${r.mode.padEnd(7)} ${r.cpuPerMediaSecond?.toFixed(3) ?? '(transcoder restarted: n/a)'}`);
+  const normal = results.find((r) => r.mode === 'normal');
+  const low = results.find((r) => r.mode === 'low');
   if (normal?.cpuPerMediaSecond && low?.cpuPerMediaSecond) console.log(`CPU low/normal: ${(low.cpuPerMediaSecond / normal.cpuPerMediaSecond).toFixed(3)} (target ≤ 1.10)`);
 } finally {
+  await browser.close();
   await site.close();
   await t.stop();
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { planLadder } from '../../../../../core/transcode/ladder';
+import { buildTranscodeArgs, X264_LOW_LATENCY_PARAMS, X264_PARAMS } from '../../../../../containers/ingest/src/transcoder/ffmpeg-args';
 import { teeWithLowLatency } from '../../../../../containers/ingest/src/transcoder/ll-ffmpeg-args';
 
 describe('teeWithLowLatency', () => {
@@ -15,5 +17,33 @@ describe('teeWithLowLatency', () => {
   it('refuses what it cannot express', () => {
     assert.throws(() => teeWithLowLatency(['-f', 'mpegts', 'x.ts'], 'll.mp4'));
     assert.throws(() => teeWithLowLatency(['-f', 'segment', '-segment_time', '2', '/a|b/seg.ts'], 'll.mp4'));
+  });
+});
+
+describe('buildTranscodeArgs in latencyMode low', () => {
+  const source = {
+    video: { codec: 'h264', profile: 'High', level: 31, width: 1280, height: 720, fps: 30, bitrateKbps: 2500, keyframeIntervalSeconds: 2 },
+    audio: { codec: 'aac', profile: 'LC', sampleRate: 48_000, channels: 2, bitrateKbps: 128 },
+  } as const;
+  const io = { input: 'pipe:0', inputFormat: 'flv' as const, outputDir: '/scratch/s1/run-1' };
+  const x264Params = (args: string[]) => args.flatMap((a, i) => (a === '-x264-params' ? [args[i + 1]] : []));
+
+  it('encodes every rung without encoder delay (no mbtree lookahead, B-frames or frame threads), the copied rung untouched', () => {
+    const plan = planLadder(source, {});
+    const low = buildTranscodeArgs(plan, { ...io, lowLatency: true });
+    const normal = buildTranscodeArgs(plan, io);
+    const encoded = plan.renditions.filter((r) => r.kind === 'video' && !r.passthrough).length;
+    assert.ok(encoded >= 2);
+    assert.deepEqual(x264Params(low), Array(encoded).fill(X264_LOW_LATENCY_PARAMS));
+    assert.deepEqual(x264Params(normal), Array(encoded).fill(X264_PARAMS));
+    for (const setting of ['mbtree=0', 'rc-lookahead=0', 'bframes=0', 'sync-lookahead=0', 'sliced-threads=1']) assert.ok(X264_LOW_LATENCY_PARAMS.split(':').includes(setting), setting);
+    // Everything else about the encode is the normal ladder's: only the x264 parameters and the muxer differ.
+    const strip = (args: string[]) => args.slice(0, args.indexOf('-max_muxing_queue_size')).map((a) => (a === X264_LOW_LATENCY_PARAMS ? X264_PARAMS : a));
+    assert.deepEqual(strip(low), strip(normal));
+  });
+
+  it('keeps normal mode\'s encoder lookahead synchronous (no buffered frames in a lookahead thread)', () => {
+    assert.ok(X264_PARAMS.split(':').includes('sync-lookahead=0'));
+    assert.ok(X264_PARAMS.split(':').includes('mbtree=1'));
   });
 });
