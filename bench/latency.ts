@@ -12,7 +12,9 @@
  * bench/latency-stages.ts) with the player's (requested, buffered: bench/latency-page.ts).
  * Also the transcoder's CPU seconds per media second (from /proc) in each mode.
  * Figures depend on the machine's load (printed beside them): compare stages and modes within one run.
- * Usage: npm run bench:latency [-- --seconds 60 --late 20]
+ * `--gop` sets the publisher's keyframe interval (default 2 s, the usual recommendation) and
+ * `--segment-seconds` the plane's STREAMPLANE_SEGMENT_SECONDS (default 2), to measure e.g. 1 s segments.
+ * Usage: npm run bench:latency [-- --seconds 60 --late 20 --modes normal,low --gop 2 --segment-seconds 2]
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -26,11 +28,13 @@ import { startTestPlane, type TestPlane } from '../test/support/plane';
 import { COUNTER_BITS, COUNTER_BOX, viewerPage, type PageLog } from './latency-page';
 import { StageRecorder } from './latency-stages';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, late: { type: 'string', default: '20' }, modes: { type: 'string', default: 'normal,low' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, late: { type: 'string', default: '20' }, modes: { type: 'string', default: 'normal,low' }, gop: { type: 'string', default: '2' }, 'segment-seconds': { type: 'string', default: '2' } } });
 const PUBLISH_SECONDS = Number(values.seconds);
 const LATE_JOIN_SECONDS = Number(values.late);
 const MODES = String(values.modes).split(',') as Array<'normal' | 'low'>;
 const FPS = 30;
+const GOP_FRAMES = Math.round(Number(values.gop) * FPS);
+const SEGMENT_SECONDS = String(values['segment-seconds']);
 
 interface Viewer {
   join: 'at live' | 'mid-stream';
@@ -61,7 +65,7 @@ function counterFilter(): string {
 
 function startEncoder(url: string): { t0: () => number | undefined; spawnedAt: number; stop(): Promise<void> } {
   const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=${FPS},${counterFilter()}`, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-t', String(PUBLISH_SECONDS), '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', String(2 * FPS), '-keyint_min', String(2 * FPS), '-sc_threshold', '0', '-b:v', '2500k',
+    '-t', String(PUBLISH_SECONDS), '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', String(GOP_FRAMES), '-keyint_min', String(GOP_FRAMES), '-sc_threshold', '0', '-b:v', '2500k',
     '-c:a', 'aac', '-b:a', '128k', '-progress', 'pipe:1', '-stats_period', '0.5', '-f', 'flv', url];
   const spawnedAt = Date.now();
   const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -214,17 +218,17 @@ function closeDelays(r: ModeResult): string {
 
 const site = await startPlayerSite(viewerPage());
 const browser = await launchChromium();
-const t = await startTestPlane();
+const t = await startTestPlane({ env: { STREAMPLANE_SEGMENT_SECONDS: SEGMENT_SECONDS } });
 try {
   const results: ModeResult[] = [];
   for (const mode of MODES) results.push(await measure(t, browser, site.url, mode));
-  console.log('\nglass-to-glass (hls.js defaults, Chromium, 720p30 publish); load = 1-min load average at the mode\'s start/end on this machine');
-  console.log('mode    viewer      samples  median_s  p95_s  hls_target_s  start_TD  HOLD-BACK  PART-HOLD-BACK  stalls  fatal_errors  load');
+  console.log(`\nglass-to-glass (hls.js defaults, Chromium, 720p30 publish with keyframes every ${Number(values.gop)} s, STREAMPLANE_SEGMENT_SECONDS=${SEGMENT_SECONDS}); load = 1-min load average at the mode's start/end`);
+  console.log('mode    viewer      samples  median_s  p95_s  hls_target_s  start_level  start_TD  HOLD-BACK  PART-HOLD-BACK  stalls  fatal_errors  load');
   for (const r of results) {
     for (const v of r.viewers) {
       const log = v.log;
       const startLoad = log?.levelLoads.find((l) => l.level === log.playing?.level) ?? log?.levelLoads[0];
-      console.log(`${r.mode.padEnd(7)} ${v.join.padEnd(10)}  ${String(v.samples.length).padStart(7)}  ${sec(quantile(v.samples, 0.5), 8)}  ${sec(quantile(v.samples, 0.95), 5)}  ${(log?.playing?.targetLatency?.toFixed(2) ?? '-').padStart(12)}  ${String(startLoad?.targetDuration ?? '-').padStart(8)}  ${(startLoad?.holdBack?.toFixed(2) ?? '-').padStart(9)}  ${(startLoad?.partHoldBack?.toFixed(2) ?? '-').padStart(14)}  ${String(log?.stalls ?? '-').padStart(6)}  ${(log?.errors.join(',') || '-').padEnd(12)}  ${r.load.start.toFixed(1)}/${r.load.end.toFixed(1)}`);
+      console.log(`${r.mode.padEnd(7)} ${v.join.padEnd(10)}  ${String(v.samples.length).padStart(7)}  ${sec(quantile(v.samples, 0.5), 8)}  ${sec(quantile(v.samples, 0.95), 5)}  ${(log?.playing?.targetLatency?.toFixed(2) ?? '-').padStart(12)}  ${((log && startLoad && renditionOf(log, startLoad.level)) ?? '-').padStart(11)}  ${String(startLoad?.targetDuration ?? '-').padStart(8)}  ${(startLoad?.holdBack ? startLoad.holdBack.toFixed(2) : '-').padStart(9)}  ${(startLoad?.partHoldBack ? startLoad.partHoldBack.toFixed(2) : '-').padStart(14)}  ${String(log?.stalls ?? '-').padStart(6)}  ${(log?.errors.join(',') || '-').padEnd(12)}  ${r.load.start.toFixed(1)}/${r.load.end.toFixed(1)}`);
     }
   }
   console.log('\nwhere the time goes, s (medians per segment in normal, per part in low, of what each viewer buffered; displayed = capture + its median latency):');
