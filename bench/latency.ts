@@ -251,6 +251,13 @@ try {
   }
   console.log('\ntranscoder CPU-s per media-s (wall-clock while sampling; bench:latency-cpu measures it without real time):');
   for (const r of results) console.log(`${r.mode.padEnd(7)} ${r.cpuPerMediaSecond?.toFixed(3) ?? '(transcoder restarted: n/a)'}`);
+  console.log('\nagainst the targets (issue 14): glass-to-glass median low ≤ 3.0 s, normal ≤ 4 s; first byte → playable master ≤ 3 s');
+  for (const r of results) {
+    const goal = r.mode === 'low' ? 3000 : 4000;
+    const viewers = r.viewers.map((v) => `${v.join} ${sec(quantile(v.samples, 0.5))} s ${quantile(v.samples, 0.5) <= goal ? '(met)' : '(over)'}`).join(', ');
+    const master = typeof r.stages?.masterMs === 'number' ? r.stages.masterMs : undefined;
+    console.log(`${r.mode.padEnd(7)} ${viewers}; first byte → master ${sec(master)} s ${master !== undefined && master <= 3000 ? '(met)' : '(over)'}; load ${r.load.start.toFixed(1)}/${r.load.end.toFixed(1)}`);
+  }
   const normal = results.find((r) => r.mode === 'normal');
   const low = results.find((r) => r.mode === 'low');
   if (normal?.cpuPerMediaSecond && low?.cpuPerMediaSecond) console.log(`CPU low/normal: ${(low.cpuPerMediaSecond / normal.cpuPerMediaSecond).toFixed(3)} (target ≤ 1.10)`);
