@@ -227,7 +227,8 @@ try {
   for (const r of results) {
     for (const v of r.viewers) {
       const log = v.log;
-      const startLoad = log?.levelLoads.find((l) => l.level === log.playing?.level) ?? log?.levelLoads[0];
+      // The first level playlist hls.js loaded is the level it started on (and whose details set its target).
+      const startLoad = log?.levelLoads[0];
       console.log(`${r.mode.padEnd(7)} ${v.join.padEnd(10)}  ${String(v.samples.length).padStart(7)}  ${sec(quantile(v.samples, 0.5), 8)}  ${sec(quantile(v.samples, 0.95), 5)}  ${(log?.playing?.targetLatency?.toFixed(2) ?? '-').padStart(12)}  ${((log && startLoad && renditionOf(log, startLoad.level)) ?? '-').padStart(11)}  ${String(startLoad?.targetDuration ?? '-').padStart(8)}  ${(startLoad?.holdBack ? startLoad.holdBack.toFixed(2) : '-').padStart(9)}  ${(startLoad?.partHoldBack ? startLoad.partHoldBack.toFixed(2) : '-').padStart(14)}  ${String(log?.stalls ?? '-').padStart(6)}  ${(log?.errors.join(',') || '-').padEnd(12)}  ${r.load.start.toFixed(1)}/${r.load.end.toFixed(1)}`);
     }
   }
