@@ -1,15 +1,18 @@
 /**
  * Server-side stage times for `npm run bench:latency`, observed from outside the plane so the bench
  * measures what a viewer could: when each segment was closed on scratch (ffmpeg's segment list, read
- * every 20 ms, with the segment's end in source media time) and when each segment / part first appeared
- * in its rendition's playlist over HTTP (polled every 25 ms). Sequence numbers of a fresh stream start at
- * 0 and follow the segment lists' lines in order (runs of a session in run order).
+ * every 40 ms, with the segment's end in source media time) and when each segment / part first appeared
+ * in its rendition's playlist over HTTP (polled every 40 ms: ±20 ms, light enough not to slow the plane
+ * whose process it shares). Sequence numbers of a fresh stream start at 0 and follow the segment lists'
+ * lines in order (runs of a session in run order).
  * Must never write anything, or hold a file open between polls (ffmpeg owns the segment lists).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseLlMediaPlaylist } from '../core/hls/ll-playlist';
 import { parseMediaPlaylist } from '../core/hls/playlist';
+
+const POLL_MS = 40;
 
 export interface SegmentTimes {
   /** Source media time (s) of the segment's start and end, from the segment list. */
@@ -46,7 +49,7 @@ export class StageRecorder {
       if (this.busy) return;
       this.busy = true;
       void this.tick().finally(() => (this.busy = false));
-    }, 20);
+    }, POLL_MS);
   }
 
   stop(): void {
