@@ -41,6 +41,8 @@ interface Viewer {
   page: Page;
   startedAt: number;
   samples: number[];
+  /** When each sample was taken and the frame number it showed (the budget's "displayed" times). */
+  frames: Array<{ at: number; n: number }>;
   log?: PageLog;
 }
 
@@ -98,7 +100,7 @@ async function openViewer(browser: Browser, siteUrl: string, src: string, join: 
   await page.goto(siteUrl);
   const startedAt = Date.now();
   await page.evaluate((s) => (window as unknown as { start(s: string): void }).start(s), src);
-  return { join, page, startedAt, samples: [] };
+  return { join, page, startedAt, samples: [], frames: [] };
 }
 
 async function measure(t: TestPlane, browser: Browser, siteUrl: string, mode: 'normal' | 'low'): Promise<ModeResult> {
@@ -132,7 +134,11 @@ async function measure(t: TestPlane, browser: Browser, siteUrl: string, mode: 'n
       const t0 = encoder.t0();
       for (const v of viewers) {
         const n = await v.page.evaluate(() => (window as unknown as { frameNumber(): number | null }).frameNumber());
-        if (n !== null && t0 !== undefined && n > 0) v.samples.push(Date.now() - (t0 + (n / FPS) * 1000));
+        if (n !== null && t0 !== undefined && n > 0) {
+          const at = Date.now();
+          v.samples.push(at - (t0 + (n / FPS) * 1000));
+          v.frames.push({ at, n });
+        }
       }
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -166,7 +172,7 @@ function renditionOf(log: PageLog, level: number): string | undefined {
 /**
  * Per segment (normal) or part (low) the viewer buffered while sampling: capture of its last frame →
  * closed on scratch (normal) → listed in the playlist → requested by hls.js → buffered → displayed
- * (capture + this viewer's median latency). Medians over the items.
+ * (the first 250 ms sample showing that frame or a later one). Medians over the items.
  */
 function budget(r: ModeResult, v: Viewer): Record<string, number> {
   const log = v.log;
@@ -202,7 +208,10 @@ function budget(r: ModeResult, v: Viewer): Record<string, number> {
     if (listedAt !== undefined) rows.capture_listed!.push(listedAt - captured);
     if (listedAt !== undefined && req !== undefined) rows.listed_requested!.push(req - listedAt);
     if (req !== undefined) rows.requested_buffered!.push(f.at - req);
-    rows.buffered_displayed!.push(captured + g2g - f.at);
+    // Displayed: the first sample showing the item's last frame or a later one (samples are 250 ms apart).
+    const lastFrame = Math.round(end * FPS) - 1;
+    const shown = v.frames.find((x) => x.n >= lastFrame);
+    if (shown) rows.buffered_displayed!.push(shown.at - f.at);
   }
   return Object.fromEntries(Object.entries(rows).map(([k, values]) => [k, quantile(values, 0.5)]));
 }
@@ -232,7 +241,7 @@ try {
       console.log(`${r.mode.padEnd(7)} ${v.join.padEnd(10)}  ${String(v.samples.length).padStart(7)}  ${sec(quantile(v.samples, 0.5), 8)}  ${sec(quantile(v.samples, 0.95), 5)}  ${(log?.playing?.targetLatency?.toFixed(2) ?? '-').padStart(12)}  ${((log && startLoad && renditionOf(log, startLoad.level)) ?? '-').padStart(11)}  ${String(startLoad?.targetDuration ?? '-').padStart(8)}  ${(startLoad?.holdBack ? startLoad.holdBack.toFixed(2) : '-').padStart(9)}  ${(startLoad?.partHoldBack ? startLoad.partHoldBack.toFixed(2) : '-').padStart(14)}  ${String(log?.stalls ?? '-').padStart(6)}  ${(log?.errors.join(',') || '-').padEnd(12)}  ${r.load.start.toFixed(1)}/${r.load.end.toFixed(1)}`);
     }
   }
-  console.log('\nwhere the time goes, s (medians per segment in normal, per part in low, of what each viewer buffered; displayed = capture + its median latency):');
+  console.log('\nwhere the time goes, s (medians per segment in normal, per part in low, of what each viewer buffered; displayed = first 250 ms sample showing its last frame):');
   console.log('mode    viewer      capture→closed  closed→listed  capture→listed  listed→requested  requested→buffered  buffered→displayed');
   for (const r of results) {
     for (const v of r.viewers) {
