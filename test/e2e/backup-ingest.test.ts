@@ -16,7 +16,7 @@ import { usePlayerHarness } from '../support/player-harness';
 import { fetchMediaPlaylist, fetchText, parseMaster, waitForMaster } from '../support/hls';
 import { parseMediaPlaylist } from '../../core/hls/playlist';
 import { staysTrue, waitFor } from '../support/wait';
-import { describeStreams, hasAudioAndVideo, segmentStreams } from '../support/segment-streams';
+import { describeStreams, hasAudioAndVideo, SegmentProbeQueue, segmentStreams } from '../support/segment-streams';
 
 const execFileAsync = promisify(execFile);
 
@@ -40,15 +40,12 @@ interface Sample { at: number; mediaSequence: number; uris: string[]; discontinu
 
 /**
  * Reads the media playlist four times a second, as a player would, and keeps what it saw; every new live
- * segment is probed (one at a time, beside the polling) for the streams it really carries.
+ * segment is probed for the streams it really carries.
  */
-function watchPlaylist(url: string): { samples: Sample[]; appeared: Map<number, number>; withoutBoth: string[]; probed(): number; stop(): Promise<void> } {
+function watchPlaylist(url: string): { samples: Sample[]; appeared: Map<number, number>; segments: SegmentProbeQueue; stop(): Promise<void> } {
   const samples: Sample[] = [];
   const appeared = new Map<number, number>();
-  const withoutBoth: string[] = [];
-  const queue: string[] = [];
-  const queued = new Set<string>();
-  let probed = 0;
+  const segments = new SegmentProbeQueue();
   let running = true;
   const loop = (async () => {
     while (running) {
@@ -57,27 +54,12 @@ function watchPlaylist(url: string): { samples: Sample[]; appeared: Map<number, 
         const at = Date.now();
         samples.push({ at, mediaSequence: playlist.mediaSequence, uris: playlist.segments.map((s) => s.uri), discontinuities: playlist.discontinuitySequence + playlist.segments.filter((s) => s.discontinuity).length });
         playlist.segments.forEach((_, i) => appeared.has(playlist.mediaSequence + i) || appeared.set(playlist.mediaSequence + i, at));
-        for (const s of playlist.segments) {
-          const segmentUrl = new URL(s.uri, url).toString();
-          if (!queued.has(segmentUrl)) queued.add(segmentUrl) && queue.push(segmentUrl);
-        }
+        for (const s of playlist.segments) segments.add(new URL(s.uri, url).toString());
       }
       await new Promise((r) => setTimeout(r, 250).unref());
     }
   })();
-  const probing = (async () => {
-    while (running || queue.length > 0) {
-      const next = queue.shift();
-      if (!next) {
-        await new Promise((r) => setTimeout(r, 100).unref());
-        continue;
-      }
-      const streams = await segmentStreams(next);
-      probed++;
-      if (!hasAudioAndVideo(streams)) withoutBoth.push(`${next.slice(next.lastIndexOf('/') + 1)} (${describeStreams(streams)})`);
-    }
-  })();
-  return { samples, appeared, withoutBoth, probed: () => probed, stop: async () => { running = false; await loop; await probing; } };
+  return { samples, appeared, segments, stop: async () => { running = false; await loop; await segments.drain(); } };
 }
 
 function assertSequencesIncrease(samples: Sample[]): void {
@@ -246,8 +228,8 @@ describe('backup ingest: two encoders, one output', () => {
     assert.deepEqual(errors.filter((e) => e.fatal), [], JSON.stringify(errors));
     assertSequencesIncrease(watcher.samples);
     // Every live segment carries both tracks, the first of each generation too (players drop audio or stall otherwise).
-    assert.ok(watcher.probed() > 20, `live segments probed: ${watcher.probed()}`);
-    assert.deepEqual(watcher.withoutBoth, [], 'live segments without audio and video');
+    assert.ok(watcher.segments.probed > 20, `live segments probed: ${watcher.segments.probed}`);
+    assert.deepEqual(watcher.segments.withoutBoth, [], 'live segments without audio and video');
     assert.deepEqual(await takeovers(), ['primary>backup:disconnected', 'backup>primary:reverted', 'primary>backup:starved', 'backup>primary:reverted']);
     const connected = await h.plane.api<{ items: Array<{ data: { role: string } }> }>('GET', `/v1/events?streamId=${id}&type=stream.connected&limit=20`);
     assert.deepEqual(connected.body.items.map((e) => e.data.role), ['primary', 'backup', 'primary', 'backup']);

@@ -37,3 +37,50 @@ export function hasAudioAndVideo(s: SegmentStreams): boolean {
 export function describeStreams(s: SegmentStreams): string {
   return `video ${s.packets.video ?? 0}, audio ${s.packets.audio ?? 0}, ${s.durationSeconds?.toFixed(3) ?? '?'} s`;
 }
+
+/**
+ * Probes segments as a watcher finds them, one at a time beside the polling (a segment of a live window
+ * may be gone by the end of a test); keeps those without audio and video.
+ */
+export class SegmentProbeQueue {
+  readonly withoutBoth: string[] = [];
+  private readonly seen = new Set<string>();
+  private readonly queue: string[] = [];
+  private probedCount = 0;
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  constructor(private readonly needs: { audio: boolean; video: boolean } = { audio: true, video: true }) {
+    this.loop = this.run();
+  }
+
+  get probed(): number {
+    return this.probedCount;
+  }
+
+  add(url: string): void {
+    if (this.seen.has(url)) return;
+    this.seen.add(url);
+    this.queue.push(url);
+  }
+
+  /** Probes what is queued, then stops. */
+  async drain(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running || this.queue.length > 0) {
+      const next = this.queue.shift();
+      if (!next) {
+        await new Promise((r) => setTimeout(r, 100).unref());
+        continue;
+      }
+      const streams = await segmentStreams(next);
+      this.probedCount++;
+      const missing = (this.needs.video && !(streams.packets.video ?? 0)) || (this.needs.audio && !(streams.packets.audio ?? 0));
+      if (missing) this.withoutBoth.push(`${next.slice(next.lastIndexOf('/') + 1)} (${describeStreams(streams)})`);
+    }
+  }
+}
