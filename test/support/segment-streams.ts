@@ -77,10 +77,16 @@ export class SegmentProbeQueue {
         await new Promise((r) => setTimeout(r, 100).unref());
         continue;
       }
-      const streams = await segmentStreams(next);
+      const name = next.slice(next.lastIndexOf('/') + 1);
+      const streams = await segmentStreams(next).catch(async (err: unknown) => {
+        const bytes = await fetch(next).then(async (r) => `HTTP ${r.status}, ${(await r.arrayBuffer()).byteLength} bytes`, () => 'unfetchable');
+        this.withoutBoth.push(`${name} (ffprobe failed: ${String((err as { stderr?: string }).stderr ?? err).trim().split('\n').pop()}; ${bytes})`);
+        return undefined;
+      });
       this.probedCount++;
+      if (!streams) continue;
       const missing = (this.needs.video && !(streams.packets.video ?? 0)) || (this.needs.audio && !(streams.packets.audio ?? 0));
-      if (missing) this.withoutBoth.push(`${next.slice(next.lastIndexOf('/') + 1)} (${describeStreams(streams)})`);
+      if (missing) this.withoutBoth.push(`${name} (${describeStreams(streams)})`);
     }
   }
 }
