@@ -16,6 +16,7 @@ import { usePlayerHarness } from '../support/player-harness';
 import { fetchMediaPlaylist, fetchText, parseMaster, waitForMaster } from '../support/hls';
 import { parseMediaPlaylist } from '../../core/hls/playlist';
 import { staysTrue, waitFor } from '../support/wait';
+import { describeStreams, hasAudioAndVideo, SegmentProbeQueue, segmentStreams } from '../support/segment-streams';
 
 const execFileAsync = promisify(execFile);
 
@@ -37,10 +38,14 @@ const REVERT_SECONDS = 3;
 
 interface Sample { at: number; mediaSequence: number; uris: string[]; discontinuities: number }
 
-/** Reads the media playlist four times a second, as a player would, and keeps what it saw. */
-function watchPlaylist(url: string): { samples: Sample[]; appeared: Map<number, number>; stop(): Promise<void> } {
+/**
+ * Reads the media playlist four times a second, as a player would, and keeps what it saw; every new live
+ * segment is probed for the streams it really carries.
+ */
+function watchPlaylist(url: string): { samples: Sample[]; appeared: Map<number, number>; segments: SegmentProbeQueue; stop(): Promise<void> } {
   const samples: Sample[] = [];
   const appeared = new Map<number, number>();
+  const segments = new SegmentProbeQueue();
   let running = true;
   const loop = (async () => {
     while (running) {
@@ -49,11 +54,12 @@ function watchPlaylist(url: string): { samples: Sample[]; appeared: Map<number, 
         const at = Date.now();
         samples.push({ at, mediaSequence: playlist.mediaSequence, uris: playlist.segments.map((s) => s.uri), discontinuities: playlist.discontinuitySequence + playlist.segments.filter((s) => s.discontinuity).length });
         playlist.segments.forEach((_, i) => appeared.has(playlist.mediaSequence + i) || appeared.set(playlist.mediaSequence + i, at));
+        for (const s of playlist.segments) segments.add(new URL(s.uri, url).toString());
       }
       await new Promise((r) => setTimeout(r, 250).unref());
     }
   })();
-  return { samples, appeared, stop: async () => { running = false; await loop; } };
+  return { samples, appeared, segments, stop: async () => { running = false; await loop; await segments.drain(); } };
 }
 
 function assertSequencesIncrease(samples: Sample[]): void {
@@ -221,6 +227,9 @@ describe('backup ingest: two encoders, one output', () => {
     const errors = await page.evaluate(() => (window as unknown as { result: { errors: Array<{ fatal: boolean; details: string }> } }).result.errors);
     assert.deepEqual(errors.filter((e) => e.fatal), [], JSON.stringify(errors));
     assertSequencesIncrease(watcher.samples);
+    // Every live segment carries both tracks, the first of each generation too (players drop audio or stall otherwise).
+    assert.ok(watcher.segments.probed > 20, `live segments probed: ${watcher.segments.probed}`);
+    assert.deepEqual(watcher.segments.withoutBoth, [], 'live segments without audio and video');
     assert.deepEqual(await takeovers(), ['primary>backup:disconnected', 'backup>primary:reverted', 'primary>backup:starved', 'backup>primary:reverted']);
     const connected = await h.plane.api<{ items: Array<{ data: { role: string } }> }>('GET', `/v1/events?streamId=${id}&type=stream.connected&limit=20`);
     assert.deepEqual(connected.body.items.map((e) => e.data.role), ['primary', 'backup', 'primary', 'backup']);
@@ -239,6 +248,11 @@ describe('backup ingest: two encoders, one output', () => {
     const vodUrl = new URL((vodMaster[0] as { uri: string }).uri, recording.playback.hls).toString();
     const vod = parseMediaPlaylist((await fetchText(vodUrl)).text);
     assert.ok(vod.segments.filter((s) => s.discontinuity).length >= 4, 'a discontinuity at every switch');
+    const recorded: Array<{ uri: string; streams: Awaited<ReturnType<typeof segmentStreams>> }> = [];
+    for (const segment of vod.segments) recorded.push({ uri: segment.uri, streams: await segmentStreams(new URL(segment.uri, vodUrl).toString()) });
+    console.log(`# recorded segments: ${recorded.map((r) => `${r.uri.slice(r.uri.lastIndexOf('/') + 1)}[v${r.streams.packets.video ?? 0} a${r.streams.packets.audio ?? 0}]`).join(' ')}`);
+    const recordedWithoutBoth = recorded.filter((r) => !hasAudioAndVideo(r.streams)).map((r) => `${r.uri.slice(r.uri.lastIndexOf('/') + 1)} (${describeStreams(r.streams)})`);
+    assert.deepEqual(recordedWithoutBoth, [], 'recorded segments without audio and video');
     const tones: number[] = [];
     for (const segment of vod.segments) tones.push(await toneOf(new URL(segment.uri, vodUrl).toString()));
     const labels = tones.map((hz) => (Math.abs(hz - 440) < 60 ? 'P' : Math.abs(hz - 880) < 90 ? 'B' : '?'));

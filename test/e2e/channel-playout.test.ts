@@ -16,6 +16,7 @@ import { publish } from '../support/ffmpeg';
 import { fetchMediaPlaylist, fetchText, parseMaster, waitForMaster } from '../support/hls';
 import { usePlayerHarness } from '../support/player-harness';
 import { waitFor } from '../support/wait';
+import { SegmentProbeQueue } from '../support/segment-streams';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>player</title>
 <video id="v" muted playsinline width="320" height="180"></video>
@@ -32,7 +33,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>player</title>
 interface Sample { at: number; rendition: string; mediaSequence: number; uris: string[]; discontinuities: number }
 
 /** Reads every rendition's media playlist twice a second, as a player would, and keeps what it saw. */
-function watchPlaylists(urls: Map<string, string>): { samples: Sample[]; stop(): Promise<void> } {
+function watchPlaylists(urls: Map<string, string>, segments?: SegmentProbeQueue): { samples: Sample[]; stop(): Promise<void> } {
   const samples: Sample[] = [];
   let running = true;
   const loop = (async () => {
@@ -40,11 +41,12 @@ function watchPlaylists(urls: Map<string, string>): { samples: Sample[]; stop():
       for (const [rendition, url] of urls) {
         const playlist = await fetchMediaPlaylist(url).catch(() => undefined);
         if (playlist) samples.push({ at: Date.now(), rendition, mediaSequence: playlist.mediaSequence, uris: playlist.segments.map((s) => s.uri), discontinuities: playlist.discontinuitySequence + playlist.segments.filter((s) => s.discontinuity).length });
+        for (const s of playlist?.segments ?? []) segments?.add(new URL(s.uri, url).toString());
       }
       await new Promise((r) => setTimeout(r, 500).unref());
     }
   })();
-  return { samples, stop: async () => { running = false; await loop; } };
+  return { samples, stop: async () => { running = false; await loop; await segments?.drain(); } };
 }
 
 /** Every sequence number names one segment forever, and the media sequence never goes back. */
@@ -99,7 +101,9 @@ describe('24/7 channel: fallback playout, live takeover and the reconnect slate'
     assert.deepEqual(variants.map((v) => v.resolution?.height), [180]);
     await waitFor('output fallback', async () => (await output()) === 'fallback', { timeoutMs: 20_000 });
     const urls = new Map(variants.map((v) => [v.uri, new URL(v.uri, created.body.playback.hls).toString()]));
-    const watcher = watchPlaylists(urls);
+    // Every segment of every feed (fallback, live, slate) carries audio and video, the first and last of each too.
+    const segments = new SegmentProbeQueue();
+    const watcher = watchPlaylists(urls, segments);
 
     const page = await h.browser.newPage();
     await page.goto(h.site.url);
@@ -135,6 +139,8 @@ describe('24/7 channel: fallback playout, live takeover and the reconnect slate'
     assertSequencesIncrease(watcher.samples);
     const last = watcher.samples.at(-1) as Sample;
     assert.ok(last.discontinuities >= 4, `a discontinuity at every switch (saw ${last.discontinuities})`);
+    assert.ok(segments.probed > 10, `segments probed: ${segments.probed}`);
+    assert.deepEqual(segments.withoutBoth, [], 'segments without audio and video');
 
     const events = await h.plane.api<{ items: Array<{ type: string; data: { from: string; to: string; reason: string } }> }>('GET', `/v1/events?streamId=${id}&type=output.changed&limit=50`);
     assert.deepEqual(

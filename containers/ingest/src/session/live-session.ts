@@ -2,7 +2,8 @@
  * One accepted publish, from first byte to flush: taps the broadcast, buffers the first seconds to probe
  * the source, plans the ladder, runs one supervised ffmpeg for it and a packager that uploads segments and
  * writes playlists. Each ffmpeg run writes to its own scratch directory, so a restarted transcoder can
- * never overwrite segments of the previous run before they are uploaded.
+ * never overwrite segments of the previous run before they are uploaded. No video frame reaches ffmpeg
+ * before audio of its time (video-audio-hold.ts), so every segment has both tracks, a run's last one too.
  *
  * Must never: start a transcoder for a publish the gate did not accept (it is only constructed for
  * accepted ones), leave an ffmpeg running after `stop`, or lose a segment ffmpeg finished.
@@ -32,6 +33,7 @@ import { buildTranscodeArgs, segmentListPath } from '../transcoder/ffmpeg-args';
 import { probeSource } from '../transcoder/source-probe';
 import { TranscoderSupervisor } from '../transcoder/supervisor';
 import { FeedMonitor } from './feed-monitor';
+import { VideoAudioHold } from './video-audio-hold';
 import { ProbeBuffer } from './probe-buffer';
 import type { StreamLabels } from './stream-labels';
 
@@ -163,6 +165,8 @@ export class LiveSession {
   private readonly declaration = new FlvDeclaration();
   private firstByteAt: number | undefined;
   private readonly stages: StartupStages = { fastStart: undefined };
+  /** Keeps a segment from starting before the audio reached it (a feed ending there leaves no video-only tail). */
+  private hold = new VideoAudioHold({ audio: false });
 
   constructor(private readonly options: LiveSessionOptions) {
     const { streamId, sessionId } = options.publish;
@@ -266,7 +270,7 @@ export class LiveSession {
         // Still unconfirmed: everything since the first byte stays at hand for a replay.
         if (this.provisional) this.probe.add(chunk);
       }
-      this.supervisor?.write(chunk);
+      this.feedTranscoder(chunk);
     } else if (this.phase === 'probing') {
       const ready = this.probe.add(chunk);
       if (!this.quickTried) this.declaration.add(chunk);
@@ -414,13 +418,22 @@ export class LiveSession {
       const refined = this.takeRefinement();
       if (!refined) {
         this.stage('transcoderFedMs');
-        supervisor.write(this.probe.contents());
+        const plan = this.runPlan as LadderPlan;
+        this.hold = new VideoAudioHold({ audio: plan.audio !== null && plan.renditions.some((r) => r.kind === 'video') });
+        this.feedTranscoder(this.probe.contents());
         this.phase = 'running';
         return;
       }
       await this.abandonRun(refined);
       if (this.phase !== 'starting') return;
     }
+  }
+
+  /** Gives the transcoder what the hold lets through (no video frame ahead of the audio). */
+  private feedTranscoder(chunk: Buffer): void {
+    const supervisor = this.supervisor;
+    if (!supervisor) return;
+    for (const piece of this.hold.push(chunk)) supervisor.write(piece);
   }
 
   /** The provisional plan's source turned out to key too rarely: drop the run (nothing was cut yet), start over. */
@@ -507,7 +520,9 @@ export class LiveSession {
       this.runStartedAt = Date.now();
       if (run.restarts === 0) return;
       this.feed.onReplay();
-      // A restarted ffmpeg needs the stream from a keyframe with its headers: a fresh tap replays exactly that.
+      // A restarted ffmpeg needs the stream from a keyframe with its headers: a fresh tap replays exactly that
+      // (what the hold kept back for the old process is in that replay).
+      this.hold.reset();
       this.tap?.close();
       this.tap = this.openTap();
     });
@@ -553,6 +568,10 @@ export class LiveSession {
     this.options.monitoring?.labels?.release(this.streamId);
     this.tap?.close();
     await this.starting;
+    // Video the audio has not caught up with (the feed ended just after a frame ffmpeg may cut at) never
+    // reaches the transcoder: the last segment ends with audio instead of being one video frame without it.
+    const held = this.hold.reset();
+    if (held.droppedBytes > 0) this.log.info('session: stopping with video not yet covered by audio; the transcoder does not get it (a segment of it would have no audio)', { bytes: held.droppedBytes, videoFromMs: held.videoFromMs });
     let pending = 0;
     try {
       await this.supervisor?.stop();
