@@ -202,6 +202,10 @@ export class SessionManager {
         // feed is gone: flush first, so that its packager resumes only after this one wrote its last segment.
         this.sessions.delete(publish.streamId);
         this.updateGauge();
+        // The cloud: the note lets that task start its transcoder while this one flushes (the lease keeps
+        // its packager waiting until the release below).
+        const role = roleOf(publish);
+        void this.remote?.handOver(publish, { from: role, to: role === 'primary' ? 'backup' : 'primary', reason: 'disconnected' }).catch((err: unknown) => this.logError('could not leave the hand-over note', publish.streamId, err));
         await this.stopSession(publish.streamId, active);
         await this.releaseOutput(publish.streamId);
         if (await leave()) return;
