@@ -41,7 +41,7 @@ class SplitBrainWatch {
   readonly discontinuities = new Set<number>();
   private last: ParsedMediaPlaylist | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private busy = false;
+  private inFlight: Promise<void> | undefined;
   reads = 0;
 
   constructor(
@@ -51,14 +51,15 @@ class SplitBrainWatch {
 
   start(): void {
     this.timer = setInterval(() => {
-      if (this.busy) return;
-      this.busy = true;
-      void this.check().finally(() => (this.busy = false));
+      this.inFlight ??= this.check().finally(() => (this.inFlight = undefined));
     }, 150);
   }
 
-  stop(): void {
+  /** Stops polling after one last read, so what the test itself saw last is in the record too. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.inFlight;
+    await this.check();
   }
 
   private async check(): Promise<void> {
@@ -195,7 +196,7 @@ describe('backup ingest across two tasks through the output lease', () => {
     await waitFor('backup active, primary absent', async () => (await feeds()) === 'primary:absent backup:active', { timeoutMs: 10_000 });
     const tailAtKill = await tail();
     await waitFor('backup segments after the disconnect', async () => (await tail()) >= tailAtKill + 2, { timeoutMs: 20_000 });
-    watch.stop();
+    await watch.stop();
 
     // Assess: one session, never interrupted; three switches, each one discontinuity; one writer at a time.
     const record = await store.get(stream.id);
