@@ -12,6 +12,7 @@
  *
  * Must never: end or relabel a session that moved on (reconnected, ended, or carried by a live task).
  */
+import { handToStandby, type BackupFailoverDeps } from '../channels/backup-failover';
 import type { IngestHeartbeatStore } from '../ports/ingest-heartbeats';
 import type { ReconnectDeadline, ReconnectDeadlineStore } from '../ports/reconnect-deadlines';
 import { endSession, publisherGone, type SessionDeps } from './publish-session';
@@ -20,6 +21,8 @@ import { hasOpenSession, type Stream } from './stream';
 export interface FailoverDeps extends SessionDeps {
   heartbeats: IngestHeartbeatStore;
   deadlines: ReconnectDeadlineStore;
+  /** Backup ingest across tasks: a lost task's stream whose other encoder waits in standby on a live task goes to it at once. */
+  backup?: Pick<BackupFailoverDeps, 'reports' | 'leases'>;
 }
 
 export interface FailoverSettings {
@@ -31,7 +34,7 @@ export interface FailoverSettings {
 export type LossCause = 'task_stopped' | 'heartbeat_stale';
 
 export type StreamRecovery =
-  | { streamId: string; outcome: 'interrupted' | 'ended' | 'already_interrupted' | 'carried_elsewhere' | 'no_open_session' }
+  | { streamId: string; outcome: 'interrupted' | 'ended' | 'already_interrupted' | 'carried_elsewhere' | 'no_open_session' | 'handed_to_standby' }
   | { streamId: string; outcome: 'failed'; error: unknown };
 
 export interface LostTaskReport {
@@ -67,7 +70,7 @@ export async function recoverLostTask(deps: FailoverDeps, taskId: string, cause:
   const streams: StreamRecovery[] = [];
   for (const streamId of new Set(heartbeat.streamIds)) {
     try {
-      streams.push({ streamId, outcome: carriedElsewhere.has(streamId) ? 'carried_elsewhere' : await recoverStream(deps, streamId) });
+      streams.push({ streamId, outcome: carriedElsewhere.has(streamId) ? 'carried_elsewhere' : await recoverStream(deps, streamId, taskId) });
     } catch (error) {
       streams.push({ streamId, outcome: 'failed', error });
     }
@@ -77,9 +80,11 @@ export async function recoverLostTask(deps: FailoverDeps, taskId: string, cause:
   return { taskId, cause, status: complete ? 'recovered' : 'incomplete', streams };
 }
 
-async function recoverStream(deps: FailoverDeps, streamId: string): Promise<Exclude<StreamRecovery['outcome'], 'failed' | 'carried_elsewhere'>> {
+async function recoverStream(deps: FailoverDeps, streamId: string, taskId: string): Promise<Exclude<StreamRecovery['outcome'], 'failed' | 'carried_elsewhere'>> {
   const stream = await deps.store.get(streamId);
   if (!stream?.sessionId || !hasOpenSession(stream.status)) return 'no_open_session';
+  // The other encoder waits in standby on a live task: it takes over now, no reconnect window.
+  if (deps.backup && (await handToStandby({ ...deps, ...deps.backup }, stream, taskId))) return 'handed_to_standby';
   const sessionId = stream.sessionId;
   // Interrupted before the task died (its own window timer died with it): only the deadline is missing.
   if (stream.status === 'interrupted') {

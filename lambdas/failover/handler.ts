@@ -56,6 +56,8 @@ export function createFailoverHandler(deps: FailoverHandlerDeps) {
     if (report.status === 'recovered' || report.status === 'incomplete') metrics.addMetric('ingest_tasks_lost', MetricUnit.Count, 1);
     if (interrupted) metrics.addMetric('failover_streams_interrupted', MetricUnit.Count, interrupted);
     if (ended) metrics.addMetric('failover_sessions_ended', MetricUnit.Count, ended);
+    const handed = count('handed_to_standby');
+    if (handed) metrics.addMetric('failover_backup_takeovers', MetricUnit.Count, handed);
     if (failed.length) metrics.addMetric('failover_stream_failures', MetricUnit.Count, failed.length);
     const summary = { taskId: report.taskId, cause: report.cause, status: report.status, streams: report.streams.map(({ streamId, outcome }) => ({ streamId, outcome })) };
     if (report.status === 'incomplete') logger.error('failover incomplete; will retry', { ...summary, errors: failed.map((f) => ('error' in f ? f.error : undefined)), error: report.error });

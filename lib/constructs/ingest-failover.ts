@@ -67,6 +67,8 @@ export class IngestFailover extends Construct {
     });
     props.table.grantSessionTransitions(this.handler.role);
     props.table.grantFailoverBookkeeping(this.handler.role);
+    // Backup ingest across tasks: reads the standby's report and releases a lost task's output lease.
+    props.table.grantHoldOutputLeases(this.handler.role);
     props.eventBus.grantPutEventsTo(this.handler.role);
 
     this.taskEvents = new RoutedQueue(this, 'TaskStopped', {

@@ -11,7 +11,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { spawn } from 'node:child_process';
 import { DynamoDbIngestHeartbeats } from '../../adapters/dynamodb-ingest-heartbeats';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
 import { S3ObjectStore } from '../../adapters/s3-object-store';
@@ -20,6 +19,7 @@ import { systemClock } from '../../core/ports/clock';
 import { parseMediaPlaylist } from '../../core/hls/playlist';
 import { createStream } from '../../core/streams/stream-registry';
 import { feedsView } from '../../core/streams/feed-view';
+import { startCloudTask, type CloudTask } from '../support/cloud-tasks';
 import { publish, stopAll } from '../support/ffmpeg';
 import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
 import { startTestS3, type TestS3 } from '../support/local-s3';
@@ -27,42 +27,8 @@ import { waitFor } from '../support/wait';
 
 const BUCKET = 'streamplane-media';
 
-interface Task {
-  id: string;
-  rtmpPort: number;
-  events: string[];
-  stop(): Promise<void>;
-}
-
-/** One ingest task in its own process (test/support/peers/cloud-task.ts), stopped by its pid. */
-async function startTask(id: string, env: Record<string, string>): Promise<Task> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../support/peers/cloud-task.ts')], { env: { ...process.env, ...env, TASK_ID: id }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const events: string[] = [];
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const rtmpPort = await new Promise<number>((resolve, reject) => {
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        if (line.startsWith('READY ')) resolve(Number(line.slice(6)));
-        else if (line.startsWith('EVENT ')) events.push(line.slice(6));
-      }
-    });
-    void exited.then(() => reject(new Error(`task ${id} exited before it was ready`)));
-  });
-  return {
-    id,
-    rtmpPort,
-    events,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid as number, 'SIGTERM');
-      await exited;
-    },
-  };
-}
+type Task = CloudTask;
+const startTask = startCloudTask;
 
 describe('backup ingest across two ingest tasks', () => {
   let dynamo: TestDynamo;

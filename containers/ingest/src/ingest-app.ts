@@ -20,6 +20,7 @@ import { RtmpIngest, type AcceptedPublish, type PublishAdmission, type PublishGa
 import { IngestDrain } from './session/ingest-drain';
 import { LiveSession } from './session/live-session';
 import { SessionManager } from './session/session-manager';
+import type { BackupFeedReports } from '../../../core/ports/backup-feed-reports';
 import { StreamLabels } from './session/stream-labels';
 import { NodeReporter } from './monitoring/node-reporter';
 import { PublishHandoffs } from './handoff/publish-handoffs';
@@ -86,6 +87,14 @@ export interface IngestAppDeps {
   channelMedia?: ChannelMediaSource;
   /** Cloud: channel playout shared between tasks through channel jobs and the output lease (see ChannelDirector). */
   channelHosting?: ChannelHosting;
+  /**
+   * The cloud: the stream's output lease (feeds/live-output-lease.ts). Every live session claims it once
+   * its first segment exists and before its packager touches the playlists; the session manager releases
+   * it when this task stops writing them. Absent (local plane, one process): no lease.
+   */
+  outputLease?: { claim(streamId: string): Promise<void>; release(streamId: string): Promise<void> };
+  /** The cloud: backup ingest across tasks (session/remote-backup.ts). */
+  remoteBackup?: { taskId: string; reports: BackupFeedReports; tickMs?: number };
 }
 
 export interface IngestApp {
@@ -191,6 +200,8 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
     disconnect: (streamId) => ingest.disconnectStream(streamId),
     emit: deps.emit,
     onTakeover: (publish) => deps.relays?.onAccepted(publish),
+    ...(deps.outputLease ? { output: deps.outputLease } : {}),
+    ...(deps.remoteBackup ? { remoteBackup: deps.remoteBackup } : {}),
     ...(channels ? { channel: channels } : {}),
     ...(deps.recordings
       ? {
@@ -225,6 +236,10 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
               },
             }
           : {}),
+        // The cloud without channels: the session still writes only once it holds the output lease.
+        ...(!channels && deps.outputLease && publish.latencyMode !== 'low' && !handover
+          ? { channel: { plan: async () => undefined, onPlan: () => undefined, takeover: () => (deps.outputLease as NonNullable<IngestAppDeps['outputLease']>).claim(publish.streamId) } }
+          : {}),
         // Backup ingest: a switch of encoders hands over the same way a live feed takes over a channel.
         ...(handover
           ? {
@@ -233,6 +248,8 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
                 onPlan: (plan) => channels?.sessionPlanned(publish.streamId, plan),
                 takeover: async () => {
                   await handover.stopPrevious();
+                  // Across tasks the previous writer is elsewhere: its release of the lease is the hand-over.
+                  await deps.outputLease?.claim(publish.streamId);
                   await channels?.takeover(publish.streamId);
                 },
               },

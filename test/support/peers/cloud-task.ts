@@ -3,7 +3,8 @@
  * context per process, so two RTMP ingests cannot share one): the real container app against the
  * dynalite and s3rver endpoints in its environment, with the publish-auth Lambda answered by the real
  * handler in this process and EventBridge recorded. Prints `READY <rtmpPort>` once listening and
- * `EVENT <type>` for every event it puts on the bus; SIGTERM stops it.
+ * `EVENT <type> <detail JSON>` for every event it puts on the bus; SIGTERM stops it. `TASK_LEASE_SECONDS`
+ * sets the output lease's lifetime.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -20,8 +21,8 @@ const env = process.env as Record<string, string>;
 const dynamo = localDynamoClient(env.TASK_DYNAMO_ENDPOINT as string);
 const s3 = s3rverClient(env.TASK_S3_ENDPOINT as string);
 const bridge = mockClient(EventBridgeClient);
-bridge.on(PutEventsCommand).callsFake((input: { Entries?: Array<{ DetailType?: string }> }) => {
-  for (const entry of input.Entries ?? []) process.stdout.write(`EVENT ${entry.DetailType}\n`);
+bridge.on(PutEventsCommand).callsFake((input: { Entries?: Array<{ DetailType?: string; Detail?: string }> }) => {
+  for (const entry of input.Entries ?? []) process.stdout.write(`EVENT ${entry.DetailType} ${(entry.Detail ?? '{}').replace(/\n/g, ' ')}\n`);
   return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map(() => ({ EventId: 'e' })) };
 });
 const lambda = mockClient(LambdaClient);
@@ -40,6 +41,7 @@ const config = loadCloudIngestConfig({
   STREAMPLANE_PLAYBACK_BASE_URL: 'https://d111111abcdef8.cloudfront.net',
   STREAMPLANE_HEARTBEAT_SECONDS: '1',
   STREAMPLANE_LADDER: '180',
+  STREAMPLANE_OUTPUT_LEASE_SECONDS: env.TASK_LEASE_SECONDS ?? '15',
 });
 const ingest = await startCloudIngest(config, silentLogger, {
   s3,

@@ -45,7 +45,7 @@ export interface CloudChannels {
   live: LiveOutputLease;
   /** The ingest app's director exists: start taking channel jobs. */
   bind(director: ChannelDirector): void;
-  /** Hands held jobs back (visible again at once), stops the playouts and releases the leases. */
+  /** Hands held jobs back (visible again at once), stops the playouts and releases their leases (not `live`'s). */
   stop(): Promise<void>;
 }
 
@@ -96,7 +96,7 @@ export function cloudChannels(options: CloudChannelsOptions): CloudChannels {
     async stop() {
       await jobs.stop();
       await host.close();
-      await live.close();
+      // The live leases are released by the ingest once its live sessions stopped writing (cloud-ingest.ts).
     },
   };
 }

@@ -45,6 +45,9 @@ import type { PublishGate } from '../rtmp/rtmp-ingest';
 import type { CloudIngestConfig } from './cloud-config';
 import { PullJobConsumer } from '../pulls/pull-job-consumer';
 import { cloudChannels } from './cloud-channels';
+import { DynamoDbBackupFeedReports } from '../../../../adapters/dynamodb-backup-feed-reports';
+import { DynamoDbOutputLeaseStore } from '../../../../adapters/dynamodb-output-lease';
+import { LiveOutputLease } from '../feeds/live-output-lease';
 import { CLOUD_URL_POLICY } from '../../../../core/webhooks/url-policy';
 
 /** What an encoder is told when this task's stream budget is used up. */
@@ -135,7 +138,14 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
         ...(overrides.sqsWaitSeconds !== undefined ? { waitSeconds: overrides.sqsWaitSeconds } : {}),
       })
     : undefined;
+  // One writer per stream's playlists across tasks (a reconnect elsewhere, the backup encoder's task): the
+  // output lease, claimed by every live session before it writes and released once it stopped.
+  const liveLease =
+    channels?.live ??
+    new LiveOutputLease({ taskId, leases: new DynamoDbOutputLeaseStore({ tableName: config.tableName, client: dynamo }), clock: systemClock, ttlMs: config.outputLeaseSeconds * 1000, logger });
   const app = await startIngestApp({
+    outputLease: { claim: (streamId) => liveLease.claim(streamId), release: (streamId) => liveLease.release(streamId) },
+    remoteBackup: { taskId, reports: new DynamoDbBackupFeedReports({ tableName: config.tableName, client: dynamo }) },
     ...(channels ? { channelMedia: channels.media, channelHosting: channels.hosting } : {}),
     admission: () => (full() ? { reason: 'capacity', description: FULL_DESCRIPTION } : undefined),
     config,
@@ -282,6 +292,8 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
       await channels?.stop();
       void probes?.stop();
       await app.stop();
+      // Only now, with every live session flushed, may another task write their playlists.
+      await liveLease.close();
       // The last beat names what this task still answers for; failover takes over once it goes stale.
       await beat().catch(() => undefined);
       await protection.release().catch(() => undefined);

@@ -6,7 +6,9 @@
  * session for the promoted feed that continues the stream's playlists as a new generation).
  * A standby whose active feed is not on this ingest (the cloud: the two encoders landed on different
  * tasks) is promoted when the stream record shows the other feed absent — the active task recorded its
- * publisher leaving and stopped writing; until then it only waits.
+ * publisher leaving and stopped writing — or when that task's hand-over note names it (remote-backup.ts:
+ * the feed there starved, or the primary here is back steadily); the promoted session writes only once it
+ * holds the output lease.
  * Must never: hold two standbys for one stream, or promote a standby while the record shows the other
  * feed still connected somewhere (two tasks would append to one playlist).
  */
@@ -26,6 +28,7 @@ import type { StreamStore } from '../../../../core/ports/stream-store';
 import { isPresent } from '../../../../core/streams/feed-view';
 import { hasOpenSession } from '../../../../core/streams/stream';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
+import type { RemoteBackup } from './remote-backup';
 import { StandbyFeed } from './standby-feed';
 
 /** What the switch needs of the session manager. */
@@ -48,6 +51,11 @@ export interface BackupSwitchOptions {
   /** @default 500 */
   tickMs?: number;
   now?: () => number;
+  /**
+   * The cloud: a remote standby also reports its health and follows the hand-over note of the task on air
+   * (session/remote-backup.ts), so a starved or replaced feed there hands over too, not only a gone one.
+   */
+  remote?: RemoteBackup;
 }
 
 export class BackupSwitch {
@@ -124,9 +132,17 @@ export class BackupSwitch {
       if (this.standbys.get(streamId) !== standby || this.options.host.active(streamId)) return;
       const role = roleOf(standby.publish);
       const from = otherRole(role);
-      if (!stream || stream.sessionId !== standby.publish.sessionId || !hasOpenSession(stream.status) || isPresent(stream.feeds, from)) return;
+      if (!stream || stream.sessionId !== standby.publish.sessionId || !hasOpenSession(stream.status)) return;
+      if (!isPresent(stream.feeds, from)) {
+        this.take(streamId);
+        this.options.host.promote(streamId, standby, { from, to: role, reason: 'disconnected' });
+        return;
+      }
+      const handed = await this.options.remote?.standbyTick(standby);
+      if (!handed || this.standbys.get(streamId) !== standby || this.options.host.active(streamId)) return;
       this.take(streamId);
-      this.options.host.promote(streamId, standby, { from, to: role, reason: 'disconnected' });
+      this.options.host.promote(streamId, standby, handed.takeover);
+      void this.options.remote?.consumed(handed.note);
     } catch (err) {
       this.options.logger.warn('backup: could not read the stream for a standby feed', { streamId, error: err instanceof Error ? err.message : String(err) });
     } finally {

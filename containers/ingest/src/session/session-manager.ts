@@ -26,6 +26,8 @@ import type { Takeover } from '../../../../core/channels/backup-selector';
 import { leaveFeed, recordTakeover } from '../../../../core/streams/stream-feeds';
 import type { LadderPlan } from '../../../../core/transcode/ladder';
 import { BackupSwitch, roleOf } from './backup-switch';
+import { RemoteBackup } from './remote-backup';
+import type { BackupFeedReports } from '../../../../core/ports/backup-feed-reports';
 import type { StandbyFeed } from './standby-feed';
 
 /**
@@ -68,6 +70,14 @@ export interface SessionManagerOptions {
   emit?: EmitEvent;
   /** Backup ingest: a takeover put `publish` on air (simulcast relays follow it). */
   onTakeover?(publish: AcceptedPublish): void;
+  /**
+   * The cloud: the stream's output lease, which the live sessions claim before they write (ingest-app.ts);
+   * the manager releases it once this task stopped writing a stream's playlists, so another task's
+   * session (a reconnect there, or the other encoder's feed) can take them over.
+   */
+  output?: { claim(streamId: string): Promise<void>; release(streamId: string): Promise<void> };
+  /** The cloud: backup ingest across tasks (session/remote-backup.ts): this task's id and the feed reports. */
+  remoteBackup?: { taskId: string; reports: BackupFeedReports; tickMs?: number };
 }
 
 export class SessionManager {
@@ -77,13 +87,28 @@ export class SessionManager {
   /** Work a publisher's exit or an end timer started (state writes, playlist closing): `close` waits for it. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
+  /** Publishers that went away (a feed yielding across tasks must not go back to standby then). */
+  private readonly gone = new WeakSet<AcceptedPublish>();
   /** Backup ingest: the standby feeds and the switch decisions. */
   readonly backup: BackupSwitch;
+  private readonly remote: RemoteBackup | undefined;
 
   constructor(private readonly options: SessionManagerOptions) {
+    this.remote = options.remoteBackup
+      ? new RemoteBackup(
+          { ...options.remoteBackup, store: options.sessionDeps.store, logger: options.logger },
+          {
+            onAir: () => [...this.sessions].map(([streamId, session]) => ({ streamId, publish: session.publish, mediaHealthy: (ms: number) => session.mediaHealthy(ms) })),
+            hasLocalStandby: (streamId) => this.backup.standby(streamId) !== undefined,
+            yieldOutput: (streamId, publish, takeover) => void this.track(this.yieldOutput(streamId, publish, takeover)),
+          },
+        )
+      : undefined;
+    this.remote?.start();
     this.backup = new BackupSwitch({
       store: options.sessionDeps.store,
       logger: options.logger,
+      ...(this.remote ? { remote: this.remote } : {}),
       host: {
         active: (streamId) => this.sessions.get(streamId),
         promote: (streamId, standby, takeover) => this.switchFeeds(streamId, standby, takeover),
@@ -136,9 +161,12 @@ export class SessionManager {
     this.sessions.set(publish.streamId, session);
     this.updateGauge();
     // A reconnect may arrive while the previous run still flushes: start once it is done.
-    void previous.then(() => {
-      if (this.sessions.get(publish.streamId) === session) session.start();
-    });
+    // Low-latency sessions take the output lease before they start (the others inside, at their first segment).
+    void previous
+      .then(() => (publish.latencyMode === 'low' ? this.options.output?.claim(publish.streamId) : undefined))
+      .then(() => {
+        if (this.sessions.get(publish.streamId) === session) session.start();
+      });
   }
 
   /** The publisher went away (also one whose handoff never reached the RTMP leg: only the ids are known). */
@@ -148,6 +176,7 @@ export class SessionManager {
 
   private async handleGone(publish: Pick<AcceptedPublish, 'streamId' | 'sessionId'> | AcceptedPublish): Promise<void> {
     if (isAccepted(publish)) {
+      this.gone.add(publish);
       if (this.backup.release(publish)) {
         // The standby left: nothing changes for viewers.
         await leaveFeed(this.options.sessionDeps, publish.streamId, publish.sessionId, roleOf(publish)).catch((err: unknown) => this.logError('could not record the standby feed leaving', publish.streamId, err));
@@ -173,7 +202,12 @@ export class SessionManager {
         // feed is gone: flush first, so that its packager resumes only after this one wrote its last segment.
         this.sessions.delete(publish.streamId);
         this.updateGauge();
+        // The cloud: the note lets that task start its transcoder while this one flushes (the lease keeps
+        // its packager waiting until the release below).
+        const role = roleOf(publish);
+        void this.remote?.handOver(publish, { from: role, to: role === 'primary' ? 'backup' : 'primary', reason: 'disconnected' }).catch((err: unknown) => this.logError('could not leave the hand-over note', publish.streamId, err));
         await this.stopSession(publish.streamId, active);
+        await this.releaseOutput(publish.streamId);
         if (await leave()) return;
       } else if (await leave()) return;
     }
@@ -185,6 +219,8 @@ export class SessionManager {
       const stopped = session.stop({ endList: false });
       this.stopping.set(streamId, stopped);
       await stopped.finally(() => this.stopping.delete(streamId));
+      // A reconnect may land on another task: it takes the playlists over once this one let them go.
+      await this.releaseOutput(streamId);
     }
     if (this.closed) return;
     const outcome = await publisherGone(this.options.sessionDeps, streamId, sessionId, 'publisher disconnected');
@@ -240,6 +276,7 @@ export class SessionManager {
   /** Flushes every live session. Their streams stay interrupted; the next start times them out. */
   async close(): Promise<void> {
     this.closed = true;
+    this.remote?.close();
     this.backup.close();
     for (const timer of this.endTimers.values()) clearTimeout(timer);
     this.endTimers.clear();
@@ -276,10 +313,35 @@ export class SessionManager {
     const session = this.options.createSession(standby.publish, low ? undefined : { stopPrevious, plan: old?.plan });
     this.sessions.set(streamId, session);
     this.updateGauge();
-    if (low) void stopPrevious().then(() => this.sessions.get(streamId) === session && session.start());
-    else session.start();
+    if (low) {
+      void stopPrevious()
+        .then(() => this.options.output?.claim(streamId))
+        .then(() => this.sessions.get(streamId) === session && session.start());
+    } else session.start();
     this.announceTakeover(standby.publish, takeover);
     this.options.onTakeover?.(standby.publish);
+  }
+
+  /**
+   * Backup ingest across tasks: the other task's feed takes over (the note is written). This task stops
+   * writing — its last segments flushed — and only then releases the lease, which the promoted session
+   * waits for; its own feed, still connected (starved or replaced), waits in standby for the next switch.
+   */
+  private async yieldOutput(streamId: string, publish: AcceptedPublish, takeover: Takeover): Promise<void> {
+    const session = this.sessions.get(streamId);
+    if (!session || session.publish !== publish) return;
+    this.options.logger.info('backup: takeover by the other task', { streamId, ...takeover });
+    this.sessions.delete(streamId);
+    this.updateGauge();
+    await this.stopSession(streamId, session);
+    await this.releaseOutput(streamId);
+    if (!this.closed && !this.gone.has(publish) && takeover.reason !== 'disconnected') this.backup.hold(publish, { remote: true });
+  }
+
+  /** Lets the stream's output lease go, unless a new session of this task carries the stream again. */
+  private async releaseOutput(streamId: string): Promise<void> {
+    if (this.sessions.has(streamId) || !this.options.output) return;
+    await this.options.output.release(streamId).catch((err: unknown) => this.logError('could not release the output lease', streamId, err));
   }
 
   private announceTakeover(publish: AcceptedPublish, takeover: Takeover): void {
@@ -330,6 +392,7 @@ export class SessionManager {
 
   private async finalize(streamId: string, sessionId: string): Promise<void> {
     await this.stopping.get(streamId);
+    await this.releaseOutput(streamId);
     const carriesOn = await (this.options.channel?.sessionEnded(streamId) ?? Promise.resolve(false)).catch((err: unknown) => {
       this.options.logger.error('session: could not resume the channel\'s fallback', { streamId, error: err instanceof Error ? err : String(err) });
       return false;
