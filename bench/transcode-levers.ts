@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, rename } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planLadder } from '../core/transcode/ladder';
 import { buildTranscodeArgs } from '../containers/ingest/src/transcoder/ffmpeg-args';
@@ -251,6 +251,7 @@ async function main(): Promise<void> {
         for (const r of plan.renditions) await mkdir(join(out, r.name), { recursive: true });
         const args = variant(n)!(buildTranscodeArgs(n.split('+').includes('low-source-fps') ? sourceFpsPlan : plan, { input: flv, inputFormat: 'flv', outputDir: out }));
         const c = await cpuOf(args);
+        console.log(`  run ${i + 1} ${n}: ${(c / seconds).toFixed(3)} CPU-s/s (load average ${loadavg()[0]!.toFixed(1)})`);
         cpu.set(n, Math.min(cpu.get(n) ?? Infinity, c));
       }
     }
