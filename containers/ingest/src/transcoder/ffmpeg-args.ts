@@ -120,6 +120,10 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
     if (r.kind === 'video') {
       if (r.passthrough) args.push('-map', videoIn, '-c:v', 'copy');
       else args.push('-map', `[${graph.outputs.get(r.name)}]`, ...x264Args(r, plan));
+      // A rung at a fraction of the source's rate (frameStep): its frames last 1/fps, not the source's
+      // frame time, so the segment list (EXTINF) gives the segment's real length. No frame is dropped or
+      // duplicated (fps_mode passthrough below).
+      if (!r.passthrough && (r.frameStep ?? 1) > 1 && r.fps) args.push('-r:v', String(r.fps));
       // Frames keep their input timestamps: no duplicated or dropped frames, identical across rungs.
       args.push('-fps_mode:v', 'passthrough');
     }
