@@ -61,7 +61,7 @@ async function pssBytes(pid: number): Promise<number> {
 }
 
 /** CPU-seconds (including reaped children), RSS and PSS of `root` and all its live descendants. */
-async function treeUsage(root: number): Promise<{ cpu: number; rssBytes: number; pssBytes: number; processes: number }> {
+async function treeUsage(root: number): Promise<{ cpu: number; nodeCpu: number; rssBytes: number; pssBytes: number; processes: number }> {
   const stats = new Map<number, { ppid: number; cpu: number; rssBytes: number }>();
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -81,7 +81,24 @@ async function treeUsage(root: number): Promise<{ cpu: number; rssBytes: number;
     const s = stats.get(pid);
     if (s) (cpu += s.cpu), (rssBytes += s.rssBytes), (pss += await pssBytes(pid));
   }
-  return { cpu, rssBytes, pssBytes: pss, processes: inTree.size };
+  // The root's own CPU (the plane's Node: ingest, packager, uploads, API, embedded DynamoDB) apart from its
+  // children (ffmpeg), so a cut can be aimed at the side that costs.
+  const own = await ownCpu(root);
+  return { cpu, nodeCpu: own, rssBytes, pssBytes: pss, processes: inTree.size };
+}
+
+/** utime+stime of one process itself (not its children), CPU-seconds. */
+async function ownCpu(pid: number): Promise<number> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (!text) return 0;
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+/** The 1-minute load average, printed beside every figure: on-time lateness moves with everyone's load. */
+async function load(): Promise<string> {
+  const text = await readFile('/proc/loadavg', 'utf8').catch(() => '?');
+  return text.split(' ')[0] ?? '?';
 }
 
 async function makeSource(dir: string): Promise<string> {
@@ -225,9 +242,11 @@ async function main(): Promise<void> {
   try {
     const source = await makeSource(dir);
     const base = await baseline(dir, source);
-    process.stdout.write(`baseline: one ffmpeg RTMP receiver remuxing to HLS: ${base.toFixed(4)} CPU-s per stream-second\n`);
+    process.stdout.write(`baseline: one ffmpeg RTMP receiver remuxing to HLS: ${base.toFixed(4)} CPU-s per stream-second (load average ${await load()})\n`);
     const [httpPort, rtmpPort] = [await freePort(), await freePort()];
-    const plane = spawn(process.execPath, ['--import', 'tsx', 'bin/local-plane.ts'], {
+    // BENCH_PLANE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the plane's Node process.
+    const nodeArgs = (process.env.BENCH_PLANE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const plane = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'bin/local-plane.ts'], {
       env: { ...process.env, STREAMPLANE_HTTP_PORT: String(httpPort), STREAMPLANE_RTMP_PORT: String(rtmpPort), STREAMPLANE_SRT_PORT: 'off', STREAMPLANE_BIND: '127.0.0.1', STREAMPLANE_PUBLIC_HOST: '127.0.0.1', STREAMPLANE_DATA_DIR: join(dir, 'plane'), STREAMPLANE_API_TOKEN: TOKEN, STREAMPLANE_LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'ignore', process.env.BENCH_PLANE_LOGS ? 'inherit' : 'ignore'],
     });
@@ -263,6 +282,7 @@ async function main(): Promise<void> {
       const reconnects = pubs.reduce((a, p) => a + p.encoder.failures.length, 0);
       if (reconnects > 0) process.stdout.write(`N=${n}: ${reconnects} publisher reconnect(s) before all were live: ${pubs.flatMap((p) => p.encoder.failures).slice(0, 3).join(' | ')}\n`);
       const before = await treeUsage(plane.pid!);
+      const loadBefore = await load();
       const t0 = Date.now();
       let peakRss = before.rssBytes;
       let peakPss = before.pssBytes;
@@ -280,14 +300,17 @@ async function main(): Promise<void> {
       const untimed = n - timing.length;
       await kill(pubs.map((p) => p.encoder.child));
       const cpuPerStreamSecond = (after.cpu - before.cpu) / (wall * n);
+      const nodePerStreamSecond = (after.nodeCpu - before.nodeCpu) / (wall * n);
+      const loadAfter = await load();
       const mbPerStream = (peakPss - idle.pssBytes) / n / 1e6;
       const rssMbPerStream = (peakRss - idle.rssBytes) / n / 1e6;
       const late = timing.reduce((a, t) => a + t.late, 0);
       const worst = Math.max(...timing.map((t) => t.worstLatenessS));
       const row =
-        `N=${n}: ${cpuPerStreamSecond.toFixed(4)} CPU-s per stream-second (${(cpuPerStreamSecond / base).toFixed(2)}× the bare ffmpeg receiver; ≈${Math.floor(2 / cpuPerStreamSecond)} streams per 2 vCPU), ` +
+        `N=${n}: ${cpuPerStreamSecond.toFixed(4)} CPU-s per stream-second (${(cpuPerStreamSecond / base).toFixed(2)}× the bare ffmpeg receiver; ≈${Math.floor(2 / cpuPerStreamSecond)} streams per 2 vCPU; ` +
+        `Node ${nodePerStreamSecond.toFixed(4)} + ffmpeg ${(cpuPerStreamSecond - nodePerStreamSecond).toFixed(4)}), ` +
         `${mbPerStream.toFixed(1)} MB per stream (PSS; ${rssMbPerStream.toFixed(1)} MB by RSS; tree ${after.processes} processes, peak PSS ${(peakPss / 1e6).toFixed(0)} MB), ` +
-        `playlists: ${late === 0 ? 'all on time' : `${late} segment(s) late`} (worst ${worst.toFixed(2)} s after its media was sent; limit ${1.5 * SEGMENT} s; ${timing.reduce((a, t) => a + t.segments, 0)} segments${untimed > 0 ? `; ${untimed} reconnected stream(s) not timed` : ''})`;
+        `playlists: ${late === 0 ? 'all on time' : `${late} segment(s) late`} (worst ${worst.toFixed(2)} s after its media was sent; limit ${1.5 * SEGMENT} s; ${timing.reduce((a, t) => a + t.segments, 0)} segments${untimed > 0 ? `; ${untimed} reconnected stream(s) not timed` : ''}); load average ${loadBefore} → ${loadAfter}`;
       rows.push(row);
       process.stdout.write(row + '\n');
       // Let the sessions end before the next round.

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, rename } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planLadder } from '../core/transcode/ladder';
 import { buildTranscodeArgs } from '../containers/ingest/src/transcoder/ffmpeg-args';
@@ -69,6 +69,41 @@ const noSameSizeScale: Edit = (args) => {
 };
 
 const top = (edit: (a: string[]) => string[]) => onRung('1080p', edit);
+const LOW = ['480p', '360p'];
+const low = (edit: (a: string[]) => string[]): Edit => (a) => LOW.reduce((acc, r) => onRung(r, edit)(acc), a);
+const everyRung = (edit: (a: string[]) => string[]): Edit => (a) => ['1080p', '720p', ...LOW].reduce((acc, r) => onRung(r, edit)(acc), a);
+
+/** Rewrites the filter graph (the one `-filter_complex` argument). */
+function graphEdit(edit: (graph: string) => string): Edit {
+  return (args) => {
+    const i = args.indexOf('-filter_complex');
+    if (i < 0) return args;
+    return [...args.slice(0, i + 1), edit(args[i + 1]!), ...args.slice(i + 2)];
+  };
+}
+
+/** The scaler of the 480p/360p chains (`zscale=w=…:h=480|360:…`) replaced by `filter`. */
+function lowScaler(filter: (w: string, h: string) => string): Edit {
+  return graphEdit((g) => g.replace(/zscale=w=(\d+):h=(480|360):filter=[^,;\[]*/g, (_m, w: string, h: string) => filter(w, h)));
+}
+
+/**
+ * 480p/360p at half the frame rate of a 60 fps source (Apple's HLS authoring spec lets lower tiers run at
+ * a lower rate): every other frame dropped before the scaler (the source's keyframes sit on even frames),
+ * and the GOP halved so keyframes stay 2 s apart.
+ */
+const lowHalfFps: Edit = (args) => {
+  const decimated = graphEdit((g) => g.replace(/(\[[^\]]+\])zscale=w=(\d+):h=(480|360):/g, (_m, from: string, w: string, h: string) => `${from}select='not(mod(n,2))',zscale=w=${w}:h=${h}:`))(args);
+  return low((a) => {
+    const g = a.indexOf('-g');
+    const half = String(Math.round(Number(a[g + 1]) / 2));
+    return setOption('-keyint_min', half)(setOption('-g', half)(a));
+  })(decimated);
+};
+
+function threadsPerRung(threads: Record<string, string>): Edit {
+  return (a) => Object.entries(threads).reduce((acc, [rung, n]) => onRung(rung, (o) => ['-threads', n, ...o])(acc), a);
+}
 const VARIANTS: Record<string, Edit> = {
   default: (a) => a,
   'threads-1': everyEncoder(['-threads', '1']),
@@ -88,7 +123,36 @@ const VARIANTS: Record<string, Edit> = {
   'top-no-cabac': top(x264Param('cabac', '0')),
   'top-no-deblock': top(x264Param('no-deblock', '1')),
   'top-bframes-0': top(x264Param('bframes', '0')),
+  // Round 2 (issue 16, encode path): decoder, scaler, lookahead, threading and preset per rung.
+  'decode-fast': beforeInput(['-flags2', 'fast']),
+  'decode-skip-loop-noref': beforeInput(['-skip_loop_filter', 'noref']),
+  'low-zimg-bilinear': lowScaler((w, h) => `zscale=w=${w}:h=${h}:filter=bilinear`),
+  'low-sws-bilinear': lowScaler((w, h) => `scale=w=${w}:h=${h}:flags=bilinear`),
+  'low-sws-bicubic': lowScaler((w, h) => `scale=w=${w}:h=${h}:flags=bicubic`),
+  'low-sws-fast-bilinear': lowScaler((w, h) => `scale=w=${w}:h=${h}:flags=fast_bilinear`),
+  'low-half-fps': lowHalfFps,
+  // The plan's own lever (core/transcode/ladder.ts lowTierMaxFps): 480p/360p at the source's 60 fps.
+  'low-source-fps': (a) => a,
+  'rc-lookahead-5': everyRung(x264Param('rc-lookahead', '5')),
+  'sync-lookahead-0': everyRung(x264Param('sync-lookahead', '0')),
+  'lookahead-threads-1-sync-0': everyRung((a) => x264Param('sync-lookahead', '0')(x264Param('lookahead-threads', '1')(a))),
+  'threads-sized': threadsPerRung({ '1080p': '3', '720p': '2', '480p': '1', '360p': '1' }),
+  'threads-sized-2': threadsPerRung({ '1080p': '2', '720p': '2', '480p': '1', '360p': '1' }),
+  'low-threads-1': threadsPerRung({ '480p': '1', '360p': '1' }),
+  'low-sliced': low(x264Param('sliced-threads', '1')),
+  'low-ultrafast': low(setOption('-preset', 'ultrafast')),
+  'low-ref-1': low(x264Param('ref', '1')),
+  'low-no-mbtree': low((a) => x264Param('rc-lookahead', '0')(x264Param('mbtree', '0')(a))),
+  'low-no-p8x8': low(x264Param('partitions', 'i8x8,i4x4')),
+  'low-subme-0': low(x264Param('subme', '0')),
 };
+
+/** Variants combine with `+`: `lookahead-threads-1+low-half-fps` applies both edits, left to right. */
+function variant(name: string): Edit | undefined {
+  const edits = name.split('+').map((n) => VARIANTS[n]);
+  if (edits.some((e) => !e)) return undefined;
+  return (args) => edits.reduce((acc, e) => e!(acc), args);
+}
 
 const children = new Set<number>();
 
@@ -126,8 +190,15 @@ async function concat(dir: string, rung: string, out: string): Promise<string | 
   return out;
 }
 
-async function quality(file: string, flv: string, width: number, height: number, fps: number, seconds: number): Promise<string> {
-  const err = await run('ffmpeg', ['-hide_banner', '-nostdin', '-nostats', '-i', file, '-i', flv, '-lavfi', `[1:v]scale=${width}:${height}:flags=lanczos,settb=1/${fps},setpts=N[r];[0:v]settb=1/${fps},setpts=N[o];[o][r]psnr`, '-f', 'null', '-']);
+/** Rungs whose Y-PSNR the bench prints (480p/360p too: per-rung levers change them). */
+const LEVER_PSNR_RUNGS = ['1080p', '720p', '480p', '360p'];
+
+/**
+ * Y-PSNR of a rung against the source scaled to its size with lanczos, frames paired by timestamp (the
+ * rung drives: a half-rate rung is compared with the source frame shown at the same instant).
+ */
+async function quality(file: string, flv: string, width: number, height: number, seconds: number): Promise<string> {
+  const err = await run('ffmpeg', ['-hide_banner', '-nostdin', '-nostats', '-i', file, '-i', flv, '-lavfi', `[1:v]scale=${width}:${height}:flags=lanczos,setpts=PTS-STARTPTS[r];[0:v]setpts=PTS-STARTPTS[o];[o][r]psnr`, '-f', 'null', '-']);
   const y = /PSNR y:([\d.]+|inf)/.exec(err)?.[1] ?? '?';
   const probe = await new Promise<string>((resolve, reject) => {
     const c = spawn('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=size', '-of', 'csv=p=0', file], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -155,7 +226,7 @@ async function main(): Promise<void> {
   const names = argv.length > 0 ? argv : Object.keys(VARIANTS);
   const source = MATRIX.find((s) => s.id === id);
   if (!source?.video) throw new Error(`unknown video source ${id}; known: ${MATRIX.filter((s) => s.video).map((s) => s.id).join(', ')}`);
-  for (const n of names) if (!VARIANTS[n]) throw new Error(`unknown variant ${n}; known: ${Object.keys(VARIANTS).join(', ')}`);
+  for (const n of names) if (!variant(n)) throw new Error(`unknown variant ${n}; known: ${Object.keys(VARIANTS).join(', ')}`);
   const work = await mkdtemp(join(tmpdir(), 'streamplane-levers-'));
   try {
     const dir = process.env.BENCH_SOURCE_DIR ?? work;
@@ -168,7 +239,9 @@ async function main(): Promise<void> {
     const head = Buffer.alloc(Math.round(((source.video.kbps + 128) * 1000 * 3) / 8 * 1.05));
     const { bytesRead } = await h.read(head, 0, head.length, 0);
     await h.close();
-    const plan = planLadder(await probeSource(head.subarray(0, bytesRead)), {});
+    const probed = await probeSource(head.subarray(0, bytesRead));
+    const plan = planLadder(probed, {});
+    const sourceFpsPlan = planLadder(probed, { lowTierMaxFps: Infinity });
     console.log(`${source.id}: ${plan.reason}; ${seconds} s, best of ${repeat}`);
     const cpu = new Map<string, number>();
     for (let i = 0; i < repeat; i++) {
@@ -176,8 +249,9 @@ async function main(): Promise<void> {
         const out = join(work, n);
         await rm(out, { recursive: true, force: true });
         for (const r of plan.renditions) await mkdir(join(out, r.name), { recursive: true });
-        const args = VARIANTS[n]!(buildTranscodeArgs(plan, { input: flv, inputFormat: 'flv', outputDir: out }));
+        const args = variant(n)!(buildTranscodeArgs(n.split('+').includes('low-source-fps') ? sourceFpsPlan : plan, { input: flv, inputFormat: 'flv', outputDir: out }));
         const c = await cpuOf(args);
+        console.log(`  run ${i + 1} ${n}: ${(c / seconds).toFixed(3)} CPU-s/s (load average ${loadavg()[0]!.toFixed(1)})`);
         cpu.set(n, Math.min(cpu.get(n) ?? Infinity, c));
       }
     }
@@ -185,9 +259,9 @@ async function main(): Promise<void> {
     for (const n of names) {
       const out = join(work, n);
       const parts: string[] = [];
-      for (const r of plan.renditions.filter((x) => x.kind === 'video' && !x.passthrough && (x.name === '720p' || x.name === '1080p'))) {
+      for (const r of plan.renditions.filter((x) => x.kind === 'video' && !x.passthrough && LEVER_PSNR_RUNGS.includes(x.name ?? ''))) {
         const file = await concat(out, r.name, join(work, `${n}-${r.name}.ts`));
-        if (file) parts.push(`${r.name} ${await quality(file, flv, r.width!, r.height!, source.video.fps, seconds)}`);
+        if (file) parts.push(`${r.name} ${await quality(file, flv, r.width!, r.height!, seconds)}`);
       }
       console.log(`${n.padEnd(24)} ${(cpu.get(n)! / seconds).toFixed(3)} CPU-s/s  ${((cpu.get(n)! / base - 1) * 100).toFixed(1).padStart(6)} %  ${parts.join('; ')}`);
     }

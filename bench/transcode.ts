@@ -31,7 +31,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { planLadder, DEFAULT_PASSTHROUGH_MAX_BITRATE_KBPS, type LadderPlan } from '../core/transcode/ladder';
 import { buildTranscodeArgs, SCALE_FILTER, SCALE_PARAMS, X264_CRF, X264_PARAMS, X264_PRESET, X264_TOP_PARAMS, X264_TOP_PRESET } from '../containers/ingest/src/transcoder/ffmpeg-args';
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
     if (spawnSync(tool, ['-version'], { stdio: 'ignore' }).status !== 0) throw new Error(`${tool} is not on PATH`);
   }
   const started = Date.now();
+  const loadAtStart = loadavg()[0];
   const keepSources = process.env.BENCH_SOURCE_DIR;
   const work = await mkdtemp(join(tmpdir(), 'streamplane-bench-'));
   const sourceDir = keepSources ?? work;
@@ -125,6 +126,8 @@ async function main(): Promise<void> {
     JSON.stringify(
       {
         at: new Date().toISOString(),
+        // 1-minute load average at the start and the end of the run (the machine may be shared).
+        loadAverage: { start: loadAtStart, end: loadavg()[0] },
         seconds: options.seconds,
         repeat: options.repeat,
         x264: { preset: X264_PRESET, crf: X264_CRF, params: X264_PARAMS, topPreset: X264_TOP_PRESET, topParams: X264_TOP_PARAMS },
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
       2,
     ),
   );
-  console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${options.out})`);
+  console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadAtStart!.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end; results in ${options.out})`);
 }
 
 function sourceFile(dir: string, source: MatrixSource, seconds: number): string {
@@ -166,7 +169,8 @@ async function benchSource(source: MatrixSource, flv: string, dir: string, secon
     await rm(baseDir, { recursive: true, force: true });
     await mkdir(baseDir, { recursive: true });
     baseRuns.push(await timed(baselineArgs(flv, baseDir)));
-    console.log(`  run ${i + 1}: ours ${describeRun(oursRuns[i]!)}, baseline ${describeRun(baseRuns[i]!)}`);
+    // The load beside every figure: CPU-seconds move little with other work on the machine, wall time a lot.
+    console.log(`  run ${i + 1}: ours ${describeRun(oursRuns[i]!)}, baseline ${describeRun(baseRuns[i]!)} (load average ${loadavg()[0]!.toFixed(1)})`);
   }
   const ours = best(oursRuns);
   const baseline = best(baseRuns);

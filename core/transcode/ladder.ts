@@ -47,6 +47,8 @@ export interface LadderOptions {
   passthroughMaxBitrateKbps?: number;
   /** Bitrate of re-encoded AAC audio. Default 128. */
   audioBitrateKbps?: number;
+  /** Highest frame rate of the rungs up to 480p (LOW_TIER_MAX_SHORT_SIDE). Default 30; `Infinity`: the source's. */
+  lowTierMaxFps?: number;
 }
 
 export interface Rendition {
@@ -69,8 +71,13 @@ export interface Rendition {
   averageBandwidth: number;
   /** RFC 6381, e.g. `avc1.64001f,mp4a.40.2`. */
   codecs: string;
-  /** Keyframe spacing in frames (segmentSeconds × fps); identical across rungs. */
+  /** Keyframe spacing in the rung's own frames (segmentSeconds × fps): the same 2 s on every rung. */
   gopFrames?: number;
+  /**
+   * An encoded rung that shows every `frameStep`-th source frame (absent: every frame): the 480p/360p rungs
+   * of a 50/60 fps source run at 25/30 fps (LOW_TIER_MAX_FPS).
+   */
+  frameStep?: number;
 }
 
 export interface LadderPlan {
@@ -82,7 +89,7 @@ export interface LadderPlan {
   /** Audio muxed into every rendition (or the audio-only rendition); null when the source has none. */
   audio: { bitrateKbps: number; sampleRate: number; channels: number; passthrough: boolean } | null;
   /** The source picture's size (absent for audio only): an encoded rung of exactly this size needs no scaler. */
-  sourceVideo?: { width: number; height: number };
+  sourceVideo?: { width: number; height: number; fps?: number };
 }
 
 export const DEFAULT_RUNGS: readonly number[] = [1080, 720, 480, 360];
@@ -97,6 +104,14 @@ export const DEFAULT_SEGMENT_SECONDS = 2;
  */
 export const DEFAULT_PASSTHROUGH_MAX_BITRATE_KBPS = 8500;
 export const DEFAULT_AUDIO_BITRATE_KBPS = 128;
+/**
+ * Rungs at or below this short side run at no more than LOW_TIER_MAX_FPS: a 50/60 fps source's 480p and
+ * 360p rungs show every other frame. Apple's HLS authoring spec lists its lower tiers at up to 30 fps and
+ * only the upper ones at the source's high rate; the small pictures gain little from 60 fps, and at 30 fps
+ * they cost half the encode and, at the 30 fps bitrate, a third less to deliver (`npm run bench:transcode`).
+ */
+export const LOW_TIER_MAX_SHORT_SIDE = 480;
+export const LOW_TIER_MAX_FPS = 30;
 
 /** Highest source we pass through: every HLS client decodes H.264 up to 1080p (level 4.x). */
 const PASSTHROUGH_MAX_SHORT_SIDE = 1080;
@@ -195,22 +210,25 @@ export function planLadder(source: SourceInfo, options: LadderOptions = {}): Lad
       };
     }
     const { width, height } = scaledSize(video.width, video.height, short);
-    const kbps = bitrateFor(short, fps);
+    const frameStep = short <= LOW_TIER_MAX_SHORT_SIDE ? lowTierFrameStep(fps, options.lowTierMaxFps ?? LOW_TIER_MAX_FPS) : 1;
+    const rungFps = fps / frameStep;
+    const kbps = bitrateFor(short, rungFps);
     const bufsize = Math.round(kbps * 1.5);
     return {
       name: `${short}p`,
       kind: 'video',
       width,
       height,
-      fps: roundFps(fps),
+      fps: roundFps(rungFps),
       videoBitrateKbps: kbps,
       maxrateKbps: kbps,
       bufsizeKbps: bufsize,
       passthrough: false,
       bandwidth: bandwidthOf(kbps + audioKbps),
       averageBandwidth: bandwidthOf(kbps * 0.8 + audioKbps),
-      codecs: avcCodecs('High', levelFor(width, height, fps, kbps)) + audioCodecs,
-      gopFrames,
+      codecs: avcCodecs('High', levelFor(width, height, rungFps, kbps)) + audioCodecs,
+      gopFrames: frameStep > 1 ? Math.max(1, Math.round(segmentSeconds * rungFps)) : gopFrames,
+      ...(frameStep > 1 ? { frameStep } : {}),
     };
   });
 
@@ -220,7 +238,7 @@ export function planLadder(source: SourceInfo, options: LadderOptions = {}): Lad
     topRung: passthrough.ok ? 'passthrough' : 'encode',
     reason: passthrough.reason,
     audio,
-    sourceVideo: { width: video.width, height: video.height },
+    sourceVideo: { width: video.width, height: video.height, fps: roundFps(fps) },
   };
 }
 
@@ -237,6 +255,15 @@ export function toTranscodeDecision(plan: LadderPlan): TranscodeDecision {
       codecs: r.codecs,
     })),
   };
+}
+
+/**
+ * Every how many source frames a low tier shows one: with the default 30, 2 at 47–60 fps (→ 23.5–30 fps),
+ * more above; 1 up to 46 fps (halving those would drop a low tier under 24 fps).
+ */
+function lowTierFrameStep(fps: number, maxFps: number): number {
+  if (!(fps > maxFps * 1.55)) return 1;
+  return Math.max(1, Math.ceil(fps / maxFps - 0.01));
 }
 
 /** Bitrate for a rung (short side in pixels) at a frame rate; above 30 fps motion costs about half again. */

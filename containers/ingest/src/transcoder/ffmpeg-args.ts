@@ -133,6 +133,10 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
     if (r.kind === 'video') {
       if (r.passthrough) args.push('-map', videoIn, '-c:v', 'copy');
       else args.push('-map', `[${graph.outputs.get(r.name)}]`, ...x264Args(r, plan, io.lowLatency ?? false));
+      // A rung at a fraction of the source's rate (frameStep): its frames last 1/fps, not the source's
+      // frame time, so the segment list (EXTINF) gives the segment's real length. No frame is dropped or
+      // duplicated (fps_mode passthrough below).
+      if (!r.passthrough && (r.frameStep ?? 1) > 1 && r.fps) args.push('-r:v', String(r.fps));
       // Frames keep their input timestamps: no duplicated or dropped frames, identical across rungs.
       args.push('-fps_mode:v', 'passthrough');
     }
@@ -266,7 +270,12 @@ function filterGraph(video: Rendition[], thumbnail: TranscodeIo['thumbnail'] | u
     // A rung at the decoded picture's own size (a 1080p source whose top rung is encoded) is not scaled:
     // measured 3–4 % of the whole command's CPU for a copy of every frame.
     const sameSize = !picture.parent && source !== undefined && width === source.width && height === source.height;
-    const filters = sameSize ? [] : [`${SCALE_FILTER}=w=${width}:h=${height}:${SCALE_PARAMS}`];
+    // A rung at a fraction of the source's frame rate drops frames before it scales them (half the work).
+    const step = (picture.rendition.frameStep ?? 1) / (picture.parent?.rendition.frameStep ?? 1);
+    const filters = [
+      ...(step > 1 ? [frameStepFilter(step)] : []),
+      ...(sameSize ? [] : [`${SCALE_FILTER}=w=${width}:h=${height}:${SCALE_PARAMS}`]),
+    ];
     const outs = [own, ...childLabels, ...(picture === smallest && thumbLabel ? [thumbLabel] : [])];
     if (outs.length > 1) filters.push(`split=${outs.length}`);
     if (filters.length === 0) filters.push('null');
@@ -280,6 +289,14 @@ function filterGraph(video: Rendition[], thumbnail: TranscodeIo['thumbnail'] | u
     return { filter: chains.join(';'), outputs, thumbnail: 'vthumb' };
   }
   return { filter: chains.join(';'), outputs };
+}
+
+/**
+ * Keeps every `step`-th frame, counted from the last kept one, and every source keyframe: with the top rung
+ * copied, the rung's keyframes must fall on the source's (`-force_key_frames source`), whatever its GOP.
+ */
+function frameStepFilter(step: number): string {
+  return `select='max(key,max(isnan(prev_selected_n),gte(n-prev_selected_n,${step})))'`;
 }
 
 /** `[label]` → `label` (a filter output); a stream specifier stays as it is. */

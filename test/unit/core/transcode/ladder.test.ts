@@ -143,6 +143,20 @@ describe('planLadder', () => {
     assert.equal(plan.renditions[1]!.gopFrames, 120);
   });
 
+  it('runs the 480p/360p rungs of a 50/60 fps source at half its rate, at the 30 fps bitrate, with 2 s GOPs', () => {
+    const plan = planLadder({ video: h264({ fps: 60, level: 42 }), audio: AAC });
+    assert.deepEqual(plan.renditions.map((r) => [r.name, r.fps, r.frameStep, r.gopFrames, r.videoBitrateKbps]), [
+      ['1080p', 60, undefined, 120, 4500],
+      ['720p', 60, undefined, 120, 4200],
+      ['480p', 30, 2, 60, 1200],
+      ['360p', 30, 2, 60, 700],
+    ]);
+    assert.deepEqual(planLadder({ video: h264({ fps: 50, level: 42 }) }).renditions.map((r) => r.fps), [50, 50, 25, 25]);
+    // Below 47 fps nothing is halved (a low tier would fall under 24 fps); the option keeps the source's rate.
+    assert.deepEqual(planLadder({ video: h264({ fps: 40 }) }).renditions.map((r) => r.fps), [40, 40, 40, 40]);
+    assert.deepEqual(planLadder({ video: h264({ fps: 60, level: 42 }) }, { lowTierMaxFps: Infinity }).renditions.map((r) => r.fps), [60, 60, 60, 60]);
+  });
+
   it('plans one audio rendition for an audio-only source', () => {
     const plan = planLadder({ audio: AAC });
     assert.equal(plan.topRung, 'none');

@@ -184,6 +184,20 @@ describe('buildTranscodeArgs', () => {
     ]);
   });
 
+  it('a 60 fps source: 480p/360p drop every other frame (keeping the source keyframes) before their scaler, 2 s GOPs in their own frames', () => {
+    const plan = planLadder({ video: { ...H264_1080P30, fps: 60, level: 42 } });
+    const a = buildTranscodeArgs(plan, IO);
+    const bicubic = 'filter=bicubic:param_a=0:param_b=0.6';
+    const half = `select='max(key,max(isnan(prev_selected_n),gte(n-prev_selected_n,2)))'`;
+    assert.deepEqual(a[a.indexOf('-filter_complex') + 1]!.split(';'), [
+      `[0:v:0]zscale=w=1280:h=720:${bicubic},split=3[v720p][p0][p1]`,
+      `[p0]${half},zscale=w=854:h=480:${bicubic}[v480p]`,
+      `[p1]${half},zscale=w=640:h=360:${bicubic}[v360p]`,
+    ]);
+    const gopOf = (rung: string) => a[a.indexOf('-g', a.indexOf(`[v${rung}]`)) + 1];
+    assert.deepEqual(['720p', '480p', '360p'].map(gopOf), ['120', '60', '60']);
+  });
+
   it("feeds an encoded rung of the source's own size the decoded picture unscaled; any other size is scaled", () => {
     const graphOf = (video: typeof H264_1080P30) => {
       const a = buildTranscodeArgs(planLadder({ video: { ...video, keyframeIntervalSeconds: 4 } }), IO);
