@@ -11,7 +11,6 @@ import type { SQSRecord } from 'aws-lambda';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDynalite } from '../../adapters/dynalite-server';
 import { localDynamoClient } from '../../adapters/dynalite-server';
 import { DynamoDbEventLog } from '../../adapters/dynamodb-event-log';
 import { DynamoDbIngestHeartbeats } from '../../adapters/dynamodb-ingest-heartbeats';
@@ -34,6 +33,7 @@ import { CLOUD_URL_POLICY } from '../../core/webhooks/url-policy';
 import { createEventConsumerHandler } from '../../lambdas/stream-registry/event-consumer';
 import { createPublishAuthHandler } from '../../lambdas/publish-auth/handler';
 import { createWebhookDispatcherHandler } from '../../lambdas/webhook-dispatcher/handler';
+import { startDynaliteThread } from './dynalite-worker';
 import { PartitionMeter, type PartitionCount } from './partition-meter';
 
 export interface ScenarioOptions {
@@ -68,6 +68,9 @@ export interface ScenarioResult {
   failover: { streams: number; detectedAfterSeconds: number; sweepWallSeconds: number; interrupted: number };
   listing: { pages: number; streams: number; wallSeconds: number };
   eventsPerWallSecond: number;
+  /** The whole run on this machine: wall seconds and CPU seconds of the process (both threads). */
+  wallSeconds: number;
+  cpuSeconds: number;
   putEvents: number;
   webhooksSent: number;
 }
@@ -113,8 +116,10 @@ function sqsRecord(event: StreamplaneEvent, n: number): SQSRecord {
 }
 
 export async function runScenario(options: ScenarioOptions, log: (line: string) => void = () => undefined): Promise<ScenarioResult> {
+  const runStarted = performance.now();
+  const cpuStarted = process.cpuUsage();
   const dir = await mkdtemp(join(tmpdir(), 'streamplane-scale-'));
-  const dynamo = await startDynalite({ dataDir: dir });
+  const dynamo = await startDynaliteThread(dir);
   const client = localDynamoClient(dynamo.endpoint);
   try {
     const tableName = 'streamplane-scale';
@@ -197,6 +202,7 @@ export async function runScenario(options: ScenarioOptions, log: (line: string) 
         clock.advance(Math.floor((3600 * 1000) / options.streams / options.concurrency));
         const { stream, streamKey } = await createStream({ store, emit, clock }, createStreamInput.parse({ name: 'sim', recording: false }));
         keys.push({ id: stream.id, key: streamKey });
+        if (keys.length % 1000 === 0) log(`created ${keys.length}`);
       }),
     );
 
@@ -211,6 +217,7 @@ export async function runScenario(options: ScenarioOptions, log: (line: string) 
         if (!decision.allowed) throw new Error(`simulate-scale: publish refused (${decision.reason})`);
         await markLive({ store, emit, clock }, id, decision.sessionId, DECISION, `https://cdn.example/live/${id}/master.m3u8`);
         taskStreams.get(tasks[i % tasks.length] as string)?.push(id);
+        if ((i + 1) % 1000 === 0) log(`live ${i + 1}`);
       });
     });
 
@@ -268,6 +275,11 @@ export async function runScenario(options: ScenarioOptions, log: (line: string) 
       failover: { streams: taskStreams.get(lost)?.length ?? 0, detectedAfterSeconds: (detectedAt - lostAt) / 1000, sweepWallSeconds: sweepWall, interrupted },
       listing: { pages, streams: listed, wallSeconds: (performance.now() - listStarted) / 1000 },
       eventsPerWallSecond: processed / Math.max(processingWall, 0.001),
+      wallSeconds: (performance.now() - runStarted) / 1000,
+      cpuSeconds: (() => {
+        const cpu = process.cpuUsage(cpuStarted);
+        return (cpu.user + cpu.system) / 1e6;
+      })(),
       putEvents,
       webhooksSent: sent,
     };
