@@ -255,6 +255,8 @@ export class StreamplaneStack extends Stack {
       minTasks: config.ingestMinTasks,
       maxTasks: config.ingestMaxTasks,
       drainSeconds: config.ingestDrainSeconds,
+      spotPercent: config.ingestSpotPercent,
+      onDemandBase: config.ingestOnDemandBase,
       ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
       srtIngest: true,
       httpIngest: true,
