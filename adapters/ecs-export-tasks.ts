@@ -8,7 +8,7 @@
  * Must never: override the command, role or size of the task (the task definition decides those).
  */
 import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
-import { EXPORT_RECORDING_ID_VAR, type ExportTaskLauncher } from '../core/ports/export-tasks';
+import { EXPORT_RECORDING_ID_VAR, EXPORT_STARTED_BY, type ExportTaskLauncher } from '../core/ports/export-tasks';
 
 export interface EcsExportTasksOptions {
   cluster: string;
@@ -48,7 +48,7 @@ export class EcsExportTasks implements ExportTaskLauncher {
           awsvpcConfiguration: { subnets: [...o.subnets], securityGroups: [...o.securityGroups], assignPublicIp: (o.assignPublicIp ?? true) ? 'ENABLED' : 'DISABLED' },
         },
         overrides: { containerOverrides: [{ name: o.containerName, environment: [{ name: EXPORT_RECORDING_ID_VAR, value: recordingId }] }] },
-        startedBy: 'streamplane-mp4-export',
+        startedBy: EXPORT_STARTED_BY,
         clientToken: idempotencyToken.slice(0, 64),
       }),
     );

@@ -30,6 +30,8 @@ export const CONFIG_KEYS = {
   ingestMaxTasks: 'Upper bound for CPU autoscaling of the ingest.',
   maxPullsPerTask: 'Pulls (streams with a source URL) one ingest task runs at once; further starts wait queued for a free slot.',
   ingestDrainSeconds: 'How long a draining ingest task (old revision during a deploy, or stopping) waits for its live publishers to reconnect elsewhere before closing them.',
+  ingestSpotPercent: 'Percent of the ingest tasks beyond ingestOnDemandBase that run on Fargate Spot (about half the price or less; an interrupted task gets SIGTERM two minutes ahead and hands its streams off as in a deploy); 0 runs all on demand.',
+  ingestOnDemandBase: 'Ingest tasks always placed on regular (on-demand) Fargate before any Spot task, so the ingest stays up when Spot has no capacity; used with ingestSpotPercent.',
   apiRateLimitPerFiveMinutes: 'Requests one client address may send to the control API in any 5 minutes (CloudFront + AWS WAF rate-based rule in front of the API); 0 turns the rate limit off. Needs region us-east-1.',
   publishAuthReservedConcurrency: 'Concurrent executions reserved for the publish-auth function (so no other function can starve publishes); 0 reserves none.',
   liveRetentionDays: 'Days live segments are kept under live/ (recordings are kept separately).',
@@ -59,6 +61,8 @@ const EXPECTED: Record<ConfigKey, string> = {
   ingestMaxTasks: 'a whole number from 1 to 100, at least ingestMinTasks',
   maxPullsPerTask: 'a whole number from 1 to 100',
   ingestDrainSeconds: 'a whole number of seconds from 5 to 60 (the drain and the flush after it fit in the 120 s stop timeout)',
+  ingestSpotPercent: 'a whole number from 0 to 100',
+  ingestOnDemandBase: 'a whole number from 0 to 100, at least 1 when ingestSpotPercent is above 0',
   publishAuthReservedConcurrency: 'a whole number from 0 to 1000',
   apiRateLimitPerFiveMinutes: 'a whole number: 0 (off) or from 10 to 2000000000',
   liveRetentionDays: 'a whole number of days from 1 to 365',
@@ -136,6 +140,8 @@ const schema = z
     ingestMaxTasks: numberFrom(z.number().int().min(1).max(100)),
     maxPullsPerTask: numberFrom(z.number().int().min(1).max(100)),
     ingestDrainSeconds: numberFrom(z.number().int().min(5).max(60)),
+    ingestSpotPercent: numberFrom(z.number().int().min(0).max(100)),
+    ingestOnDemandBase: numberFrom(z.number().int().min(0).max(100)),
     publishAuthReservedConcurrency: numberFrom(z.number().int().min(0).max(1000)),
     apiRateLimitPerFiveMinutes: numberFrom(z.number().int().min(0).max(2_000_000_000)).refine((n) => n === 0 || n >= 10, 'expected 0 (off) or at least 10 (WAF\'s smallest rate limit)'),
     liveRetentionDays: numberFrom(z.number().int().min(1).max(365)),
@@ -157,6 +163,9 @@ const schema = z
         path: ['apiRateLimitPerFiveMinutes'],
         message: `needs region us-east-1 (a WAF web ACL for CloudFront lives there; got region ${c.region ?? 'unset'}): set -c region=us-east-1 -c account=<id>, or 0`,
       });
+    }
+    if (c.ingestSpotPercent > 0 && c.ingestOnDemandBase < 1) {
+      ctx.addIssue({ code: 'custom', path: ['ingestOnDemandBase'], message: 'expected at least 1 with ingestSpotPercent above 0 (Fargate Spot may have no capacity at all)' });
     }
     if (c.ingestMaxTasks < c.ingestMinTasks) {
       ctx.addIssue({ code: 'custom', path: ['ingestMaxTasks'], message: `expected at least ingestMinTasks (${c.ingestMinTasks})` });
@@ -190,6 +199,8 @@ export const DEFAULT_CONFIG: PlaneConfig = {
   ingestMaxTasks: 4,
   maxPullsPerTask: 4,
   ingestDrainSeconds: 30,
+  ingestSpotPercent: 0,
+  ingestOnDemandBase: 1,
   publishAuthReservedConcurrency: 20,
   apiRateLimitPerFiveMinutes: 0,
   liveRetentionDays: 1,

@@ -61,12 +61,12 @@ export function project(result: ScenarioResult): Projection[] {
 export function formatReport(result: ScenarioResult): string[] {
   const lines: string[] = [];
   const { options } = result;
-  lines.push(`== ${options.streams} streams, ${Math.ceil(options.streams / options.streamsPerTask)} ingest tasks, ${options.webhookEndpoints} webhook endpoints`);
+  lines.push(`== ${options.streams} streams, ${Math.ceil(options.streams / options.streamsPerTask)} ingest tasks, ${options.webhookEndpoints} webhook endpoints (${(result.wallSeconds / 60).toFixed(1)} min wall, ${(result.cpuSeconds / 60).toFixed(1)} CPU-min on this machine)`);
   for (const phase of result.phases) {
     lines.push(`-- ${phase.name}: ${phase.simulatedSeconds} simulated s, ${phase.wallSeconds.toFixed(1)} s wall, ${phase.events} events`);
     for (const hot of phase.hottest.slice(0, 5)) lines.push(`   ${hot.wcuPerSecond.toFixed(2).padStart(9)} WCU/s  ${hot.writes.toString().padStart(7)} writes  ${hot.partition}`);
   }
-  lines.push(`events processed (consumer + dispatcher on dynalite): ${result.eventsPerWallSecond.toFixed(0)} events/s wall; webhooks sent ${result.webhooksSent}`);
+  lines.push(`events processed (consumer + dispatcher on dynalite): ${result.eventsPerWallSecond.toFixed(0)} events/s wall; webhooks sent ${result.webhooksSent}; ${result.redelivered ?? 0} records redelivered after a handler failure`);
   lines.push(`failover: ${result.failover.interrupted}/${result.failover.streams} streams of the lost task interrupted ${result.failover.detectedAfterSeconds} simulated s after its last beat (sweep took ${result.failover.sweepWallSeconds.toFixed(2)} s wall on dynalite)`);
   lines.push(`listing: ${result.listing.streams} streams in ${result.listing.pages} pages, ${result.listing.wallSeconds.toFixed(1)} s wall`);
   lines.push('projection against documented limits:');

@@ -8,6 +8,9 @@
 /** The variable the export task reads its recording from (containers/ingest/src/recordings/export-worker-config.ts). */
 export const EXPORT_RECORDING_ID_VAR = 'STREAMPLANE_EXPORT_RECORDING_ID';
 
+/** RunTask's `startedBy` of every export task: how its "Task State Change" events are told apart. */
+export const EXPORT_STARTED_BY = 'streamplane-mp4-export';
+
 export interface ExportTaskLauncher {
   /**
    * Starts one export task for `recordingId`. `idempotencyToken` (at most 64 characters) makes a repeat

@@ -75,6 +75,15 @@ export interface IngestServiceProps {
    * @default 30
    */
   readonly drainSeconds?: number;
+  /**
+   * Percent of the tasks beyond `onDemandBase` placed on Fargate Spot (arm64 needs platform 1.4.0, which
+   * LATEST is). A Spot interruption is a SIGTERM two minutes before the stop: the task drains as in a
+   * deploy (hand-off at keyframes within `drainSeconds`, inside the 120 s stop timeout), and a task lost
+   * without notice is failed over like any other. @default 0 (all on demand, no capacity providers)
+   */
+  readonly spotPercent?: number;
+  /** Tasks always placed on regular Fargate first, with `spotPercent` > 0. @default 1 */
+  readonly onDemandBase?: number;
   /** ACM certificate ARN for RTMPS on 443. @default - RTMP only */
   readonly certificateArn?: string;
   /** IPv4 ranges allowed to connect. */
@@ -123,6 +132,14 @@ export class IngestService extends Construct {
     const drainSeconds = props.drainSeconds ?? 30;
     if (!Number.isInteger(drainSeconds) || drainSeconds < 5 || drainSeconds > 60) {
       throw new Error(`IngestService: drainSeconds must be a whole number from 5 to 60 (the drain and the session flush must fit in the ${STOP_TIMEOUT.toSeconds()} s stop timeout), got ${drainSeconds}.`);
+    }
+    const spotPercent = props.spotPercent ?? 0;
+    const onDemandBase = props.onDemandBase ?? 1;
+    if (!Number.isInteger(spotPercent) || spotPercent < 0 || spotPercent > 100 || !Number.isInteger(onDemandBase) || onDemandBase < 0 || onDemandBase > 100) {
+      throw new Error(`IngestService: spotPercent and onDemandBase must be whole numbers from 0 to 100, got spotPercent=${spotPercent}, onDemandBase=${onDemandBase}.`);
+    }
+    if (spotPercent > 0 && onDemandBase < 1) {
+      throw new Error('IngestService: with spotPercent above 0, onDemandBase must be at least 1 (Fargate Spot may have no capacity at all).');
     }
     if (props.allowedCidrs.length === 0) throw new Error('IngestService: allowedCidrs must name at least one IPv4 range.');
     if (props.certificateArn !== undefined && !/^arn:aws[a-z-]*:acm:/.test(props.certificateArn)) {
@@ -244,9 +261,21 @@ ingestImage(architecture);
       reason: 'NLB access logs only record TLS listeners, and RTMP sessions are long-lived single connections: every publish attempt is logged by the ingest with its remote address and outcome, and rejected packets by the VPC flow log.',
     });
 
+    if (spotPercent > 0) {
+      if (!(cluster instanceof ecs.Cluster)) throw new Error('IngestService: spotPercent needs a cluster defined in this app (its Fargate capacity providers are enabled here).');
+      cluster.enableFargateCapacityProviders();
+    }
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition: this.taskDefinition,
+      ...(spotPercent > 0
+        ? {
+            capacityProviderStrategies: [
+              { capacityProvider: 'FARGATE', base: onDemandBase, weight: 100 - spotPercent },
+              { capacityProvider: 'FARGATE_SPOT', weight: spotPercent },
+            ],
+          }
+        : {}),
       desiredCount: minTasks,
       assignPublicIp: true,
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },

@@ -9,6 +9,10 @@
  * job costs nothing when idle, starts in about a minute, runs jobs side by side, and is never stopped
  * under a running export. The queue stays in front so RunTask throttles and capacity errors retry.
  *
+ * A task that dies without storing its outcome (killed, out of memory, image pull failed) would leave the
+ * export `pending`: with `stoppedEntry`, its "Task State Change" (STOPPED) event is routed through an
+ * inbox to a small function that marks such an export failed with ECS's reason (lambdas/mp4-export-stopped).
+ *
  * Must never: let the dispatcher run any other task definition, pass any other role, or give the task
  * more than reads under recordings/ and the put of `recordings/<id>/recording.mp4`.
  */
@@ -20,9 +24,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 import { RECORDINGS_PREFIX } from '../../core/media/layout';
+import { EXPORT_STARTED_BY } from '../../core/ports/export-tasks';
 import type { MediaBucket } from './media-bucket';
 import { acknowledgeWildcardResources } from './nag-acknowledgments';
 import { PlaneFunction } from './plane-function';
+import { RoutedQueue } from './routed-queue';
 import { ingestImage, ingestRuntimePlatform, type IngestArchitecture } from './ingest-image';
 import { ITEM_FAMILIES, type StreamTable } from './stream-table';
 import type { WorkQueue } from './work-queue';
@@ -40,6 +46,8 @@ export interface Mp4ExportWorkerProps {
   readonly media: MediaBucket;
   /** The dispatcher's handler module (lambdas/mp4-export-dispatch/handler.ts). */
   readonly dispatchEntry: string;
+  /** The export-stopped handler module (lambdas/mp4-export-stopped/handler.ts). @default - none: a task that dies leaves its export pending until the 15-minute stale rule */
+  readonly stoppedEntry?: string;
   /** The ingest image. @default - built from containers/ingest/Dockerfile (the same asset as the ingest's) */
   readonly image?: ecs.ContainerImage;
   /** @default 'arm64' */
@@ -61,6 +69,10 @@ export class Mp4ExportWorker extends Construct {
   readonly securityGroup: ec2.SecurityGroup;
   readonly logGroup: logs.LogGroup;
   readonly dispatcher: PlaneFunction;
+  /** Marks exports failed whose task stopped without their result (with `stoppedEntry`). */
+  readonly stoppedHandler?: PlaneFunction;
+  /** The export tasks' STOPPED events, routed to `stoppedHandler`. */
+  readonly taskStops?: RoutedQueue;
 
   constructor(scope: Construct, id: string, props: Mp4ExportWorkerProps) {
     super(scope, id);
@@ -177,5 +189,30 @@ export class Mp4ExportWorker extends Construct {
     // Only to mark an export failed whose task never started.
     props.table.grantItemFamilies(role, recordItems, [ITEM_FAMILIES.recording]);
     props.jobs.consumeWith(this.dispatcher.function, { batchSize: 10 });
+
+    if (props.stoppedEntry) {
+      const timeout = Duration.seconds(30);
+      this.stoppedHandler = new PlaneFunction(this, 'Stopped', {
+        entry: props.stoppedEntry,
+        serviceName: 'mp4-export-stopped',
+        description: 'Marks an MP4 export failed when its Fargate task stopped without storing the result',
+        timeout,
+        memorySize: 256,
+        environment: { TABLE_NAME: props.table.tableName, EXPORT_CONTAINER_NAME: EXPORT_CONTAINER_NAME },
+        ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+        ...(props.logRemovalPolicy ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
+      });
+      props.table.grantItemFamilies(this.stoppedHandler.role, recordItems, [ITEM_FAMILIES.recording]);
+      this.taskStops = new RoutedQueue(this, 'TaskStopped', {
+        eventPattern: {
+          source: ['aws.ecs'],
+          detailType: ['ECS Task State Change'],
+          detail: { clusterArn: [cluster.clusterArn], startedBy: [EXPORT_STARTED_BY], lastStatus: ['STOPPED'] },
+        },
+        description: 'MP4 export tasks that stopped: an export without its result is marked failed',
+        consumerTimeout: timeout,
+      });
+      this.taskStops.consumeWith(this.stoppedHandler.function, { batchSize: 10 });
+    }
   }
 }

@@ -27,6 +27,7 @@ export interface LambdaEntries {
   readonly mediaApi: string;
   readonly llPlaylist: string;
   readonly mp4ExportDispatch: string;
+  readonly mp4ExportStopped: string;
   readonly channelJobs: string;
 }
 
@@ -50,4 +51,5 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   channelJobs: join(REPO_ROOT, 'lambdas/channel-jobs/handler.ts'),
   llPlaylist: join(REPO_ROOT, 'lambdas/ll-playlist/handler.ts'),
   mp4ExportDispatch: join(REPO_ROOT, 'lambdas/mp4-export-dispatch/handler.ts'),
+  mp4ExportStopped: join(REPO_ROOT, 'lambdas/mp4-export-stopped/handler.ts'),
 };

@@ -2,7 +2,8 @@
  * MP4 exports off the live ingest (lib/constructs/mp4-export-worker.ts): a task definition of its own
  * (the ingest image, the export command, a remux-sized task, no ports), a role that reads recordings/ and
  * writes only `recording.mp4` keys and REC# items, an egress-only security group, and a dispatcher on the
- * export queue allowed to RunTask that one task definition in that one cluster and to pass only its roles.
+ * export queue allowed to RunTask that one task definition in that one cluster and to pass only its roles;
+ * the export tasks' STOPPED events routed to the export-stopped function, which may only keep REC# items.
  */
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -29,6 +30,7 @@ const worker = new Mp4ExportWorker(stack, 'Exports', {
   table,
   media,
   dispatchEntry: FIXTURE_ENTRY,
+  stoppedEntry: FIXTURE_ENTRY,
   image: ecs.ContainerImage.fromRegistry('example.invalid/streamplane-ingest:test'),
 });
 const template = Template.fromStack(stack);
@@ -115,6 +117,32 @@ describe('Mp4ExportWorker', () => {
       },
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: recItems },
       { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], resource: getAtt(jobs.queue), condition: undefined },
+    ]);
+  });
+
+  it('routes the export tasks\' STOPPED events (this cluster, started by the dispatcher) to the export-stopped function, which may only keep REC# items', () => {
+    const stopped = worker.stoppedHandler;
+    const stops = worker.taskStops;
+    assert.ok(stopped && stops);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: { clusterArn: [getAtt(network.cluster)], startedBy: ['streamplane-mp4-export'], lastStatus: ['STOPPED'] },
+      },
+      Targets: Match.arrayWith([Match.objectLike({ Arn: getAtt(stops.queue) })]),
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: getAtt(stops.queue),
+      FunctionName: { Ref: logicalId(stopped.function) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const vars = template.findResources('AWS::Lambda::Function')[logicalId(stopped.function)]?.Properties.Environment.Variables as Record<string, unknown>;
+    assert.deepEqual(vars, { ...vars, TABLE_NAME: { Ref: logicalId(table.table) }, EXPORT_CONTAINER_NAME: EXPORT_CONTAINER_NAME });
+    const grants = grantsOf(stopped.role).filter((g) => !g.actions.every((a) => a.startsWith('logs:')));
+    assert.deepEqual(grants, [
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: tableArn, condition: recItems },
+      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], resource: getAtt(stops.queue), condition: undefined },
     ]);
   });
 

@@ -276,8 +276,8 @@ describe('wiring and least privilege', () => {
 
   it('runs every function on nodejs24.x arm64 and alarms on its errors', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // Eleven plane functions of the first rounds, simulcast-api, simulcast-cleanup, media-api, ll-playlist, channel-jobs, the MP4 export dispatcher, and the console deployer.
-    assert.equal(Object.keys(functions).length, 18);
+    // Eleven plane functions of the first rounds, simulcast-api, simulcast-cleanup, media-api, ll-playlist, channel-jobs, the MP4 export dispatcher and export-stopped, and the console deployer.
+    assert.equal(Object.keys(functions).length, 19);
     template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     const alarmed = new Set(
       Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).map((a) =>
