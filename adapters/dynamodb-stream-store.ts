@@ -223,7 +223,7 @@ function fromItem(item: Item): Stream {
     updatedAt: raw.updatedAt,
     version: raw.version,
   };
-  return copyDefined(stream, raw, ['playbackPolicy', 'dvrWindowSeconds', 'sessionId', 'sessionStartedAt', 'lastSessionId', 'transcode', 'latencyMode', 'output', 'outputSequence', 'source', 'pull', 'transcodeMode', 'srtPassphrase', 'fallback', 'slateMediaId', 'reconnectSlate', 'backupPolicy', 'backupRevertSeconds', 'feeds']);
+  return copyDefined(stream, raw, ['playbackPolicy', 'dvrWindowSeconds', 'sessionId', 'sessionStartedAt', 'lastSessionId', 'transcode', 'latencyMode', 'output', 'outputSequence', 'source', 'pull', 'transcodeMode', 'srtPassphrase', 'fallback', 'slateMediaId', 'reconnectSlate', 'backupPolicy', 'backupRevertSeconds', 'feeds', 'ingestCell']);
 }
 
 // Cursors are opaque to callers but come back from outside, so they are parsed, never trusted.

@@ -30,17 +30,21 @@ export interface LambdaPublishAuthClientOptions {
   client?: LambdaClient;
   /** Give up (and refuse the publish) after this long. @default 5000 */
   timeoutMs?: number;
+  /** The ingest cell of this task, sent with every request (planes with cells): other cells' streams are refused. */
+  cell?: string;
 }
 
 export class LambdaPublishAuthClient {
   private readonly functionName: string;
   private readonly client: LambdaClient;
   private readonly timeoutMs: number;
+  private readonly cell: string | undefined;
 
   constructor(options: LambdaPublishAuthClientOptions) {
     this.functionName = options.functionName;
     this.client = options.client ?? new LambdaClient({});
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.cell = options.cell;
   }
 
   /** Bound, so it can be handed on as a gate function. */
@@ -48,7 +52,7 @@ export class LambdaPublishAuthClient {
     const command = new InvokeCommand({
       FunctionName: this.functionName,
       InvocationType: 'RequestResponse',
-      Payload: new TextEncoder().encode(JSON.stringify({ app: request.app, streamKey: request.streamKey, remoteAddress: request.remoteAddress })),
+      Payload: new TextEncoder().encode(JSON.stringify({ app: request.app, streamKey: request.streamKey, remoteAddress: request.remoteAddress, ...(this.cell ? { cell: this.cell } : {}) })),
     });
     // The deadline is enforced here, not only by the SDK's abort: a publisher must never wait on a hung call.
     const abort = new AbortController();

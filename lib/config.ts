@@ -11,6 +11,8 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../core/config/env';
+import { MAX_INGEST_CELLS } from '../core/cells/ingest-cells';
+import { cellCapacityProblems } from './cell-limits';
 
 /** Every context key this app reads, with what it means; the README table is generated from the same words. */
 export const CONFIG_KEYS = {
@@ -26,8 +28,10 @@ export const CONFIG_KEYS = {
   ingestArchitecture: 'CPU architecture of the ingest tasks (arm64 is Graviton, about 20% cheaper).',
   ingestCpu: 'CPU units per ingest task (1024 = 1 vCPU).',
   ingestMemoryMiB: 'Memory per ingest task in MiB; must be valid for the CPU size on Fargate.',
-  ingestMinTasks: 'Ingest tasks always running.',
-  ingestMaxTasks: 'Upper bound for CPU autoscaling of the ingest.',
+  ingestMinTasks: 'Ingest tasks always running (per ingest cell).',
+  ingestMaxTasks: 'Upper bound of the ingest autoscaling, per ingest cell: each cell\'s subnets and NLB must hold twice this many tasks (a deploy starts the new tasks before the old ones stop).',
+  ingestCells: `Ingest cells: each is an NLB with its own ingest service and subnets, all sharing one control plane; new streams go to the least loaded cell and stay there (at most ${MAX_INGEST_CELLS}).`,
+  ingestCellSubnetMask: 'Prefix length of each ingest cell\'s two subnets (one per zone); cell 1 is the plane\'s public subnets. Fixed once deployed (a change replaces the subnets).',
   maxPullsPerTask: 'Pulls (streams with a source URL) one ingest task runs at once; further starts wait queued for a free slot.',
   ingestDrainSeconds: 'How long a draining ingest task (old revision during a deploy, or stopping) waits for its live publishers to reconnect elsewhere before closing them.',
   ingestSpotPercent: 'Percent of the ingest tasks beyond ingestOnDemandBase that run on Fargate Spot (about half the price or less; an interrupted task gets SIGTERM two minutes ahead and hands its streams off as in a deploy); 0 runs all on demand.',
@@ -59,6 +63,8 @@ const EXPECTED: Record<ConfigKey, string> = {
   ingestMemoryMiB: 'a Fargate memory size in MiB that fits ingestCpu',
   ingestMinTasks: 'a whole number from 1 to 100',
   ingestMaxTasks: 'a whole number from 1 to 100, at least ingestMinTasks',
+  ingestCells: `a whole number from 1 to ${MAX_INGEST_CELLS}`,
+  ingestCellSubnetMask: 'a whole number from 16 to 28 (the prefix length of a /16 VPC\'s subnets)',
   maxPullsPerTask: 'a whole number from 1 to 100',
   ingestDrainSeconds: 'a whole number of seconds from 5 to 60 (the drain and the flush after it fit in the 120 s stop timeout)',
   ingestSpotPercent: 'a whole number from 0 to 100',
@@ -138,6 +144,8 @@ const schema = z
     ingestMemoryMiB: numberFrom(z.number().int()),
     ingestMinTasks: numberFrom(z.number().int().min(1).max(100)),
     ingestMaxTasks: numberFrom(z.number().int().min(1).max(100)),
+    ingestCells: numberFrom(z.number().int().min(1).max(MAX_INGEST_CELLS)),
+    ingestCellSubnetMask: numberFrom(z.number().int().min(16).max(28)),
     maxPullsPerTask: numberFrom(z.number().int().min(1).max(100)),
     ingestDrainSeconds: numberFrom(z.number().int().min(5).max(60)),
     ingestSpotPercent: numberFrom(z.number().int().min(0).max(100)),
@@ -170,6 +178,9 @@ const schema = z
     if (c.ingestMaxTasks < c.ingestMinTasks) {
       ctx.addIssue({ code: 'custom', path: ['ingestMaxTasks'], message: `expected at least ingestMinTasks (${c.ingestMinTasks})` });
     }
+    for (const problem of cellCapacityProblems({ cells: c.ingestCells, subnetMask: c.ingestCellSubnetMask, maxTasks: c.ingestMaxTasks })) {
+      ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
+    }
     const memory = FARGATE_MEMORY[c.ingestCpu];
     if (memory) {
       const valid = memory.extra ? memory.extra.includes(c.ingestMemoryMiB) : c.ingestMemoryMiB >= memory.min && c.ingestMemoryMiB <= memory.max && c.ingestMemoryMiB % memory.step === 0;
@@ -197,6 +208,8 @@ export const DEFAULT_CONFIG: PlaneConfig = {
   ingestMemoryMiB: 4096,
   ingestMinTasks: 1,
   ingestMaxTasks: 4,
+  ingestCells: 1,
+  ingestCellSubnetMask: 24,
   maxPullsPerTask: 4,
   ingestDrainSeconds: 30,
   ingestSpotPercent: 0,

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 
-export const REJECT_REASONS = ['malformed_key', 'unknown_key', 'disabled', 'already_publishing', 'rate_limited', 'wrong_app'] as const;
+export const REJECT_REASONS = ['malformed_key', 'unknown_key', 'disabled', 'already_publishing', 'rate_limited', 'wrong_app', 'wrong_cell'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export const publishDecision = z.discriminatedUnion('allowed', [

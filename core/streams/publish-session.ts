@@ -15,6 +15,7 @@ import type { PublishDecision, RejectReason } from './publish-decision';
 import { emitEnded, mutateStream } from './stream-registry';
 import { roleOfApp, type FeedRole } from '../channels/backup-selector';
 import { connectedAsActive, joinedAsStandby } from './feed-view';
+import { cellOfStream } from '../cells/ingest-cells';
 
 export interface SessionDeps {
   store: StreamStore;
@@ -28,6 +29,8 @@ export interface PublishRequest {
   app: string;
   streamKey: string;
   remoteAddress?: string;
+  /** The ingest cell of the task asking (planes with cells): a stream of another cell is refused, `wrong_cell`. */
+  cell?: string;
 }
 
 /**
@@ -50,6 +53,8 @@ export async function authorizePublish(deps: SessionDeps, request: PublishReques
   const found = await deps.store.getByKeyHash(hashStreamKey(request.streamKey));
   if (!found) return reject('unknown_key', null);
   if (found.status === 'disabled') return reject('disabled', found.id);
+  // Each cell's tasks admit only their cell's streams: the API named that cell's endpoint for this stream.
+  if (request.cell !== undefined && cellOfStream(found) !== request.cell) return reject('wrong_cell', found.id);
 
   return openSession(deps, found.id, { keyHash: found.keyHash, role, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) }, reject);
 }

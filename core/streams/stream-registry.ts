@@ -24,6 +24,7 @@ import { generateStreamKey, hashStreamKey } from './stream-key';
 import { admitSource, type SourceAdmissionDeps } from '../pulls/pull-admission';
 import { CLOUD_URL_POLICY } from '../webhooks/url-policy';
 import { applyChannelPatch, checkChannelMedia, type MediaLookup } from '../media-library/channel-media';
+import { assignCell, type CellPlacement } from '../cells/assign-cell';
 
 export interface RegistryDeps {
   store: StreamStore;
@@ -35,6 +36,8 @@ export interface RegistryDeps {
   sources?: Partial<SourceAdmissionDeps>;
   /** The media library, to check fallback and slate ids (without it, channel media is refused with 503). */
   media?: MediaLookup;
+  /** Ingest cells (cloud planes): a new pushed stream is assigned the least loaded one (core/cells). */
+  cells?: CellPlacement;
 }
 
 const MAX_CONFLICT_RETRIES = 8;
@@ -96,7 +99,14 @@ export async function createStream(deps: RegistryDeps, input: CreateStreamInput)
     updatedAt: now,
     version: 1,
   };
-  await deps.store.create(stream);
+  // A pushed stream gets its ingest cell now, for good (a pulled one is run by whichever task takes its job).
+  if (deps.cells && !source) stream.ingestCell = await assignCell(deps.cells);
+  try {
+    await deps.store.create(stream);
+  } catch (err) {
+    if (stream.ingestCell) await deps.cells?.counts.release(stream.ingestCell).catch(() => undefined);
+    throw err;
+  }
   await deps.emit({ type: 'stream.created', streamId: stream.id, data: { name: stream.name } });
   return { stream, streamKey };
 }
@@ -204,6 +214,8 @@ export async function endStreamNow(deps: RegistryDeps, id: string): Promise<Stre
 export async function deleteStream(deps: RegistryDeps, id: string): Promise<void> {
   await requireStream(deps.store, id);
   const stream = await deps.store.delete(id);
+  // The count only steers new streams to the emptiest cell: a failed release costs balance, not the delete.
+  if (stream.ingestCell && deps.cells) await deps.cells.counts.release(stream.ingestCell).catch(() => undefined);
   if (hasOpenSession(stream.status)) await emitEnded(deps, stream, 'deleted');
   await deps.emit({ type: 'stream.deleted', streamId: id, data: {} });
 }

@@ -71,6 +71,8 @@ export interface Stream {
   backupRevertSeconds?: number;
   /** Backup ingest: the encoder feeds of the open session (core/streams/stream-feeds.ts). */
   feeds?: StreamFeeds;
+  /** Ingest cell the stream publishes to (`cell-<n>`), assigned once at creation (core/cells); absent = `cell-1`. */
+  ingestCell?: string;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every write; conditional updates compare it. */
@@ -195,6 +197,8 @@ export interface IngestView {
   backupUrl?: string;
   /** The encoder feeds: primary and backup, each active, standby or absent. */
   feeds?: FeedView[];
+  /** The ingest cell whose endpoint the URLs name (planes with cells only). */
+  cell?: string;
 }
 
 export interface PublicUrls {
@@ -223,6 +227,7 @@ export function toStreamView(stream: Stream, urls: PublicUrls, streamKey?: strin
   const backupServer = backupServerOf(urls.rtmpServer);
   if (backupServer) ingest.backupServer = backupServer;
   ingest.feeds = feedsView(stream);
+  if (stream.ingestCell) ingest.cell = stream.ingestCell;
   const view: StreamView & { streamKey?: string } = {
     id: stream.id,
     name: stream.name,

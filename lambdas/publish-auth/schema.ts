@@ -10,6 +10,8 @@ export const publishAuthRequest = z.object({
   app: z.string().max(128),
   streamKey: z.string().max(256),
   remoteAddress: z.string().regex(/^[A-Za-z0-9.:%_\[\]-]{1,100}$/).optional(),
+  /** The asking task's ingest cell (planes with cells). */
+  cell: z.string().regex(/^cell-[1-9]\d?$/).optional(),
 });
 export type PublishAuthRequest = z.infer<typeof publishAuthRequest>;
 

@@ -20,6 +20,7 @@ import type { Env } from '../shared/config';
 import { powertoolsLogger } from '../shared/logger';
 import { EmfMetrics, withMetricsFlush } from '../shared/metrics';
 import { SqsPullJobQueue } from '../../adapters/sqs-pull-job-queue';
+import { DynamoDbCellCounts } from '../../adapters/dynamodb-cell-counts';
 import { CLOUD_URL_POLICY } from '../../core/webhooks/url-policy';
 import { createStreamRegistryHandler, type StreamRegistryDeps, type StreamRegistryHandler } from './handler';
 
@@ -51,6 +52,8 @@ export async function streamRegistryCloudDeps(env?: Env): Promise<StreamRegistry
     // Pull sources: public addresses only (checked as given and as they resolve now), jobs to SQS.
     sources: { sourcePolicy: CLOUD_URL_POLICY, resolveHost: hostAddresses() },
     ...(config.pullJobQueueUrl ? { pullJobs: new SqsPullJobQueue({ queueUrl: config.pullJobQueueUrl }) } : {}),
+    // Ingest cells: new streams go to the least loaded cell (counter items in the table) and keep it.
+    ...(config.ingestCells ? { cells: { cells: config.ingestCells, counts: new DynamoDbCellCounts({ tableName: config.tableName, client }) } } : {}),
     monitoring: {
       health: new DynamoDbHealthStore({ tableName: config.tableName, client }),
       sessions: new DynamoDbSessionStore({ tableName: config.tableName, client }),

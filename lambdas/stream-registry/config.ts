@@ -3,6 +3,7 @@
  * from the environment once per cold start; the only module of these functions that reads `process.env`.
  */
 import { z } from 'zod';
+import { CellConfigError, parseCellHosts, type CellEndpoint } from '../../core/cells/ingest-cells';
 import { apiTokenConfig, apiTokenEnv, eventBusName, optionalBus, parseEnv, playbackBaseUrl, tableName, type ApiTokenConfig, type Env } from '../shared/config';
 
 const registrySchema = z.object({
@@ -19,6 +20,21 @@ const registrySchema = z.object({
   DEFAULT_RECONNECT_WINDOW_SECONDS: z.coerce.number().int('must be whole seconds').min(0).max(1800).optional(),
   /** Where `POST /v1/streams/{id}/start` sends pull jobs; without it pulls answer 503. */
   PULL_JOB_QUEUE_URL: z.url({ protocol: /^https$/, error: 'must be an https SQS queue URL' }).optional(),
+  /**
+   * Ingest cells: a JSON list of each cell's host, cell 1 first (its NLB's DNS name, or the DNS name
+   * pointed at it). Each cell's URLs are the ones above with its host. Absent: no cells (one ingest).
+   */
+  INGEST_CELLS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseCellHosts(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof CellConfigError ? err.message : 'invalid' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   ...apiTokenEnv,
 });
 
@@ -32,6 +48,8 @@ export interface StreamRegistryConfig {
   apiToken: ApiTokenConfig;
   defaultReconnectWindowSeconds?: number;
   pullJobQueueUrl?: string;
+  /** The ingest cells' endpoints, cell 1 first; absent without cells. */
+  ingestCells?: CellEndpoint[];
 }
 
 export function loadStreamRegistryConfig(env: Env = process.env): StreamRegistryConfig {
@@ -47,6 +65,7 @@ export function loadStreamRegistryConfig(env: Env = process.env): StreamRegistry
     ...(parsed.DEFAULT_RECONNECT_WINDOW_SECONDS !== undefined ? { defaultReconnectWindowSeconds: parsed.DEFAULT_RECONNECT_WINDOW_SECONDS } : {}),
     ...optionalBus(parsed.EVENT_BUS_NAME),
     ...(parsed.PULL_JOB_QUEUE_URL ? { pullJobQueueUrl: parsed.PULL_JOB_QUEUE_URL } : {}),
+    ...(parsed.INGEST_CELLS ? { ingestCells: parsed.INGEST_CELLS } : {}),
   };
 }
 

@@ -21,6 +21,7 @@ import type { HttpEvent, HttpResult } from '../shared/http-types';
 import { buildOpenApiDocument } from './openapi';
 import type { MonitoringDeps } from './monitoring-routes';
 import { streamRegistryRoutes } from './routes';
+import type { IngestCellsDeps } from './cell-urls';
 import { coldStartHandler } from '../shared/cold-start';
 
 export interface StreamRegistryDeps {
@@ -42,6 +43,8 @@ export interface StreamRegistryDeps {
   media?: MediaLookup;
   /** Stream health, sessions and nodes (`/v1/streams/{id}/health`, `…/sessions`, `/v1/sessions/{id}`, `/v1/nodes`). */
   monitoring?: MonitoringDeps;
+  /** Ingest cells (cloud planes with `ingestCells`): endpoints and per-cell counts. */
+  cells?: IngestCellsDeps;
 }
 
 export type StreamRegistryHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;

@@ -9,6 +9,7 @@ import { toStreamView } from '../../core/streams/stream';
 import { component, defineRoute, type ApiRoute, type ResponseDoc } from '../shared/api-route';
 import { jsonResponse } from '../shared/json-response';
 import type { RouteDeps } from './routes';
+import { urlsOf } from './cell-urls';
 import { emptyBody, stopPullsResult, streamView } from './schema';
 
 const tags = ['streams'];
@@ -43,7 +44,7 @@ export const pullRoutes: ReadonlyArray<ApiRoute<RouteDeps>> = [
     handle: async ({ params }, deps: RouteDeps) => {
       if (!deps.pullJobs) throw new StreamplaneError('unavailable', 'Pull sources are not configured on this plane.');
       const { stream, queued } = await startPull({ ...deps, pullJobs: deps.pullJobs }, params.id);
-      return jsonResponse(queued ? 202 : 200, toStreamView(stream, deps.urls));
+      return jsonResponse(queued ? 202 : 200, toStreamView(stream, urlsOf(deps, stream)));
     },
   }),
 ];

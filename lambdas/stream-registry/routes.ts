@@ -21,6 +21,7 @@ import {
   updateStream,
 } from '../../core/streams/stream-registry';
 import { monitoringRoutes, type MonitoringDeps } from './monitoring-routes';
+import { urlsOf, type IngestCellsDeps } from './cell-urls';
 import { pullRoutes } from './pull-routes';
 import type { PullJobQueue } from '../../core/ports/pull-jobs';
 import type { SourceAdmissionDeps } from '../../core/pulls/pull-admission';
@@ -58,6 +59,8 @@ export interface RouteDeps {
   pullJobs?: PullJobQueue;
   /** The URL policy (and DNS check) for pull sources; default the cloud policy. */
   sources?: Partial<SourceAdmissionDeps>;
+  /** Ingest cells: each cell's endpoint and the per-cell stream counts; new streams go to the least loaded cell. */
+  cells?: IngestCellsDeps;
 }
 
 const Stream = component('Stream', streamView);
@@ -69,7 +72,7 @@ const readErrors: Record<string, ResponseDoc> = { '400': 'BadRequest', '401': 'U
 const writeErrors: Record<string, ResponseDoc> = { ...readErrors, '409': 'Conflict', '413': 'PayloadTooLarge', '415': 'UnsupportedMediaType' };
 const tags = ['streams'];
 
-const view = (deps: RouteDeps, stream: Stream) => toStreamView(stream, deps.urls);
+const view = (deps: RouteDeps, stream: Stream) => toStreamView(stream, urlsOf(deps, stream));
 
 /** Routes on one stream that change its state: validated id, no body beyond `{}`. */
 function streamAction(path: string, operationId: string, summary: string, description: string, run: (deps: RouteDeps, id: string) => Promise<Stream>) {
@@ -108,7 +111,7 @@ export const streamRegistryRoutes: ReadonlyArray<ApiRoute<RouteDeps>> = [
     },
     handle: async ({ body }, deps: RouteDeps) => {
       const { stream, streamKey } = await createStream(deps, body);
-      return jsonResponse(201, toStreamView(stream, deps.urls, streamKey), { location: `/v1/streams/${stream.id}` });
+      return jsonResponse(201, toStreamView(stream, urlsOf(deps, stream), streamKey), { location: `/v1/streams/${stream.id}` });
     },
   }),
   defineRoute({
@@ -170,7 +173,7 @@ export const streamRegistryRoutes: ReadonlyArray<ApiRoute<RouteDeps>> = [
     responses: { '200': { description: 'The stream with its new key (shown only now).', body: StreamWithKey }, ...writeErrors },
     handle: async ({ params }, deps: RouteDeps) => {
       const { stream, streamKey } = await resetStreamKey(deps, params.id);
-      return jsonResponse(200, toStreamView(stream, deps.urls, streamKey));
+      return jsonResponse(200, toStreamView(stream, urlsOf(deps, stream), streamKey));
     },
   }),
   streamAction('/v1/streams/{id}/disable', 'disableStream', 'Disable a stream', 'Ends an open session and refuses publishes until enabled.', (deps, id) => disableStream(deps, id)),

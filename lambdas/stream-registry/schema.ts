@@ -60,6 +60,10 @@ const ingestFeeds = z
     }),
   )
   .describe('Backup ingest: the primary and backup encoder feeds of the stream (docs/backup-ingest.md).');
+const ingestCell = z
+  .string()
+  .optional()
+  .describe('The ingest cell (`cell-<n>`) the stream was assigned at creation; its URLs name that cell\'s endpoint, and only that cell\'s tasks admit the stream. Present on planes with cells.');
 const backupServer = z.string().optional().describe('Backup encoder server URL (`rtmp://HOST:PORT/live-backup`, same stream key; OBS "Backup Server").');
 
 const transcodeDecision = z.object({
@@ -89,6 +93,7 @@ export const streamView = z.object({
       srtEncrypted: z.boolean().optional().describe('SRT callers must encrypt with the passphrase set on the stream (present where SRT ingest runs).'),
       backupServer,
       feeds: ingestFeeds.optional(),
+      cell: ingestCell,
     }),
     z.object({ type: z.literal('pull'), url: z.string().describe('The pull source, masked: `rtsp://***@host/path` (credentials are never shown).') }),
   ]),
@@ -133,6 +138,7 @@ export const streamViewWithKey = streamView.extend({
     backupServer,
     backupUrl: z.string().optional().describe('Backup server and key in one URL: `rtmp://HOST:PORT/live-backup/STREAM_KEY`.'),
     feeds: ingestFeeds.optional(),
+    cell: ingestCell,
   }),
 });
 

@@ -6,7 +6,8 @@
  * move streams through their session states, keep heartbeats and reconnect deadlines, and put events on
  * the plane's bus; nothing else.
  *
- * Must never: react to tasks of other services or clusters (the rule matches this cluster and service).
+ * Must never: react to tasks of other services or clusters (the rule matches this cluster and the ingest
+ * cells' services).
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -24,6 +25,8 @@ export interface IngestFailoverProps {
   readonly cluster: ecs.ICluster;
   /** The ingest service whose tasks are watched. */
   readonly service: ecs.IService;
+  /** The other ingest cells' services, watched the same way. @default - none */
+  readonly additionalServices?: ReadonlyArray<ecs.IService>;
   readonly table: StreamTable;
   readonly eventBus: events.IEventBus;
   /** A heartbeat older than this marks its task lost; several heartbeat intervals. @default Duration.seconds(60) */
@@ -77,7 +80,7 @@ export class IngestFailover extends Construct {
         detailType: ['ECS Task State Change'],
         detail: {
           clusterArn: [props.cluster.clusterArn],
-          group: [`service:${props.service.serviceName}`],
+          group: [props.service, ...(props.additionalServices ?? [])].map((service) => `service:${service.serviceName}`),
           lastStatus: ['STOPPED'],
         },
       },

@@ -98,6 +98,17 @@ export interface IngestServiceProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** Where the NLB and the tasks run. @default { subnetType: PUBLIC } */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * The ingest cell (`cell-<n>`) on planes with more than one: its tasks admit only the cell's streams
+   * (STREAMPLANE_INGEST_CELL) and it scales on the cell's own used capacity. @default - the plane's only ingest
+   */
+  readonly cell?: string;
+  /** A task role shared with another cell (the stack grants once). @default - a role of its own */
+  readonly taskRole?: iam.IRole;
+  /** An execution role shared with another cell. @default - a role of its own */
+  readonly executionRole?: iam.IRole;
 }
 
 export class IngestService extends Construct {
@@ -141,6 +152,8 @@ export class IngestService extends Construct {
     if (spotPercent > 0 && onDemandBase < 1) {
       throw new Error('IngestService: with spotPercent above 0, onDemandBase must be at least 1 (Fargate Spot may have no capacity at all).');
     }
+    if (props.cell !== undefined && !/^cell-[1-9]\d?$/.test(props.cell)) throw new Error(`IngestService: cell must be a cell id such as cell-2, got ${props.cell}.`);
+    const vpcSubnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC };
     if (props.allowedCidrs.length === 0) throw new Error('IngestService: allowedCidrs must name at least one IPv4 range.');
     if (props.certificateArn !== undefined && !/^arn:aws[a-z-]*:acm:/.test(props.certificateArn)) {
       throw new Error(`IngestService: certificateArn must be an ACM certificate ARN, got ${props.certificateArn}.`);
@@ -157,6 +170,8 @@ export class IngestService extends Construct {
       memoryLimitMiB: memoryMiB,
       runtimePlatform: ingestRuntimePlatform(architecture),
       volumes: [{ name: 'scratch' }],
+      ...(props.taskRole ? { taskRole: props.taskRole } : {}),
+      ...(props.executionRole ? { executionRole: props.executionRole } : {}),
     });
     const image =
       props.image ??
@@ -199,6 +214,7 @@ ingestImage(architecture);
         STREAMPLANE_REVISION_CHECK_SECONDS: String(REVISION_CHECK_SECONDS),
         // The admission budget: the ladder's planned CPU against this (core/capacity/stream-budget.ts).
         STREAMPLANE_TASK_VCPU: String(cpu / 1024),
+        ...(props.cell ? { STREAMPLANE_INGEST_CELL: props.cell } : {}),
         ...props.environment,
       },
     });
@@ -213,12 +229,13 @@ ingestImage(architecture);
     const clusterServices = Stack.of(this).formatArn({ service: 'ecs', resource: 'service', resourceName: `${cluster.clusterName}/*` });
     this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [clusterTasks] }));
     this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [clusterServices] }));
-    acknowledgeWildcardResources(
+    // A shared role was acknowledged where it was made (the first cell).
+    if (!props.taskRole) acknowledgeWildcardResources(
       this.taskDefinition.taskRole,
       [clusterTasks, clusterServices],
       'A task can only learn its own ARN (and its service, whose name CloudFormation generates after the task definition) at run time, so protection and the describe calls are granted on the tasks and services of this cluster; the agent endpoint only ever changes the calling task, and describing changes nothing.',
     );
-    if (!props.image) {
+    if (!props.image && !props.executionRole) {
       acknowledgeWildcardResources(
         this.taskDefinition.obtainExecutionRole(),
         ['*'],
@@ -252,7 +269,7 @@ ingestImage(architecture);
     this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
       vpc,
       internetFacing: true,
-      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      vpcSubnets,
       securityGroups: [lbSecurityGroup],
       crossZoneEnabled: true,
     });
@@ -278,7 +295,7 @@ ingestImage(architecture);
         : {}),
       desiredCount: minTasks,
       assignPublicIp: true,
-      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      vpcSubnets,
       securityGroups: [taskSecurityGroup],
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
@@ -339,7 +356,14 @@ ingestImage(architecture);
     // scale out before tasks are full, so a refused encoder's retry finds room. CPU below stays as a safety
     // net (target tracking scales out when either policy asks, and in only when both agree).
     scaling.scaleToTrackCustomMetric('StreamCapacity', {
-      metric: new cloudwatch.Metric({ namespace: 'Streamplane', metricName: STREAM_CAPACITY_METRIC, dimensionsMap: { service: 'ingest' }, statistic: 'Average', period: Duration.minutes(1) }),
+      // With cells, each cell scales on its own tasks' gauge (they report it with their cell as well).
+      metric: new cloudwatch.Metric({
+        namespace: 'Streamplane',
+        metricName: STREAM_CAPACITY_METRIC,
+        dimensionsMap: props.cell ? { service: 'ingest', cell: props.cell } : { service: 'ingest' },
+        statistic: 'Average',
+        period: Duration.minutes(1),
+      }),
       targetValue: props.targetCapacityPercent ?? 70,
       scaleOutCooldown: Duration.seconds(60),
       scaleInCooldown: Duration.minutes(5),

@@ -40,6 +40,8 @@ export const EXPORT_TIMEOUT = Duration.minutes(30);
 
 export interface Mp4ExportWorkerProps {
   readonly cluster: ecs.ICluster;
+  /** Where export tasks run (never an ingest cell's own subnets). @default { subnetType: PUBLIC } */
+  readonly subnets?: ec2.SubnetSelection;
   /** The export jobs (`{ recordingId }`), sent by the recordings API. */
   readonly jobs: WorkQueue;
   readonly table: StreamTable;
@@ -151,7 +153,7 @@ export class Mp4ExportWorker extends Construct {
     });
     this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs');
 
-    const subnets = cluster.vpc.selectSubnets({ subnetType: ec2.SubnetType.PUBLIC }).subnetIds;
+    const subnets = cluster.vpc.selectSubnets(props.subnets ?? { subnetType: ec2.SubnetType.PUBLIC }).subnetIds;
     this.dispatcher = new PlaneFunction(this, 'Dispatcher', {
       entry: props.dispatchEntry,
       serviceName: 'mp4-export-dispatch',

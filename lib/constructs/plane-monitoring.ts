@@ -27,6 +27,8 @@ export interface MonitoredQueue {
 
 export interface PlaneMonitoringProps {
   readonly ingest: IngestService;
+  /** Ingest cells 2… (each gets its own no-healthy-targets alarm). @default - none */
+  readonly additionalIngestCells?: ReadonlyArray<IngestService & { readonly cellId: string; readonly cellNumber: number }>;
   /** Functions by display name. */
   readonly functions: Record<string, PlaneFunction>;
   /** Event inboxes and work queues by display name (their own alarms are wired to the topic). */
@@ -99,6 +101,19 @@ export class PlaneMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
     );
+    // Every further ingest cell: its own NLB, so its own alarm (the streams assigned to it cannot publish elsewhere).
+    for (const cell of props.additionalIngestCells ?? []) {
+      this.alarms.push(
+        new cloudwatch.Alarm(this, `IngestCell${cell.cellNumber}NoHealthyTargets`, {
+          alarmDescription: `No ingest task of ${cell.cellId} is healthy behind its NLB: encoders of the streams assigned to ${cell.cellId} cannot publish. Look at that cell's ECS service events and log group.`,
+          metric: cell.targetGroup.metrics.healthyHostCount({ period: Duration.minutes(1), statistic: 'Minimum' }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: 3,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        }),
+      );
+    }
     this.alarms.push(
       new cloudwatch.Alarm(this, 'IngestEventPublishFailures', {
         alarmDescription: 'The ingest could not put events on the bus after its retries: webhooks and the registry miss them. Look for "event" errors in the ingest log group.',

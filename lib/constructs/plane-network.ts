@@ -4,6 +4,8 @@
  * they get public addresses (inbound is still closed by their security group except from the NLB), and
  * the heavy traffic — segment uploads to S3 and state in DynamoDB — goes through free gateway endpoints
  * instead of the internet. Lambdas do not run in the VPC at all. VPC flow logs record rejected traffic.
+ * With ingest cells, cell 1 runs in the plane's `public` subnets and every further cell in subnets of its
+ * own (`ingest-cell-<n>`, appended after the existing groups so adding a cell never renumbers a subnet).
  *
  * Must never: add NAT gateways (about 32 USD per month per AZ plus data processing, for nothing here).
  */
@@ -20,15 +22,28 @@ export interface PlaneNetworkProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** Ingest cells; cells 2… get subnets of their own. @default 1 */
+  readonly ingestCells?: number;
+  /** Prefix length of every cell's subnets (cell 1's are the `public` ones). @default 24 */
+  readonly cellSubnetMask?: number;
 }
+
+/** The subnet group of the plane's shared public subnets (cell 1, MP4 export tasks). */
+export const SHARED_SUBNET_GROUP = 'public';
 
 export class PlaneNetwork extends Construct {
   readonly vpc: ec2.Vpc;
   readonly cluster: ecs.Cluster;
+  readonly cellCount: number;
 
   constructor(scope: Construct, id: string, props: PlaneNetworkProps = {}) {
     super(scope, id);
     const maxAzs = props.maxAzs ?? 2;
+    const cells = props.ingestCells ?? 1;
+    const cidrMask = props.cellSubnetMask ?? 24;
+    if (!Number.isInteger(cells) || cells < 1) throw new Error(`PlaneNetwork: ingestCells must be a whole number of at least 1, got ${cells}.`);
+    if (!Number.isInteger(cidrMask) || cidrMask < 16 || cidrMask > 28) throw new Error(`PlaneNetwork: cellSubnetMask must be from 16 to 28, got ${cidrMask}.`);
+    this.cellCount = cells;
     if (!Number.isInteger(maxAzs) || maxAzs < 2 || maxAzs > 6) {
       throw new Error(`PlaneNetwork: maxAzs must be a whole number from 2 to 6 (an NLB needs two zones to survive one failing), got ${maxAzs}.`);
     }
@@ -39,7 +54,10 @@ export class PlaneNetwork extends Construct {
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs,
       natGateways: 0,
-      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
+      subnetConfiguration: [
+        { name: SHARED_SUBNET_GROUP, subnetType: ec2.SubnetType.PUBLIC, cidrMask },
+        ...Array.from({ length: cells - 1 }, (_, i) => ({ name: cellSubnetGroup(i + 2), subnetType: ec2.SubnetType.PUBLIC, cidrMask })),
+      ],
       gatewayEndpoints: {
         S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
         DynamoDb: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
@@ -56,4 +74,20 @@ export class PlaneNetwork extends Construct {
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
   }
+
+  /** The subnets of ingest cell `n` (1-based): the shared public subnets for cell 1, its own for the others. */
+  cellSubnets(n: number): ec2.SubnetSelection {
+    if (!Number.isInteger(n) || n < 1 || n > this.cellCount) throw new Error(`PlaneNetwork: no ingest cell ${n} (the plane has ${this.cellCount}).`);
+    return { subnetGroupName: n === 1 ? SHARED_SUBNET_GROUP : cellSubnetGroup(n) };
+  }
+
+  /** The shared public subnets (cell 1's; MP4 export tasks run there too). */
+  get sharedSubnets(): ec2.SubnetSelection {
+    return { subnetGroupName: SHARED_SUBNET_GROUP };
+  }
+}
+
+/** The subnet group of ingest cell `n` ≥ 2. */
+export function cellSubnetGroup(n: number): string {
+  return `ingest-cell-${n}`;
 }

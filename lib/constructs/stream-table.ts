@@ -24,6 +24,7 @@ import { GSI1_NAME, GSI2_NAME, itemKeys, TABLE_SCHEMA } from '../../adapters/dyn
 import { webhookKeys } from '../../adapters/dynamodb-webhook-store';
 import { MEDIA_ITEM_PREFIX, mediaKeys } from '../../adapters/dynamodb-media-store';
 import { OUTPUT_LEASE_PARTITION_PREFIX } from '../../adapters/dynamodb-output-lease';
+import { CELL_COUNT_PARTITION_PREFIX } from '../../adapters/dynamodb-cell-counts';
 
 /** Partition-key prefixes of the item families (see adapters/dynamodb-table.ts for the layout). */
 /** The partition of playback keys and revocations (adapters/dynamodb-playback-key-store.ts). */
@@ -52,6 +53,8 @@ export const ITEM_FAMILIES = {
   media: MEDIA_ITEM_PREFIX,
   /** Output leases: which task writes a stream's playlists (adapters/dynamodb-output-lease.ts). */
   outputLease: OUTPUT_LEASE_PARTITION_PREFIX,
+  /** Streams per ingest cell, one counter item per cell (adapters/dynamodb-cell-counts.ts). */
+  cellCount: CELL_COUNT_PARTITION_PREFIX,
 } as const;
 
 /**
@@ -205,6 +208,11 @@ export class StreamTable extends Construct {
   /** Project `output.changed` onto the stream item (`output`): read it, replace it conditionally. */
   grantProjectOutput(grantee: iam.IGrantable): iam.Grant {
     return this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem'], [ITEM_FAMILIES.stream]);
+  }
+
+  /** The ingest cells' stream counters: read, and updated (conditionally) on stream create and delete. */
+  grantCellCounts(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItemFamilies(grantee, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [ITEM_FAMILIES.cellCount]);
   }
 
   /** Write and remove the caller's ingest heartbeat. */

@@ -30,6 +30,15 @@ export function addPlaneOutputs(stack: StreamplaneStack, props: PlaneOutputsProp
   if (stack.ingest.srtServerUrl) new CfnOutput(stack, 'SrtIngestUrl', { description: 'SRT caller URL without the streamid (UDP 9000; add ?streamid=STREAM_KEY)', value: stack.ingest.srtServerUrl });
   if (stack.ingest.httpIngestBaseUrl) new CfnOutput(stack, 'HttpIngestUrl', { description: 'MPEG-TS push base URL (PUT or POST to /ingest/STREAM_KEY)', value: stack.ingest.httpIngestBaseUrl });
   new CfnOutput(stack, 'IngestLoadBalancerDns', { description: 'NLB DNS name (TCP 1935, UDP 9000 SRT, TCP 8080 MPEG-TS push; TLS 443 and 8443 with a certificate)', value: stack.ingest.loadBalancer.loadBalancerDnsName });
+  // Further ingest cells: each has its NLB (the API hands every stream its own cell's URLs).
+  for (const cell of stack.ingestCells.slice(1)) {
+    new CfnOutput(stack, `IngestCell${cell.cellNumber}LoadBalancerDns`, {
+      description: ingestDomain
+        ? `NLB DNS name of ${cell.cellId} (point ${cell.cellId}.${ingestDomain} at it with a CNAME)`
+        : `NLB DNS name of ${cell.cellId} (the ingest URLs of the streams assigned to it name this host)`,
+      value: cell.loadBalancer.loadBalancerDnsName,
+    });
+  }
   new CfnOutput(stack, 'ApiUrl', { description: 'Control API base URL (paths start with /v1/)', value: stack.api.url });
   if (stack.apiRateLimit) {
     new CfnOutput(stack, 'RateLimitedApiUrl', { description: 'Control API through CloudFront + WAF (per-client rate limit): what clients should use', value: stack.apiRateLimit.url });

@@ -15,6 +15,7 @@
  * Must never: grant a function or the ingest access it does not use (see the comment above each grant).
  */
 import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { IngestCell, ingestCellConstructId } from '../constructs/ingest-cell';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -102,7 +103,10 @@ export class StreamplaneStack extends Stack {
   readonly simulcastCleanup: EventConsumer;
   readonly network: PlaneNetwork;
   readonly eventBus: events.EventBus;
+  /** Ingest cell 1 (the plane's only ingest fleet without cells). */
   readonly ingest: IngestService;
+  /** Every ingest cell, cell 1 first (`-c ingestCells=N`). */
+  readonly ingestCells: IngestCell[];
   readonly publishAuth: PlaneFunction;
   readonly streamRegistry: PlaneFunction;
   readonly webhooksApi: PlaneFunction;
@@ -196,7 +200,7 @@ export class StreamplaneStack extends Stack {
     const media = this.media;
 
     // --- Network and events --------------------------------------------------------------------------
-    this.network = new PlaneNetwork(this, 'Network', logging);
+    this.network = new PlaneNetwork(this, 'Network', { ...logging, ingestCells: config.ingestCells, cellSubnetMask: config.ingestCellSubnetMask });
     this.eventBus = new events.EventBus(this, 'EventBus', { description: 'Streamplane events: source "streamplane", detail-type = event type' });
     const busEnv = { TABLE_NAME: table.tableName, EVENT_BUS_NAME: this.eventBus.eventBusName };
 
@@ -246,8 +250,9 @@ export class StreamplaneStack extends Stack {
     // --- Ingest: writes (never deletes) media under live/ and recordings/, its sessions' stream items and
     // recordings, its heartbeat, the bus, invoking publish auth (MP4 exports run in tasks of their own).
     const ingestDomain = config.certificateArn && config.ingestDomainName ? config.ingestDomainName : undefined;
-    this.ingest = new IngestService(this, 'Ingest', {
-      cluster: this.network.cluster,
+    // One cell per NLB (lib/constructs/ingest-cell.ts); cells 2… share cell 1's roles, so every grant below covers all.
+    const ingestCellProps = {
+      network: this.network,
       ...(props.ingestImage ? { image: props.ingestImage } : {}),
       architecture: config.ingestArchitecture,
       cpu: config.ingestCpu,
@@ -279,7 +284,13 @@ export class StreamplaneStack extends Stack {
         STREAMPLANE_SIMULCAST_KMS_KEY_ARN: this.simulcastKeys.keyArn,
         STREAMPLANE_MEDIA_PROBE_QUEUE_URL: this.mediaLibrary.probes.queue.queueUrl,
       },
-    });
+    };
+    const firstCell = new IngestCell(this, ingestCellConstructId(1), { ...ingestCellProps, cellNumber: 1 });
+    this.ingest = firstCell;
+    this.ingestCells = [firstCell];
+    for (let n = 2; n <= config.ingestCells; n++) {
+      this.ingestCells.push(new IngestCell(this, ingestCellConstructId(n), { ...ingestCellProps, cellNumber: n, shareRolesWith: firstCell }));
+    }
     media.grantReadPutUnder(this.ingest.taskRole, LIVE_PREFIX);
     media.grantReadPutUnder(this.ingest.taskRole, RECORDINGS_PREFIX);
     table.grantSessionTransitions(this.ingest.taskRole);
@@ -304,6 +315,7 @@ export class StreamplaneStack extends Stack {
     // --- MP4 export tasks: the ingest image with the export command, one Fargate task per job.
     this.mp4ExportWorker = new Mp4ExportWorker(this, 'Mp4ExportWorker', {
       cluster: this.network.cluster,
+      subnets: this.network.sharedSubnets,
       jobs: this.mp4Exports,
       table,
       media,
@@ -345,11 +357,15 @@ export class StreamplaneStack extends Stack {
         API_TOKEN_SECRET_ARN: this.apiToken.secretArn,
         DEFAULT_RECONNECT_WINDOW_SECONDS: String(config.reconnectWindowSeconds),
         PULL_JOB_QUEUE_URL: this.pullJobs.queue.queueUrl,
+        // Each cell's host, cell 1 first: a stream's URLs name its cell's (core/cells/ingest-cells.ts).
+        INGEST_CELLS: this.toJsonString(this.ingestCells.map((cell) => cellHost(cell, ingestDomain))),
       },
       paramsAndSecrets: secretsExtension,
       ...logging,
     });
     table.grantRegistryAccess(this.streamRegistry.role);
+    // Streams per ingest cell: read to pick the least loaded cell, updated on create and delete.
+    table.grantCellCounts(this.streamRegistry.role);
     // GET /v1/streams/{id}/health, …/sessions, /v1/sessions/{id}, /v1/nodes.
     table.grantReadMonitoring(this.streamRegistry.role);
     this.eventBus.grantPutEventsTo(this.streamRegistry.role);
@@ -391,6 +407,7 @@ export class StreamplaneStack extends Stack {
       entry: entries.failover,
       cluster: this.network.cluster,
       service: this.ingest.service,
+      ...(this.ingestCells.length > 1 ? { additionalServices: this.ingestCells.slice(1).map((cell) => cell.service) } : {}),
       table,
       eventBus: this.eventBus,
       heartbeatStaleAfter: Duration.seconds(HEARTBEAT_INTERVAL.toSeconds() * 4),
@@ -604,6 +621,7 @@ export class StreamplaneStack extends Stack {
     this.monitoring = new PlaneMonitoring(this, 'Monitoring', {
       dashboardName: config.stackPrefix,
       ingest: this.ingest,
+      ...(this.ingestCells.length > 1 ? { additionalIngestCells: this.ingestCells.slice(1) } : {}),
       table: table.table,
       failover: this.failover.handler,
       functions: {
@@ -648,4 +666,13 @@ export class StreamplaneStack extends Stack {
 
     addPlaneOutputs(this, { ingestDomain, rtmpServerUrl, dashboardName: config.stackPrefix });
   }
+}
+
+/**
+ * The host encoders use for a cell: its NLB's name, or with an ingest domain that name for cell 1 and
+ * `cell-<n>.<domain>` for the others (the certificate must cover `*.<domain>` too; docs/deploy-aws.md).
+ */
+function cellHost(cell: IngestCell, ingestDomain: string | undefined): string {
+  if (!ingestDomain) return cell.loadBalancer.loadBalancerDnsName;
+  return cell.cellNumber === 1 ? ingestDomain : `${cell.cellId}.${ingestDomain}`;
 }

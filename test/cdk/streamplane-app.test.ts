@@ -229,8 +229,10 @@ describe('wiring and least privilege', () => {
 
   it('configures the stream registry with what it reads, including the reconnect-window default of new streams', () => {
     const env = configOf(stack.streamRegistry);
-    assert.deepEqual(Object.keys(env).sort(), ['API_TOKEN_SECRET_ARN', 'DEFAULT_RECONNECT_WINDOW_SECONDS', 'EVENT_BUS_NAME', 'HTTP_INGEST_BASE_URL', 'PLAYBACK_BASE_URL', 'PULL_JOB_QUEUE_URL', 'RTMP_SERVER_URL', 'SRT_SERVER_URL', 'TABLE_NAME']);
+    assert.deepEqual(Object.keys(env).sort(), ['API_TOKEN_SECRET_ARN', 'DEFAULT_RECONNECT_WINDOW_SECONDS', 'EVENT_BUS_NAME', 'HTTP_INGEST_BASE_URL', 'INGEST_CELLS', 'PLAYBACK_BASE_URL', 'PULL_JOB_QUEUE_URL', 'RTMP_SERVER_URL', 'SRT_SERVER_URL', 'TABLE_NAME']);
     assert.equal(env.DEFAULT_RECONNECT_WINDOW_SECONDS, '60');
+    // One cell: its NLB's name (the stream counters start with the first deploy, so a later second cell balances).
+    assert.deepEqual(env.INGEST_CELLS, { 'Fn::Join': ['', ['["', getAtt(stack.ingest.loadBalancer, 'DNSName'), '"]']] });
     assert.deepEqual(env.PULL_JOB_QUEUE_URL, ref(stack.pullJobs.queue));
   });
 

@@ -30,6 +30,14 @@ describe('LambdaPublishAuthClient', () => {
     assert.deepEqual(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array)), request);
   });
 
+  it('names its ingest cell in every request (planes with cells), and passes a wrong_cell refusal on', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload({ allowed: false, reason: 'wrong_cell', streamId: 'st_a' }) });
+    const cellGate = new LambdaPublishAuthClient({ functionName: 'publish-auth', client: new LambdaClient({ region: 'us-east-1' }), cell: 'cell-2' });
+    assert.deepEqual(await cellGate.authorize(request), { allowed: false, reason: 'wrong_cell', streamId: 'st_a' });
+    const input = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array)), { ...request, cell: 'cell-2' });
+  });
+
   it('returns a refusal as a value', async () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload({ allowed: false, reason: 'unknown_key', streamId: null }) });
     assert.deepEqual(await gate().authorize(request), { allowed: false, reason: 'unknown_key', streamId: null });

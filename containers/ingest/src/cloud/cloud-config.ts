@@ -33,6 +33,8 @@ const schema = z.object({
   STREAMPLANE_STREAM_BUDGET: z.coerce.number().int().min(1).max(1000).optional(),
   STREAMPLANE_DRAIN_SECONDS: z.coerce.number().int().min(5).max(600).default(30),
   STREAMPLANE_REVISION_CHECK_SECONDS: z.coerce.number().int().min(5).max(600).default(30),
+  /** This task's ingest cell (planes with cells): it admits only streams assigned to it. */
+  STREAMPLANE_INGEST_CELL: z.string().regex(/^cell-[1-9]\d?$/, 'must be a cell id such as cell-2').optional(),
   ECS_CONTAINER_METADATA_URI_V4: z.url().optional(),
   ECS_AGENT_URI: z.url().optional(),
   HOSTNAME: z.string().optional(),
@@ -64,6 +66,8 @@ export interface CloudIngestConfig extends PlaneConfig {
   drainSeconds: number;
   /** How often the task checks whether a deploy replaced its revision. */
   revisionCheckSeconds: number;
+  /** The ingest cell of this task (planes with cells); publishes of other cells' streams are refused. */
+  ingestCell?: string;
   ecsMetadataUri?: string;
   ecsAgentUri?: string;
   hostName?: string;
@@ -94,6 +98,7 @@ export function loadCloudIngestConfig(env: Record<string, string | undefined>): 
     outputLeaseSeconds: c.STREAMPLANE_OUTPUT_LEASE_SECONDS,
     ...(c.STREAMPLANE_SIMULCAST_KMS_KEY_ARN ? { simulcastKeyArn: c.STREAMPLANE_SIMULCAST_KMS_KEY_ARN } : {}),
     ...(c.STREAMPLANE_MEDIA_PROBE_QUEUE_URL ? { mediaProbeQueueUrl: c.STREAMPLANE_MEDIA_PROBE_QUEUE_URL } : {}),
+    ...(c.STREAMPLANE_INGEST_CELL ? { ingestCell: c.STREAMPLANE_INGEST_CELL } : {}),
     ...(c.ECS_CONTAINER_METADATA_URI_V4 ? { ecsMetadataUri: c.ECS_CONTAINER_METADATA_URI_V4 } : {}),
     ...(c.ECS_AGENT_URI ? { ecsAgentUri: c.ECS_AGENT_URI } : {}),
     ...(c.HOSTNAME ? { hostName: c.HOSTNAME } : {}),

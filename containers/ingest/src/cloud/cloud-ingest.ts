@@ -106,7 +106,12 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   const taskId = overrides.taskId ?? identity?.taskId ?? config.hostName ?? hostname();
   const revision: ServiceRevision =
     overrides.revision ?? (identity ? new EcsServiceRevision({ cluster: identity.cluster, taskArn: identity.taskArn, logger }) : alwaysCurrentRevision);
-  const authClient = new LambdaPublishAuthClient({ functionName: config.publishAuthFunction, ...(overrides.lambda ? { client: overrides.lambda } : {}) });
+  // With cells, every publish names this task's cell: publish auth refuses other cells' streams (`wrong_cell`).
+  const authClient = new LambdaPublishAuthClient({
+    functionName: config.publishAuthFunction,
+    ...(overrides.lambda ? { client: overrides.lambda } : {}),
+    ...(config.ingestCell ? { cell: config.ingestCell } : {}),
+  });
   const authorize: PublishGate = overrides.authorize ?? ((request) => authClient.authorize(request));
 
   const recordingDeps = {
@@ -207,7 +212,12 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
     const streamIds = app.sessions.carriedStreamIds();
     carried = streamIds.join(',');
     // What the service scales on: the fleet's average used share of the per-task budgets.
-    if (budget !== undefined) metrics.gauge('stream_capacity_used_percent', usedCapacityPercent(app.ingest.publishers.length, budget));
+    if (budget !== undefined) {
+      const used = usedCapacityPercent(app.ingest.publishers.length, budget);
+      metrics.gauge('stream_capacity_used_percent', used);
+      // With cells each cell's service scales on its own tasks (the fleet-wide gauge above stays for the dashboard).
+      if (config.ingestCell) metrics.gauge('stream_capacity_used_percent', used, { cell: config.ingestCell });
+    }
     await heartbeats.beat(taskId, streamIds, systemClock.now());
     const now = Date.now();
     if (drained && protectedUntil > 0) {

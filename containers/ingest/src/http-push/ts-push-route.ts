@@ -39,6 +39,7 @@ const REFUSALS: Record<Exclude<Admission, { allowed: true }>['reason'], { status
   wrong_app: { status: 403, detail: 'The stream key is not valid.' },
   disabled: { status: 403, detail: 'The stream is disabled.' },
   already_publishing: { status: 409, detail: 'Someone is already publishing to this stream.' },
+  wrong_cell: { status: 421, detail: 'This stream publishes to another ingest cell: use the URL the API gives for it.' },
   rate_limited: { status: 429, detail: 'Too many refused publishes from this address; try again later.' },
   gate_error: { status: 503, detail: 'The publish could not be authorized right now; try again.' },
 };

@@ -14,6 +14,9 @@ import type { PublishDecision } from '../../../../core/streams/publish-decision'
 import { redactStreamKeys } from '../../../../core/streams/stream-key';
 import { closeAtNextKeyframe } from './keyframe-close';
 import { closeWithStatus } from './rtmp-status';
+
+/** What an encoder pointed at another cell's NLB is told (NetStream.Publish.Rejected). */
+export const WRONG_CELL_DESCRIPTION = 'Stream assigned to another ingest cell: publish to the server URL the API gives for this stream';
 import { nmsContext, nmsLogger, NmsRtmpServerClass, type NmsBroadcast, type NmsRtmpServer, type NmsSession } from './nms';
 import { HANDOFF_APP, isLoopback, type IngestProtocol, type PublishHandoffs } from '../handoff/publish-handoffs';
 
@@ -234,7 +237,9 @@ export class RtmpIngest {
       const log = decision.reason === 'rate_limited' ? this.options.logger.debug : this.options.logger.warn;
       log.call(this.options.logger, 'rtmp: publish refused', { reason: decision.reason, streamId: decision.streamId, remoteAddress });
       this.options.metrics.count('publish_rejected', 1, { reason: decision.reason });
-      destroy(socket, session);
+      // A stream of another cell is told why (its encoder is pointed at the wrong NLB); other refusals say nothing.
+      if (decision.reason === 'wrong_cell') closeWithStatus(session, WRONG_CELL_DESCRIPTION);
+      else destroy(socket, session);
       return;
     }
 
