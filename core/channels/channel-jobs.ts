@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { isHeld } from '../leases/output-lease';
+import type { Output } from './feed-selector';
 import type { OutputLease } from '../ports/output-lease';
 import { hasOpenSession, type Stream } from '../streams/stream';
 
@@ -65,4 +66,20 @@ export function channelHostAction(facts: ChannelFacts & { self: string }): Chann
   if (hasOpenSession((facts.stream as Stream).status)) return 'standby';
   if (isHeld(lease, now) && lease.holder !== facts.self) return 'standby';
   return 'play';
+}
+
+/** How long after the previous writer's lease ended its output still counts as what viewers have. */
+export const PREVIOUS_OUTPUT_RECENT_MS = 60_000;
+
+/**
+ * What viewers had just before a channel task took the stream's output over, for the `from` of its
+ * `output.changed`: the lease it took says who wrote last — a channel task (stopped or fenced) played the
+ * fallback; a live or backup holder played the session (or its slate, as the stored output may say).
+ * Without a recent previous writer the stored (projected) output stands, if any.
+ */
+export function outputBeforeTakeover(previous: OutputLease | undefined, stored: Output | undefined, now: Date): Output | undefined {
+  const recent = previous !== undefined && now.getTime() - previous.expiresAt.getTime() <= PREVIOUS_OUTPUT_RECENT_MS;
+  if (!previous || !recent) return stored;
+  if (previous.priority === 'channel') return 'fallback';
+  return stored === 'slate' ? 'slate' : 'live';
 }

@@ -44,7 +44,7 @@ import { startMediaProbes } from '../media/cloud-probes';
 import type { PublishGate } from '../rtmp/rtmp-ingest';
 import type { CloudIngestConfig } from './cloud-config';
 import { PullJobConsumer } from '../pulls/pull-job-consumer';
-import { cloudChannels } from './cloud-channels';
+import { cloudChannels, type CloudChannels } from './cloud-channels';
 import { CLOUD_URL_POLICY } from '../../../../core/webhooks/url-policy';
 
 /** What an encoder is told when this task's stream budget is used up. */
@@ -79,6 +79,8 @@ export interface CloudIngestOverrides {
 export interface CloudIngest {
   app: IngestApp;
   taskId: string;
+  /** The 24/7 channel jobs this task takes (when a channel-job queue is configured). */
+  channelJobs?: CloudChannels;
   /** Port of the health server (`/healthz`, `/readyz`), when it runs. */
   healthPort?: number;
   /** Beats now (also runs on its own interval and whenever the carried set changes). */
@@ -268,6 +270,7 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   return {
     app,
     taskId,
+    ...(channels ? { channelJobs: channels } : {}),
     ...(healthServer ? { healthPort: healthServer.port } : {}),
     beat,
     drain,
