@@ -54,15 +54,21 @@ export function channelJobNeeded(facts: ChannelFacts): boolean {
 
 /**
  * Consumer: what a task holding (or just handed) a channel job does. `play`: take the lease (channel
- * priority) and play; `standby`: keep the job and look again (a publisher is on, or its lease is still
- * held above channel priority); `drop`: delete the job (the stream cannot play, or another task plays it).
+ * priority) and play; `standby`: keep the job and look again (a publisher is on, its lease is still held
+ * above channel priority, or a channel holder has not renewed since `heldSince` — maybe dead); `drop`:
+ * delete the job (the stream cannot play, or another task that is alive plays it).
  */
 export type ChannelHostAction = 'play' | 'standby' | 'drop';
 
-export function channelHostAction(facts: ChannelFacts & { self: string }): ChannelHostAction {
+export function channelHostAction(facts: ChannelFacts & { self: string; heldSince?: Date; ttlMs?: number }): ChannelHostAction {
   if (!isPlayableChannel(facts)) return 'drop';
   const { lease, now } = facts;
-  if (channelPlayed(lease, now) && lease?.holder !== facts.self) return 'drop';
+  if (channelPlayed(lease, now) && lease?.holder !== facts.self) {
+    // A duplicate only if that holder renewed after this task got the job: a job that reappeared because
+    // its holder died (the lease outlasting the job's visibility) waits for that lease to lapse instead.
+    const renewedSince = facts.heldSince === undefined || facts.ttlMs === undefined || (lease?.expiresAt.getTime() ?? 0) > facts.heldSince.getTime() + facts.ttlMs;
+    return renewedSince ? 'drop' : 'standby';
+  }
   if (hasOpenSession((facts.stream as Stream).status)) return 'standby';
   if (isHeld(lease, now) && lease.holder !== facts.self) return 'standby';
   return 'play';

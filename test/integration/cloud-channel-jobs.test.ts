@@ -42,7 +42,10 @@ import { staysTrue, waitFor } from '../support/wait';
 
 const BUCKET = 'streamplane-media';
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/channel-jobs';
-const LEASE_SECONDS = 3;
+// A lease must outlast the store's worst renewal latency several times over: on a loaded test machine an
+// in-process dynalite renewal takes up to ~2.5 s, which a 3 s lease (fenced at 2 s) cannot survive — the
+// holder would fence itself, safely but over and over. Production uses 15 s against DynamoDB.
+const LEASE_SECONDS = 9;
 const VISIBILITY_SECONDS = 6;
 
 interface Sample { mediaSequence: number; uris: string[]; discontinuities: number }

@@ -61,6 +61,8 @@ interface HeldChannel {
   handOver: boolean;
   /** The lease as it was before this task took it (what the previous writer was). */
   previous: OutputLease | undefined;
+  /** When this task got the job (a channel holder that has not renewed since may be dead). */
+  heldSince: Date;
   ticks: number;
   busy: Promise<void> | undefined;
 }
@@ -121,7 +123,7 @@ export class ChannelJobHost {
   async submit(job: ChannelJob): Promise<JobAdmission> {
     if (this.closed) return 'closed';
     if (this.jobs.has(job.streamId)) return 'duplicate';
-    const held: HeldChannel = { ref: undefined, playing: false, renewedAt: 0, renewSentAt: undefined, handOver: false, previous: undefined, ticks: 0, busy: undefined };
+    const held: HeldChannel = { ref: undefined, playing: false, renewedAt: 0, renewSentAt: undefined, handOver: false, previous: undefined, heldSince: this.options.clock.now(), ticks: 0, busy: undefined };
     this.jobs.set(job.streamId, held);
     const look = this.check(job.streamId, held).catch((err: unknown) => {
       this.options.logger.warn('channel jobs: could not look at a job; keeping it', { streamId: job.streamId, error: err instanceof Error ? err.message : String(err) });
@@ -248,7 +250,7 @@ export class ChannelJobHost {
       const ref = held.ref;
       // (Expiry by time is the guard's business: it fences before the store's expiry.)
       const ours = lease !== undefined && !lease.released && lease.holder === ref.holder && lease.generation === ref.generation;
-      const action = channelHostAction({ stream, hasFallback, lease, now, self: this.holder });
+      const action = channelHostAction({ stream, hasFallback, lease, now, self: this.holder, heldSince: held.heldSince, ttlMs: this.options.ttlMs });
       if (!ours) {
         this.options.logger.warn('channel jobs: lost the output lease; stopping the playout', { streamId, holder: lease?.holder });
         await this.fence(streamId, held, 'lease_lost');
@@ -262,7 +264,7 @@ export class ChannelJobHost {
       if (held.ticks % SYNC_EVERY_TICKS === 0) await this.options.sync(streamId);
       return true;
     }
-    const action = channelHostAction({ stream, hasFallback, lease, now, self: this.holder });
+    const action = channelHostAction({ stream, hasFallback, lease, now, self: this.holder, heldSince: held.heldSince, ttlMs: this.options.ttlMs });
     if (action === 'drop') return false;
     if (action === 'standby') return true;
     const result = await leases.acquire({ streamId, claimant: this.holder, priority: 'channel', ttlMs: this.options.ttlMs }, now);
