@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { isHeld } from '../leases/output-lease';
+import type { Output } from './feed-selector';
 import type { OutputLease } from '../ports/output-lease';
 import { hasOpenSession, type Stream } from '../streams/stream';
 
@@ -53,16 +54,38 @@ export function channelJobNeeded(facts: ChannelFacts): boolean {
 
 /**
  * Consumer: what a task holding (or just handed) a channel job does. `play`: take the lease (channel
- * priority) and play; `standby`: keep the job and look again (a publisher is on, or its lease is still
- * held above channel priority); `drop`: delete the job (the stream cannot play, or another task plays it).
+ * priority) and play; `standby`: keep the job and look again (a publisher is on, its lease is still held
+ * above channel priority, or a channel holder has not renewed since `heldSince` — maybe dead); `drop`:
+ * delete the job (the stream cannot play, or another task that is alive plays it).
  */
 export type ChannelHostAction = 'play' | 'standby' | 'drop';
 
-export function channelHostAction(facts: ChannelFacts & { self: string }): ChannelHostAction {
+export function channelHostAction(facts: ChannelFacts & { self: string; heldSince?: Date; ttlMs?: number }): ChannelHostAction {
   if (!isPlayableChannel(facts)) return 'drop';
   const { lease, now } = facts;
-  if (channelPlayed(lease, now) && lease?.holder !== facts.self) return 'drop';
+  if (channelPlayed(lease, now) && lease?.holder !== facts.self) {
+    // A duplicate only if that holder renewed after this task got the job: a job that reappeared because
+    // its holder died (the lease outlasting the job's visibility) waits for that lease to lapse instead.
+    const renewedSince = facts.heldSince === undefined || facts.ttlMs === undefined || (lease?.expiresAt.getTime() ?? 0) > facts.heldSince.getTime() + facts.ttlMs;
+    return renewedSince ? 'drop' : 'standby';
+  }
   if (hasOpenSession((facts.stream as Stream).status)) return 'standby';
   if (isHeld(lease, now) && lease.holder !== facts.self) return 'standby';
   return 'play';
+}
+
+/** How long after the previous writer's lease ended its output still counts as what viewers have. */
+export const PREVIOUS_OUTPUT_RECENT_MS = 60_000;
+
+/**
+ * What viewers had just before a channel task took the stream's output over, for the `from` of its
+ * `output.changed`: the lease it took says who wrote last — a channel task (stopped or fenced) played the
+ * fallback; a live or backup holder played the session (or its slate, as the stored output may say).
+ * Without a recent previous writer the stored (projected) output stands, if any.
+ */
+export function outputBeforeTakeover(previous: OutputLease | undefined, stored: Output | undefined, now: Date): Output | undefined {
+  const recent = previous !== undefined && now.getTime() - previous.expiresAt.getTime() <= PREVIOUS_OUTPUT_RECENT_MS;
+  if (!previous || !recent) return stored;
+  if (previous.priority === 'channel') return 'fallback';
+  return stored === 'slate' ? 'slate' : 'live';
 }

@@ -4,8 +4,11 @@
  * a channel job makes one task play the fallback, holding the output lease at channel priority; a
  * publisher on the other task claims the lease, the channel task hands over at a segment boundary and the
  * live packager continues the same playlists from the bucket; after the session the fallback resumes;
- * when the channel task stops, its job is handed back and the other task plays on. Throughout, every
- * media sequence only increases and each switch is a discontinuity.
+ * when the channel task stops, its job is handed back and the other task plays on; when the task playing
+ * then loses its network (S3, DynamoDB and SQS cut), it fences itself — its feed stops before its lease
+ * expires, nothing is written by it after that — and a third task takes the channel over once the lease
+ * and the job's visibility lapse, also after the network is back. Throughout, every media sequence only
+ * increases, each switch is a discontinuity, and output.changed tells the real previous output.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -34,10 +37,16 @@ import { publish, stopAll } from '../support/ffmpeg';
 import { cloudRegistry } from '../support/cloud-registry';
 import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
 import { startTestS3, type TestS3 } from '../support/local-s3';
-import { waitFor } from '../support/wait';
+import { CuttableNetwork } from '../support/cuttable-network';
+import { staysTrue, waitFor } from '../support/wait';
 
 const BUCKET = 'streamplane-media';
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/channel-jobs';
+// A lease must outlast the store's worst renewal latency several times over: on a loaded test machine an
+// in-process dynalite renewal takes up to ~2.5 s, which a 3 s lease (fenced at 2 s) cannot survive — the
+// holder would fence itself, safely but over and over. Production uses 15 s against DynamoDB.
+const LEASE_SECONDS = 9;
+const VISIBILITY_SECONDS = 6;
 
 interface Sample { mediaSequence: number; uris: string[]; discontinuities: number }
 
@@ -46,6 +55,9 @@ describe('24/7 channel jobs across two cloud ingest tasks', () => {
   let localS3: TestS3;
   const dirs: string[] = [];
   const tasks = new Map<string, CloudIngest>();
+  const networks = new Map<string, CuttableNetwork>();
+  // The playlist watcher runs until the test ends, also when it fails.
+  let watching = false;
   const bridge = mockClient(EventBridgeClient);
   const lambda = mockClient(LambdaClient);
   const queue = new FakeSqs();
@@ -57,8 +69,14 @@ describe('24/7 channel jobs across two cloud ingest tasks', () => {
   });
 
   after(async () => {
+    watching = false;
     await stopAll();
-    for (const task of tasks.values()) await task.stop().catch(() => undefined);
+    for (const [taskId, task] of tasks) {
+      const network = networks.get(taskId);
+      if (network) network.cut = false;
+      await task.stop().catch(() => undefined);
+    }
+    for (const network of networks.values()) network.destroy();
     await localS3.stop();
     await dynamo.stop();
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
@@ -84,7 +102,7 @@ describe('24/7 channel jobs across two cloud ingest tasks', () => {
     const { stream, streamKey } = await createStream({ store, emit, clock: systemClock, media }, {
       name: 'channel', reconnectWindowSeconds: 0, recording: false, fallback: { mediaIds: [mediaId], order: 'sequential' },
     });
-    for (const taskId of ['task-a', 'task-b']) {
+    const startTask = async (taskId: string) => {
       const scratch = await mkdtemp(join(tmpdir(), `streamplane-${taskId}-`));
       dirs.push(scratch);
       const config = loadCloudIngestConfig({
@@ -92,19 +110,23 @@ describe('24/7 channel jobs across two cloud ingest tasks', () => {
         STREAMPLANE_MEDIA_BUCKET: BUCKET, STREAMPLANE_TABLE_NAME: TEST_TABLE, STREAMPLANE_EVENT_BUS_NAME: 'streamplane-test',
         STREAMPLANE_PUBLISH_AUTH_FUNCTION: 'publish-auth', STREAMPLANE_PLAYBACK_BASE_URL: 'https://d111111abcdef8.cloudfront.net',
         STREAMPLANE_HEARTBEAT_SECONDS: '5', STREAMPLANE_SEGMENT_SECONDS: '1', STREAMPLANE_LADDER: '180',
-        STREAMPLANE_CHANNEL_JOB_QUEUE_URL: QUEUE_URL, STREAMPLANE_CHANNEL_JOB_VISIBILITY_SECONDS: '6', STREAMPLANE_OUTPUT_LEASE_SECONDS: '3',
+        STREAMPLANE_CHANNEL_JOB_QUEUE_URL: QUEUE_URL, STREAMPLANE_CHANNEL_JOB_VISIBILITY_SECONDS: String(VISIBILITY_SECONDS), STREAMPLANE_OUTPUT_LEASE_SECONDS: String(LEASE_SECONDS),
       });
       const logger = process.env.TEST_LOG ? createConsoleLogger({ level: 'info' }).child({ task: taskId }) : silentLogger;
+      // Each task has its own network to S3, DynamoDB and SQS, which Act 5 cuts.
+      const network = new CuttableNetwork();
+      networks.set(taskId, network);
       tasks.set(taskId, await startCloudIngest(config, logger, {
-        s3: localS3.client, dynamo: dynamo.client, publisher, lambda: new LambdaClient({ region: 'us-east-1' }), sqs: queue.client(),
+        s3: network.s3(localS3.endpoint), dynamo: network.dynamo(dynamo.server.endpoint), publisher, lambda: new LambdaClient({ region: 'us-east-1' }), sqs: network.sqs(queue.client()),
         taskId, healthCheckPort: null, channelTickMs: 250, sqsWaitSeconds: 1,
         metrics: new EmfMetrics({ namespace: 'Streamplane', dimensions: { service: 'ingest' }, write: () => undefined }),
       }));
-    }
+    };
+    for (const taskId of ['task-a', 'task-b']) await startTask(taskId);
     const leases = new DynamoDbOutputLeaseStore({ tableName: TEST_TABLE, client: dynamo.client });
     const playlistKey = `live/${stream.id}/180p/index.m3u8`;
     const samples: Sample[] = [];
-    let watching = true;
+    watching = true;
     const watcher = (async () => {
       while (watching) {
         const body = await bucket.get(playlistKey).catch(() => undefined);
@@ -152,8 +174,38 @@ describe('24/7 channel jobs across two cloud ingest tasks', () => {
     const takenOver = await waitFor('the other task holding the channel', async () => ((await holder())?.holder === `${otherId}:channel` ? holder() : undefined), { timeoutMs: 40_000 });
     const stoppedAt = tail();
     await waitFor('fallback segments from the other task', () => tail() > stoppedAt + 1, { timeoutMs: 40_000 });
+
+    // Act 5: the task playing now loses its network (S3, DynamoDB, SQS); a third task stands by.
+    await startTask('task-c');
+    const cutTask = tasks.get(otherId) as CloudIngest;
+    const cutNetwork = networks.get(otherId) as CuttableNetwork;
+    const beforeCut = tail();
+    cutNetwork.cut = true;
+    const cutAt = Date.now();
+    // It fences itself: its feed stops within ⅔ ttl of its last renewal, before the lease can expire.
+    const fencedAt = await waitFor('the cut task fencing itself', () => cutTask.channelJobs?.host.fencedAt(stream.id), { timeoutMs: LEASE_SECONDS * 1000 + 10_000 });
+    assert.equal(cutTask.app.channels?.feedPid(stream.id), undefined, 'the fenced task stopped its feed');
+    const fencedLease = await leases.get(stream.id); // the cut task's last renewal, as the other tasks see it
+    assert.equal(fencedLease?.holder, `${otherId}:channel`);
+    const marginMs = (fencedLease?.expiresAt.getTime() ?? 0) - fencedAt.getTime();
+    assert.ok(marginMs > 0, `fenced ${-marginMs} ms after its lease expired`);
+    assert.ok(fencedAt.getTime() - cutAt <= LEASE_SECONDS * 1000, `fenced ${fencedAt.getTime() - cutAt} ms after the cut, more than a ttl`);
+    const ownWrites = (after: number) => cutNetwork.writesAfter(after).filter((w) => w.key.startsWith(`live/${stream.id}/`));
+    assert.deepEqual(ownWrites(fencedAt.getTime()), [], 'no write attempted by the cut task after it fenced itself');
+    // The lease expires and the job reappears (no more extensions): the third task takes the channel over.
+    const rescued = await waitFor('the third task holding the channel', async () => ((await holder())?.holder === 'task-c:channel' ? holder() : undefined), {
+      timeoutMs: (VISIBILITY_SECONDS + LEASE_SECONDS) * 1000 + 20_000,
+    });
+    assert.ok((rescued?.generation ?? 0) > (fencedLease?.generation ?? 0), 'a new generation');
+    assert.ok((rescued?.acquiredAt.getTime() ?? 0) >= (fencedLease?.expiresAt.getTime() ?? Infinity), 'taken over only once the cut task\'s lease expired');
+    await waitFor('fallback segments from the third task', () => tail() > beforeCut + 2, { timeoutMs: 40_000 });
+    // The network comes back: the fenced task neither writes nor claims the channel again.
+    cutNetwork.cut = false;
+    await staysTrue('the fenced task staying off the channel', async () => ownWrites(fencedAt.getTime()).length === 0 && (await holder())?.holder === 'task-c:channel', { forMs: 4_000 });
+    assert.equal(cutTask.app.channels?.feedPid(stream.id), undefined, 'the fenced task plays nothing');
     watching = false;
     await watcher;
+    if (process.env.TEST_LOG) console.log(`fence: ${fencedAt.getTime() - cutAt} ms after the cut, ${marginMs} ms before the lease expired; taken over ${(rescued?.acquiredAt.getTime() ?? 0) - cutAt} ms after the cut`);
 
     // Assess: one timeline across every writer.
     assert.ok((afterLive?.generation ?? 0) > (liveLease?.generation ?? 0) && (takenOver?.generation ?? 0) > (afterLive?.generation ?? 0), 'generations only increase');
@@ -169,7 +221,13 @@ describe('24/7 channel jobs across two cloud ingest tasks', () => {
       });
     }
     const last = samples.at(-1) as Sample;
-    assert.ok(last.discontinuities >= 3, `a discontinuity at each switch (fallback → live → fallback → fallback), saw ${last.discontinuities}`);
+    assert.ok(last.discontinuities >= 4, `a discontinuity at each switch (fallback → live → fallback → fallback → fallback), saw ${last.discontinuities}`);
     assert.equal(queue.inFlight(), 1, 'one job, held by the task that plays');
+    // output.changed tells what viewers had before: the hand-overs between channel tasks change nothing.
+    const changes = bridge.commandCalls(PutEventsCommand)
+      .flatMap((call) => call.args[0].input.Entries ?? [])
+      .filter((entry) => entry.DetailType === 'output.changed')
+      .map((entry) => (JSON.parse(entry.Detail ?? '{}') as { data: { from: string; to: string; reason: string } }).data);
+    assert.deepEqual(changes.map((c) => `${c.from}→${c.to}:${c.reason}`), ['off→fallback:fallback_configured', 'fallback→live:publisher_live', 'live→fallback:session_ended']);
   });
 });

@@ -21,6 +21,7 @@ import type { ChannelDirector, ChannelHosting } from '../feeds/channel-director'
 import { ChannelJobHost } from '../feeds/channel-job-host';
 import { LiveOutputLease } from '../feeds/live-output-lease';
 import { HeldJobConsumer } from '../jobs/held-job-consumer';
+import { withinDeadline } from '../jobs/within-deadline';
 
 export interface CloudChannelsOptions {
   config: { tableName: string; channelJobQueueUrl: string; channelJobVisibilitySeconds: number; maxChannels: number; outputLeaseSeconds: number };
@@ -45,7 +46,7 @@ export interface CloudChannels {
   live: LiveOutputLease;
   /** The ingest app's director exists: start taking channel jobs. */
   bind(director: ChannelDirector): void;
-  /** Hands held jobs back (visible again at once), stops the playouts and releases their leases (not `live`'s). */
+  /** Hands held jobs back (visible again at once), stops the playouts and releases their leases (not `live`'s); bounded (about 3 ttl at most). */
   stop(): Promise<void>;
 }
 
@@ -62,6 +63,7 @@ export function cloudChannels(options: CloudChannelsOptions): CloudChannels {
     streams: options.store,
     media,
     sync: async (streamId) => director?.sync(streamId),
+    fence: async (streamId) => director?.fence(streamId),
     settle: (streamId, settlement) => void consumer?.finished(streamId, settlement),
     clock,
     ttlMs,
@@ -87,14 +89,20 @@ export function cloudChannels(options: CloudChannelsOptions): CloudChannels {
     media,
     host,
     live,
-    hosting: { hosts: (streamId) => host.hosts(streamId), claimLive: (streamId) => live.claim(streamId), releaseLive: (streamId) => live.release(streamId) },
+    hosting: {
+      hosts: (streamId) => host.hosts(streamId),
+      previousWriter: (streamId) => host.previousWriter(streamId) ?? live.previousWriter(streamId),
+      claimLive: (streamId) => live.claim(streamId),
+      releaseLive: (streamId) => live.release(streamId),
+    },
     bind(bound) {
       director = bound;
       host.start();
       jobs.start();
     },
     async stop() {
-      await jobs.stop();
+      // Bounded throughout: a store or queue this task cannot reach delays the stop by about a ttl, not forever.
+      if (!(await withinDeadline(jobs.stop(), ttlMs))) logger.warn('channel jobs: the queue consumer did not stop in time');
       await host.close();
       // The live leases are released by the ingest once its live sessions stopped writing (cloud-ingest.ts).
     },

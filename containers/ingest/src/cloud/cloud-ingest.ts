@@ -44,7 +44,8 @@ import { startMediaProbes } from '../media/cloud-probes';
 import type { PublishGate } from '../rtmp/rtmp-ingest';
 import type { CloudIngestConfig } from './cloud-config';
 import { PullJobConsumer } from '../pulls/pull-job-consumer';
-import { cloudChannels } from './cloud-channels';
+import { cloudChannels, type CloudChannels } from './cloud-channels';
+import { withinDeadline } from '../jobs/within-deadline';
 import { DynamoDbBackupFeedReports } from '../../../../adapters/dynamodb-backup-feed-reports';
 import { DynamoDbOutputLeaseStore } from '../../../../adapters/dynamodb-output-lease';
 import { LiveOutputLease } from '../feeds/live-output-lease';
@@ -82,6 +83,8 @@ export interface CloudIngestOverrides {
 export interface CloudIngest {
   app: IngestApp;
   taskId: string;
+  /** The 24/7 channel jobs this task takes (when a channel-job queue is configured). */
+  channelJobs?: CloudChannels;
   /** Port of the health server (`/healthz`, `/readyz`), when it runs. */
   healthPort?: number;
   /** Beats now (also runs on its own interval and whenever the carried set changes). */
@@ -288,6 +291,7 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
   return {
     app,
     taskId,
+    ...(channels ? { channelJobs: channels } : {}),
     ...(healthServer ? { healthPort: healthServer.port } : {}),
     beat,
     drain,
@@ -303,7 +307,7 @@ export async function startCloudIngest(config: CloudIngestConfig, logger: Logger
       void probes?.stop();
       await app.stop();
       // Only now, with every live session flushed, may another task write their playlists.
-      await liveLease.close();
+      if (!(await withinDeadline(liveLease.close(), config.outputLeaseSeconds * 1000))) logger.warn('lease: the live leases were not released in time (they expire instead)');
       // The last beat names what this task still answers for; failover takes over once it goes stale.
       await beat().catch(() => undefined);
       await protection.release().catch(() => undefined);

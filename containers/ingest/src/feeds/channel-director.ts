@@ -11,12 +11,14 @@
  * Must never: keep a fallback or slate playing once a live feed takes over (takeover waits for its stop),
  * or run two feeds for one stream.
  */
+import { outputBeforeTakeover } from '../../../../core/channels/channel-jobs';
 import { planChannelLadder, channelKind, encodedVariant } from '../../../../core/channels/channel-plan';
 import { feedFor, selectOutput, type Output, type PublisherState } from '../../../../core/channels/feed-selector';
 import type { EmitEvent } from '../../../../core/events/emit-event';
 import type { StreamplaneEvent } from '../../../../core/events/catalog';
 import type { ChannelMediaSource, ResolvedChannelMedia } from '../../../../core/ports/channel-media';
 import type { Logger } from '../../../../core/ports/logger';
+import type { OutputLease } from '../../../../core/ports/output-lease';
 import type { StreamStore } from '../../../../core/ports/stream-store';
 import { hasOpenSession } from '../../../../core/streams/stream';
 import type { LadderOptions, LadderPlan } from '../../../../core/transcode/ladder';
@@ -38,6 +40,8 @@ export interface ChannelDirectorOptions {
 export interface ChannelHosting {
   /** True while this task holds the stream's channel job and its output lease (channel priority). */
   hosts(streamId: string): boolean;
+  /** While this task hosts the stream: the lease it took over (who wrote the stream's output before it). */
+  previousWriter?(streamId: string): OutputLease | undefined;
   /** Resolves once this task's live session holds the stream's output lease (after any hand-over). */
   claimLive(streamId: string): Promise<void>;
   /** The live session ended here: give the lease up so the channel's host plays on. */
@@ -54,6 +58,8 @@ interface ChannelState {
   sessionPlan: LadderPlan | undefined;
   /** The stream has a ready fallback (as of the last apply), whoever plays it. */
   channel: boolean;
+  /** How often the stream's feed was fenced here (an apply that started a feed meanwhile announces nothing). */
+  fences: number;
   chain: Promise<unknown>;
 }
 
@@ -143,6 +149,23 @@ export class ChannelDirector {
     return carriesOn;
   }
 
+  /**
+   * This task may no longer write the stream's output (its channel lease is overdue or lost): the running
+   * fallback or slate feed stops at once — outside the stream's chain, which may be stuck on a store this
+   * task cannot reach — without reading any store or writing anything more. Nothing is announced: the
+   * task that takes the output over does that. A later apply sees the stream as not hosted here.
+   */
+  async fence(streamId: string): Promise<void> {
+    const state = this.states.get(streamId);
+    if (!state) return;
+    const feed = state.feed;
+    state.fences++;
+    state.feed = undefined;
+    state.playing = undefined;
+    if (state.output !== 'live') state.output = 'off';
+    await feed?.halt();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.states.values()].map(async (s) => {
@@ -166,8 +189,12 @@ export class ChannelDirector {
     // Not hosted here: another task plays the fallback (or will); this one only runs its live sessions.
     const elsewhere = hosting !== undefined && state.publisher === 'none' && !hosting.hosts(streamId);
     const fallback = configured && !elsewhere;
-    // A task producing nothing for the stream sees the output as stored (another task may have changed it).
-    if (hosting && !state.feed && state.output !== 'live' && stream?.output) state.output = stream.output;
+    // A task producing nothing for the stream sees the output as another task left it: the writer of the
+    // lease it took over (the stored output is a projection of events and may lag behind), else as stored.
+    if (hosting && !state.feed && state.output !== 'live') {
+      const seen = outputBeforeTakeover(hosting.previousWriter?.(streamId), stream?.output, new Date());
+      if (seen) state.output = seen;
+    }
     const change = selectOutput(state.output, {
       publisher: state.publisher,
       fallback,
@@ -189,10 +216,13 @@ export class ChannelDirector {
       if (feed) {
         state.feed = feed;
         state.playing = signature;
+        const fences = state.fences;
         await feed.start().catch((err: unknown) => {
           this.fail(streamId, `the ${wanted} feed could not start`, err);
-          state.feed = undefined;
+          if (state.feed === feed) state.feed = undefined;
         });
+        // Fenced while it started (see fence): this task no longer writes the stream; nothing to announce.
+        if (state.fences !== fences) return;
       }
     }
     if (!change) return;
@@ -224,7 +254,7 @@ export class ChannelDirector {
   private state(streamId: string): ChannelState {
     let state = this.states.get(streamId);
     if (!state) {
-      state = { output: 'off', publisher: 'none', feed: undefined, playing: undefined, sessionPlan: undefined, channel: false, chain: Promise.resolve() };
+      state = { output: 'off', publisher: 'none', feed: undefined, playing: undefined, sessionPlan: undefined, channel: false, fences: 0, chain: Promise.resolve() };
       this.states.set(streamId, state);
     }
     return state;

@@ -136,6 +136,28 @@ export class ChannelFeed {
     return { args: fallbackFileArgs(plan, file, outputDir, still), outputDir };
   }
 
+  /**
+   * Stops at once for a writer that lost the right to write (self-fencing, feeds/channel-job-host.ts): the
+   * packager writes nothing more (uploads aborted, no final playlist), ffmpeg is killed by PID, scratch is
+   * removed. Reads and writes no store; also cuts short a stop() in progress. Idempotent.
+   */
+  async halt(): Promise<void> {
+    this.stopped = true;
+    this.packager?.fence();
+    const pid = this.supervisor?.pid;
+    if (pid !== undefined) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await this.supervisor?.abandon();
+    await this.packager?.stop({ endList: false });
+    this.firstSegment?.();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
   /** Stops ffmpeg (its last, shorter segment is kept), publishes what it wrote, removes scratch. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;

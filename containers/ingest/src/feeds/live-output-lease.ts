@@ -10,7 +10,7 @@
  */
 import type { Clock } from '../../../../core/ports/clock';
 import type { Logger } from '../../../../core/ports/logger';
-import type { LeaseRef, OutputLeaseStore } from '../../../../core/ports/output-lease';
+import type { LeaseRef, OutputLease, OutputLeaseStore } from '../../../../core/ports/output-lease';
 
 export interface LiveOutputLeaseOptions {
   taskId: string;
@@ -24,7 +24,7 @@ export interface LiveOutputLeaseOptions {
 }
 
 export class LiveOutputLease {
-  private readonly held = new Map<string, { ref: LeaseRef; timer: NodeJS.Timeout }>();
+  private readonly held = new Map<string, { ref: LeaseRef; timer: NodeJS.Timeout; previous: OutputLease | undefined }>();
   private readonly claiming = new Map<string, Promise<void>>();
   private closed = false;
 
@@ -37,6 +37,11 @@ export class LiveOutputLease {
   /** The generation this task's live session holds for the stream, if any. */
   generation(streamId: string): number | undefined {
     return this.held.get(streamId)?.ref.generation;
+  }
+
+  /** While the session holds the lease: the lease as another holder left it, when this claim had to wait for it. */
+  previousWriter(streamId: string): OutputLease | undefined {
+    return this.held.get(streamId)?.previous;
   }
 
   /** Resolves once the lease is held at live priority (also when it already was). */
@@ -69,6 +74,7 @@ export class LiveOutputLease {
   private async acquire(streamId: string): Promise<void> {
     const { leases, clock, ttlMs, logger } = this.options;
     let asked = false;
+    let previous: OutputLease | undefined;
     for (;;) {
       if (this.closed) throw new Error('the ingest is closing');
       const result = await leases.acquire({ streamId, claimant: this.holder, priority: 'live', ttlMs }, clock.now()).catch((err: unknown) => {
@@ -79,10 +85,11 @@ export class LiveOutputLease {
         const ref = { streamId, holder: this.holder, generation: result.lease.generation };
         const timer = setInterval(() => void this.renew(streamId), Math.max(250, Math.floor(ttlMs / 3)));
         timer.unref();
-        this.held.set(streamId, { ref, timer });
+        this.held.set(streamId, { ref, timer, previous });
         logger.info('lease: live holds the output', { streamId, generation: ref.generation });
         return;
       }
+      if (result) previous = result.current;
       if (result && !asked) {
         logger.info('lease: waiting for the output lease', { streamId, holder: result.current.holder, outcome: result.outcome });
         asked = true;

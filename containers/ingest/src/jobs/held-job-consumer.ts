@@ -15,8 +15,12 @@ import type { Logger } from '../../../../core/ports/logger';
 /** What the work answers when handed a job: `held` keeps the message, `closed` hands it back, `drop` deletes it. */
 export type JobAdmission = 'held' | 'duplicate' | 'closed' | 'drop';
 
-/** How held work ended: `done` and `failed` delete the job, `closed` (this task stops) hands it back. */
-export type JobSettlement = 'done' | 'failed' | 'closed';
+/**
+ * How held work ended: `done` and `failed` delete the job, `closed` (this task stops) hands it back,
+ * `lost` (the work fenced itself off: its store may be unreachable) forgets it without a call to the
+ * queue — it stops being extended and becomes visible to another task when its visibility runs out.
+ */
+export type JobSettlement = 'done' | 'failed' | 'closed' | 'lost';
 
 export interface HeldJobConsumerOptions<J> {
   client: SQSClient;
@@ -62,6 +66,10 @@ export class HeldJobConsumer<J> {
     const receipt = this.held.get(key);
     if (!receipt) return;
     this.held.delete(key);
+    if (outcome === 'lost') {
+      this.options.logger.warn(`${this.options.name}: a job was lost here; it reappears for another task`, { key });
+      return;
+    }
     await this.settle(receipt, outcome === 'closed' ? 'hand_back' : 'delete', key);
   }
 

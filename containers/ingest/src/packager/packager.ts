@@ -75,6 +75,8 @@ export class Packager extends EventEmitter<PackagerEvents> {
   private serialChain: Promise<unknown> = Promise.resolve();
   private startPromise: Promise<void> | undefined;
   private stopPromise: Promise<PackagerStats> | undefined;
+  /** Set by fence(): this writer lost the right to write the stream's playlists. */
+  private fenced = false;
 
   constructor(options: PackagerOptions) {
     super();
@@ -208,6 +210,19 @@ export class Packager extends EventEmitter<PackagerEvents> {
    * scratch and is logged), writes final playlists — with EXT-X-ENDLIST when `endList` — and resolves with
    * the final stats. Idempotent.
    */
+  /**
+   * The writer lost the right to write the stream's output (its output lease is overdue or gone): every
+   * upload and playlist write is aborted at once and nothing more is written, also by a stop() that runs
+   * or follows (it keeps no drain and writes no final playlist). Idempotent; call stop() to finish.
+   */
+  fence(): void {
+    if (this.fenced) return;
+    this.fenced = true;
+    this.logger.warn('packager: fenced; writing nothing more', { streamId: this.streamId });
+    this.abort.abort();
+    this.changes.notify();
+  }
+
   stop(options: StopOptions = {}): Promise<PackagerStats> {
     if (this.stopPromise) return this.stopPromise;
     if (this.state === 'created' || this.state === 'starting') {
@@ -224,8 +239,8 @@ export class Packager extends EventEmitter<PackagerEvents> {
     this.stopPromise = this.serial(async () => {
       this.clearPollTimer();
       if (this.current) await this.closeCurrent();
-      const drained = await this.changes.waitUntil(() => this.isDrained(), options.drainTimeoutMs ?? 30_000);
-      if (!drained) {
+      const drained = await this.changes.waitUntil(() => this.fenced || this.isDrained(), options.drainTimeoutMs ?? 30_000);
+      if (!drained && !this.fenced) {
         const pending = Object.fromEntries([...this.renditions].map(([name, r]) => [name, r.worker.queued]));
         this.logger.error('packager: stopping with segments not yet uploaded; they stay on scratch', { streamId: this.streamId, pending });
       }
@@ -234,6 +249,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
       const endList = options.endList ?? false;
       const finalSignal = AbortSignal.timeout(FINAL_WRITE_TIMEOUT_MS);
       for (const rendition of this.renditions.values()) {
+        if (this.fenced) break;
         if (!rendition.track.hasSegments || !(endList || rendition.track.dirty)) continue;
         try {
           await this.playlists.storeMediaPlaylist(rendition.plan.name, rendition.track, endList, finalSignal);
@@ -241,7 +257,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
           this.logger.error('packager: could not write the final playlist', { streamId: this.streamId, rendition: rendition.plan.name, error: describeError(err) });
         }
       }
-      await this.dvr?.finish(endList);
+      if (!this.fenced) await this.dvr?.finish(endList);
       this.state = 'stopped';
       this.logger.info('packager: stopped', { streamId: this.streamId, endList });
       return this.stats();

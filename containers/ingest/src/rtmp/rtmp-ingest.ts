@@ -18,6 +18,7 @@ import { closeWithStatus } from './rtmp-status';
 /** What an encoder pointed at another cell's NLB is told (NetStream.Publish.Rejected). */
 export const WRONG_CELL_DESCRIPTION = 'Stream assigned to another ingest cell: publish to the server URL the API gives for this stream';
 import { nmsContext, nmsLogger, NmsRtmpServerClass, type NmsBroadcast, type NmsRtmpServer, type NmsSession } from './nms';
+import { listenOnNms, nmsSessionsOn } from './nms-dispatch';
 import { HANDOFF_APP, isLoopback, type IngestProtocol, type PublishHandoffs } from '../handoff/publish-handoffs';
 
 export interface PublishRequest {
@@ -93,6 +94,7 @@ export class RtmpIngest {
   private readonly accepted = new Map<string, AcceptedPublish>();
   /** Sockets that got as far as announcing a publish; the rest are closed at the handshake timeout. */
   private readonly announced = new WeakSet<Socket>();
+  private unlisten: (() => void) | undefined;
 
   constructor(private readonly options: RtmpIngestOptions) {}
 
@@ -106,9 +108,11 @@ export class RtmpIngest {
     // node-media-server treats port 0 as "no listener", so an OS-chosen port is picked here first.
     const port = this.options.port === 0 ? await freePort(this.options.host) : this.options.port;
     nmsContext.config = { bind: this.options.host, rtmp: { port } };
-    nmsContext.eventEmitter.removeAllListeners();
-    nmsContext.eventEmitter.on('prePublish', (session: NmsSession) => this.guard(() => this.onPrePublish(session)));
-    nmsContext.eventEmitter.on('prePlay', (session: NmsSession) => this.guard(() => this.refusePlay(session)));
+    // node-media-server's context is process-wide: events reach this listener only for its own port.
+    this.unlisten = listenOnNms(port, {
+      prePublish: (session) => this.guard(() => this.onPrePublish(session)),
+      prePlay: (session) => this.guard(() => this.refusePlay(session)),
+    });
     const server = new NmsRtmpServerClass();
     this.server = server;
     const tcp = server.tcpServer;
@@ -163,10 +167,14 @@ export class RtmpIngest {
     this.server = undefined;
     if (!server) return;
     const closed = new Promise<void>((resolve) => (server.tcpServer ? server.tcpServer.once('close', () => resolve()) : resolve()));
+    const address = server.tcpServer?.address();
+    const port = typeof address === 'object' && address ? address.port : this.options.port;
+    const sessions = nmsSessionsOn(port);
     server.stop();
-    for (const session of nmsContext.sessions.values()) session.socket?.destroy();
+    for (const session of sessions) session.socket?.destroy();
     await closed;
-    nmsContext.eventEmitter.removeAllListeners();
+    this.unlisten?.();
+    this.unlisten = undefined;
   }
 
   private guard(fn: () => void | Promise<void>): void {
