@@ -179,7 +179,11 @@ describe('simulcast targets end to end', () => {
     assert.equal(disabled.status, 200);
     await waitFor('the stalled target idle', async () => (await target(stream.id, stalled.id)).status === 'idle' || undefined, { timeoutMs: 10_000 });
     assert.equal((await target(stream.id, working.id)).status, 'broadcasting', 'disabling one target leaves the other relaying');
-    const stopped = (await events(stream.id)).filter((e) => e.type === 'relay.stopped');
+    // The PATCH answers once the target is stored; the relay's stop and its event follow it.
+    const stopped = await waitFor('relay.stopped for the disabled target', async () => {
+      const found = (await events(stream.id)).filter((e) => e.type === 'relay.stopped');
+      return found.length > 0 ? found : undefined;
+    }, { timeoutMs: 10_000 });
     assert.deepEqual(stopped.map((e) => [e.data.targetId, e.data.reason]), [[stalled.id, 'disabled']]);
 
     await encoder.exited;

@@ -9,10 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DynamoDbBackupFeedReports } from '../../adapters/dynamodb-backup-feed-reports';
 import { DynamoDbIngestHeartbeats } from '../../adapters/dynamodb-ingest-heartbeats';
 import { DynamoDbOutputLeaseStore } from '../../adapters/dynamodb-output-lease';
@@ -25,10 +22,9 @@ import { systemClock } from '../../core/ports/clock';
 import { createStream } from '../../core/streams/stream-registry';
 import { feedsView } from '../../core/streams/feed-view';
 import { createFailoverHandler } from '../../lambdas/failover/handler';
-import { startCloudTask, type CloudTask } from '../support/cloud-tasks';
-import { publish, stopAll } from '../support/ffmpeg';
-import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
-import { startTestS3, type TestS3 } from '../support/local-s3';
+import { useCloudTaskEnv, type CloudTask } from '../support/cloud-tasks';
+import { publish } from '../support/ffmpeg';
+import { TEST_TABLE } from '../support/local-dynamo';
 import { waitFor } from '../support/wait';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -65,37 +61,16 @@ function taskStopped(taskId: string) {
 }
 
 describe('failover of a lost task whose stream has its backup on a live task', () => {
-  let dynamo: TestDynamo;
-  let localS3: TestS3;
-  const scratch: string[] = [];
-  const tasks: CloudTask[] = [];
-
-  before(async () => {
-    dynamo = await startTestDynamo();
-    localS3 = await startTestS3(BUCKET);
-  });
-
-  after(async () => {
-    await stopAll();
-    for (const task of tasks) await task.stop();
-    await localS3.stop();
-    await dynamo.stop();
-    for (const dir of scratch) await rm(dir, { recursive: true, force: true });
-  });
+  const env = useCloudTaskEnv(BUCKET);
 
   it('hands the stream to the backup at once, without waiting for the reconnect window or the lease', async () => {
+    const { dynamo, s3: localS3 } = env;
     // Prepare: primary on task A (holding the lease), backup in standby on task B.
     const store = new DynamoDbStreamStore({ tableName: TEST_TABLE, client: dynamo.client });
     const published: string[] = [];
     const emit = eventEmitter({ store, publisher: { publish: async (event) => void published.push(event.type) }, clock: systemClock });
     const { stream, streamKey } = await createStream({ store, emit, clock: systemClock }, { name: 'lost task', reconnectWindowSeconds: 60, recording: false });
-    const endpoint = await localS3.client.config.endpoint?.();
-    const s3Endpoint = `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`;
-    for (const taskId of ['task-a', 'task-b']) {
-      const dir = await mkdtemp(join(tmpdir(), `streamplane-${taskId}-`));
-      scratch.push(dir);
-      tasks.push(await startCloudTask(taskId, { TASK_DYNAMO_ENDPOINT: dynamo.server.endpoint, TASK_S3_ENDPOINT: s3Endpoint, TASK_BUCKET: BUCKET, TASK_TABLE: TEST_TABLE, TASK_DATA_DIR: dir, TASK_LEASE_SECONDS: '60' }));
-    }
+    const tasks = await env.startTasks(['task-a', 'task-b'], { TASK_LEASE_SECONDS: '60' });
     const [taskA, taskB] = tasks as [CloudTask, CloudTask];
     const leases = new DynamoDbOutputLeaseStore({ tableName: TEST_TABLE, client: dynamo.client });
     const holder = async () => {

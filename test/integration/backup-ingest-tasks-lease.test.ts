@@ -9,10 +9,7 @@
  * and the lease's holder only changes with a higher generation.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DynamoDbOutputLeaseStore } from '../../adapters/dynamodb-output-lease';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
 import { S3ObjectStore } from '../../adapters/s3-object-store';
@@ -21,10 +18,9 @@ import { parseMediaPlaylist, type ParsedMediaPlaylist } from '../../core/hls/pla
 import { systemClock } from '../../core/ports/clock';
 import { createStream } from '../../core/streams/stream-registry';
 import { feedsView } from '../../core/streams/feed-view';
-import { startCloudTask, type CloudTask, type TaskEvent } from '../support/cloud-tasks';
-import { publish, stopAll } from '../support/ffmpeg';
-import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
-import { startTestS3, type TestS3 } from '../support/local-s3';
+import { useCloudTaskEnv, type CloudTask, type TaskEvent } from '../support/cloud-tasks';
+import { publish } from '../support/ffmpeg';
+import { TEST_TABLE } from '../support/local-dynamo';
 import { waitFor } from '../support/wait';
 
 const BUCKET = 'streamplane-media';
@@ -103,36 +99,15 @@ class SplitBrainWatch {
 }
 
 describe('backup ingest across two tasks through the output lease', () => {
-  let dynamo: TestDynamo;
-  let localS3: TestS3;
-  const scratch: string[] = [];
-  const tasks: CloudTask[] = [];
-
-  before(async () => {
-    dynamo = await startTestDynamo();
-    localS3 = await startTestS3(BUCKET);
-  });
-
-  after(async () => {
-    await stopAll();
-    for (const task of tasks) await task.stop();
-    await localS3.stop();
-    await dynamo.stop();
-    for (const dir of scratch) await rm(dir, { recursive: true, force: true });
-  });
+  const env = useCloudTaskEnv(BUCKET);
 
   it('moves the lease and the playlists on starvation, revert and disconnect, never with two writers', async () => {
+    const { dynamo, s3: localS3 } = env;
     // Prepare: a stream, two tasks, the primary on one and the backup on the other.
     const store = new DynamoDbStreamStore({ tableName: TEST_TABLE, client: dynamo.client });
     const emit = eventEmitter({ store, publisher: { publish: async () => undefined }, clock: systemClock });
     const { stream, streamKey } = await createStream({ store, emit, clock: systemClock }, { name: 'two tasks, one lease', reconnectWindowSeconds: 30, recording: false, backupRevertSeconds: REVERT_SECONDS });
-    const endpoint = await localS3.client.config.endpoint?.();
-    const s3Endpoint = `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`;
-    for (const taskId of ['task-a', 'task-b']) {
-      const dir = await mkdtemp(join(tmpdir(), `streamplane-${taskId}-`));
-      scratch.push(dir);
-      tasks.push(await startCloudTask(taskId, { TASK_DYNAMO_ENDPOINT: dynamo.server.endpoint, TASK_S3_ENDPOINT: s3Endpoint, TASK_BUCKET: BUCKET, TASK_TABLE: TEST_TABLE, TASK_DATA_DIR: dir, TASK_LEASE_SECONDS: '6' }));
-    }
+    const tasks = await env.startTasks(['task-a', 'task-b'], { TASK_LEASE_SECONDS: '6' });
     const [taskA, taskB] = tasks as [CloudTask, CloudTask];
     const leases = new DynamoDbOutputLeaseStore({ tableName: TEST_TABLE, client: dynamo.client });
     const holder = async () => {

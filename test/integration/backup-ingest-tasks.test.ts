@@ -7,10 +7,7 @@
  * writers (the primary's task has no session left when the backup's starts writing).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DynamoDbIngestHeartbeats } from '../../adapters/dynamodb-ingest-heartbeats';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
 import { S3ObjectStore } from '../../adapters/s3-object-store';
@@ -19,47 +16,24 @@ import { systemClock } from '../../core/ports/clock';
 import { parseMediaPlaylist } from '../../core/hls/playlist';
 import { createStream } from '../../core/streams/stream-registry';
 import { feedsView } from '../../core/streams/feed-view';
-import { startCloudTask, type CloudTask } from '../support/cloud-tasks';
-import { publish, stopAll } from '../support/ffmpeg';
-import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
-import { startTestS3, type TestS3 } from '../support/local-s3';
+import { useCloudTaskEnv, type CloudTask } from '../support/cloud-tasks';
+import { publish } from '../support/ffmpeg';
+import { TEST_TABLE } from '../support/local-dynamo';
 import { waitFor } from '../support/wait';
 
 const BUCKET = 'streamplane-media';
 
 type Task = CloudTask;
-const startTask = startCloudTask;
 
 describe('backup ingest across two ingest tasks', () => {
-  let dynamo: TestDynamo;
-  let localS3: TestS3;
-  const scratch: string[] = [];
-  const tasks: Task[] = [];
-
-  before(async () => {
-    dynamo = await startTestDynamo();
-    localS3 = await startTestS3(BUCKET);
-  });
-
-  after(async () => {
-    await stopAll();
-    for (const task of tasks) await task.stop();
-    await localS3.stop();
-    await dynamo.stop();
-    for (const dir of scratch) await rm(dir, { recursive: true, force: true });
-  });
+  const env = useCloudTaskEnv(BUCKET);
 
   it('keeps the backup in standby on its task and hands it the playlists when the primary dies', async () => {
+    const { dynamo, s3: localS3 } = env;
     const store = new DynamoDbStreamStore({ tableName: TEST_TABLE, client: dynamo.client });
     const emit = eventEmitter({ store, publisher: { publish: async () => undefined }, clock: systemClock });
     const { stream, streamKey } = await createStream({ store, emit, clock: systemClock }, { name: 'two tasks', reconnectWindowSeconds: 30, recording: false });
-    const endpoint = await localS3.client.config.endpoint?.();
-    const s3Endpoint = `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`;
-    for (const taskId of ['task-primary', 'task-backup']) {
-      const dir = await mkdtemp(join(tmpdir(), `streamplane-${taskId}-`));
-      scratch.push(dir);
-      tasks.push(await startTask(taskId, { TASK_DYNAMO_ENDPOINT: dynamo.server.endpoint, TASK_S3_ENDPOINT: s3Endpoint, TASK_BUCKET: BUCKET, TASK_TABLE: TEST_TABLE, TASK_DATA_DIR: dir }));
-    }
+    const tasks = await env.startTasks(['task-primary', 'task-backup']);
     const [taskA, taskB] = tasks as [Task, Task];
     const heartbeats = new DynamoDbIngestHeartbeats({ tableName: TEST_TABLE, client: dynamo.client });
     const carries = async (task: Task) => (await heartbeats.get(task.id))?.streamIds.includes(stream.id) ?? false;

@@ -4,7 +4,13 @@
  * and every event it puts on the bus (type and detail), and is stopped by its pid.
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { stopAll } from './ffmpeg';
+import { startTestDynamo, TEST_TABLE, type TestDynamo } from './local-dynamo';
+import { startTestS3, type TestS3 } from './local-s3';
 
 export interface TaskEvent {
   type: string;
@@ -58,4 +64,60 @@ export async function startCloudTask(id: string, env: Record<string, string>): P
     await exited;
   };
   return { id, rtmpPort, events, detailed, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+}
+
+export interface CloudTaskEnv {
+  /** dynalite holding the plane's table (started before the describe's tests). */
+  readonly dynamo: TestDynamo;
+  /** s3rver holding the media bucket. */
+  readonly s3: TestS3;
+  /** Starts ingest task processes against this dynalite and s3rver, each with its own data directory. */
+  startTasks(ids: string[], env?: Record<string, string>): Promise<CloudTask[]>;
+}
+
+/**
+ * One dynalite, one s3rver and the task processes of a describe block: started in its `before`, and in its
+ * `after` every publisher, task, server and data directory is stopped or removed.
+ */
+export function useCloudTaskEnv(bucket: string): CloudTaskEnv {
+  let dynamo: TestDynamo | undefined;
+  let s3: TestS3 | undefined;
+  const scratch: string[] = [];
+  const tasks: CloudTask[] = [];
+  before(async () => {
+    dynamo = await startTestDynamo();
+    s3 = await startTestS3(bucket);
+  });
+  after(async () => {
+    await stopAll();
+    for (const task of tasks) await task.stop();
+    await s3?.stop();
+    await dynamo?.stop();
+    for (const dir of scratch) await rm(dir, { recursive: true, force: true });
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useCloudTaskEnv: used before its before() hook ran');
+    return value;
+  };
+  return {
+    get dynamo() {
+      return started(dynamo);
+    },
+    get s3() {
+      return started(s3);
+    },
+    async startTasks(ids, env = {}) {
+      const endpoint = await started(s3).client.config.endpoint?.();
+      const s3Endpoint = `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`;
+      const mine: CloudTask[] = [];
+      for (const id of ids) {
+        const dir = await mkdtemp(join(tmpdir(), `streamplane-${id}-`));
+        scratch.push(dir);
+        const task = await startCloudTask(id, { TASK_DYNAMO_ENDPOINT: started(dynamo).server.endpoint, TASK_S3_ENDPOINT: s3Endpoint, TASK_BUCKET: bucket, TASK_TABLE: TEST_TABLE, TASK_DATA_DIR: dir, ...env });
+        tasks.push(task);
+        mine.push(task);
+      }
+      return mine;
+    },
+  };
 }
