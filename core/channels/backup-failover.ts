@@ -8,6 +8,7 @@
  * Must never: hand over to a standby whose report is stale or from the lost task itself (it would be a
  * feed nobody carries), release a lease that a live task holds, or touch a session that moved on.
  */
+import { leaseHolder } from '../leases/output-lease';
 import type { BackupFeedReports } from '../ports/backup-feed-reports';
 import type { OutputLeaseStore } from '../ports/output-lease';
 import type { SessionDeps } from '../streams/publish-session';
@@ -19,11 +20,6 @@ import { remoteFeedFacts } from './remote-feed';
 export interface BackupFailoverDeps extends SessionDeps {
   reports: Pick<BackupFeedReports, 'get'>;
   leases: Pick<OutputLeaseStore, 'get' | 'release'>;
-}
-
-/** The lease holder name of a task's live sessions (containers/ingest/src/feeds/live-output-lease.ts). */
-export function liveLeaseHolder(taskId: string): string {
-  return `${taskId}:live`;
 }
 
 /**
@@ -41,7 +37,7 @@ export async function handToStandby(deps: BackupFailoverDeps, stream: Stream, lo
   if (!report || report.taskId === lostTaskId || !remoteFeedFacts(report, stream.sessionId, now).connected) return false;
   // The lost task cannot renew any more: its lease goes now, not when it expires.
   const lease = await deps.leases.get(stream.id);
-  if (lease && !lease.released && lease.holder === liveLeaseHolder(lostTaskId)) {
+  if (lease && !lease.released && lease.holder === leaseHolder(lostTaskId, 'live')) {
     await deps.leases.release({ streamId: stream.id, holder: lease.holder, generation: lease.generation }, now);
   }
   return leaveFeed(deps, stream.id, stream.sessionId, active);

@@ -18,6 +18,14 @@ import type { AcquireOutcome, LeaseClaim, LeaseRef, OutputLease, OutputPriority,
 const RANK: Readonly<Record<OutputPriority, number>> = { live: 3, backup: 2, channel: 1 };
 
 /** True when `a` wins over `b` (live > backup > channel); equal priorities never outrank each other. */
+/** Who holds a stream's output on a task: its live sessions (`<task>:live`) or its channel host (`<task>:channel`). */
+export type LeaseRole = 'live' | 'channel';
+
+/** The lease holder id of a task's live sessions or channel host: one spelling for the ingest and the failover Lambda. */
+export function leaseHolder(taskId: string, role: LeaseRole): string {
+  return `${taskId}:${role}`;
+}
+
 export function outranks(a: OutputPriority, b: OutputPriority): boolean {
   return RANK[a] > RANK[b];
 }

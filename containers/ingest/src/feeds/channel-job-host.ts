@@ -17,7 +17,7 @@
  * release before the feed stopped writing, or let close() wait on an unreachable store without bound.
  */
 import { channelHostAction } from '../../../../core/channels/channel-jobs';
-import { handOverRequested } from '../../../../core/leases/output-lease';
+import { handOverRequested, leaseHolder } from '../../../../core/leases/output-lease';
 import type { ChannelJob } from '../../../../core/channels/channel-jobs';
 import type { ChannelMediaSource } from '../../../../core/ports/channel-media';
 import type { Clock } from '../../../../core/ports/clock';
@@ -83,7 +83,7 @@ export class ChannelJobHost {
   constructor(private readonly options: ChannelJobHostOptions) {}
 
   get holder(): string {
-    return `${this.options.taskId}:channel`;
+    return leaseHolder(this.options.taskId, 'channel');
   }
 
   get capacity(): number {

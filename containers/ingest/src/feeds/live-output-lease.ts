@@ -8,6 +8,7 @@
  * Must never: let the session take over before the lease is its own (two tasks would append to one
  * playlist), or keep renewing after the session ended.
  */
+import { leaseHolder } from '../../../../core/leases/output-lease';
 import type { Clock } from '../../../../core/ports/clock';
 import type { Logger } from '../../../../core/ports/logger';
 import type { LeaseRef, OutputLease, OutputLeaseStore } from '../../../../core/ports/output-lease';
@@ -31,7 +32,7 @@ export class LiveOutputLease {
   constructor(private readonly options: LiveOutputLeaseOptions) {}
 
   get holder(): string {
-    return `${this.options.taskId}:live`;
+    return leaseHolder(this.options.taskId, 'live');
   }
 
   /** The generation this task's live session holds for the stream, if any. */

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { MemoryBackupFeedReports } from '../../../../adapters/memory-backup-feed-reports';
 import { MemoryOutputLeaseStore } from '../../../../adapters/memory-output-lease';
-import { handToStandby, liveLeaseHolder, type BackupFailoverDeps } from '../../../../core/channels/backup-failover';
+import { handToStandby, type BackupFailoverDeps } from '../../../../core/channels/backup-failover';
+import { leaseHolder } from '../../../../core/leases/output-lease';
 import { eventEmitter } from '../../../../core/events/emit-event';
 import { authorizePublish, markLive } from '../../../../core/streams/publish-session';
 import { createStream } from '../../../../core/streams/stream-registry';
@@ -35,7 +36,7 @@ describe('failover to a standby on a live task', () => {
     assert.ok(primary.allowed);
     await markLive(deps, stream.id, primary.sessionId, { topRung: 'encode', reason: 't', renditions: [] }, 'http://x');
     assert.ok((await authorizePublish(deps, { app: 'live-backup', streamKey })).allowed);
-    await leases.acquire({ streamId: stream.id, claimant: liveLeaseHolder('task-a'), priority: 'live', ttlMs: 60_000 }, clock.now());
+    await leases.acquire({ streamId: stream.id, claimant: leaseHolder('task-a', 'live'), priority: 'live', ttlMs: 60_000 }, clock.now());
     return { streamId: stream.id, sessionId: primary.sessionId };
   }
 
@@ -48,7 +49,7 @@ describe('failover to a standby on a live task', () => {
     assert.equal(stream?.status, 'live');
     assert.deepEqual(feedsView(stream!).map((f) => `${f.role}:${f.state}`), ['primary:absent', 'backup:standby']);
     assert.equal((await leases.get(streamId))?.released, true);
-    const next = await leases.acquire({ streamId, claimant: liveLeaseHolder('task-b'), priority: 'live', ttlMs: 60_000 }, clock.now());
+    const next = await leases.acquire({ streamId, claimant: leaseHolder('task-b', 'live'), priority: 'live', ttlMs: 60_000 }, clock.now());
     assert.equal(next.outcome, 'acquired', 'the standby\'s task takes the lease at once');
   });
 
@@ -67,11 +68,11 @@ describe('failover to a standby on a live task', () => {
     const { streamId, sessionId } = await primaryOnAWithBackupStandby();
     const lease = await leases.get(streamId);
     await leases.release({ streamId, holder: lease!.holder, generation: lease!.generation }, clock.now());
-    await leases.acquire({ streamId, claimant: liveLeaseHolder('task-c'), priority: 'live', ttlMs: 60_000 }, clock.now());
+    await leases.acquire({ streamId, claimant: leaseHolder('task-c', 'live'), priority: 'live', ttlMs: 60_000 }, clock.now());
     await reports.report({ streamId, sessionId, role: 'backup', taskId: 'task-b', healthy: true, steadyForMs: 3_000, reportedAt: clock.now() });
     assert.equal(await handToStandby(deps, (await deps.store.get(streamId))!, 'task-a'), true);
     const after = await leases.get(streamId);
-    assert.equal(after?.holder, liveLeaseHolder('task-c'));
+    assert.equal(after?.holder, leaseHolder('task-c', 'live'));
     assert.equal(after?.released, false);
   });
 });
