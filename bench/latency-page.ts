@@ -15,24 +15,27 @@ export interface PageLog {
   errors: string[];
   stalls: number;
   levels: Array<{ index: number; url: string }>;
-  levelLoads: Array<{ at: number; level: number; targetDuration: number; holdBack: number; partHoldBack: number; partTarget: number; edge: number; totalDuration: number; lastSn: number }>;
+  levelLoads: Array<{ at: number; level: number; targetDuration: number; holdBack: number; partHoldBack: number; partTarget: number; edge: number; totalDuration: number; lastSn: number; lastPart: { sn: number; index: number } | null }>;
   frags: Array<{ at: number; event: 'loading' | 'buffered'; level: number; sn: number; part: number }>;
   playing?: { at: number; currentTime: number; targetLatency: number | null; latency: number; liveSyncPosition: number | null; level: number };
   switches: Array<{ at: number; level: number }>;
 }
 
-export function viewerPage(): string {
+/** `hlsLog`: hls.js's own log lines (start position, seeks, levels) go to `window.hlsLog` — logging only, no other setting changes. */
+export function viewerPage(hlsLog = false): string {
   return `<!doctype html><meta charset="utf-8"><video id="v" muted playsinline></video><script src="/hls.min.js"></script>
 <script>
   const video = document.getElementById('v');
   window.log = { errors: [], stalls: 0, levels: [], levelLoads: [], frags: [], switches: [] };
   window.start = (src) => {
-    const hls = new Hls();
+    window.hlsLog = [];
+    const keep = (...a) => { window.hlsLog.push(Date.now() + ' ' + a.map(String).join(' ')); };
+    const hls = ${hlsLog ? 'new Hls({ debug: { log: keep, info: keep, warn: keep, error: keep, debug: () => {} } })' : 'new Hls()'};
     window.hls = hls;
     const log = window.log;
     hls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) log.errors.push(d.details); else if (d.details === 'bufferStalledError') log.stalls++; });
     hls.on(Hls.Events.MANIFEST_PARSED, (_e, d) => { log.levels = d.levels.map((l, index) => ({ index, url: l.url[0] || l.uri || '' })); });
-    hls.on(Hls.Events.LEVEL_LOADED, (_e, d) => { const x = d.details; const frags = x.fragments; log.levelLoads.push({ at: Date.now(), level: d.level, targetDuration: x.targetduration, holdBack: x.holdBack, partHoldBack: x.partHoldBack, partTarget: x.partTarget, edge: x.edge, totalDuration: x.totalduration, lastSn: frags.length ? frags[frags.length - 1].sn : -1 }); });
+    hls.on(Hls.Events.LEVEL_LOADED, (_e, d) => { const x = d.details; const frags = x.fragments; log.levelLoads.push({ at: Date.now(), level: d.level, targetDuration: x.targetduration, holdBack: x.holdBack, partHoldBack: x.partHoldBack, partTarget: x.partTarget, edge: x.edge, totalDuration: x.totalduration, lastSn: frags.length ? frags[frags.length - 1].sn : -1, lastPart: x.partList && x.partList.length ? { sn: x.partList[x.partList.length - 1].fragment.sn, index: x.partList[x.partList.length - 1].index } : null }); });
     hls.on(Hls.Events.LEVEL_SWITCHED, (_e, d) => log.switches.push({ at: Date.now(), level: d.level }));
     const frag = (event) => (_e, d) => { if (d.frag.sn !== 'initSegment') log.frags.push({ at: Date.now(), event, level: d.frag.level, sn: d.frag.sn, part: d.part ? d.part.index : -1 }); };
     hls.on(Hls.Events.FRAG_LOADING, frag('loading'));

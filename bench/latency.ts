@@ -28,7 +28,7 @@ import { startTestPlane, type TestPlane } from '../test/support/plane';
 import { COUNTER_BITS, COUNTER_BOX, viewerPage, type PageLog } from './latency-page';
 import { StageRecorder } from './latency-stages';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, late: { type: 'string', default: '20' }, modes: { type: 'string', default: 'normal,low' }, gop: { type: 'string', default: '2' }, 'segment-seconds': { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, late: { type: 'string', default: '20' }, modes: { type: 'string', default: 'normal,low' }, gop: { type: 'string', default: '2' }, 'segment-seconds': { type: 'string', default: '2' }, 'hls-log': { type: 'boolean', default: false } } });
 const PUBLISH_SECONDS = Number(values.seconds);
 const LATE_JOIN_SECONDS = Number(values.late);
 const MODES = String(values.modes).split(',') as Array<'normal' | 'low'>;
@@ -145,6 +145,18 @@ async function measure(t: TestPlane, browser: Browser, siteUrl: string, mode: 'n
     const cpuEnd = await cpuSeconds(pid);
     if (cpuStart !== undefined && cpuEnd !== undefined && pid === t.plane.sessions.session(created.body.id)?.transcoderPid) cpu = (cpuEnd - cpuStart) / ((Date.now() - wallStart) / 1000);
     for (const v of viewers) v.log = await v.page.evaluate(() => (window as unknown as { log: PageLog }).log);
+    if (values['hls-log']) {
+      for (const v of viewers) {
+        const lines = await v.page.evaluate(() => (window as unknown as { hlsLog: string[] }).hlsLog);
+        console.error(`--- hls.js log, ${mode} ${v.join} (opened ${v.startedAt}, t0 ${encoder.t0()})`);
+        for (const load of (v.log?.levelLoads ?? []).slice(0, 4)) {
+          const name = v.log ? renditionOf(v.log, load.level) : undefined;
+          const seen = (sn: number) => { const at = name ? recorder.segments.get(name)?.get(sn)?.listedAt : undefined; return at === undefined ? '-' : String(at - load.at); };
+          console.error(`level load at ${load.at}: ${name} last sn ${load.lastSn} listed ${seen(load.lastSn)} ms, sn ${load.lastSn + 1} listed ${seen(load.lastSn + 1)} ms (relative to the load)`);
+        }
+        for (const line of lines.filter((l) => /startPosition|seek|Loading|live edge|level|Parsed|buffered|stall|target|latency/i.test(l)).slice(0, 60)) console.error(line.slice(0, 300));
+      }
+    }
   } finally {
     recorder.stop();
     for (const v of viewers) await v.page.close().catch(() => {});
@@ -216,6 +228,41 @@ function budget(r: ModeResult, v: Viewer): Record<string, number> {
   return Object.fromEntries(Object.entries(rows).map(([k, values]) => [k, quantile(values, 0.5)]));
 }
 
+/**
+ * How hls.js started this viewer, and the floor its rule sets (docs/low-latency.md, "Where the time goes"):
+ * rule = edge of the first playlist it loaded − where playback started (3 × TD mid-stream, less when the
+ * playlist is shorter); floor = rule + capture → listed of that edge segment (what the server adds). What
+ * is beyond the floor: phase = how long that edge segment had been listed when hls.js loaded the playlist
+ * (0 … one TD, the player's polling phase), start = playlist loaded → playing (fetch, append, seek), rest
+ * = median − everything above (stalls, the playhead drifting behind).
+ */
+function startBudget(r: ModeResult, v: Viewer): { rule: number; captureListed: number; floor: number; phase: number; start: number; rest: number; excess: number } | undefined {
+  const log = v.log;
+  const first = log?.levelLoads[0];
+  const g2g = quantile(v.samples, 0.5);
+  if (!log || !first || !log.playing || r.t0 === undefined || !Number.isFinite(g2g)) return undefined;
+  const rendition = renditionOf(log, first.level);
+  // The edge is the end of the newest part in low mode (hls.js's lowLatencyMode), else of the newest segment.
+  const sn = first.lastPart ? first.lastPart.sn : first.lastSn;
+  const times = rendition ? r.recorder.segments.get(rendition)?.get(sn) : undefined;
+  const start = rendition ? r.recorder.mediaStart(rendition, sn) : undefined;
+  if (!times || start === undefined) return undefined;
+  let end = times.end ?? (times.duration !== undefined ? start + times.duration : NaN);
+  let listedAt = times.listedAt;
+  if (first.lastPart) {
+    end = start;
+    for (let i = 0; i <= first.lastPart.index; i++) end += times.parts.get(i)?.duration ?? NaN;
+    listedAt = times.parts.get(first.lastPart.index)?.listedAt;
+  }
+  if (listedAt === undefined || !Number.isFinite(end)) return undefined;
+  const rule = (first.edge - log.playing.currentTime) * 1000;
+  const captureListed = listedAt - (r.t0 + end * 1000);
+  const floor = rule + captureListed;
+  const phase = first.at - listedAt;
+  const startMs = log.playing.at - first.at;
+  return { rule, captureListed, floor, phase, start: startMs, rest: g2g - floor - phase - startMs, excess: g2g - floor };
+}
+
 /** capture → closed on scratch per rendition (median over the session's segments): encoder delay shows as the difference to a copied rung. */
 function closeDelays(r: ModeResult): string {
   if (r.t0 === undefined) return '-';
@@ -225,7 +272,7 @@ function closeDelays(r: ModeResult): string {
   }).join(', ');
 }
 
-const site = await startPlayerSite(viewerPage());
+const site = await startPlayerSite(viewerPage(values['hls-log']));
 const browser = await launchChromium();
 const t = await startTestPlane({ env: { STREAMPLANE_SEGMENT_SECONDS: SEGMENT_SECONDS } });
 try {
@@ -239,6 +286,14 @@ try {
       // The first level playlist hls.js loaded is the level it started on (and whose details set its target).
       const startLoad = log?.levelLoads[0];
       console.log(`${r.mode.padEnd(7)} ${v.join.padEnd(10)}  ${String(v.samples.length).padStart(7)}  ${sec(quantile(v.samples, 0.5), 8)}  ${sec(quantile(v.samples, 0.95), 5)}  ${(log?.playing?.targetLatency?.toFixed(2) ?? '-').padStart(12)}  ${((log && startLoad && renditionOf(log, startLoad.level)) ?? '-').padStart(11)}  ${String(startLoad?.targetDuration ?? '-').padStart(8)}  ${(startLoad?.holdBack ? startLoad.holdBack.toFixed(2) : '-').padStart(9)}  ${(startLoad?.partHoldBack ? startLoad.partHoldBack.toFixed(2) : '-').padStart(14)}  ${String(log?.stalls ?? '-').padStart(6)}  ${(log?.errors.join(',') || '-').padEnd(12)}  ${r.load.start.toFixed(1)}/${r.load.end.toFixed(1)}`);
+    }
+  }
+  console.log('\nhls.js floor per viewer, s: rule = edge of its first playlist − start position (its start rule: 3 × TD, or the playlist start when shorter); floor = rule + capture→listed of that edge; excess = median − floor = phase (edge listed → playlist loaded, 0…TD) + start (loaded → playing) + rest (stalls, drift)');
+  console.log('mode    viewer      median_s  rule_s  capture→listed  floor_s  excess_s  phase_s  start_s  rest_s  load');
+  for (const r of results) {
+    for (const v of r.viewers) {
+      const b = startBudget(r, v);
+      console.log(`${r.mode.padEnd(7)} ${v.join.padEnd(10)}  ${sec(quantile(v.samples, 0.5), 8)}  ${sec(b?.rule, 6)}  ${sec(b?.captureListed, 14)}  ${sec(b?.floor, 7)}  ${sec(b?.excess, 8)}  ${sec(b?.phase, 7)}  ${sec(b?.start, 7)}  ${sec(b?.rest, 6)}  ${r.load.start.toFixed(1)}/${r.load.end.toFixed(1)}`);
     }
   }
   console.log('\nwhere the time goes, s (medians per segment in normal, per part in low, of what each viewer buffered; displayed = first 250 ms sample showing its last frame):');
