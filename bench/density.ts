@@ -35,6 +35,14 @@ const COUNTS = (process.env.BENCH_N ?? '10,20').split(',').map(Number);
 const TOKEN = 'bench-token-0123456789abcdef';
 const SEGMENT = 2;
 const TICKS = 100; // USER_HZ on Linux
+/**
+ * libuv's thread pool for the plane, as `npm start` sets it: every fs call of the plane (segment-list
+ * polls, scratch reads, the fs store's writes and their datasync) shares it; with the default 4, a few
+ * slow datasyncs on a busy disk would hold every stream's polls and uploads behind them. A suspect for the
+ * closed→noticed and noticed→uploaded stalls of 10-18 s seen at N = 20 under load 16, not yet shown to be
+ * the cause (compare runs with UV_THREADPOOL_SIZE=4). Node reads it once, at start-up.
+ */
+const PLANE_THREADPOOL = '16';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -354,7 +362,7 @@ async function main(): Promise<void> {
     const tracePath = join(dir, 'segment-trace.jsonl');
     const nodeArgs = (process.env.BENCH_PLANE_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const plane = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'bin/local-plane.ts'], {
-      env: { ...process.env, STREAMPLANE_HTTP_PORT: String(httpPort), STREAMPLANE_RTMP_PORT: String(rtmpPort), STREAMPLANE_SRT_PORT: 'off', STREAMPLANE_BIND: '127.0.0.1', STREAMPLANE_PUBLIC_HOST: '127.0.0.1', STREAMPLANE_DATA_DIR: join(dir, 'plane'), STREAMPLANE_API_TOKEN: TOKEN, STREAMPLANE_LOG_LEVEL: 'warn', STREAMPLANE_SEGMENT_TRACE: tracePath, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: { ...process.env, STREAMPLANE_HTTP_PORT: String(httpPort), STREAMPLANE_RTMP_PORT: String(rtmpPort), STREAMPLANE_SRT_PORT: 'off', STREAMPLANE_BIND: '127.0.0.1', STREAMPLANE_PUBLIC_HOST: '127.0.0.1', STREAMPLANE_DATA_DIR: join(dir, 'plane'), STREAMPLANE_API_TOKEN: TOKEN, STREAMPLANE_LOG_LEVEL: 'warn', STREAMPLANE_SEGMENT_TRACE: tracePath, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? PLANE_THREADPOOL, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'ignore', process.env.BENCH_PLANE_LOGS ? 'inherit' : 'ignore'],
     });
     children.unshift(plane);
