@@ -36,13 +36,13 @@ const TOKEN = 'bench-token-0123456789abcdef';
 const SEGMENT = 2;
 const TICKS = 100; // USER_HZ on Linux
 /**
- * libuv's thread pool for the plane, as `npm start` sets it: every fs call of the plane (segment-list
- * polls, scratch reads, the fs store's writes and their datasync) shares it; with the default 4, a few
- * slow datasyncs on a busy disk would hold every stream's polls and uploads behind them. A suspect for the
- * closed→noticed and noticed→uploaded stalls of 10-18 s seen at N = 20 under load 16, not yet shown to be
- * the cause (compare runs with UV_THREADPOOL_SIZE=4). Node reads it once, at start-up.
+ * BENCH_PLANE_THREADPOOL (e.g. 16): the plane's libuv thread pool size (UV_THREADPOOL_SIZE; Node's default
+ * is 4). Every fs call of the plane (segment-list polls, scratch reads, the fs store's writes and their
+ * datasync) shares that pool, so a few slow datasyncs on a busy disk can hold every stream's polls and
+ * uploads behind them: a suspect for the closed→noticed and noticed→uploaded stalls of 10-18 s seen at
+ * N = 20 under load 16, not yet shown to be the cause. Compare a run with and without it on a quiet machine.
  */
-const PLANE_THREADPOOL = '16';
+const PLANE_THREADPOOL = process.env.BENCH_PLANE_THREADPOOL;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -362,7 +362,7 @@ async function main(): Promise<void> {
     const tracePath = join(dir, 'segment-trace.jsonl');
     const nodeArgs = (process.env.BENCH_PLANE_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const plane = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'bin/local-plane.ts'], {
-      env: { ...process.env, STREAMPLANE_HTTP_PORT: String(httpPort), STREAMPLANE_RTMP_PORT: String(rtmpPort), STREAMPLANE_SRT_PORT: 'off', STREAMPLANE_BIND: '127.0.0.1', STREAMPLANE_PUBLIC_HOST: '127.0.0.1', STREAMPLANE_DATA_DIR: join(dir, 'plane'), STREAMPLANE_API_TOKEN: TOKEN, STREAMPLANE_LOG_LEVEL: 'warn', STREAMPLANE_SEGMENT_TRACE: tracePath, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? PLANE_THREADPOOL, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: { ...process.env, STREAMPLANE_HTTP_PORT: String(httpPort), STREAMPLANE_RTMP_PORT: String(rtmpPort), STREAMPLANE_SRT_PORT: 'off', STREAMPLANE_BIND: '127.0.0.1', STREAMPLANE_PUBLIC_HOST: '127.0.0.1', STREAMPLANE_DATA_DIR: join(dir, 'plane'), STREAMPLANE_API_TOKEN: TOKEN, STREAMPLANE_LOG_LEVEL: 'warn', STREAMPLANE_SEGMENT_TRACE: tracePath, ...(PLANE_THREADPOOL ? { UV_THREADPOOL_SIZE: PLANE_THREADPOOL } : {}), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'ignore', process.env.BENCH_PLANE_LOGS ? 'inherit' : 'ignore'],
     });
     children.unshift(plane);
@@ -390,7 +390,7 @@ async function main(): Promise<void> {
       for (let i = 0; ; i++) {
         const states = await Promise.all(streams.map((s) => api<{ status: string }>(apiBase, 'GET', `/v1/streams/${s.id}`).then((v) => v.status)));
         if (states.every((st) => st === 'live')) break;
-        if (i > 240) throw new Error(`not every stream went live at N=${n}: ${states.join(', ')}; publisher exits: ${pubs.flatMap((p) => p.encoder.failures).join(' | ') || 'none'}`);
+        if (i > 240) throw new Error(`not every stream went live at N=${n}: ${states.join(', ')}; publisher exits: ${[...new Set(pubs.flatMap((p) => p.encoder.failures))].slice(0, 5).join(' | ') || 'none'} (${pubs.reduce((a, p) => a + p.encoder.failures.length, 0)} in all)`);
         await new Promise((r) => setTimeout(r, 500));
       }
       for (const p of pubs) p.encoder.stopRetrying();
