@@ -12,6 +12,12 @@
  *  - playlists on time: every segment listed at most 1.5 segment durations after the last of its media was
  *    sent (publisher start + its media end time; the publisher start is the earliest possible send time,
  *    so lateness is, if anything, overstated).
+ * Where a late segment's time went (the plane's or the machine's): the plane writes a per-segment trace
+ * (STREAMPLANE_SEGMENT_TRACE: ffmpeg closed the file, the packager noticed it, upload done, playlist stored)
+ * and its event-loop delay every second; each publisher reports its progress (`-progress`), so its own lag
+ * behind `-re` wall time is known. Each late segment is broken down into publisher lag → sent → closed →
+ * noticed → uploaded → playlist → seen by the bench, and called the machine's when the publisher's own lag
+ * alone takes it over the limit (the on-time definition itself stays the nominal one above).
  * The baseline of the same run: one bare ffmpeg RTMP receiver remuxing to HLS (`-listen 1 … -c copy -f hls`)
  * fed the same file, its CPU-s per stream-second. Targets (issue 17): ≤ 0.04 CPU-s per stream-second,
  * ≤ 60 MB per stream, all on time at N = 20. On a shared machine the figures move with everyone's load.
@@ -29,6 +35,14 @@ const COUNTS = (process.env.BENCH_N ?? '10,20').split(',').map(Number);
 const TOKEN = 'bench-token-0123456789abcdef';
 const SEGMENT = 2;
 const TICKS = 100; // USER_HZ on Linux
+/**
+ * BENCH_PLANE_THREADPOOL (e.g. 16): the plane's libuv thread pool size (UV_THREADPOOL_SIZE; Node's default
+ * is 4). Every fs call of the plane (segment-list polls, scratch reads, the fs store's writes and their
+ * datasync) shares that pool, so a few slow datasyncs on a busy disk can hold every stream's polls and
+ * uploads behind them: a suspect for the closed→noticed and noticed→uploaded stalls of 10-18 s seen at
+ * N = 20 under load 16, not yet shown to be the cause. Compare a run with and without it on a quiet machine.
+ */
+const PLANE_THREADPOOL = process.env.BENCH_PLANE_THREADPOOL;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -109,9 +123,36 @@ async function makeSource(dir: string): Promise<string> {
   return source;
 }
 
-function publisher(source: string, url: string): ChildProcess {
+function publisher(source: string, url: string, progress = false): ChildProcess {
   // A 20 s file looped (cheap to make on a busy machine); -c copy keeps the publisher itself nearly free.
-  return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', source, '-c', 'copy', '-f', 'flv', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // With `progress`, ffmpeg prints how far it has sent (out_time_us) twice a second on stdout.
+  const report = progress ? ['-progress', 'pipe:1', '-stats_period', '0.5'] : [];
+  return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', ...report, '-re', '-stream_loop', '-1', '-i', source, '-c', 'copy', '-f', 'flv', url], { stdio: ['ignore', progress ? 'pipe' : 'ignore', 'pipe'] });
+}
+
+/** How far one publisher has sent, over wall time: [epoch ms, media seconds sent] samples. */
+class SendLog {
+  readonly samples: Array<[number, number]> = [];
+  private buffer = '';
+
+  follow(child: ChildProcess): void {
+    this.samples.length = 0;
+    child.stdout?.on('data', (c: Buffer) => {
+      this.buffer += c.toString('utf8');
+      const lines = this.buffer.split('\n');
+      this.buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = /^out_time_us=(\d+)/.exec(line);
+        if (m) this.samples.push([Date.now(), Number(m[1]) / 1e6]);
+      }
+    });
+  }
+
+  /** When the publisher had sent media up to `mediaS` (the first sample at or past it), epoch ms. */
+  sentAt(mediaS: number): number | undefined {
+    for (const [at, sent] of this.samples) if (sent >= mediaS) return at;
+    return undefined;
+  }
 }
 
 /**
@@ -124,6 +165,7 @@ class Encoder {
   /** When the current publisher was started (its media starts then at the earliest). */
   startedAt = Date.now();
   readonly failures: string[] = [];
+  readonly sent = new SendLog();
   private retrying = true;
 
   constructor(private readonly source: string, private readonly url: string, private readonly onSpawn: (child: ChildProcess) => void) {
@@ -132,7 +174,8 @@ class Encoder {
 
   private start(): ChildProcess {
     this.startedAt = Date.now();
-    const child = publisher(this.source, this.url);
+    const child = publisher(this.source, this.url, true);
+    this.sent.follow(child);
     this.onSpawn(child);
     let err = '';
     child.stderr!.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-400)));
@@ -173,7 +216,16 @@ async function api<T>(base: string, method: string, path: string, body?: unknown
  * counts as the nominal duration); a sequence that goes back is a new session (the publisher reconnected)
  * and restarts from that publisher's start.
  */
-function watchPlaylist(url: string, startedAt: () => number, until: () => boolean): Promise<{ segments: number; worstLatenessS: number; late: number }> {
+interface SeenSegment {
+  sequence: number;
+  /** Media end since the publisher's start, seconds; nominal send time = startedAt + mediaEnd. */
+  mediaEnd: number;
+  startedAt: number;
+  seenAt: number;
+  lateness: number;
+}
+
+function watchPlaylist(url: string, startedAt: () => number, until: () => boolean): Promise<{ segments: number; worstLatenessS: number; late: number; lateSegments: SeenSegment[] }> {
   return (async () => {
     const seen = new Set<string>();
     let durations = new Map<number, number>();
@@ -181,6 +233,7 @@ function watchPlaylist(url: string, startedAt: () => number, until: () => boolea
     let segments = 0;
     let worst = -Infinity;
     let late = 0;
+    const lateSegments: SeenSegment[] = [];
     while (!until()) {
       const text = await fetch(url).then((r) => (r.ok ? r.text() : ''), () => '');
       const now = Date.now();
@@ -207,13 +260,74 @@ function watchPlaylist(url: string, startedAt: () => number, until: () => boolea
           for (let i = 0; i <= at; i++) mediaEnd += durations.get(i) ?? SEGMENT;
           const lateness = (now - startedAt()) / 1000 - mediaEnd;
           worst = Math.max(worst, lateness);
-          if (lateness > 1.5 * SEGMENT) late++;
+          if (lateness > 1.5 * SEGMENT) (late++, lateSegments.push({ sequence: at, mediaEnd, startedAt: startedAt(), seenAt: now, lateness }));
         }
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    return { segments, worstLatenessS: worst, late };
+    return { segments, worstLatenessS: worst, late, lateSegments };
   })();
+}
+
+interface TraceSegment { kind: 'segment'; streamId: string; rendition: string; sequence: number; closedAtMs: number; detectedAtMs: number; uploadedAtMs: number; playlistAtMs: number }
+interface TraceLoop { kind: 'loop'; at: number; p50Ms: number; p99Ms: number; maxMs: number }
+
+const s1 = (ms: number | undefined): string => (ms === undefined || !Number.isFinite(ms) ? '?' : (ms / 1000).toFixed(2));
+
+/**
+ * Per late segment, where its time went, and the plane's event-loop delay over the steady window. A late
+ * segment is the machine's when the publisher itself was already behind `-re` by enough to make it late
+ * (lateness minus the publisher's lag within the limit); otherwise the plane's, with the stage that took
+ * longest named.
+ */
+async function explainLate(tracePath: string, streams: Array<{ streamId: string; sent: SendLog; late: SeenSegment[] }>, fromMs: number, toMs: number): Promise<string> {
+  const text = await readFile(tracePath, 'utf8').catch(() => '');
+  const segments = new Map<string, TraceSegment>();
+  const loops: TraceLoop[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const rec = JSON.parse(line) as TraceSegment | TraceLoop;
+    if (rec.kind === 'segment' && rec.rendition === '720p') segments.set(`${rec.streamId} ${rec.sequence}`, rec);
+    else if (rec.kind === 'loop') loops.push(rec);
+  }
+  const window = loops.filter((l) => l.at >= fromMs && l.at <= toMs + 1000);
+  const loopMax = Math.max(0, ...window.map((l) => l.maxMs));
+  const loopP99 = window.length ? [...window.map((l) => l.p99Ms)].sort((a, b) => a - b)[Math.floor(window.length * 0.99)] ?? 0 : 0;
+  const out = [`  plane event-loop delay over the window: worst second's p99 ${loopP99.toFixed(0)} ms, max ${loopMax.toFixed(0)} ms (${window.length} s sampled)`];
+  const limitMs = 1.5 * SEGMENT * 1000;
+  let machine = 0;
+  let plane = 0;
+  const stageTotals = new Map<string, number>();
+  const rows: string[] = [];
+  for (const s of streams) {
+    for (const seg of s.late) {
+      const nominal = seg.startedAt + seg.mediaEnd * 1000;
+      const sentAt = s.sent.sentAt(seg.mediaEnd);
+      const publisherLag = sentAt === undefined ? undefined : sentAt - nominal;
+      const t = segments.get(`${s.streamId} ${seg.sequence}`);
+      const stages: Array<[string, number | undefined]> = [
+        ['sent→closed', t && sentAt !== undefined ? t.closedAtMs - sentAt : undefined],
+        ['closed→noticed', t ? t.detectedAtMs - t.closedAtMs : undefined],
+        ['noticed→uploaded', t ? t.uploadedAtMs - t.detectedAtMs : undefined],
+        ['uploaded→playlist', t ? t.playlistAtMs - t.uploadedAtMs : undefined],
+        ['playlist→seen', t ? seg.seenAt - t.playlistAtMs : undefined],
+      ];
+      const loopAround = Math.max(0, ...loops.filter((l) => l.at >= nominal && l.at <= seg.seenAt + 1000).map((l) => l.maxMs));
+      const isMachine = publisherLag !== undefined && seg.lateness * 1000 - publisherLag <= limitMs;
+      if (isMachine) machine++;
+      else {
+        plane++;
+        const worst = stages.filter((x): x is [string, number] => x[1] !== undefined).sort((a, b) => b[1] - a[1])[0];
+        if (worst) stageTotals.set(worst[0], (stageTotals.get(worst[0]) ?? 0) + 1);
+      }
+      if (rows.length < 25) {
+        rows.push(`    ${s.streamId.slice(-6)} #${seg.sequence}: late ${seg.lateness.toFixed(2)} s = publisher lag ${s1(publisherLag)} + ${stages.map(([n, v]) => `${n} ${s1(v)}`).join(' + ')} s; loop max ${loopAround.toFixed(0)} ms → ${isMachine ? "machine's" : "plane's"}`);
+      }
+    }
+  }
+  if (machine + plane === 0) return out.join('\n');
+  out.push(`  late segments: ${plane} the plane's (longest stage: ${[...stageTotals].map(([k, v]) => `${k} ×${v}`).join(', ') || '—'}), ${machine} the machine's (publisher already behind -re)`);
+  return [...out, ...rows].join('\n');
 }
 
 async function baseline(dir: string, source: string): Promise<number> {
@@ -245,9 +359,10 @@ async function main(): Promise<void> {
     process.stdout.write(`baseline: one ffmpeg RTMP receiver remuxing to HLS: ${base.toFixed(4)} CPU-s per stream-second (load average ${await load()})\n`);
     const [httpPort, rtmpPort] = [await freePort(), await freePort()];
     // BENCH_PLANE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the plane's Node process.
+    const tracePath = join(dir, 'segment-trace.jsonl');
     const nodeArgs = (process.env.BENCH_PLANE_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const plane = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'bin/local-plane.ts'], {
-      env: { ...process.env, STREAMPLANE_HTTP_PORT: String(httpPort), STREAMPLANE_RTMP_PORT: String(rtmpPort), STREAMPLANE_SRT_PORT: 'off', STREAMPLANE_BIND: '127.0.0.1', STREAMPLANE_PUBLIC_HOST: '127.0.0.1', STREAMPLANE_DATA_DIR: join(dir, 'plane'), STREAMPLANE_API_TOKEN: TOKEN, STREAMPLANE_LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: { ...process.env, STREAMPLANE_HTTP_PORT: String(httpPort), STREAMPLANE_RTMP_PORT: String(rtmpPort), STREAMPLANE_SRT_PORT: 'off', STREAMPLANE_BIND: '127.0.0.1', STREAMPLANE_PUBLIC_HOST: '127.0.0.1', STREAMPLANE_DATA_DIR: join(dir, 'plane'), STREAMPLANE_API_TOKEN: TOKEN, STREAMPLANE_LOG_LEVEL: 'warn', STREAMPLANE_SEGMENT_TRACE: tracePath, ...(PLANE_THREADPOOL ? { UV_THREADPOOL_SIZE: PLANE_THREADPOOL } : {}), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'ignore', process.env.BENCH_PLANE_LOGS ? 'inherit' : 'ignore'],
     });
     children.unshift(plane);
@@ -275,7 +390,7 @@ async function main(): Promise<void> {
       for (let i = 0; ; i++) {
         const states = await Promise.all(streams.map((s) => api<{ status: string }>(apiBase, 'GET', `/v1/streams/${s.id}`).then((v) => v.status)));
         if (states.every((st) => st === 'live')) break;
-        if (i > 240) throw new Error(`not every stream went live at N=${n}: ${states.join(', ')}; publisher exits: ${pubs.flatMap((p) => p.encoder.failures).join(' | ') || 'none'}`);
+        if (i > 240) throw new Error(`not every stream went live at N=${n}: ${states.join(', ')}; publisher exits: ${[...new Set(pubs.flatMap((p) => p.encoder.failures))].slice(0, 5).join(' | ') || 'none'} (${pubs.reduce((a, p) => a + p.encoder.failures.length, 0)} in all)`);
         await new Promise((r) => setTimeout(r, 500));
       }
       for (const p of pubs) p.encoder.stopRetrying();
@@ -296,7 +411,9 @@ async function main(): Promise<void> {
       const wall = (Date.now() - t0) / 1000;
       done = true;
       // A stream whose publisher reconnected is not timed: its playlist may number on across sessions.
-      const timing = (await Promise.all(watchers)).filter((_, i) => pubs[i]!.encoder.failures.length === 0);
+      const watched = await Promise.all(watchers);
+      const timing = watched.filter((_, i) => pubs[i]!.encoder.failures.length === 0);
+      const breakdown = await explainLate(tracePath, pubs.map((p, i) => ({ streamId: p.s.id, sent: p.encoder.sent, late: p.encoder.failures.length === 0 ? watched[i]!.lateSegments : [] })), t0, Date.now());
       const untimed = n - timing.length;
       await kill(pubs.map((p) => p.encoder.child));
       const cpuPerStreamSecond = (after.cpu - before.cpu) / (wall * n);
@@ -312,7 +429,7 @@ async function main(): Promise<void> {
         `${mbPerStream.toFixed(1)} MB per stream (PSS; ${rssMbPerStream.toFixed(1)} MB by RSS; tree ${after.processes} processes, peak PSS ${(peakPss / 1e6).toFixed(0)} MB), ` +
         `playlists: ${late === 0 ? 'all on time' : `${late} segment(s) late`} (worst ${worst.toFixed(2)} s after its media was sent; limit ${1.5 * SEGMENT} s; ${timing.reduce((a, t) => a + t.segments, 0)} segments${untimed > 0 ? `; ${untimed} reconnected stream(s) not timed` : ''}); load average ${loadBefore} → ${loadAfter}`;
       rows.push(row);
-      process.stdout.write(row + '\n');
+      process.stdout.write(row + '\n' + breakdown + '\n');
       // Let the sessions end before the next round.
       for (let i = 0; i < 120; i++) {
         const states = await Promise.all(streams.map((s) => api<{ status: string }>(apiBase, 'GET', `/v1/streams/${s.id}`).then((v) => v.status)));

@@ -13,13 +13,14 @@
  * or delete a scratch segment before it is stored. It never deletes objects either (retention does).
  */
 import { EventEmitter } from 'node:events';
-import { unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { segmentKey, segmentUri } from '../../../../core/media/layout';
 import { systemClock, type Clock } from '../../../../core/ports/clock';
 import { silentLogger, type Logger } from '../../../../core/ports/logger';
 import { noopMetrics, type Metrics } from '../../../../core/ports/metrics';
 import type { ObjectStore } from '../../../../core/ports/object-store';
+import { recordSegmentTiming, segmentTraceEnabled } from '../monitoring/segment-trace';
 import { ConditionWaiter } from './condition-waiter';
 import { describeError, PackagerStateError } from './errors';
 import { GenerationTimeline, type Generation } from './generation-timeline';
@@ -375,12 +376,14 @@ export class Packager extends EventEmitter<PackagerEvents> {
     });
     // Someone removed the file from scratch: nothing to upload, but the position must stay a known gap.
     if (!body) this.logger.error('packager: scratch segment vanished before upload; publishing a gap', { streamId: this.streamId, rendition: name, sequence: job.sequence, file: job.file });
+    const uploadedAtMs = Date.now();
 
     const entry: TrackEntry = { sequence: job.sequence, duration: job.entry.duration, discontinuitySequence };
     if (!body) entry.gap = true;
     if (job.pdtMs !== undefined) entry.programDateTime = new Date(job.pdtMs).toISOString();
     const { gapSequences, discontinuity } = rendition.track.append(entry, (seq) => this.timeline.gapFiller(seq));
     await this.playlists.storeMediaPlaylist(name, rendition.track, false, signal);
+    if (body && segmentTraceEnabled()) await this.traceTiming(name, job, uploadedAtMs);
     await this.dvr?.append(name, entry, (seq) => this.timeline.gapFiller(seq), this.clock.now().getTime());
     this.playlists.refreshMasterIfDue(this.clock.now().getTime(), () => this.changes.notify());
 
@@ -398,6 +401,13 @@ export class Packager extends EventEmitter<PackagerEvents> {
     rendition.publishedThisSession++;
     this.safeEmit('segment', { streamId: this.streamId, rendition: name, sequence: job.sequence, duration: job.entry.duration, key, discontinuity, uploadMs, publishLatencyMs });
     this.maybeGoLive();
+  }
+
+  /** bench:density's per-stage timing of one published segment (only when STREAMPLANE_SEGMENT_TRACE is set). */
+  private async traceTiming(rendition: string, job: UploadJob, uploadedAtMs: number): Promise<void> {
+    const playlistAtMs = Date.now();
+    const closedAtMs = await stat(job.file).then((s) => s.mtimeMs, () => Number.NaN);
+    recordSegmentTiming({ streamId: this.streamId, rendition, sequence: job.sequence, mediaEnd: job.entry.end, closedAtMs, detectedAtMs: job.detectedAtMs, uploadedAtMs, playlistAtMs });
   }
 
   /** The first playable master: every rendition has a segment of this session in its playlist. */
