@@ -63,7 +63,7 @@ export function formatReport(result: ScenarioResult): string[] {
   const { options } = result;
   lines.push(`== ${options.streams} streams, ${Math.ceil(options.streams / options.streamsPerTask)} ingest tasks, ${options.webhookEndpoints} webhook endpoints (${(result.wallSeconds / 60).toFixed(1)} min wall, ${(result.cpuSeconds / 60).toFixed(1)} CPU-min on this machine)`);
   for (const phase of result.phases) {
-    lines.push(`-- ${phase.name}: ${phase.simulatedSeconds} simulated s, ${phase.wallSeconds.toFixed(1)} s wall, ${phase.events} events`);
+    lines.push(`-- ${phase.name}: ${phase.simulatedSeconds} simulated s, ${phase.wallSeconds.toFixed(1)} s wall, ${phase.events} events${phase.load ? `, load ${phase.load.start.toFixed(1)} → ${phase.load.end.toFixed(1)} (1-min load average)` : ''}`);
     for (const hot of phase.hottest.slice(0, 5)) lines.push(`   ${hot.wcuPerSecond.toFixed(2).padStart(9)} WCU/s  ${hot.writes.toString().padStart(7)} writes  ${hot.partition}`);
   }
   lines.push(`events processed (consumer + dispatcher on dynalite): ${result.eventsPerWallSecond.toFixed(0)} events/s wall; webhooks sent ${result.webhooksSent}; ${result.redelivered ?? 0} records redelivered after a handler failure`);

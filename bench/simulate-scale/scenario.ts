@@ -9,7 +9,7 @@
  */
 import type { SQSRecord } from 'aws-lambda';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localDynamoClient } from '../../adapters/dynalite-server';
 import { DynamoDbEventLog } from '../../adapters/dynamodb-event-log';
@@ -60,6 +60,8 @@ export interface PhaseResult {
   events: number;
   hottest: Array<PartitionCount & { wcuPerSecond: number }>;
   requests: Record<string, number>;
+  /** This machine's 1-minute load average when the phase started and ended (other work shares the cores). */
+  load?: { start: number; end: number };
 }
 
 export interface ScenarioResult {
@@ -174,6 +176,7 @@ export async function runScenario(options: ScenarioOptions, log: (line: string) 
     let processed = 0;
     let processingWall = 0;
     let redelivered = 0;
+    let lastProgress = 0;
     const tries = new Map<string, number>();
     /**
      * The event bus → queues → consumer and dispatcher, in batches of 10 as the SQS event sources use. A
@@ -183,7 +186,11 @@ export async function runScenario(options: ScenarioOptions, log: (line: string) 
     const drain = async () => {
       const started = performance.now();
       while (published.length > 0) {
-        const batch = published.splice(0, 10 * options.concurrency);
+        if (processed - lastProgress >= 5000) {
+        lastProgress = processed;
+        log(`drained ${processed} events (${published.length} queued)`);
+      }
+      const batch = published.splice(0, 10 * options.concurrency);
         const groups: StreamplaneEvent[][] = [];
         for (let i = 0; i < batch.length; i += 10) groups.push(batch.slice(i, i + 10));
         await pool(groups, options.concurrency, async (group, g) => {
@@ -211,6 +218,7 @@ export async function runScenario(options: ScenarioOptions, log: (line: string) 
       meter.take();
       meter.requests.clear();
       const before = processed;
+      const loadStart = loadavg()[0] ?? 0;
       const started = performance.now();
       await body();
       await drain();
@@ -218,10 +226,10 @@ export async function runScenario(options: ScenarioOptions, log: (line: string) 
         .take()
         .slice(0, 12)
         .map((c) => ({ ...c, wcuPerSecond: c.wcu / simulatedSeconds }));
-      const result = { name, simulatedSeconds, wallSeconds: (performance.now() - started) / 1000, events: processed - before, hottest, requests: Object.fromEntries(meter.requests) };
+      const result = { name, simulatedSeconds, wallSeconds: (performance.now() - started) / 1000, events: processed - before, hottest, requests: Object.fromEntries(meter.requests), load: { start: loadStart, end: loadavg()[0] ?? 0 } };
       phases.push(result);
       await onPhase(result);
-      log(`${name}: ${result.events} events in ${result.wallSeconds.toFixed(1)} s wall; hottest ${hottest[0]?.partition} ${hottest[0]?.wcuPerSecond.toFixed(1)} WCU/s`);
+      log(`${name}: ${result.events} events in ${result.wallSeconds.toFixed(1)} s wall; hottest ${hottest[0]?.partition} ${hottest[0]?.wcuPerSecond.toFixed(1)} WCU/s; load ${loadStart.toFixed(1)} → ${result.load.end.toFixed(1)}`);
     };
 
     // Setup: endpoints subscribed to everything, then the streams (registry create, 1 simulated hour).
