@@ -22,7 +22,7 @@ import { systemClock } from '../../core/ports/clock';
 import { createStream } from '../../core/streams/stream-registry';
 import { feedsView } from '../../core/streams/feed-view';
 import { createFailoverHandler } from '../../lambdas/failover/handler';
-import { useCloudTaskEnv, type CloudTask } from '../support/cloud-tasks';
+import { taskStateReaders, useCloudTaskEnv, type CloudTask } from '../support/cloud-tasks';
 import { publish } from '../support/ffmpeg';
 import { TEST_TABLE } from '../support/local-dynamo';
 import { waitFor } from '../support/wait';
@@ -73,10 +73,8 @@ describe('failover of a lost task whose stream has its backup on a live task', (
     const tasks = await env.startTasks(['task-a', 'task-b'], { TASK_LEASE_SECONDS: '60' });
     const [taskA, taskB] = tasks as [CloudTask, CloudTask];
     const leases = new DynamoDbOutputLeaseStore({ tableName: TEST_TABLE, client: dynamo.client });
-    const holder = async () => {
-      const lease = await leases.get(stream.id);
-      return lease && !lease.released && lease.expiresAt.getTime() > Date.now() ? lease.holder : undefined;
-    };
+    const readers = taskStateReaders(dynamo, stream.id);
+    const holder = readers.holder;
     const feeds = async () => feedsView((await store.get(stream.id))!).map((f) => `${f.role}:${f.state}`).join(' ');
     const bucket = new S3ObjectStore({ bucket: BUCKET, client: localS3.client });
     const playlist = async () => {
@@ -107,7 +105,7 @@ describe('failover of a lost task whose stream has its backup on a live task', (
     const backup = publish({ url: `rtmp://127.0.0.1:${taskB.rtmpPort}/live-backup/${streamKey}`, width: 320, height: 180, gopSeconds: 1, seconds: 120, pattern: 'smptebars', frequency: 880 });
     await waitFor('the backup in standby', async () => (await feeds()) === 'primary:active backup:standby', { timeoutMs: 20_000 });
     await waitFor('task A holds the lease', async () => (await holder()) === 'task-a:live', { timeoutMs: 20_000 });
-    await waitFor('task A carries the stream', async () => (await heartbeats.get('task-a'))?.streamIds.includes(stream.id), { timeoutMs: 10_000 });
+    await waitFor('task A carries the stream', () => readers.carries('task-a'), { timeoutMs: 10_000 });
     await waitFor('a few primary segments', async () => (await tail()) >= 2, { timeoutMs: 20_000 });
     const before = await tail();
 

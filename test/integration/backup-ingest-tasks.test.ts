@@ -8,7 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DynamoDbIngestHeartbeats } from '../../adapters/dynamodb-ingest-heartbeats';
 import { DynamoDbStreamStore } from '../../adapters/dynamodb-stream-store';
 import { S3ObjectStore } from '../../adapters/s3-object-store';
 import { eventEmitter } from '../../core/events/emit-event';
@@ -16,7 +15,8 @@ import { systemClock } from '../../core/ports/clock';
 import { parseMediaPlaylist } from '../../core/hls/playlist';
 import { createStream } from '../../core/streams/stream-registry';
 import { feedsView } from '../../core/streams/feed-view';
-import { useCloudTaskEnv, type CloudTask } from '../support/cloud-tasks';
+import { leaseHolder } from '../../core/leases/output-lease';
+import { taskStateReaders, useCloudTaskEnv, watchValues, type CloudTask } from '../support/cloud-tasks';
 import { publish } from '../support/ffmpeg';
 import { TEST_TABLE } from '../support/local-dynamo';
 import { waitFor } from '../support/wait';
@@ -35,8 +35,8 @@ describe('backup ingest across two ingest tasks', () => {
     const { stream, streamKey } = await createStream({ store, emit, clock: systemClock }, { name: 'two tasks', reconnectWindowSeconds: 30, recording: false });
     const tasks = await env.startTasks(['task-primary', 'task-backup']);
     const [taskA, taskB] = tasks as [Task, Task];
-    const heartbeats = new DynamoDbIngestHeartbeats({ tableName: TEST_TABLE, client: dynamo.client });
-    const carries = async (task: Task) => (await heartbeats.get(task.id))?.streamIds.includes(stream.id) ?? false;
+    const readers = taskStateReaders(dynamo, stream.id);
+    const carries = (task: Task) => readers.carries(task.id);
     const feeds = async () => feedsView((await store.get(stream.id))!).map((f) => `${f.role}:${f.state}`).join(' ');
     const bucket = new S3ObjectStore({ bucket: BUCKET, client: localS3.client });
     const playlistKey = `live/${stream.id}/180p/index.m3u8`;
@@ -55,9 +55,17 @@ describe('backup ingest across two ingest tasks', () => {
     const before = await playlist();
     const lastBefore = (before?.mediaSequence ?? 0) + (before?.segments.length ?? 0) - 1;
 
+    await waitFor('the primary task holds the output lease', async () => (await readers.holder()) === leaseHolder(taskA.id, 'live'), { timeoutMs: 10_000 });
+    const holders = watchValues(readers.holder);
     await primary.kill('SIGKILL');
+    await waitFor('the backup task holds the output lease', async () => (await readers.holder()) === leaseHolder(taskB.id, 'live'), { timeoutMs: 15_000, intervalMs: 100 });
     await waitFor('the backup task on air', () => carries(taskB), { timeoutMs: 15_000, intervalMs: 100 });
-    assert.equal(await carries(taskA), false, 'the primary task stopped writing before the backup task started');
+    // The lease is the right to write the playlists: task A's, then (released) nobody's, then task B's —
+    // never back to A, so the primary task stopped writing before the backup task started.
+    const seen = (await holders.stop()).filter((h, i, all) => h !== undefined || (i > 0 && i < all.length - 1));
+    const a = leaseHolder(taskA.id, 'live');
+    const b = leaseHolder(taskB.id, 'live');
+    assert.ok(seen[0] === a && seen.at(-1) === b && seen.slice(1, -1).every((h) => h === undefined), `lease holders across the hand-over: ${JSON.stringify(seen)}`);
     await waitFor('backup active', async () => (await feeds()) === 'primary:absent backup:active', { timeoutMs: 10_000 });
     const resumed = await waitFor('backup segments in the same playlist', async () => {
       const p = await playlist();

@@ -8,6 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
+import { DynamoDbIngestHeartbeats } from '../../adapters/dynamodb-ingest-heartbeats';
+import { DynamoDbOutputLeaseStore } from '../../adapters/dynamodb-output-lease';
 import { stopAll } from './ffmpeg';
 import { startTestDynamo, TEST_TABLE, type TestDynamo } from './local-dynamo';
 import { startTestS3, type TestS3 } from './local-s3';
@@ -120,4 +122,43 @@ export function useCloudTaskEnv(bucket: string): CloudTaskEnv {
       return mine;
     },
   };
+}
+
+/**
+ * What the plane's table says about one stream across tasks, as the backup-across-tasks tests read it:
+ * who holds its live output lease (`leaseHolder(task, 'live')`, undefined when released or expired) and
+ * whether a task's latest heartbeat lists it.
+ */
+export interface TaskStateReaders {
+  holder(): Promise<string | undefined>;
+  carries(taskId: string): Promise<boolean>;
+}
+
+export function taskStateReaders(dynamo: TestDynamo, streamId: string): TaskStateReaders {
+  const leases = new DynamoDbOutputLeaseStore({ tableName: TEST_TABLE, client: dynamo.client });
+  const heartbeats = new DynamoDbIngestHeartbeats({ tableName: TEST_TABLE, client: dynamo.client });
+  return {
+    holder: async () => {
+      const lease = await leases.get(streamId);
+      return lease && !lease.released && lease.expiresAt.getTime() > Date.now() ? lease.holder : undefined;
+    },
+    carries: async (taskId) => (await heartbeats.get(taskId))?.streamIds.includes(streamId) ?? false,
+  };
+}
+
+/**
+ * Samples `read` every `intervalMs` until `stop()`: the distinct values in the order seen (repeats folded),
+ * e.g. the lease holders across a hand-over.
+ */
+export function watchValues<T>(read: () => Promise<T>, intervalMs = 100): { stop(): Promise<T[]> } {
+  const seen: T[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const value = await read().catch(() => undefined as T);
+      if (seen.length === 0 || seen[seen.length - 1] !== value) seen.push(value);
+      await new Promise((r) => setTimeout(r, intervalMs).unref());
+    }
+  })();
+  return { stop: async () => { running = false; await loop; return seen; } };
 }

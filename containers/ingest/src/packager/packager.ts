@@ -13,7 +13,7 @@
  * or delete a scratch segment before it is stored. It never deletes objects either (retention does).
  */
 import { EventEmitter } from 'node:events';
-import { stat, unlink } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { segmentKey, segmentUri } from '../../../../core/media/layout';
 import { systemClock, type Clock } from '../../../../core/ports/clock';
@@ -33,6 +33,7 @@ import { loadResumeState } from './resume';
 import { DEFAULT_RETRY_POLICY, retry, type RetryPolicy } from './retry';
 import { writeRunManifest as writeRunManifestFile, type RunManifest } from './run-manifest';
 import { ScratchRun } from './scratch-run';
+import { declaredKinds, inspectTsTracks, type TrackKind } from './ts-tracks';
 import { parseSegmentListLine, type SegmentListEntry } from './segment-list';
 import type { PackagerEvents, PackagerOptions, PackagerStats, RenditionPlan, RenditionStats, StopOptions } from './types';
 import { uploadSegment, UploadWorker, type UploadJob } from './upload-worker';
@@ -295,13 +296,65 @@ export class Packager extends EventEmitter<PackagerEvents> {
   }
 
   private pollRun(run: ScratchRun): Promise<void> {
-    return run.poll((name, line) => this.enqueue(run.gen, this.renditions.get(name) as Rendition, line));
+    return run.poll((name, line) => this.listed(run, this.renditions.get(name) as Rendition, line));
+  }
+
+  /**
+   * A segment listed while the run goes on. One that lacks a track its rendition declares may be the run's
+   * last (ffmpeg stopped by a signal writes its last video frames without the audio it still held): it
+   * waits for the next line (then it was not the last and is published as it is) or the run's end.
+   */
+  private async listed(run: ScratchRun, rendition: Rendition, line: string): Promise<void> {
+    const name = rendition.plan.name;
+    const held = run.heldTail.get(name);
+    if (held !== undefined) {
+      run.heldTail.delete(name);
+      this.enqueue(run.gen, rendition, held);
+    }
+    if ((await this.missingTracks(run, rendition, line)).length > 0) run.heldTail.set(name, line);
+    else this.enqueue(run.gen, rendition, line);
+  }
+
+  /** Declared kinds (the rendition's codecs) the listed segment's file carries no packet of; none if unreadable. */
+  private async missingTracks(run: ScratchRun, rendition: Rendition, line: string): Promise<TrackKind[]> {
+    const declared = declaredKinds(rendition.plan.codecs);
+    if (declared.length < 2) return [];
+    let filename: string;
+    try {
+      filename = parseSegmentListLine(line).filename;
+    } catch {
+      return []; // enqueue reports it
+    }
+    const body = await readFile(join(run.gen.dir, rendition.plan.name, filename)).catch(() => undefined);
+    const tracks = body ? inspectTsTracks(body) : undefined;
+    if (!tracks) return [];
+    return declared.filter((kind) => !tracks.streams.some((s) => s.kind === kind && s.pesStarts > 0));
+  }
+
+  /**
+   * The run is over and its files complete: a held last segment that still lacks a declared track is left
+   * out (no sequence number, so no gap); one that has them all now (its last bytes were not on disk when
+   * it was listed) is published.
+   */
+  private async settleHeldTails(run: ScratchRun): Promise<void> {
+    for (const [name, line] of run.heldTail) {
+      run.heldTail.delete(name);
+      const rendition = this.renditions.get(name) as Rendition;
+      const missing = await this.missingTracks(run, rendition, line);
+      if (missing.length === 0) {
+        this.enqueue(run.gen, rendition, line);
+        continue;
+      }
+      this.metrics.count('packager_incomplete_last_segments', 1, { rendition: name });
+      this.logger.warn('packager: leaving out the run\'s last segment: it lacks a track its rendition declares', { streamId: this.streamId, rendition: name, generation: run.gen.id, line, missing });
+    }
   }
 
   private async closeCurrent(): Promise<void> {
     const run = this.current as ScratchRun;
     // The run is over: whatever it listed is final, so read it all before numbering moves on.
     await this.pollRun(run);
+    await this.settleHeldTails(run);
     run.warnUnfinishedLines();
     this.current = undefined;
     this.clearPollTimer();

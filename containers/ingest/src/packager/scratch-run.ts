@@ -13,6 +13,11 @@ import type { Generation } from './generation-timeline';
 
 export class ScratchRun {
   private readonly tailers = new Map<string, LineTailer>();
+  /**
+   * Per rendition: the newest listed segment, held back because it lacked a track its rendition declares
+   * when it was listed. The next line shows it was not the run's last; the run's end decides otherwise.
+   */
+  readonly heldTail = new Map<string, string>();
 
   constructor(
     readonly gen: Generation,
@@ -27,7 +32,7 @@ export class ScratchRun {
   }
 
   /** Hands every new complete line on, rendition by rendition in ladder order. */
-  async poll(onLine: (rendition: string, line: string) => void): Promise<void> {
+  async poll(onLine: (rendition: string, line: string) => void | Promise<void>): Promise<void> {
     for (const [name, tailer] of this.tailers) {
       let lines: string[];
       try {
@@ -36,7 +41,7 @@ export class ScratchRun {
         this.logger.warn('packager: cannot read a segment list; will retry', { streamId: this.streamId, rendition: name, path: tailer.path, error: describeError(err) });
         continue;
       }
-      for (const line of lines) onLine(name, line);
+      for (const line of lines) await onLine(name, line);
     }
   }
 
