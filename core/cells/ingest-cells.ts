@@ -10,12 +10,13 @@
 import type { PublicUrls } from '../streams/stream';
 
 /**
- * The most cells one stack deploys. Each cell after the first adds 32 CloudFormation resources (NLB,
- * listeners, target groups, service, task definition, log group, scaling, security groups, two subnets
- * with their route tables, an alarm) to a template of about 330 with one cell, and CloudFormation stops
- * at 500 resources per stack: 5 cells are about 460, leaving room for the options and for growth.
+ * The most cells one plane deploys. Cell 1 lives in the plane's stack; every further cell is a nested
+ * stack of its own (lib/constructs/ingest-cell-stack.ts: about 30 resources each, its subnets included),
+ * so the plane's stack grows by one nested-stack resource and one alarm per cell and stays far under
+ * CloudFormation's 500 resources per stack. 20 cells at 50 tasks each are 1,000 tasks: 10,000 streams at
+ * the capacity model's 10 per task (docs/scale.md#cells) with headroom.
  */
-export const MAX_INGEST_CELLS = 5;
+export const MAX_INGEST_CELLS = 20;
 
 /** The first cell: the ingest fleet a plane had before it had cells. */
 export const DEFAULT_CELL_ID = 'cell-1';

@@ -16,6 +16,7 @@
  */
 import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { IngestCell, ingestCellConstructId } from '../constructs/ingest-cell';
+import { IngestCellStack, ingestCellStackId } from '../constructs/ingest-cell-stack';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -289,7 +290,8 @@ export class StreamplaneStack extends Stack {
     this.ingest = firstCell;
     this.ingestCells = [firstCell];
     for (let n = 2; n <= config.ingestCells; n++) {
-      this.ingestCells.push(new IngestCell(this, ingestCellConstructId(n), { ...ingestCellProps, cellNumber: n, shareRolesWith: firstCell }));
+      // Cells 2… are nested stacks of their own (subnets included), so the plane's stack holds 20 cells.
+      this.ingestCells.push(new IngestCellStack(this, ingestCellStackId(n), { ...ingestCellProps, cellNumber: n, shareRolesWith: firstCell }).cell);
     }
     media.grantReadPutUnder(this.ingest.taskRole, LIVE_PREFIX);
     media.grantReadPutUnder(this.ingest.taskRole, RECORDINGS_PREFIX);

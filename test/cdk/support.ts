@@ -3,7 +3,7 @@
  * exactly what `cdk synth` builds), a tiny handler module for functions under test, synth of the whole
  * app with the cdk-nag validation report read back, and asset-hash stripping for the one snapshot.
  */
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { App, NestedStack, Stack, type CfnElement } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { IConstruct } from 'constructs';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -128,4 +128,19 @@ export function statementsOf(template: { toJSON(): Record<string, unknown> }, st
 export function actionsOf(statement: Record<string, unknown>): string[] {
   const action = statement.Action;
   return (Array.isArray(action) ? [...(action as string[])] : [action as string]).sort();
+}
+
+/** A synthesized template of the app: the plane's stack or one of its nested stacks (ingest cells 2…). */
+export interface StackTemplate {
+  stack: Stack;
+  template: { Resources: Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: unknown }>; Outputs?: Record<string, unknown>; Parameters?: Record<string, unknown> };
+}
+
+/** The plane's template first, then every nested stack's, read back from the cloud assembly. */
+export function stackTemplates(synth: SynthResult): StackTemplate[] {
+  const nested = synth.stack.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c));
+  return [
+    { stack: synth.stack, template: synth.template as unknown as StackTemplate['template'] },
+    ...nested.map((stack) => ({ stack, template: JSON.parse(readFileSync(join(synth.outdir, stack.templateFile), 'utf8')) as StackTemplate['template'] })),
+  ];
 }
