@@ -37,6 +37,12 @@ export interface PlaybackDistributionProps {
    * those). @default - no LL-HLS behaviors (low-latency playlists would be served by S3, never blocking)
    */
   readonly lowLatencyOrigin?: cloudfront.IOrigin;
+  /**
+   * Playlist bundles (core/hls/playlist-bundle.ts): `live/*\/index.m3u8` (each rendition's live media
+   * playlist) reaches this origin, which answers it from the stream's bundle, cached as S3's copy would
+   * be (the playlist cache policy). @default - media playlists are objects S3 serves
+   */
+  readonly mediaPlaylistOrigin?: cloudfront.IOrigin;
 }
 
 /** The delivery directives of RFC 8216bis §6.2.5: the only query strings that key the LL playlist cache. */
@@ -158,6 +164,10 @@ export class PlaybackDistribution extends Construct {
               'live/*/ll.m3u8': { ...behavior(this.lowLatencyPlaylistCachePolicy, true), origin: props.lowLatencyOrigin, originRequestPolicy: undefined },
               'live/*/ll-*.m4s': { ...behavior(this.segmentCachePolicy, false), origin: props.lowLatencyOrigin, originRequestPolicy: undefined },
             }
+          : {}),
+        ...(props.mediaPlaylistOrigin
+          ? // Before '*.m3u8': live media playlists (not the master, DVR or recordings) from the bundle origin.
+            { 'live/*/index.m3u8': { ...behavior(this.playlistCachePolicy, true), origin: props.mediaPlaylistOrigin, originRequestPolicy: undefined } }
           : {}),
         '*.m3u8': behavior(this.playlistCachePolicy, true, playlistRequests),
         // Puts the playback-auth origin into the distribution so the edge function can select it; its

@@ -195,6 +195,7 @@ export class StreamplaneStack extends Stack {
       accessLogBucket: this.accessLogs.bucket,
       signedPlayback: { viewerRequest: this.playbackEdge.viewerRequest, viewerResponse: this.playbackEdge.viewerResponse, authOrigin: this.playbackEdge.authOrigin },
       lowLatencyOrigin: llOrigin.origin,
+      ...(config.livePlaylists === 'bundle' ? { mediaPlaylistOrigin: llOrigin.origin } : {}),
     });
     const playbackBaseUrl = `https://${this.playback.domainName}`;
     const table = this.table;
@@ -275,6 +276,7 @@ export class StreamplaneStack extends Stack {
         STREAMPLANE_PUBLISH_AUTH_FUNCTION: this.publishAuth.function.functionName,
         STREAMPLANE_PLAYBACK_BASE_URL: playbackBaseUrl,
         STREAMPLANE_SEGMENT_SECONDS: String(config.segmentDurationSeconds),
+        STREAMPLANE_LIVE_PLAYLISTS: config.livePlaylists,
         STREAMPLANE_LADDER: config.ladder.join(','),
         STREAMPLANE_HEARTBEAT_SECONDS: String(HEARTBEAT_INTERVAL.toSeconds()),
         STREAMPLANE_CHANNEL_JOB_QUEUE_URL: this.channelJobs.queue.queueUrl,

@@ -170,6 +170,7 @@ describe('wiring and least privilege', () => {
       STREAMPLANE_PUBLISH_AUTH_FUNCTION: ref(stack.publishAuth.function),
       STREAMPLANE_PLAYBACK_BASE_URL: { 'Fn::Join': ['', ['https://', getAtt(stack.playback.distribution, 'DomainName')]] },
       STREAMPLANE_SEGMENT_SECONDS: '2',
+      STREAMPLANE_LIVE_PLAYLISTS: 'bundle',
       STREAMPLANE_LADDER: '1080,720,480,360',
       STREAMPLANE_HEARTBEAT_SECONDS: '15',
       STREAMPLANE_CHANNEL_JOB_QUEUE_URL: ref(stack.channelJobs.queue),

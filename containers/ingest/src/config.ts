@@ -41,6 +41,12 @@ const schema = z.object({
     .regex(/^\d{3,4}(,\d{3,4})*$/, 'must be comma-separated rung heights, e.g. 1080,720,480,360')
     .default('1080,720,480,360'),
   STREAMPLANE_LIVE_WINDOW_SEGMENTS: z.coerce.number().int().min(3).max(100).default(6),
+  /**
+   * `objects`: each rendition's live playlist is its own object (what the local origin serves). `bundle`:
+   * one `live/<id>/playlists.json` per stream per segment, served per rendition by the cloud's playlist
+   * origin (lambdas/ll-playlist): fewer S3 PUTs (docs/deploy-aws.md, cost per streamed hour).
+   */
+  STREAMPLANE_LIVE_PLAYLISTS: z.enum(['objects', 'bundle']).default('objects'),
   STREAMPLANE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   STREAMPLANE_LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   STREAMPLANE_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
@@ -97,6 +103,8 @@ export interface PlaneConfig {
   publicHost: string;
   playbackBaseUrl?: string;
   segmentSeconds: number;
+  /** How live media playlists are stored (STREAMPLANE_LIVE_PLAYLISTS); absent: `objects`. */
+  livePlaylists?: 'objects' | 'bundle';
   ladder: number[];
   liveWindowSegments: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -137,6 +145,7 @@ export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneC
     publicHost: c.STREAMPLANE_PUBLIC_HOST,
     ...(c.STREAMPLANE_PLAYBACK_BASE_URL ? { playbackBaseUrl: c.STREAMPLANE_PLAYBACK_BASE_URL.replace(/\/+$/, '') } : {}),
     segmentSeconds: c.STREAMPLANE_SEGMENT_SECONDS,
+    livePlaylists: c.STREAMPLANE_LIVE_PLAYLISTS,
     ladder: c.STREAMPLANE_LADDER.split(',').map(Number),
     liveWindowSegments: c.STREAMPLANE_LIVE_WINDOW_SEGMENTS,
     logLevel: c.STREAMPLANE_LOG_LEVEL,

@@ -101,7 +101,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
     this.dvr = this.recordingId && (options.dvrWindowSeconds ?? 0) > 0
       ? new DvrWriter({ streamId: this.streamId, recordingId: this.recordingId, plans: this.plans, store: this.store, windowSeconds: options.dvrWindowSeconds as number, segmentSeconds, logger: this.logger, ...refresh })
       : undefined;
-    this.playlists = new PlaylistWriter({ streamId: this.streamId, plans: this.plans, store: this.store, retryPolicy: this.retryPolicy, logger: this.logger, segmentSeconds, signal: this.abort.signal, ...refresh, ...(options.masterVariantUri ? { variantUri: options.masterVariantUri } : {}) });
+    this.playlists = new PlaylistWriter({ streamId: this.streamId, plans: this.plans, store: this.store, retryPolicy: this.retryPolicy, logger: this.logger, segmentSeconds, signal: this.abort.signal, ...refresh, ...(options.masterVariantUri ? { variantUri: options.masterVariantUri } : {}), ...(options.playlistBundle ? { bundle: options.playlistBundle } : {}) });
     for (const plan of this.plans) {
       this.renditionStats.set(plan.name, emptyRenditionStats());
     }

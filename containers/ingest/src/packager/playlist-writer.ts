@@ -15,6 +15,7 @@ import type { ObjectStore, PutOptions } from '../../../../core/ports/object-stor
 import { parseRenditionsFile, type RenditionInfo } from '../../../../core/recordings/renditions-file';
 import { describeError } from './errors';
 import type { RenditionTrack } from './rendition-track';
+import { PlaylistBundleWriter } from './playlist-bundle-writer';
 import { retry, type RetryPolicy } from './retry';
 import type { RenditionPlan } from './types';
 
@@ -44,6 +45,11 @@ export interface PlaylistWriterOptions {
   signal: AbortSignal;
   /** How often the stored master is rewritten while the stream is live. Default LIVE_OBJECT_REFRESH_MS. */
   masterRefreshMs?: number;
+  /**
+   * Media playlists go into one bundle object per stream (`live/<id>/playlists.json`, served per
+   * rendition by the playlist origin) instead of one object per rendition. Off: one object each.
+   */
+  bundle?: { windowMs?: number };
 }
 
 export class PlaylistWriter {
@@ -53,8 +59,12 @@ export class PlaylistWriter {
   private readonly masterText: string;
   /** When the master was last stored (ms since the epoch), once live. */
   private masterStoredAtMs: number | undefined;
+  private readonly bundle: PlaylistBundleWriter | undefined;
 
   constructor(private readonly options: PlaylistWriterOptions) {
+    this.bundle = options.bundle
+      ? new PlaylistBundleWriter({ streamId: options.streamId, renditions: options.plans.map((p) => p.name), store: options.store, retryPolicy: options.retryPolicy, logger: options.logger, putOptions: PLAYLIST_PUT_OPTIONS, ...(options.bundle.windowMs !== undefined ? { windowMs: options.bundle.windowMs } : {}) })
+      : undefined;
     this.targetDuration = targetDurationFor([], options.segmentSeconds);
     // Built now so a bad ladder (codecs, sizes) fails at construction, not when the stream goes live.
     this.masterText = writeMasterPlaylist({
@@ -67,6 +77,11 @@ export class PlaylistWriter {
         ...(p.fps !== undefined ? { frameRate: p.fps } : {}),
       })),
     });
+  }
+
+  /** PUTs of the playlist bundle so far (0 without `bundle`). */
+  get bundlePuts(): number {
+    return this.bundle?.puts ?? 0;
   }
 
   get currentTargetDuration(): number {
@@ -103,6 +118,12 @@ export class PlaylistWriter {
   async storeMediaPlaylist(rendition: string, track: RenditionTrack, endList: boolean, signal: AbortSignal): Promise<void> {
     this.targetDuration = targetDurationFor(track.durations(), this.targetDuration);
     const text = track.render({ targetDuration: this.targetDuration, endList });
+    if (this.bundle) {
+      // A final write (its own signal, after the live uploads stopped) or the end of the list goes at once.
+      await this.bundle.write(rendition, text, signal, endList || signal !== this.options.signal);
+      track.dirty = false;
+      return;
+    }
     await retry(() => this.options.store.put(liveMediaPlaylistKey(this.options.streamId, rendition), text, PLAYLIST_PUT_OPTIONS), this.options.retryPolicy, {
       signal,
       onRetry: (err, attempt) => this.options.logger.warn('packager: playlist write failed; retrying', { streamId: this.options.streamId, rendition, attempt, error: describeError(err) }),

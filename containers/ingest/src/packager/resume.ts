@@ -3,8 +3,11 @@
  * continues numbering instead of starting over. Reads each rendition's media playlist and also lists the
  * rendition's segment objects: a crash between a segment upload and its playlist write leaves an object
  * no playlist mentions, and reusing its number would overwrite an object CDNs cache as immutable.
+ * With playlists bundled (`live/<id>/playlists.json`, core/hls/playlist-bundle.ts) the bundle's copy is
+ * read too, and of the two the one listing further wins (a deployment may switch between the modes).
  * Must never guess: store errors propagate (the caller retries) rather than resuming from nothing.
  */
+import { livePlaylistBundleKey, parsePlaylistBundle } from '../../../../core/hls/playlist-bundle';
 import { liveSegmentsFromPlaylist, parseMediaPlaylist, PlaylistError, type LiveSegment } from '../../../../core/hls/playlist';
 import type { Logger } from '../../../../core/ports/logger';
 import type { ObjectStore } from '../../../../core/ports/object-store';
@@ -43,8 +46,11 @@ export interface ResumeState {
  */
 export async function loadResumeState(store: ObjectStore, streamId: string, renditions: ReadonlyArray<string>, logger: Logger, recordingId?: string): Promise<ResumeState> {
   const state: ResumeState = { renditions: new Map() };
+  const bundleBody = await store.get(livePlaylistBundleKey(streamId));
+  const bundle = bundleBody === undefined ? undefined : parsePlaylistBundle(Buffer.from(bundleBody).toString('utf8'));
+  if (bundleBody !== undefined && !bundle) logger.error('packager: stored playlist bundle is unreadable; resuming from the rendition playlists and stored segments', { streamId });
   for (const name of renditions) {
-    const resumed = await loadRendition(store, streamId, name, logger, recordingId);
+    const resumed = await loadRendition(store, streamId, name, logger, recordingId, bundle?.get(name));
     state.renditions.set(name, resumed);
     for (const disc of [resumed.last?.discontinuitySequence, resumed.storedDiscontinuitySequence]) {
       if (disc !== undefined) state.lastDiscontinuitySequence = Math.max(state.lastDiscontinuitySequence ?? 0, disc);
@@ -54,12 +60,27 @@ export async function loadResumeState(store: ObjectStore, streamId: string, rend
   return state;
 }
 
-async function loadRendition(store: ObjectStore, streamId: string, name: string, logger: Logger, recordingId?: string): Promise<ResumedRendition> {
-  const out: ResumedRendition = { window: [], nextSequence: 0, reservedUntil: 0 };
-  const body = await store.get(liveMediaPlaylistKey(streamId, name));
-  if (body) {
+/** Of the rendition's own playlist and the bundle's copy, the text that lists further (either may be absent). */
+function furthest(own: string | undefined, bundled: string | undefined): string | undefined {
+  if (own === undefined || bundled === undefined) return own ?? bundled;
+  const next = (text: string) => {
     try {
-      const parsed = parseMediaPlaylist(Buffer.from(body).toString('utf8'));
+      const p = parseMediaPlaylist(text);
+      return p.mediaSequence + p.segments.length;
+    } catch {
+      return -1;
+    }
+  };
+  return next(bundled) >= next(own) ? bundled : own;
+}
+
+async function loadRendition(store: ObjectStore, streamId: string, name: string, logger: Logger, recordingId?: string, bundled?: string): Promise<ResumedRendition> {
+  const out: ResumedRendition = { window: [], nextSequence: 0, reservedUntil: 0 };
+  const ownBody = await store.get(liveMediaPlaylistKey(streamId, name));
+  const text = furthest(ownBody === undefined ? undefined : Buffer.from(ownBody).toString('utf8'), bundled);
+  if (text !== undefined) {
+    try {
+      const parsed = parseMediaPlaylist(text);
       const segments = liveSegmentsFromPlaylist(parsed);
       const tail = segments.at(-1);
       out.nextSequence = parsed.mediaSequence + parsed.segments.length;

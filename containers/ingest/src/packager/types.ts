@@ -59,6 +59,12 @@ export interface PackagerOptions {
    * lifecycle expiry never removes them during a long session. Default LIVE_OBJECT_REFRESH_MS (6 h).
    */
   masterRefreshMs?: number;
+  /**
+   * One playlist bundle object per stream per segment round (`live/<id>/playlists.json`) instead of one
+   * media playlist object per rendition; the cloud's playlist origin serves each rendition from it.
+   * Default off (each rendition's `index.m3u8` is its own object, as the local origin serves them).
+   */
+  playlistBundle?: { windowMs?: number };
 }
 
 export interface StopOptions {

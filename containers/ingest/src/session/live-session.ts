@@ -46,6 +46,8 @@ export interface LiveSessionOptions {
   metrics: Metrics;
   ladder: LadderOptions;
   liveWindowSegments: number;
+  /** Live media playlists as one bundle object per stream (packager `playlistBundle`). */
+  playlistBundle?: boolean;
   scratchRoot: string;
   playbackUrl: string;
   ffmpegPath: string;
@@ -356,6 +358,7 @@ export class LiveSession {
       ...(options.recording ? { recordingId: options.recording.recordingId } : {}),
       ...(options.recording?.dvrWindowSeconds ? { dvrWindowSeconds: options.recording.dvrWindowSeconds } : {}),
       ...(low ? { masterVariantUri: lowLatencyVariantUri } : {}),
+      ...(options.playlistBundle ? { playlistBundle: {} } : {}),
     });
     this.packager = packager;
     if (low) {
