@@ -13,7 +13,7 @@
  * or delete a scratch segment before it is stored. It never deletes objects either (retention does).
  */
 import { EventEmitter } from 'node:events';
-import { readFile, stat, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { segmentKey, segmentUri } from '../../../../core/media/layout';
 import { systemClock, type Clock } from '../../../../core/ports/clock';
@@ -325,10 +325,16 @@ export class Packager extends EventEmitter<PackagerEvents> {
     } catch {
       return []; // enqueue reports it
     }
-    const body = await readFile(join(run.gen.dir, rendition.plan.name, filename)).catch(() => undefined);
-    const tracks = body ? inspectTsTracks(body) : undefined;
-    if (!tracks) return [];
-    return declared.filter((kind) => !tracks.streams.some((s) => s.kind === kind && s.pesStarts > 0));
+    const path = join(run.gen.dir, rendition.plan.name, filename);
+    // Every listed segment is checked, so read only its head first (the upload reads the file anyway):
+    // both tracks start within a fraction of a second of a segment's start; only a head lacking one is
+    // worth reading whole.
+    const head = await readHead(path, TRACK_CHECK_HEAD_BYTES).catch(() => undefined);
+    if (!head) return [];
+    const missing = missingKinds(head, declared);
+    if (missing === undefined || missing.length === 0 || head.byteLength < TRACK_CHECK_HEAD_BYTES) return missing ?? [];
+    const body = await readFile(path).catch(() => undefined);
+    return (body && missingKinds(body, declared)) ?? [];
   }
 
   /**
@@ -522,5 +528,26 @@ export class Packager extends EventEmitter<PackagerEvents> {
     } catch (err) {
       this.logger.error('packager: event listener threw', { streamId: this.streamId, event, error: describeError(err) });
     }
+  }
+}
+
+/** 256 KB of whole TS packets: about 0.8 s of a 2.5 Mbps rendition, several audio and video packets. */
+const TRACK_CHECK_HEAD_BYTES = 188 * 1394;
+
+/** Declared kinds of which `data` starts no PES packet; undefined when it holds no program table. */
+function missingKinds(data: Buffer, declared: ReadonlyArray<TrackKind>): TrackKind[] | undefined {
+  const tracks = inspectTsTracks(data);
+  if (!tracks) return undefined;
+  return declared.filter((kind) => !tracks.streams.some((s) => s.kind === kind && s.pesStarts > 0));
+}
+
+async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
