@@ -35,6 +35,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { planLadder, DEFAULT_PASSTHROUGH_MAX_BITRATE_KBPS, type LadderPlan } from '../core/transcode/ladder';
 import { buildTranscodeArgs, SCALE_FILTER, SCALE_PARAMS, X264_CRF, X264_PARAMS, X264_PRESET, X264_TOP_PARAMS, X264_TOP_PRESET } from '../containers/ingest/src/transcoder/ffmpeg-args';
+import { readFileHead } from '../containers/ingest/src/packager/file-head';
 import { probeSource } from '../containers/ingest/src/transcoder/source-probe';
 import { BenchUsageError, cpuTarget, parseBenchArgs, sourceArgs, TARGETS, type MatrixSource } from './transcode-matrix';
 import { measurePlaneOverhead, type PlaneOverhead } from './plane-overhead';
@@ -154,7 +155,7 @@ async function benchSource(source: MatrixSource, flv: string, dir: string, secon
   const sourceFrames = source.video ? await countVideoPackets(flv) : 0;
 
   // Ours, exactly as a live session plans it, from the first seconds of the stream.
-  const plan = planLadder(await probeSource(await readHead(flv, headBytes(source))), {});
+  const plan = planLadder(await probeSource(await readFileHead(flv, headBytes(source))), {});
   if (plan.topRung !== source.expectTop) throw new Error(`${source.id}: the ladder chose top rung "${plan.topRung}" (${plan.reason}), the matrix expects "${source.expectTop}"`);
   const oursDir = join(dir, 'ours');
   const baseDir = join(dir, 'baseline');
@@ -342,16 +343,6 @@ async function concatSegments(files: string[], out: string): Promise<string> {
   return out;
 }
 
-async function readHead(file: string, bytes: number): Promise<Buffer> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Runs ffmpeg and reports the CPU time of that process (not ours): /usr/bin/time, else bash's `time`. */
 async function timed(args: string[]): Promise<RunResult> {

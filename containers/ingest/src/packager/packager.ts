@@ -13,7 +13,7 @@
  * or delete a scratch segment before it is stored. It never deletes objects either (retention does).
  */
 import { EventEmitter } from 'node:events';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { segmentKey, segmentUri } from '../../../../core/media/layout';
 import { systemClock, type Clock } from '../../../../core/ports/clock';
@@ -22,6 +22,7 @@ import { noopMetrics, type Metrics } from '../../../../core/ports/metrics';
 import type { ObjectStore } from '../../../../core/ports/object-store';
 import { recordSegmentTiming, segmentTraceEnabled } from '../monitoring/segment-trace';
 import { ConditionWaiter } from './condition-waiter';
+import { readFileHead } from './file-head';
 import { describeError, PackagerStateError } from './errors';
 import { GenerationTimeline, type Generation } from './generation-timeline';
 import { DEFAULT_LIVE_WINDOW, validateOptions } from './options';
@@ -329,7 +330,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
     // Every listed segment is checked, so read only its head first (the upload reads the file anyway):
     // both tracks start within a fraction of a second of a segment's start; only a head lacking one is
     // worth reading whole.
-    const head = await readHead(path, TRACK_CHECK_HEAD_BYTES).catch(() => undefined);
+    const head = await readFileHead(path, TRACK_CHECK_HEAD_BYTES).catch(() => undefined);
     if (!head) return [];
     const missing = missingKinds(head, declared);
     if (missing === undefined || missing.length === 0 || head.byteLength < TRACK_CHECK_HEAD_BYTES) return missing ?? [];
@@ -539,15 +540,4 @@ function missingKinds(data: Buffer, declared: ReadonlyArray<TrackKind>): TrackKi
   const tracks = inspectTsTracks(data);
   if (!tracks) return undefined;
   return declared.filter((kind) => !tracks.streams.some((s) => s.kind === kind && s.pesStarts > 0));
-}
-
-async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }

@@ -14,7 +14,8 @@
  * file, delete a listed segment it could not store (the folder stays for the next start), or touch
  * anything on scratch that is not a stream's session folder (e.g. MP4 export work folders).
  */
-import { open, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { readFileHead } from './file-head';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isId } from '../../../../core/ids';
@@ -207,14 +208,8 @@ async function completeSegment(path: string): Promise<Uint8Array | undefined> {
   }
   const whole = size - (size % TS_PACKET);
   if (whole === 0) return undefined;
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(whole);
-    const { bytesRead } = await handle.read(buffer, 0, whole, 0);
-    return buffer.subarray(0, bytesRead - (bytesRead % TS_PACKET));
-  } finally {
-    await handle.close();
-  }
+  const buffer = await readFileHead(path, whole);
+  return buffer.subarray(0, buffer.byteLength - (buffer.byteLength % TS_PACKET));
 }
 
 async function waitUntilQuiet(dir: string, options: ScratchRecoveryOptions): Promise<void> {
