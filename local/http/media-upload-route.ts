@@ -16,6 +16,7 @@ import { checkUploadToken } from '../../core/media-library/upload-token';
 import type { Logger } from '../../core/ports/logger';
 import type { ObjectStore, StreamingObjectStore } from '../../core/ports/object-store';
 import { StreamplaneError } from '../../core/errors';
+import { lingerOnClose } from '../../adapters/http-lingering-close';
 import { sendJson, sendProblem, type Route } from './plane-http-server';
 
 export const UPLOAD_PATH_PREFIX = '/uploads/media/';
@@ -93,8 +94,9 @@ export function createMediaUploadRoute(options: MediaUploadRouteOptions): Route 
 /** Answers and closes the connection: the body (possibly gigabytes) is never read. */
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: string, title: string, detail: string): void {
   res.setHeader('connection', 'close');
+  // A client still sending the body must get to read this answer before the connection goes.
+  // (`req.socket` is gone once a body read is abandoned mid-way; the response keeps its own.)
+  const socket = res.socket ?? req.socket;
+  if (!req.complete && socket) lingerOnClose(socket);
   sendProblem(res, status, code, title, detail);
-  res.once('finish', () => {
-    if (!req.complete) req.socket?.destroySoon();
-  });
 }

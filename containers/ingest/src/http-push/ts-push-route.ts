@@ -13,6 +13,7 @@ import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
 import { SNIFF_BYTES, sniffMpegTs } from '../handoff/mpegts-sniff';
 import type { Admission, TsIngest } from '../handoff/ts-ingest';
+import { lingerOnClose } from '../../../../adapters/http-lingering-close';
 
 export const HTTP_INGEST_PREFIX = '/ingest/';
 
@@ -64,6 +65,7 @@ export function tsPushRoute(options: TsPushRouteOptions): HttpRoute {
       options.metrics.count('publish_rejected', 1, { reason: 'not_mpegts' });
       options.logger.warn('http-ts: refused a push whose body is not MPEG-TS', { remoteAddress, bytes: head?.length ?? 0 });
       problem(res, 400, 'not_mpegts', 'Bad Request', `The body must be an MPEG-TS stream (188-byte packets starting with 0x47); the first ${SNIFF_BYTES} bytes are not.`);
+      lingerOnClose(req.socket);
       req.socket.destroySoon();
       return true;
     }
@@ -71,6 +73,7 @@ export function tsPushRoute(options: TsPushRouteOptions): HttpRoute {
     if (!admission.allowed) {
       const refusal = REFUSALS[admission.reason];
       problem(res, refusal.status, admission.reason === 'gate_error' ? 'unavailable' : 'publish_refused', 'Publish refused', refusal.detail, admission.reason);
+      lingerOnClose(req.socket);
       req.socket.destroySoon();
       return true;
     }
