@@ -30,6 +30,7 @@ import { FlvDeclaration } from '../rtmp/flv-metadata';
 import { FlvTap, inspectFlvTags } from '../rtmp/flv-tap';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
 import { buildTranscodeArgs, segmentListPath } from '../transcoder/ffmpeg-args';
+import { recordSessionStartup, segmentTraceEnabled } from '../monitoring/segment-trace';
 import { probeSource } from '../transcoder/source-probe';
 import { TranscoderSupervisor } from '../transcoder/supervisor';
 import { FeedMonitor } from './feed-monitor';
@@ -118,7 +119,11 @@ export interface StartupStages {
   source?: 'declared' | 'ffprobe';
   /** When the first byte arrived (epoch ms). */
   firstByteAt?: number;
+  /** Enough media buffered to plan (the probe may still run). */
+  probeReadyMs?: number;
   probedMs?: number;
+  /** The packager has read back what the stream published before (resume) and is ready to follow runs. */
+  packagerStartedMs?: number;
   transcoderFedMs?: number;
   firstSegmentMs?: number;
   firstUploadMs?: number;
@@ -184,7 +189,7 @@ export class LiveSession {
     return { ...this.stages, ...(this.firstByteAt !== undefined ? { firstByteAt: this.firstByteAt } : {}) };
   }
 
-  private stage(name: 'probedMs' | 'transcoderFedMs' | 'firstUploadMs' | 'masterMs'): void {
+  private stage(name: 'probeReadyMs' | 'probedMs' | 'packagerStartedMs' | 'transcoderFedMs' | 'firstUploadMs' | 'masterMs'): void {
     if (this.stages[name] === undefined && this.firstByteAt !== undefined) this.stages[name] = Date.now() - this.firstByteAt;
   }
 
@@ -230,6 +235,9 @@ export class LiveSession {
   }
 
   start(): void {
+    // The opt-in segment trace (bench:density) samples the event loop from the first publish on, so a
+    // start-up storm is in it too (a no-op when STREAMPLANE_SEGMENT_TRACE is not set).
+    segmentTraceEnabled();
     this.tap = this.openTap();
     this.monitorTimer = setInterval(() => this.monitorTick(), 1_000);
     this.monitorTimer.unref();
@@ -291,6 +299,7 @@ export class LiveSession {
       return;
     }
     this.phase = 'starting';
+    this.stage('probeReadyMs');
     this.starting = this.startPipeline().catch((err: unknown) => {
       this.log.error('session: transcoder could not start', { error: err instanceof Error ? err : String(err) });
       this.options.publish.disconnect();
@@ -376,6 +385,7 @@ export class LiveSession {
     packager.on('live', () => {
       this.stage('masterMs');
       this.log.info('session: startup', { ...this.stages });
+      recordSessionStartup(streamId, this.stages);
       const decision = toTranscodeDecision(this.runPlan ?? plan);
       void markLive(options.sessionDeps, streamId, sessionId, decision, options.playbackUrl)
         .then((marked) => marked && this.log.info('session: live', { playback: options.playbackUrl }))
@@ -404,6 +414,7 @@ export class LiveSession {
       });
     }
     if (!options.channel) await packager.start();
+    this.stage('packagerStartedMs');
 
     await this.launchTranscoder();
   }
