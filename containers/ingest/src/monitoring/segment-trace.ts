@@ -24,6 +24,10 @@ export interface SegmentTiming {
   detectedAtMs: number;
   uploadedAtMs: number;
   playlistAtMs: number;
+  /** Epoch ms: the packager read its segment list line, the poll that read it started, the last watch event of the list before. */
+  listedAtMs?: number;
+  pollAtMs?: number;
+  changedAtMs?: number;
 }
 
 let stream: WriteStream | undefined;

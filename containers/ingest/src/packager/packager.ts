@@ -81,6 +81,10 @@ export class Packager extends EventEmitter<PackagerEvents> {
   private watched = false;
   /** A poll asked for by a watch event is waiting on the serial chain. */
   private pollQueued = false;
+  /** bench:density's trace only (STREAMPLANE_SEGMENT_TRACE): when each listed file's line was read, by which poll, after which watch event. */
+  private readonly traceListed = new Map<string, { readAtMs: number; pollAtMs: number; changedAtMs: number }>();
+  private pollStartedAtMs = 0;
+  private listChangedAtMs = 0;
   private serialChain: Promise<unknown> = Promise.resolve();
   private startPromise: Promise<void> | undefined;
   private stopPromise: Promise<PackagerStats> | undefined;
@@ -292,6 +296,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
    * it). Its lines go through the same serial poll as the timer's, so nothing is handed on twice.
    */
   private onListChanged(run: ScratchRun): void {
+    this.listChangedAtMs = Date.now();
     if (this.state !== 'running' || this.current !== run || this.pollQueued) return;
     this.pollQueued = true;
     void this.serial(async () => {
@@ -323,6 +328,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
   }
 
   private pollRun(run: ScratchRun): Promise<void> {
+    this.pollStartedAtMs = Date.now();
     return run.poll((name, line) => this.listed(run, this.renditions.get(name) as Rendition, line));
   }
 
@@ -333,6 +339,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
    */
   private async listed(run: ScratchRun, rendition: Rendition, line: string): Promise<void> {
     const name = rendition.plan.name;
+    if (segmentTraceEnabled()) this.traceListed.set(join(run.gen.dir, name, line.split(',')[0] ?? ''), { readAtMs: Date.now(), pollAtMs: this.pollStartedAtMs, changedAtMs: this.listChangedAtMs });
     const held = run.heldTail.get(name);
     if (held !== undefined) {
       run.heldTail.delete(name);
@@ -502,7 +509,9 @@ export class Packager extends EventEmitter<PackagerEvents> {
   private async traceTiming(rendition: string, job: UploadJob, uploadedAtMs: number): Promise<void> {
     const playlistAtMs = Date.now();
     const closedAtMs = await stat(job.file).then((s) => s.mtimeMs, () => Number.NaN);
-    recordSegmentTiming({ streamId: this.streamId, rendition, sequence: job.sequence, mediaEnd: job.entry.end, closedAtMs, detectedAtMs: job.detectedAtMs, uploadedAtMs, playlistAtMs });
+    const listed = this.traceListed.get(job.file);
+    this.traceListed.delete(job.file);
+    recordSegmentTiming({ streamId: this.streamId, rendition, sequence: job.sequence, mediaEnd: job.entry.end, closedAtMs, detectedAtMs: job.detectedAtMs, uploadedAtMs, playlistAtMs, ...(listed ? { listedAtMs: listed.readAtMs, pollAtMs: listed.pollAtMs, changedAtMs: listed.changedAtMs } : {}) });
   }
 
   /** The first playable master: every rendition has a segment of this session in its playlist. */
