@@ -249,12 +249,13 @@ interface SeenSegment {
   nominalLateness: number;
 }
 
-interface Watched { segments: number; worstLatenessS: number; late: number; lateSegments: SeenSegment[]; nominalLate: number; worstNominalS: number }
+interface Watched { segments: number; worstLatenessS: number; late: number; lateSegments: SeenSegment[]; nominalLate: number; worstNominalS: number; all: SeenSegment[] }
 
 function watchPlaylist(url: string, startedAt: () => number, sent: SendLog, until: () => boolean): Promise<Watched> {
   return (async () => {
     let nominalLate = 0;
     let worstNominal = -Infinity;
+    const all: SeenSegment[] = [];
     const seen = new Set<string>();
     let durations = new Map<number, number>();
     let firstSequence = -1;
@@ -293,12 +294,14 @@ function watchPlaylist(url: string, startedAt: () => number, sent: SendLog, unti
           worst = Math.max(worst, lateness);
           worstNominal = Math.max(worstNominal, nominalLateness);
           if (nominalLateness > 1.5 * SEGMENT) nominalLate++;
-          if (lateness > 1.5 * SEGMENT) (late++, lateSegments.push({ sequence: at, mediaEnd, startedAt: startedAt(), seenAt: now, lateness, nominalLateness }));
+          const seenSegment = { sequence: at, mediaEnd, startedAt: startedAt(), seenAt: now, lateness, nominalLateness };
+          all.push(seenSegment);
+          if (lateness > 1.5 * SEGMENT) (late++, lateSegments.push(seenSegment));
         }
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    return { segments, worstLatenessS: worst, late, lateSegments, nominalLate, worstNominalS: worstNominal };
+    return { segments, worstLatenessS: worst, late, lateSegments, nominalLate, worstNominalS: worstNominal, all };
   })();
 }
 
@@ -327,7 +330,7 @@ function startupSummary(records: TraceStartup[], ids: ReadonlySet<string>): stri
  * lateness), with the publisher's own lag behind -re beside it, and the plane's event-loop delay and
  * thread-pool wait (a stat()'s round trip) over the window and around each late segment.
  */
-async function explainLate(tracePath: string, streams: Array<{ streamId: string; sent: SendLog; late: SeenSegment[] }>, fromMs: number, toMs: number): Promise<string> {
+async function explainLate(tracePath: string, streams: Array<{ streamId: string; sent: SendLog; late: SeenSegment[]; all: SeenSegment[] }>, fromMs: number, toMs: number): Promise<string> {
   const text = await readFile(tracePath, 'utf8').catch(() => '');
   const segments = new Map<string, TraceSegment>();
   const loops: TraceLoop[] = [];
@@ -350,10 +353,7 @@ async function explainLate(tracePath: string, streams: Array<{ streamId: string;
   const seqTotals = new Map<number, number>();
   const rows: string[] = [];
   let count = 0;
-  for (const s of streams) {
-    for (const seg of s.late) {
-      count++;
-      seqTotals.set(seg.sequence, (seqTotals.get(seg.sequence) ?? 0) + 1);
+  const describe = (s: (typeof streams)[number], seg: SeenSegment): { row: string; worst: string | undefined } => {
       const nominal = seg.startedAt + seg.mediaEnd * 1000;
       const reached = s.sent.sentAt(seg.mediaEnd);
       const publisherLag = reached === undefined ? undefined : reached - nominal;
@@ -370,13 +370,24 @@ async function explainLate(tracePath: string, streams: Array<{ streamId: string;
       const loopAround = Math.max(0, ...around.map((l) => l.maxMs));
       const fsAround = Math.max(0, ...around.map((l) => l.fsMaxMs ?? 0));
       const worst = stages.filter((x): x is [string, number] => x[1] !== undefined).sort((a, b) => b[1] - a[1])[0];
-      if (worst) stageTotals.set(worst[0], (stageTotals.get(worst[0]) ?? 0) + 1);
-      if (rows.length < 25) {
-        rows.push(`    ${s.streamId.slice(-6)} #${seg.sequence}: late ${seg.lateness.toFixed(2)} s = ${stages.map(([n, v]) => `${n} ${s1(v)}`).join(' + ')} s (publisher lag behind -re ${s1(publisherLag)} s); loop max ${loopAround.toFixed(0)} ms, thread pool max ${fsAround.toFixed(0)} ms`);
-      }
+      const row = `    ${s.streamId.slice(-6)} #${seg.sequence}: ${seg.lateness.toFixed(2)} s after sent = ${stages.map(([n, v]) => `${n} ${s1(v)}`).join(' + ')} s (publisher lag behind -re ${s1(publisherLag)} s); loop max ${loopAround.toFixed(0)} ms, thread pool max ${fsAround.toFixed(0)} ms`;
+      return { row, worst: worst?.[0] };
+  };
+  for (const s of streams) {
+    for (const seg of s.late) {
+      count++;
+      seqTotals.set(seg.sequence, (seqTotals.get(seg.sequence) ?? 0) + 1);
+      const { row, worst } = describe(s, seg);
+      if (worst) stageTotals.set(worst, (stageTotals.get(worst) ?? 0) + 1);
+      if (rows.length < 25) rows.push(row);
     }
   }
-  if (count === 0) return out.join('\n');
+  if (count === 0) {
+    // On time: how close the three latest came to the limit, and where their time went.
+    const closest = streams.flatMap((s) => s.all.map((seg) => ({ s, seg }))).sort((a, b) => b.seg.lateness - a.seg.lateness).slice(0, 3);
+    if (closest.length > 0) out.push('  the three latest (on time):', ...closest.map(({ s, seg }) => describe(s, seg).row));
+    return out.join('\n');
+  }
   out.push(`  late segments: ${count} (longest stage: ${[...stageTotals].map(([k, v]) => `${k} ×${v}`).join(', ') || '—'}; by sequence: ${[...seqTotals].sort((a, b) => a[0] - b[0]).map(([k, v]) => `#${k} ×${v}`).join(', ')})`);
   return [...out, ...rows].join('\n');
 }
@@ -469,7 +480,7 @@ async function main(): Promise<void> {
       // A stream whose publisher reconnected is not timed: its playlist may number on across sessions.
       const watched = await Promise.all(watchers);
       const timing = watched.filter((_, i) => pubs[i]!.encoder.failures.length === 0);
-      const breakdown = await explainLate(tracePath, pubs.map((p, i) => ({ streamId: p.s.id, sent: p.encoder.sent, late: p.encoder.failures.length === 0 ? watched[i]!.lateSegments : [] })), rampAt, Date.now());
+      const breakdown = await explainLate(tracePath, pubs.map((p, i) => ({ streamId: p.s.id, sent: p.encoder.sent, late: p.encoder.failures.length === 0 ? watched[i]!.lateSegments : [], all: p.encoder.failures.length === 0 ? watched[i]!.all : [] })), rampAt, Date.now());
       benchLoop.disable();
       const untimed = n - timing.length;
       await kill(pubs.map((p) => p.encoder.child));

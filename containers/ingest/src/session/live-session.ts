@@ -81,6 +81,13 @@ export interface LiveSessionOptions {
      * continues the stream's playlists from the next segment boundary, with no gap.
      */
     takeover(): Promise<void>;
+    /**
+     * False when nothing plays that the live feed would cut away from (no fallback or slate, none being
+     * started, none configured to play elsewhere): the hand-over then happens when ffmpeg starts, not
+     * once its first segment is on scratch (the packager follows the run from its first segment, which a
+     * new session otherwise waited seconds for while many started at once). Absent: always wait.
+     */
+    onAir?(): boolean;
   };
   /** Where a low-latency session's part being written goes, for an origin in this process (local plane). */
   liveParts?: LivePartSink;
@@ -526,7 +533,7 @@ export class LiveSession {
         for (const r of plan.renditions) await mkdir(join(outputDir, r.name), { recursive: true });
         if (channel) {
           // The hand-over attaches every run folder made before it; later runs attach as usual.
-          this.handoff ??= this.handOver(packager, plan, channel.takeover);
+          this.handoff ??= this.handOver(packager, plan, channel.takeover, channel.onAir?.() === false);
           if (!this.handedOver) return;
         }
         // Reads the previous run to its end before the new ffmpeg writes anything.
@@ -568,11 +575,29 @@ export class LiveSession {
    * transcoder stopped having written some): the feed on air stops, then the packager resumes the published
    * timeline and follows the run folders in order. A publish that never made a segment takes nothing over.
    */
-  private async handOver(packager: Packager, plan: LadderPlan, takeover: () => Promise<void>): Promise<void> {
+  private async handOver(packager: Packager, plan: LadderPlan, takeover: () => Promise<void>, nothingOnAir = false): Promise<void> {
+    if (!nothingOnAir && !(await this.firstSegmentOnScratch(packager, plan))) return;
+    // Nothing on air: the takeover (the output lease, output.changed) runs while ffmpeg makes its first
+    // segment, and the packager follows the run from that segment on, as a session without a channel does.
+    await takeover().catch((err: unknown) => this.log.error('session: the channel takeover failed; going live anyway', { error: err instanceof Error ? err : String(err) }));
+    await packager.start();
+    for (const runDir of this.runDirs) {
+      await packager.attach(runDir);
+      await this.llPackager?.attach(runDir);
+    }
+    this.handedOver = true;
+  }
+
+  /**
+   * Waits until every rendition of the live feed has its first segment on scratch (or the transcoder is
+   * done), then times the switch from then to that segment in the playlist: what viewers of the feed on
+   * air see. False when the transcoder ended without making any segment (nothing to take over with).
+   */
+  private async firstSegmentOnScratch(packager: Packager, plan: LadderPlan): Promise<boolean> {
     const firstRun = this.runDirs[0] as string;
     while (!(await hasFirstSegment(this.outputDir ?? firstRun, plan))) {
       if (this.transcoderDone) {
-        if (!(await anyRunHasSegments(this.runDirs, plan))) return;
+        if (!(await anyRunHasSegments(this.runDirs, plan))) return false;
         break;
       }
       await delay(100);
@@ -584,13 +609,7 @@ export class LiveSession {
       this.options.metrics.timing('channel_takeover', switchMs);
       this.log.info('session: live took over the channel', { switchMs, firstSegmentAfterMs: readyAt - this.createdAt });
     });
-    await takeover().catch((err: unknown) => this.log.error('session: the channel takeover failed; going live anyway', { error: err instanceof Error ? err : String(err) }));
-    await packager.start();
-    for (const runDir of this.runDirs) {
-      await packager.attach(runDir);
-      await this.llPackager?.attach(runDir);
-    }
-    this.handedOver = true;
+    return true;
   }
 
   /** Stops taking media, lets ffmpeg finish its last segments, uploads them. Idempotent. */
