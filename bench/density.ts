@@ -442,17 +442,22 @@ async function main(): Promise<void> {
       // Encoders connect a quarter of a second apart (N connecting in the same instant is not what a plane
       // sees, and on a loaded machine some handshakes then time out).
       const pubs: Array<{ s: (typeof streams)[number]; encoder: Encoder }> = [];
+      const watchers: Array<Promise<Watched>> = [];
+      let done = false;
       // The bench's own event-loop delay from here on: its clock reads of the publishers' reports and of
       // the playlists are what lateness rests on.
       const rampAt = Date.now();
       const benchLoop = monitorEventLoopDelay({ resolution: 10 });
       benchLoop.enable();
       for (const s of streams) {
-        pubs.push({ s, encoder: new Encoder(source, `rtmp://127.0.0.1:${rtmpPort}/live/${s.streamKey}`, (c) => children.push(c)) });
+        const encoder = new Encoder(source, `rtmp://127.0.0.1:${rtmpPort}/live/${s.streamKey}`, (c) => children.push(c));
+        pubs.push({ s, encoder });
+        // Watched from its publisher's start: a watcher started only once all N publishers were (N × 0.25 s
+        // later) saw the first publishers' first segments seconds after they were listed.
+        watchers.push(watchPlaylist(`${apiBase}/live/${s.id}/${'720p'}/index.m3u8`, () => encoder.startedAt, encoder.sent, () => done));
         await new Promise((r) => setTimeout(r, 250));
       }
-      let done = false;
-      const watchers = pubs.map((p) => watchPlaylist(`${apiBase}/live/${p.s.id}/${'720p'}/index.m3u8`, () => p.encoder.startedAt, p.encoder.sent, () => done));
+
       // Steady state: every stream live.
       for (let i = 0; ; i++) {
         const states = await Promise.all(streams.map((s) => api<{ status: string }>(apiBase, 'GET', `/v1/streams/${s.id}`).then((v) => v.status)));
