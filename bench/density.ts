@@ -10,23 +10,29 @@
  *    (/proc/<pid>/smaps_rollup) shares each library page among the processes mapping it: RSS would count
  *    ffmpeg's ~44 MB of shared libraries once per stream, memory the machine holds once. RSS is printed too;
  *  - playlists on time: every segment listed at most 1.5 segment durations after the last of its media was
- *    sent (publisher start + its media end time; the publisher start is the earliest possible send time,
- *    so lateness is, if anything, overstated).
+ *    sent. "Sent" is when the publisher had actually sent media up to the segment's end: each publisher
+ *    reports how far it has sent ten times a second (`-progress`, out_time), and the time taken is that of
+ *    the last report still SHORT of the segment's end (the media went out after it), so lateness is, if
+ *    anything, overstated by up to a report interval. A publisher that is itself behind `-re` (its start
+ *    delayed on a busy machine) sends late; timing it from its nominal schedule (publisher start + media
+ *    time) would charge the plane with that lag, so that count is printed beside it for comparison only.
  * Where a late segment's time went (the plane's or the machine's): the plane writes a per-segment trace
  * (STREAMPLANE_SEGMENT_TRACE: ffmpeg closed the file, the packager noticed it, upload done, playlist stored)
  * and its event-loop delay every second; each publisher reports its progress (`-progress`), so its own lag
- * behind `-re` wall time is known. Each late segment is broken down into publisher lag → sent → closed →
- * noticed → uploaded → playlist → seen by the bench, and called the machine's when the publisher's own lag
- * alone takes it over the limit (the on-time definition itself stays the nominal one above).
+ * behind `-re` wall time is known. Each late segment is broken down into sent → closed → noticed →
+ * uploaded → playlist → seen (with the publisher's own lag behind `-re` beside it), with the plane's
+ * event-loop delay and thread-pool wait around it. The bench's own event-loop delay is printed too: its
+ * clock reads of the publishers' reports are what "sent" rests on.
  * The baseline of the same run: one bare ffmpeg RTMP receiver remuxing to HLS (`-listen 1 … -c copy -f hls`)
  * fed the same file, its CPU-s per stream-second. Targets (issue 17): ≤ 0.04 CPU-s per stream-second,
  * ≤ 60 MB per stream, all on time at N = 20. On a shared machine the figures move with everyone's load.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -125,8 +131,8 @@ async function makeSource(dir: string): Promise<string> {
 
 function publisher(source: string, url: string, progress = false): ChildProcess {
   // A 20 s file looped (cheap to make on a busy machine); -c copy keeps the publisher itself nearly free.
-  // With `progress`, ffmpeg prints how far it has sent (out_time_us) twice a second on stdout.
-  const report = progress ? ['-progress', 'pipe:1', '-stats_period', '0.5'] : [];
+  // With `progress`, ffmpeg prints how far it has sent (out_time_us) ten times a second on stdout.
+  const report = progress ? ['-progress', 'pipe:1', '-stats_period', '0.1'] : [];
   return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', ...report, '-re', '-stream_loop', '-1', '-i', source, '-c', 'copy', '-f', 'flv', url], { stdio: ['ignore', progress ? 'pipe' : 'ignore', 'pipe'] });
 }
 
@@ -148,9 +154,23 @@ class SendLog {
     });
   }
 
-  /** When the publisher had sent media up to `mediaS` (the first sample at or past it), epoch ms. */
+  /** When the publisher had sent media up to `mediaS` (the first report at or past it), epoch ms. */
   sentAt(mediaS: number): number | undefined {
     for (const [at, sent] of this.samples) if (sent >= mediaS) return at;
+    return undefined;
+  }
+
+  /**
+   * The latest moment the publisher is known NOT to have sent media up to `mediaS` yet (its last report
+   * short of it; `startedAt` when none came before): the media went out after this, so lateness counted
+   * from here is never understated. Undefined when no report reached `mediaS` (not known to be sent).
+   */
+  sentNotBefore(mediaS: number, startedAt: number): number | undefined {
+    let before = startedAt;
+    for (const [at, sent] of this.samples) {
+      if (sent >= mediaS) return before;
+      before = at;
+    }
     return undefined;
   }
 }
@@ -211,7 +231,8 @@ async function api<T>(base: string, method: string, path: string, body?: unknown
 
 /**
  * Polls one stream's media playlist; records the worst lateness of any newly listed segment: the time it
- * was first seen listed minus (its publisher's start + the media time at the segment's end). Media time
+ * was first seen listed minus when its publisher had sent the media up to the segment's end
+ * (SendLog.sentNotBefore; the nominal `-re` schedule, publisher start + media end, is kept beside it). Media time
  * sums the EXTINF of every segment of the session from sequence 0 (one not seen — the poll missed it —
  * counts as the nominal duration); a sequence that goes back is a new session (the publisher reconnected)
  * and restarts from that publisher's start.
@@ -222,11 +243,19 @@ interface SeenSegment {
   mediaEnd: number;
   startedAt: number;
   seenAt: number;
+  /** Seconds from when its media was sent (the publisher's reports) to seen listed. */
   lateness: number;
+  /** Seconds from its nominal send time (publisher start + media end) to seen listed. */
+  nominalLateness: number;
 }
 
-function watchPlaylist(url: string, startedAt: () => number, until: () => boolean): Promise<{ segments: number; worstLatenessS: number; late: number; lateSegments: SeenSegment[] }> {
+interface Watched { segments: number; worstLatenessS: number; late: number; lateSegments: SeenSegment[]; nominalLate: number; worstNominalS: number; all: SeenSegment[] }
+
+function watchPlaylist(url: string, startedAt: () => number, sent: SendLog, until: () => boolean): Promise<Watched> {
   return (async () => {
+    let nominalLate = 0;
+    let worstNominal = -Infinity;
+    const all: SeenSegment[] = [];
     const seen = new Set<string>();
     let durations = new Map<number, number>();
     let firstSequence = -1;
@@ -258,75 +287,108 @@ function watchPlaylist(url: string, startedAt: () => number, until: () => boolea
           segments++;
           let mediaEnd = 0;
           for (let i = 0; i <= at; i++) mediaEnd += durations.get(i) ?? SEGMENT;
-          const lateness = (now - startedAt()) / 1000 - mediaEnd;
+          const nominalLateness = (now - startedAt()) / 1000 - mediaEnd;
+          // Listed before any report reached its end: sent within the last report interval at most.
+          const sentFrom = sent.sentNotBefore(mediaEnd, startedAt()) ?? sent.samples.at(-1)?.[0] ?? startedAt();
+          const lateness = (now - sentFrom) / 1000;
           worst = Math.max(worst, lateness);
-          if (lateness > 1.5 * SEGMENT) (late++, lateSegments.push({ sequence: at, mediaEnd, startedAt: startedAt(), seenAt: now, lateness }));
+          worstNominal = Math.max(worstNominal, nominalLateness);
+          if (nominalLateness > 1.5 * SEGMENT) nominalLate++;
+          const seenSegment = { sequence: at, mediaEnd, startedAt: startedAt(), seenAt: now, lateness, nominalLateness };
+          all.push(seenSegment);
+          if (lateness > 1.5 * SEGMENT) (late++, lateSegments.push(seenSegment));
         }
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    return { segments, worstLatenessS: worst, late, lateSegments };
+    return { segments, worstLatenessS: worst, late, lateSegments, nominalLate, worstNominalS: worstNominal, all };
   })();
 }
 
 interface TraceSegment { kind: 'segment'; streamId: string; rendition: string; sequence: number; closedAtMs: number; detectedAtMs: number; uploadedAtMs: number; playlistAtMs: number }
-interface TraceLoop { kind: 'loop'; at: number; p50Ms: number; p99Ms: number; maxMs: number }
+interface TraceLoop { kind: 'loop'; at: number; p50Ms: number; p99Ms: number; maxMs: number; fsMaxMs?: number }
+interface TraceStartup { kind: 'startup'; streamId: string; [stage: string]: unknown }
 
 const s1 = (ms: number | undefined): string => (ms === undefined || !Number.isFinite(ms) ? '?' : (ms / 1000).toFixed(2));
 
+/** Start-up stages of the sessions (ms since each one's first byte), median and worst per stage. */
+function startupSummary(records: TraceStartup[], ids: ReadonlySet<string>): string | undefined {
+  const mine = records.filter((r) => ids.has(r.streamId));
+  if (mine.length === 0) return undefined;
+  const parts: string[] = [];
+  for (const stage of ['probeReadyMs', 'probedMs', 'packagerStartedMs', 'transcoderFedMs', 'firstSegmentMs', 'firstUploadMs', 'masterMs']) {
+    const values = mine.map((r) => r[stage]).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+    if (values.length === 0) continue;
+    parts.push(`${stage.replace(/Ms$/, '')} ${s1(values[Math.floor(values.length / 2)])}/${s1(values.at(-1))}`);
+  }
+  const sources = [...new Set(mine.map((r) => String(r.source ?? '?')))].join('+');
+  return `  start-up of ${mine.length} sessions, s since first byte (median/worst): ${parts.join(', ')}; source facts: ${sources}`;
+}
+
 /**
- * Per late segment, where its time went, and the plane's event-loop delay over the steady window. A late
- * segment is the machine's when the publisher itself was already behind `-re` by enough to make it late
- * (lateness minus the publisher's lag within the limit); otherwise the plane's, with the stage that took
- * longest named.
+ * Per late segment, where its time went (sent → closed → noticed → uploaded → playlist → seen add up to its
+ * lateness), with the publisher's own lag behind -re beside it, and the plane's event-loop delay and
+ * thread-pool wait (a stat()'s round trip) over the window and around each late segment.
  */
-async function explainLate(tracePath: string, streams: Array<{ streamId: string; sent: SendLog; late: SeenSegment[] }>, fromMs: number, toMs: number): Promise<string> {
+async function explainLate(tracePath: string, streams: Array<{ streamId: string; sent: SendLog; late: SeenSegment[]; all: SeenSegment[] }>, fromMs: number, toMs: number): Promise<string> {
   const text = await readFile(tracePath, 'utf8').catch(() => '');
   const segments = new Map<string, TraceSegment>();
   const loops: TraceLoop[] = [];
+  const startups: TraceStartup[] = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
-    const rec = JSON.parse(line) as TraceSegment | TraceLoop;
+    const rec = JSON.parse(line) as TraceSegment | TraceLoop | TraceStartup;
     if (rec.kind === 'segment' && rec.rendition === '720p') segments.set(`${rec.streamId} ${rec.sequence}`, rec);
     else if (rec.kind === 'loop') loops.push(rec);
+    else if (rec.kind === 'startup') startups.push(rec);
   }
   const window = loops.filter((l) => l.at >= fromMs && l.at <= toMs + 1000);
   const loopMax = Math.max(0, ...window.map((l) => l.maxMs));
   const loopP99 = window.length ? [...window.map((l) => l.p99Ms)].sort((a, b) => a - b)[Math.floor(window.length * 0.99)] ?? 0 : 0;
-  const out = [`  plane event-loop delay over the window: worst second's p99 ${loopP99.toFixed(0)} ms, max ${loopMax.toFixed(0)} ms (${window.length} s sampled)`];
-  const limitMs = 1.5 * SEGMENT * 1000;
-  let machine = 0;
-  let plane = 0;
+  const fsMax = Math.max(0, ...window.map((l) => l.fsMaxMs ?? 0));
+  const out = [`  plane event-loop delay from the publishers' start to the window's end: worst second's p99 ${loopP99.toFixed(0)} ms, max ${loopMax.toFixed(0)} ms; thread-pool round trip max ${fsMax.toFixed(0)} ms (${window.length} s sampled)`];
+  const summary = startupSummary(startups, new Set(streams.map((s) => s.streamId)));
+  if (summary) out.push(summary);
   const stageTotals = new Map<string, number>();
+  const seqTotals = new Map<number, number>();
   const rows: string[] = [];
-  for (const s of streams) {
-    for (const seg of s.late) {
+  let count = 0;
+  const describe = (s: (typeof streams)[number], seg: SeenSegment): { row: string; worst: string | undefined } => {
       const nominal = seg.startedAt + seg.mediaEnd * 1000;
-      const sentAt = s.sent.sentAt(seg.mediaEnd);
-      const publisherLag = sentAt === undefined ? undefined : sentAt - nominal;
+      const reached = s.sent.sentAt(seg.mediaEnd);
+      const publisherLag = reached === undefined ? undefined : reached - nominal;
+      const sentFrom = seg.seenAt - seg.lateness * 1000;
       const t = segments.get(`${s.streamId} ${seg.sequence}`);
       const stages: Array<[string, number | undefined]> = [
-        ['sent→closed', t && sentAt !== undefined ? t.closedAtMs - sentAt : undefined],
+        ['sent→closed', t ? t.closedAtMs - sentFrom : undefined],
         ['closed→noticed', t ? t.detectedAtMs - t.closedAtMs : undefined],
         ['noticed→uploaded', t ? t.uploadedAtMs - t.detectedAtMs : undefined],
         ['uploaded→playlist', t ? t.playlistAtMs - t.uploadedAtMs : undefined],
         ['playlist→seen', t ? seg.seenAt - t.playlistAtMs : undefined],
       ];
-      const loopAround = Math.max(0, ...loops.filter((l) => l.at >= nominal && l.at <= seg.seenAt + 1000).map((l) => l.maxMs));
-      const isMachine = publisherLag !== undefined && seg.lateness * 1000 - publisherLag <= limitMs;
-      if (isMachine) machine++;
-      else {
-        plane++;
-        const worst = stages.filter((x): x is [string, number] => x[1] !== undefined).sort((a, b) => b[1] - a[1])[0];
-        if (worst) stageTotals.set(worst[0], (stageTotals.get(worst[0]) ?? 0) + 1);
-      }
-      if (rows.length < 25) {
-        rows.push(`    ${s.streamId.slice(-6)} #${seg.sequence}: late ${seg.lateness.toFixed(2)} s = publisher lag ${s1(publisherLag)} + ${stages.map(([n, v]) => `${n} ${s1(v)}`).join(' + ')} s; loop max ${loopAround.toFixed(0)} ms → ${isMachine ? "machine's" : "plane's"}`);
-      }
+      const around = loops.filter((l) => l.at >= sentFrom && l.at <= seg.seenAt + 1000);
+      const loopAround = Math.max(0, ...around.map((l) => l.maxMs));
+      const fsAround = Math.max(0, ...around.map((l) => l.fsMaxMs ?? 0));
+      const worst = stages.filter((x): x is [string, number] => x[1] !== undefined).sort((a, b) => b[1] - a[1])[0];
+      const row = `    ${s.streamId.slice(-6)} #${seg.sequence}: ${seg.lateness.toFixed(2)} s after sent = ${stages.map(([n, v]) => `${n} ${s1(v)}`).join(' + ')} s (publisher lag behind -re ${s1(publisherLag)} s); loop max ${loopAround.toFixed(0)} ms, thread pool max ${fsAround.toFixed(0)} ms`;
+      return { row, worst: worst?.[0] };
+  };
+  for (const s of streams) {
+    for (const seg of s.late) {
+      count++;
+      seqTotals.set(seg.sequence, (seqTotals.get(seg.sequence) ?? 0) + 1);
+      const { row, worst } = describe(s, seg);
+      if (worst) stageTotals.set(worst, (stageTotals.get(worst) ?? 0) + 1);
+      if (rows.length < 25) rows.push(row);
     }
   }
-  if (machine + plane === 0) return out.join('\n');
-  out.push(`  late segments: ${plane} the plane's (longest stage: ${[...stageTotals].map(([k, v]) => `${k} ×${v}`).join(', ') || '—'}), ${machine} the machine's (publisher already behind -re)`);
+  if (count === 0) {
+    // On time: how close the three latest came to the limit, and where their time went.
+    const closest = streams.flatMap((s) => s.all.map((seg) => ({ s, seg }))).sort((a, b) => b.seg.lateness - a.seg.lateness).slice(0, 3);
+    if (closest.length > 0) out.push('  the three latest (on time):', ...closest.map(({ s, seg }) => describe(s, seg).row));
+    return out.join('\n');
+  }
+  out.push(`  late segments: ${count} (longest stage: ${[...stageTotals].map(([k, v]) => `${k} ×${v}`).join(', ') || '—'}; by sequence: ${[...seqTotals].sort((a, b) => a[0] - b[0]).map(([k, v]) => `#${k} ×${v}`).join(', ')})`);
   return [...out, ...rows].join('\n');
 }
 
@@ -380,12 +442,22 @@ async function main(): Promise<void> {
       // Encoders connect a quarter of a second apart (N connecting in the same instant is not what a plane
       // sees, and on a loaded machine some handshakes then time out).
       const pubs: Array<{ s: (typeof streams)[number]; encoder: Encoder }> = [];
+      const watchers: Array<Promise<Watched>> = [];
+      let done = false;
+      // The bench's own event-loop delay from here on: its clock reads of the publishers' reports and of
+      // the playlists are what lateness rests on.
+      const rampAt = Date.now();
+      const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+      benchLoop.enable();
       for (const s of streams) {
-        pubs.push({ s, encoder: new Encoder(source, `rtmp://127.0.0.1:${rtmpPort}/live/${s.streamKey}`, (c) => children.push(c)) });
+        const encoder = new Encoder(source, `rtmp://127.0.0.1:${rtmpPort}/live/${s.streamKey}`, (c) => children.push(c));
+        pubs.push({ s, encoder });
+        // Watched from its publisher's start: a watcher started only once all N publishers were (N × 0.25 s
+        // later) saw the first publishers' first segments seconds after they were listed.
+        watchers.push(watchPlaylist(`${apiBase}/live/${s.id}/${'720p'}/index.m3u8`, () => encoder.startedAt, encoder.sent, () => done));
         await new Promise((r) => setTimeout(r, 250));
       }
-      let done = false;
-      const watchers = pubs.map((p) => watchPlaylist(`${apiBase}/live/${p.s.id}/${'720p'}/index.m3u8`, () => p.encoder.startedAt, () => done));
+
       // Steady state: every stream live.
       for (let i = 0; ; i++) {
         const states = await Promise.all(streams.map((s) => api<{ status: string }>(apiBase, 'GET', `/v1/streams/${s.id}`).then((v) => v.status)));
@@ -413,7 +485,8 @@ async function main(): Promise<void> {
       // A stream whose publisher reconnected is not timed: its playlist may number on across sessions.
       const watched = await Promise.all(watchers);
       const timing = watched.filter((_, i) => pubs[i]!.encoder.failures.length === 0);
-      const breakdown = await explainLate(tracePath, pubs.map((p, i) => ({ streamId: p.s.id, sent: p.encoder.sent, late: p.encoder.failures.length === 0 ? watched[i]!.lateSegments : [] })), t0, Date.now());
+      const breakdown = await explainLate(tracePath, pubs.map((p, i) => ({ streamId: p.s.id, sent: p.encoder.sent, late: p.encoder.failures.length === 0 ? watched[i]!.lateSegments : [], all: p.encoder.failures.length === 0 ? watched[i]!.all : [] })), rampAt, Date.now());
+      benchLoop.disable();
       const untimed = n - timing.length;
       await kill(pubs.map((p) => p.encoder.child));
       const cpuPerStreamSecond = (after.cpu - before.cpu) / (wall * n);
@@ -423,11 +496,13 @@ async function main(): Promise<void> {
       const rssMbPerStream = (peakRss - idle.rssBytes) / n / 1e6;
       const late = timing.reduce((a, t) => a + t.late, 0);
       const worst = Math.max(...timing.map((t) => t.worstLatenessS));
+      const nominalLate = timing.reduce((a, t) => a + t.nominalLate, 0);
+      const worstNominal = Math.max(...timing.map((t) => t.worstNominalS));
       const row =
         `N=${n}: ${cpuPerStreamSecond.toFixed(4)} CPU-s per stream-second (${(cpuPerStreamSecond / base).toFixed(2)}× the bare ffmpeg receiver; ≈${Math.floor(2 / cpuPerStreamSecond)} streams per 2 vCPU; ` +
         `Node ${nodePerStreamSecond.toFixed(4)} + ffmpeg ${(cpuPerStreamSecond - nodePerStreamSecond).toFixed(4)}), ` +
         `${mbPerStream.toFixed(1)} MB per stream (PSS; ${rssMbPerStream.toFixed(1)} MB by RSS; tree ${after.processes} processes, peak PSS ${(peakPss / 1e6).toFixed(0)} MB), ` +
-        `playlists: ${late === 0 ? 'all on time' : `${late} segment(s) late`} (worst ${worst.toFixed(2)} s after its media was sent; limit ${1.5 * SEGMENT} s; ${timing.reduce((a, t) => a + t.segments, 0)} segments${untimed > 0 ? `; ${untimed} reconnected stream(s) not timed` : ''}); load average ${loadBefore} → ${loadAfter}`;
+        `playlists: ${late === 0 ? 'all on time' : `${late} segment(s) late`} (worst ${worst.toFixed(2)} s after its media was sent; limit ${1.5 * SEGMENT} s; ${timing.reduce((a, t) => a + t.segments, 0)} segments${untimed > 0 ? `; ${untimed} reconnected stream(s) not timed` : ''}; by the publishers' nominal -re schedule instead: ${nominalLate} late, worst ${worstNominal.toFixed(2)} s; bench event-loop delay max ${(benchLoop.max / 1e6).toFixed(0)} ms); load average ${loadBefore} → ${loadAfter}`;
       rows.push(row);
       process.stdout.write(row + '\n' + breakdown + '\n');
       // Let the sessions end before the next round.
@@ -449,6 +524,8 @@ async function main(): Promise<void> {
       clearTimeout(timer);
     }
     await kill(children);
+    // BENCH_TRACE_OUT (a path): keep the plane's per-segment trace (JSON lines) for a closer look.
+    if (process.env.BENCH_TRACE_OUT) await copyFile(join(dir, 'segment-trace.jsonl'), process.env.BENCH_TRACE_OUT).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -234,6 +234,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
                 plan: () => channels.planFor(publish.streamId),
                 onPlan: (plan) => channels.sessionPlanned(publish.streamId, plan),
                 takeover: () => channels.takeover(publish.streamId),
+                onAir: () => channels.onAir(publish.streamId),
               },
             }
           : {}),

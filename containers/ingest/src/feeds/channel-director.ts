@@ -61,6 +61,10 @@ interface ChannelState {
   /** How often the stream's feed was fenced here (an apply that started a feed meanwhile announces nothing). */
   fences: number;
   chain: Promise<unknown>;
+  /** Changes queued or running on `chain` (one may be starting a feed). */
+  pending: number;
+  /** An apply has read the stream's settings here (`channel` is known, not the default). */
+  known: boolean;
 }
 
 export class ChannelDirector {
@@ -115,6 +119,18 @@ export class ChannelDirector {
   /** A publish was accepted: whatever plays keeps playing until its first segment exists. */
   accepted(streamId: string): void {
     this.state(streamId).publisher = 'connecting';
+  }
+
+  /**
+   * Whether a live session of the stream has anything to hand over from: a feed of this task on air, a
+   * fallback configured (played here or by another task), a change still being applied (it may start a
+   * slate), or settings this task has not read yet. False only when nothing can be playing; the session
+   * then takes over as soon as its transcoder starts instead of waiting for its first segment.
+   */
+  onAir(streamId: string): boolean {
+    const state = this.states.get(streamId);
+    if (!state || !state.known) return true;
+    return state.feed !== undefined || state.channel || state.pending > 0;
   }
 
   /** The live feed's first segment is on scratch: stop the feed on air, then the live packager takes over. */
@@ -185,6 +201,7 @@ export class ChannelDirector {
     const channel = stream?.latencyMode !== 'low';
     const configured = channel && Boolean(media?.fallback && media.fallback.items.length > 0);
     state.channel = configured;
+    state.known = true;
     const hosting = this.options.hosting;
     // Not hosted here: another task plays the fallback (or will); this one only runs its live sessions.
     const elsewhere = hosting !== undefined && state.publisher === 'none' && !hosting.hosts(streamId);
@@ -254,7 +271,7 @@ export class ChannelDirector {
   private state(streamId: string): ChannelState {
     let state = this.states.get(streamId);
     if (!state) {
-      state = { output: 'off', publisher: 'none', feed: undefined, playing: undefined, sessionPlan: undefined, channel: false, fences: 0, chain: Promise.resolve() };
+      state = { output: 'off', publisher: 'none', feed: undefined, playing: undefined, sessionPlan: undefined, channel: false, fences: 0, chain: Promise.resolve(), pending: 0, known: false };
       this.states.set(streamId, state);
     }
     return state;
@@ -262,7 +279,8 @@ export class ChannelDirector {
 
   private serial<T>(streamId: string, task: () => Promise<T>): Promise<T> {
     const state = this.state(streamId);
-    const run = state.chain.then(task);
+    state.pending++;
+    const run = state.chain.then(task).finally(() => state.pending--);
     state.chain = run.catch(() => undefined);
     return run;
   }

@@ -2,12 +2,15 @@
  * Opt-in timing trace of where a live segment's time goes, for bench:density: when
  * STREAMPLANE_SEGMENT_TRACE names a file, each published segment appends one JSON line (ffmpeg closed its
  * file, the packager noticed it listed, the upload finished, the playlist naming it was written) and,
- * every second, the plane's Node event-loop delay (perf_hooks.monitorEventLoopDelay) is appended too.
+ * every second, the plane's Node event-loop delay (perf_hooks.monitorEventLoopDelay) and how long a
+ * trivial fs call took to come back in that second (a stat() every 100 ms: the wait in libuv's thread pool,
+ * which every fs call of the packager and the store shares) are appended too.
  * Off (the default) it costs one branch per segment. Must never block the event loop (one buffered write
  * stream, no sync I/O) or throw into the packager.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { stat } from 'node:fs/promises';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 export interface SegmentTiming {
   streamId: string;
@@ -21,6 +24,10 @@ export interface SegmentTiming {
   detectedAtMs: number;
   uploadedAtMs: number;
   playlistAtMs: number;
+  /** Epoch ms: the packager read its segment list line, the poll that read it started, the last watch event of the list before. */
+  listedAtMs?: number;
+  pollAtMs?: number;
+  changedAtMs?: number;
 }
 
 let stream: WriteStream | undefined;
@@ -36,10 +43,17 @@ function sink(): WriteStream | undefined {
     stream.on('error', () => (stream = undefined));
     const histogram = monitorEventLoopDelay({ resolution: 10 });
     histogram.enable();
+    let fsMaxMs = 0;
+    const probe = setInterval(() => {
+      const t0 = performance.now();
+      void stat(path).then(() => {}, () => {}).finally(() => (fsMaxMs = Math.max(fsMaxMs, performance.now() - t0)));
+    }, 100);
+    probe.unref();
     const timer = setInterval(() => {
       // ns → ms. One line a second: the delay the plane's timers and I/O callbacks saw in that second.
-      stream?.write(JSON.stringify({ kind: 'loop', at: Date.now(), p50Ms: histogram.percentile(50) / 1e6, p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6 }) + '\n');
+      stream?.write(JSON.stringify({ kind: 'loop', at: Date.now(), p50Ms: histogram.percentile(50) / 1e6, p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6, fsMaxMs }) + '\n');
       histogram.reset();
+      fsMaxMs = 0;
     }, 1000);
     timer.unref();
   } catch {
@@ -55,4 +69,9 @@ export function segmentTraceEnabled(): boolean {
 
 export function recordSegmentTiming(timing: SegmentTiming): void {
   sink()?.write(JSON.stringify({ kind: 'segment', ...timing }) + '\n');
+}
+
+/** A session's start-up stages (ms since its first byte; session/live-session.ts), once it is live. */
+export function recordSessionStartup(streamId: string, stages: object): void {
+  sink()?.write(JSON.stringify({ kind: 'startup', streamId, ...stages }) + '\n');
 }

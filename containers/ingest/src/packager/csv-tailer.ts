@@ -1,10 +1,16 @@
 /**
- * Follows a file that another process appends lines to (ffmpeg's segment list) by polling from the last
- * offset read. Returns only complete lines; a line still being written stays buffered until its newline
- * arrives. Must never return a line twice or skip one, and never hold the file open between polls (ffmpeg
- * owns it; a restart may replace it).
+ * Follows a file that another process appends lines to (ffmpeg's segment list) by reading from the last
+ * offset read, when asked (a poll, or an inotify change of the file). Returns only complete lines; a line
+ * still being written stays buffered until its newline arrives. Must never return a line twice or skip
+ * one, and never hold the file open between reads (ffmpeg owns it; a restart may replace it).
+ *
+ * It reads synchronously, on purpose: the list is a few KB on local scratch that ffmpeg has just written
+ * (page cache, microseconds), while each async fs call costs a trip through libuv's thread pool and back
+ * through the event loop. With 20 sessions starting at once that trip took 100–250 ms per call
+ * (bench:density, event-loop delay p99 ~240 ms), and the five of a read (stat, open, fstat, read, close)
+ * were most of a new session's first segment's "closed → noticed" time.
  */
-import { open, stat } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
 const CHUNK = 64 * 1024;
 /** A segment list line is ~40 bytes; a "line" this long means the file is not a segment list. */
@@ -18,24 +24,29 @@ export class LineTailer {
 
   /** New complete lines since the last call (without line endings, blank lines dropped). Missing file: none yet. */
   async readLines(): Promise<string[]> {
-    // Most polls find nothing new (a line every segment, polls four times a second): one stat() answers
-    // that without opening, stat-ing and closing the file (a third of the packager's steady CPU).
+    return this.readLinesNow();
+  }
+
+  /** readLines, synchronously (see the module comment for why). */
+  readLinesNow(): string[] {
+    // Most calls find nothing new (a line every segment): one stat() answers that without opening,
+    // stat-ing and closing the file.
     try {
-      if ((await stat(this.path)).size === this.offset) return [];
+      if (statSync(this.path).size === this.offset) return [];
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
-    let handle;
+    let fd: number;
     try {
-      handle = await open(this.path, 'r');
+      fd = openSync(this.path, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
     const chunks: Buffer[] = [];
     try {
-      const { size } = await handle.stat();
+      const { size } = fstatSync(fd);
       if (size < this.offset) {
         // Truncated or replaced: whatever it holds now is new to us. The caller's sequence checks drop
         // any line that repeats a segment it already has.
@@ -45,13 +56,13 @@ export class LineTailer {
       }
       while (this.offset < size) {
         const buffer = Buffer.alloc(Math.min(CHUNK, size - this.offset));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
+        const bytesRead = readSync(fd, buffer, 0, buffer.length, this.offset);
         if (bytesRead === 0) break;
         chunks.push(buffer.subarray(0, bytesRead));
         this.offset += bytesRead;
       }
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
     if (chunks.length === 0) return [];
     const data = Buffer.concat([this.partial, ...chunks]);

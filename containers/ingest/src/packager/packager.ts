@@ -22,7 +22,7 @@ import { noopMetrics, type Metrics } from '../../../../core/ports/metrics';
 import type { ObjectStore } from '../../../../core/ports/object-store';
 import { recordSegmentTiming, segmentTraceEnabled } from '../monitoring/segment-trace';
 import { ConditionWaiter } from './condition-waiter';
-import { readFileHead } from './file-head';
+import { readFileHeadSync } from './file-head';
 import { describeError, PackagerStateError } from './errors';
 import { GenerationTimeline, type Generation } from './generation-timeline';
 import { DEFAULT_LIVE_WINDOW, validateOptions } from './options';
@@ -40,6 +40,8 @@ import type { PackagerEvents, PackagerOptions, PackagerStats, RenditionPlan, Ren
 import { uploadSegment, UploadWorker, type UploadJob } from './upload-worker';
 
 const FINAL_WRITE_TIMEOUT_MS = 10_000;
+/** How often a watched run's lists are polled anyway (the watch reads a new line at once). */
+const WATCHED_POLL_INTERVAL_MS = 500;
 
 interface Rendition {
   plan: RenditionPlan;
@@ -75,6 +77,14 @@ export class Packager extends EventEmitter<PackagerEvents> {
   private readonly renditionStats = new Map<string, RenditionStats>();
   private current: ScratchRun | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** The current run's segment lists are watched (inotify): the timer poll is a fallback. */
+  private watched = false;
+  /** A poll asked for by a watch event is waiting on the serial chain. */
+  private pollQueued = false;
+  /** bench:density's trace only (STREAMPLANE_SEGMENT_TRACE): when each listed file's line was read, by which poll, after which watch event. */
+  private readonly traceListed = new Map<string, { readAtMs: number; pollAtMs: number; changedAtMs: number }>();
+  private pollStartedAtMs = 0;
+  private listChangedAtMs = 0;
   private serialChain: Promise<unknown> = Promise.resolve();
   private startPromise: Promise<void> | undefined;
   private stopPromise: Promise<PackagerStats> | undefined;
@@ -171,9 +181,12 @@ export class Packager extends EventEmitter<PackagerEvents> {
       if (this.current) await this.closeCurrent();
       const gen = this.timeline.open(resolve(scratchDir), this.nextFreeSequence());
       await this.writeRunManifest(gen);
-      this.current = new ScratchRun(gen, this.plans.map((p) => p.name), this.streamId, this.logger);
-      this.logger.info('packager: following transcoder run', { streamId: this.streamId, generation: gen.id, scratchDir: gen.dir, firstSequence: gen.base });
-      await this.pollRun(this.current);
+      const run = new ScratchRun(gen, this.plans.map((p) => p.name), this.streamId, this.logger);
+      this.current = run;
+      // A closed segment is read when ffmpeg lists it, not at the next poll; the poll only backs that up.
+      this.watched = run.watch(() => this.onListChanged(run));
+      this.logger.info('packager: following transcoder run', { streamId: this.streamId, generation: gen.id, scratchDir: gen.dir, firstSequence: gen.base, watched: this.watched });
+      await this.pollRun(run);
       this.schedulePoll();
     });
   }
@@ -278,9 +291,27 @@ export class Packager extends EventEmitter<PackagerEvents> {
   // -------------------------------------------------------------------------------------------------------
   // Following scratch
 
+  /**
+   * A watched segment list changed: poll now (once; a change while that poll waits its turn is read by
+   * it). Its lines go through the same serial poll as the timer's, so nothing is handed on twice.
+   */
+  private onListChanged(run: ScratchRun): void {
+    this.listChangedAtMs = Date.now();
+    if (this.state !== 'running' || this.current !== run || this.pollQueued) return;
+    this.pollQueued = true;
+    void this.serial(async () => {
+      this.pollQueued = false;
+      if (this.state !== 'running' || this.current !== run) return;
+      await this.pollRun(run);
+      this.schedulePoll();
+    });
+  }
+
   private schedulePoll(): void {
     this.clearPollTimer();
     if (this.state !== 'running' || !this.current) return;
+    // Watched, the poll is only the fallback (a lost event, a folder inotify cannot see): less often.
+    const interval = this.watched ? Math.max(this.pollIntervalMs, WATCHED_POLL_INTERVAL_MS) : this.pollIntervalMs;
     this.pollTimer = setTimeout(() => {
       this.pollTimer = undefined;
       void this.serial(async () => {
@@ -288,7 +319,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
         await this.pollRun(this.current);
         this.schedulePoll();
       });
-    }, this.pollIntervalMs);
+    }, interval);
   }
 
   private clearPollTimer(): void {
@@ -297,6 +328,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
   }
 
   private pollRun(run: ScratchRun): Promise<void> {
+    this.pollStartedAtMs = Date.now();
     return run.poll((name, line) => this.listed(run, this.renditions.get(name) as Rendition, line));
   }
 
@@ -307,6 +339,7 @@ export class Packager extends EventEmitter<PackagerEvents> {
    */
   private async listed(run: ScratchRun, rendition: Rendition, line: string): Promise<void> {
     const name = rendition.plan.name;
+    if (segmentTraceEnabled()) this.traceListed.set(join(run.gen.dir, name, line.split(',')[0] ?? ''), { readAtMs: Date.now(), pollAtMs: this.pollStartedAtMs, changedAtMs: this.listChangedAtMs });
     const held = run.heldTail.get(name);
     if (held !== undefined) {
       run.heldTail.delete(name);
@@ -330,7 +363,14 @@ export class Packager extends EventEmitter<PackagerEvents> {
     // Every listed segment is checked, so read only its head first (the upload reads the file anyway):
     // both tracks start within a fraction of a second of a segment's start; only a head lacking one is
     // worth reading whole.
-    const head = await readFileHead(path, TRACK_CHECK_HEAD_BYTES).catch(() => undefined);
+    // Synchronously (file-head.ts): the file is on local scratch, just written, and this read stands
+    // between the segment being listed and being queued for upload.
+    let head: Buffer | undefined;
+    try {
+      head = readFileHeadSync(path, TRACK_CHECK_HEAD_BYTES);
+    } catch {
+      head = undefined;
+    }
     if (!head) return [];
     const missing = missingKinds(head, declared);
     if (missing === undefined || missing.length === 0 || head.byteLength < TRACK_CHECK_HEAD_BYTES) return missing ?? [];
@@ -363,7 +403,9 @@ export class Packager extends EventEmitter<PackagerEvents> {
     await this.pollRun(run);
     await this.settleHeldTails(run);
     run.warnUnfinishedLines();
+    run.close();
     this.current = undefined;
+    this.watched = false;
     this.clearPollTimer();
     run.gen.closed = true;
     this.maybeRelease(run.gen);
@@ -467,7 +509,9 @@ export class Packager extends EventEmitter<PackagerEvents> {
   private async traceTiming(rendition: string, job: UploadJob, uploadedAtMs: number): Promise<void> {
     const playlistAtMs = Date.now();
     const closedAtMs = await stat(job.file).then((s) => s.mtimeMs, () => Number.NaN);
-    recordSegmentTiming({ streamId: this.streamId, rendition, sequence: job.sequence, mediaEnd: job.entry.end, closedAtMs, detectedAtMs: job.detectedAtMs, uploadedAtMs, playlistAtMs });
+    const listed = this.traceListed.get(job.file);
+    this.traceListed.delete(job.file);
+    recordSegmentTiming({ streamId: this.streamId, rendition, sequence: job.sequence, mediaEnd: job.entry.end, closedAtMs, detectedAtMs: job.detectedAtMs, uploadedAtMs, playlistAtMs, ...(listed ? { listedAtMs: listed.readAtMs, pollAtMs: listed.pollAtMs, changedAtMs: listed.changedAtMs } : {}) });
   }
 
   /** The first playable master: every rendition has a segment of this session in its playlist. */

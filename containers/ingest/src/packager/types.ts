@@ -34,7 +34,7 @@ export interface PackagerOptions {
   logger?: Logger;
   metrics?: Metrics;
   clock?: Clock;
-  /** How often segment lists are read. Default 100 ms. */
+  /** How often segment lists are read. Default 100 ms; at least 500 ms while inotify watches the run's folders (a changed list is read at once then). */
   pollIntervalMs?: number;
   /**
    * ffmpeg lists a segment a moment before it closes the file; a listed file counts as complete once the

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { EmitEvent } from '../../../../core/events/emit-event';
 import { KeyframeWatch, planFastStart, refineProvisional } from '../../../../core/transcode/fast-start';
 import { DEFAULT_SEGMENT_SECONDS, planLadder, toTranscodeDecision, type LadderOptions, type LadderPlan, type SourceInfo } from '../../../../core/transcode/ladder';
+import { nominalFrameRate } from '../../../../core/transcode/frame-rate';
 import { planPassthrough } from '../../../../core/transcode/passthrough-plan';
 import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
@@ -30,6 +31,7 @@ import { FlvDeclaration } from '../rtmp/flv-metadata';
 import { FlvTap, inspectFlvTags } from '../rtmp/flv-tap';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
 import { buildTranscodeArgs, segmentListPath } from '../transcoder/ffmpeg-args';
+import { recordSessionStartup, segmentTraceEnabled } from '../monitoring/segment-trace';
 import { probeSource } from '../transcoder/source-probe';
 import { TranscoderSupervisor } from '../transcoder/supervisor';
 import { FeedMonitor } from './feed-monitor';
@@ -79,6 +81,13 @@ export interface LiveSessionOptions {
      * continues the stream's playlists from the next segment boundary, with no gap.
      */
     takeover(): Promise<void>;
+    /**
+     * False when nothing plays that the live feed would cut away from (no fallback or slate, none being
+     * started, none configured to play elsewhere): the hand-over then happens when ffmpeg starts, not
+     * once its first segment is on scratch (the packager follows the run from its first segment, which a
+     * new session otherwise waited seconds for while many started at once). Absent: always wait.
+     */
+    onAir?(): boolean;
   };
   /** Where a low-latency session's part being written goes, for an origin in this process (local plane). */
   liveParts?: LivePartSink;
@@ -118,7 +127,11 @@ export interface StartupStages {
   source?: 'declared' | 'ffprobe';
   /** When the first byte arrived (epoch ms). */
   firstByteAt?: number;
+  /** Enough media buffered to plan (the probe may still run). */
+  probeReadyMs?: number;
   probedMs?: number;
+  /** The packager has read back what the stream published before (resume) and is ready to follow runs. */
+  packagerStartedMs?: number;
   transcoderFedMs?: number;
   firstSegmentMs?: number;
   firstUploadMs?: number;
@@ -184,7 +197,7 @@ export class LiveSession {
     return { ...this.stages, ...(this.firstByteAt !== undefined ? { firstByteAt: this.firstByteAt } : {}) };
   }
 
-  private stage(name: 'probedMs' | 'transcoderFedMs' | 'firstUploadMs' | 'masterMs'): void {
+  private stage(name: 'probeReadyMs' | 'probedMs' | 'packagerStartedMs' | 'transcoderFedMs' | 'firstUploadMs' | 'masterMs'): void {
     if (this.stages[name] === undefined && this.firstByteAt !== undefined) this.stages[name] = Date.now() - this.firstByteAt;
   }
 
@@ -230,6 +243,9 @@ export class LiveSession {
   }
 
   start(): void {
+    // The opt-in segment trace (bench:density) samples the event loop from the first publish on, so a
+    // start-up storm is in it too (a no-op when STREAMPLANE_SEGMENT_TRACE is not set).
+    segmentTraceEnabled();
     this.tap = this.openTap();
     this.monitorTimer = setInterval(() => this.monitorTick(), 1_000);
     this.monitorTimer.unref();
@@ -291,6 +307,7 @@ export class LiveSession {
       return;
     }
     this.phase = 'starting';
+    this.stage('probeReadyMs');
     this.starting = this.startPipeline().catch((err: unknown) => {
       this.log.error('session: transcoder could not start', { error: err instanceof Error ? err : String(err) });
       this.options.publish.disconnect();
@@ -304,7 +321,7 @@ export class LiveSession {
     // that declare no bitrate, or no keyframe within seconds) waits for two keyframes.
     const quick = !this.probe.ready;
     this.quickTried = true;
-    const declared = quick ? this.declaration.sourceInfo() : undefined;
+    const declared = quick ? this.declaration.sourceInfo() : this.declaredPassthrough();
     const source = declared ?? (await probeSource(this.probe.contents(), { ffprobePath: options.ffprobePath }));
     this.stages.source = declared ? 'declared' : 'ffprobe';
     if (declared) this.log.info('session: source as declared by the publisher (metadata and sequence headers)', { video: declared.video, audio: declared.audio });
@@ -376,6 +393,7 @@ export class LiveSession {
     packager.on('live', () => {
       this.stage('masterMs');
       this.log.info('session: startup', { ...this.stages });
+      recordSessionStartup(streamId, this.stages);
       const decision = toTranscodeDecision(this.runPlan ?? plan);
       void markLive(options.sessionDeps, streamId, sessionId, decision, options.playbackUrl)
         .then((marked) => marked && this.log.info('session: live', { playback: options.playbackUrl }))
@@ -404,8 +422,28 @@ export class LiveSession {
       });
     }
     if (!options.channel) await packager.start();
+    this.stage('packagerStartedMs');
 
     await this.launchTranscoder();
+  }
+
+  /**
+   * A passthrough stream's source without ffprobe: what the publisher declares (metadata, sequence
+   * headers) plus what the buffered video tags measure (keyframe interval, bitrate over whole GOPs, frame
+   * rate when the declared one is plainly wrong), the facts planPassthrough rests on. Undefined (ffprobe
+   * decides) unless it is a passthrough stream, everything is declared and two keyframes were buffered.
+   * Spares each new passthrough session an ffprobe process (~70 ms of CPU and a fork of the plane), which
+   * 20 sessions starting at once paid in the same seconds (bench:density).
+   */
+  private declaredPassthrough(): SourceInfo | undefined {
+    if (this.options.publish.transcode !== 'passthrough') return undefined;
+    const info = this.declaration.sourceInfo();
+    const measured = this.probe.measuredVideo();
+    if (!info?.video || !measured) return undefined;
+    info.video.keyframeIntervalSeconds = measured.keyframeIntervalSeconds;
+    info.video.bitrateKbps = measured.bitrateKbps;
+    if (measured.fps !== undefined && Math.abs(info.video.fps - measured.fps) / info.video.fps >= 0.2) info.video.fps = nominalFrameRate(measured.fps);
+    return info;
   }
 
   /**
@@ -495,7 +533,7 @@ export class LiveSession {
         for (const r of plan.renditions) await mkdir(join(outputDir, r.name), { recursive: true });
         if (channel) {
           // The hand-over attaches every run folder made before it; later runs attach as usual.
-          this.handoff ??= this.handOver(packager, plan, channel.takeover);
+          this.handoff ??= this.handOver(packager, plan, channel.takeover, channel.onAir?.() === false);
           if (!this.handedOver) return;
         }
         // Reads the previous run to its end before the new ffmpeg writes anything.
@@ -537,11 +575,29 @@ export class LiveSession {
    * transcoder stopped having written some): the feed on air stops, then the packager resumes the published
    * timeline and follows the run folders in order. A publish that never made a segment takes nothing over.
    */
-  private async handOver(packager: Packager, plan: LadderPlan, takeover: () => Promise<void>): Promise<void> {
+  private async handOver(packager: Packager, plan: LadderPlan, takeover: () => Promise<void>, nothingOnAir = false): Promise<void> {
+    if (!nothingOnAir && !(await this.firstSegmentOnScratch(packager, plan))) return;
+    // Nothing on air: the takeover (the output lease, output.changed) runs while ffmpeg makes its first
+    // segment, and the packager follows the run from that segment on, as a session without a channel does.
+    await takeover().catch((err: unknown) => this.log.error('session: the channel takeover failed; going live anyway', { error: err instanceof Error ? err : String(err) }));
+    await packager.start();
+    for (const runDir of this.runDirs) {
+      await packager.attach(runDir);
+      await this.llPackager?.attach(runDir);
+    }
+    this.handedOver = true;
+  }
+
+  /**
+   * Waits until every rendition of the live feed has its first segment on scratch (or the transcoder is
+   * done), then times the switch from then to that segment in the playlist: what viewers of the feed on
+   * air see. False when the transcoder ended without making any segment (nothing to take over with).
+   */
+  private async firstSegmentOnScratch(packager: Packager, plan: LadderPlan): Promise<boolean> {
     const firstRun = this.runDirs[0] as string;
     while (!(await hasFirstSegment(this.outputDir ?? firstRun, plan))) {
       if (this.transcoderDone) {
-        if (!(await anyRunHasSegments(this.runDirs, plan))) return;
+        if (!(await anyRunHasSegments(this.runDirs, plan))) return false;
         break;
       }
       await delay(100);
@@ -553,13 +609,7 @@ export class LiveSession {
       this.options.metrics.timing('channel_takeover', switchMs);
       this.log.info('session: live took over the channel', { switchMs, firstSegmentAfterMs: readyAt - this.createdAt });
     });
-    await takeover().catch((err: unknown) => this.log.error('session: the channel takeover failed; going live anyway', { error: err instanceof Error ? err : String(err) }));
-    await packager.start();
-    for (const runDir of this.runDirs) {
-      await packager.attach(runDir);
-      await this.llPackager?.attach(runDir);
-    }
-    this.handedOver = true;
+    return true;
   }
 
   /** Stops taking media, lets ffmpeg finish its last segments, uploads them. Idempotent. */

@@ -5,6 +5,9 @@
  * fast start plans from (core/transcode/fast-start.ts). `ready` (the classic probe) two video keyframes were seen (the keyframe interval is then measurable), once the media
  * spans `maxMediaMs` (audio-only sources, or keyframes too far apart for passthrough anyway), or once
  * `maxBytes` is reached. Everything collected is replayed into the transcoder, so nothing is lost.
+ * `measuredVideo` reads from the video tags themselves what ffprobe would measure of the same bytes (the
+ * keyframe interval, the bitrate over whole GOPs, the frame rate), so a passthrough stream whose publisher
+ * declares the rest needs no ffprobe process (session/live-session.ts).
  */
 import { inspectFlvTags } from '../rtmp/flv-tap';
 
@@ -25,6 +28,8 @@ export class ProbeBuffer {
   private firstKeyframeMs: number | undefined;
   private lastMs = 0;
   private framesFromKeyframe = 0;
+  /** Video frames (not sequence headers): timestamp (ms, decode order), payload bytes, keyframe. */
+  private readonly frames: Array<{ ms: number; bytes: number; key: boolean }> = [];
 
   constructor(private readonly options: ProbeBufferOptions) {}
 
@@ -41,6 +46,8 @@ export class ProbeBuffer {
         this.firstKeyframeMs ??= tag.timestampMs;
       }
       if (tag.type === 'video' && !tag.config && this.firstKeyframeMs !== undefined) this.framesFromKeyframe++;
+      // The AVC tag's 5-byte header (frame type, packet type, composition time) is not in the packet.
+      if (tag.type === 'video' && !tag.config) this.frames.push({ ms: tag.timestampMs, bytes: Math.max(0, tag.bytes - 5), key: tag.keyframe });
     }
     return this.ready;
   }
@@ -67,6 +74,31 @@ export class ProbeBuffer {
   get keyframeIntervalLowerBoundSeconds(): number | undefined {
     if (this.keyframes !== 1 || this.firstKeyframeMs === undefined) return undefined;
     return (this.lastMs - this.firstKeyframeMs) / 1000;
+  }
+
+  /**
+   * With two keyframes seen: the longest keyframe interval (or the GOP still open at the end, when longer),
+   * the bitrate over the whole GOPs between the first and last keyframe, and the frame rate over the
+   * frames' timestamps, the way source-probe.ts measures ffprobe's packet list. Undefined before that.
+   */
+  measuredVideo(): { keyframeIntervalSeconds: number; bitrateKbps: number; fps: number | undefined } | undefined {
+    const keys = this.frames.filter((f) => f.key).map((f) => f.ms);
+    if (keys.length < 2) return undefined;
+    const first = keys[0]!;
+    const last = keys[keys.length - 1]!;
+    if (!(last > first)) return undefined;
+    const times = this.frames.map((f) => f.ms).sort((a, b) => a - b);
+    const span = (times[times.length - 1]! - times[0]!) / 1000;
+    const fps = this.frames.length >= 5 && span > 0 ? (this.frames.length - 1) / span : undefined;
+    let longest = 0;
+    for (let i = 1; i < keys.length; i++) longest = Math.max(longest, keys[i]! - keys[i - 1]!);
+    const openGop = times[times.length - 1]! + (fps ? 1000 / fps : 0) - last;
+    const bytes = this.frames.filter((f) => f.ms >= first && f.ms < last).reduce((sum, f) => sum + f.bytes, 0);
+    return {
+      keyframeIntervalSeconds: Math.round(Math.max(longest, openGop)) / 1000,
+      bitrateKbps: Math.round((bytes * 8) / ((last - first) / 1000) / 1000),
+      fps,
+    };
   }
 
   get hasMedia(): boolean {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProbeBuffer } from '../../../../../containers/ingest/src/session/probe-buffer';
 
-function tag(type: 8 | 9, timestampMs: number, keyframe = false): Buffer {
-  const data = type === 9 ? Buffer.from([keyframe ? 0x17 : 0x27, 1, 0, 0, 0]) : Buffer.from([0xaf, 1, 0]);
+function tag(type: 8 | 9, timestampMs: number, keyframe = false, payload = 0): Buffer {
+  const data = type === 9 ? Buffer.concat([Buffer.from([keyframe ? 0x17 : 0x27, 1, 0, 0, 0]), Buffer.alloc(payload)]) : Buffer.from([0xaf, 1, 0]);
   const header = Buffer.alloc(11);
   header[0] = type;
   header.writeUIntBE(data.length, 1, 3);
@@ -36,5 +36,23 @@ describe('ProbeBuffer', () => {
     buffer.add(tag(9, 100, true));
     assert.equal(buffer.add(tag(9, 2700)), true);
     assert.equal(buffer.keyframeIntervalLowerBoundSeconds, 2.6);
+  });
+
+  it('measures the video as ffprobe would: longest keyframe interval, bitrate over whole GOPs, frame rate', () => {
+    const buffer = new ProbeBuffer({ maxMediaMs: 5000, maxBytes: 1 << 24 });
+    assert.equal(buffer.measuredVideo(), undefined);
+    // 30 fps, a keyframe every 2 s, 10 000 bytes per frame (the 5-byte AVC tag header is not counted).
+    for (let frame = 0; frame <= 60; frame++) buffer.add(tag(9, Math.round((frame * 1000) / 30), frame % 60 === 0, 10_000));
+    const measured = buffer.measuredVideo();
+    assert.ok(measured);
+    assert.equal(measured.keyframeIntervalSeconds, 2);
+    assert.equal(measured.bitrateKbps, Math.round((60 * 10_000 * 8) / 2 / 1000));
+    assert.ok(measured.fps !== undefined && Math.abs(measured.fps - 30) < 0.1, `fps ${measured.fps}`);
+  });
+
+  it('measures nothing from one keyframe', () => {
+    const buffer = new ProbeBuffer({ maxMediaMs: 5000, maxBytes: 1 << 24 });
+    for (let frame = 0; frame < 30; frame++) buffer.add(tag(9, frame * 33, frame === 0, 100));
+    assert.equal(buffer.measuredVideo(), undefined);
   });
 });
