@@ -7,7 +7,7 @@
  * Must never: delete a segment a live playlist names, touch `recordings/` outside the recording use case,
  * delete a recording still being written, or run two sweeps at once.
  */
-import { agedLiveSegments, expiredLiveObjects, keysNamedByLivePlaylist, type LiveStreamState } from '../core/media/live-retention';
+import { expiredLiveObjects, keysNamedByLivePlaylist, livePlaylistRenditions, type LiveStreamState } from '../core/media/live-retention';
 import { LIVE_PREFIX, liveMediaPlaylistKey, liveStreamIdOf } from '../core/media/layout';
 import type { Clock } from '../core/ports/clock';
 import { silentLogger, type Logger } from '../core/ports/logger';
@@ -150,7 +150,7 @@ export class RetentionSweeper {
     if (!stream) return { kind: 'deleted' };
     if (!hasOpenSession(stream.status)) return { kind: 'idle', idleMs: this.options.clock.now().getTime() - Date.parse(stream.updatedAt) };
     const named = new Map<string, Set<string> | undefined>();
-    for (const rendition of agedLiveSegments(objects).keys()) {
+    for (const rendition of livePlaylistRenditions(objects)) {
       const body = await this.options.objectStore.get(liveMediaPlaylistKey(streamId, rendition));
       named.set(rendition, body ? keysNamedByLivePlaylist(streamId, rendition, new TextDecoder().decode(body)) : new Set());
     }

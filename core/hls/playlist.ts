@@ -32,6 +32,17 @@ export interface MediaSegmentEntry {
    * not load `uri`. Keeps renditions' sequence numbers aligned when one lost a segment the others kept.
    */
   gap?: boolean;
+  /**
+   * Writes `#EXT-X-BYTERANGE:<length>@<offset>`: the segment is that sub-range of `uri` (a segment round
+   * object, core/media/layout.ts). Raises the playlist to version 4 (RFC 8216 §7).
+   */
+  byteRange?: SegmentByteRange;
+}
+
+/** A segment's sub-range of its resource, in bytes (EXT-X-BYTERANGE). */
+export interface SegmentByteRange {
+  length: number;
+  offset: number;
 }
 
 export interface MediaPlaylistInput {
@@ -56,6 +67,8 @@ export interface MediaPlaylistInput {
  * (EXT-X-GAP and EXT-X-DISCONTINUITY-SEQUENCE carry no version requirement).
  */
 const MEDIA_PLAYLIST_VERSION = 3;
+/** EXT-X-BYTERANGE needs version 4. */
+const BYTERANGE_PLAYLIST_VERSION = 4;
 
 /** EXTINF durations are written with millisecond precision; target duration is computed from that value. */
 export function formatDuration(seconds: number): string {
@@ -84,7 +97,8 @@ export function writeMediaPlaylist(input: MediaPlaylistInput): string {
     input.segments.map((s) => s.duration),
     input.targetDuration,
   );
-  const lines = ['#EXTM3U', `#EXT-X-VERSION:${MEDIA_PLAYLIST_VERSION}`, `#EXT-X-TARGETDURATION:${target}`, `#EXT-X-MEDIA-SEQUENCE:${input.mediaSequence}`];
+  const version = input.segments.some((s) => s.byteRange !== undefined) ? BYTERANGE_PLAYLIST_VERSION : MEDIA_PLAYLIST_VERSION;
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${version}`, `#EXT-X-TARGETDURATION:${target}`, `#EXT-X-MEDIA-SEQUENCE:${input.mediaSequence}`];
   // Only written when non-zero: absence means 0 (RFC 8216 §4.3.3.3), and most playlists never need it.
   if (input.discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${input.discontinuitySequence}`);
   if (input.playlistType) lines.push(`#EXT-X-PLAYLIST-TYPE:${input.playlistType}`);
@@ -94,7 +108,9 @@ export function writeMediaPlaylist(input: MediaPlaylistInput): string {
     if (s.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
     if (s.programDateTime !== undefined) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${s.programDateTime}`);
     if (s.gap) lines.push('#EXT-X-GAP');
-    lines.push(`#EXTINF:${formatDuration(s.duration)},`, s.uri);
+    lines.push(`#EXTINF:${formatDuration(s.duration)},`);
+    if (s.byteRange) lines.push(`#EXT-X-BYTERANGE:${s.byteRange.length}@${s.byteRange.offset}`);
+    lines.push(s.uri);
   }
   if (input.endList) lines.push('#EXT-X-ENDLIST');
   return lines.join('\n') + '\n';
@@ -163,6 +179,8 @@ export interface ParsedSegment {
   discontinuity: boolean;
   gap: boolean;
   programDateTime?: string;
+  /** EXT-X-BYTERANGE; an omitted offset is resolved (the previous segment's range end, same URI). */
+  byteRange?: SegmentByteRange;
 }
 
 export interface ParsedMediaPlaylist {
@@ -197,6 +215,7 @@ export function parseMediaPlaylist(text: string): ParsedMediaPlaylist {
   let discontinuity = false;
   let gap = false;
   let programDateTime: string | undefined;
+  let byteRange: { length: number; offset?: number; line: number } | undefined;
 
   const once = (tag: string, n: number): void => {
     if (seen.has(tag)) throw new PlaylistError(`${tag} appears twice`, n);
@@ -248,6 +267,10 @@ export function parseMediaPlaylist(text: string): ParsedMediaPlaylist {
       const value = line.slice('#EXT-X-PROGRAM-DATE-TIME:'.length);
       if (!isDateTime(value)) throw new PlaylistError('EXT-X-PROGRAM-DATE-TIME is not an ISO 8601 date-time', n);
       programDateTime = value;
+    } else if (line.startsWith('#EXT-X-BYTERANGE:')) {
+      const m = /^(\d{1,15})(?:@(\d{1,15}))?$/.exec(line.slice('#EXT-X-BYTERANGE:'.length));
+      if (!m) throw new PlaylistError('EXT-X-BYTERANGE must be <length>[@<offset>]', n);
+      byteRange = { length: Number(m[1]), line: n, ...(m[2] !== undefined ? { offset: Number(m[2]) } : {}) };
     } else if (line === '#EXT-X-ENDLIST') {
       if (pending) throw new PlaylistError('#EXTINF without a segment URI', pending.line);
       out.endList = true;
@@ -258,15 +281,26 @@ export function parseMediaPlaylist(text: string): ParsedMediaPlaylist {
       if (/[\s\u0000-\u001f\u007f]/.test(line)) throw new PlaylistError('segment URI contains whitespace or control characters', n);
       const segment: ParsedSegment = { uri: line, duration: pending.duration, discontinuity, gap };
       if (programDateTime !== undefined) segment.programDateTime = programDateTime;
+      if (byteRange) {
+        let offset = byteRange.offset;
+        if (offset === undefined) {
+          // RFC 8216 §4.3.2.2: without an offset the range follows the previous segment's, of the same resource.
+          const prev = out.segments.at(-1);
+          if (!prev?.byteRange || prev.uri !== line) throw new PlaylistError('EXT-X-BYTERANGE without an offset must follow a range of the same URI', byteRange.line);
+          offset = prev.byteRange.offset + prev.byteRange.length;
+        }
+        segment.byteRange = { length: byteRange.length, offset };
+      }
       out.segments.push(segment);
       pending = undefined;
       discontinuity = false;
       gap = false;
       programDateTime = undefined;
+      byteRange = undefined;
     }
   }
   if (pending) throw new PlaylistError('#EXTINF without a segment URI', pending.line);
-  if (discontinuity || gap || programDateTime !== undefined) throw new PlaylistError('segment tags without a segment at the end of the playlist');
+  if (discontinuity || gap || programDateTime !== undefined || byteRange) throw new PlaylistError('segment tags without a segment at the end of the playlist');
   if (Number.isNaN(out.targetDuration)) throw new PlaylistError('missing #EXT-X-TARGETDURATION');
   return out;
 }
@@ -287,6 +321,8 @@ export interface LiveSegment {
   discontinuity: boolean;
   gap?: boolean;
   programDateTime?: string;
+  /** The segment is this sub-range of `uri` (a segment round object). */
+  byteRange?: SegmentByteRange;
 }
 
 /**
@@ -319,6 +355,7 @@ export function mediaPlaylistFromWindow(
       if (s.discontinuity) entry.discontinuity = true;
       if (s.gap) entry.gap = true;
       if (s.programDateTime !== undefined) entry.programDateTime = s.programDateTime;
+      if (s.byteRange) entry.byteRange = { ...s.byteRange };
       return entry;
     }),
   };
@@ -336,6 +373,7 @@ export function liveSegmentsFromPlaylist(playlist: ParsedMediaPlaylist): LiveSeg
     const live: LiveSegment = { sequence: playlist.mediaSequence + i, uri: s.uri, duration: s.duration, discontinuitySequence: disc, discontinuity: s.discontinuity };
     if (s.gap) live.gap = true;
     if (s.programDateTime !== undefined) live.programDateTime = s.programDateTime;
+    if (s.byteRange) live.byteRange = { ...s.byteRange };
     return live;
   });
 }
@@ -366,6 +404,7 @@ function checkSegment(s: MediaSegmentEntry, i: number): void {
   checkUri(s.uri, `segments[${i}].uri`);
   if (!Number.isFinite(s.duration) || roundMillis(s.duration) <= 0) throw new PlaylistError(`segments[${i}].duration must be positive`);
   if (s.programDateTime !== undefined && !isDateTime(s.programDateTime)) throw new PlaylistError(`segments[${i}].programDateTime must be an ISO 8601 date-time with a time zone`);
+  if (s.byteRange && !(Number.isSafeInteger(s.byteRange.length) && s.byteRange.length > 0 && Number.isSafeInteger(s.byteRange.offset) && s.byteRange.offset >= 0)) throw new PlaylistError(`segments[${i}].byteRange needs a positive length and a non-negative offset`);
 }
 
 function isDateTime(value: string): boolean {

@@ -15,6 +15,23 @@
  *   recordings/<rec>/manifest.json                               summary (finalizer)
  *   recordings/<rec>/poster.jpg                                  poster image (ingest, on finalization)
  *   recordings/<rec>/recording.mp4                               optional MP4 export
+ *   live/<streamId>/rounds/<round file>, recordings/<rec>/rounds/<round file>
+ *                                                                one object per segment round (segmentObjects=round)
+ *
+ * Segment rounds (`STREAMPLANE_SEGMENT_OBJECTS=round`): renditions are cut at the same boundaries with the
+ * same sequence numbers, so instead of one object per rendition per segment the packager may store one
+ * object per sequence number holding every rendition's MPEG-TS segment back to back, and each media
+ * playlist names its member by `#EXT-X-BYTERANGE:<length>@<offset>` (HLS version 4). The round's file name
+ * is self-describing, like a segment's, because recovery, resume and the recording finalizer work from
+ * listings alone:
+ *
+ *   <seq>-<disc>.<rendition>-<durationMs>-<bytes>[.<rendition>-<durationMs>-<bytes>…].ts
+ *
+ * members in byte order (a member's offset is the sum of the lengths before it). Rendition names hold no
+ * dot, so splitting on `.` is unambiguous; a member is split on its last two `-` (names may hold `-`).
+ * A rendition whose segment missed its round (late, after a gap) is stored in a later object of the same
+ * sequence with its own member set, so keys stay unique and objects immutable. `rounds` is reserved: no
+ * rendition may be called that (`isRenditionName`).
  *
  * Must never build a key from unvalidated input (ids and rendition names are checked by the callers'
  * schemas before they get here), and never do I/O.
@@ -31,6 +48,14 @@ export type MediaPrefix = (typeof MEDIA_PREFIXES)[number];
 
 /** What a rendition folder may be called (it becomes a path segment). */
 export const RENDITION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The folder of segment rounds next to the rendition folders: never a rendition's name. */
+export const ROUNDS_FOLDER = 'rounds';
+
+/** A usable rendition name: RENDITION_NAME and not a reserved folder (`rounds`). */
+export function isRenditionName(name: string): boolean {
+  return RENDITION_NAME.test(name) && name !== ROUNDS_FOLDER;
+}
 
 const MEDIA_PLAYLIST_FILE = 'index.m3u8';
 const MASTER_PLAYLIST_FILE = 'master.m3u8';
@@ -242,9 +267,125 @@ export function parseRecordingSegmentKey(key: string): RecordingSegmentKey | und
   const parts = key.split('/');
   if (parts.length !== 4 || `${parts[0]}/` !== RECORDINGS_PREFIX) return undefined;
   const [, recordingId = '', rendition = '', file = ''] = parts;
-  if (!isId('recording', recordingId) || !RENDITION_NAME.test(rendition)) return undefined;
+  if (!isId('recording', recordingId) || !isRenditionName(rendition)) return undefined;
   const seg = parseSegmentFileName(file);
   return seg ? { ...seg, recordingId, rendition, file } : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Segment rounds: one object per sequence number holding several renditions' segments (see the header)
+
+export interface RoundMember {
+  rendition: string;
+  /** Integer milliseconds (EXTINF of the member's segment). */
+  durationMs: number;
+  /** Length in bytes of the member's segment inside the round object. */
+  bytes: number;
+}
+
+export interface RoundName {
+  seq: number;
+  disc: number;
+  /** In byte order; at least one, no rendition twice. */
+  members: RoundMember[];
+}
+
+/** A member's place in its round object: what `#EXT-X-BYTERANGE:<length>@<offset>` says. */
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/** S3 keys are at most 1024 bytes; a round name must leave room for `recordings/<rec>/rounds/`. */
+const MAX_ROUND_FILE_CHARS = 900;
+const ROUND_HEAD = /^(\d{1,15})-(\d{1,15})$/;
+const ROUND_MEMBER = /^([A-Za-z0-9_-]{1,64})-(\d{1,9})-(\d{1,12})$/;
+
+export function roundFileName(round: RoundName): string {
+  const { seq, disc, members } = round;
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`round seq must be a non-negative integer, got ${seq}`);
+  if (!Number.isSafeInteger(disc) || disc < 0) throw new RangeError(`round disc must be a non-negative integer, got ${disc}`);
+  if (members.length === 0) throw new RangeError('a round needs at least one member');
+  const seen = new Set<string>();
+  const parts = members.map((m) => {
+    if (!isRenditionName(m.rendition)) throw new RangeError(`round member ${JSON.stringify(m.rendition)} is not a rendition name`);
+    if (seen.has(m.rendition)) throw new RangeError(`round member ${m.rendition} appears twice`);
+    seen.add(m.rendition);
+    if (!Number.isSafeInteger(m.durationMs) || m.durationMs < 1 || m.durationMs > 999_999_999) throw new RangeError(`round member durationMs must be a positive integer, got ${m.durationMs}`);
+    if (!Number.isSafeInteger(m.bytes) || m.bytes < 1 || m.bytes > 999_999_999_999) throw new RangeError(`round member bytes must be a positive integer, got ${m.bytes}`);
+    return `${m.rendition}-${m.durationMs}-${m.bytes}`;
+  });
+  const name = `${seq}-${disc}.${parts.join('.')}.ts`;
+  if (name.length > MAX_ROUND_FILE_CHARS) throw new RangeError(`round name too long (${name.length} characters): too many or too long rendition names`);
+  return name;
+}
+
+/** The numbers and members of a round file name, or undefined for anything else (hostile, garbled, a segment name). */
+export function parseRoundFileName(name: string): RoundName | undefined {
+  if (typeof name !== 'string' || name.length > MAX_ROUND_FILE_CHARS || !name.endsWith('.ts')) return undefined;
+  const parts = name.slice(0, -3).split('.');
+  const head = ROUND_HEAD.exec(parts[0] ?? '');
+  if (!head || parts.length < 2) return undefined;
+  const seq = Number(head[1]);
+  const disc = Number(head[2]);
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(disc)) return undefined;
+  const members: RoundMember[] = [];
+  const seen = new Set<string>();
+  for (const part of parts.slice(1)) {
+    const m = ROUND_MEMBER.exec(part);
+    if (!m) return undefined;
+    const member = { rendition: m[1] as string, durationMs: Number(m[2]), bytes: Number(m[3]) };
+    if (!isRenditionName(member.rendition) || seen.has(member.rendition) || member.durationMs < 1 || member.bytes < 1) return undefined;
+    seen.add(member.rendition);
+    members.push(member);
+  }
+  return { seq, disc, members };
+}
+
+/** Where `rendition`'s segment sits in a round object; undefined when it is not a member. */
+export function roundMemberRange(round: RoundName, rendition: string): (ByteRange & RoundMember) | undefined {
+  let offset = 0;
+  for (const m of round.members) {
+    if (m.rendition === rendition) return { ...m, offset, length: m.bytes };
+    offset += m.bytes;
+  }
+  return undefined;
+}
+
+/** `live/<streamId>/rounds/` or, for a recorded session, `recordings/<rec>/rounds/`. */
+export function roundsPrefix(streamId: string, recordingId?: string): string {
+  return recordingId ? `${recordingPrefix(recordingId)}${ROUNDS_FOLDER}/` : `${liveStreamPrefix(streamId)}${ROUNDS_FOLDER}/`;
+}
+
+/** Where a round object is stored (beside the rendition folders its members would otherwise go to). */
+export function roundKey(streamId: string, round: RoundName, recordingId?: string): string {
+  return roundsPrefix(streamId, recordingId) + roundFileName(round);
+}
+
+/** URI of a round object inside a live (or DVR) media playlist at `live/<streamId>/<rendition>/`. */
+export function roundUri(round: RoundName, recordingId?: string): string {
+  return recordingId ? `../../../${recordingPrefix(recordingId)}${ROUNDS_FOLDER}/${roundFileName(round)}` : `../${ROUNDS_FOLDER}/${roundFileName(round)}`;
+}
+
+export interface RecordingRoundKey extends RoundName {
+  recordingId: string;
+  file: string;
+}
+
+/** `recordings/<rec>/rounds/<round file>` taken apart, or undefined for any other key. */
+export function parseRecordingRoundKey(key: string): RecordingRoundKey | undefined {
+  const parts = key.split('/');
+  if (parts.length !== 4 || `${parts[0]}/` !== RECORDINGS_PREFIX || parts[2] !== ROUNDS_FOLDER) return undefined;
+  const [, recordingId = '', , file = ''] = parts;
+  if (!isId('recording', recordingId)) return undefined;
+  const round = parseRoundFileName(file);
+  return round ? { ...round, recordingId, file } : undefined;
+}
+
+/** A round key under `prefix` (`…/rounds/`) taken apart, or undefined for anything else. */
+export function roundOfKey(prefix: string, key: string): RoundName | undefined {
+  if (!key.startsWith(prefix)) return undefined;
+  return parseRoundFileName(key.slice(prefix.length));
 }
 
 /** A playlist URI relative to `folder` (ending in `/`), as an object key; undefined for absolute URLs. */

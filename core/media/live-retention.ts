@@ -7,11 +7,15 @@
  *   - a stream with an open session keeps every segment its live playlists name, and every segment less
  *     than `retentionMs` of media behind the newest one of its rendition.
  *
+ * Segment rounds (`live/<streamId>/rounds/…`, core/media/layout.ts) are named by several renditions'
+ * playlists at once: a round is deleted only when no live playlist names it and it is `retentionMs` of
+ * media behind the newest round, and none at all while any rendition's playlist is unreadable.
+ *
  * Must never choose a segment a live playlist names, a segment whose age it cannot tell, or anything of a
  * rendition whose playlist could not be read; and never do I/O (the caller reads the playlists).
  */
 import { parseMediaPlaylist, PlaylistError } from '../hls/playlist';
-import { liveRenditionPrefix, parseLiveKey, parseSegmentFileName, resolvePlaylistUri } from './layout';
+import { liveRenditionPrefix, parseLiveKey, parseRoundFileName, parseSegmentFileName, resolvePlaylistUri, ROUNDS_FOLDER } from './layout';
 
 /** What retention knows of the stream whose live folder it looks at. */
 export type LiveStreamState =
@@ -48,6 +52,29 @@ export function agedLiveSegments(objects: ReadonlyArray<{ key: string }>): Map<s
   return byRendition;
 }
 
+/** The round objects of a stream's live folder whose age can be told (one duration per round: its longest member). */
+export function agedLiveRounds(objects: ReadonlyArray<{ key: string }>): AgedSegment[] {
+  const rounds: AgedSegment[] = [];
+  for (const o of objects) {
+    const live = parseLiveKey(o.key);
+    if (live?.rendition !== ROUNDS_FOLDER) continue;
+    const round = parseRoundFileName(live.file);
+    if (round) rounds.push({ key: o.key, seq: round.seq, durationMs: Math.max(...round.members.map((m) => m.durationMs)) });
+  }
+  return rounds;
+}
+
+/** The renditions whose live playlists the `open` case needs: those with segments, and every round member. */
+export function livePlaylistRenditions(objects: ReadonlyArray<{ key: string }>): Set<string> {
+  const names = new Set(agedLiveSegments(objects).keys());
+  for (const o of objects) {
+    const live = parseLiveKey(o.key);
+    if (live?.rendition !== ROUNDS_FOLDER) continue;
+    for (const m of parseRoundFileName(live.file)?.members ?? []) names.add(m.rendition);
+  }
+  return names;
+}
+
 /** The keys retention may delete from one stream's live folder (`objects`: its listing). */
 export function expiredLiveObjects(objects: ReadonlyArray<{ key: string }>, stream: LiveStreamState, retentionMs: number): string[] {
   if (stream.kind === 'deleted') return objects.map((o) => o.key);
@@ -62,6 +89,24 @@ export function expiredLiveObjects(objects: ReadonlyArray<{ key: string }>, stre
       if (behindMs >= retentionMs && !named.has(s.key)) doomed.push(s.key);
       behindMs += s.durationMs;
     }
+  }
+  const rounds = agedLiveRounds(objects);
+  const members = livePlaylistRenditions(objects.filter((o) => parseLiveKey(o.key)?.rendition === ROUNDS_FOLDER));
+  // Any member's playlist unreadable (or not asked for): it may name any round, so none is deleted.
+  if (rounds.length > 0 && [...members].every((r) => stream.named.get(r) !== undefined)) {
+    const named = new Set<string>();
+    for (const set of stream.named.values()) for (const key of set ?? []) named.add(key);
+    // Late members share a sequence with their round: age by distinct sequence numbers.
+    const durationOf = new Map<number, number>();
+    for (const r of rounds) durationOf.set(r.seq, Math.max(durationOf.get(r.seq) ?? 0, r.durationMs));
+    const seqs = [...durationOf.keys()].sort((a, b) => b - a);
+    const behind = new Map<number, number>();
+    let behindMs = 0;
+    for (const seq of seqs) {
+      behind.set(seq, behindMs);
+      behindMs += durationOf.get(seq) as number;
+    }
+    for (const r of rounds) if ((behind.get(r.seq) as number) >= retentionMs && !named.has(r.key)) doomed.push(r.key);
   }
   return doomed;
 }

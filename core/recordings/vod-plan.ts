@@ -3,10 +3,15 @@
  * (so whatever the ingest managed to upload before a crash is what the recording contains), and the VOD
  * master from the rendition plan.
  *
+ * A recording may hold both layouts (core/media/layout.ts): per-rendition segment objects
+ * (`<rendition>/<seq>-<ms>-<disc>.ts`: segmentObjects=rendition, and scratch recovery after a crash) and
+ * segment rounds (`rounds/<round file>`): each round member becomes its rendition's segment of that
+ * sequence, named `../rounds/<round file>` with its EXT-X-BYTERANGE in the VOD playlist.
+ *
  * Must never do I/O or read a clock: a plan is a function of the listing.
  */
 import { targetDurationFor, type MasterPlaylistInput, type MediaPlaylistInput, type MediaSegmentEntry, type Variant } from '../hls/playlist';
-import { mediaPlaylistUri, parseRecordingSegmentKey, segmentFileName, type SegmentName } from '../media/layout';
+import { mediaPlaylistUri, parseRecordingRoundKey, parseRecordingSegmentKey, roundMemberRange, ROUNDS_FOLDER, segmentFileName, type ByteRange, type SegmentName } from '../media/layout';
 import type { RenditionInfo } from './renditions-file';
 
 
@@ -53,8 +58,11 @@ export interface VodPlan {
 }
 
 interface Found extends SegmentName {
+  /** The URI in the rendition's VOD playlist (`recordings/<rec>/<rendition>/index.m3u8`). */
   file: string;
   size: number;
+  /** Set for a member of a segment round: its bytes inside `file`. */
+  byteRange?: ByteRange;
 }
 
 /**
@@ -66,15 +74,29 @@ interface Found extends SegmentName {
  */
 export function planVod(objects: ReadonlyArray<{ key: string; size: number }>, options: { recordingId?: string } = {}): VodPlan {
   const byRendition = new Map<string, Map<number, Found>>();
+  const add = (rendition: string, found: Found): void => {
+    let segments = byRendition.get(rendition);
+    if (!segments) byRendition.set(rendition, (segments = new Map()));
+    const existing = segments.get(found.seq);
+    // The packager never reuses a number; if something did (or a scratch recovery stored a round's member
+    // again as its own object), keep one deterministically: the bigger, then the name that sorts first.
+    if (!existing || found.size > existing.size || (found.size === existing.size && found.file < existing.file)) segments.set(found.seq, found);
+  };
   for (const object of objects) {
     const parsed = parseRecordingSegmentKey(object.key);
-    if (!parsed || (options.recordingId !== undefined && parsed.recordingId !== options.recordingId)) continue;
-    let segments = byRendition.get(parsed.rendition);
-    if (!segments) byRendition.set(parsed.rendition, (segments = new Map()));
-    const found: Found = { seq: parsed.seq, durationMs: parsed.durationMs, disc: parsed.disc, file: parsed.file, size: Math.max(0, object.size) };
-    const existing = segments.get(found.seq);
-    // The packager never reuses a number; if something did, keep one deterministically (the bigger object).
-    if (!existing || found.size > existing.size || (found.size === existing.size && found.file < existing.file)) segments.set(found.seq, found);
+    if (parsed) {
+      if (options.recordingId !== undefined && parsed.recordingId !== options.recordingId) continue;
+      add(parsed.rendition, { seq: parsed.seq, durationMs: parsed.durationMs, disc: parsed.disc, file: parsed.file, size: Math.max(0, object.size) });
+      continue;
+    }
+    const round = parseRecordingRoundKey(object.key);
+    if (!round || (options.recordingId !== undefined && round.recordingId !== options.recordingId)) continue;
+    // A round whose stored size is not what its name says is not what the packager wrote: skip it whole.
+    if (round.members.reduce((n, m) => n + m.bytes, 0) !== object.size) continue;
+    for (const m of round.members) {
+      const range = roundMemberRange(round, m.rendition) as ByteRange;
+      add(m.rendition, { seq: round.seq, durationMs: m.durationMs, disc: round.disc, file: `../${ROUNDS_FOLDER}/${round.file}`, size: m.bytes, byteRange: { offset: range.offset, length: range.length } });
+    }
   }
   const names = [...byRendition.keys()].sort();
   const timeline = [...new Set(names.flatMap((n) => [...(byRendition.get(n) as Map<number, Found>).keys()]))].sort((a, b) => a - b);
@@ -117,7 +139,7 @@ export function planVod(objects: ReadonlyArray<{ key: string; size: number }>, o
       const found = own.get(seq);
       const ref = reference.get(seq) as Found;
       const entry: MediaSegmentEntry = found
-        ? { uri: found.file, duration: found.durationMs / 1000 }
+        ? { uri: found.file, duration: found.durationMs / 1000, ...(found.byteRange ? { byteRange: { ...found.byteRange } } : {}) }
         : { uri: segmentFileName({ seq, durationMs: ref.durationMs, disc: ref.disc }), duration: ref.durationMs / 1000, gap: true };
       if (breaks.has(seq)) entry.discontinuity = true;
       segments.push(entry);

@@ -277,6 +277,7 @@ export class StreamplaneStack extends Stack {
         STREAMPLANE_PLAYBACK_BASE_URL: playbackBaseUrl,
         STREAMPLANE_SEGMENT_SECONDS: String(config.segmentDurationSeconds),
         STREAMPLANE_LIVE_PLAYLISTS: config.livePlaylists,
+        STREAMPLANE_SEGMENT_OBJECTS: config.segmentObjects,
         STREAMPLANE_LADDER: config.ladder.join(','),
         STREAMPLANE_HEARTBEAT_SECONDS: String(HEARTBEAT_INTERVAL.toSeconds()),
         STREAMPLANE_CHANNEL_JOB_QUEUE_URL: this.channelJobs.queue.queueUrl,

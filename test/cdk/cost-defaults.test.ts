@@ -58,4 +58,13 @@ describe('default deploy cost levers', () => {
       assert.equal(service.CapacityProviderStrategy, undefined);
     }
   });
+
+  it('stores one segment round object per sequence by default (the ingest is told), one per rendition with -c segmentObjects=rendition, and refuses anything else', () => {
+    const segmentObjectsOf = (t: Template) => ingestEnvOf(t).filter((e) => e.Name === 'STREAMPLANE_SEGMENT_OBJECTS');
+    const defaults = segmentObjectsOf(Template.fromJSON(synthApp().template));
+    assert.ok(defaults.length >= 1 && defaults.every((e) => e.Value === 'round'), JSON.stringify(defaults));
+    const rendition = segmentObjectsOf(Template.fromJSON(synthApp({ segmentObjects: 'rendition' }).template));
+    assert.ok(rendition.length >= 1 && rendition.every((e) => e.Value === 'rendition'), JSON.stringify(rendition));
+    assert.throws(() => synthApp({ segmentObjects: 'bytes' }), /segmentObjects: .*"round" or "rendition" \(got "bytes"\)/);
+  });
 });

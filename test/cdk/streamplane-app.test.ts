@@ -171,6 +171,7 @@ describe('wiring and least privilege', () => {
       STREAMPLANE_PLAYBACK_BASE_URL: { 'Fn::Join': ['', ['https://', getAtt(stack.playback.distribution, 'DomainName')]] },
       STREAMPLANE_SEGMENT_SECONDS: '2',
       STREAMPLANE_LIVE_PLAYLISTS: 'bundle',
+      STREAMPLANE_SEGMENT_OBJECTS: 'round',
       STREAMPLANE_LADDER: '1080,720,480,360',
       STREAMPLANE_HEARTBEAT_SECONDS: '15',
       STREAMPLANE_CHANNEL_JOB_QUEUE_URL: ref(stack.channelJobs.queue),

@@ -47,6 +47,12 @@ const schema = z.object({
    * origin (lambdas/ll-playlist): fewer S3 PUTs (docs/deploy-aws.md, cost per streamed hour).
    */
   STREAMPLANE_LIVE_PLAYLISTS: z.enum(['objects', 'bundle']).default('objects'),
+  /**
+   * `rendition`: one object per rendition per segment. `round`: one object per segment round holding every
+   * rendition's TS segment, named by EXT-X-BYTERANGE (core/media/layout.ts): fewer S3 PUTs
+   * (docs/deploy-aws.md). Low-latency sessions keep their own layout either way.
+   */
+  STREAMPLANE_SEGMENT_OBJECTS: z.enum(['rendition', 'round']).default('rendition'),
   STREAMPLANE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   STREAMPLANE_LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   STREAMPLANE_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
@@ -105,6 +111,8 @@ export interface PlaneConfig {
   segmentSeconds: number;
   /** How live media playlists are stored (STREAMPLANE_LIVE_PLAYLISTS); absent: `objects`. */
   livePlaylists?: 'objects' | 'bundle';
+  /** How live TS segments are stored (STREAMPLANE_SEGMENT_OBJECTS); absent: `rendition`. */
+  segmentObjects?: 'rendition' | 'round';
   ladder: number[];
   liveWindowSegments: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -146,6 +154,7 @@ export function loadPlaneConfig(env: Record<string, string | undefined>): PlaneC
     ...(c.STREAMPLANE_PLAYBACK_BASE_URL ? { playbackBaseUrl: c.STREAMPLANE_PLAYBACK_BASE_URL.replace(/\/+$/, '') } : {}),
     segmentSeconds: c.STREAMPLANE_SEGMENT_SECONDS,
     livePlaylists: c.STREAMPLANE_LIVE_PLAYLISTS,
+    segmentObjects: c.STREAMPLANE_SEGMENT_OBJECTS,
     ladder: c.STREAMPLANE_LADDER.split(',').map(Number),
     liveWindowSegments: c.STREAMPLANE_LIVE_WINDOW_SEGMENTS,
     logLevel: c.STREAMPLANE_LOG_LEVEL,

@@ -37,7 +37,7 @@ import { PullRunner } from './pulls/pull-runner';
 import { ffmpegLauncher, type PullLauncher } from './pulls/pull-process';
 
 export interface IngestAppDeps {
-  config: Pick<PlaneConfig, 'rtmpPort' | 'bind' | 'publicHost' | 'dataDir' | 'ladder' | 'segmentSeconds' | 'liveWindowSegments' | 'livePlaylists' | 'ffmpegPath' | 'ffprobePath'> &
+  config: Pick<PlaneConfig, 'rtmpPort' | 'bind' | 'publicHost' | 'dataDir' | 'ladder' | 'segmentSeconds' | 'liveWindowSegments' | 'livePlaylists' | 'segmentObjects' | 'ffmpegPath' | 'ffprobePath'> &
     Partial<Pick<PlaneConfig, 'thumbnailSeconds' | 'srtPort' | 'rtmps'>>;
   sessionDeps: SessionDeps;
   emit: EmitEvent;
@@ -220,6 +220,7 @@ export async function startIngestApp(deps: IngestAppDeps): Promise<IngestApp> {
         ladder: { rungs: config.ladder, segmentSeconds: config.segmentSeconds },
         liveWindowSegments: config.liveWindowSegments,
         ...(config.livePlaylists === 'bundle' ? { playlistBundle: true } : {}),
+        ...(config.segmentObjects === 'round' ? { segmentRounds: true } : {}),
         scratchRoot: join(config.dataDir, 'scratch'),
         playbackUrl: `${deps.playbackBase}/${masterPlaylistPath(publish.streamId)}`,
         ffmpegPath: config.ffmpegPath,

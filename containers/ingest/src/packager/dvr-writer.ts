@@ -13,7 +13,7 @@
  * Must never: write before the rendition has a segment, or name a segment outside the recording.
  */
 import { liveSegmentsFromPlaylist, parseMediaPlaylist, targetDurationFor, writeMasterPlaylist } from '../../../../core/hls/playlist';
-import { dvrPlaylistUri, liveDvrMasterPlaylistKey, liveDvrMediaPlaylistKey, recordingRenditionPrefix, segmentUri } from '../../../../core/media/layout';
+import { dvrPlaylistUri, liveDvrMasterPlaylistKey, liveDvrMediaPlaylistKey, recordingRenditionPrefix, roundsPrefix, segmentUri } from '../../../../core/media/layout';
 import { LIVE_OBJECT_REFRESH_MS, liveObjectRefreshDue } from '../../../../core/media/live-refresh';
 import type { Logger } from '../../../../core/ports/logger';
 import type { ObjectStore } from '../../../../core/ports/object-store';
@@ -71,10 +71,11 @@ export class DvrWriter {
         const body = await this.options.store.get(liveDvrMediaPlaylistKey(this.options.streamId, name));
         if (!body) continue;
         const parsed = parseMediaPlaylist(Buffer.from(body).toString('utf8'));
-        const ours = `../../../${recordingRenditionPrefix(this.options.recordingId, name)}`;
+        // The rendition's own segments, or (segment rounds) round objects of this recording.
+        const ours = [`../../../${recordingRenditionPrefix(this.options.recordingId, name)}`, `../../../${roundsPrefix(this.options.streamId, this.options.recordingId)}`];
         const window = liveSegmentsFromPlaylist(parsed).slice(-this.windowSegments);
         const tail = window.at(-1);
-        if (parsed.endList || !tail || !window.every((s) => s.uri.startsWith(ours))) continue;
+        if (parsed.endList || !tail || !window.every((s) => ours.some((prefix) => s.uri.startsWith(prefix)))) continue;
         this.tracks.set(name, this.newTrack(name, { window, nextSequence: tail.sequence + 1 }));
         this.targetDuration = Math.max(this.targetDuration, parsed.targetDuration);
       } catch (err) {

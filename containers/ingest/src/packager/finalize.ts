@@ -28,6 +28,8 @@ export async function finalizeLivePlaylists(objectStore: ObjectStore, streamId: 
         ...(s.discontinuity ? { discontinuity: true } : {}),
         ...(s.gap ? { gap: true } : {}),
         ...(s.programDateTime ? { programDateTime: s.programDateTime } : {}),
+        // A segment round member (core/media/layout.ts) keeps its range, or players would load the whole round.
+        ...(s.byteRange ? { byteRange: { ...s.byteRange } } : {}),
       })),
       endList: true,
     });

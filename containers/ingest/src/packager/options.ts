@@ -5,6 +5,7 @@
  */
 import { ValidationError } from '../../../../core/errors';
 import { isId } from '../../../../core/ids';
+import { ROUNDS_FOLDER } from '../../../../core/media/layout';
 import type { PackagerOptions } from './types';
 
 export const DEFAULT_LIVE_WINDOW = 6;
@@ -19,6 +20,7 @@ export function validateOptions(options: PackagerOptions): void {
   const seen = new Set<string>();
   (options.renditions ?? []).forEach((r, i) => {
     if (typeof r.name !== 'string' || !NAME.test(r.name)) problems.push({ path: `renditions[${i}].name`, message: 'must be 1-64 characters of [A-Za-z0-9_-]' });
+    else if (r.name === ROUNDS_FOLDER) problems.push({ path: `renditions[${i}].name`, message: `${ROUNDS_FOLDER} is reserved (the folder of segment rounds)` });
     else if (seen.has(r.name)) problems.push({ path: `renditions[${i}].name`, message: `duplicate rendition ${r.name}` });
     seen.add(r.name);
   });
@@ -28,6 +30,7 @@ export function validateOptions(options: PackagerOptions): void {
   if (pollIntervalMs !== undefined && !(Number.isFinite(pollIntervalMs) && pollIntervalMs >= 5)) problems.push({ path: 'pollIntervalMs', message: 'must be at least 5' });
   if (settleMs !== undefined && !(Number.isFinite(settleMs) && settleMs >= 0)) problems.push({ path: 'settleMs', message: 'must be a non-negative number' });
   if (options.masterRefreshMs !== undefined && !(Number.isFinite(options.masterRefreshMs) && options.masterRefreshMs >= 1000)) problems.push({ path: 'masterRefreshMs', message: 'must be at least 1000' });
+  if (options.segmentRounds?.windowMs !== undefined && !(Number.isFinite(options.segmentRounds.windowMs) && options.segmentRounds.windowMs >= 0 && options.segmentRounds.windowMs <= 10_000)) problems.push({ path: 'segmentRounds.windowMs', message: 'must be a number from 0 to 10000' });
   if (!options.objectStore) problems.push({ path: 'objectStore', message: 'is required' });
   if (options.recordingId !== undefined && !isId('recording', options.recordingId)) problems.push({ path: 'recordingId', message: 'must be a recording id (rec_…)' });
   if (problems.length > 0) throw new ValidationError(`Invalid packager options: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}.`, problems);

@@ -15,7 +15,7 @@
 import { EventEmitter } from 'node:events';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { segmentKey, segmentUri } from '../../../../core/media/layout';
+import { roundUri, segmentKey, segmentUri } from '../../../../core/media/layout';
 import { systemClock, type Clock } from '../../../../core/ports/clock';
 import { silentLogger, type Logger } from '../../../../core/ports/logger';
 import { noopMetrics, type Metrics } from '../../../../core/ports/metrics';
@@ -37,7 +37,8 @@ import { ScratchRun } from './scratch-run';
 import { declaredKinds, inspectTsTracks, type TrackKind } from './ts-tracks';
 import { parseSegmentListLine, type SegmentListEntry } from './segment-list';
 import type { PackagerEvents, PackagerOptions, PackagerStats, RenditionPlan, RenditionStats, StopOptions } from './types';
-import { uploadSegment, UploadWorker, type UploadJob } from './upload-worker';
+import { readSegment, uploadSegment, UploadWorker, type UploadJob } from './upload-worker';
+import { SegmentRoundWriter, type StoredRoundMember } from './segment-round-writer';
 
 const FINAL_WRITE_TIMEOUT_MS = 10_000;
 /** How often a watched run's lists are polled anyway (the watch reads a new line at once). */
@@ -58,6 +59,8 @@ export class Packager extends EventEmitter<PackagerEvents> {
   /** Set when the session is recorded: segments are stored under the recording (see core/media/layout.ts). */
   readonly recordingId: string | undefined;
   private readonly dvr: DvrWriter | undefined;
+  /** Set with `segmentRounds`: one object per sequence number for all renditions (segment-round-writer.ts). */
+  private readonly rounds: SegmentRoundWriter | undefined;
   private readonly plans: ReadonlyArray<RenditionPlan>;
   private readonly store: ObjectStore;
   private readonly liveWindow: number;
@@ -116,6 +119,26 @@ export class Packager extends EventEmitter<PackagerEvents> {
     for (const plan of this.plans) {
       this.renditionStats.set(plan.name, emptyRenditionStats());
     }
+    this.rounds = options.segmentRounds
+      ? new SegmentRoundWriter({
+          streamId: this.streamId,
+          ...(this.recordingId ? { recordingId: this.recordingId } : {}),
+          renditions: this.plans.map((p) => p.name),
+          store: this.store,
+          retryPolicy: this.retryPolicy,
+          logger: this.logger,
+          ...(options.segmentRounds.windowMs !== undefined ? { windowMs: options.segmentRounds.windowMs } : {}),
+          onPutRetry: () => {
+            this.metrics.count('packager_upload_retries', 1, { rendition: 'rounds' });
+            this.metrics.count('segment_upload_failures', 1);
+          },
+        })
+      : undefined;
+  }
+
+  /** Segment round PUTs stored so far (0 without `segmentRounds`): what the cost worksheet counts. */
+  get roundPuts(): number {
+    return this.rounds?.puts ?? 0;
   }
 
   /**
@@ -456,32 +479,24 @@ export class Packager extends EventEmitter<PackagerEvents> {
     });
   }
 
-  /** Stores one listed segment, then the playlist that names it, then removes it from scratch. */
+  /**
+   * Stores one listed segment (its own object, or with segment rounds its round's), then the playlist that
+   * names it, then removes it from scratch.
+   */
   private async publish(rendition: Rendition, job: UploadJob): Promise<void> {
     const signal = this.abort.signal;
     const name = rendition.plan.name;
     const discontinuitySequence = this.timeline.domainOf(job.sequence);
-    const key = segmentKey(this.streamId, name, { sequence: job.sequence, duration: job.entry.duration, discontinuitySequence }, this.recordingId);
-    const { body, uploadMs } = await uploadSegment(job, key, {
-      store: this.store,
-      retryPolicy: this.retryPolicy,
-      settleMs: this.settleMs,
-      signal,
-      onReadRetry: (err) => this.logger.warn('packager: cannot read a scratch segment; retrying', { streamId: this.streamId, rendition: name, file: job.file, error: describeError(err) }),
-      onUploadRetry: (err, attempt, wait) => {
-        rendition.stats.uploadRetries++;
-        this.metrics.count('packager_upload_retries', 1, { rendition: name });
-        // One series for the whole task (no rendition): what the SegmentUploadFailures alarm watches.
-        this.metrics.count('segment_upload_failures', 1);
-        this.logger.warn('packager: segment upload failed; retrying', { streamId: this.streamId, rendition: name, sequence: job.sequence, attempt, retryInMs: wait, error: describeError(err) });
-      },
-    });
+    const stored = await this.storeSegment(rendition, job, discontinuitySequence);
+    const { body, uploadMs } = stored;
+    const key = stored.round?.key ?? stored.key;
     // Someone removed the file from scratch: nothing to upload, but the position must stay a known gap.
     if (!body) this.logger.error('packager: scratch segment vanished before upload; publishing a gap', { streamId: this.streamId, rendition: name, sequence: job.sequence, file: job.file });
     const uploadedAtMs = Date.now();
 
     const entry: TrackEntry = { sequence: job.sequence, duration: job.entry.duration, discontinuitySequence };
     if (!body) entry.gap = true;
+    if (stored.round) entry.inRound = { uri: roundUri(stored.round.round, this.recordingId), byteRange: { length: stored.round.byteRange.length, offset: stored.round.byteRange.offset } };
     if (job.pdtMs !== undefined) entry.programDateTime = new Date(job.pdtMs).toISOString();
     const { gapSequences, discontinuity } = rendition.track.append(entry, (seq) => this.timeline.gapFiller(seq));
     await this.playlists.storeMediaPlaylist(name, rendition.track, false, signal);
@@ -501,8 +516,44 @@ export class Packager extends EventEmitter<PackagerEvents> {
     const publishLatencyMs = Math.max(0, this.clock.now().getTime() - job.detectedAtMs);
     countUploaded(rendition.stats, this.metrics, name, uploadMs, publishLatencyMs);
     rendition.publishedThisSession++;
-    this.safeEmit('segment', { streamId: this.streamId, rendition: name, sequence: job.sequence, duration: job.entry.duration, key, discontinuity, uploadMs, publishLatencyMs });
+    this.safeEmit('segment', { streamId: this.streamId, rendition: name, sequence: job.sequence, duration: job.entry.duration, key, ...(stored.round ? { byteRange: stored.round.byteRange } : {}), discontinuity, uploadMs, publishLatencyMs });
     this.maybeGoLive();
+  }
+
+  /**
+   * Takes a listed segment from scratch to the store: its own object (`segmentKey`), or with segment rounds
+   * into its round (answered once the round object is stored). No body: the file vanished (a gap).
+   */
+  private async storeSegment(rendition: Rendition, job: UploadJob, discontinuitySequence: number): Promise<{ body: Uint8Array | undefined; uploadMs: number; key: string; round?: StoredRoundMember }> {
+    const signal = this.abort.signal;
+    const name = rendition.plan.name;
+    const ref = { sequence: job.sequence, duration: job.entry.duration, discontinuitySequence };
+    const key = segmentKey(this.streamId, name, ref, this.recordingId);
+    const onReadRetry = (err: unknown): void => this.logger.warn('packager: cannot read a scratch segment; retrying', { streamId: this.streamId, rendition: name, file: job.file, error: describeError(err) });
+    if (this.rounds) {
+      const body = await readSegment(job, { retryPolicy: this.retryPolicy, settleMs: this.settleMs, signal, onReadRetry });
+      if (!body || body.byteLength === 0) {
+        this.rounds.withdraw(name, job.sequence);
+        return { body: undefined, uploadMs: 0, key };
+      }
+      const round = await this.rounds.add({ rendition: name, ...ref, body }, signal);
+      return { body, uploadMs: round.putMs, key: round.key, round };
+    }
+    const { body, uploadMs } = await uploadSegment(job, key, {
+      store: this.store,
+      retryPolicy: this.retryPolicy,
+      settleMs: this.settleMs,
+      signal,
+      onReadRetry,
+      onUploadRetry: (err, attempt, wait) => {
+        rendition.stats.uploadRetries++;
+        this.metrics.count('packager_upload_retries', 1, { rendition: name });
+        // One series for the whole task (no rendition): what the SegmentUploadFailures alarm watches.
+        this.metrics.count('segment_upload_failures', 1);
+        this.logger.warn('packager: segment upload failed; retrying', { streamId: this.streamId, rendition: name, sequence: job.sequence, attempt, retryInMs: wait, error: describeError(err) });
+      },
+    });
+    return { body, uploadMs, key };
   }
 
   /** bench:density's per-stage timing of one published segment (only when STREAMPLANE_SEGMENT_TRACE is set). */

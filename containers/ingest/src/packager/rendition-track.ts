@@ -4,7 +4,7 @@
  * the window is always consecutive, and each segment keeps its discontinuity number while it slides out.
  * Must never put a sequence number into the window twice or go back.
  */
-import { mediaPlaylistFromWindow, writeMediaPlaylist, type LiveSegment } from '../../../../core/hls/playlist';
+import { mediaPlaylistFromWindow, writeMediaPlaylist, type LiveSegment, type SegmentByteRange } from '../../../../core/hls/playlist';
 import { segmentFile } from '../../../../core/media/layout';
 
 export interface TrackEntry {
@@ -14,6 +14,11 @@ export interface TrackEntry {
   discontinuitySequence: number;
   gap?: boolean;
   programDateTime?: string;
+  /**
+   * The segment is stored inside a segment round object (core/media/layout.ts): the playlist names that
+   * object's URI (relative to `live/<streamId>/<rendition>/`) with this byte range, not `uriOf(entry)`.
+   */
+  inRound?: { uri: string; byteRange: SegmentByteRange };
 }
 
 /** What a position that this rendition lacks looks like, borrowed from renditions that have it. */
@@ -95,13 +100,14 @@ export class RenditionTrack {
     const discontinuity = entry.discontinuitySequence > 0 && (before ? entry.discontinuitySequence !== before.discontinuitySequence : true);
     const segment: LiveSegment = {
       sequence: entry.sequence,
-      uri: this.uriOf(entry),
+      uri: entry.inRound && !entry.gap ? entry.inRound.uri : this.uriOf(entry),
       duration: entry.duration,
       discontinuitySequence: entry.discontinuitySequence,
       discontinuity,
     };
     if (entry.gap) segment.gap = true;
     if (entry.programDateTime !== undefined) segment.programDateTime = entry.programDateTime;
+    if (entry.inRound && !entry.gap) segment.byteRange = { ...entry.inRound.byteRange };
     this.window.push(segment);
     if (this.window.length > this.liveWindow) this.window.splice(0, this.window.length - this.liveWindow);
     this.last = { sequence: entry.sequence, discontinuitySequence: entry.discontinuitySequence };

@@ -5,13 +5,16 @@
  * no playlist mentions, and reusing its number would overwrite an object CDNs cache as immutable.
  * With playlists bundled (`live/<id>/playlists.json`, core/hls/playlist-bundle.ts) the bundle's copy is
  * read too, and of the two the one listing further wins (a deployment may switch between the modes).
+ * Segment rounds (`live/<id>/rounds/`, `recordings/<rec>/rounds/`) are listed once per stream and count
+ * for each rendition they hold a member of, whichever layout the earlier session used (a stream may switch,
+ * and scratch recovery stores per-rendition objects): both layouts reserve their sequence numbers.
  * Must never guess: store errors propagate (the caller retries) rather than resuming from nothing.
  */
 import { livePlaylistBundleKey, parsePlaylistBundle } from '../../../../core/hls/playlist-bundle';
 import { liveSegmentsFromPlaylist, parseMediaPlaylist, PlaylistError, type LiveSegment } from '../../../../core/hls/playlist';
 import type { Logger } from '../../../../core/ports/logger';
 import type { ObjectStore } from '../../../../core/ports/object-store';
-import { liveMediaPlaylistKey, liveRenditionPrefix, parseSegmentFileName, recordingRenditionPrefix, sequenceOfKey } from '../../../../core/media/layout';
+import { liveMediaPlaylistKey, liveRenditionPrefix, parseSegmentFileName, recordingRenditionPrefix, roundOfKey, roundsPrefix, sequenceOfKey, type RoundName } from '../../../../core/media/layout';
 
 export interface ResumedRendition {
   /** Segments to keep showing; empty when the previous session ended (its playlist had EXT-X-ENDLIST). */
@@ -49,8 +52,15 @@ export async function loadResumeState(store: ObjectStore, streamId: string, rend
   const bundleBody = await store.get(livePlaylistBundleKey(streamId));
   const bundle = bundleBody === undefined ? undefined : parsePlaylistBundle(Buffer.from(bundleBody).toString('utf8'));
   if (bundleBody !== undefined && !bundle) logger.error('packager: stored playlist bundle is unreadable; resuming from the rendition playlists and stored segments', { streamId });
+  const rounds: RoundName[] = [];
+  for (const prefix of [roundsPrefix(streamId), ...(recordingId ? [roundsPrefix(streamId, recordingId)] : [])]) {
+    for (const object of await store.list(prefix)) {
+      const round = roundOfKey(prefix, object.key);
+      if (round) rounds.push(round);
+    }
+  }
   for (const name of renditions) {
-    const resumed = await loadRendition(store, streamId, name, logger, recordingId, bundle?.get(name));
+    const resumed = await loadRendition(store, streamId, name, logger, recordingId, bundle?.get(name), rounds);
     state.renditions.set(name, resumed);
     for (const disc of [resumed.last?.discontinuitySequence, resumed.storedDiscontinuitySequence]) {
       if (disc !== undefined) state.lastDiscontinuitySequence = Math.max(state.lastDiscontinuitySequence ?? 0, disc);
@@ -74,7 +84,7 @@ function furthest(own: string | undefined, bundled: string | undefined): string 
   return next(bundled) >= next(own) ? bundled : own;
 }
 
-async function loadRendition(store: ObjectStore, streamId: string, name: string, logger: Logger, recordingId?: string, bundled?: string): Promise<ResumedRendition> {
+async function loadRendition(store: ObjectStore, streamId: string, name: string, logger: Logger, recordingId?: string, bundled?: string, rounds: ReadonlyArray<RoundName> = []): Promise<ResumedRendition> {
   const out: ResumedRendition = { window: [], nextSequence: 0, reservedUntil: 0 };
   const ownBody = await store.get(liveMediaPlaylistKey(streamId, name));
   const text = furthest(ownBody === undefined ? undefined : Buffer.from(ownBody).toString('utf8'), bundled);
@@ -103,6 +113,11 @@ async function loadRendition(store: ObjectStore, streamId: string, name: string,
       const disc = parseSegmentFileName(object.key.slice(prefix.length))?.disc;
       if (disc !== undefined) out.storedDiscontinuitySequence = Math.max(out.storedDiscontinuitySequence ?? 0, disc);
     }
+  }
+  for (const round of rounds) {
+    if (!round.members.some((m) => m.rendition === name)) continue;
+    if (round.seq > highest) highest = round.seq;
+    out.storedDiscontinuitySequence = Math.max(out.storedDiscontinuitySequence ?? 0, round.disc);
   }
   out.reservedUntil = Math.max(out.nextSequence, highest + 1);
   if (out.reservedUntil > out.nextSequence) {

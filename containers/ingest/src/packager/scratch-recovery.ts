@@ -6,6 +6,12 @@
  * removes the session's scratch folder. The recording's finalizer builds the VOD from the store, so a
  * recovered segment is in the recording once its session is finalized.
  *
+ * It always stores per-rendition objects (`<rendition>/<seq>-<ms>-<disc>.ts`), also for a session that
+ * used segment rounds (`segmentObjects=round`): a recovery runs once per crash, so the PUT saving of a
+ * round is not worth joining renditions here. The finalizer, resume and the MP4 export read both layouts
+ * (core/media/layout.ts); should a round of the same sequence already be stored (a crash after the round
+ * PUT, before the scratch files were deleted), the VOD plan keeps one of the two identical segments.
+ *
  * Layout it walks: `<scratchRoot>/<streamId>/<sessionId>-<ms>/run-<n>/` holding `run.json` and
  * `<rendition>/segments.csv` + `seg_*.ts` (containers/ingest/src/session/live-session.ts).
  *

@@ -65,6 +65,13 @@ export interface PackagerOptions {
    * Default off (each rendition's `index.m3u8` is its own object, as the local origin serves them).
    */
   playlistBundle?: { windowMs?: number };
+  /**
+   * One segment round object per sequence number (`live/<id>/rounds/…` or `recordings/<rec>/rounds/…`,
+   * core/media/layout.ts) holding every rendition's TS segment back to back; media playlists name each
+   * member with EXT-X-BYTERANGE (segment-round-writer.ts). `windowMs` (default 1000) is how long a round
+   * waits for its last member. Default off: one object per rendition per segment.
+   */
+  segmentRounds?: { windowMs?: number };
 }
 
 export interface StopOptions {
@@ -85,7 +92,10 @@ export interface PackagerSegmentEvent {
   rendition: string;
   sequence: number;
   duration: number;
+  /** The stored object holding the segment: its own, or (segment rounds) its round's. */
   key: string;
+  /** With segment rounds: where in `key` the segment's bytes are. */
+  byteRange?: { offset: number; length: number };
   /** First segment of a new transcoder run (or of this packager after a resume). */
   discontinuity: boolean;
   /** Time spent in put() for the segment, retries included. */

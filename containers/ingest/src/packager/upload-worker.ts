@@ -95,12 +95,20 @@ export interface SegmentUpload {
  * no body when the file vanished from scratch (the caller publishes a gap).
  */
 export async function uploadSegment(job: UploadJob, key: string, io: SegmentUpload): Promise<{ body: Uint8Array | undefined; uploadMs: number }> {
-  if (!job.gen.closed) await waitUntilComplete(job, io.settleMs, io.signal);
-  const body = await retry(() => readIfPresent(job.file), io.retryPolicy, { signal: io.signal, onRetry: (err) => io.onReadRetry(err) });
+  const body = await readSegment(job, io);
   if (!body) return { body, uploadMs: 0 };
   const started = performance.now();
   await retry(() => io.store.put(key, body, SEGMENT_PUT_OPTIONS), io.retryPolicy, { signal: io.signal, onRetry: (err, attempt, wait) => io.onUploadRetry(err, attempt, wait) });
   return { body, uploadMs: performance.now() - started };
+}
+
+/**
+ * The first half of `uploadSegment`: waits until ffmpeg closed the listed file and reads it (no body when
+ * it vanished from scratch). With segment rounds the packager hands the body to the round writer instead.
+ */
+export async function readSegment(job: UploadJob, io: Pick<SegmentUpload, 'retryPolicy' | 'settleMs' | 'signal' | 'onReadRetry'>): Promise<Uint8Array | undefined> {
+  if (!job.gen.closed) await waitUntilComplete(job, io.settleMs, io.signal);
+  return retry(() => readIfPresent(job.file), io.retryPolicy, { signal: io.signal, onRetry: (err) => io.onReadRetry(err) });
 }
 
 /**

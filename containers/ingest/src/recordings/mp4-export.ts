@@ -24,7 +24,7 @@ import type { Clock } from '../../../../core/ports/clock';
 import { silentLogger, type Logger } from '../../../../core/ports/logger';
 import type { ObjectStore, PutOptions } from '../../../../core/ports/object-store';
 import type { RecordingStore } from '../../../../core/ports/recording-store';
-import { manifestKey, mp4Key, parseSegmentFileName, recordingPrefix, recordingRenditionPrefix, vodMediaPlaylistKey } from '../../../../core/media/layout';
+import { manifestKey, mp4Key, parseRoundFileName, parseSegmentFileName, recordingPrefix, recordingRenditionPrefix, resolvePlaylistUri, roundMemberRange, ROUNDS_FOLDER, vodMediaPlaylistKey } from '../../../../core/media/layout';
 import type { RecordingManifest } from '../../../../core/recordings/manifest';
 import type { Recording } from '../../../../core/recordings/recording';
 import { completeMp4Export } from '../../../../core/recordings/mp4-requests';
@@ -144,8 +144,12 @@ export async function exportRecordingMp4(deps: Mp4ExportDeps, recordingId: strin
     const playlistBody = await deps.objectStore.get(vodMediaPlaylistKey(recordingId, rendition));
     if (!playlistBody) throw new Mp4ExportError(`the VOD playlist of ${rendition} is missing`);
     const playlist = parseMediaPlaylist(new TextDecoder().decode(playlistBody));
-    const files = playlist.segments.filter((s) => !s.gap).map((s) => s.uri);
-    if (files.length === 0) throw new Mp4ExportError('the recording has no segments to export');
+    const real = playlist.segments.filter((s) => !s.gap);
+    if (real.length === 0) throw new Mp4ExportError('the recording has no segments to export');
+    // Segment rounds (core/media/layout.ts): a member is a byte range of `../rounds/<round file>`.
+    const members = real.filter((s) => s.byteRange !== undefined);
+    if (members.some((s) => !isRoundMemberOf(s.uri, s.byteRange as { offset: number; length: number }, rendition))) throw new Mp4ExportError('the VOD playlist names a byte range that is not a segment round member');
+    const files = real.filter((s) => s.byteRange === undefined).map((s) => s.uri);
     if (files.some((f) => parseSegmentFileName(f) === undefined)) throw new Mp4ExportError('the VOD playlist names a file that is not a segment');
 
     const parent = deps.scratchDir ?? tmpdir();
@@ -153,9 +157,11 @@ export async function exportRecordingMp4(deps: Mp4ExportDeps, recordingId: strin
     work = await mkdtemp(join(parent, 'sp-mp4-'));
     const listPath = join(work, 'segments.txt');
     const outputPath = join(work, 'recording.mp4');
-    const staged = 'objects' in deps.source ? await stageSegments(deps.objectStore, recordingId, rendition, files, work) : undefined;
-    const locate = (file: string) => (staged ? join(staged, file) : segmentLocation(deps.source as Exclude<Mp4Source, { objects: true }>, recordingId, rendition, file));
-    await writeFile(listPath, `ffconcat version 1.0\n${files.map((f) => `file ${quoteConcat(locate(f))}`).join('\n')}\n`);
+    // Round members are read through the object store and sliced (one round object in memory at a time),
+    // whatever the source; a recording that mixes layouts is staged whole the same way.
+    const staged = 'objects' in deps.source || members.length > 0 ? await stageSegments(deps.objectStore, recordingId, rendition, real, work) : undefined;
+    const locate = (segment: { uri: string }, i: number) => (staged ? join(staged, stagedName(segment, i)) : segmentLocation(deps.source as Exclude<Mp4Source, { objects: true }>, recordingId, rendition, segment.uri));
+    await writeFile(listPath, `ffconcat version 1.0\n${real.map((f, i) => `file ${quoteConcat(locate(f, i))}`).join('\n')}\n`);
     await runFfmpeg(deps.ffmpegPath ?? 'ffmpeg', mp4ExportArgs({ listPath, outputPath }), deps.timeoutMs ?? 30 * 60_000, deps.signal);
 
     const size = (await stat(outputPath)).size;
@@ -166,7 +172,7 @@ export async function exportRecordingMp4(deps: Mp4ExportDeps, recordingId: strin
     if (!current || current.deleting) return { status: 'skipped', reason: 'recording deleted during export' };
     await deps.objectStore.put(mp4Key(recordingId), await readFile(outputPath), MP4_PUT_OPTIONS);
     await completeMp4Export(deps, recordingId, { status: 'ready', bytes: size });
-    log.info('recording: MP4 exported', { recordingId, rendition, bytes: size, segments: files.length });
+    log.info('recording: MP4 exported', { recordingId, rendition, bytes: size, segments: real.length });
     return { status: 'ready', bytes: size };
   } catch (err) {
     const error = err instanceof Mp4ExportError ? err.message : err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : 'unknown error';
@@ -221,24 +227,47 @@ async function chooseRendition(store: ObjectStore, recording: Recording): Promis
   // No usable manifest: the rendition with the most bytes stored is the best guess of the top one.
   const sizes = new Map<string, number>();
   for (const o of await store.list(recordingPrefix(recording.id))) {
-    const name = o.key.split('/')[2];
-    if (name && o.key.endsWith('.ts')) sizes.set(name, (sizes.get(name) ?? 0) + o.size);
+    const [, , name, file] = o.key.split('/');
+    if (name === ROUNDS_FOLDER) {
+      for (const m of parseRoundFileName(file ?? '')?.members ?? []) sizes.set(m.rendition, (sizes.get(m.rendition) ?? 0) + m.bytes);
+    } else if (name && o.key.endsWith('.ts')) sizes.set(name, (sizes.get(name) ?? 0) + o.size);
   }
   const best = [...sizes.entries()].sort((a, b) => b[1] - a[1])[0];
   if (!best) throw new Mp4ExportError('the recording has no renditions');
   return best[0];
 }
 
-/** Copies the segments to `<work>/segments/` through the object store, one at a time (memory stays one segment). */
-async function stageSegments(store: ObjectStore, recordingId: string, rendition: string, files: ReadonlyArray<string>, work: string): Promise<string> {
+/** Copies the segments to `<work>/segments/` through the object store, one at a time (memory stays one object). */
+async function stageSegments(store: ObjectStore, recordingId: string, rendition: string, segments: ReadonlyArray<{ uri: string; byteRange?: { offset: number; length: number } }>, work: string): Promise<string> {
   const dir = join(work, 'segments');
   await mkdir(dir);
-  for (const file of new Set(files)) {
-    const body = await store.get(`${recordingRenditionPrefix(recordingId, rendition)}${file}`);
-    if (!body) throw new Mp4ExportError(`segment ${file} of ${rendition} is missing`);
-    await writeFile(join(dir, file), body);
+  const written = new Set<string>();
+  for (const [i, segment] of segments.entries()) {
+    const name = stagedName(segment, i);
+    if (written.has(name)) continue;
+    written.add(name);
+    const key = resolvePlaylistUri(recordingRenditionPrefix(recordingId, rendition), segment.uri) as string;
+    const body = await store.get(key);
+    if (!body) throw new Mp4ExportError(`segment ${segment.uri} of ${rendition} is missing`);
+    const range = segment.byteRange;
+    if (range && range.offset + range.length > body.byteLength) throw new Mp4ExportError(`segment round ${segment.uri} is shorter than the range ${rendition} names`);
+    await writeFile(join(dir, name), range ? body.subarray(range.offset, range.offset + range.length) : body);
   }
   return dir;
+}
+
+/** A segment's file name in the staging folder: its own name, or `member-<i>.ts` for a round member. */
+function stagedName(segment: { uri: string; byteRange?: unknown }, i: number): string {
+  return segment.byteRange ? `member-${i}.ts` : segment.uri;
+}
+
+/** `../rounds/<round file>` with the exact range `rendition` has in it (the name says where each member is). */
+function isRoundMemberOf(uri: string, range: { offset: number; length: number }, rendition: string): boolean {
+  const prefix = `../${ROUNDS_FOLDER}/`;
+  if (!uri.startsWith(prefix)) return false;
+  const round = parseRoundFileName(uri.slice(prefix.length));
+  const member = round && roundMemberRange(round, rendition);
+  return member !== undefined && member.offset === range.offset && member.length === range.length;
 }
 
 function segmentLocation(source: Exclude<Mp4Source, { objects: true }>, recordingId: string, rendition: string, file: string): string {

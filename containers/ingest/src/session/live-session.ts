@@ -50,6 +50,8 @@ export interface LiveSessionOptions {
   liveWindowSegments: number;
   /** Live media playlists as one bundle object per stream (packager `playlistBundle`). */
   playlistBundle?: boolean;
+  /** TS segments as one round object per sequence number (packager `segmentRounds`); not for low-latency sessions. */
+  segmentRounds?: boolean;
   scratchRoot: string;
   playbackUrl: string;
   ffmpegPath: string;
@@ -376,6 +378,8 @@ export class LiveSession {
       ...(options.recording?.dvrWindowSeconds ? { dvrWindowSeconds: options.recording.dvrWindowSeconds } : {}),
       ...(low ? { masterVariantUri: lowLatencyVariantUri } : {}),
       ...(options.playlistBundle ? { playlistBundle: {} } : {}),
+      // Low-latency sessions keep one object per rendition per segment (their parts have their own layout).
+      ...(options.segmentRounds && !low ? { segmentRounds: {} } : {}),
     });
     this.packager = packager;
     if (low) {
