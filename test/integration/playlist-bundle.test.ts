@@ -15,37 +15,15 @@ import { S3ObjectStore } from '../../adapters/s3-object-store';
 import { livePlaylistBundleKey } from '../../core/hls/playlist-bundle';
 import { parseMediaPlaylist } from '../../core/hls/playlist';
 import { parseSegmentFileName } from '../../core/media/layout';
-import type { ObjectStore, PutOptions, StoredObject } from '../../core/ports/object-store';
 import { Packager, type PackagerSegmentEvent, type RenditionPlan } from '../../containers/ingest/src/packager';
 import { createLlPlaylistHandler } from '../../lambdas/ll-playlist/handler';
+import { CountingStore } from '../support/counting-object-store';
 import { startTestS3, type TestS3 } from '../support/local-s3';
 import { waitFor } from '../support/wait';
 
 const STREAM = 'st_bundlebundlebundlebu';
 const RENDITIONS: RenditionPlan[] = ['1080p', '720p', '480p', '360p'].map((name, i) => ({ name, bandwidth: 5_000_000 >> i, codecs: 'avc1.64001f,mp4a.40.2' }));
 const SOON = { timeoutMs: 10_000, intervalMs: 20 };
-
-/** Counts PUTs per key, as the bill does. */
-class CountingStore implements ObjectStore {
-  readonly puts = new Map<string, number>();
-  constructor(private readonly inner: ObjectStore) {}
-  put(key: string, body: Uint8Array | string, options: PutOptions): Promise<void> {
-    this.puts.set(key, (this.puts.get(key) ?? 0) + 1);
-    return this.inner.put(key, body, options);
-  }
-  get(key: string): Promise<Uint8Array | undefined> {
-    return this.inner.get(key);
-  }
-  list(prefix: string): Promise<StoredObject[]> {
-    return this.inner.list(prefix);
-  }
-  delete(keys: ReadonlyArray<string>): Promise<void> {
-    return this.inner.delete(keys);
-  }
-  total(predicate: (key: string) => boolean): number {
-    return [...this.puts].filter(([k]) => predicate(k)).reduce((n, [, c]) => n + c, 0);
-  }
-}
 
 async function writeSegment(runDir: string, rendition: string, index: number): Promise<void> {
   const dir = join(runDir, rendition);

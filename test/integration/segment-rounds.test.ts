@@ -20,13 +20,13 @@ import { parseMediaPlaylist } from '../../core/hls/playlist';
 import { newId } from '../../core/ids';
 import { liveMediaPlaylistKey, liveRenditionPrefix, mp4Key, recordingPrefix, resolvePlaylistUri, roundKey, roundsPrefix, vodMasterPlaylistKey, vodMediaPlaylistKey } from '../../core/media/layout';
 import { systemClock } from '../../core/ports/clock';
-import type { ObjectStore, PutOptions, StoredObject } from '../../core/ports/object-store';
 import { finalizeRecording, type FinalizeDeps } from '../../core/recordings/finalize';
 import { recordingIdFor } from '../../core/recordings/recording';
 import { startRecording } from '../../core/recordings/start';
 import { Packager, type PackagerSegmentEvent, type RenditionPlan } from '../../containers/ingest/src/packager';
 import { exportRecordingMp4 } from '../../containers/ingest/src/recordings/mp4-export';
 import { startTestDynamo, TEST_TABLE, type TestDynamo } from '../support/local-dynamo';
+import { CountingStore } from '../support/counting-object-store';
 import { startTestS3, type TestS3 } from '../support/local-s3';
 import { recordingEmitter } from '../support/recorded-events';
 import { decodes, encodeRun, probeDuration, TEST_RENDITIONS, type RunSegment } from '../support/recording-media';
@@ -35,28 +35,6 @@ import { waitFor } from '../support/wait';
 const RENDITIONS: RenditionPlan[] = TEST_RENDITIONS.map((r) => ({ name: r.name, bandwidth: r.bandwidth, codecs: r.codecs, width: r.width as number, height: r.height as number }));
 const SOON = { timeoutMs: 20_000, intervalMs: 20 };
 const ROUNDS = 4;
-
-/** Counts PUTs per key, as the bill does. */
-class CountingStore implements ObjectStore {
-  readonly puts = new Map<string, number>();
-  constructor(private readonly inner: ObjectStore) {}
-  put(key: string, body: Uint8Array | string, options: PutOptions): Promise<void> {
-    this.puts.set(key, (this.puts.get(key) ?? 0) + 1);
-    return this.inner.put(key, body, options);
-  }
-  get(key: string): Promise<Uint8Array | undefined> {
-    return this.inner.get(key);
-  }
-  list(prefix: string): Promise<StoredObject[]> {
-    return this.inner.list(prefix);
-  }
-  delete(keys: ReadonlyArray<string>): Promise<void> {
-    return this.inner.delete(keys);
-  }
-  total(predicate: (key: string) => boolean): number {
-    return [...this.puts].filter(([k]) => predicate(k)).reduce((n, [, c]) => n + c, 0);
-  }
-}
 
 describe('segment rounds (s3rver, real media, real packager, finalizer and MP4 export)', () => {
   let s3: TestS3;
