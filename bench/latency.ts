@@ -13,8 +13,10 @@
  * Also the transcoder's CPU seconds per media second (from /proc) in each mode.
  * Figures depend on the machine's load (printed beside them): compare stages and modes within one run.
  * `--gop` sets the publisher's keyframe interval (default 2 s, the usual recommendation) and
- * `--segment-seconds` the plane's STREAMPLANE_SEGMENT_SECONDS (default 2), to measure e.g. 1 s segments.
- * Usage: npm run bench:latency [-- --seconds 60 --late 20 --modes normal,low --gop 2 --segment-seconds 2]
+ * `--segment-seconds` the plane's STREAMPLANE_SEGMENT_SECONDS (default 2), to measure e.g. 1 s segments;
+ * `--segment-objects round` the cloud default's one object per segment round (STREAMPLANE_SEGMENT_OBJECTS;
+ * the local plane's default is `rendition`), to see what a round's wait costs the copied rung.
+ * Usage: npm run bench:latency [-- --seconds 60 --late 20 --modes normal,low --gop 2 --segment-seconds 2 --segment-objects rendition]
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -28,13 +30,14 @@ import { startTestPlane, type TestPlane } from '../test/support/plane';
 import { COUNTER_BITS, COUNTER_BOX, viewerPage, type PageLog } from './latency-page';
 import { StageRecorder } from './latency-stages';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, late: { type: 'string', default: '20' }, modes: { type: 'string', default: 'normal,low' }, gop: { type: 'string', default: '2' }, 'segment-seconds': { type: 'string', default: '2' }, 'hls-log': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, late: { type: 'string', default: '20' }, modes: { type: 'string', default: 'normal,low' }, gop: { type: 'string', default: '2' }, 'segment-seconds': { type: 'string', default: '2' }, 'segment-objects': { type: 'string', default: 'rendition' }, 'hls-log': { type: 'boolean', default: false } } });
 const PUBLISH_SECONDS = Number(values.seconds);
 const LATE_JOIN_SECONDS = Number(values.late);
 const MODES = String(values.modes).split(',') as Array<'normal' | 'low'>;
 const FPS = 30;
 const GOP_FRAMES = Math.round(Number(values.gop) * FPS);
 const SEGMENT_SECONDS = String(values['segment-seconds']);
+const SEGMENT_OBJECTS = String(values['segment-objects']);
 
 interface Viewer {
   join: 'at live' | 'mid-stream';
@@ -274,11 +277,11 @@ function closeDelays(r: ModeResult): string {
 
 const site = await startPlayerSite(viewerPage(values['hls-log']));
 const browser = await launchChromium();
-const t = await startTestPlane({ env: { STREAMPLANE_SEGMENT_SECONDS: SEGMENT_SECONDS } });
+const t = await startTestPlane({ env: { STREAMPLANE_SEGMENT_SECONDS: SEGMENT_SECONDS, STREAMPLANE_SEGMENT_OBJECTS: SEGMENT_OBJECTS } });
 try {
   const results: ModeResult[] = [];
   for (const mode of MODES) results.push(await measure(t, browser, site.url, mode));
-  console.log(`\nglass-to-glass (hls.js defaults, Chromium, 720p30 publish with keyframes every ${Number(values.gop)} s, STREAMPLANE_SEGMENT_SECONDS=${SEGMENT_SECONDS}); load = 1-min load average at the mode's start/end`);
+  console.log(`\nglass-to-glass (hls.js defaults, Chromium, 720p30 publish with keyframes every ${Number(values.gop)} s, STREAMPLANE_SEGMENT_SECONDS=${SEGMENT_SECONDS}, STREAMPLANE_SEGMENT_OBJECTS=${SEGMENT_OBJECTS}); load = 1-min load average at the mode's start/end`);
   console.log('mode    viewer      samples  median_s  p95_s  hls_target_s  start_level  start_TD  HOLD-BACK  PART-HOLD-BACK  stalls  fatal_errors  load');
   for (const r of results) {
     for (const v of r.viewers) {
