@@ -362,9 +362,22 @@ export function roundKey(streamId: string, round: RoundName, recordingId?: strin
   return roundsPrefix(streamId, recordingId) + roundFileName(round);
 }
 
+/** From a rendition folder to the rounds folder beside it (a live playlist of an unrecorded session, a VOD playlist). */
+const SIBLING_ROUNDS = `../${ROUNDS_FOLDER}/`;
+
+/** URI of a round file in a media playlist whose rounds folder sits beside its rendition folder. */
+export function siblingRoundUri(file: string): string {
+  return SIBLING_ROUNDS + file;
+}
+
+/** The round a `../rounds/<round file>` playlist URI names, or undefined for any other URI. */
+export function parseSiblingRoundUri(uri: string): RoundName | undefined {
+  return uri.startsWith(SIBLING_ROUNDS) ? parseRoundFileName(uri.slice(SIBLING_ROUNDS.length)) : undefined;
+}
+
 /** URI of a round object inside a live (or DVR) media playlist at `live/<streamId>/<rendition>/`. */
 export function roundUri(round: RoundName, recordingId?: string): string {
-  return recordingId ? `../../../${recordingPrefix(recordingId)}${ROUNDS_FOLDER}/${roundFileName(round)}` : `../${ROUNDS_FOLDER}/${roundFileName(round)}`;
+  return recordingId ? `../../../${recordingPrefix(recordingId)}${ROUNDS_FOLDER}/${roundFileName(round)}` : siblingRoundUri(roundFileName(round));
 }
 
 export interface RecordingRoundKey extends RoundName {

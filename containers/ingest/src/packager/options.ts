@@ -5,12 +5,11 @@
  */
 import { ValidationError } from '../../../../core/errors';
 import { isId } from '../../../../core/ids';
-import { ROUNDS_FOLDER } from '../../../../core/media/layout';
+import { RENDITION_NAME, ROUNDS_FOLDER } from '../../../../core/media/layout';
 import type { PackagerOptions } from './types';
 
 export const DEFAULT_LIVE_WINDOW = 6;
 const MIN_LIVE_WINDOW = 4;
-const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const STREAM_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export function validateOptions(options: PackagerOptions): void {
@@ -19,7 +18,7 @@ export function validateOptions(options: PackagerOptions): void {
   if (!Array.isArray(options.renditions) || options.renditions.length === 0) problems.push({ path: 'renditions', message: 'must list at least one rendition' });
   const seen = new Set<string>();
   (options.renditions ?? []).forEach((r, i) => {
-    if (typeof r.name !== 'string' || !NAME.test(r.name)) problems.push({ path: `renditions[${i}].name`, message: 'must be 1-64 characters of [A-Za-z0-9_-]' });
+    if (typeof r.name !== 'string' || !RENDITION_NAME.test(r.name)) problems.push({ path: `renditions[${i}].name`, message: 'must be 1-64 characters of [A-Za-z0-9_-]' });
     else if (r.name === ROUNDS_FOLDER) problems.push({ path: `renditions[${i}].name`, message: `${ROUNDS_FOLDER} is reserved (the folder of segment rounds)` });
     else if (seen.has(r.name)) problems.push({ path: `renditions[${i}].name`, message: `duplicate rendition ${r.name}` });
     seen.add(r.name);

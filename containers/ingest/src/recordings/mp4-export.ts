@@ -24,7 +24,7 @@ import type { Clock } from '../../../../core/ports/clock';
 import { silentLogger, type Logger } from '../../../../core/ports/logger';
 import type { ObjectStore, PutOptions } from '../../../../core/ports/object-store';
 import type { RecordingStore } from '../../../../core/ports/recording-store';
-import { manifestKey, mp4Key, parseRoundFileName, parseSegmentFileName, recordingPrefix, recordingRenditionPrefix, resolvePlaylistUri, roundMemberRange, ROUNDS_FOLDER, vodMediaPlaylistKey } from '../../../../core/media/layout';
+import { manifestKey, mp4Key, parseRoundFileName, parseSegmentFileName, parseSiblingRoundUri, recordingPrefix, recordingRenditionPrefix, resolvePlaylistUri, roundMemberRange, ROUNDS_FOLDER, vodMediaPlaylistKey } from '../../../../core/media/layout';
 import type { RecordingManifest } from '../../../../core/recordings/manifest';
 import type { Recording } from '../../../../core/recordings/recording';
 import { completeMp4Export } from '../../../../core/recordings/mp4-requests';
@@ -263,9 +263,7 @@ function stagedName(segment: { uri: string; byteRange?: unknown }, i: number): s
 
 /** `../rounds/<round file>` with the exact range `rendition` has in it (the name says where each member is). */
 function isRoundMemberOf(uri: string, range: { offset: number; length: number }, rendition: string): boolean {
-  const prefix = `../${ROUNDS_FOLDER}/`;
-  if (!uri.startsWith(prefix)) return false;
-  const round = parseRoundFileName(uri.slice(prefix.length));
+  const round = parseSiblingRoundUri(uri);
   const member = round && roundMemberRange(round, rendition);
   return member !== undefined && member.offset === range.offset && member.length === range.length;
 }

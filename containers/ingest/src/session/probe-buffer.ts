@@ -10,6 +10,7 @@
  * declares the rest needs no ffprobe process (session/live-session.ts).
  */
 import { inspectFlvTags } from '../rtmp/flv-tap';
+import { keyframeInterval, observedRate, typicalFrameSeconds, videoBitrate, type TimedPacket } from '../transcoder/source-probe';
 
 export interface ProbeBufferOptions {
   maxMediaMs: number;
@@ -82,24 +83,17 @@ export class ProbeBuffer {
    * frames' timestamps, the way source-probe.ts measures ffprobe's packet list. Undefined before that.
    */
   measuredVideo(): { keyframeIntervalSeconds: number; bitrateKbps: number; fps: number | undefined } | undefined {
-    const keys = this.frames.filter((f) => f.key).map((f) => f.ms);
-    if (keys.length < 2) return undefined;
-    const first = keys[0]!;
-    const last = keys[keys.length - 1]!;
-    if (!(last > first)) return undefined;
-    const times = this.frames.map((f) => f.ms).sort((a, b) => a - b);
-    const span = (times[times.length - 1]! - times[0]!) / 1000;
-    const fps = this.frames.length >= 5 && span > 0 ? (this.frames.length - 1) / span : undefined;
-    let longest = 0;
-    for (let i = 1; i < keys.length; i++) longest = Math.max(longest, keys[i]! - keys[i - 1]!);
-    const openGop = times[times.length - 1]! + (fps ? 1000 / fps : 0) - last;
-    const bytes = this.frames.filter((f) => f.ms >= first && f.ms < last).reduce((sum, f) => sum + f.bytes, 0);
+    // FLV tag times are decode times: the same packets ffprobe would list, measured by the same functions.
+    const packets: TimedPacket[] = this.frames.map((f) => ({ pts: f.ms / 1000, dts: f.ms / 1000, size: f.bytes, key: f.key })).sort((a, b) => a.pts - b.pts);
+    const keys = packets.filter((p) => p.key);
+    if (keys.length < 2 || !(keys[keys.length - 1]!.pts > keys[0]!.pts)) return undefined;
     return {
-      keyframeIntervalSeconds: Math.round(Math.max(longest, openGop)) / 1000,
-      bitrateKbps: Math.round((bytes * 8) / ((last - first) / 1000) / 1000),
-      fps,
+      keyframeIntervalSeconds: keyframeInterval(packets) as number,
+      bitrateKbps: videoBitrate(packets, typicalFrameSeconds(packets)) as number,
+      fps: observedRate(packets),
     };
   }
+
 
   get hasMedia(): boolean {
     return this.firstMs !== undefined;

@@ -176,7 +176,8 @@ export function sourceInfoFromProbe(json: unknown): SourceInfo {
   return info;
 }
 
-interface TimedPacket {
+/** One video or audio packet's timing and size, in seconds (what the measurements below read). */
+export interface TimedPacket {
   pts: number;
   /** Decode time: evenly spaced even when B-frames reorder presentation (a few packets' pts are not). */
   dts: number | undefined;
@@ -196,7 +197,7 @@ function packetsOf(packets: ProbePacket[], index: number): TimedPacket[] {
   return out.sort((a, b) => a.pts - b.pts);
 }
 
-function observedRate(packets: TimedPacket[]): number | undefined {
+export function observedRate(packets: TimedPacket[]): number | undefined {
   if (packets.length < 5) return undefined;
   // Over decode times when all have one: the first frames of a B-frame GOP span more presentation time.
   const times = packets.every((p) => p.dts !== undefined) ? packets.map((p) => p.dts as number).sort((a, b) => a - b) : packets.map((p) => p.pts);
@@ -218,7 +219,7 @@ function chooseFps(declared: number | undefined, observed: number | undefined): 
  * longer) that open GOP's length so far: a lower bound that can only make the verdict stricter.
  * Undefined with fewer than two keyframes: one keyframe says nothing about the distance to the next.
  */
-function keyframeInterval(packets: TimedPacket[]): number | undefined {
+export function keyframeInterval(packets: TimedPacket[]): number | undefined {
   const keys = packets.filter((p) => p.key).map((p) => p.pts);
   if (keys.length < 2) return undefined;
   let longest = 0;
@@ -232,7 +233,7 @@ function keyframeInterval(packets: TimedPacket[]): number | undefined {
  * Bits per second over whole GOPs when there are any (a sample cut mid-GOP would over-weigh its
  * keyframe), over the whole sample otherwise; undefined under one second of video.
  */
-function videoBitrate(packets: TimedPacket[], frameSeconds: number): number | undefined {
+export function videoBitrate(packets: TimedPacket[], frameSeconds: number): number | undefined {
   const keys = packets.filter((p) => p.key);
   if (keys.length >= 2) {
     const first = keys[0]!.pts;
@@ -254,7 +255,7 @@ function spanBitrate(packets: TimedPacket[]): number | undefined {
   return Math.round((packets.slice(0, -1).reduce((sum, p) => sum + p.size, 0) * 8) / span / 1000);
 }
 
-function typicalFrameSeconds(packets: TimedPacket[]): number {
+export function typicalFrameSeconds(packets: TimedPacket[]): number {
   const rateObserved = observedRate(packets);
   return rateObserved ? 1 / rateObserved : 0;
 }
