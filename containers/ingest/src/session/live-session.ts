@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import type { EmitEvent } from '../../../../core/events/emit-event';
 import { KeyframeWatch, planFastStart, refineProvisional } from '../../../../core/transcode/fast-start';
 import { DEFAULT_SEGMENT_SECONDS, planLadder, toTranscodeDecision, type LadderOptions, type LadderPlan, type SourceInfo } from '../../../../core/transcode/ladder';
-import { nominalFrameRate } from '../../../../core/transcode/frame-rate';
 import { planPassthrough } from '../../../../core/transcode/passthrough-plan';
 import type { Logger } from '../../../../core/ports/logger';
 import type { Metrics } from '../../../../core/ports/metrics';
@@ -32,7 +31,7 @@ import { FlvTap, inspectFlvTags } from '../rtmp/flv-tap';
 import type { AcceptedPublish } from '../rtmp/rtmp-ingest';
 import { buildTranscodeArgs, segmentListPath } from '../transcoder/ffmpeg-args';
 import { recordSessionStartup, segmentTraceEnabled } from '../monitoring/segment-trace';
-import { probeSource } from '../transcoder/source-probe';
+import { chooseFps, probeSource } from '../transcoder/source-probe';
 import { TranscoderSupervisor } from '../transcoder/supervisor';
 import { FeedMonitor } from './feed-monitor';
 import { VideoAudioHold } from './video-audio-hold';
@@ -446,7 +445,7 @@ export class LiveSession {
     if (!info?.video || !measured) return undefined;
     info.video.keyframeIntervalSeconds = measured.keyframeIntervalSeconds;
     info.video.bitrateKbps = measured.bitrateKbps;
-    if (measured.fps !== undefined && Math.abs(info.video.fps - measured.fps) / info.video.fps >= 0.2) info.video.fps = nominalFrameRate(measured.fps);
+    info.video.fps = chooseFps(info.video.fps, measured.fps);
     return info;
   }
 

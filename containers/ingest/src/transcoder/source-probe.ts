@@ -206,7 +206,7 @@ export function observedRate(packets: TimedPacket[]): number | undefined {
 }
 
 /** The declared rate unless the packets plainly disagree; observed rates are snapped to standard ones. */
-function chooseFps(declared: number | undefined, observed: number | undefined): number {
+export function chooseFps(declared: number | undefined, observed: number | undefined): number {
   // Both are measured on FLV's millisecond timestamps (a 30 fps source reads 30.303): snapped to the
   // nominal rate the encoder was set to (core/transcode/frame-rate.ts), which FRAME-RATE advertises.
   if (declared !== undefined && (observed === undefined || Math.abs(declared - observed) / declared < 0.2)) return nominalFrameRate(declared);
