@@ -38,6 +38,8 @@ export interface PlaneOverhead {
   fraction: number;
   /** Idle cost of the Node process over a window as long as the steady one, before publishing. */
   idleNodeCpuSeconds: number;
+  /** The steady window's Node CPU per thread kind (main, libuv pool, V8 helpers…), user and system seconds. */
+  nodeThreads: ThreadCpu[];
   /** Whole session, from the publisher's start to the stream ending: wall seconds and Node CPU-seconds. */
   session: { seconds: number; nodeCpuSeconds: number; childrenCpuSeconds: number; oneOffNodeCpuSeconds: number };
 }
@@ -57,6 +59,45 @@ async function procTimes(pid: number): Promise<ProcTimes> {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const n = (i: number) => Number(fields[i]);
   return { self: (n(11) + n(12)) / USER_HZ, children: (n(13) + n(14)) / USER_HZ };
+}
+
+export interface ThreadCpu {
+  /** `main`, the other threads named `node` (libuv's pool, V8's platform workers), or a thread's own name. */
+  name: string;
+  user: number;
+  system: number;
+}
+
+/** utime and stime of every thread of `pid`, keyed by thread id (name kept beside). */
+async function threadTimes(pid: number): Promise<Map<string, ThreadCpu>> {
+  const out = new Map<string, ThreadCpu>();
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    try {
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), user: Number(fields[11]) / USER_HZ, system: Number(fields[12]) / USER_HZ });
+    } catch {
+      // Gone while scanning.
+    }
+  }
+  return out;
+}
+
+/**
+ * What the threads spent between two readings (threads born in between count whole), per kind: the main
+ * thread (its tid is the pid) apart from the others, which share its name unless they set their own.
+ */
+function threadDelta(pid: number, before: Map<string, ThreadCpu>, after: Map<string, ThreadCpu>): ThreadCpu[] {
+  const byName = new Map<string, ThreadCpu>();
+  for (const [tid, t] of after) {
+    const b = before.get(tid);
+    const name = tid === String(pid) ? 'main' : t.name === 'node' ? 'other node threads (libuv pool, V8 platform)' : t.name;
+    const sum = byName.get(name) ?? { name, user: 0, system: 0 };
+    sum.user += t.user - (b?.user ?? 0);
+    sum.system += t.system - (b?.system ?? 0);
+    byName.set(name, sum);
+  }
+  return [...byName.values()].filter((t) => t.user + t.system > 0).sort((a, b) => b.user + b.system - (a.user + a.system));
 }
 
 interface Child {
@@ -204,12 +245,16 @@ export async function measurePlaneOverhead(
     const start = await sample();
     let w0 = start;
     let w1 = start;
+    let threads0 = new Map<string, ThreadCpu>();
+    let threads1 = threads0;
     await publishOnce(['-stream_loop', '2'], async () => {
       // Past going live: the first segments are listed, the packager and uploads run as they will all hour.
       await new Promise((r) => setTimeout(r, 2000));
+      threads0 = await threadTimes(planePid);
       w0 = await sample();
       await new Promise((r) => setTimeout(r, mediaSeconds * 1000));
       w1 = await sample();
+      threads1 = await threadTimes(planePid);
     });
     const end = await sample();
     const windowSeconds = (w1.at - w0.at) / 1000;
@@ -227,6 +272,7 @@ export async function measurePlaneOverhead(
       ...(fileScaled !== undefined ? { fileTranscodeCpuSeconds: fileScaled } : {}),
       fraction: nodeCpuSeconds / transcode,
       idleNodeCpuSeconds: (idleNodeCpuSeconds * windowSeconds) / mediaSeconds,
+      nodeThreads: threadDelta(planePid, threads0, threads1),
       session: {
         seconds: sessionSeconds,
         nodeCpuSeconds: sessionNode,

@@ -145,6 +145,8 @@ const VARIANTS: Record<string, Edit> = {
   'low-no-mbtree': low((a) => x264Param('rc-lookahead', '0')(x264Param('mbtree', '0')(a))),
   'low-no-p8x8': low(x264Param('partitions', 'i8x8,i4x4')),
   'low-subme-0': low(x264Param('subme', '0')),
+  '720p-ref1-p8x8-off': onRung('720p', (a) => x264Param('partitions', 'i8x8,i4x4')(x264Param('ref', '1')(a))),
+  '720p-ref-1': onRung('720p', x264Param('ref', '1')),
 };
 
 /** Variants combine with `+`: `lookahead-threads-1+low-half-fps` applies both edits, left to right. */

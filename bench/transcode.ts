@@ -441,6 +441,8 @@ function printReport(results: SourceResult[], overhead: (PlaneOverhead & { sourc
         `(the same command on the file, scaled to the window: ${overhead.fileTranscodeCpuSeconds?.toFixed(2) ?? '—'}) = ` +
         `${(overhead.fraction * 100).toFixed(1)} % (target < ${TARGETS.planeOverheadFraction * 100} %) ${mark(ok)}`,
     );
+    const threads = overhead.nodeThreads.map((t) => `${t.name} ${t.user.toFixed(2)} user + ${t.system.toFixed(2)} sys`).join(', ');
+    console.log(`  Node's share by thread over the window: ${threads || '—'}`);
     const s = overhead.session;
     console.log(
       `  whole session (${s.seconds.toFixed(1)} s from the publisher's start to the stream ending): Node ${s.nodeCpuSeconds.toFixed(2)} CPU-s against ${s.childrenCpuSeconds.toFixed(2)} of ffmpeg + ffprobe; ` +

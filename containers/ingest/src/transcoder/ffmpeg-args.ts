@@ -47,8 +47,8 @@ export const THUMBNAIL_HEIGHT = 180;
  * - macroblock-tree rate control with a 10-frame lookahead, which `superfast` turns off: it moves bits to
  *   what later frames reuse, the largest gain per CPU-second of all settings tried (static and slow
  *   content above all);
- * - two reference frames and 8x8 inter partitions back: cheap with diamond search, and they recover most
- *   of what `superfast` loses on moving detail;
+ * - below 1080p, two reference frames and 8x8 inter partitions back: cheap with diamond search, and they
+ *   recover most of what `superfast` loses on moving detail (1080p and above: X264_TOP_DETAIL);
  * - High profile (8x8 transforms, CABAC), which every HLS client decodes.
  * - `sync-lookahead=0`: the lookahead runs in step with the encoder instead of a thread of its own that
  *   buffers frames ahead: the same pictures and bits (x264's output does not depend on it) and 8 frames
@@ -57,7 +57,23 @@ export const THUMBNAIL_HEIGHT = 180;
  * lookahead, weaker deblocking, lower qcomp.
  */
 export const X264_PRESET = 'superfast';
-export const X264_PARAMS = 'mbtree=1:rc-lookahead=10:sync-lookahead=0:ref=2:partitions=i8x8,i4x4,p8x8,b8x8';
+/** Two reference frames and 8x8 inter partitions: what rungs below 1080p get back from `superfast`. */
+const X264_DETAIL = 'ref=2:partitions=i8x8,i4x4,p8x8,b8x8';
+/**
+ * An encoded rung of 1080p or more (the top rung of a source above the passthrough cap, with a long GOP,
+ * 1440p/2160p, or not H.264) keeps `superfast`'s one reference frame and its partitions: measured with
+ * bench/transcode-levers.ts (`top-ref1-p8x8-off`, quiet machine, best of 3), the whole command's CPU fell
+ * 4.8–5.9 % on `1080p30-10M` and 8.6 % on `1440p30-12M` at the same 1080p Y-PSNR (37.04 vs 37.04–37.08 dB,
+ * 39.89 vs 39.78 dB) and bitrate, and an easy 1080p source (testsrc) kept its bits and PSNR: at this size
+ * motion is coarse next to the picture, so the extra reference and the small partitions rarely win. The
+ * same change on the 720p rung saves CPU on hard content but costs easy content 5 % more bits, so it stays.
+ */
+const X264_TOP_DETAIL = 'ref=1:partitions=i8x8,i4x4';
+/** Rungs whose shorter side is at least this use X264_TOP_DETAIL. */
+const X264_TOP_MIN_SHORT_SIDE = 1080;
+const X264_NORMAL_RC = 'mbtree=1:rc-lookahead=10:sync-lookahead=0';
+const X264_LOW_LATENCY_RC = 'mbtree=0:rc-lookahead=0:bframes=0:sync-lookahead=0:sliced-threads=1';
+export const X264_PARAMS = `${X264_NORMAL_RC}:${X264_DETAIL}`;
 /**
  * x264 settings of every encoded rung in `latencyMode: low`: no frame of delay in the encoder. The
  * macroblock tree needs its lookahead (10 frames here cost 24 frames of delay, 0.8 s at 30 fps, which is
@@ -67,13 +83,18 @@ export const X264_PARAMS = 'mbtree=1:rc-lookahead=10:sync-lookahead=0:ref=2:part
  * 0 frames of delay instead of 24, −0.3 dB PSNR at about the same bitrate, 9 % less CPU.
  * The rest (preset, refs, partitions, CRF, VBV, GOP) is the normal ladder's.
  */
-export const X264_LOW_LATENCY_PARAMS = 'mbtree=0:rc-lookahead=0:bframes=0:sync-lookahead=0:sliced-threads=1:ref=2:partitions=i8x8,i4x4,p8x8,b8x8';
-/**
- * x264 settings of an encoded top rung (1080p when the source cannot be passed through), measured with
- * `npm run bench:transcode` and bench/transcode-levers.ts: see the README's benchmark section.
- */
+export const X264_LOW_LATENCY_PARAMS = `${X264_LOW_LATENCY_RC}:${X264_DETAIL}`;
+/** x264 settings of an encoded rung of 1080p or more (X264_TOP_DETAIL); the README's benchmark section. */
 export const X264_TOP_PRESET = X264_PRESET;
-export const X264_TOP_PARAMS = X264_PARAMS;
+export const X264_TOP_PARAMS = `${X264_NORMAL_RC}:${X264_TOP_DETAIL}`;
+export const X264_TOP_LOW_LATENCY_PARAMS = `${X264_LOW_LATENCY_RC}:${X264_TOP_DETAIL}`;
+
+/** The `-x264-params` of one encoded rung. */
+export function x264ParamsFor(r: Pick<Rendition, 'width' | 'height'>, lowLatency: boolean): string {
+  const top = shortSide(r) >= X264_TOP_MIN_SHORT_SIDE;
+  if (lowLatency) return top ? X264_TOP_LOW_LATENCY_PARAMS : X264_LOW_LATENCY_PARAMS;
+  return top ? X264_TOP_PARAMS : X264_PARAMS;
+}
 /** Capped quality: CRF keeps easy content cheap, the VBV cap (the rung's maxrate) bounds the hard. */
 export const X264_CRF = 21;
 /**
@@ -190,7 +211,7 @@ function x264Args(r: Rendition, plan: LadderPlan, lowLatency: boolean): string[]
     '-keyint_min', String(gop),
     '-sc_threshold', '0',
     '-force_key_frames', forceKeyFrames,
-    '-x264-params', lowLatency ? X264_LOW_LATENCY_PARAMS : X264_PARAMS,
+    '-x264-params', x264ParamsFor(r, lowLatency),
     // Frames keep the input's millisecond timestamps instead of snapping to a 1/fps grid, so an
     // encoded frame carries exactly the timestamp of the same frame in a copied rung.
     '-enc_time_base:v', '-1',
@@ -304,7 +325,7 @@ function unbracket(spec: string): string {
   return spec.startsWith('[') && spec.endsWith(']') ? spec.slice(1, -1) : spec;
 }
 
-function shortSide(r: Rendition): number {
+function shortSide(r: Pick<Rendition, 'width' | 'height'>): number {
   return Math.min(r.width ?? 0, r.height ?? 0);
 }
 

@@ -60,7 +60,7 @@ describe('buildTranscodeArgs golden command lines', () => {
     ]);
   });
 
-  it('1080p30 with 4 s keyframes: encodes every rung, keyframes on segment boundaries', () => {
+  it('1080p30 with 4 s keyframes: encodes every rung (1080p with one reference frame and no 8x8 inter partitions), keyframes on segment boundaries', () => {
     assert.deepEqual(args({ video: { ...H264_1080P30, keyframeIntervalSeconds: 4 }, audio: AAC }), [
       '-hide_banner', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:2', '-stats_period', '1', '-f', 'flv', '-i', 'pipe:0',
       '-filter_complex', '[0:v:0]split=2[v1080p][p0];[p0]zscale=w=1280:h=720:filter=bicubic:param_a=0:param_b=0.6,split=3[v720p][p1][p2];[p1]zscale=w=854:h=480:filter=bicubic:param_a=0:param_b=0.6[v480p];[p2]zscale=w=640:h=360:filter=bicubic:param_a=0:param_b=0.6[v360p]',
@@ -68,7 +68,7 @@ describe('buildTranscodeArgs golden command lines', () => {
       '-c:v', 'libx264', '-preset', 'superfast', '-profile:v', 'high', '-level:v', '4.0', '-pix_fmt', 'yuv420p',
       '-crf', '21', '-maxrate', '5000k', '-bufsize', '7500k',
       '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,n_forced*2)',
-      '-x264-params', 'mbtree=1:rc-lookahead=10:sync-lookahead=0:ref=2:partitions=i8x8,i4x4,p8x8,b8x8', '-enc_time_base:v', '-1',
+      '-x264-params', 'mbtree=1:rc-lookahead=10:sync-lookahead=0:ref=1:partitions=i8x8,i4x4', '-enc_time_base:v', '-1',
       '-fps_mode:v', 'passthrough',
       '-map', '0:a:0', '-c:a', 'copy',
       '-max_muxing_queue_size', '1024', '-avoid_negative_ts', 'disabled', '-f', 'segment', '-segment_time', '2', '-segment_time_delta', '0.0167', '-segment_format', 'mpegts',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planLadder } from '../../../../../core/transcode/ladder';
-import { buildTranscodeArgs, X264_LOW_LATENCY_PARAMS, X264_PARAMS } from '../../../../../containers/ingest/src/transcoder/ffmpeg-args';
+import { buildTranscodeArgs, X264_LOW_LATENCY_PARAMS, X264_PARAMS, X264_TOP_LOW_LATENCY_PARAMS, X264_TOP_PARAMS } from '../../../../../containers/ingest/src/transcoder/ffmpeg-args';
 import { teeWithLowLatency } from '../../../../../containers/ingest/src/transcoder/ll-ffmpeg-args';
 
 describe('teeWithLowLatency', () => {
@@ -40,6 +40,20 @@ describe('buildTranscodeArgs in latencyMode low', () => {
     // Everything else about the encode is the normal ladder's: only the x264 parameters and the muxer differ.
     const strip = (args: string[]) => args.slice(0, args.indexOf('-max_muxing_queue_size')).map((a) => (a === X264_LOW_LATENCY_PARAMS ? X264_PARAMS : a));
     assert.deepEqual(strip(low), strip(normal));
+  });
+
+  it('gives an encoded 1080p rung the top-rung detail settings in both modes, and nothing else of low mode changes', () => {
+    const above = { ...source, video: { ...source.video, width: 1920, height: 1080, level: 40, bitrateKbps: 12_000 } };
+    const plan = planLadder(above, {});
+    assert.equal(plan.topRung, 'encode');
+    const names = plan.renditions.filter((r) => r.kind === 'video').map((r) => r.name);
+    assert.deepEqual(x264Params(buildTranscodeArgs(plan, io)), names.map((n) => (n === '1080p' ? X264_TOP_PARAMS : X264_PARAMS)));
+    assert.deepEqual(x264Params(buildTranscodeArgs(plan, { ...io, lowLatency: true })), names.map((n) => (n === '1080p' ? X264_TOP_LOW_LATENCY_PARAMS : X264_LOW_LATENCY_PARAMS)));
+    for (const top of [X264_TOP_PARAMS, X264_TOP_LOW_LATENCY_PARAMS]) {
+      assert.ok(top.split(':').includes('ref=1'));
+      assert.ok(top.split(':').includes('partitions=i8x8,i4x4'));
+    }
+    assert.deepEqual(X264_TOP_LOW_LATENCY_PARAMS.split(':').slice(0, 5), X264_LOW_LATENCY_PARAMS.split(':').slice(0, 5));
   });
 
   it('keeps normal mode\'s encoder lookahead synchronous (no buffered frames in a lookahead thread)', () => {
