@@ -90,7 +90,7 @@ export const X264_TOP_PARAMS = `${X264_NORMAL_RC}:${X264_TOP_DETAIL}`;
 export const X264_TOP_LOW_LATENCY_PARAMS = `${X264_LOW_LATENCY_RC}:${X264_TOP_DETAIL}`;
 
 /** The `-x264-params` of one encoded rung. */
-export function x264ParamsFor(r: Pick<Rendition, 'width' | 'height'>, lowLatency: boolean): string {
+function x264ParamsFor(r: Pick<Rendition, 'width' | 'height'>, lowLatency: boolean): string {
   const top = shortSide(r) >= X264_TOP_MIN_SHORT_SIDE;
   if (lowLatency) return top ? X264_TOP_LOW_LATENCY_PARAMS : X264_LOW_LATENCY_PARAMS;
   return top ? X264_TOP_PARAMS : X264_PARAMS;
