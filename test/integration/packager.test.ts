@@ -10,7 +10,8 @@ import { parseSegmentFileName, segmentFileName } from '../../core/media/layout';
 import { LIVE_OBJECT_REFRESH_MS, liveRetentionCoversRefresh } from '../../core/media/live-refresh';
 import { recordingIdFor } from '../../core/recordings/recording';
 import { planVod } from '../../core/recordings/vod-plan';
-import type { ObjectStore, PutOptions, StoredObject } from '../../core/ports/object-store';
+import type { PutOptions } from '../../core/ports/object-store';
+import { CountingStore } from '../support/counting-object-store';
 import { LineTailer } from '../../containers/ingest/src/packager/csv-tailer';
 import { Packager, type PackagerOptions, type PackagerSegmentEvent, type RenditionPlan } from '../../containers/ingest/src/packager';
 import { waitFor } from '../support/wait';
@@ -25,21 +26,18 @@ const RENDITIONS: RenditionPlan[] = [
  * Wraps the real store and checks, at the moment each playlist is written, what players rely on: every
  * non-gap segment it names is already stored, and numbering never goes back. Can hold or fail puts.
  */
-class CheckingStore implements ObjectStore {
+class CheckingStore extends CountingStore {
   readonly violations: string[] = [];
   private readonly lastSeen = new Map<string, { mediaSequence: number; next: number }>();
   /** Key → how many more puts of it fail. */
   readonly failures = new Map<string, number>();
   /** Key → promise the put waits for (after failing), to observe the state while an upload is stuck. */
   readonly gates = new Map<string, Promise<void>>();
-  readonly putCounts = new Map<string, number>();
   /** Every stored segment any playlist ever named: what a live viewer could have fetched. */
   readonly named = new Set<string>();
 
-  constructor(readonly inner: FsObjectStore) {}
-
-  async put(key: string, body: Uint8Array | string, options: PutOptions): Promise<void> {
-    this.putCounts.set(key, (this.putCounts.get(key) ?? 0) + 1);
+  override async put(key: string, body: Uint8Array | string, options: PutOptions): Promise<void> {
+    this.count(key);
     const failuresLeft = this.failures.get(key) ?? 0;
     if (failuresLeft > 0) {
       this.failures.set(key, failuresLeft - 1);
@@ -48,15 +46,6 @@ class CheckingStore implements ObjectStore {
     await this.gates.get(key);
     if (key.endsWith('/index.m3u8')) await this.check(key, typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
     await this.inner.put(key, body, options);
-  }
-  get(key: string): Promise<Uint8Array | undefined> {
-    return this.inner.get(key);
-  }
-  list(prefix: string): Promise<StoredObject[]> {
-    return this.inner.list(prefix);
-  }
-  delete(keys: ReadonlyArray<string>): Promise<void> {
-    return this.inner.delete(keys);
   }
 
   private async check(key: string, text: string): Promise<void> {
@@ -304,7 +293,7 @@ describe('Packager', () => {
     await packager.attach(run);
     for (let i = 0; i < 3; i++) for (const r of ['720p', '360p']) await writeSegment(run, r, i);
 
-    await waitFor('retries of the failing upload', () => (store.putCounts.get(key) ?? 0) >= 3, SOON);
+    await waitFor('retries of the failing upload', () => (store.puts.get(key) ?? 0) >= 3, SOON);
     await waitFor('360p unaffected', () => segments.filter((s) => s.rendition === '360p').length === 3, SOON);
     assert.equal(await exists(join(run, '720p', 'seg_000001.ts')), true, 'kept on scratch while not stored');
     assert.deepEqual(uris(await playlist('720p')), ['0.ts'], 'later segments wait: playlists stay consecutive');
@@ -457,20 +446,20 @@ describe('Packager', () => {
     await waitFor('live', () => lives.length === 1, SOON);
     const masterKey = `live/${STREAM}/master.m3u8`;
     const dvrKey = `live/${STREAM}/dvr.m3u8`;
-    await waitFor('DVR master written', () => store.putCounts.get(dvrKey) === 1, SOON);
-    assert.equal(store.putCounts.get(masterKey), 1);
+    await waitFor('DVR master written', () => store.puts.get(dvrKey) === 1, SOON);
+    assert.equal(store.puts.get(masterKey), 1);
 
     // Within the refresh interval: segments flow, the masters are not rewritten (no extra PUTs).
     nowMs += LIVE_OBJECT_REFRESH_MS - 1000;
     for (const r of ['720p', '360p']) await writeSegment(run, r, 1);
     await waitFor('second segments', () => segments.length === 4, SOON);
-    assert.equal(store.putCounts.get(masterKey), 1);
-    assert.equal(store.putCounts.get(dvrKey), 1);
+    assert.equal(store.puts.get(masterKey), 1);
+    assert.equal(store.puts.get(dvrKey), 1);
 
     // Past it: the next segment rewrites both, with the same text, and they stay fresh from then on.
     nowMs += 2000;
     for (const r of ['720p', '360p']) await writeSegment(run, r, 2);
-    await waitFor('master rewritten', () => store.putCounts.get(masterKey) === 2 && store.putCounts.get(dvrKey) === 2, SOON);
+    await waitFor('master rewritten', () => store.puts.get(masterKey) === 2 && store.puts.get(dvrKey) === 2, SOON);
     const master = Buffer.from((await fsStore.get(masterKey))!).toString();
     assert.match(master, /720p\/index\.m3u8\n/);
     assert.ok(liveRetentionCoversRefresh(1), 'the shortest live retention (1 day) outlives three refresh intervals');
