@@ -36,6 +36,7 @@
  * Must never build a key from unvalidated input (ids and rendition names are checked by the callers'
  * schemas before they get here), and never do I/O.
  */
+import type { SegmentByteRange } from '../hls/playlist';
 import { isId } from '../ids';
 
 /** Folder of live HLS output. */
@@ -291,10 +292,7 @@ export interface RoundName {
 }
 
 /** A member's place in its round object: what `#EXT-X-BYTERANGE:<length>@<offset>` says. */
-export interface ByteRange {
-  offset: number;
-  length: number;
-}
+export type ByteRange = SegmentByteRange;
 
 /** S3 keys are at most 1024 bytes; a round name must leave room for `recordings/<rec>/rounds/`. */
 const MAX_ROUND_FILE_CHARS = 900;
@@ -342,14 +340,19 @@ export function parseRoundFileName(name: string): RoundName | undefined {
   return { seq, disc, members };
 }
 
-/** Where `rendition`'s segment sits in a round object; undefined when it is not a member. */
-export function roundMemberRange(round: RoundName, rendition: string): (ByteRange & RoundMember) | undefined {
+/** Every member of a round with where its segment sits in the round object, in byte order. */
+export function roundMemberRanges(round: RoundName): Array<RoundMember & ByteRange> {
   let offset = 0;
-  for (const m of round.members) {
-    if (m.rendition === rendition) return { ...m, offset, length: m.bytes };
+  return round.members.map((m) => {
+    const placed = { ...m, offset, length: m.bytes };
     offset += m.bytes;
-  }
-  return undefined;
+    return placed;
+  });
+}
+
+/** Where `rendition`'s segment sits in a round object; undefined when it is not a member. */
+export function roundMemberRange(round: RoundName, rendition: string): (RoundMember & ByteRange) | undefined {
+  return roundMemberRanges(round).find((m) => m.rendition === rendition);
 }
 
 /** `live/<streamId>/rounds/` or, for a recorded session, `recordings/<rec>/rounds/`. */

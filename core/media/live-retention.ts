@@ -64,15 +64,20 @@ export function agedLiveRounds(objects: ReadonlyArray<{ key: string }>): AgedSeg
   return rounds;
 }
 
-/** The renditions whose live playlists the `open` case needs: those with segments, and every round member. */
-export function livePlaylistRenditions(objects: ReadonlyArray<{ key: string }>): Set<string> {
-  const names = new Set(agedLiveSegments(objects).keys());
+/** The renditions with a member in any round object of the stream's live folder. */
+function roundMemberRenditions(objects: ReadonlyArray<{ key: string }>): Set<string> {
+  const names = new Set<string>();
   for (const o of objects) {
     const live = parseLiveKey(o.key);
     if (live?.rendition !== ROUNDS_FOLDER) continue;
     for (const m of parseRoundFileName(live.file)?.members ?? []) names.add(m.rendition);
   }
   return names;
+}
+
+/** The renditions whose live playlists the `open` case needs: those with segments, and every round member. */
+export function livePlaylistRenditions(objects: ReadonlyArray<{ key: string }>): Set<string> {
+  return new Set([...agedLiveSegments(objects).keys(), ...roundMemberRenditions(objects)]);
 }
 
 /** The keys retention may delete from one stream's live folder (`objects`: its listing). */
@@ -91,7 +96,7 @@ export function expiredLiveObjects(objects: ReadonlyArray<{ key: string }>, stre
     }
   }
   const rounds = agedLiveRounds(objects);
-  const members = livePlaylistRenditions(objects.filter((o) => parseLiveKey(o.key)?.rendition === ROUNDS_FOLDER));
+  const members = roundMemberRenditions(objects);
   // Any member's playlist unreadable (or not asked for): it may name any round, so none is deleted.
   if (rounds.length > 0 && [...members].every((r) => stream.named.get(r) !== undefined)) {
     const named = new Set<string>();

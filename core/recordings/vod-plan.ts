@@ -11,7 +11,7 @@
  * Must never do I/O or read a clock: a plan is a function of the listing.
  */
 import { targetDurationFor, type MasterPlaylistInput, type MediaPlaylistInput, type MediaSegmentEntry, type Variant } from '../hls/playlist';
-import { mediaPlaylistUri, parseRecordingRoundKey, parseRecordingSegmentKey, roundMemberRange, segmentFileName, siblingRoundUri, type ByteRange, type SegmentName } from '../media/layout';
+import { mediaPlaylistUri, parseRecordingRoundKey, parseRecordingSegmentKey, roundMemberRanges, segmentFileName, siblingRoundUri, type ByteRange, type SegmentName } from '../media/layout';
 import type { RenditionInfo } from './renditions-file';
 
 
@@ -93,9 +93,8 @@ export function planVod(objects: ReadonlyArray<{ key: string; size: number }>, o
     if (!round || (options.recordingId !== undefined && round.recordingId !== options.recordingId)) continue;
     // A round whose stored size is not what its name says is not what the packager wrote: skip it whole.
     if (round.members.reduce((n, m) => n + m.bytes, 0) !== object.size) continue;
-    for (const m of round.members) {
-      const range = roundMemberRange(round, m.rendition) as ByteRange;
-      add(m.rendition, { seq: round.seq, durationMs: m.durationMs, disc: round.disc, file: siblingRoundUri(round.file), size: m.bytes, byteRange: { offset: range.offset, length: range.length } });
+    for (const m of roundMemberRanges(round)) {
+      add(m.rendition, { seq: round.seq, durationMs: m.durationMs, disc: round.disc, file: siblingRoundUri(round.file), size: m.bytes, byteRange: { offset: m.offset, length: m.length } });
     }
   }
   const names = [...byRendition.keys()].sort();

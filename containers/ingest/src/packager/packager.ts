@@ -488,15 +488,14 @@ export class Packager extends EventEmitter<PackagerEvents> {
     const name = rendition.plan.name;
     const discontinuitySequence = this.timeline.domainOf(job.sequence);
     const stored = await this.storeSegment(rendition, job, discontinuitySequence);
-    const { body, uploadMs } = stored;
-    const key = stored.round?.key ?? stored.key;
+    const { body, uploadMs, key } = stored;
     // Someone removed the file from scratch: nothing to upload, but the position must stay a known gap.
     if (!body) this.logger.error('packager: scratch segment vanished before upload; publishing a gap', { streamId: this.streamId, rendition: name, sequence: job.sequence, file: job.file });
     const uploadedAtMs = Date.now();
 
     const entry: TrackEntry = { sequence: job.sequence, duration: job.entry.duration, discontinuitySequence };
     if (!body) entry.gap = true;
-    if (stored.round) entry.inRound = { uri: roundUri(stored.round.round, this.recordingId), byteRange: { length: stored.round.byteRange.length, offset: stored.round.byteRange.offset } };
+    if (stored.round) entry.inRound = { uri: roundUri(stored.round.round, this.recordingId), byteRange: stored.round.byteRange };
     if (job.pdtMs !== undefined) entry.programDateTime = new Date(job.pdtMs).toISOString();
     const { gapSequences, discontinuity } = rendition.track.append(entry, (seq) => this.timeline.gapFiller(seq));
     await this.playlists.storeMediaPlaylist(name, rendition.track, false, signal);

@@ -186,8 +186,9 @@ export class SegmentRoundWriter {
       const now = performance.now();
       this.markDone(round.sequence, name.members.map((m) => m.rendition));
       for (const m of members) {
-        const range = roundMemberRange(name, m.input.rendition) as ByteRange;
-        m.resolve({ key, round: name, byteRange: { offset: range.offset, length: range.length }, putMs: now - started, waitMs: now - m.arrivedAt });
+        // Every member is in `name`, which was built from these members.
+        const { offset, length } = roundMemberRange(name, m.input.rendition)!;
+        m.resolve({ key, round: name, byteRange: { offset, length }, putMs: now - started, waitMs: now - m.arrivedAt });
       }
     } catch (err) {
       for (const m of members) m.reject(err);

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { isId } from '../../../../core/ids';
-import { parseMediaPlaylist } from '../../../../core/hls/playlist';
+import { parseMediaPlaylist, type SegmentByteRange } from '../../../../core/hls/playlist';
 import type { Clock } from '../../../../core/ports/clock';
 import { silentLogger, type Logger } from '../../../../core/ports/logger';
 import type { ObjectStore, PutOptions } from '../../../../core/ports/object-store';
@@ -148,7 +148,7 @@ export async function exportRecordingMp4(deps: Mp4ExportDeps, recordingId: strin
     if (real.length === 0) throw new Mp4ExportError('the recording has no segments to export');
     // Segment rounds (core/media/layout.ts): a member is a byte range of `../rounds/<round file>`.
     const members = real.filter((s) => s.byteRange !== undefined);
-    if (members.some((s) => !isRoundMemberOf(s.uri, s.byteRange as { offset: number; length: number }, rendition))) throw new Mp4ExportError('the VOD playlist names a byte range that is not a segment round member');
+    if (members.some((s) => !isRoundMemberOf(s.uri, s.byteRange!, rendition))) throw new Mp4ExportError('the VOD playlist names a byte range that is not a segment round member');
     const files = real.filter((s) => s.byteRange === undefined).map((s) => s.uri);
     if (files.some((f) => parseSegmentFileName(f) === undefined)) throw new Mp4ExportError('the VOD playlist names a file that is not a segment');
 
@@ -238,7 +238,7 @@ async function chooseRendition(store: ObjectStore, recording: Recording): Promis
 }
 
 /** Copies the segments to `<work>/segments/` through the object store, one at a time (memory stays one object). */
-async function stageSegments(store: ObjectStore, recordingId: string, rendition: string, segments: ReadonlyArray<{ uri: string; byteRange?: { offset: number; length: number } }>, work: string): Promise<string> {
+async function stageSegments(store: ObjectStore, recordingId: string, rendition: string, segments: ReadonlyArray<{ uri: string; byteRange?: SegmentByteRange }>, work: string): Promise<string> {
   const dir = join(work, 'segments');
   await mkdir(dir);
   const written = new Set<string>();
@@ -262,7 +262,7 @@ function stagedName(segment: { uri: string; byteRange?: unknown }, i: number): s
 }
 
 /** `../rounds/<round file>` with the exact range `rendition` has in it (the name says where each member is). */
-function isRoundMemberOf(uri: string, range: { offset: number; length: number }, rendition: string): boolean {
+function isRoundMemberOf(uri: string, range: SegmentByteRange, rendition: string): boolean {
   const round = parseSiblingRoundUri(uri);
   const member = round && roundMemberRange(round, rendition);
   return member !== undefined && member.offset === range.offset && member.length === range.length;
