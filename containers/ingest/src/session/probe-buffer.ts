@@ -94,7 +94,6 @@ export class ProbeBuffer {
     };
   }
 
-
   get hasMedia(): boolean {
     return this.firstMs !== undefined;
   }
