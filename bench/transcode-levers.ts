@@ -111,6 +111,8 @@ const VARIANTS: Record<string, Edit> = {
   'lookahead-threads-1': (a) => ['1080p', '720p', '480p', '360p'].reduce((acc, r) => onRung(r, x264Param('lookahead-threads', '1'))(acc), a),
   'sliced-threads': (a) => ['1080p', '720p', '480p', '360p'].reduce((acc, r) => onRung(r, x264Param('sliced-threads', '1'))(acc), a),
   'decode-threads-1': beforeInput(['-threads', '1']),
+  'decode-threads-2': beforeInput(['-threads', '2']),
+  'decode-threads-auto': decoderThreadsAuto,
   'filter-threads-1': beforeInput(['-filter_complex_threads', '1']),
   'no-same-size-scale': noSameSizeScale,
   'top-ref-1': top(x264Param('ref', '1')),
@@ -149,6 +151,13 @@ const VARIANTS: Record<string, Edit> = {
   '720p-ref-1': onRung('720p', x264Param('ref', '1')),
 };
 
+/** The decoder's default threads: drops a `-threads` given before the input. */
+function decoderThreadsAuto(args: string[]): string[] {
+  const input = args.indexOf('-i');
+  const i = args.indexOf('-threads');
+  return i >= 0 && i < input ? [...args.slice(0, i), ...args.slice(i + 2)] : args;
+}
+
 /** Variants combine with `+`: `lookahead-threads-1+low-half-fps` applies both edits, left to right. */
 function variant(name: string): Edit | undefined {
   const edits = name.split('+').map((n) => VARIANTS[n]);
@@ -173,11 +182,12 @@ function run(command: string, args: string[]): Promise<string> {
   });
 }
 
-async function cpuOf(args: string[]): Promise<number> {
-  const err = await run('/usr/bin/time', ['-f', 'cpu %U %S', 'ffmpeg', ...args]);
-  const m = [...err.matchAll(/^cpu ([\d.]+) ([\d.]+)$/gm)].pop();
+/** CPU-seconds (user + system) and wall-clock seconds of one ffmpeg run. */
+async function cpuOf(args: string[]): Promise<{ cpu: number; wall: number }> {
+  const err = await run('/usr/bin/time', ['-f', 'cpu %U %S %e', 'ffmpeg', ...args]);
+  const m = [...err.matchAll(/^cpu ([\d.]+) ([\d.]+) ([\d.]+)$/gm)].pop();
   if (!m) throw new Error(`no CPU time:\n${err.slice(-1000)}`);
-  return Number(m[1]) + Number(m[2]);
+  return { cpu: Number(m[1]) + Number(m[2]), wall: Number(m[3]) };
 }
 
 async function concat(dir: string, rung: string, out: string): Promise<string | undefined> {
@@ -252,8 +262,8 @@ async function main(): Promise<void> {
         await rm(out, { recursive: true, force: true });
         for (const r of plan.renditions) await mkdir(join(out, r.name), { recursive: true });
         const args = variant(n)!(buildTranscodeArgs(n.split('+').includes('low-source-fps') ? sourceFpsPlan : plan, { input: flv, inputFormat: 'flv', outputDir: out }));
-        const c = await cpuOf(args);
-        console.log(`  run ${i + 1} ${n}: ${(c / seconds).toFixed(3)} CPU-s/s (load average ${loadavg()[0]!.toFixed(1)})`);
+        const { cpu: c, wall } = await cpuOf(args);
+        console.log(`  run ${i + 1} ${n}: ${(c / seconds).toFixed(3)} CPU-s/s, ${wall.toFixed(1)} s wall (load average ${loadavg()[0]!.toFixed(1)})`);
         cpu.set(n, Math.min(cpu.get(n) ?? Infinity, c));
       }
     }

@@ -138,6 +138,7 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
   // one every few seconds, so one decoder thread: frame threads would each hold a decoder context and
   // frames (−4 MB of a passthrough stream's ~28 MB, bench:density), for no speed anyone waits for.
   if (thumbnail && !encodesVideo) args.push('-skip_frame', 'nokey', '-threads', '1');
+  else if (encodesVideo && !io.inputs && singleThreadDecodeKeepsUp(plan.sourceVideo)) args.push('-threads', '1');
   const videoIn = io.inputs?.video ?? '0:v:0';
   const audioIn = io.inputs?.audio ?? '0:a:0';
   if (io.inputs) args.push(...io.inputs.args);
@@ -182,6 +183,22 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
     );
   }
   return args;
+}
+
+/**
+ * Sources up to 1080p30 are decoded on one thread. The decoder's default frame threads (cores + 1) each
+ * hold a frame in flight and hand pictures across threads, work the x264 encoders' own threads then wait
+ * on: measured with bench/transcode-levers.ts (`decode-threads-1`, best of 3), the whole command's CPU
+ * fell 2.3 % on `1080p30-4.5M` (passthrough top) and 4.1–7.2 % on `1080p30-10M` (every rung encoded), with
+ * identical output. One thread decodes 1080p30 in well under real time, but a larger picture rate does
+ * not keep up on one core beside the encoders (ffmpeg 5 decodes, filters and feeds encoders on one
+ * thread): `2160p30-20M` took 12–13 s per 10 s of media, and `1080p60-6M` gained nothing.
+ */
+const SINGLE_THREAD_DECODE_MAX_PIXEL_RATE = 1920 * 1080 * 30;
+
+function singleThreadDecodeKeepsUp(source: LadderPlan['sourceVideo']): boolean {
+  if (!source?.fps) return false;
+  return source.width * source.height * source.fps <= SINGLE_THREAD_DECODE_MAX_PIXEL_RATE * 1.01;
 }
 
 /** Keyframes only, at most one per `intervalSeconds` of media, scaled down to `height` (even width). */
@@ -329,7 +346,6 @@ function shortSide(r: Pick<Rendition, 'width' | 'height'>): number {
   return Math.min(r.width ?? 0, r.height ?? 0);
 }
 
-/** The `-level` value matching the level already written into the rendition's codecs string. */
 /**
  * The x264 profile the rung's codecs string advertises: `high` for every rung planned as encoded; the
  * source's own for an encoded stand-in of a copied rung (core/transcode/fast-start.ts), so the master
@@ -340,6 +356,7 @@ function profileOf(codecs: string): 'baseline' | 'main' | 'high' {
   return idc === '42' ? 'baseline' : idc === '4d' ? 'main' : 'high';
 }
 
+/** The `-level` value matching the level already written into the rendition's codecs string. */
 function levelOf(codecs: string): string | undefined {
   const match = /avc1\.[0-9a-f]{4}([0-9a-f]{2})/i.exec(codecs);
   if (!match) return undefined;
