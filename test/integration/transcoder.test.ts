@@ -238,6 +238,8 @@ class FakeProcess extends EventEmitter {
   readonly pid = FakeProcess.nextPid++;
   readonly stderr = new PassThrough();
   readonly received: Buffer[] = [];
+  /** Chunks per write reaching the process (a writev of corked input counts as one). */
+  readonly batches: number[] = [];
   readonly signals: string[] = [];
   exited = false;
   stdin: Writable;
@@ -248,6 +250,13 @@ class FakeProcess extends EventEmitter {
       write: (chunk: Buffer, _enc, done) => {
         if (this.behaviour.brokenPipe) return done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
         this.received.push(chunk);
+        this.batches.push(1);
+        done();
+      },
+      writev: (chunks, done) => {
+        if (this.behaviour.brokenPipe) return done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+        for (const { chunk } of chunks) this.received.push(chunk as Buffer);
+        this.batches.push(chunks.length);
         done();
       },
       final: (done) => {
@@ -367,6 +376,35 @@ describe('TranscoderSupervisor with a fake ffmpeg', () => {
     assert.equal(exits.length, 1);
     assert.equal(exits[0]!.willRestart, false);
     assert.equal(processes.length, 1, 'no restart after stop');
+  });
+
+  it('joins the input of one tick into one write by default, and of coalesceMs when asked', async () => {
+    const writeAcrossTicks = async (supervisor: TranscoderSupervisor) => {
+      supervisor.write(Buffer.from('a'));
+      supervisor.write(Buffer.from('b'));
+      await new Promise((r) => setImmediate(r));
+      supervisor.write(Buffer.from('c'));
+    };
+    const tick = fakeSupervisor([]);
+    await tick.supervisor.start();
+    await writeAcrossTicks(tick.supervisor);
+    await waitFor('the input to arrive', () => tick.processes[0]!.received.length === 3, { timeoutMs: 2_000, intervalMs: 5 });
+    assert.deepEqual(tick.processes[0]!.batches, [2, 1]);
+    await tick.supervisor.stop();
+
+    const held = fakeSupervisor([], { coalesceMs: 60_000 });
+    await held.supervisor.start();
+    await writeAcrossTicks(held.supervisor);
+    await staysTrue('the input held', () => held.processes[0]!.received.length === 0, { forMs: 100 });
+    // Past COALESCE_MAX_BYTES it goes at once, with what was held before it, in order.
+    held.supervisor.write(Buffer.alloc(256 * 1024, 1));
+    await waitFor('the held input to arrive', () => held.processes[0]!.received.length === 4, { timeoutMs: 2_000, intervalMs: 5 });
+    assert.deepEqual(held.processes[0]!.batches, [4]);
+    assert.equal(Buffer.concat(held.processes[0]!.received.slice(0, 3)).toString(), 'abc');
+    // Held input is not lost on stop: ending the input writes it first.
+    held.supervisor.write(Buffer.from('d'));
+    await held.supervisor.stop();
+    assert.equal(held.processes[0]!.received.at(-1)?.toString(), 'd');
   });
 
   it('survives writes into a broken pipe', async () => {

@@ -110,6 +110,13 @@ const STATS_TICKS = 10;
  */
 const REPORT_TICKS = 6;
 const REPORT_MOVE = 0.05;
+/**
+ * In `latencyMode: normal` the transcoder's input is handed over at most every this many milliseconds
+ * (TranscoderSupervisor's coalesceMs): one pipe write instead of two or three per video frame, each of
+ * which also wakes ffmpeg's reader, for a delay that disappears inside a 2 s segment. Low mode, whose
+ * parts are a few hundred milliseconds, writes within the tick.
+ */
+const NORMAL_MODE_INPUT_COALESCE_MS = 50;
 
 function moved(before: number | null | undefined, now: number | null): boolean {
   if (before === null || before === undefined || now === null) return before !== now;
@@ -524,6 +531,7 @@ export class LiveSession {
     const plan = this.runPlan as LadderPlan;
     const supervisor = new TranscoderSupervisor({
       ffmpegPath: options.ffmpegPath,
+      coalesceMs: low ? 0 : NORMAL_MODE_INPUT_COALESCE_MS,
       args: () => {
         const outputDir = join(this.scratchDir, `run-${++this.run}`);
         this.outputDir = outputDir;

@@ -138,7 +138,7 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
   // one every few seconds, so one decoder thread: frame threads would each hold a decoder context and
   // frames (−4 MB of a passthrough stream's ~28 MB, bench:density), for no speed anyone waits for.
   if (thumbnail && !encodesVideo) args.push('-skip_frame', 'nokey', '-threads', '1');
-  else if (encodesVideo && !io.inputs && singleThreadDecodeKeepsUp(plan.sourceVideo)) args.push('-threads', '1');
+  else if (encodesVideo && !io.inputs && video.some((r) => r.passthrough) && singleThreadDecodeKeepsUp(plan.sourceVideo)) args.push('-threads', '1');
   const videoIn = io.inputs?.video ?? '0:v:0';
   const audioIn = io.inputs?.audio ?? '0:a:0';
   if (io.inputs) args.push(...io.inputs.args);
@@ -186,13 +186,16 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
 }
 
 /**
- * Sources up to 1080p30 are decoded on one thread. The decoder's default frame threads (cores + 1) each
- * hold a frame in flight and hand pictures across threads, work the x264 encoders' own threads then wait
- * on: measured with bench/transcode-levers.ts (`decode-threads-1`, best of 3), the whole command's CPU
- * fell 2.3 % on `1080p30-4.5M` (passthrough top) and 4.1–7.2 % on `1080p30-10M` (every rung encoded), with
- * identical output. One thread decodes 1080p30 in well under real time, but a larger picture rate does
- * not keep up on one core beside the encoders (ffmpeg 5 decodes, filters and feeds encoders on one
- * thread): `2160p30-20M` took 12–13 s per 10 s of media, and `1080p60-6M` gained nothing.
+ * A source up to 1080p30 whose top rung is copied is decoded on one thread. The decoder's default frame
+ * threads (cores + 1) each hold a frame in flight and hand pictures across threads, work that the lower
+ * rungs' encoders then wait on: measured with bench/transcode-levers.ts (`decode-threads-1`, best of 3,
+ * lower in each of the three pairs), the whole command's CPU fell 2.3 % on `1080p30-4.5M`, identical
+ * output, still 0.6 s of wall time per media second. Not when every rung is encoded: there the CPU figures
+ * moved either way within the noise (−4 % to +4 % on `1080p30-10M`, ±1 % with the 8 s GOP) while the wall
+ * time grew every time (9.3 → 9.6 s and 11.2 → 11.8 s per 10 s on two cores), and an encoding ladder has
+ * no real-time margin to give. Larger picture rates never: one thread does not keep up beside the encoders
+ * (ffmpeg 5 decodes, filters and feeds encoders on one thread; `2160p30-20M` took 12–13 s per 10 s), and
+ * `1080p60-6M` gained nothing.
  */
 const SINGLE_THREAD_DECODE_MAX_PIXEL_RATE = 1920 * 1080 * 30;
 

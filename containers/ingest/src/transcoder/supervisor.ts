@@ -59,7 +59,15 @@ export interface TranscoderSupervisorOptions {
    * stuck output): it is killed and restarted like a crash. Default 30000; 0 turns the watchdog off.
    */
   stallTimeoutMs?: number;
+  /**
+   * Input is held up to this long (or until COALESCE_MAX_BYTES wait) and handed to ffmpeg in one write.
+   * 0 (the default): only what arrives within one tick is joined, no added delay.
+   */
+  coalesceMs?: number;
 }
+
+/** Held input beyond this is written at once, whatever `coalesceMs` says. */
+const COALESCE_MAX_BYTES = 256 * 1024;
 
 export interface TranscoderSpawnEvent {
   pid: number | undefined;
@@ -127,8 +135,11 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
   private stderrTail: string[] = [];
   private loggedLines = 0;
   private dropping = false;
-  /** stdin is corked until the end of the current tick (write coalescing). */
+  /** stdin is corked until the end of the current tick or `coalesceMs` (write coalescing). */
   private corked = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  /** Uncorks the stdin that was corked last (a no-op once done). */
+  private flush: (() => void) | undefined;
   private progress: TranscoderProgress | undefined;
   private lastProgressAt = 0;
   private lastInputAt = 0;
@@ -194,17 +205,25 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
     if (this.dropping && stdin.writableLength > limit / 2) return false;
     this.dropping = false;
     // Tags parsed from one read of the publisher's socket reach ffmpeg in one writev, not one write each:
-    // corked until the current callback is done (no added delay). Measured with bench:density profiles,
-    // a pipe write per FLV tag was the plane's largest single cost per passthrough stream.
+    // corked until the current callback is done, or for `coalesceMs`. Measured with bench:density
+    // profiles, a pipe write per FLV tag was the plane's largest single cost per passthrough stream; each
+    // write also wakes ffmpeg's reader.
     if (!this.corked) {
       this.corked = true;
       stdin.cork();
-      process.nextTick(() => {
+      const flush = () => {
+        if (!this.corked) return;
         this.corked = false;
+        clearTimeout(this.flushTimer);
         stdin.uncork();
-      });
+      };
+      this.flush = flush;
+      const coalesceMs = this.options.coalesceMs ?? 0;
+      if (coalesceMs > 0) this.flushTimer = setTimeout(flush, coalesceMs);
+      else process.nextTick(flush);
     }
     stdin.write(chunk);
+    if (stdin.writableLength >= COALESCE_MAX_BYTES) this.flush?.();
     this.lastInputAt = Date.now();
     return true;
   }

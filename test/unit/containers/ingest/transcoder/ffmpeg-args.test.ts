@@ -62,7 +62,7 @@ describe('buildTranscodeArgs golden command lines', () => {
 
   it('1080p30 with 4 s keyframes: encodes every rung (1080p with one reference frame and no 8x8 inter partitions), keyframes on segment boundaries', () => {
     assert.deepEqual(args({ video: { ...H264_1080P30, keyframeIntervalSeconds: 4 }, audio: AAC }), [
-      '-hide_banner', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:2', '-stats_period', '1', '-threads', '1', '-f', 'flv', '-i', 'pipe:0',
+      '-hide_banner', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:2', '-stats_period', '1', '-f', 'flv', '-i', 'pipe:0',
       '-filter_complex', '[0:v:0]split=2[v1080p][p0];[p0]zscale=w=1280:h=720:filter=bicubic:param_a=0:param_b=0.6,split=3[v720p][p1][p2];[p1]zscale=w=854:h=480:filter=bicubic:param_a=0:param_b=0.6[v480p];[p2]zscale=w=640:h=360:filter=bicubic:param_a=0:param_b=0.6[v360p]',
       '-map', '[v1080p]',
       '-c:v', 'libx264', '-preset', 'superfast', '-profile:v', 'high', '-level:v', '4.0', '-pix_fmt', 'yuv420p',
@@ -198,7 +198,7 @@ describe('buildTranscodeArgs', () => {
     assert.deepEqual(['720p', '480p', '360p'].map(gopOf), ['120', '60', '60']);
   });
 
-  it('decodes on one thread up to 1080p30 when it encodes; larger picture rates keep the decoder\'s own threads', () => {
+  it('decodes on one thread up to 1080p30 when the top rung is copied; every rung encoded or larger picture rates keep the decoder\'s own threads', () => {
     const decoderThreads = (video: typeof H264_1080P30) => {
       const a = buildTranscodeArgs(planLadder({ video, audio: AAC }), IO);
       const input = a.indexOf('-i');
@@ -207,7 +207,8 @@ describe('buildTranscodeArgs', () => {
     };
     assert.equal(decoderThreads(H264_1080P30), '1');
     assert.equal(decoderThreads({ ...H264_1080P30, fps: 29.97 }), '1');
-    assert.equal(decoderThreads({ ...H264_1080P30, bitrateKbps: 10_000 }), '1', 'every rung encoded');
+    assert.equal(decoderThreads({ ...H264_1080P30, bitrateKbps: 10_000 }), 'auto', 'every rung encoded');
+    assert.equal(decoderThreads({ ...H264_1080P30, keyframeIntervalSeconds: 8 }), 'auto', 'every rung encoded');
     assert.equal(decoderThreads({ ...H264_1080P30, width: 1280, height: 720, fps: 60, level: 32 }), '1');
     assert.equal(decoderThreads({ ...H264_1080P30, fps: 60, level: 42 }), 'auto');
     assert.equal(decoderThreads({ ...H264_1080P30, width: 2560, height: 1440, level: 50 }), 'auto');
