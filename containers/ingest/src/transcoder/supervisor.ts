@@ -135,11 +135,8 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
   private stderrTail: string[] = [];
   private loggedLines = 0;
   private dropping = false;
-  /** stdin is corked until the end of the current tick or `coalesceMs` (write coalescing). */
-  private corked = false;
-  private flushTimer: NodeJS.Timeout | undefined;
-  /** Uncorks the stdin that was corked last (a no-op once done). */
-  private flush: (() => void) | undefined;
+  /** Set while a stdin is corked (write coalescing): uncorks it, once; a later cork gets its own. */
+  private pendingFlush: (() => void) | undefined;
   private progress: TranscoderProgress | undefined;
   private lastProgressAt = 0;
   private lastInputAt = 0;
@@ -208,22 +205,22 @@ export class TranscoderSupervisor extends EventEmitter<TranscoderSupervisorEvent
     // corked until the current callback is done, or for `coalesceMs`. Measured with bench:density
     // profiles, a pipe write per FLV tag was the plane's largest single cost per passthrough stream; each
     // write also wakes ffmpeg's reader.
-    if (!this.corked) {
-      this.corked = true;
+    if (!this.pendingFlush) {
       stdin.cork();
+      let timer: NodeJS.Timeout | undefined;
       const flush = () => {
-        if (!this.corked) return;
-        this.corked = false;
-        clearTimeout(this.flushTimer);
+        if (this.pendingFlush !== flush) return;
+        this.pendingFlush = undefined;
+        clearTimeout(timer);
         stdin.uncork();
       };
-      this.flush = flush;
+      this.pendingFlush = flush;
       const coalesceMs = this.options.coalesceMs ?? 0;
-      if (coalesceMs > 0) this.flushTimer = setTimeout(flush, coalesceMs);
+      if (coalesceMs > 0) timer = setTimeout(flush, coalesceMs);
       else process.nextTick(flush);
     }
     stdin.write(chunk);
-    if (stdin.writableLength >= COALESCE_MAX_BYTES) this.flush?.();
+    if (stdin.writableLength >= COALESCE_MAX_BYTES) this.pendingFlush?.();
     this.lastInputAt = Date.now();
     return true;
   }
