@@ -128,6 +128,8 @@ const VARIANTS: Record<string, Edit> = {
   // Round 2 (issue 16, encode path): decoder, scaler, lookahead, threading and preset per rung.
   'decode-fast': beforeInput(['-flags2', 'fast']),
   'decode-skip-loop-noref': beforeInput(['-skip_loop_filter', 'noref']),
+  'decode-skip-loop-bidir': beforeInput(['-skip_loop_filter', 'bidir']),
+  'decode-skip-loop-all': beforeInput(['-skip_loop_filter', 'all']),
   'low-zimg-bilinear': lowScaler((w, h) => `zscale=w=${w}:h=${h}:filter=bilinear`),
   'low-sws-bilinear': lowScaler((w, h) => `scale=w=${w}:h=${h}:flags=bilinear`),
   'low-sws-bicubic': lowScaler((w, h) => `scale=w=${w}:h=${h}:flags=bicubic`),
