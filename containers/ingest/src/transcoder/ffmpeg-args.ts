@@ -134,11 +134,7 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
   const video = plan.renditions.filter((r) => r.kind === 'video');
   const thumbnail = io.thumbnail && video.length > 0 ? io.thumbnail : undefined;
   const encodesVideo = video.some((r) => !r.passthrough);
-  // Nothing else decodes the video: the thumbnail alone needs only keyframes decoded (copy is unaffected),
-  // one every few seconds, so one decoder thread: frame threads would each hold a decoder context and
-  // frames (−4 MB of a passthrough stream's ~28 MB, bench:density), for no speed anyone waits for.
-  if (thumbnail && !encodesVideo) args.push('-skip_frame', 'nokey', '-threads', '1');
-  else if (encodesVideo && !io.inputs && video.some((r) => r.passthrough) && singleThreadDecodeKeepsUp(plan.sourceVideo)) args.push('-threads', '1');
+  args.push(...decoderArgs(video, thumbnail !== undefined, io.inputs === undefined ? plan.sourceVideo : undefined));
   const videoIn = io.inputs?.video ?? '0:v:0';
   const audioIn = io.inputs?.audio ?? '0:a:0';
   if (io.inputs) args.push(...io.inputs.args);
@@ -199,9 +195,16 @@ export function buildTranscodeArgs(plan: LadderPlan, io: TranscodeIo): string[] 
  */
 const SINGLE_THREAD_DECODE_MAX_PIXEL_RATE = 1920 * 1080 * 30;
 
-function singleThreadDecodeKeepsUp(source: LadderPlan['sourceVideo']): boolean {
-  if (!source?.fps) return false;
-  return source.width * source.height * source.fps <= SINGLE_THREAD_DECODE_MAX_PIXEL_RATE * 1.01;
+/** The video decoder's options (before the input); `source` only for a single live input. */
+function decoderArgs(video: Rendition[], thumbnail: boolean, source: LadderPlan['sourceVideo']): string[] {
+  const encodes = video.some((r) => !r.passthrough);
+  // Nothing else decodes the video: the thumbnail alone needs only keyframes decoded (copy is unaffected),
+  // one every few seconds, so one decoder thread: frame threads would each hold a decoder context and
+  // frames (−4 MB of a passthrough stream's ~28 MB, bench:density), for no speed anyone waits for.
+  if (thumbnail && !encodes) return ['-skip_frame', 'nokey', '-threads', '1'];
+  const copiesTop = video.some((r) => r.passthrough);
+  if (encodes && copiesTop && source?.fps && source.width * source.height * source.fps <= SINGLE_THREAD_DECODE_MAX_PIXEL_RATE * 1.01) return ['-threads', '1'];
+  return [];
 }
 
 /** Keyframes only, at most one per `intervalSeconds` of media, scaled down to `height` (even width). */
