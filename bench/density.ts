@@ -34,6 +34,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import { localPlaneNodeArgs } from '../bin/plane-node-flags';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.argv[2] ?? 30);
@@ -423,7 +424,7 @@ async function main(): Promise<void> {
     // BENCH_PLANE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the plane's Node process.
     const tracePath = join(dir, 'segment-trace.jsonl');
     const nodeArgs = (process.env.BENCH_PLANE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const plane = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'bin/local-plane.ts'], {
+    const plane = spawn(process.execPath, localPlaneNodeArgs(nodeArgs), {
       env: { ...process.env, STREAMPLANE_HTTP_PORT: String(httpPort), STREAMPLANE_RTMP_PORT: String(rtmpPort), STREAMPLANE_SRT_PORT: 'off', STREAMPLANE_BIND: '127.0.0.1', STREAMPLANE_PUBLIC_HOST: '127.0.0.1', STREAMPLANE_DATA_DIR: join(dir, 'plane'), STREAMPLANE_API_TOKEN: TOKEN, STREAMPLANE_LOG_LEVEL: 'warn', STREAMPLANE_SEGMENT_TRACE: tracePath, ...(PLANE_THREADPOOL ? { UV_THREADPOOL_SIZE: PLANE_THREADPOOL } : {}), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'ignore', process.env.BENCH_PLANE_LOGS ? 'inherit' : 'ignore'],
     });

@@ -20,6 +20,7 @@ import { readFile, readdir, rm, mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localPlaneNodeArgs } from '../bin/plane-node-flags';
 
 export interface PlaneOverhead {
   /** Length of the steady window, seconds of media published in real time while live. */
@@ -179,7 +180,7 @@ export async function measurePlaneOverhead(
   try {
     // BENCH_PLANE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the plane's Node process.
     const nodeArgs = (process.env.BENCH_PLANE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    plane = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(import.meta.dirname, '..', 'bin', 'local-plane.ts')], {
+    plane = spawn(process.execPath, localPlaneNodeArgs(nodeArgs), {
       env: {
         ...process.env,
         STREAMPLANE_HTTP_PORT: String(httpPort),

@@ -3,13 +3,17 @@
  * plane (local or cloud) with a base URL and a bearer token. Exit code 0 on success, 1 on an API error
  * (its problem detail is printed), 2 on a usage error.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signViewerToken } from '../core/playback/sign-token';
 import type { Audience } from '../core/playback/viewer-token';
 import { runTargets, TARGETS_USAGE } from './cli-targets';
 import { mediaCommand, MediaUsageError } from './cli-media';
+import { localPlaneNodeArgs } from './plane-node-flags';
 
 const USAGE = `Usage: streamplane <command> [options]
 
@@ -112,10 +116,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
   }
-  if (command === 'dev') {
-    await import('./local-plane');
-    return -1; // keeps running until a signal
-  }
+  if (command === 'dev') return runLocalPlane();
   if (command === 'playback-token') {
     // Positionals are [command, id]: the id sits where other commands have their subcommand.
     const subject = sub;
@@ -322,9 +323,23 @@ function readLocalToken(): string | undefined {
   }
 }
 
+/**
+ * `dev`: the local plane exactly as `npm start` runs it, with its Node flags (bin/plane-node-flags.ts: V8's
+ * young generation is sized at start-up, so this process cannot run it itself). Signals are passed on; the
+ * plane ignores a repeated one, so a terminal's Ctrl-C reaching both processes stops it once.
+ */
+async function runLocalPlane(): Promise<number> {
+  const child = spawn(process.execPath, localPlaneNodeArgs(), { stdio: 'inherit' });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  return code ?? 128 + (signal ? constants.signals[signal] : 0);
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code >= 0) process.exitCode = code;
+    process.exitCode = code;
   },
   (err: unknown) => {
     if (err instanceof UsageError || err instanceof MediaUsageError || (err instanceof Error && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {

@@ -3,6 +3,7 @@
  * SIGKILLed and restarted on the same data dir and ports. Must never leave the process running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { localPlaneNodeArgs } from '../../bin/plane-node-flags';
 import { waitFor } from '../../test/support/wait';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -33,7 +34,7 @@ export function planeProcess(options: { httpPort: number; rtmpPort: number; env:
     async start() {
       // SRT is off: its default UDP port would clash with other planes on the machine (tests run side by side).
       const env = { ...process.env, STREAMPLANE_SRT_PORT: 'off', ...options.env, STREAMPLANE_HTTP_PORT: String(options.httpPort), STREAMPLANE_RTMP_PORT: String(options.rtmpPort) };
-      child = spawn(process.execPath, ['--import', 'tsx', 'bin/local-plane.ts'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+      child = spawn(process.execPath, localPlaneNodeArgs(), { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
       const started = child;
       let tail = '';
       started.stderr?.on('data', (d: Buffer) => {

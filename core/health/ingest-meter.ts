@@ -97,19 +97,38 @@ export class IngestMeter {
     this.lastTs = {};
   }
 
+  /** Arrival time since the last tag; undefined before any media. Cheap: no window is walked. */
+  sinceLastMediaMs(nowMs: number): number | undefined {
+    return this.lastArrivalMs === undefined ? undefined : Math.max(0, nowMs - this.lastArrivalMs);
+  }
+
   measure(nowMs: number): IngestMeasurement {
-    const sinceLastMediaMs = this.lastArrivalMs === undefined ? undefined : Math.max(0, nowMs - this.lastArrivalMs);
+    const sinceLastMediaMs = this.sinceLastMediaMs(nowMs);
     // Media time "now" has reached: the newest tag plus the arrival time since. Media that stopped
     // arriving falls out of the windows instead of freezing the last figures.
     const nowTs = this.headTs === undefined ? 0 : this.headTs + (sinceLastMediaMs ?? 0);
-    const kbps = (type: 'audio' | 'video', spanMs: number) => {
-      let bytes = 0;
-      for (const s of this.live()) if (s.type === type && s.ts > nowTs - spanMs && s.ts <= nowTs) bytes += s.bytes;
-      return Math.round((bytes * 8) / spanMs);
-    };
     const fpsSpanMs = 2_000;
+    const bytes = { video1s: 0, videoWindow: 0, audio1s: 0, audioWindow: 0 };
     let frames = 0;
-    for (const s of this.live()) if (s.type === 'video' && s.ts > nowTs - fpsSpanMs && s.ts <= nowTs) frames++;
+    let hasVideo = false;
+    let hasAudio = false;
+    // One pass over the kept samples (this runs on every health tick of every live stream).
+    for (let i = this.head; i < this.samples.length; i++) {
+      const s = this.samples[i]!;
+      if (s.type === 'video') hasVideo = true;
+      else hasAudio = true;
+      if (s.ts > nowTs) continue;
+      const age = nowTs - s.ts;
+      if (s.type === 'video') {
+        if (age < 1_000) bytes.video1s += s.bytes;
+        if (age < this.windowMs) bytes.videoWindow += s.bytes;
+        if (age < fpsSpanMs) frames++;
+      } else {
+        if (age < 1_000) bytes.audio1s += s.bytes;
+        if (age < this.windowMs) bytes.audioWindow += s.bytes;
+      }
+    }
+    const kbps = (n: number, spanMs: number) => Math.round((n * 8) / spanMs);
     const k = this.keyframes;
     let keyframeIntervalSeconds: number | undefined;
     if (k.length >= 2) keyframeIntervalSeconds = (k[k.length - 1]! - k[k.length - 2]!) / 1000;
@@ -120,22 +139,18 @@ export class IngestMeter {
     }
     const { audio, video } = this.lastTs;
     return {
-      videoKbps: kbps('video', 1_000),
-      videoKbps10s: kbps('video', this.windowMs),
-      audioKbps: kbps('audio', 1_000),
-      audioKbps10s: kbps('audio', this.windowMs),
+      videoKbps: kbps(bytes.video1s, 1_000),
+      videoKbps10s: kbps(bytes.videoWindow, this.windowMs),
+      audioKbps: kbps(bytes.audio1s, 1_000),
+      audioKbps10s: kbps(bytes.audioWindow, this.windowMs),
       fps: Math.round((frames / (fpsSpanMs / 1000)) * 10) / 10,
       keyframeIntervalSeconds: keyframeIntervalSeconds === undefined ? undefined : Math.round(keyframeIntervalSeconds * 100) / 100,
       timestampGaps: this.gaps.filter((ts) => ts > nowTs - this.windowMs).length,
       avDriftMs: audio !== undefined && video !== undefined ? Math.abs(video - audio) : undefined,
       sinceLastMediaMs,
-      hasVideo: this.live().some((s) => s.type === 'video'),
-      hasAudio: this.live().some((s) => s.type === 'audio'),
+      hasVideo,
+      hasAudio,
     };
-  }
-
-  private live(): Sample[] {
-    return this.head === 0 ? this.samples : this.samples.slice(this.head);
   }
 
   private trim(): void {

@@ -121,7 +121,7 @@ export class FeedMonitor {
   }
 
   get sinceLastMediaMs(): number | undefined {
-    return this.meter.measure(this.now()).sinceLastMediaMs;
+    return this.meter.sinceLastMediaMs(this.now());
   }
 
   /** This feed's contribution to the session summary, added to what earlier runs (reconnects) stored. */

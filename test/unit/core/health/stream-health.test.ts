@@ -51,6 +51,19 @@ describe('IngestMeter', () => {
     assert.ok(m.sinceLastMediaMs! >= 3_000);
   });
 
+  it('tells the time since the last tag without measuring, and keeps 1 s and 10 s windows apart', () => {
+    const meter = new IngestMeter();
+    assert.equal(meter.sinceLastMediaMs(1_000), undefined);
+    assert.equal(meter.measure(1_000).hasVideo, false);
+    let end = feed(meter, 0, 10, { kbps: 6000 });
+    end = feed(meter, end, 1, { kbps: 1500 });
+    assert.equal(meter.sinceLastMediaMs(end + 250), meter.measure(end + 250).sinceLastMediaMs);
+    const m = meter.measure(end);
+    assert.ok(Math.abs(m.videoKbps - 1500) < 60, `the 1 s window holds only the last second: ${m.videoKbps}`);
+    assert.ok(m.videoKbps10s > 5000 && m.videoKbps10s < 6000, `the 10 s window spans both rates: ${m.videoKbps10s}`);
+    assert.ok(m.hasVideo && m.hasAudio);
+  });
+
   it('shows a long GOP before its second keyframe arrives', () => {
     const meter = new IngestMeter();
     const end = feed(meter, 0, 6, { gop: 10 });
