@@ -6,9 +6,10 @@
  * /proc/<pid>/stat. Any other long-lived child (tsx's esbuild service, as the plane runs from source here)
  * counts as Node.
  *
- * Two figures: the steady state — a window of `mediaSeconds` while the stream is live (the source is
- * published three times in a row, so the window lies inside one session), Node against the live ffmpeg over the
- * same window: what every streamed hour costs — and the whole session (create-to-end, including the
+ * Two figures: the steady state — a window of `mediaSeconds` while the stream is live, starting
+ * STEADY_AFTER_LIVE_MS after it went live (the source is published as many times in a row as that takes,
+ * so the window lies inside one session), Node against the live ffmpeg over the same window: what every
+ * streamed hour costs — and the whole session (create-to-end, including the
  * probe, going live, the recording and the end), whose one-off part is reported in CPU-s per session.
  * The bench polls the API only outside the steady window.
  *
@@ -44,6 +45,14 @@ export interface PlaneOverhead {
   /** Whole session, from the publisher's start to the stream ending: wall seconds and Node CPU-seconds. */
   session: { seconds: number; nodeCpuSeconds: number; childrenCpuSeconds: number; oneOffNodeCpuSeconds: number };
 }
+
+/**
+ * The steady window starts this long after the stream went live. By then the first segments are listed,
+ * the recording has started and V8 has compiled the media path's hot functions (a `perf` profile of the
+ * first seconds live spends ~12 % of Node's CPU in TurboFan); from then on the packager and uploads run as
+ * they will all hour. At 2 s, the window still held part of that one-off work.
+ */
+const STEADY_AFTER_LIVE_MS = 10_000;
 
 /** Kernel clock ticks per second (USER_HZ): 100 on every Linux this runs on. */
 const USER_HZ = 100;
@@ -163,7 +172,7 @@ function kill(child: ChildProcess | undefined, signal: NodeJS.Signals): void {
 
 /**
  * Publishes `flv` (`fileMediaSeconds` long) into a fresh local plane in real time and splits its CPU over a
- * steady window of `mediaSeconds` (at most twice the file's length) and over the whole session.
+ * steady window of `mediaSeconds` and over the whole session.
  */
 export async function measurePlaneOverhead(
   flv: string,
@@ -192,11 +201,15 @@ export async function measurePlaneOverhead(
         STREAMPLANE_API_TOKEN: TOKEN,
         STREAMPLANE_LOG_LEVEL: 'warn',
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', process.env.BENCH_PLANE_LOGS ? 'inherit' : 'ignore', 'pipe'],
     });
     const planePid = plane.pid!;
     onChild(planePid, true);
-    plane.stderr!.on('data', (c: Buffer) => (planeLog = (planeLog + c.toString('utf8')).slice(-8192)));
+    plane.stderr!.on('data', (c: Buffer) => {
+      planeLog = (planeLog + c.toString('utf8')).slice(-8192);
+      // BENCH_PLANE_LOGS=1 shows the plane's output (with BENCH_PLANE_NODE_ARGS="--trace-gc", its GC trace).
+      if (process.env.BENCH_PLANE_LOGS) process.stderr.write(c);
+    });
     const base = `http://127.0.0.1:${httpPort}`;
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(base + path, {
@@ -235,7 +248,8 @@ export async function measurePlaneOverhead(
     // per task, not per streamed hour, so it is kept out of the figure.
     await publishOnce(['-t', '4']);
 
-    // The measured session: the file three times in a row (one publish), the steady window inside it.
+    // The measured session: the file as many times in a row as the window needs (one publish), the steady
+    // window inside it.
     const sample = async () => {
       const t = await procTimes(planePid);
       const kids = await childrenOf(planePid);
@@ -248,9 +262,9 @@ export async function measurePlaneOverhead(
     let w1 = start;
     let threads0 = new Map<string, ThreadCpu>();
     let threads1 = threads0;
-    await publishOnce(['-stream_loop', '2'], async () => {
-      // Past going live: the first segments are listed, the packager and uploads run as they will all hour.
-      await new Promise((r) => setTimeout(r, 2000));
+    const plays = Math.ceil((STEADY_AFTER_LIVE_MS / 1000 + mediaSeconds + 5) / fileMediaSeconds);
+    await publishOnce(['-stream_loop', String(plays - 1)], async () => {
+      await new Promise((r) => setTimeout(r, STEADY_AFTER_LIVE_MS));
       threads0 = await threadTimes(planePid);
       w0 = await sample();
       await new Promise((r) => setTimeout(r, mediaSeconds * 1000));

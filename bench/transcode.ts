@@ -113,8 +113,8 @@ async function main(): Promise<void> {
     if (options.overhead && first) {
       console.log(`\nplane overhead: publishing ${first.id} in real time into the local plane …`);
       const file = results.find((r) => r.source === first.id)?.ours.cpuSeconds;
-      // A window twice the file's length (the file is published three times in a row): one 10 s window
-      // read 4.9–6.1 % in three runs of the same code, as wide as the effects being measured.
+      // A window twice the file's length: one 10 s window read 4.9–6.1 % in three runs of the same code,
+      // as wide as the effects being measured.
       const measured = await measurePlaneOverhead(sourceFile(sourceDir, first, options.seconds), 2 * options.seconds, (pid, alive) => (alive ? children.add(pid) : children.delete(pid)), file, options.seconds);
       overhead = { source: first.id, ...measured };
     }

@@ -3,14 +3,14 @@
  * container (containers/ingest/Dockerfile), `streamplane dev` and the benches that start the plane.
  * test/unit/bin/plane-node-flags.test.ts keeps package.json and the Dockerfile in step with this list.
  *
- * `--max-semi-space-size=4` (MiB; Node 20 defaults to 16): V8 starts a major GC early whenever the old
- * generation's headroom is smaller than the young generation, and for a heap the plane's size (~26 MiB
- * live) that headroom is V8's minimum step of 8 MiB. With a 16 MiB young generation a live stream
- * therefore ran a full mark-compact every 2.5–4 s for ever (`--trace-gc`; ~5 % of the main thread plus
- * concurrent marking on V8's helper threads); with 4 MiB it runs only scavenges, which are cheap because
- * the media path's buffers die young. Measured on one 1080p30 passthrough stream, Node's own CPU over
- * 20 s of media on one host: 0.89–1.22 CPU-s with the default (six runs, 3–9 major GCs each), 0.68–0.75
- * with 4 MiB (four runs, none); 8 MiB still looped (2–9 major GCs in each of three runs), 2 MiB in one of three.
+ * `--max-semi-space-size=4` (MiB; Node 20 defaults to 16). A live stream allocates JavaScript objects
+ * slowly (~1 MB/s) but Buffers quickly (~3 MB/s outside the JS heap, which V8 counts toward its
+ * old-generation limit until a GC frees them). With a 16 MiB young generation, scavenges were rare and
+ * V8 ran a full mark-compact every 2.5–4 s instead (`--trace-gc`), its concurrent marking on V8's helper
+ * threads. With 4 MiB, scavenges run every second or two and free the young Buffers sooner. Measured with
+ * `npm run bench:transcode` (Node's CPU over the 20 s steady window of one 1080p30 passthrough stream,
+ * three alternating runs each): 1.05–1.14 CPU-s with 16 MiB, 0.95–1.02 with 4 MiB, lower in every pair;
+ * V8's helper threads 0.33–0.40 → 0.22–0.30 CPU-s. 1 and 2 MiB measured no better than 4.
  */
 import { join } from 'node:path';
 
