@@ -47,10 +47,9 @@ export interface PlaneOverhead {
 }
 
 /**
- * The steady window starts this long after the stream went live. By then the first segments are listed,
- * the recording has started and V8 has compiled the media path's hot functions (a `perf` profile of the
- * first seconds live spends ~12 % of Node's CPU in TurboFan); from then on the packager and uploads run as
- * they will all hour. At 2 s, the window still held part of that one-off work.
+ * The steady window starts this long after the stream went live: by then the first segments are listed
+ * and the recording has started, and from then on the packager and uploads run as they will all hour. At
+ * 2 s, the window still held part of going live.
  */
 const STEADY_AFTER_LIVE_MS = 10_000;
 
