@@ -13,10 +13,11 @@
  * Must never: write outside `console/` in the bucket (prune is confined to the prefix), or make the bucket
  * public (it is read through origin access control like the HLS objects).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CustomResource, Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -74,7 +75,8 @@ export class ConsoleSite extends Construct {
   constructor(scope: Construct, id: string, props: ConsoleSiteProps) {
     super(scope, id);
     if (!props.apiUrl) throw new Error('ConsoleSite: apiUrl must be the control API base URL, got an empty string.');
-    const bundleDir = props.bundleDir ?? buildBundle();
+    const built = props.bundleDir === undefined ? buildBundle() : undefined;
+    const bundleDir = props.bundleDir ?? built!.dir;
     const region = Stack.of(this).region;
 
     this.rewrite = new cloudfront.Function(this, 'Rewrite', {
@@ -151,6 +153,10 @@ export class ConsoleSite extends Construct {
       const asset = new s3assets.Asset(this, `Asset-${name}`, { path: join(bundleDir, name) });
       return { name, asset };
     });
+    // Each asset was copied into the cloud assembly as it was created, so the bundle built for this synth
+    // is no longer needed (every synth, and every CDK test, left one in the temp folder). With asset
+    // staging disabled (SAM), the assets point at the bundle itself, so it stays.
+    if (built && this.node.tryGetContext(cxapi.DISABLE_ASSET_STAGING_CONTEXT) !== true) rmSync(built.root, { recursive: true, force: true });
     this.deployer.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadStagedConsoleFiles',
@@ -186,8 +192,10 @@ export class ConsoleSite extends Construct {
   }
 }
 
-function buildBundle(): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'streamplane-console-')), 'bundle');
+/** Builds the console into a fresh temporary folder: `root` is that folder, `dir` the bundle in it. */
+function buildBundle(): { root: string; dir: string } {
+  const root = mkdtempSync(join(tmpdir(), 'streamplane-console-'));
+  const dir = join(root, 'bundle');
   buildConsoleSync(dir);
-  return dir;
+  return { root, dir };
 }

@@ -5,7 +5,11 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { App, Stack } from 'aws-cdk-lib';
 import { ConsoleSite } from '../../lib/constructs/console-site';
 import { ControlApi } from '../../lib/constructs/control-api';
 import { statementsOf, synthApp, testStack } from './support';
@@ -90,6 +94,28 @@ describe('ConsoleSite', () => {
 
   it('outputs the console URL', () => {
     template.hasOutput('ConsoleUrl', { Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^PlaybackDistribution'), 'DomainName'] }, '/console/']] } });
+  });
+
+  it('builds its bundle for the synth, stages every file into the cloud assembly and leaves no temporary folder behind', () => {
+    const temp = mkdtempSync(join(tmpdir(), 'streamplane-console-test-'));
+    const outdir = join(temp, 'cdk.out');
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = temp;
+    try {
+      const s = new Stack(new App({ outdir }), 'Bundle');
+      const logs = new AccessLogBucket(s, 'Logs', { retentionDays: 7 });
+      const media = new MediaBucket(s, 'Media', { accessLogBucket: logs.bucket });
+      const playback = new PlaybackDistribution(s, 'Playback', { mediaBucket: media.bucket, segmentDurationSeconds: 2, accessLogBucket: logs.bucket });
+      new ConsoleSite(s, 'Console', { bucket: media.bucket, distribution: playback.distribution, apiUrl: 'https://api.example.com', deployerEntry: DEFAULT_LAMBDA_ENTRIES.consoleDeploy });
+      assert.deepEqual(readdirSync(temp).filter((name) => name.startsWith('streamplane-console-')), [], 'the bundle built for the synth is removed');
+      const staged = readdirSync(outdir).filter((name) => /^asset\.[0-9a-f]+\.(html|js|css)$/.test(name));
+      assert.deepEqual(staged.map((name) => name.split('.').pop()).sort(), ['css', 'html', 'js']);
+      for (const name of staged) assert.ok(existsSync(join(outdir, name)));
+    } finally {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+      rmSync(temp, { recursive: true, force: true });
+    }
   });
 
   it('refuses a wildcard CORS origin on the API and an empty API URL', () => {
