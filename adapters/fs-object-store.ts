@@ -7,11 +7,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StreamplaneError, ValidationError } from '../core/errors';
-import type { ObjectStore, PutOptions, PutStreamOptions, StoredObject, StreamingObjectStore } from '../core/ports/object-store';
+import type { FileAdoptingObjectStore, ObjectStore, PutOptions, PutStreamOptions, StoredObject, StreamingObjectStore } from '../core/ports/object-store';
 
 /** The sidecar tree. Keys may not have segments starting with `.`, so it can never collide with a key. */
 const META_DIR = '.meta';
@@ -41,7 +41,7 @@ export function validateObjectKey(key: string): void {
   if (problem) throw new ValidationError(`Invalid object key: ${problem}.`, [{ path: 'key', message: problem }]);
 }
 
-export class FsObjectStore implements ObjectStore, StreamingObjectStore {
+export class FsObjectStore implements ObjectStore, StreamingObjectStore, FileAdoptingObjectStore {
   readonly root: string;
 
   constructor(root: string) {
@@ -88,6 +88,39 @@ export class FsObjectStore implements ObjectStore, StreamingObjectStore {
       await unlink(temp).catch(() => {});
       throw err;
     }
+  }
+
+  /**
+   * Moves a finished file into place as `key` (flushed to disk first, as `put` flushes what it writes):
+   * one rename instead of reading the file and writing it again. A file on another filesystem is copied
+   * beside the target, flushed, renamed into place, and only then removed from `path`.
+   */
+  async adoptFile(key: string, path: string, options: PutOptions): Promise<{ bytes: number; modifiedAtMs: number } | undefined> {
+    validateObjectKey(key);
+    let info: Stats;
+    try {
+      const handle = await open(path, 'r');
+      try {
+        info = await handle.stat();
+        if (!info.isFile()) return undefined;
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    await writeAtomically(this.metaPath(key), JSON.stringify({ contentType: options.contentType, cacheControl: options.cacheControl }), false);
+    const target = this.pathFor(key);
+    try {
+      await renameCreatingFolder(path, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      await copyAtomically(path, target);
+      await unlink(path).catch(() => {});
+    }
+    return { bytes: info.size, modifiedAtMs: info.mtimeMs };
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -250,6 +283,35 @@ async function writeAtomically(path: string, body: Uint8Array | string, durable:
       await handle.close();
     }
     await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
+}
+
+/** rename(2), creating the target's folder when the first try says it is missing (the source was checked). */
+async function renameCreatingFolder(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(to), { recursive: true });
+    await rename(from, to);
+  }
+}
+
+async function copyAtomically(from: string, to: string): Promise<void> {
+  const temp = `${dirname(to)}${sep}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    await mkdir(dirname(to), { recursive: true });
+    await copyFile(from, temp);
+    const handle = await open(temp, 'r');
+    try {
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, to);
   } catch (err) {
     await unlink(temp).catch(() => {});
     throw err;

@@ -38,7 +38,7 @@ export interface PlaneOverhead {
   fileTranscodeCpuSeconds?: number;
   /** nodeCpuSeconds / the larger of childrenCpuSeconds and fileTranscodeCpuSeconds. */
   fraction: number;
-  /** Idle cost of the Node process over a window as long as the steady one, before publishing. */
+  /** Idle cost of the Node process over a window as long as the steady one, between the warm-up and the measured session. */
   idleNodeCpuSeconds: number;
   /** The steady window's Node CPU per thread kind (main, libuv pool, V8 helpers…), user and system seconds. */
   nodeThreads: ThreadCpu[];
@@ -223,13 +223,6 @@ export async function measurePlaneOverhead(
     if (created.status !== 201) throw new Error(`plane overhead: creating a stream answered ${created.status} ${JSON.stringify(created.body)}`);
     const { id, streamKey } = created.body as { id: string; streamKey: string };
 
-    // The idle cost over the same span, for context (timers, health checks).
-    const idle0 = await procTimes(planePid);
-    const idleStart = Date.now();
-    await new Promise((r) => setTimeout(r, Math.min(mediaSeconds, 10) * 1000));
-    const idle1 = await procTimes(planePid);
-    const idleNodeCpuSeconds = ((idle1.self - idle0.self) * mediaSeconds * 1000) / (Date.now() - idleStart);
-
     const publishOnce = async (extra: string[], whileLive?: () => Promise<void>) => {
       publisher = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', ...extra, '-i', flv, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`], { stdio: 'ignore' });
       onChild(publisher.pid!, true);
@@ -246,6 +239,14 @@ export async function measurePlaneOverhead(
     // A first short publish loads (and, run from source, transpiles) the ingest's modules: a one-time cost
     // per task, not per streamed hour, so it is kept out of the figure.
     await publishOnce(['-t', '4']);
+
+    // The idle cost over the same span, for context (timers, health checks): measured once the warm-up
+    // session has ended, not right after start-up, when the plane is still loading and compiling modules.
+    const idle0 = await procTimes(planePid);
+    const idleStart = Date.now();
+    await new Promise((r) => setTimeout(r, Math.min(mediaSeconds, 10) * 1000));
+    const idle1 = await procTimes(planePid);
+    const idleNodeCpuSeconds = ((idle1.self - idle0.self) * mediaSeconds * 1000) / (Date.now() - idleStart);
 
     // The measured session: the file as many times in a row as the window needs (one publish), the steady
     // window inside it.

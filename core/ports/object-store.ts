@@ -31,3 +31,20 @@ export interface PutStreamOptions extends PutOptions {
 export interface StreamingObjectStore {
   putStream(key: string, body: AsyncIterable<Uint8Array>, options: PutStreamOptions): Promise<{ bytes: number }>;
 }
+
+/**
+ * An object store that can take over a finished local file as an object without reading it into memory
+ * (a folder on the same disk moves it into place). The packager hands it each segment ffmpeg wrote to
+ * scratch: on a live stream that saves a read, a write and a Buffer of every segment.
+ */
+export interface FileAdoptingObjectStore {
+  /**
+   * Stores the file at `path` as `key` and takes it: on success the file is no longer at `path`. Undefined
+   * (nothing stored) when there is no file at `path`. On failure the file stays where it was.
+   */
+  adoptFile(key: string, path: string, options: PutOptions): Promise<{ bytes: number; modifiedAtMs: number } | undefined>;
+}
+
+export function canAdoptFiles<T extends ObjectStore>(store: T): store is T & FileAdoptingObjectStore {
+  return typeof (store as Partial<FileAdoptingObjectStore>).adoptFile === 'function';
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -93,5 +93,65 @@ describe('FsObjectStore', () => {
     await assert.rejects(store.list('../'), ValidationError);
     await assert.rejects(store.list('/'), ValidationError);
     assert.deepEqual((await readdir(dir)).sort(), ['root']);
+  });
+
+  describe('adoptFile (how the packager stores a finished scratch segment)', () => {
+    const scratchFile = async (name: string, body: string): Promise<string> => {
+      const path = join(dir, name);
+      await writeFile(path, body);
+      return path;
+    };
+
+    it('moves the file into place with its metadata, so it is no longer on scratch', async () => {
+      const path = await scratchFile('seg_00001.ts', 'segment bytes');
+      const mtime = (await stat(path)).mtimeMs;
+      const adopted = await store.adoptFile('recordings/st_a/rec_1/720p/1-2000-0.ts', path, TS);
+      assert.deepEqual(adopted, { bytes: 13, modifiedAtMs: mtime });
+      await assert.rejects(access(path), { code: 'ENOENT' });
+      assert.equal(Buffer.from((await store.get('recordings/st_a/rec_1/720p/1-2000-0.ts'))!).toString(), 'segment bytes');
+      const reader = await store.open('recordings/st_a/rec_1/720p/1-2000-0.ts');
+      assert.equal(reader?.contentType, TS.contentType);
+      assert.equal(reader?.cacheControl, TS.cacheControl);
+      await reader?.close();
+      assert.deepEqual(await store.list('recordings/st_a/rec_1/'), [{ key: 'recordings/st_a/rec_1/720p/1-2000-0.ts', size: 13 }]);
+    });
+
+    it('replaces an object of the same key', async () => {
+      await store.put('live/st_c/720p/0.ts', 'old', TS);
+      await store.adoptFile('live/st_c/720p/0.ts', await scratchFile('seg_new.ts', 'new bytes'), TS);
+      assert.equal(Buffer.from((await store.get('live/st_c/720p/0.ts'))!).toString(), 'new bytes');
+    });
+
+    it('stores nothing when the file is not there (the packager publishes a gap)', async () => {
+      assert.equal(await store.adoptFile('live/st_d/720p/0.ts', join(dir, 'vanished.ts'), TS), undefined);
+      assert.equal(await store.get('live/st_d/720p/0.ts'), undefined);
+      assert.equal(await store.adoptFile('live/st_d/720p/1.ts', dir, TS), undefined, 'a folder is not a file to adopt');
+    });
+
+    it('refuses a hostile key and leaves the file where it was', async () => {
+      const path = await scratchFile('seg_hostile.ts', 'x');
+      await assert.rejects(store.adoptFile('../escape.ts', path, TS), ValidationError);
+      assert.equal(await readFile(path, 'utf8'), 'x');
+      assert.deepEqual((await readdir(dir)).filter((n) => n === 'escape.ts'), []);
+    });
+
+    it('copies a file from another filesystem, then removes it there', async (t) => {
+      const shm = await mkdtemp('/dev/shm/sp-fsstore-').catch(() => undefined);
+      if (!shm || (await stat(shm)).dev === (await stat(dir)).dev) {
+        if (shm) await rm(shm, { recursive: true, force: true });
+        t.skip('no second filesystem (/dev/shm) here');
+        return;
+      }
+      try {
+        const path = join(shm, 'seg_other_fs.ts');
+        await writeFile(path, 'across filesystems');
+        assert.deepEqual((await store.adoptFile('live/st_e/720p/0.ts', path, TS))?.bytes, 18);
+        assert.equal(Buffer.from((await store.get('live/st_e/720p/0.ts'))!).toString(), 'across filesystems');
+        await assert.rejects(access(path), { code: 'ENOENT' });
+        assert.deepEqual((await readdir(join(dir, 'root', 'live', 'st_e', '720p'))).filter((n) => n.startsWith('.tmp-')), []);
+      } finally {
+        await rm(shm, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -37,7 +37,7 @@ import { ScratchRun } from './scratch-run';
 import { declaredKinds, inspectTsTracks, type TrackKind } from './ts-tracks';
 import { parseSegmentListLine, type SegmentListEntry } from './segment-list';
 import type { PackagerEvents, PackagerOptions, PackagerStats, RenditionPlan, RenditionStats, StopOptions } from './types';
-import { readSegment, uploadSegment, UploadWorker, type UploadJob } from './upload-worker';
+import { readSegment, uploadSegment, UploadWorker, type SegmentUploadResult, type UploadJob } from './upload-worker';
 import { SegmentRoundWriter, type StoredRoundMember } from './segment-round-writer';
 
 const FINAL_WRITE_TIMEOUT_MS = 10_000;
@@ -488,27 +488,27 @@ export class Packager extends EventEmitter<PackagerEvents> {
     const name = rendition.plan.name;
     const discontinuitySequence = this.timeline.domainOf(job.sequence);
     const stored = await this.storeSegment(rendition, job, discontinuitySequence);
-    const { body, uploadMs, key } = stored;
+    const { uploadMs, key } = stored;
     // Someone removed the file from scratch: nothing to upload, but the position must stay a known gap.
-    if (!body) this.logger.error('packager: scratch segment vanished before upload; publishing a gap', { streamId: this.streamId, rendition: name, sequence: job.sequence, file: job.file });
+    if (!stored.stored) this.logger.error('packager: scratch segment vanished before upload; publishing a gap', { streamId: this.streamId, rendition: name, sequence: job.sequence, file: job.file });
     const uploadedAtMs = Date.now();
 
     const entry: TrackEntry = { sequence: job.sequence, duration: job.entry.duration, discontinuitySequence };
-    if (!body) entry.gap = true;
+    if (!stored.stored) entry.gap = true;
     if (stored.round) entry.inRound = { uri: roundUri(stored.round.round, this.recordingId), byteRange: stored.round.byteRange };
     if (job.pdtMs !== undefined) entry.programDateTime = new Date(job.pdtMs).toISOString();
     const { gapSequences, discontinuity } = rendition.track.append(entry, (seq) => this.timeline.gapFiller(seq));
     await this.playlists.storeMediaPlaylist(name, rendition.track, false, signal);
-    if (body && segmentTraceEnabled()) await this.traceTiming(name, job, uploadedAtMs);
+    if (stored.stored && segmentTraceEnabled()) await this.traceTiming(name, job, uploadedAtMs, stored.closedAtMs);
     await this.dvr?.append(name, entry, (seq) => this.timeline.gapFiller(seq), this.clock.now().getTime());
     this.playlists.refreshMasterIfDue(this.clock.now().getTime(), () => this.changes.notify());
 
-    if (body) await unlink(job.file).catch((err: unknown) => this.logger.warn('packager: could not delete a stored segment from scratch', { streamId: this.streamId, file: job.file, error: describeError(err) }));
+    if (stored.leftOnScratch) await unlink(job.file).catch((err: unknown) => this.logger.warn('packager: could not delete a stored segment from scratch', { streamId: this.streamId, file: job.file, error: describeError(err) }));
 
     rendition.stats.lastSequence = job.sequence;
-    countGaps(rendition.stats, this.metrics, name, gapSequences.length, !body);
+    countGaps(rendition.stats, this.metrics, name, gapSequences.length, !stored.stored);
     for (const sequence of gapSequences) this.safeEmit('gap', { streamId: this.streamId, rendition: name, sequence, reason: 'missing_in_rendition' });
-    if (!body) {
+    if (!stored.stored) {
       this.safeEmit('gap', { streamId: this.streamId, rendition: name, sequence: job.sequence, reason: 'scratch_file_lost' });
       return;
     }
@@ -521,9 +521,9 @@ export class Packager extends EventEmitter<PackagerEvents> {
 
   /**
    * Takes a listed segment from scratch to the store: its own object (`segmentKey`), or with segment rounds
-   * into its round (answered once the round object is stored). No body: the file vanished (a gap).
+   * into its round (answered once the round object is stored). Not stored: the file vanished (a gap).
    */
-  private async storeSegment(rendition: Rendition, job: UploadJob, discontinuitySequence: number): Promise<{ body: Uint8Array | undefined; uploadMs: number; key: string; round?: StoredRoundMember }> {
+  private async storeSegment(rendition: Rendition, job: UploadJob, discontinuitySequence: number): Promise<SegmentUploadResult & { key: string; round?: StoredRoundMember }> {
     const signal = this.abort.signal;
     const name = rendition.plan.name;
     const ref = { sequence: job.sequence, duration: job.entry.duration, discontinuitySequence };
@@ -533,12 +533,12 @@ export class Packager extends EventEmitter<PackagerEvents> {
       const body = await readSegment(job, { retryPolicy: this.retryPolicy, settleMs: this.settleMs, signal, onReadRetry });
       if (!body || body.byteLength === 0) {
         this.rounds.withdraw(name, job.sequence);
-        return { body: undefined, uploadMs: 0, key };
+        return { stored: false, leftOnScratch: false, uploadMs: 0, key };
       }
       const round = await this.rounds.add({ rendition: name, ...ref, body }, signal);
-      return { body, uploadMs: round.putMs, key: round.key, round };
+      return { stored: true, leftOnScratch: true, uploadMs: round.putMs, key: round.key, round };
     }
-    const { body, uploadMs } = await uploadSegment(job, key, {
+    const uploaded = await uploadSegment(job, key, {
       store: this.store,
       retryPolicy: this.retryPolicy,
       settleMs: this.settleMs,
@@ -552,13 +552,13 @@ export class Packager extends EventEmitter<PackagerEvents> {
         this.logger.warn('packager: segment upload failed; retrying', { streamId: this.streamId, rendition: name, sequence: job.sequence, attempt, retryInMs: wait, error: describeError(err) });
       },
     });
-    return { body, uploadMs, key };
+    return { ...uploaded, key };
   }
 
   /** bench:density's per-stage timing of one published segment (only when STREAMPLANE_SEGMENT_TRACE is set). */
-  private async traceTiming(rendition: string, job: UploadJob, uploadedAtMs: number): Promise<void> {
+  private async traceTiming(rendition: string, job: UploadJob, uploadedAtMs: number, knownClosedAtMs: number | undefined): Promise<void> {
     const playlistAtMs = Date.now();
-    const closedAtMs = await stat(job.file).then((s) => s.mtimeMs, () => Number.NaN);
+    const closedAtMs = knownClosedAtMs ?? (await stat(job.file).then((s) => s.mtimeMs, () => Number.NaN));
     const listed = this.traceListed.get(job.file);
     this.traceListed.delete(job.file);
     recordSegmentTiming({ streamId: this.streamId, rendition, sequence: job.sequence, mediaEnd: job.entry.end, closedAtMs, detectedAtMs: job.detectedAtMs, uploadedAtMs, playlistAtMs, ...(listed ? { listedAtMs: listed.readAtMs, pollAtMs: listed.pollAtMs, changedAtMs: listed.changedAtMs } : {}) });

@@ -1,7 +1,8 @@
 /**
  * The upload side of one rendition: its queue of listed segments, published one at a time in listing
  * order by a single worker (renditions proceed in parallel), and the step that takes one segment from
- * scratch to the store — wait until ffmpeg closed the file, read it, put it with retries.
+ * scratch to the store — wait until ffmpeg closed the file, then move it into the store or read and put it,
+ * with retries.
  * Must never publish a rendition's segments out of order, run two workers for one rendition, or treat a
  * segment as stored before the put succeeded.
  */
@@ -9,7 +10,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ObjectStore, PutOptions } from '../../../../core/ports/object-store';
+import { canAdoptFiles, type ObjectStore, type PutOptions } from '../../../../core/ports/object-store';
 import type { Generation } from './generation-timeline';
 import { retry, type RetryPolicy } from './retry';
 import { nextSegmentFilename, type SegmentListEntry } from './segment-list';
@@ -90,16 +91,35 @@ export interface SegmentUpload {
   onUploadRetry(err: unknown, attempt: number, waitMs: number): void;
 }
 
+/** What `uploadSegment` did with one listed segment. */
+export interface SegmentUploadResult {
+  /** False: the file vanished from scratch and nothing was stored (the caller publishes a gap). */
+  stored: boolean;
+  /** The file is still on scratch (read and put rather than moved): the caller removes it once listed. */
+  leftOnScratch: boolean;
+  uploadMs: number;
+  /** When ffmpeg last wrote the file, if known without another read. */
+  closedAtMs?: number;
+}
+
 /**
- * Takes a listed segment from scratch to `key`. Returns what was stored and how long the put took, or
- * no body when the file vanished from scratch (the caller publishes a gap).
+ * Takes a listed segment from scratch to `key`: a store that can adopt files (a folder on the same disk)
+ * takes the file over; any other store gets its bytes. Waits until ffmpeg closed the file either way.
  */
-export async function uploadSegment(job: UploadJob, key: string, io: SegmentUpload): Promise<{ body: Uint8Array | undefined; uploadMs: number }> {
+export async function uploadSegment(job: UploadJob, key: string, io: SegmentUpload): Promise<SegmentUploadResult> {
+  const { store } = io;
+  if (canAdoptFiles(store)) {
+    if (!job.gen.closed) await waitUntilComplete(job, io.settleMs, io.signal);
+    const started = performance.now();
+    const adopted = await retry(() => store.adoptFile(key, job.file, SEGMENT_PUT_OPTIONS), io.retryPolicy, { signal: io.signal, onRetry: (err, attempt, wait) => io.onUploadRetry(err, attempt, wait) });
+    if (!adopted) return { stored: false, leftOnScratch: false, uploadMs: 0 };
+    return { stored: true, leftOnScratch: false, uploadMs: performance.now() - started, closedAtMs: adopted.modifiedAtMs };
+  }
   const body = await readSegment(job, io);
-  if (!body) return { body, uploadMs: 0 };
+  if (!body) return { stored: false, leftOnScratch: false, uploadMs: 0 };
   const started = performance.now();
-  await retry(() => io.store.put(key, body, SEGMENT_PUT_OPTIONS), io.retryPolicy, { signal: io.signal, onRetry: (err, attempt, wait) => io.onUploadRetry(err, attempt, wait) });
-  return { body, uploadMs: performance.now() - started };
+  await retry(() => store.put(key, body, SEGMENT_PUT_OPTIONS), io.retryPolicy, { signal: io.signal, onRetry: (err, attempt, wait) => io.onUploadRetry(err, attempt, wait) });
+  return { stored: true, leftOnScratch: true, uploadMs: performance.now() - started };
 }
 
 /**

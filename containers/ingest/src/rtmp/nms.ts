@@ -59,3 +59,15 @@ export const nmsContext = require('node-media-server/src/core/context.js') as Nm
 export const nmsLogger = require('node-media-server/src/core/logger.js') as NmsLogger;
 export const NmsRtmpServerClass = require('node-media-server/src/server/rtmp_server.js') as new () => NmsRtmpServer;
 export type { NmsRtmpServer };
+
+/**
+ * node-media-server builds two copies of every message it receives, an FLV tag for FLV subscribers and an
+ * RTMP chunk stream for RTMP players, and keeps a GOP cache of each. This plane never has an RTMP player
+ * (RtmpIngest refuses playback: viewers use HLS, relays build their own chunks from the FLV tap), so the
+ * RTMP copy was allocated, cached for a GOP and dropped: on a 6 Mbps publish, ~0.75 MB/s of Buffers for
+ * the garbage collector. Its only other caller is node-media-server's own RTMP relay client, which the
+ * plane does not run. The FLV copy, the one the plane reads, is untouched.
+ */
+const nmsRtmp = require('node-media-server/src/protocol/rtmp.js') as { createMessage(packet: unknown): Buffer };
+const NO_RTMP_COPY = Buffer.alloc(0);
+nmsRtmp.createMessage = () => NO_RTMP_COPY;
