@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { FlvTap } from '../../../../../containers/ingest/src/rtmp/flv-tap';
 import '../../../../../containers/ingest/src/rtmp/nms';
+import { flvTag } from '../../../../support/flv-tag';
 import type { NmsBroadcast } from '../../../../../containers/ingest/src/rtmp/nms';
 
 const require = createRequire(import.meta.url);
@@ -25,18 +26,6 @@ function video(flags: number, dts: number, payload: Buffer) {
   return p;
 }
 
-/** The FLV tag a demuxer expects for that packet: 11-byte header, payload, previous-tag-size. */
-function flvTag(dts: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(11);
-  header[0] = 9;
-  header.writeUIntBE(payload.length, 1, 3);
-  header.writeUIntBE(dts & 0xffffff, 4, 3);
-  header[7] = (dts >>> 24) & 0xff;
-  const size = Buffer.alloc(4);
-  size.writeUInt32BE(11 + payload.length);
-  return Buffer.concat([header, payload, size]);
-}
-
 describe('node-media-server broadcast as the ingest runs it', () => {
   it('gives taps byte-exact FLV tags, replays the GOP to a late tap, and builds no RTMP copy', () => {
     const broadcast = new BroadcastServer('/live/test');
@@ -50,7 +39,7 @@ describe('node-media-server broadcast as the ingest runs it', () => {
     const late: Buffer[] = [];
     new FlvTap('/live/test', broadcast, (b) => late.push(Buffer.from(b))).attach();
 
-    const tags = [flvTag(0x01000021, key), flvTag(0x01000042, inter)];
+    const tags = [flvTag(9, 0x01000021, key), flvTag(9, 0x01000042, inter)];
     assert.deepEqual(early.slice(1), tags, 'after the FLV header, each message as one FLV tag');
     assert.equal(early[0]!.subarray(0, 3).toString('latin1'), 'FLV');
     assert.deepEqual(late.slice(1), tags, 'a tap attached mid-GOP starts from the keyframe');

@@ -2,17 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProbeBuffer } from '../../../../../containers/ingest/src/session/probe-buffer';
+import { flvTag } from '../../../../support/flv-tag';
 
 function tag(type: 8 | 9, timestampMs: number, keyframe = false, payload = 0): Buffer {
   const data = type === 9 ? Buffer.concat([Buffer.from([keyframe ? 0x17 : 0x27, 1, 0, 0, 0]), Buffer.alloc(payload)]) : Buffer.from([0xaf, 1, 0]);
-  const header = Buffer.alloc(11);
-  header[0] = type;
-  header.writeUIntBE(data.length, 1, 3);
-  header.writeUIntBE(timestampMs & 0xffffff, 4, 3);
-  header[7] = (timestampMs >>> 24) & 0xff;
-  const size = Buffer.alloc(4);
-  size.writeUInt32BE(11 + data.length);
-  return Buffer.concat([header, data, size]);
+  return flvTag(type, timestampMs, data);
 }
 
 describe('ProbeBuffer', () => {

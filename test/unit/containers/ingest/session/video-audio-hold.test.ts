@@ -3,20 +3,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { VideoAudioHold } from '../../../../../containers/ingest/src/session/video-audio-hold';
 import { inspectFlvTags } from '../../../../../containers/ingest/src/rtmp/flv-tap';
+import { flvTag } from '../../../../support/flv-tag';
 
 function tag(type: 8 | 9, timestampMs: number, options: { keyframe?: boolean; config?: boolean } = {}): Buffer {
   const data =
     type === 9
       ? Buffer.from([options.keyframe || options.config ? 0x17 : 0x27, options.config ? 0 : 1, 0, 0, 0])
       : Buffer.from([0xaf, options.config ? 0 : 1, 0]);
-  const header = Buffer.alloc(11);
-  header[0] = type;
-  header.writeUIntBE(data.length, 1, 3);
-  header.writeUIntBE(timestampMs & 0xffffff, 4, 3);
-  header[7] = (timestampMs >>> 24) & 0xff;
-  const size = Buffer.alloc(4);
-  size.writeUInt32BE(11 + data.length);
-  return Buffer.concat([header, data, size]);
+  return flvTag(type, timestampMs, data);
 }
 
 const FLV_HEADER = Buffer.from([0x46, 0x4c, 0x56, 0x01, 0x05, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00]);
