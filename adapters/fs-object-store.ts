@@ -6,8 +6,8 @@
  * Must never touch a path outside `root`: every key is validated before it becomes a path.
  */
 import { randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { createReadStream, type Stats } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StreamplaneError, ValidationError } from '../core/errors';
@@ -92,8 +92,8 @@ export class FsObjectStore implements ObjectStore, StreamingObjectStore, FileAdo
 
   /**
    * Moves a finished file into place as `key` (flushed to disk first, as `put` flushes what it writes):
-   * one rename instead of reading the file and writing it again. A file on another filesystem is copied
-   * beside the target, flushed, renamed into place, and only then removed from `path`.
+   * one rename instead of reading the file and writing it again. A file on another filesystem is written
+   * the way `put` writes (temp file, flush, rename), and only then removed from `path`.
    */
   async adoptFile(key: string, path: string, options: PutOptions): Promise<{ bytes: number; modifiedAtMs: number } | undefined> {
     validateObjectKey(key);
@@ -117,7 +117,7 @@ export class FsObjectStore implements ObjectStore, StreamingObjectStore, FileAdo
       await renameCreatingFolder(path, target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-      await copyAtomically(path, target);
+      await writeAtomically(target, createReadStream(path), true);
       await unlink(path).catch(() => {});
     }
     return { bytes: info.size, modifiedAtMs: info.mtimeMs };
@@ -264,7 +264,7 @@ function keyProblem(key: string, isPrefix: boolean): string | undefined {
   return undefined;
 }
 
-async function writeAtomically(path: string, body: Uint8Array | string, durable: boolean): Promise<void> {
+async function writeAtomically(path: string, body: Uint8Array | string | Readable, durable: boolean): Promise<void> {
   const dir = dirname(path);
   const temp = `${dir}${sep}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
@@ -276,7 +276,7 @@ async function writeAtomically(path: string, body: Uint8Array | string, durable:
       return open(temp, 'wx');
     });
     try {
-      await handle.writeFile(body);
+      await writeFile(handle, body);
       // Segments are deleted from scratch once put() returns, so the bytes must be on disk by then.
       if (durable) await handle.datasync();
     } finally {
@@ -297,24 +297,6 @@ async function renameCreatingFolder(from: string, to: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     await mkdir(dirname(to), { recursive: true });
     await rename(from, to);
-  }
-}
-
-async function copyAtomically(from: string, to: string): Promise<void> {
-  const temp = `${dirname(to)}${sep}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  try {
-    await mkdir(dirname(to), { recursive: true });
-    await copyFile(from, temp);
-    const handle = await open(temp, 'r');
-    try {
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, to);
-  } catch (err) {
-    await unlink(temp).catch(() => {});
-    throw err;
   }
 }
 

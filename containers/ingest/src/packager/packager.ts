@@ -487,35 +487,35 @@ export class Packager extends EventEmitter<PackagerEvents> {
     const signal = this.abort.signal;
     const name = rendition.plan.name;
     const discontinuitySequence = this.timeline.domainOf(job.sequence);
-    const stored = await this.storeSegment(rendition, job, discontinuitySequence);
-    const { uploadMs, key } = stored;
+    const outcome = await this.storeSegment(rendition, job, discontinuitySequence);
+    const { uploadMs, key } = outcome;
     // Someone removed the file from scratch: nothing to upload, but the position must stay a known gap.
-    if (!stored.stored) this.logger.error('packager: scratch segment vanished before upload; publishing a gap', { streamId: this.streamId, rendition: name, sequence: job.sequence, file: job.file });
+    if (!outcome.stored) this.logger.error('packager: scratch segment vanished before upload; publishing a gap', { streamId: this.streamId, rendition: name, sequence: job.sequence, file: job.file });
     const uploadedAtMs = Date.now();
 
     const entry: TrackEntry = { sequence: job.sequence, duration: job.entry.duration, discontinuitySequence };
-    if (!stored.stored) entry.gap = true;
-    if (stored.round) entry.inRound = { uri: roundUri(stored.round.round, this.recordingId), byteRange: stored.round.byteRange };
+    if (!outcome.stored) entry.gap = true;
+    if (outcome.round) entry.inRound = { uri: roundUri(outcome.round.round, this.recordingId), byteRange: outcome.round.byteRange };
     if (job.pdtMs !== undefined) entry.programDateTime = new Date(job.pdtMs).toISOString();
     const { gapSequences, discontinuity } = rendition.track.append(entry, (seq) => this.timeline.gapFiller(seq));
     await this.playlists.storeMediaPlaylist(name, rendition.track, false, signal);
-    if (stored.stored && segmentTraceEnabled()) await this.traceTiming(name, job, uploadedAtMs, stored.closedAtMs);
+    if (outcome.stored && segmentTraceEnabled()) await this.traceTiming(name, job, uploadedAtMs, outcome.closedAtMs);
     await this.dvr?.append(name, entry, (seq) => this.timeline.gapFiller(seq), this.clock.now().getTime());
     this.playlists.refreshMasterIfDue(this.clock.now().getTime(), () => this.changes.notify());
 
-    if (stored.leftOnScratch) await unlink(job.file).catch((err: unknown) => this.logger.warn('packager: could not delete a stored segment from scratch', { streamId: this.streamId, file: job.file, error: describeError(err) }));
+    if (outcome.leftOnScratch) await unlink(job.file).catch((err: unknown) => this.logger.warn('packager: could not delete a stored segment from scratch', { streamId: this.streamId, file: job.file, error: describeError(err) }));
 
     rendition.stats.lastSequence = job.sequence;
-    countGaps(rendition.stats, this.metrics, name, gapSequences.length, !stored.stored);
+    countGaps(rendition.stats, this.metrics, name, gapSequences.length, !outcome.stored);
     for (const sequence of gapSequences) this.safeEmit('gap', { streamId: this.streamId, rendition: name, sequence, reason: 'missing_in_rendition' });
-    if (!stored.stored) {
+    if (!outcome.stored) {
       this.safeEmit('gap', { streamId: this.streamId, rendition: name, sequence: job.sequence, reason: 'scratch_file_lost' });
       return;
     }
     const publishLatencyMs = Math.max(0, this.clock.now().getTime() - job.detectedAtMs);
     countUploaded(rendition.stats, this.metrics, name, uploadMs, publishLatencyMs);
     rendition.publishedThisSession++;
-    this.safeEmit('segment', { streamId: this.streamId, rendition: name, sequence: job.sequence, duration: job.entry.duration, key, ...(stored.round ? { byteRange: stored.round.byteRange } : {}), discontinuity, uploadMs, publishLatencyMs });
+    this.safeEmit('segment', { streamId: this.streamId, rendition: name, sequence: job.sequence, duration: job.entry.duration, key, ...(outcome.round ? { byteRange: outcome.round.byteRange } : {}), discontinuity, uploadMs, publishLatencyMs });
     this.maybeGoLive();
   }
 
