@@ -6,6 +6,8 @@
  *
  * Under fault (503 SlowDown, throttling, resets) the SDK's standard retry strategy retries each request;
  * what still fails is thrown, so the caller (the packager retries segments until they are stored) decides.
+ * A segment adopted from a file is streamed from disk (no Buffer of it); the SDK never retries a streamed
+ * body, so each failed attempt is thrown and the packager's retry calls `adoptFile` again with a fresh read.
  * A request that hangs is cut after `timeoutMs` and thrown as an ObjectStoreError: a stuck socket must delay
  * a segment, never stall its rendition's uploads for good.
  *
@@ -20,7 +22,8 @@ import {
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import { StreamplaneError, ValidationError } from '../core/errors';
-import type { ObjectStore, PutOptions, PutStreamOptions, StoredObject, StreamingObjectStore } from '../core/ports/object-store';
+import type { FileAdoptingObjectStore, ObjectStore, PutOptions, PutStreamOptions, StoredObject, StreamingObjectStore } from '../core/ports/object-store';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { validateObjectKey } from './fs-object-store';
 
@@ -45,7 +48,7 @@ export class ObjectStoreError extends StreamplaneError {
   }
 }
 
-export class S3ObjectStore implements ObjectStore, StreamingObjectStore {
+export class S3ObjectStore implements ObjectStore, StreamingObjectStore, FileAdoptingObjectStore {
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly client: S3Client;
@@ -103,6 +106,52 @@ export class S3ObjectStore implements ObjectStore, StreamingObjectStore {
       new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Body: Readable.from(body), ContentLength: length, ContentType: options.contentType, CacheControl: options.cacheControl }),
     );
     return { bytes: length };
+  }
+
+  /**
+   * One PUT of the file's bytes read from disk as they are sent, then the file is removed. A failed attempt
+   * (which the SDK does not retry for a stream) is thrown with the file left in place for the next one.
+   */
+  async adoptFile(key: string, path: string, options: PutOptions): Promise<{ bytes: number; modifiedAtMs: number } | undefined> {
+    validateObjectKey(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    let adopted: { bytes: number; modifiedAtMs: number };
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return undefined;
+      adopted = { bytes: info.size, modifiedAtMs: info.mtimeMs };
+      await this.withDeadline(`PUT ${key}`, (deadline) => this.putFromHandle(key, handle, info.size, options, deadline));
+    } finally {
+      await handle.close();
+    }
+    await unlink(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    return adopted;
+  }
+
+  /** The PUT of `adoptFile`: a read error of the file aborts the request (a pipe would leave it waiting). */
+  private async putFromHandle(key: string, handle: FileHandle, size: number, options: PutOptions, deadline: AbortSignal): Promise<void> {
+    const readFailed = new AbortController();
+    const body = size === 0 ? new Uint8Array() : handle.createReadStream({ start: 0, end: size - 1, autoClose: false });
+    if (body instanceof Readable) body.once('error', (err) => readFailed.abort(err));
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Body: body, ContentLength: size, ContentType: options.contentType, CacheControl: options.cacheControl }),
+        { abortSignal: AbortSignal.any([deadline, readFailed.signal]) },
+      );
+    } catch (err) {
+      if (readFailed.signal.aborted) throw readFailed.signal.reason;
+      throw err;
+    } finally {
+      if (body instanceof Readable) body.destroy();
+    }
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

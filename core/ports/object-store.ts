@@ -34,8 +34,9 @@ export interface StreamingObjectStore {
 
 /**
  * An object store that can take over a finished local file as an object without reading it into memory
- * (a folder on the same disk moves it into place). The packager hands it each segment ffmpeg wrote to
- * scratch: on a live stream that saves a read, a write and a Buffer of every segment.
+ * (a folder on the same disk moves it into place; S3 streams it from disk). The packager hands it each
+ * segment ffmpeg wrote to scratch: on a live stream that saves a Buffer of every segment (and, on the same
+ * disk, its read and write).
  */
 export interface FileAdoptingObjectStore {
   /**

@@ -6,7 +6,7 @@
  * counted) that the caller can act on; never a silent drop, never a duplicate with a new identity.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, appendFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, appendFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -138,6 +138,29 @@ describe('S3 object store under fault (s3rver behind a faulting proxy)', () => {
     proxy.fault = (req) => (req.url?.includes('hung.ts') ? 'hang' : undefined);
     await assert.rejects(new S3ObjectStore({ bucket: s3.bucket, client, timeoutMs: 300 }).put('live/st_faults/360p/hung.ts', 'x', { contentType: 'video/mp2t', cacheControl: 'no-cache' }), (err: unknown) => err instanceof ObjectStoreError && /longer than 300 ms/.test(err.message));
     proxy.fault = () => undefined;
+  });
+
+  it('an adopted segment file (a streamed body, which the SDK does not retry) keeps its file through SlowDown and a hung put', async () => {
+    const store = new S3ObjectStore({ bucket: s3.bucket, client, timeoutMs: 500 });
+    const file = join(root, 'adopt-me.ts');
+    const segment = Buffer.alloc(188 * 400, 0x47);
+    await writeFile(file, segment);
+    const options = { contentType: 'video/mp2t', cacheControl: 'public, max-age=31536000, immutable' };
+    let puts = 0;
+    proxy.fault = (req) => {
+      if (req.method !== 'PUT' || !req.url?.includes('adopted.ts')) return undefined;
+      puts++;
+      return puts === 1 ? SLOW_DOWN : puts === 2 ? 'hang' : undefined;
+    };
+
+    await assert.rejects(store.adoptFile('live/st_faults/360p/adopted.ts', file, options), (err: Error) => err.name === 'SlowDown');
+    assert.equal(puts, 1, 'one attempt: a consumed stream is never re-sent by the SDK');
+    await assert.rejects(store.adoptFile('live/st_faults/360p/adopted.ts', file, options), (err: unknown) => err instanceof ObjectStoreError && /longer than 500 ms/.test(err.message));
+    assert.equal(await store.get('live/st_faults/360p/adopted.ts'), undefined, 'nothing stored by the failed attempts');
+    assert.deepEqual(await store.adoptFile('live/st_faults/360p/adopted.ts', file, options).then((a) => a?.bytes), segment.length);
+    proxy.fault = () => undefined;
+    assert.deepEqual(Buffer.from((await store.get('live/st_faults/360p/adopted.ts'))!), segment);
+    await assert.rejects(access(file), { code: 'ENOENT' });
   });
 
   it('a packager on S3 loses no segment through SlowDown storms and hung puts', async () => {

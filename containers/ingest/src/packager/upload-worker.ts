@@ -103,7 +103,7 @@ export interface SegmentUploadResult {
 }
 
 /**
- * Takes a listed segment from scratch to `key`: a store that can adopt files (a folder on the same disk)
+ * Takes a listed segment from scratch to `key`: a store that can adopt files (a folder on the same disk, S3)
  * takes the file over; any other store gets its bytes. Waits until ffmpeg closed the file either way.
  */
 export async function uploadSegment(job: UploadJob, key: string, io: SegmentUpload): Promise<SegmentUploadResult> {
