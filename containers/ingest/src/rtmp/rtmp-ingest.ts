@@ -14,12 +14,15 @@ import type { PublishDecision } from '../../../../core/streams/publish-decision'
 import { redactStreamKeys } from '../../../../core/streams/stream-key';
 import { closeAtNextKeyframe } from './keyframe-close';
 import { closeWithStatus } from './rtmp-status';
+import { nmsContext, nmsLogger, NmsRtmpServerClass, type NmsBroadcast, type NmsRtmpServer, type NmsSession } from './nms';
+import { listenOnNms, nmsSessionsOn } from './nms-dispatch';
+import { paceReads } from './read-pacing';
+import { HANDOFF_APP, isLoopback, type IngestProtocol, type PublishHandoffs } from '../handoff/publish-handoffs';
 
 /** What an encoder pointed at another cell's NLB is told (NetStream.Publish.Rejected). */
 export const WRONG_CELL_DESCRIPTION = 'Stream assigned to another ingest cell: publish to the server URL the API gives for this stream';
-import { nmsContext, nmsLogger, NmsRtmpServerClass, type NmsBroadcast, type NmsRtmpServer, type NmsSession } from './nms';
-import { listenOnNms, nmsSessionsOn } from './nms-dispatch';
-import { HANDOFF_APP, isLoopback, type IngestProtocol, type PublishHandoffs } from '../handoff/publish-handoffs';
+/** An accepted `latencyMode: normal` publisher's socket is read at most this often (read-pacing.ts). */
+const NORMAL_MODE_READ_PACING_MS = 50;
 
 export interface PublishRequest {
   app: string;
@@ -303,6 +306,7 @@ export class RtmpIngest {
     this.options.logger.info('rtmp: publish accepted', { streamId: publish.streamId, sessionId: publish.sessionId, reconnect: publish.reconnect, remoteAddress, protocol });
     this.options.onAccepted(publish);
     socket.resume();
+    if (publish.latencyMode !== 'low') paceReads(socket, NORMAL_MODE_READ_PACING_MS);
   }
 }
 
