@@ -1,7 +1,8 @@
 /**
  * Read pacing on a real loopback TCP connection: an encoder's many small writes reach the ingest in a few
  * bursts, byte for byte and in order; a large burst is drained whole (no cap of one read per interval); the
- * end of the stream still arrives; and stopping the pacing leaves the socket reading normally.
+ * end of the stream still arrives; stopping the pacing leaves the socket reading normally; and a socket
+ * that closes leaves no timer behind.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -115,6 +116,21 @@ describe('paceReads', () => {
     assert.equal((await rest.done).toString().slice(-6), 'defghi');
     await ended;
     assert.equal(stops(), 0, 'no pause after stop()');
+  });
+
+  it('leaves no timer behind when a paced socket closes while its reads are stopped', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const { client, accepted } = await connectedPair();
+    const before = timers();
+    paceReads(accepted, 60_000);
+    const got = receive(accepted, 4);
+    client.write('abcd');
+    await got.done;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(timers(), before + 1, 'reads stopped until the interval is up');
+    accepted.destroy();
+    await once(accepted, 'close');
+    assert.equal(timers(), before, 'the timer went with the socket');
   });
 
   it('does nothing for a socket without a handle (already destroyed)', async () => {
