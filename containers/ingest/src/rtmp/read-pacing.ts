@@ -49,7 +49,7 @@ export function paceReads(socket: Socket, intervalMs: number): () => void {
 
   const resume = () => {
     resumeTimer = undefined;
-    if (!done && !socket.destroyed && handle.reading) handle.readStart();
+    if (!socket.destroyed && handle.reading) handle.readStart();
   };
   // Stopped from setImmediate, not inside the data event: libuv first reads what the kernel holds (it reads
   // on while its 64 KiB reads come back full), so a burst is handed on whole.
@@ -73,8 +73,7 @@ export function paceReads(socket: Socket, intervalMs: number): () => void {
     socket.off('data', onData);
     if (!resumeTimer) return;
     clearTimeout(resumeTimer);
-    resumeTimer = undefined;
-    if (!socket.destroyed && handle.reading) handle.readStart();
+    resume();
   };
   socket.on('data', onData);
   socket.once('close', stop);
