@@ -1,8 +1,8 @@
 /**
  * The transcoder run a packager follows: its generation and one tailer per rendition over the segment
  * list ffmpeg appends to on scratch (`<dir>/<rendition>/segments.csv`), and an inotify watch (fs.watch)
- * on each list (on its folder until it appears) that says when it changed, so a closed segment is read at
- * once rather than at the next poll (the poll stays, as the fallback for a folder that cannot be watched).
+ * on each rendition folder that says when a list changed, so a closed segment is read at once rather
+ * than at the next poll (the poll stays, as the fallback for a folder that cannot be watched).
  * Must never hand a line on twice or skip one (the tailers guarantee it), never stop the poll because one
  * rendition's list cannot be read right now, and never let a watch outlive the run (`close`).
  */
@@ -40,66 +40,28 @@ export class ScratchRun {
    * Calls `onChange` when a rendition's segment list changes (ffmpeg appended a line). True when every
    * rendition folder is watched; false when one could not be (the caller keeps polling as often as before).
    * A watch that fails later is dropped the same way: the poll still reads every line.
-   *
-   * The list itself is watched, not its folder: every write ffmpeg makes to a segment file is an event in
-   * the folder (~40 a second per 1080p30 ladder, each a call into JavaScript: 4 % of the plane's own CPU in a
-   * `perf` profile). A list not there yet is waited for on its folder, and the watch moves to the list once
-   * it appears (ffmpeg appends to the one file for the whole run).
    */
   watch(onChange: () => void): boolean {
     let all = true;
     for (const tailer of this.tailers.values()) {
+      const dir = dirname(tailer.path);
       try {
-        this.watchList(tailer.path, onChange);
+        // Every write to a segment file is an event in its folder too: only the list's matter.
+        const watcher = watch(dir, { persistent: false }, (_event, filename) => {
+          if (!this.closed && (filename === null || filename === SEGMENT_LIST_FILE)) onChange();
+        });
+        watcher.on('error', (err) => {
+          this.logger.warn('packager: segment list watch failed; polling only', { streamId: this.streamId, dir, error: describeError(err) });
+          watcher.close();
+        });
+        this.watchers.push(watcher);
       } catch (err) {
         all = false;
         // A folder not made yet (the caller creates it later) is simply polled; anything else is worth a word.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn('packager: cannot watch a segment list folder; polling only', { streamId: this.streamId, dir: dirname(tailer.path), error: describeError(err) });
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn('packager: cannot watch a segment list folder; polling only', { streamId: this.streamId, dir, error: describeError(err) });
       }
     }
     return all;
-  }
-
-  /** Watches the list file, or its folder until the list appears. Throws when neither can be watched. */
-  private watchList(path: string, onChange: () => void): void {
-    const onEvent = () => {
-      if (!this.closed) onChange();
-    };
-    try {
-      this.keep(watch(path, { persistent: false }, onEvent), dirname(path));
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    const folder = this.keep(
-      watch(dirname(path), { persistent: false }, (_event, filename) => {
-        if (this.closed || (filename !== null && filename !== SEGMENT_LIST_FILE)) return;
-        try {
-          this.keep(watch(path, { persistent: false }, onEvent), dirname(path));
-          this.drop(folder);
-        } catch {
-          // Not there after all (an event for its removal): keep waiting on the folder.
-        }
-        // What was written before the list's own watch began is read by this poll.
-        onChange();
-      }),
-      dirname(path),
-    );
-  }
-
-  private keep(watcher: FSWatcher, dir: string): FSWatcher {
-    watcher.on('error', (err) => {
-      this.logger.warn('packager: segment list watch failed; polling only', { streamId: this.streamId, dir, error: describeError(err) });
-      this.drop(watcher);
-    });
-    this.watchers.push(watcher);
-    return watcher;
-  }
-
-  private drop(watcher: FSWatcher): void {
-    watcher.close();
-    const i = this.watchers.indexOf(watcher);
-    if (i >= 0) this.watchers.splice(i, 1);
   }
 
   /** Ends the watches (the run is over). Idempotent. */
