@@ -151,6 +151,11 @@ const VARIANTS: Record<string, Edit> = {
   'low-subme-0': low(x264Param('subme', '0')),
   '720p-ref1-p8x8-off': onRung('720p', (a) => x264Param('partitions', 'i8x8,i4x4')(x264Param('ref', '1')(a))),
   '720p-ref-1': onRung('720p', x264Param('ref', '1')),
+  // Round 6 (issue 16): cheaper x264 work on every rung, aimed at easy passthrough content.
+  'b-adapt-0': everyRung(x264Param('b-adapt', '0')),
+  'weightp-0': everyRung(x264Param('weightp', '0')),
+  'no-8x8dct': everyRung(x264Param('8x8dct', '0')),
+  'no-deblock': everyRung(x264Param('no-deblock', '1')),
 };
 
 /** The decoder's default threads: drops a `-threads` given before the input. */
