@@ -12,6 +12,9 @@
  *             media second, best of `--repeat` (2) alternating runs; for the 720p rung of both and our
  *             encoded 1080p rung, Y-PSNR against the source scaled to the rung's size with lanczos (a
  *             scaler neither side uses) and the video bitrate from packet sizes.
+ *   steady    both commands, unchanged, also on the source's first 2 s (cut from it without re-encoding):
+ *             (whole − first 2 s) / 8 s is the rate a long stream pays, the rest is start-up paid once. The
+ *             targets are judged on the whole-run figure; the steady one is printed beside it.
  *   plane     once, on the first passthrough source: the real local plane (its own Node process) fed
  *             over RTMP in real time; the Node process's CPU against its ffmpeg's over a steady window
  *             while live, and the one-off cost of a session (bench/plane-overhead.ts).
@@ -68,6 +71,12 @@ interface SourceResult {
   mediaSeconds: number;
   ours: RunResult & { cpuPerMediaSecond: number; runs: number[]; topRung: string; reason: string; renditions: string[]; rungKbps: Record<string, number>; rung720?: RungQuality; rung1080?: RungQuality };
   baseline: RunResult & { cpuPerMediaSecond: number; runs: number[]; rung720?: RungQuality };
+  /**
+   * What a streamed hour pays: both commands, unchanged, also run on the file's first STARTUP_SECONDS (a
+   * copy cut from it); the cost of the seconds after that, per media second, and what the start-up cost
+   * once (encoder set-up, first frames, the drain at the end) beyond that rate.
+   */
+  steady?: { ours: number; baseline: number; ratio: number; startupCpuSeconds: { ours: number; baseline: number } };
   /** baseline CPU / ours. */
   cpuRatio: number;
   cpuTarget?: number;
@@ -178,6 +187,8 @@ async function benchSource(source: MatrixSource, flv: string, dir: string, secon
   const ours = best(oursRuns);
   const baseline = best(baseRuns);
   const notes: string[] = [];
+  // Audio only costs too little (~0.1 CPU-s a run) for the difference of two runs to mean anything.
+  const steady = source.video && seconds > 2 * STARTUP_SECONDS ? await measureSteady(plan, flv, dir, seconds, repeat, ours, baseline) : undefined;
 
   const rungKbps: Record<string, number> = {};
   let rung720: RungQuality | undefined;
@@ -237,11 +248,44 @@ async function benchSource(source: MatrixSource, flv: string, dir: string, secon
       ...(rung1080 ? { rung1080 } : {}),
     },
     baseline: { ...baseline, cpuPerMediaSecond: perSecond(baseline), runs: baseRuns.map((r) => r.cpuSeconds), ...(base720 ? { rung720: base720 } : {}) },
+    ...(steady ? { steady } : {}),
     cpuRatio,
     ...(target !== undefined ? { cpuTarget: target } : {}),
     met,
     notes,
   };
+}
+
+/** Seconds cut from the start of a source to tell a command's one-off start-up from its rate. */
+const STARTUP_SECONDS = 2;
+
+/**
+ * The same two commands on the first STARTUP_SECONDS of the source (cut without re-encoding), best of
+ * `repeat` alternating runs: (whole − cut) / (seconds − cut) is the rate a long stream pays per media second.
+ */
+async function measureSteady(plan: LadderPlan, flv: string, dir: string, seconds: number, repeat: number, ours: RunResult, baseline: RunResult): Promise<NonNullable<SourceResult['steady']>> {
+  const cut = join(dir, `first-${STARTUP_SECONDS}s.flv`);
+  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', flv, '-t', String(STARTUP_SECONDS), '-map', '0', '-c', 'copy', '-f', 'flv', cut]);
+  const oursDir = join(dir, 'ours-start');
+  const baseDir = join(dir, 'baseline-start');
+  const oursRuns: RunResult[] = [];
+  const baseRuns: RunResult[] = [];
+  for (let i = 0; i < repeat; i++) {
+    await rm(oursDir, { recursive: true, force: true });
+    for (const r of plan.renditions) await mkdir(join(oursDir, r.name), { recursive: true });
+    oursRuns.push(await timed(buildTranscodeArgs(plan, { input: cut, inputFormat: 'flv', outputDir: oursDir })));
+    await rm(baseDir, { recursive: true, force: true });
+    await mkdir(baseDir, { recursive: true });
+    baseRuns.push(await timed(baselineArgs(cut, baseDir)));
+  }
+  const rate = (whole: RunResult, start: RunResult) => Math.max(0, whole.cpuSeconds - start.cpuSeconds) / (seconds - STARTUP_SECONDS);
+  const oursStart = best(oursRuns);
+  const baseStart = best(baseRuns);
+  const o = rate(ours, oursStart);
+  const b = rate(baseline, baseStart);
+  const startup = (start: RunResult, perSecond: number) => Math.max(0, start.cpuSeconds - perSecond * STARTUP_SECONDS);
+  console.log(`  steady (after the first ${STARTUP_SECONDS} s): ours ${o.toFixed(3)}, baseline ${b.toFixed(3)} CPU-s per media-s = ${(b / o).toFixed(2)}x; start-up once: ours ${startup(oursStart, o).toFixed(2)}, baseline ${startup(baseStart, b).toFixed(2)} CPU-s`);
+  return { ours: o, baseline: b, ratio: b / o, startupCpuSeconds: { ours: startup(oursStart, o), baseline: startup(baseStart, b) } };
 }
 
 function rendition(plan: LadderPlan, name: string) {
@@ -431,6 +475,10 @@ function printReport(results: SourceResult[], overhead: (PlaneOverhead & { sourc
   for (const r of results) {
     console.log(`${r.source}: ${r.label}`);
     console.log(`      ours: ${r.ours.reason}; video kbps per rung ${Object.entries(r.ours.rungKbps).map(([k, v]) => `${k} ${v}`).join(', ') || '—'}`);
+    if (r.steady) {
+      const { ours, baseline, ratio, startupCpuSeconds: once } = r.steady;
+      console.log(`      steady rate (a long stream; after the first ${STARTUP_SECONDS} s): ours ${ours.toFixed(3)}, baseline ${baseline.toFixed(3)} CPU-s per media-s = ${ratio.toFixed(2)}x less CPU; start-up, once: ours ${once.ours.toFixed(2)}, baseline ${once.baseline.toFixed(2)} CPU-s`);
+    }
     for (const note of r.notes) console.log(`      ${note}`);
   }
   let allMet = results.every((r) => r.met);
