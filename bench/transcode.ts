@@ -171,19 +171,8 @@ async function benchSource(source: MatrixSource, flv: string, dir: string, secon
   const oursDir = join(dir, 'ours');
   const baseDir = join(dir, 'baseline');
   console.log(`${source.id}: ours = ${plan.renditions.map((r) => `${r.name}${r.passthrough ? ' (copy)' : ''}`).join(', ')}; baseline = 720p, 480p, 360p`);
-  // Alternating runs, best of each: the machine may be shared, and interference only ever adds time.
-  const oursRuns: RunResult[] = [];
-  const baseRuns: RunResult[] = [];
-  for (let i = 0; i < repeat; i++) {
-    await rm(oursDir, { recursive: true, force: true });
-    for (const r of plan.renditions) await mkdir(join(oursDir, r.name), { recursive: true });
-    oursRuns.push(await timed(buildTranscodeArgs(plan, { input: flv, inputFormat: 'flv', outputDir: oursDir })));
-    await rm(baseDir, { recursive: true, force: true });
-    await mkdir(baseDir, { recursive: true });
-    baseRuns.push(await timed(baselineArgs(flv, baseDir)));
-    // The load beside every figure: CPU-seconds move little with other work on the machine, wall time a lot.
-    console.log(`  run ${i + 1}: ours ${describeRun(oursRuns[i]!)}, baseline ${describeRun(baseRuns[i]!)} (load average ${loadavg()[0]!.toFixed(1)})`);
-  }
+  // The load beside every figure: CPU-seconds move little with other work on the machine, wall time a lot.
+  const { oursRuns, baseRuns } = await alternate(plan, flv, oursDir, baseDir, repeat, (i, o, b) => console.log(`  run ${i + 1}: ours ${describeRun(o)}, baseline ${describeRun(b)} (load average ${loadavg()[0]!.toFixed(1)})`));
   const ours = best(oursRuns);
   const baseline = best(baseRuns);
   const notes: string[] = [];
@@ -256,6 +245,22 @@ async function benchSource(source: MatrixSource, flv: string, dir: string, secon
   };
 }
 
+/** Ours and the baseline on `flv`, alternating `repeat` times (the machine may be shared; interference only adds time). */
+async function alternate(plan: LadderPlan, flv: string, oursDir: string, baseDir: string, repeat: number, onPair?: (i: number, ours: RunResult, baseline: RunResult) => void): Promise<{ oursRuns: RunResult[]; baseRuns: RunResult[] }> {
+  const oursRuns: RunResult[] = [];
+  const baseRuns: RunResult[] = [];
+  for (let i = 0; i < repeat; i++) {
+    await rm(oursDir, { recursive: true, force: true });
+    for (const r of plan.renditions) await mkdir(join(oursDir, r.name), { recursive: true });
+    oursRuns.push(await timed(buildTranscodeArgs(plan, { input: flv, inputFormat: 'flv', outputDir: oursDir })));
+    await rm(baseDir, { recursive: true, force: true });
+    await mkdir(baseDir, { recursive: true });
+    baseRuns.push(await timed(baselineArgs(flv, baseDir)));
+    onPair?.(i, oursRuns[i]!, baseRuns[i]!);
+  }
+  return { oursRuns, baseRuns };
+}
+
 /** Seconds cut from the start of a source to tell a command's one-off start-up from its rate. */
 const STARTUP_SECONDS = 2;
 
@@ -266,18 +271,7 @@ const STARTUP_SECONDS = 2;
 async function measureSteady(plan: LadderPlan, flv: string, dir: string, seconds: number, repeat: number, ours: RunResult, baseline: RunResult): Promise<NonNullable<SourceResult['steady']>> {
   const cut = join(dir, `first-${STARTUP_SECONDS}s.flv`);
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', flv, '-t', String(STARTUP_SECONDS), '-map', '0', '-c', 'copy', '-f', 'flv', cut]);
-  const oursDir = join(dir, 'ours-start');
-  const baseDir = join(dir, 'baseline-start');
-  const oursRuns: RunResult[] = [];
-  const baseRuns: RunResult[] = [];
-  for (let i = 0; i < repeat; i++) {
-    await rm(oursDir, { recursive: true, force: true });
-    for (const r of plan.renditions) await mkdir(join(oursDir, r.name), { recursive: true });
-    oursRuns.push(await timed(buildTranscodeArgs(plan, { input: cut, inputFormat: 'flv', outputDir: oursDir })));
-    await rm(baseDir, { recursive: true, force: true });
-    await mkdir(baseDir, { recursive: true });
-    baseRuns.push(await timed(baselineArgs(cut, baseDir)));
-  }
+  const { oursRuns, baseRuns } = await alternate(plan, cut, join(dir, 'ours-start'), join(dir, 'baseline-start'), repeat);
   const rate = (whole: RunResult, start: RunResult) => Math.max(0, whole.cpuSeconds - start.cpuSeconds) / (seconds - STARTUP_SECONDS);
   const oursStart = best(oursRuns);
   const baseStart = best(baseRuns);
