@@ -278,8 +278,13 @@ async function measureSteady(plan: LadderPlan, flv: string, dir: string, seconds
   const o = rate(ours, oursStart);
   const b = rate(baseline, baseStart);
   const startup = (start: RunResult, perSecond: number) => Math.max(0, start.cpuSeconds - perSecond * STARTUP_SECONDS);
-  console.log(`  steady (after the first ${STARTUP_SECONDS} s): ours ${o.toFixed(3)}, baseline ${b.toFixed(3)} CPU-s per media-s = ${(b / o).toFixed(2)}x; start-up once: ours ${startup(oursStart, o).toFixed(2)}, baseline ${startup(baseStart, b).toFixed(2)} CPU-s`);
-  return { ours: o, baseline: b, ratio: b / o, startupCpuSeconds: { ours: startup(oursStart, o), baseline: startup(baseStart, b) } };
+  const steady = { ours: o, baseline: b, ratio: b / o, startupCpuSeconds: { ours: startup(oursStart, o), baseline: startup(baseStart, b) } };
+  console.log(`  ${describeSteady(steady)}`);
+  return steady;
+}
+
+function describeSteady({ ours, baseline, ratio, startupCpuSeconds: once }: NonNullable<SourceResult['steady']>): string {
+  return `steady rate (a long stream; after the first ${STARTUP_SECONDS} s): ours ${ours.toFixed(3)}, baseline ${baseline.toFixed(3)} CPU-s per media-s = ${ratio.toFixed(2)}x less CPU; start-up, once: ours ${once.ours.toFixed(2)}, baseline ${once.baseline.toFixed(2)} CPU-s`;
 }
 
 function rendition(plan: LadderPlan, name: string) {
@@ -469,10 +474,7 @@ function printReport(results: SourceResult[], overhead: (PlaneOverhead & { sourc
   for (const r of results) {
     console.log(`${r.source}: ${r.label}`);
     console.log(`      ours: ${r.ours.reason}; video kbps per rung ${Object.entries(r.ours.rungKbps).map(([k, v]) => `${k} ${v}`).join(', ') || '—'}`);
-    if (r.steady) {
-      const { ours, baseline, ratio, startupCpuSeconds: once } = r.steady;
-      console.log(`      steady rate (a long stream; after the first ${STARTUP_SECONDS} s): ours ${ours.toFixed(3)}, baseline ${baseline.toFixed(3)} CPU-s per media-s = ${ratio.toFixed(2)}x less CPU; start-up, once: ours ${once.ours.toFixed(2)}, baseline ${once.baseline.toFixed(2)} CPU-s`);
-    }
+    if (r.steady) console.log(`      ${describeSteady(r.steady)}`);
     for (const note of r.notes) console.log(`      ${note}`);
   }
   let allMet = results.every((r) => r.met);
