@@ -50,6 +50,9 @@ const BASELINE_RUNGS = [
   [1280, 720, '2800k', '2996k', '4200k', '128k'],
 ] as const;
 
+/** Seconds cut from the start of a source to tell a command's one-off start-up from its rate. */
+const STARTUP_SECONDS = 2;
+
 interface RunResult {
   cpuSeconds: number;
   wallSeconds: number;
@@ -260,9 +263,6 @@ async function alternate(plan: LadderPlan, flv: string, oursDir: string, baseDir
   }
   return { oursRuns, baseRuns };
 }
-
-/** Seconds cut from the start of a source to tell a command's one-off start-up from its rate. */
-const STARTUP_SECONDS = 2;
 
 /**
  * The same two commands on the first STARTUP_SECONDS of the source (cut without re-encoding), best of

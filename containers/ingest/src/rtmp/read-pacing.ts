@@ -71,6 +71,7 @@ export function paceReads(socket: Socket, intervalMs: number): () => void {
     if (done) return;
     done = true;
     socket.off('data', onData);
+    socket.off('close', stop);
     if (!resumeTimer) return;
     clearTimeout(resumeTimer);
     resume();
