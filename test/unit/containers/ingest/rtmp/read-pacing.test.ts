@@ -103,12 +103,14 @@ describe('paceReads', () => {
 
   it('still delivers the end of the stream, and reads normally once stopped', async () => {
     const { client, accepted } = await connectedPair();
+    const closeListeners = accepted.listenerCount('close');
     const stop = paceReads(accepted, 50);
     const first = receive(accepted, 3);
     client.write('abc');
     assert.equal((await first.done).toString(), 'abc');
 
     stop();
+    assert.equal(accepted.listenerCount('close'), closeListeners, 'stop() left a listener on the socket');
     const stops = countReadStops(accepted);
     const ended = once(accepted, 'end');
     const rest = receive(accepted, 6);
